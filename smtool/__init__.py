@@ -1,0 +1,3 @@
+"""smtool: social media management and monitoring for public institutions."""
+
+__version__ = "0.1.0"

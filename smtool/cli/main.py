@@ -1,0 +1,80 @@
+"""Assembles the Typer app and turns every SmtoolError into one readable line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import typer
+
+from smtool import __version__
+from smtool.cli import common
+from smtool.errors import SmtoolError
+
+# Each module exposes `register(app)`; the order is the order of `smtool --help`.
+_GROUPS = ("init_cmd", "db", "config_cmd", "account", "user", "audit", "check", "sandbox")
+
+app = typer.Typer(
+    name="smtool",
+    help="Social media management and monitoring for public institutions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"smtool {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    config: str | None = typer.Option(
+        None, "--config", "-c", help="Configuration file (default: SMTOOL_CONFIG or ./config.toml)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Social media management and monitoring for public institutions."""
+    common.state.config_path = config
+
+
+for _name in _GROUPS:
+    try:
+        _module = import_module(f"smtool.cli.{_name}")
+    except ModuleNotFoundError as _missing:  # a group still being built is simply absent
+        if _missing.name != f"smtool.cli.{_name}":
+            raise
+        continue
+    _module.register(app)
+
+
+def run() -> None:
+    """Console-script entry point: no traceback ever reaches the user."""
+    try:
+        app(standalone_mode=False)
+    except SmtoolError as e:
+        common.print_error(e)
+        sys.exit(e.exit_code)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        common.err_console.print("Aborted.")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # the last line of defence: a bug, reported without a traceback
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        common.err_console.print(
+            f"Internal error: {type(e).__name__}: {common.inert(str(e))}\n"
+            "This is a bug in smtool; please report it with the command you ran."
+        )
+        sys.exit(1)

@@ -1,0 +1,281 @@
+"""Typed settings: config.toml first, then SMTOOL_* environment variables.
+
+Every key is documented in the repository's config.toml. A bad file is reported with its path, the key
+and what was expected; an unknown key is an error, because a misspelt key silently ignored is a policy
+silently not applied.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zoneinfo
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from smtool.errors import ConfigError
+
+CONFIG_ENV = "SMTOOL_CONFIG"
+DEFAULT_CONFIG = "config.toml"
+
+Role = Literal["communicator", "approver", "press_officer", "specialist", "manager", "admin"]
+Platform = Literal["x", "facebook"]
+AccountKind = Literal["institution", "official", "personal"]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Institution(_Strict):
+    """Who the installation belongs to."""
+
+    name: str = Field(min_length=1)
+    """Shown in reports, the TUI and audit checkpoints."""
+    timezone: str = "Europe/Riga"
+    """IANA zone in which people enter and read times."""
+    languages: list[Language] = Field(default_factory=lambda: ["lv", "en"])
+    """Languages of the institution's posts; the first is the state language."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Riga") from e
+        return value
+
+
+class Database(_Strict):
+    """Where the records live."""
+
+    url: str = "sqlite:///smtool.db"
+    """sqlite:///PATH (relative to the config file) or postgresql+psycopg://user@host/db."""
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("expected a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+
+class Security(_Strict):
+    """Where the key that encrypts platform tokens lives."""
+
+    key_file: str = "smtool.key"
+    """Key file made by `smtool init` (mode 0600), relative to the config file; SMTOOL_SECRET_KEY wins."""
+
+
+class Checker(_Strict):
+    """Institution-wide inputs of the guideline checker."""
+
+    allowed_phones: list[str] = Field(default_factory=list)
+    """Official phone numbers that may appear in posts."""
+    allowed_email_domains: list[str] = Field(default_factory=list)
+    """E-mail domains that may appear in posts."""
+    allowed_names: list[str] = Field(default_factory=list)
+    """Officials who may be named and quoted."""
+    election_start: date | None = None
+    """First day of a pre-election period (stricter political rules), or unset."""
+    election_end: date | None = None
+    """Last day of that period."""
+
+    @model_validator(mode="after")
+    def _period(self) -> Checker:
+        if (self.election_start is None) != (self.election_end is None):
+            raise ValueError("set both election_start and election_end, or neither")
+        if self.election_start and self.election_end and self.election_end < self.election_start:
+            raise ValueError("election_end is before election_start")
+        return self
+
+
+class User(_Strict):
+    """A person who uses smtool; roles decide what they may do."""
+
+    name: str = Field(pattern=r"^[a-z0-9_.-]+$")
+    roles: list[Role] = Field(min_length=1)
+    team: str | None = None
+    """Team a specialist or press officer belongs to (routing target)."""
+    display_name: str | None = None
+
+
+class Account(_Strict):
+    """A social media account the institution manages."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    platform: Platform
+    handle: str = Field(min_length=1)
+    kind: AccountKind = "institution"
+    spokespeople: list[str] = Field(default_factory=list)
+    """Users who may speak for the institution on this account."""
+    policies: list[str] = Field(default_factory=lambda: ["lv-public-sector"])
+    base_url: str | None = None
+    """Send API calls here instead of the platform (the sandbox); unset for the real platform."""
+    remote_id: str | None = None
+    """The platform's id of the account (X user id, Facebook Page id) when known in advance."""
+    allowed_phones: list[str] = Field(default_factory=list)
+    allowed_email_domains: list[str] = Field(default_factory=list)
+    allowed_names: list[str] = Field(default_factory=list)
+
+
+class Settings(_Strict):
+    """The whole configuration of one installation."""
+
+    institution: Institution
+    database: Database = Database()
+    security: Security = Security()
+    checker: Checker = Checker()
+    users: list[User] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
+    source: Path | None = Field(default=None, exclude=True)
+    """The file these settings came from; relative paths are resolved against its folder."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        _no_duplicates("users", [u.name for u in self.users])
+        _no_duplicates("accounts", [a.id for a in self.accounts])
+        names = {u.name for u in self.users}
+        for index, account in enumerate(self.accounts):
+            for person in account.spokespeople:
+                if person not in names:
+                    raise ValueError(
+                        f"accounts[{index}] ({account.id}): spokesperson {person!r} is not in [[users]]"
+                    )
+        return self
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+    def resolve_path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path made absolute against the config's folder."""
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
+            path = url[len(prefix) :]
+            if not path.startswith("/"):
+                return prefix + str(self.resolve_path(path))
+        return url
+
+    @property
+    def key_path(self) -> Path:
+        return self.resolve_path(self.security.key_file)
+
+    def user(self, name: str) -> User | None:
+        return next((u for u in self.users if u.name == name), None)
+
+    def account(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+
+def _no_duplicates(what: str, keys: list[str]) -> None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"duplicate {what} entry {key!r}: each must be unique")
+        seen.add(key)
+
+
+# Scalar keys that SMTOOL_<SECTION>_<KEY> may override, e.g. SMTOOL_DATABASE_URL.
+_ENV_OVERRIDES = {
+    "SMTOOL_DATABASE_URL": ("database", "url"),
+    "SMTOOL_INSTITUTION_NAME": ("institution", "name"),
+    "SMTOOL_INSTITUTION_TIMEZONE": ("institution", "timezone"),
+    "SMTOOL_SECURITY_KEY_FILE": ("security", "key_file"),
+}
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """The config file to use: --config, then SMTOOL_CONFIG, then ./config.toml."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read and validate the configuration.
+
+    Raises ConfigError naming the file, the key and what was expected.
+    """
+    file = config_path(path)
+    environ = os.environ if env is None else env
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{file}: configuration file not found. Run `smtool init` to create one, "
+            "or point --config / SMTOOL_CONFIG at it."
+        ) from None
+    except OSError as e:
+        raise ConfigError(f"{file}: cannot read the configuration file ({e.strerror}).") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text; save the file as UTF-8.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{file}: TOML syntax error: {e}.") from None
+    for variable, (section, key) in _ENV_OVERRIDES.items():
+        if variable in environ:
+            data.setdefault(section, {})
+            if isinstance(data[section], dict):
+                data[section][key] = environ[variable]
+    return settings_from_dict(data, source=file)
+
+
+def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Settings:
+    """Validate already parsed settings; raises ConfigError like load_settings."""
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_describe(e, source, data)) from None
+    return settings.model_copy(update={"source": source.resolve() if source else None})
+
+
+def _describe(error: ValidationError, source: Path | None, data: dict[str, Any]) -> str:
+    where = f"{source}: " if source else ""
+    lines = []
+    for problem in error.errors():
+        key = _key_path(problem["loc"], data)
+        kind = problem["type"]
+        if kind == "extra_forbidden":
+            lines.append(f"{where}unknown key {key}; remove it or check its spelling")
+        elif kind == "missing":
+            lines.append(f"{where}missing key {key}")
+        elif kind == "literal_error":
+            expected = problem.get("ctx", {}).get("expected", "")
+            lines.append(
+                f"{where}{key} = {problem.get('input')!r} is not allowed; expected one of {expected}"
+            )
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{where}{key}: {message}")
+    return "\n".join(lines)
+
+
+def _key_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
+    """Render a pydantic location as the TOML reader sees it: accounts[1].platform (id 'vk-fb')."""
+    parts: list[str] = []
+    node: Any = data
+    label = ""
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] += f"[{item}]"
+            if isinstance(node, list) and item < len(node):
+                node = node[item]
+                if isinstance(node, dict):
+                    name = node.get("id") or node.get("name")
+                    if name:
+                        label = f" ({name})"
+        else:
+            parts.append(item)
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts) + label if parts else "(top level)"

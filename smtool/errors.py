@@ -1,0 +1,81 @@
+"""The one family of exceptions a user ever sees.
+
+Services raise SmtoolError subclasses; only the CLI (stderr and an exit code) and the TUI (a modal) show
+them. Anything else escaping to a user is a bug.
+"""
+
+from __future__ import annotations
+
+
+class SmtoolError(Exception):
+    """An error with a message a person can act on.
+
+    `exit_code` is what the CLI exits with: 2 for usage and configuration, 1 for a failed operation.
+    """
+
+    exit_code = 1
+    default_title = "Error"
+
+    def __init__(self, msg: str, title: str | None = None) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.title = title or self.default_title
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+class ConfigError(SmtoolError):
+    """The configuration file or environment is wrong; the message names the file, key and fix."""
+
+    exit_code = 2
+    default_title = "Configuration error"
+
+
+class UsageError(SmtoolError):
+    """A command was given input it cannot use."""
+
+    exit_code = 2
+    default_title = "Invalid input"
+
+
+class DatabaseError(SmtoolError):
+    """The database cannot be reached or has a schema this code does not know."""
+
+    exit_code = 2
+    default_title = "Database error"
+
+
+class NotFound(SmtoolError):
+    """A named object does not exist."""
+
+    exit_code = 1
+    default_title = "Not found"
+
+
+class PermissionDenied(SmtoolError):
+    """The acting user's roles do not allow the action."""
+
+    exit_code = 1
+    default_title = "Not allowed"
+
+
+class InvalidTransition(SmtoolError):
+    """A state machine refused a transition."""
+
+    exit_code = 1
+    default_title = "Not possible now"
+
+
+class Conflict(SmtoolError):
+    """Someone else changed the object first (optimistic version check failed)."""
+
+    exit_code = 1
+    default_title = "Changed by someone else"
+
+
+class SecretError(SmtoolError):
+    """The secret key is missing or cannot decrypt a stored token."""
+
+    exit_code = 2
+    default_title = "Secret key error"

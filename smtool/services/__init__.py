@@ -1,0 +1,1 @@
+"""Use cases: what people and the worker do with smtool, in transactions."""

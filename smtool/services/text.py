@@ -1,0 +1,39 @@
+"""Making untrusted text safe to show.
+
+Citizens' comments, names and platform error texts are kept byte-for-byte in the store. On screen they
+must be inert: no Rich/Textual markup, no terminal escape sequences, no bidi overrides that reorder
+what a press officer reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0/C1 controls except tab and newline, DEL, and the bidi embedding/override/isolate controls.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+)
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def _visible(char: str) -> str:
+    if char == "\x1b":
+        return "␛"
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␀, ␁, ...
+    return f"<U+{code:04X}>"
+
+
+def strip_unsafe(text: str) -> str:
+    """Replace control, escape and bidi characters with visible stand-ins; keep everything else."""
+    text = _ESCAPE_SEQUENCE.sub(lambda m: "␛" + m.group(0)[1:], text)
+    return _UNSAFE.sub(lambda m: _visible(m.group(0)), text)
+
+
+def inert(text: str) -> str:
+    """Text safe to print through Rich with markup enabled: unsafe characters shown, markup escaped."""
+    from rich.markup import escape
+
+    return escape(strip_unsafe(text))
+
