@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -201,7 +202,7 @@ def config_path(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
-def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the configuration.
 
     Raises ConfigError naming the file, the key and what was expected.
@@ -218,17 +219,24 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     except OSError as e:
         raise ConfigError(f"{file}: cannot read the configuration file ({e.strerror}).") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not UTF-8 text; save the file as UTF-8.") from None
+    return parse_settings(text, file, environ)
+
+
+def parse_settings(text: str, source: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """Validate TOML text as if read from `source`, applying SMTOOL_* overrides from `env`."""
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{file}: TOML syntax error: {e}.") from None
+        raise ConfigError(f"{source}: TOML syntax error: {e}.") from None
     for variable, (section, key) in _ENV_OVERRIDES.items():
-        if variable in environ:
+        if env and variable in env:
             data.setdefault(section, {})
             if isinstance(data[section], dict):
-                data[section][key] = environ[variable]
-    return settings_from_dict(data, source=file)
+                data[section][key] = env[variable]
+    return settings_from_dict(data, source=source)
 
 
 def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Settings:

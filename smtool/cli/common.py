@@ -11,12 +11,13 @@ from rich.console import Console
 
 from smtool.config import Settings, load_settings
 from smtool.errors import SmtoolError
-from smtool.services.text import inert
+from smtool.services.context import Context
+from smtool.services.text import inert, strip_unsafe
 
 __all__ = ["console", "emit_json", "err_console", "inert", "print_error", "settings", "state"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -43,9 +44,25 @@ def acting_user(explicit: str | None) -> str:
 
 
 def print_error(error: SmtoolError) -> None:
-    err_console.print(f"{error.title}: {inert(error.msg)}", markup=False)
+    err_console.print(f"{error.title}: {strip_unsafe(error.msg)}", markup=False)
 
 
 def emit_json(value: Any) -> None:
     """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def actor(explicit: str | None = None) -> str:
+    """Who the audit log names for an installation-level command: --as, SMTOOL_USER or the OS user."""
+    import getpass
+
+    return explicit or os.environ.get("SMTOOL_USER") or f"local:{getpass.getuser()}"
+
+
+def open_context() -> Context:
+    """Settings plus an opened, schema-checked database."""
+    return Context.open(settings())
+
+
+AS_USER_HELP = "Act as this user (default: SMTOOL_USER)."
+JSON_HELP = "Print JSON instead of a table."

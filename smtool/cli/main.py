@@ -12,7 +12,9 @@ from smtool.cli import common
 from smtool.errors import SmtoolError
 
 # Each module exposes `register(app)`; the order is the order of `smtool --help`.
-_GROUPS = ("init_cmd", "db", "config_cmd", "account", "user", "audit", "check", "sandbox")
+_GROUPS = (
+    "init_cmd", "demo", "db", "config_cmd", "account", "user", "audit", "check", "sandbox",
+)
 
 app = typer.Typer(
     name="smtool",

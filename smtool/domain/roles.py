@@ -1,0 +1,79 @@
+"""Roles and what they allow (design.md, "Who uses it, and for what").
+
+Only the head of an institution or an authorised person may speak for it, so approving is a role of
+its own, and approving for an account further needs the approver to be one of its spokespeople.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from smtool.errors import PermissionDenied
+
+
+class Role(StrEnum):
+    COMMUNICATOR = "communicator"
+    APPROVER = "approver"
+    PRESS_OFFICER = "press_officer"
+    SPECIALIST = "specialist"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    DRAFT_POST = "draft posts"
+    SUBMIT_POST = "submit posts for approval"
+    APPROVE_POST = "approve or reject posts"
+    WAIVE_FINDING = "waive checker findings"
+    MODERATE = "work the moderation queue"
+    ANSWER = "answer items routed to them"
+    VIEW_REPORTS = "view reports"
+    PAUSE_PUBLISHING = "pause and resume publishing"
+    MANAGE = "manage accounts, tokens, users and policies"
+    VIEW = "view posts, publications and the queue"
+
+
+_ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.COMMUNICATOR: frozenset({Action.DRAFT_POST, Action.SUBMIT_POST, Action.VIEW}),
+    Role.APPROVER: frozenset(
+        {Action.APPROVE_POST, Action.WAIVE_FINDING, Action.PAUSE_PUBLISHING, Action.VIEW}
+    ),
+    Role.PRESS_OFFICER: frozenset(
+        {Action.MODERATE, Action.ANSWER, Action.DRAFT_POST, Action.SUBMIT_POST, Action.VIEW}
+    ),
+    Role.SPECIALIST: frozenset({Action.ANSWER, Action.VIEW}),
+    Role.MANAGER: frozenset({Action.VIEW_REPORTS, Action.PAUSE_PUBLISHING, Action.VIEW}),
+    Role.ADMIN: frozenset({Action.MANAGE, Action.PAUSE_PUBLISHING, Action.VIEW}),
+}
+
+
+def allowed_actions(roles: Iterable[Role | str]) -> frozenset[Action]:
+    result: set[Action] = set()
+    for role in roles:
+        result |= _ALLOWED[Role(role)]
+    return frozenset(result)
+
+
+def can(roles: Iterable[Role | str], action: Action) -> bool:
+    return action in allowed_actions(roles)
+
+
+def require(user: str, roles: Iterable[Role | str], action: Action) -> None:
+    """Raise PermissionDenied unless one of `roles` allows `action`."""
+    held = [Role(r) for r in roles]
+    if action not in allowed_actions(held):
+        needed = sorted(r.value for r, acts in _ALLOWED.items() if action in acts)
+        raise PermissionDenied(
+            f"{user} may not {action.value}: that needs the role {' or '.join(needed)} "
+            f"(has: {', '.join(sorted(r.value for r in held)) or 'no roles'})"
+        )
+
+
+def require_spokesperson(user: str, account_id: str, spokespeople: Iterable[str]) -> None:
+    """Raise PermissionDenied unless `user` may speak for the institution on `account_id`."""
+    if user not in set(spokespeople):
+        raise PermissionDenied(
+            f"{user} is not a spokesperson of account {account_id}; only its spokespeople "
+            "may approve posts for it (config.toml: accounts.spokespeople)"
+        )

@@ -1,0 +1,145 @@
+"""The post and publication state machines (design.md, "The flows").
+
+A refused transition raises InvalidTransition naming the state, the attempted event and what is
+possible instead, so a person knows what to do next.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from smtool.errors import InvalidTransition
+
+
+class PostState(StrEnum):
+    DRAFT = "draft"
+    CHECKED = "checked"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class PostEvent(StrEnum):
+    EDIT = "edit"
+    CHECK = "check"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    COMPLETE = "complete"  # every publication of the approval reached the platform
+    REAPPROVE = "reapprove"  # a publication expired: the post needs approval again
+
+
+_POST: dict[PostState, dict[PostEvent, PostState]] = {
+    PostState.DRAFT: {
+        PostEvent.EDIT: PostState.DRAFT,
+        PostEvent.CHECK: PostState.CHECKED,
+        PostEvent.WITHDRAW: PostState.WITHDRAWN,
+    },
+    PostState.CHECKED: {
+        PostEvent.EDIT: PostState.DRAFT,
+        PostEvent.CHECK: PostState.CHECKED,
+        PostEvent.SUBMIT: PostState.SUBMITTED,
+        PostEvent.WITHDRAW: PostState.WITHDRAWN,
+    },
+    PostState.SUBMITTED: {
+        PostEvent.EDIT: PostState.DRAFT,
+        PostEvent.APPROVE: PostState.APPROVED,
+        PostEvent.REJECT: PostState.REJECTED,
+        PostEvent.WITHDRAW: PostState.WITHDRAWN,
+    },
+    PostState.REJECTED: {
+        PostEvent.EDIT: PostState.DRAFT,
+        PostEvent.WITHDRAW: PostState.WITHDRAWN,
+    },
+    PostState.APPROVED: {
+        # An edit voids the approval: the text that was signed off is no longer the text.
+        PostEvent.EDIT: PostState.DRAFT,
+        PostEvent.WITHDRAW: PostState.WITHDRAWN,
+        PostEvent.COMPLETE: PostState.PUBLISHED,
+        PostEvent.REAPPROVE: PostState.SUBMITTED,
+    },
+    PostState.PUBLISHED: {},
+    PostState.WITHDRAWN: {},
+}
+
+
+class PublicationState(StrEnum):
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    PUBLISHED = "published"
+    NEEDS_REAUTH = "needs_reauth"
+    UNKNOWN = "unknown"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+P = PublicationState
+_PUBLICATION: dict[PublicationState, frozenset[PublicationState]] = {
+    P.SCHEDULED: frozenset({P.CLAIMED, P.CANCELLED, P.EXPIRED}),
+    # A claim returns to scheduled when its lease runs out before sending began.
+    P.CLAIMED: frozenset({P.SENDING, P.SCHEDULED, P.CANCELLED, P.EXPIRED}),
+    # From sending: rate limit or a failure before the request left -> scheduled (retry_at).
+    P.SENDING: frozenset({P.PUBLISHED, P.SCHEDULED, P.NEEDS_REAUTH, P.UNKNOWN, P.FAILED, P.EXPIRED}),
+    P.NEEDS_REAUTH: frozenset({P.SCHEDULED, P.CANCELLED, P.EXPIRED}),
+    # Unknown is settled only by reading the account's own posts, never by a blind resend.
+    P.UNKNOWN: frozenset({P.PUBLISHED, P.SCHEDULED, P.FAILED, P.CANCELLED}),
+    P.FAILED: frozenset({P.SCHEDULED, P.CANCELLED}),
+    P.EXPIRED: frozenset({P.CANCELLED}),
+    P.PUBLISHED: frozenset(),
+    P.CANCELLED: frozenset(),
+}
+
+# States in which a publication may still reach the platform later; editing or withdrawing a post
+# cancels these. `sending` and `unknown` are absent: the request may already be out.
+PENDING_PUBLICATION_STATES = frozenset({P.SCHEDULED, P.CLAIMED, P.NEEDS_REAUTH, P.FAILED})
+# States a person must look at.
+ATTENTION_PUBLICATION_STATES = frozenset({P.NEEDS_REAUTH, P.UNKNOWN, P.FAILED, P.EXPIRED})
+
+
+def next_post_state(state: PostState | str, event: PostEvent | str) -> PostState:
+    """The state a post moves to on `event`; raises InvalidTransition when the event is not allowed."""
+    current = PostState(state)
+    action = PostEvent(event)
+    allowed = _POST[current]
+    if action not in allowed:
+        possible = ", ".join(sorted(allowed)) or "nothing (final state)"
+        raise InvalidTransition(
+            f"a post that is {current} cannot be {_past(action)}; possible now: {possible}"
+        )
+    return allowed[action]
+
+
+def check_publication_transition(
+    state: PublicationState | str, target: PublicationState | str
+) -> PublicationState:
+    """Validate a publication state change; raises InvalidTransition when it is not allowed."""
+    current = PublicationState(state)
+    wanted = PublicationState(target)
+    if wanted not in _PUBLICATION[current]:
+        possible = ", ".join(sorted(_PUBLICATION[current])) or "nothing (final state)"
+        raise InvalidTransition(
+            f"a publication that is {current} cannot become {wanted}; possible: {possible}"
+        )
+    return wanted
+
+
+def publication_targets(state: PublicationState | str) -> frozenset[PublicationState]:
+    return _PUBLICATION[PublicationState(state)]
+
+
+def _past(event: PostEvent) -> str:
+    return {
+        PostEvent.EDIT: "edited",
+        PostEvent.CHECK: "checked",
+        PostEvent.SUBMIT: "submitted",
+        PostEvent.APPROVE: "approved",
+        PostEvent.REJECT: "rejected",
+        PostEvent.WITHDRAW: "withdrawn",
+        PostEvent.COMPLETE: "marked published",
+        PostEvent.REAPPROVE: "sent back for approval",
+    }[event]

@@ -1,0 +1,165 @@
+"""Users and accounts: kept in step with config.toml, tokens stored encrypted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from smtool.config import Settings
+from smtool.errors import NotFound, UsageError
+from smtool.services import audit
+from smtool.services.context import Context
+from smtool.services.secrets import decrypt, encrypt, load_keys
+from smtool.store.tables import Account, User
+from smtool.store.types import utcnow
+
+
+def sync_from_settings(session: Session, settings: Settings, actor: str) -> list[str]:
+    """Make the users and accounts tables match the config; returns what changed, for the audit.
+
+    Entries removed from the config are deactivated, never deleted: posts and the audit log refer
+    to them.
+    """
+    changes: list[str] = []
+    users = {u.name: u for u in session.exec(select(User)).all()}
+    for configured in settings.users:
+        existing_user = users.pop(configured.name, None)
+        row = existing_user or User(name=configured.name)
+        fields = {
+            "display_name": configured.display_name,
+            "roles": list(configured.roles),
+            "team": configured.team,
+            "active": True,
+        }
+        if existing_user is None or any(getattr(row, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(row, key, value)
+            session.add(row)
+            changes.append(f"user {configured.name}")
+    for gone in users.values():
+        if gone.active:
+            gone.active = False
+            session.add(gone)
+            changes.append(f"user {gone.name} deactivated")
+
+    accounts = {a.id: a for a in session.exec(select(Account)).all()}
+    for configured_account in settings.accounts:
+        existing = accounts.pop(configured_account.id, None)
+        if existing and existing.platform != configured_account.platform:
+            raise UsageError(
+                f"account {configured_account.id} is stored as a {existing.platform} account but "
+                f"config.toml says {configured_account.platform}; give the new account another id"
+            )
+        row = existing or Account(
+            id=configured_account.id,
+            platform=configured_account.platform,
+            handle=configured_account.handle,
+            kind=configured_account.kind,
+        )
+        fields = {
+            "handle": configured_account.handle,
+            "kind": configured_account.kind,
+            "base_url": configured_account.base_url,
+            "active": True,
+        }
+        if configured_account.remote_id:
+            fields["remote_id"] = configured_account.remote_id
+        if existing is None or any(getattr(row, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            session.add(row)
+            changes.append(f"account {configured_account.id}")
+    for gone_account in accounts.values():
+        if gone_account.active:
+            gone_account.active = False
+            session.add(gone_account)
+            changes.append(f"account {gone_account.id} deactivated")
+    if changes:
+        session.flush()
+        audit.append(
+            session,
+            actor=actor,
+            action="config.sync",
+            subject_type="installation",
+            subject_id=settings.institution.name,
+            payload={"changed": changes},
+        )
+    return changes
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: str
+    platform: str
+    handle: str
+    kind: str
+    token_status: str
+    token_set_at: datetime | None
+    base_url: str | None
+    active: bool
+    spokespeople: tuple[str, ...]
+
+
+def list_accounts(ctx: Context) -> list[AccountView]:
+    spokespeople = {a.id: tuple(a.spokespeople) for a in ctx.settings.accounts}
+    with ctx.db.read() as session:
+        rows = session.exec(select(Account).order_by(col(Account.id))).all()
+        return [
+            AccountView(
+                id=row.id,
+                platform=row.platform,
+                handle=row.handle,
+                kind=row.kind,
+                token_status=row.token_status,
+                token_set_at=row.token_set_at,
+                base_url=row.base_url,
+                active=row.active,
+                spokespeople=spokespeople.get(row.id, ()),
+            )
+            for row in rows
+        ]
+
+
+def list_users(ctx: Context) -> list[User]:
+    with ctx.db.read() as session:
+        return list(session.exec(select(User).order_by(col(User.name))).all())
+
+
+def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
+    """Store a platform token encrypted; raises NotFound or UsageError, writing nothing then."""
+    token = token.strip()
+    if not token:
+        raise UsageError("the token is empty; paste the access token the platform issued")
+    if any(ch.isspace() for ch in token):
+        raise UsageError("the token contains spaces or line breaks; paste it as one line")
+    keys = load_keys(ctx.settings)
+    with ctx.db.write() as session:
+        account = session.get(Account, account_id)
+        if account is None or not account.active:
+            raise NotFound(f"no account {account_id!r}; see `smtool account list`")
+        account.token_encrypted = encrypt(keys, token)
+        account.token_status = "ok"
+        account.token_set_at = utcnow()
+        account.version += 1
+        session.add(account)
+        # The token itself never enters the audit log.
+        audit.append(
+            session,
+            actor=actor,
+            action="account.set_token",
+            subject_type="account",
+            subject_id=account_id,
+        )
+
+
+def get_token(ctx: Context, account_id: str) -> str:
+    """The decrypted token; raises NotFound when none is stored, SecretError on a wrong key."""
+    keys = load_keys(ctx.settings)
+    with ctx.db.read() as session:
+        account = session.get(Account, account_id)
+        if account is None or account.token_encrypted is None:
+            raise NotFound(f"account {account_id} has no token; run `smtool account set-token`")
+        return decrypt(keys, account.token_encrypted, account_id)

@@ -1,0 +1,146 @@
+"""The append-only, hash-chained audit log.
+
+Each row stores SHA-256(previous hash + canonical JSON of the event). Rewriting, inserting or deleting
+a row in the middle breaks the chain at that row, which `verify` reports. Appends are serialised (an
+advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite) so two writers never chain onto the same head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from smtool.store.engine import Database
+from smtool.store.tables import AuditEvent
+from smtool.store.types import utcnow
+
+GENESIS = "0" * 64
+# An arbitrary constant naming smtool's audit chain among PostgreSQL advisory locks.
+_AUDIT_LOCK_KEY = 0x736D746F6F6C
+
+
+def canonical_json(value: Any) -> str:
+    """One text per value: sorted keys, no spaces, UTF-8 kept; the form that is hashed."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(
+    prev_hash: str,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    payload: str,
+) -> str:
+    body = canonical_json(
+        {
+            "at": at.isoformat(),
+            "actor": actor,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "payload": payload,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    payload: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event inside the caller's write transaction (so it commits with the change)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
+    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    prev = last or GENESIS
+    at = utcnow()
+    body = canonical_json(dict(payload or {}))
+    subject = str(subject_id)
+    event = AuditEvent(
+        at=at,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject,
+        payload=body,
+        prev_hash=prev,
+        hash=event_hash(
+            prev,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject,
+            payload=body,
+        ),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    rows: int
+    head_hash: str
+    broken_id: int | None = None
+    reason: str | None = None
+
+
+def verify(db: Database, batch: int = 5000) -> Verification:
+    """Recompute the chain from the first row; report the first row that does not match."""
+    prev = GENESIS
+    rows = 0
+    last_id = 0
+    with db.read() as session:
+        while True:
+            chunk = session.exec(
+                select(AuditEvent)
+                .where(col(AuditEvent.id) > last_id)
+                .order_by(col(AuditEvent.id))
+                .limit(batch)
+            ).all()
+            if not chunk:
+                break
+            for event in chunk:
+                assert event.id is not None
+                problem = _check(event, prev)
+                if problem:
+                    return Verification(False, rows, prev, event.id, problem)
+                prev = event.hash
+                rows += 1
+                last_id = event.id
+    return Verification(True, rows, prev)
+
+
+def _check(event: AuditEvent, prev: str) -> str | None:
+    if event.prev_hash != prev:
+        return "its previous-hash does not match the row before it (a row was removed or inserted)"
+    expected = event_hash(
+        prev,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        payload=event.payload,
+    )
+    if expected != event.hash:
+        return "its content does not match its hash (the row was changed)"
+    return None

@@ -1,0 +1,114 @@
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL (shared).
+
+SQLite follows design.md: WAL, busy_timeout 5 s, synchronous=FULL, foreign keys on, and every write
+transaction opened with BEGIN IMMEDIATE so that two writers never both read-then-write on a snapshot
+that one of them is about to invalidate. Reads use a plain deferred BEGIN and never block writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from smtool.errors import DatabaseError
+
+_READ_ONLY = "smtool_read_only"
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password masked, safe for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def make_engine(url: str, *, pool: bool = True) -> Engine:
+    """Create an engine with smtool's settings for the URL's database.
+
+    Raises DatabaseError for an URL that is not a database URL smtool supports.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"{url!r} is not a database URL; expected sqlite:///PATH or "
+                            "postgresql+psycopg://user@host/db") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if not pool:
+            kwargs["poolclass"] = NullPool
+        return create_engine(parsed, **kwargs)
+    raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}; use SQLite or PostgreSQL")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event, not the sqlite3 module, decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """One database: an engine plus the two kinds of session the services use."""
+
+    def __init__(self, url: str, *, pool: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool=pool)
+        self._reader = self.engine.execution_options(**{_READ_ONLY: True})
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction, committed on success and rolled back on error."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; it takes no write lock on SQLite."""
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def check_reachable(self) -> None:
+        """Raise DatabaseError with a readable reason when the database cannot be opened."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except OperationalError as e:
+            reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+            raise DatabaseError(
+                f"cannot open the database {describe_url(self.url)}: {reason}. "
+                "Check [database] url in config.toml or SMTOOL_DATABASE_URL."
+            ) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,216 @@
+"""The tables. Names follow the users' words: post, approval, publication, inbox item, waiver.
+
+Times are aware UTC (UTCDateTime). Every row that people act on together carries a `version` for
+optimistic checks (`UPDATE ... WHERE id=? AND version=?`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from smtool.store.types import JSONType, UTCDateTime, utcnow
+
+
+def _json(default: Any = None) -> Any:
+    factory = (lambda: list(default)) if isinstance(default, list) else (lambda: dict(default or {}))
+    return Field(default_factory=factory, sa_type=JSONType, nullable=False)
+
+
+class User(SQLModel, table=True):
+    """A person, synchronised from config.toml's [[users]]."""
+
+    __tablename__ = "users"
+    name: str = Field(primary_key=True, max_length=64)
+    display_name: str | None = Field(default=None, max_length=200)
+    roles: list[str] = _json([])
+    team: str | None = Field(default=None, max_length=64, index=True)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Account(SQLModel, table=True):
+    """A managed social media account; the token is stored only encrypted."""
+
+    __tablename__ = "accounts"
+    id: str = Field(primary_key=True, max_length=64)
+    platform: str = Field(max_length=32)
+    handle: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    remote_id: str | None = Field(default=None, max_length=64)
+    base_url: str | None = Field(default=None, max_length=500)
+    token_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary)
+    token_status: str = Field(default="missing", max_length=32)  # missing | ok | needs_reauth
+    token_set_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ingest_cursor: str | None = Field(default=None, max_length=500)
+    rate_limited_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    active: bool = Field(default=True)
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Post(SQLModel, table=True):
+    """What a communicator wrote: text, per-platform variants, media, targets and schedule."""
+
+    __tablename__ = "posts"
+    id: int | None = Field(default=None, primary_key=True)
+    author: str = Field(foreign_key="users.name", max_length=64, index=True)
+    text: str = Field(sa_type=Text)
+    variants: dict[str, str] = _json({})  # platform -> text replacing `text` there
+    media: list[str] = _json([])
+    campaigns: list[str] = _json([])
+    state: str = Field(default="draft", max_length=32, index=True)
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: asap
+    not_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    content_hash: str = Field(max_length=64)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class PostTarget(SQLModel, table=True):
+    """An account a post is meant for."""
+
+    __tablename__ = "post_targets"
+    post_id: int = Field(foreign_key="posts.id", primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", primary_key=True, max_length=64)
+
+
+class Approval(SQLModel, table=True):
+    """A sign-off or rejection, bound to the hash of the exact content and targets."""
+
+    __tablename__ = "approvals"
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True)
+    approver: str = Field(foreign_key="users.name", max_length=64)
+    decision: str = Field(max_length=16)  # approved | rejected
+    comment: str | None = Field(default=None, sa_type=Text)
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Waiver(SQLModel, table=True):
+    """An approver's decision that one checker finding does not block this post."""
+
+    __tablename__ = "waivers"
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True)
+    rule: str = Field(max_length=100)
+    match_hash: str = Field(max_length=64)
+    reason: str = Field(sa_type=Text)
+    approver: str = Field(foreign_key="users.name", max_length=64)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Publication(SQLModel, table=True):
+    """The outbox: one row per target account of an approval; the worker publishes it once."""
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        UniqueConstraint("approval_id", "account_id", name="uq_publication_approval_account"),
+        Index("ix_publications_state_due", "state", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True)
+    approval_id: int = Field(foreign_key="approvals.id")
+    account_id: str = Field(foreign_key="accounts.id", max_length=64, index=True)
+    reply_to_item_id: int | None = Field(default=None, foreign_key="inbox_items.id")
+    text: str = Field(sa_type=Text)  # exactly what was approved for this account
+    state: str = Field(default="scheduled", max_length=32)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    not_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempt: int = Field(default=0)
+    remote_id: str | None = Field(default=None, max_length=100)
+    raw_response: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class InboxItem(SQLModel, table=True):
+    """A citizen's comment or mention, kept exactly as the platform sent it, hidden or not."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (
+        UniqueConstraint("platform", "remote_id", name="uq_inbox_platform_remote"),
+        Index("ix_inbox_queue", "state", "priority", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    remote_id: str = Field(max_length=100)
+    account_id: str = Field(foreign_key="accounts.id", max_length=64, index=True)
+    kind: str = Field(max_length=32)  # mention | comment | reply | mention_elsewhere | alert
+    author_id: str | None = Field(default=None, max_length=100)
+    author_name: str | None = Field(default=None, sa_type=Text)
+    author_handle: str | None = Field(default=None, sa_type=Text)
+    text: str = Field(sa_type=Text)
+    parent_remote_id: str | None = Field(default=None, max_length=100)
+    thread_remote_id: str | None = Field(default=None, max_length=100, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    fetched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    raw: dict[str, Any] = _json({})
+    state: str = Field(default="new", max_length=32)
+    priority: int = Field(default=0)
+    flags: list[str] = _json([])
+    team: str | None = Field(default=None, max_length=64)
+    assigned_to: str | None = Field(default=None, max_length=64)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hidden: bool = Field(default=False)
+    hidden_reason: str | None = Field(default=None, sa_type=Text)
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+
+
+class MetricSnapshot(SQLModel, table=True):
+    """Engagement figures of one published post at one moment."""
+
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (Index("ix_metric_publication_taken", "publication_id", "taken_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    publication_id: int = Field(foreign_key="publications.id")
+    taken_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    impressions: int | None = None
+    likes: int | None = None
+    replies: int | None = None
+    shares: int | None = None
+    clicks: int | None = None
+    quotes: int | None = None
+    bookmarks: int | None = None
+    raw: dict[str, Any] = _json({})
+
+
+class AuditEvent(SQLModel, table=True):
+    """One line of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_events"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=100, index=True)
+    subject_type: str = Field(max_length=64)
+    subject_id: str = Field(max_length=100)
+    payload: str = Field(sa_type=Text)  # canonical JSON, hashed exactly as stored
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class PublishingPause(SQLModel, table=True):
+    """A crisis pause of all publishing (scope "*") or of one account."""
+
+    __tablename__ = "publishing_pauses"
+    scope: str = Field(primary_key=True, max_length=64)
+    reason: str = Field(sa_type=Text)
+    paused_by: str = Field(max_length=64)
+    paused_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
