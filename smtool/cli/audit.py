@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
 
 
 @group.command("verify")
-def verify_(as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
+def verify_(
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
     """Recompute the audit log's hash chain; exit 1 and name the first broken row if it was altered."""
     with common.open_context() as ctx:
         result = verify(ctx.db)

@@ -36,8 +36,7 @@ def show_status(ctx: Context) -> None:
     out.print(f"[bold]{common.inert(s.institution)}[/] ({s.timezone})")
     out.print(f"Database: {common.inert(s.database)}, schema {s.schema}")
     out.print(
-        f"Users: {s.users}  Posts: {s.posts}  Publications: {s.publications}  "
-        f"Inbox items: {s.inbox_items}"
+        f"Users: {s.users}  Posts: {s.posts}  Publications: {s.publications}  Inbox items: {s.inbox_items}"
     )
     table = Table("account", "platform", "handle", "token", title="Accounts")
     for a in s.accounts:

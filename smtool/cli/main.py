@@ -13,7 +13,15 @@ from smtool.errors import SmtoolError
 
 # Each module exposes `register(app)`; the order is the order of `smtool --help`.
 _GROUPS = (
-    "init_cmd", "demo", "db", "config_cmd", "account", "user", "audit", "check", "sandbox",
+    "init_cmd",
+    "demo",
+    "db",
+    "config_cmd",
+    "account",
+    "user",
+    "audit",
+    "check",
+    "sandbox",
 )
 
 app = typer.Typer(
@@ -58,7 +66,8 @@ for _name in _GROUPS:
 def run() -> None:
     """Console-script entry point: no traceback ever reaches the user."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode Click returns a command's exit code instead of exiting.
+        code = app(standalone_mode=False)
     except SmtoolError as e:
         common.print_error(e)
         sys.exit(e.exit_code)
@@ -80,3 +89,4 @@ def run() -> None:
             "This is a bug in smtool; please report it with the command you ran."
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

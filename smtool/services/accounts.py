@@ -22,6 +22,21 @@ def sync_from_settings(session: Session, settings: Settings, actor: str) -> list
     Entries removed from the config are deactivated, never deleted: posts and the audit log refer
     to them.
     """
+    changes = _sync_users(session, settings) + _sync_accounts(session, settings)
+    if changes:
+        session.flush()
+        audit.append(
+            session,
+            actor=actor,
+            action="config.sync",
+            subject_type="installation",
+            subject_id=settings.institution.name,
+            payload={"changed": changes},
+        )
+    return changes
+
+
+def _sync_users(session: Session, settings: Settings) -> list[str]:
     changes: list[str] = []
     users = {u.name: u for u in session.exec(select(User)).all()}
     for configured in settings.users:
@@ -43,7 +58,11 @@ def sync_from_settings(session: Session, settings: Settings, actor: str) -> list
             gone.active = False
             session.add(gone)
             changes.append(f"user {gone.name} deactivated")
+    return changes
 
+
+def _sync_accounts(session: Session, settings: Settings) -> list[str]:
+    changes: list[str] = []
     accounts = {a.id: a for a in session.exec(select(Account)).all()}
     for configured_account in settings.accounts:
         existing = accounts.pop(configured_account.id, None)
@@ -52,7 +71,7 @@ def sync_from_settings(session: Session, settings: Settings, actor: str) -> list
                 f"account {configured_account.id} is stored as a {existing.platform} account but "
                 f"config.toml says {configured_account.platform}; give the new account another id"
             )
-        row = existing or Account(
+        account_row = existing or Account(
             id=configured_account.id,
             platform=configured_account.platform,
             handle=configured_account.handle,
@@ -66,27 +85,17 @@ def sync_from_settings(session: Session, settings: Settings, actor: str) -> list
         }
         if configured_account.remote_id:
             fields["remote_id"] = configured_account.remote_id
-        if existing is None or any(getattr(row, k) != v for k, v in fields.items()):
+        if existing is None or any(getattr(account_row, k) != v for k, v in fields.items()):
             for key, value in fields.items():
-                setattr(row, key, value)
-            row.updated_at = utcnow()
-            session.add(row)
+                setattr(account_row, key, value)
+            account_row.updated_at = utcnow()
+            session.add(account_row)
             changes.append(f"account {configured_account.id}")
     for gone_account in accounts.values():
         if gone_account.active:
             gone_account.active = False
             session.add(gone_account)
             changes.append(f"account {gone_account.id} deactivated")
-    if changes:
-        session.flush()
-        audit.append(
-            session,
-            actor=actor,
-            action="config.sync",
-            subject_type="installation",
-            subject_id=settings.institution.name,
-            payload={"changed": changes},
-        )
     return changes
 
 

@@ -150,9 +150,7 @@ def initialise(
         db.dispose()
 
 
-def _store_sandbox_tokens(
-    ctx: Context, accounts: list[SandboxAccountSpec], actor: str
-) -> list[str]:
+def _store_sandbox_tokens(ctx: Context, accounts: list[SandboxAccountSpec], actor: str) -> list[str]:
     if not accounts:
         return []
     keys = load_keys(ctx.settings)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 
 # C0/C1 controls except tab and newline, DEL, and the bidi embedding/override/isolate controls.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
-)
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 
@@ -32,8 +30,7 @@ def strip_unsafe(text: str) -> str:
 
 
 def inert(text: str) -> str:
-    """Text safe to print through Rich with markup enabled: unsafe characters shown, markup escaped."""
+    """Text safe to print through Rich markup: unsafe characters made visible, markup escaped."""
     from rich.markup import escape
 
     return escape(strip_unsafe(text))
-

@@ -38,8 +38,9 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise DatabaseError(f"{url!r} is not a database URL; expected sqlite:///PATH or "
-                            "postgresql+psycopg://user@host/db") from None
+        raise DatabaseError(
+            f"{url!r} is not a database URL; expected sqlite:///PATH or postgresql+psycopg://user@host/db"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if parsed.get_backend_name() == "postgresql":

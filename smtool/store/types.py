@@ -14,8 +14,8 @@ from sqlalchemy.types import TypeDecorator
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC in, aware UTC out, on every database.
 
-    SQLite has no time zone type and hands back naive values; storing naive UTC and re-attaching UTC on
-    the way out keeps comparisons in SQL and in Python consistent.
+    SQLite has no time zone type and hands back naive values; storing naive UTC and re-attaching UTC
+    on the way out keeps comparisons in SQL and in Python consistent.
     """
 
     impl = DateTime(timezone=True)

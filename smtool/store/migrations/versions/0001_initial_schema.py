@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.Column("token_status", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("token_set_at", smtool.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ingest_cursor", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column(
-            "rate_limited_until", smtool.store.types.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("rate_limited_until", smtool.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", smtool.store.types.UTCDateTime(timezone=True), nullable=False),
@@ -117,9 +115,7 @@ def upgrade() -> None:
         sa.Column("lease_until", smtool.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("hidden", sa.Boolean(), nullable=False),
         sa.Column("hidden_reason", sa.Text(), nullable=True),
-        sa.Column(
-            "first_response_at", smtool.store.types.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("first_response_at", smtool.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", smtool.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -279,9 +275,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("approval_id", "account_id", name="uq_publication_approval_account"),
     )
     with op.batch_alter_table("publications", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_publications_account_id"), ["account_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_publications_account_id"), ["account_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_publications_post_id"), ["post_id"], unique=False)
         batch_op.create_index("ix_publications_state_due", ["state", "due_at"], unique=False)
 
@@ -309,9 +303,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("metric_snapshots", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_metric_publication_taken", ["publication_id", "taken_at"], unique=False
-        )
+        batch_op.create_index("ix_metric_publication_taken", ["publication_id", "taken_at"], unique=False)
 
 
 def downgrade() -> None:

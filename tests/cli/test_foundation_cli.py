@@ -1,0 +1,145 @@
+"""The foundation commands driven as a person would: a real process in an empty folder."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+
+from smtool.cli.main import app
+
+from .conftest import Result
+
+
+def _walk(command: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    found = [(path, command)]
+    for name, sub in getattr(command, "commands", {}).items():
+        found.extend(_walk(sub, (*path, name)))
+    return found
+
+
+def test_every_command_has_help_text() -> None:
+    missing = [
+        " ".join(path) or "smtool"
+        for path, command in _walk(get_command(app))
+        if not (getattr(command, "help", None) or "").strip()
+    ]
+    assert missing == []
+
+
+def test_every_option_has_help_text() -> None:
+    missing = []
+    for path, command in _walk(get_command(app)):
+        for param in getattr(command, "params", []):
+            if param.param_type_name == "option" and not (getattr(param, "help", "") or "").strip():
+                missing.append(f"{' '.join(path)} {param.opts[0]}")
+    assert missing == []
+
+
+def test_init_then_verify_then_tamper(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result: Result = smtool("init")
+    assert result.code == 0, result.err
+    assert (tmp_path / "config.toml").exists()
+    assert (tmp_path / "smtool.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "smtool.db").exists()
+
+    ok = smtool("audit", "verify")
+    assert ok.code == 0 and ok.out.startswith("OK")
+
+    with sqlite3.connect(tmp_path / "smtool.db") as connection:
+        connection.execute("UPDATE audit_events SET payload='{}' WHERE id=1")
+    broken = smtool("audit", "verify")
+    assert broken.code == 1
+    assert "BROKEN at audit row 1" in broken.err
+
+
+def test_version(smtool) -> None:  # type: ignore[no-untyped-def]
+    result = smtool("--version")
+    assert result.code == 0 and result.out.startswith("smtool ")
+
+
+def test_set_token_reads_stdin_and_never_stores_plain_text(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "config.toml").write_text(
+        '[institution]\nname = "VK"\n[[accounts]]\nid = "vk-x"\nplatform = "x"\nhandle = "@VK"\n',
+        encoding="utf-8",
+    )
+    assert smtool("init").code == 0
+    token = "AAAA-plain-token-that-must-not-leak-0123456789"
+    stored = smtool("account", "set-token", "vk-x", stdin=token + "\n")
+    assert stored.code == 0, stored.err
+    listing = smtool("account", "list", "--json")
+    assert '"token": "ok"' in listing.out
+    for file in tmp_path.glob("smtool.db*"):
+        assert token.encode() not in file.read_bytes()
+    missing = smtool("account", "set-token", "nope", stdin=token + "\n")
+    assert missing.code == 1 and "no account 'nope'" in missing.err
+
+
+def test_config_show_masks_the_database_password(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "config.toml").write_text('[institution]\nname = "VK"\n', encoding="utf-8")
+    result = smtool("config", "show", env={"SMTOOL_DATABASE_URL": "postgresql+psycopg://u:hunter2@h/db"})
+    assert result.code == 0, result.err
+    assert "hunter2" not in result.out and "***" in result.out
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[institution\n", "TOML syntax error"),
+        ('[institution]\nname = "VK"\nfoo = 1\n', "unknown key institution.foo"),
+        ("[institution]\nname = 5\n", "institution.name"),
+        (
+            '[institution]\nname = "VK"\n[[users]]\nname = "a"\nroles = ["boss"]\n',
+            "'boss' is not allowed",
+        ),
+        (
+            '[institution]\nname = "VK"\n[[accounts]]\nid = "a"\nplatform = "tiktok"\nhandle = "x"\n',
+            "accounts[0].platform",
+        ),
+        (
+            '[institution]\nname = "VK"\n'
+            '[[accounts]]\nid = "a"\nplatform = "x"\nhandle = "x"\n'
+            '[[accounts]]\nid = "a"\nplatform = "x"\nhandle = "y"\n',
+            "duplicate accounts entry 'a'",
+        ),
+        (
+            '[institution]\nname = "VK"\n[database]\nurl = "postgresql+psycopg://postgres@127.0.0.1:1/x"\n',
+            "cannot open the database",
+        ),
+    ],
+)
+def test_bad_configuration_exits_2_and_writes_nothing(
+    smtool, tmp_path: Path, body: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "config.toml").write_text(body, encoding="utf-8")
+    result = smtool("init")
+    assert result.code == 2
+    assert message in result.err
+    assert len(result.err.strip().splitlines()) <= 2  # one clear message, not a dump
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
+def test_missing_config_file(smtool) -> None:  # type: ignore[no-untyped-def]
+    result = smtool("account", "list")
+    assert result.code == 2 and "configuration file not found" in result.err
+
+
+def test_a_newer_schema_is_refused(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert smtool("init").code == 0
+    with sqlite3.connect(tmp_path / "smtool.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num='9999'")
+        before = connection.execute("SELECT count(*) FROM audit_events").fetchone()
+    for command in (("db", "upgrade"), ("account", "list"), ("init",)):
+        result = smtool(*command)
+        assert result.code == 2, command
+        assert "newer than this smtool" in result.err
+    with sqlite3.connect(tmp_path / "smtool.db") as connection:
+        assert connection.execute("SELECT count(*) FROM audit_events").fetchone() == before
+
+
+def test_user_list(smtool) -> None:  # type: ignore[no-untyped-def]
+    assert smtool("init").code == 0
+    result = smtool("user", "list", "--json")
+    assert result.code == 0 and result.out.strip() == "[]"
