@@ -123,6 +123,28 @@ class Account(_Strict):
     allowed_phones: list[str] = Field(default_factory=list)
     allowed_email_domains: list[str] = Field(default_factory=list)
     allowed_names: list[str] = Field(default_factory=list)
+    self_approval: bool = False
+    """Whether a spokesperson may approve their own post on this account (off: four eyes)."""
+
+
+class Publishing(_Strict):
+    """How the worker publishes approved posts."""
+
+    window_hours: float = Field(default=24, gt=0)
+    """A publication not sent within this many hours of its time expires and needs approval again."""
+    lease_seconds: int = Field(default=120, ge=5)
+    """How long a worker's claim on a publication lasts before another worker may take it."""
+    tick_seconds: float = Field(default=5, gt=0)
+    """How often the worker looks for due publications."""
+    retry_base_seconds: float = Field(default=30, gt=0)
+    """First back-off after a platform error; doubled on each further attempt."""
+    max_attempts: int = Field(default=8, ge=1)
+    """Attempts before a publication that keeps failing is marked failed for a person to look at."""
+    request_timeout_seconds: float = Field(default=15, gt=0)
+    """How long one platform call may take before its outcome counts as unknown."""
+    reconcile_grace_seconds: float = Field(default=60, ge=0)
+    """How long after an unknown outcome the account's own posts must still not show the post
+    before it is scheduled again (platform timelines can lag a little)."""
 
 
 class Settings(_Strict):
@@ -132,6 +154,7 @@ class Settings(_Strict):
     database: Database = Database()
     security: Security = Security()
     checker: Checker = Checker()
+    publishing: Publishing = Publishing()
     users: list[User] = Field(default_factory=list)
     accounts: list[Account] = Field(default_factory=list)
     source: Path | None = Field(default=None, exclude=True)

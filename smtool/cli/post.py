@@ -1,0 +1,252 @@
+"""`smtool post`: draft, check, submit, approve, reject, withdraw and schedule posts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from smtool.cli import common
+from smtool.errors import UsageError
+from smtool.services import posts
+from smtool.services.queries import list_posts, show_post
+
+group = typer.Typer(help="Posts: drafting, approval and scheduling.", no_args_is_help=True)
+
+AS = typer.Option(None, "--as", help=common.AS_USER_HELP)
+ACCOUNTS = typer.Option([], "--account", help="Target account id (repeat for several).")
+AT = typer.Option(None, "--at", help='Publish at "YYYY-MM-DD HH:MM" in the institution\'s time zone.')
+NOW = typer.Option(False, "--now", help="Publish as soon as approved (the default when --at is absent).")
+MEDIA = typer.Option([], "--media", help="An image file to attach (repeat for several).")
+CAMPAIGN = typer.Option([], "--campaign", help="A campaign tag, e.g. an EU project id (repeatable).")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="post")
+
+
+def _draft(
+    text: str, accounts: list[str], at: str | None, now: bool, media: list[str], campaigns: list[str]
+) -> posts.Draft:
+    if at and now:
+        raise UsageError("give either --at or --now, not both")
+    return posts.Draft(text=text, accounts=accounts, at=at, media=media, campaigns=campaigns)
+
+
+@group.command("new")
+def new(
+    text: str = typer.Argument(..., help="The post's text."),
+    account: list[str] = ACCOUNTS,
+    at: str | None = AT,
+    now: bool = NOW,
+    media: list[str] = MEDIA,
+    campaign: list[str] = CAMPAIGN,
+    as_user: str | None = AS,
+) -> None:
+    """Save a new draft; prints the new post's id alone."""
+    with common.open_context() as ctx:
+        post_id = posts.create_post(
+            ctx, common.acting_user(as_user), _draft(text, account, at, now, media, campaign)
+        )
+    print(post_id)
+
+
+@group.command("edit")
+def edit(
+    post_id: int = typer.Argument(..., help="Post id."),
+    text: str = typer.Argument(..., help="The new text."),
+    account: list[str] = ACCOUNTS,
+    at: str | None = AT,
+    now: bool = NOW,
+    media: list[str] = MEDIA,
+    campaign: list[str] = CAMPAIGN,
+    version: int | None = typer.Option(
+        None, "--version", help="Refuse if the post changed since this version."
+    ),
+    as_user: str | None = AS,
+) -> None:
+    """Replace a post's content (voids an approval; the post returns to draft)."""
+    with common.open_context() as ctx:
+        current = show_post(ctx, post_id)
+        draft = _draft(text, account or current["accounts"], at, now, media, campaign or current["campaigns"])
+        posts.edit_post(ctx, common.acting_user(as_user), post_id, draft, expected_version=version)
+    common.console.print(f"Post {post_id} saved as a draft.")
+
+
+@group.command("schedule")
+def schedule(
+    post_id: int = typer.Argument(..., help="Post id."),
+    at: str | None = AT,
+    now: bool = NOW,
+    as_user: str | None = AS,
+) -> None:
+    """Change when a post goes out (an approved post then needs approval again)."""
+    with common.open_context() as ctx:
+        current = show_post(ctx, post_id)
+        draft = posts.Draft(
+            text=current["text"],
+            accounts=current["accounts"],
+            at=None if now else at,
+            variants=current["variants"],
+            media=current["media"],
+            campaigns=current["campaigns"],
+        )
+        posts.edit_post(ctx, common.acting_user(as_user), post_id, draft)
+    common.console.print(f"Post {post_id} rescheduled; submit it for approval again.")
+
+
+@group.command("show")
+def show(
+    post_id: int = typer.Argument(..., help="Post id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show a post with its findings, approvals, waivers and publications."""
+    with common.open_context() as ctx:
+        detail = show_post(ctx, post_id)
+    if as_json:
+        common.emit_json(detail)
+        return
+    out = common.console
+    out.print(
+        f"[bold]Post {detail['id']}[/] by {common.inert(detail['author'])}: "
+        f"{detail['state']} (version {detail['version']})"
+    )
+    out.print(f"Accounts: {common.inert(', '.join(detail['accounts']))}; when: {detail['scheduled_local']}")
+    out.print(common.inert(detail["text"]))
+    _print_findings(detail["findings"])
+    for a in detail["approvals"]:
+        out.print(
+            f"{a['decision']} by {common.inert(a['approver'])}{' (void)' if a['voided'] else ''}: "
+            f"{common.inert(a['comment'] or '')}"
+        )
+    for w in detail["waivers"]:
+        out.print(f"waived {w['rule']} by {common.inert(w['approver'])}: {common.inert(w['reason'])}")
+    for p in detail["publications"]:
+        out.print(
+            f"publication {p['id']} on {common.inert(p['account'])}: {p['state']} "
+            f"{common.inert(p['last_error'] or '')}"
+        )
+
+
+def _print_findings(findings: list[dict[str, Any]]) -> None:
+    for f in findings:
+        waived = " (waived)" if f.get("waived") else ""
+        common.console.print(
+            f"  {f['level']}{waived} {f['rule']} [{common.inert(f['account'])}] "
+            f"«{common.inert(f['match'])}»: {common.inert(f['message'])} (match {f['match_hash'][:12]})"
+        )
+
+
+@group.command("list")
+def list_(
+    state: str | None = typer.Option(None, "--state", help="Only posts in this state."),
+    as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
+) -> None:
+    """List posts, newest first."""
+    with common.open_context() as ctx:
+        rows = list_posts(ctx, state)
+    if as_json:
+        common.emit_json(rows)
+        return
+    table = Table("id", "state", "author", "accounts", "when", "text")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["state"],
+            common.inert(r["author"]),
+            common.inert(", ".join(r["accounts"])),
+            r["scheduled_local"],
+            common.inert(r["text"][:60]),
+        )
+    common.console.print(table)
+
+
+@group.command("check")
+def check(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
+    """Run the guideline checker on a post; exit 1 when an unwaived error remains."""
+    with common.open_context() as ctx:
+        findings = posts.check_post(ctx, common.acting_user(as_user), post_id)
+    _print_findings(findings)
+    if posts.blocking_findings(findings):
+        raise typer.Exit(1)
+
+
+@group.command("submit")
+def submit(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
+    """Check and submit a post for approval."""
+    with common.open_context() as ctx:
+        findings = posts.submit_post(ctx, common.acting_user(as_user), post_id)
+    _print_findings(findings)
+    common.console.print(f"Post {post_id} submitted for approval.")
+
+
+@group.command("approve")
+def approve(
+    post_ids: list[int] = typer.Argument(..., help="Post id(s) you have reviewed."),
+    comment: str | None = typer.Option(None, "--comment", help="A note kept with the approval."),
+    as_user: str | None = AS,
+) -> None:
+    """Approve one or more submitted posts (all or none); they are then published at their time."""
+    with common.open_context() as ctx:
+        written = posts.approve_posts(ctx, common.acting_user(as_user), post_ids, comment)
+    common.console.print(f"Approved {len(post_ids)} post(s); {len(written)} publication(s) scheduled.")
+
+
+@group.command("reject")
+def reject(
+    post_id: int = typer.Argument(..., help="Post id."),
+    comment: str = typer.Option("", "--comment", help="Why (required; the author reads it)."),
+    as_user: str | None = AS,
+) -> None:
+    """Send a submitted post back to its author with a reason."""
+    with common.open_context() as ctx:
+        posts.reject_post(ctx, common.acting_user(as_user), post_id, comment)
+    common.console.print(f"Post {post_id} rejected.")
+
+
+@group.command("withdraw")
+def withdraw(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
+    """Withdraw a post; publications not yet started are cancelled."""
+    with common.open_context() as ctx:
+        cancelled = posts.withdraw_post(ctx, common.acting_user(as_user), post_id)
+    common.console.print(f"Post {post_id} withdrawn; {len(cancelled)} publication(s) cancelled.")
+
+
+@group.command("waive")
+def waive(
+    post_id: int = typer.Argument(..., help="Post id."),
+    rule: str = typer.Option(..., "--rule", help="The finding's rule id."),
+    match: str = typer.Option(..., "--match", help="The finding's match hash (from `post show`)."),
+    reason: str = typer.Option("", "--reason", help="Why the finding does not apply (required)."),
+    as_user: str | None = AS,
+) -> None:
+    """Waive one checker finding on a post (approvers only)."""
+    with common.open_context() as ctx:
+        detail = show_post(ctx, post_id)
+        full = next(
+            (
+                f["match_hash"]
+                for f in detail["findings"]
+                if f["rule"] == rule and f["match_hash"].startswith(match)
+            ),
+            match,
+        )
+        posts.waive_finding(
+            ctx, common.acting_user(as_user), post_id, rule=rule, match_hash=full, reason=reason
+        )
+    common.console.print(f"Waived {rule} on post {post_id}.")
+
+
+@group.command("import")
+def import_(
+    file: Path = typer.Argument(
+        ..., help="CSV with columns account, at, text (at empty: as soon as approved)."
+    ),
+    as_user: str | None = AS,
+) -> None:
+    """Create and submit one post per CSV row; any bad row means nothing is imported."""
+    with common.open_context() as ctx:
+        created = posts.import_csv(ctx, common.acting_user(as_user), file)
+    common.console.print(f"Imported and submitted {len(created)} post(s): {', '.join(map(str, created))}")

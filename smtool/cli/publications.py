@@ -1,0 +1,41 @@
+"""`smtool publications`: the outbox, one row per post and account."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from smtool.cli import common
+from smtool.services.queries import list_publications
+
+group = typer.Typer(help="Publications: what goes out, where and when.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="publications")
+
+
+@group.command("list")
+def list_(
+    state: str | None = typer.Option(None, "--state", help="Only publications in this state."),
+    as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
+) -> None:
+    """List publications with their state; failed, unknown and needs_reauth need a person."""
+    with common.open_context() as ctx:
+        rows = list_publications(ctx, state)
+    if as_json:
+        common.emit_json(rows)
+        return
+    table = Table("id", "post", "account", "state", "due (UTC)", "attempt", "remote id", "error")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            str(r["post_id"]),
+            common.inert(r["account"]),
+            r["state"],
+            r["due_at"][:16],
+            str(r["attempt"]),
+            common.inert(r["remote_id"] or ""),
+            common.inert(r["last_error"] or ""),
+        )
+    common.console.print(table)

@@ -1,0 +1,428 @@
+"""The outbox worker: publish each approved publication exactly once, at its time.
+
+The database is the only record of what is due. A worker claims a row with a guarded UPDATE (design.md),
+commits `sending` before the platform call, and records the outcome after it; no transaction is held
+across an HTTP call. When the outcome is unknown (timeout after sending, a crash mid-call) the row
+becomes `unknown` and is settled by reading the account's own recent posts, never by a blind resend.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import bindparam, text, update
+from sqlmodel import Session, col, select
+
+from connectors.base import (
+    AuthExpired,
+    Connector,
+    ConnectorError,
+    DuplicateContent,
+    OutgoingPost,
+    PublishedRef,
+    RateLimited,
+    Rejected,
+    Transient,
+    UnknownOutcome,
+)
+from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
+from smtool.errors import SmtoolError
+from smtool.services import audit
+from smtool.services.context import Context
+from smtool.services.platforms import connector_for
+from smtool.store.tables import Account, Post, Publication
+from smtool.store.types import UTCDateTime, utcnow
+
+S = PublicationState
+WORKER = "worker"
+
+ConnectorFactory = Callable[[Context, Account], Connector]
+
+
+def worker_id() -> str:
+    """A name unique to this process, shown in `claimed_by` so a person can tell workers apart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+_CLAIM = """
+UPDATE publications
+   SET state = 'claimed', claimed_by = :me, lease_until = :lease_until,
+       attempt = attempt + 1, version = version + 1, updated_at = :now
+ WHERE state = 'scheduled'
+   AND id = (
+        SELECT p.id FROM publications p JOIN accounts a ON a.id = p.account_id
+         WHERE p.state = 'scheduled' AND p.due_at <= :now
+           AND a.token_status = 'ok'
+           AND (a.rate_limited_until IS NULL OR a.rate_limited_until <= :now)
+           AND NOT EXISTS (SELECT 1 FROM publishing_pauses z WHERE z.scope IN ('*', p.account_id))
+         ORDER BY p.due_at, p.id
+         LIMIT 1 {lock})
+RETURNING id
+"""
+
+
+def claim_next(session: Session, me: str, now: datetime, lease: timedelta) -> int | None:
+    """Claim the most overdue publication, or None. The outer `state` guard makes a lost race a no-op."""
+    dialect = session.get_bind().dialect.name
+    statement = text(_CLAIM.format(lock="FOR UPDATE OF p SKIP LOCKED" if dialect == "postgresql" else ""))
+    statement = statement.bindparams(
+        bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime())
+    )
+    row = session.execute(statement, {"me": me, "now": now, "lease_until": now + lease}).first()
+    return int(row[0]) if row else None
+
+
+def _move(
+    session: Session,
+    publication_id: int,
+    *,
+    from_states: tuple[PublicationState, ...],
+    me: str | None,
+    **values: object,
+) -> bool:
+    """Guarded state change: true only if the row was still in one of `from_states` (and ours)."""
+    statement = update(Publication).where(
+        col(Publication.id) == publication_id,
+        col(Publication.state).in_([s.value for s in from_states]),
+    )
+    if me is not None:
+        statement = statement.where(col(Publication.claimed_by) == me)
+    values.setdefault("updated_at", utcnow())
+    result = session.execute(
+        statement.values(version=Publication.version + 1, **values)  # type: ignore[arg-type]
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Publisher:
+    """Publishes due publications; one instance per worker process."""
+
+    def __init__(
+        self, ctx: Context, me: str | None = None, factory: ConnectorFactory = connector_for
+    ) -> None:
+        self.ctx = ctx
+        self.me = me or worker_id()
+        self.factory = factory
+        self.settings = ctx.settings.publishing
+        self._connectors: dict[str, Connector] = {}
+
+    def connector(self, account: Account) -> Connector:
+        if account.id not in self._connectors:
+            self._connectors[account.id] = self.factory(self.ctx, account)
+        return self._connectors[account.id]
+
+    # --- one publication ------------------------------------------------------------------------
+
+    def publish_due(self, limit: int | None = None) -> Counter[str]:
+        """Publish due rows until none is left (or `limit`); returns a count per outcome."""
+        outcomes: Counter[str] = Counter()
+        while limit is None or sum(outcomes.values()) < limit:
+            with self.ctx.db.write() as session:
+                claimed = claim_next(
+                    session, self.me, utcnow(), timedelta(seconds=self.settings.lease_seconds)
+                )
+            if claimed is None:
+                break
+            outcomes[self.publish_claimed(claimed)] += 1
+        return outcomes
+
+    def publish_claimed(self, publication_id: int) -> str:
+        """Send one claimed publication and record what happened; returns the outcome's name."""
+        now = utcnow()
+        with self.ctx.db.write() as session:
+            publication = session.get(Publication, publication_id)
+            assert publication is not None
+            account = session.get(Account, publication.account_id)
+            post = session.get(Post, publication.post_id)
+            assert account is not None and post is not None
+            if publication.not_after and now > publication.not_after:
+                self._expire(session, publication, post)
+                return S.EXPIRED.value
+            lease = now + timedelta(seconds=self.settings.lease_seconds)
+            # `sending` is committed before the call: after a crash the sweeper knows the request
+            # may have left, and nobody resends it blindly.
+            if not _move(
+                session,
+                publication_id,
+                from_states=(S.CLAIMED,),
+                me=self.me,
+                state=S.SENDING.value,
+                sent_at=now,
+                lease_until=lease,
+            ):
+                return "lost"
+            outgoing = OutgoingPost(text=publication.text, media=tuple(Path(m) for m in post.media))
+        try:
+            connector = self.connector(account)
+            ref = connector.publish(outgoing)
+        except ConnectorError as error:
+            return self._record_failure(publication_id, account.id, error)
+        except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act
+            return self._record_failure(publication_id, account.id, AuthExpired(error.msg))
+        except Exception as error:  # an unexpected answer after the request may have left
+            return self._record_failure(publication_id, account.id, UnknownOutcome(repr(error)))
+        return self._record_published(publication_id, ref)
+
+    def _record_published(self, publication_id: int, ref: PublishedRef) -> str:
+        with self.ctx.db.write() as session:
+            # `unknown` too: the sweeper may have given up on our lease while the call was slow.
+            _move(
+                session,
+                publication_id,
+                from_states=(S.SENDING, S.UNKNOWN),
+                me=None,
+                state=S.PUBLISHED.value,
+                remote_id=ref.remote_id,
+                raw_response=ref.raw,
+                published_at=ref.created_at,
+                lease_until=None,
+                last_error=None,
+            )
+            publication = session.get(Publication, publication_id)
+            assert publication is not None
+            audit.append(
+                session,
+                actor=WORKER,
+                action="publication.published",
+                subject_type="publication",
+                subject_id=publication_id,
+                payload={"remote_id": ref.remote_id, "worker": self.me},
+            )
+            _complete_post_if_done(session, publication.post_id)
+        return S.PUBLISHED.value
+
+    def _record_failure(self, publication_id: int, account_id: str, error: ConnectorError) -> str:
+        now = utcnow()
+        message = error.platform_message or type(error).__name__
+        with self.ctx.db.write() as session:
+            publication = session.get(Publication, publication_id)
+            assert publication is not None
+            values: dict[str, object] = {"last_error": message, "lease_until": None}
+            if isinstance(error, RateLimited):
+                target = S.SCHEDULED
+                values.update(due_at=error.retry_at, claimed_by=None)
+                account = session.get(Account, account_id)
+                assert account is not None
+                account.rate_limited_until = error.retry_at
+                session.add(account)
+            elif isinstance(error, AuthExpired):
+                target = S.NEEDS_REAUTH
+                account = session.get(Account, account_id)
+                assert account is not None
+                account.token_status = "needs_reauth"
+                session.add(account)
+                self._connectors.pop(account_id, None)
+            elif isinstance(error, UnknownOutcome | DuplicateContent):
+                # A duplicate may be our own earlier attempt: reconcile, never resend.
+                target = S.UNKNOWN
+            elif isinstance(error, Transient):
+                delay = timedelta(
+                    seconds=self.settings.retry_base_seconds * 2 ** max(publication.attempt - 1, 0)
+                )
+                retry_at = now + delay
+                out_of_time = publication.not_after is not None and retry_at > publication.not_after
+                if publication.attempt >= self.settings.max_attempts or out_of_time:
+                    target = S.FAILED
+                else:
+                    target = S.SCHEDULED
+                    values.update(due_at=retry_at, claimed_by=None)
+            else:
+                target = S.FAILED
+                if isinstance(error, Rejected):
+                    values["last_error"] = f"{error.reason} ({error.platform_code}): {message}"
+            _move(session, publication_id, from_states=(S.SENDING,), me=self.me, state=target.value, **values)
+            audit.append(
+                session,
+                actor=WORKER,
+                action=f"publication.{target.value}",
+                subject_type="publication",
+                subject_id=publication_id,
+                payload={"error": type(error).__name__, "message": message},
+            )
+        return target.value if target != S.SCHEDULED else "retry"
+
+    def _expire(self, session: Session, publication: Publication, post: Post) -> None:
+        assert publication.id is not None
+        _move(
+            session,
+            publication.id,
+            from_states=(S.CLAIMED, S.SCHEDULED, S.NEEDS_REAUTH, S.FAILED),
+            me=None,
+            state=S.EXPIRED.value,
+            lease_until=None,
+        )
+        if post.state == PostState.APPROVED:
+            post.state = next_post_state(post.state, PostEvent.REAPPROVE)
+            post.version += 1
+            session.add(post)
+        audit.append(
+            session,
+            actor=WORKER,
+            action="publication.expired",
+            subject_type="publication",
+            subject_id=publication.id,
+            payload={"not_after": publication.not_after},
+        )
+
+    # --- housekeeping ---------------------------------------------------------------------------
+
+    def sweep(self) -> Counter[str]:
+        """Return lapsed claims, mark lapsed sends unknown, expire what is past its window."""
+        now = utcnow()
+        counts: Counter[str] = Counter()
+        with self.ctx.db.write() as session:
+            lapsed = session.exec(
+                select(Publication).where(
+                    col(Publication.state).in_([S.CLAIMED.value, S.SENDING.value]),
+                    col(Publication.lease_until) < now,
+                )
+            ).all()
+            for row in lapsed:
+                assert row.id is not None
+                if row.state == S.CLAIMED:
+                    _move(
+                        session,
+                        row.id,
+                        from_states=(S.CLAIMED,),
+                        me=None,
+                        state=S.SCHEDULED.value,
+                        claimed_by=None,
+                        lease_until=None,
+                    )
+                    counts["returned"] += 1
+                else:
+                    # The worker died or hung mid-call: the post may be out. Reconcile, never resend.
+                    _move(
+                        session,
+                        row.id,
+                        from_states=(S.SENDING,),
+                        me=None,
+                        state=S.UNKNOWN.value,
+                        lease_until=None,
+                        last_error="the worker stopped during the platform call",
+                    )
+                    audit.append(
+                        session,
+                        actor=WORKER,
+                        action="publication.unknown",
+                        subject_type="publication",
+                        subject_id=row.id,
+                        payload={"reason": "lease lapsed while sending", "worker": row.claimed_by},
+                    )
+                    counts["unknown"] += 1
+            overdue = session.exec(
+                select(Publication).where(
+                    col(Publication.state).in_([S.SCHEDULED.value, S.NEEDS_REAUTH.value]),
+                    col(Publication.not_after) < now,
+                )
+            ).all()
+            for row in overdue:
+                post = session.get(Post, row.post_id)
+                assert post is not None
+                self._expire(session, row, post)
+                counts["expired"] += 1
+        return counts
+
+    def reconcile(self) -> Counter[str]:
+        """Settle `unknown` rows by reading each account's own recent posts."""
+        counts: Counter[str] = Counter()
+        grace = timedelta(seconds=self.settings.reconcile_grace_seconds)
+        with self.ctx.db.read() as session:
+            unknown = session.exec(select(Publication).where(Publication.state == S.UNKNOWN.value)).all()
+        by_account: dict[str, list[Publication]] = {}
+        for row in unknown:
+            by_account.setdefault(row.account_id, []).append(row)
+        for account_id, rows in by_account.items():
+            with self.ctx.db.read() as session:
+                account = session.get(Account, account_id)
+            assert account is not None
+            since = min((r.sent_at or r.created_at) for r in rows) - timedelta(minutes=5)
+            try:
+                own = self.connector(account).recent_own_posts(since)
+            except (ConnectorError, SmtoolError):
+                counts["unreachable"] += len(rows)
+                continue
+            for row in rows:
+                counts[self._settle(row, own, grace)] += 1
+        return counts
+
+    def _settle(self, row: Publication, own: list, grace: timedelta) -> str:  # type: ignore[type-arg]
+        assert row.id is not None
+        sent = row.sent_at or row.created_at
+        match = next(
+            (p for p in own if _same_text(p.text, row.text) and p.created_at >= sent - timedelta(minutes=5)),
+            None,
+        )
+        with self.ctx.db.write() as session:
+            if match is not None:
+                _move(
+                    session,
+                    row.id,
+                    from_states=(S.UNKNOWN,),
+                    me=None,
+                    state=S.PUBLISHED.value,
+                    remote_id=match.remote_id,
+                    raw_response=match.raw,
+                    published_at=match.created_at,
+                    last_error=None,
+                )
+                audit.append(
+                    session,
+                    actor=WORKER,
+                    action="publication.reconciled",
+                    subject_type="publication",
+                    subject_id=row.id,
+                    payload={"found": True, "remote_id": match.remote_id},
+                )
+                _complete_post_if_done(session, row.post_id)
+                return "found"
+            if utcnow() - sent < grace:
+                return "waiting"
+            # Read, and not there after the grace period: sending again is not a blind resend.
+            _move(
+                session,
+                row.id,
+                from_states=(S.UNKNOWN,),
+                me=None,
+                state=S.SCHEDULED.value,
+                claimed_by=None,
+                due_at=utcnow(),
+            )
+            audit.append(
+                session,
+                actor=WORKER,
+                action="publication.reconciled",
+                subject_type="publication",
+                subject_id=row.id,
+                payload={"found": False},
+            )
+            return "rescheduled"
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _complete_post_if_done(session: Session, post_id: int) -> None:
+    """A post is published when every live publication of its current approval is."""
+    post = session.get(Post, post_id)
+    assert post is not None
+    if post.state != PostState.APPROVED:
+        return
+    states = session.exec(
+        select(Publication.state).where(
+            Publication.post_id == post_id,
+            col(Publication.state).not_in([S.CANCELLED.value, S.EXPIRED.value]),
+        )
+    ).all()
+    if states and all(s == S.PUBLISHED for s in states):
+        post.state = next_post_state(post.state, PostEvent.COMPLETE)
+        post.version += 1
+        post.updated_at = utcnow()
+        session.add(post)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from smtool.domain.timezones import format_local, parse_local
+from smtool.errors import UsageError
+
+RIGA = "Europe/Riga"
+
+
+def test_winter_and_summer_offsets() -> None:
+    assert parse_local("2026-01-15 09:00", RIGA) == datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
+    assert parse_local("2026-07-15 09:00", RIGA) == datetime(2026, 7, 15, 6, 0, tzinfo=UTC)
+
+
+def test_a_time_skipped_in_spring_is_refused_naming_both_instants() -> None:
+    # 2026-03-29: clocks in Riga jump from 03:00 EET to 04:00 EEST.
+    with pytest.raises(UsageError) as info:
+        parse_local("2026-03-29 03:30", RIGA)
+    assert "does not exist" in info.value.msg
+    assert "00:30 UTC" in info.value.msg and "01:30 UTC" in info.value.msg
+
+
+def test_a_time_repeated_in_autumn_is_refused_naming_both_instants() -> None:
+    # 2026-10-25: clocks go back from 04:00 EEST to 03:00 EET; 03:30 happens twice.
+    with pytest.raises(UsageError) as info:
+        parse_local("2026-10-25 03:30", RIGA)
+    assert "happens twice" in info.value.msg
+    assert "00:30 UTC" in info.value.msg and "01:30 UTC" in info.value.msg
+
+
+def test_unreadable_times_say_the_format() -> None:
+    with pytest.raises(UsageError, match="YYYY-MM-DD HH:MM"):
+        parse_local("rīt 9:00", RIGA)
+
+
+def test_format_local_round_trip() -> None:
+    moment = parse_local("2026-12-01 09:30", RIGA)
+    assert format_local(moment, RIGA) == "2026-12-01 09:30 EET"
