@@ -1,0 +1,271 @@
+"""What services know of a platform: the Connector protocol, its data objects and its errors.
+
+Connectors are adapters. Each one turns its vendor client's answers into these data objects and its
+vendor errors into the `ConnectorError` family below (`raise ... from e`), so services decide what to
+do (retry later, ask for a new token, reconcile an unknown outcome) without knowing any platform.
+
+Built-in connectors register through the entry-point group ``smtool.connectors`` exactly as third
+parties do; `load_connector_class` is the one way to find a connector class by platform name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "AccountRef",
+    "AuthExpired",
+    "Connector",
+    "ConnectorError",
+    "Credentials",
+    "DuplicateContent",
+    "IncomingItem",
+    "IncomingKind",
+    "MetricSnapshot",
+    "OutgoingPost",
+    "OwnPost",
+    "PublishedRef",
+    "RateLimited",
+    "Rejected",
+    "Transient",
+    "UnknownOutcome",
+    "UnknownPlatform",
+    "available_platforms",
+    "load_connector_class",
+]
+
+ENTRY_POINT_GROUP = "smtool.connectors"
+
+IncomingKind = Literal["mention", "comment", "reply", "mention_elsewhere"]
+
+
+# --- data objects -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """An institution account as a connector needs to know it.
+
+    `id` is smtool's account id; `remote_id` is the platform's (X user id, Facebook Page id) and may be
+    None until a connector discovers it through `verify_credentials`.
+    """
+
+    id: str
+    platform: str
+    handle: str
+    remote_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """What to publish: text, optional image files and an optional link."""
+
+    text: str
+    media: tuple[Path, ...] = ()
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedRef:
+    """A post or reply that reached the platform; `created_at` is aware UTC."""
+
+    platform: str
+    remote_id: str
+    account_id: str
+    created_at: datetime
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class IncomingItem:
+    """Something a citizen wrote to or about an institution account.
+
+    `kind` is "mention" (X), "comment" (a top-level Facebook comment), "reply" (an answer in a thread
+    under one of our posts or comments) or "mention_elsewhere" (keyword monitoring). `parent_remote_id`
+    is what it answers (a post or comment), `thread_remote_id` the conversation or post it belongs to.
+    """
+
+    platform: str
+    remote_id: str
+    account_id: str
+    kind: IncomingKind
+    author_id: str
+    author_name: str
+    author_handle: str
+    text: str
+    created_at: datetime
+    parent_remote_id: str | None
+    thread_remote_id: str | None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class MetricSnapshot:
+    """Engagement of one published post at `taken_at`; None where the platform has no such figure."""
+
+    platform: str
+    remote_id: str
+    taken_at: datetime
+    impressions: int | None
+    likes: int | None
+    replies: int | None
+    shares: int | None
+    clicks: int | None
+    quotes: int | None
+    bookmarks: int | None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class OwnPost:
+    """A post the account made, whoever made it (used to reconcile unknown outcomes and takeovers)."""
+
+    remote_id: str
+    text: str
+    created_at: datetime
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who a token speaks for, as the platform reports it."""
+
+    remote_id: str
+    handle: str
+    name: str
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class ConnectorError(Exception):
+    """A platform call failed; `platform_message` is the platform's own text (untrusted, for display)."""
+
+    def __init__(self, platform_message: str) -> None:
+        super().__init__(platform_message)
+        self.platform_message = platform_message
+
+
+class RateLimited(ConnectorError):
+    """The platform refused the call for now; nothing was done. Try again at `retry_at` (aware UTC)."""
+
+    def __init__(self, platform_message: str, retry_at: datetime) -> None:
+        super().__init__(platform_message)
+        self.retry_at = retry_at
+
+
+class AuthExpired(ConnectorError):
+    """The token is invalid, expired or revoked; an admin must connect the account again."""
+
+
+class DuplicateContent(ConnectorError):
+    """The platform refused the post as a duplicate of one already published."""
+
+
+class Rejected(ConnectorError):
+    """The platform refused the request for a reason a person must read; retrying will not help."""
+
+    def __init__(self, platform_message: str, reason: str, platform_code: str | None) -> None:
+        super().__init__(platform_message)
+        self.reason = reason
+        self.platform_code = platform_code
+
+
+class Transient(ConnectorError):
+    """Safe to retry: the request did not reach the platform, or the platform failed before acting."""
+
+
+class UnknownOutcome(ConnectorError):
+    """The request may have reached the platform (timeout or reset after sending).
+
+    Never resend blindly: reconcile with `recent_own_posts` first.
+    """
+
+
+class UnknownPlatform(LookupError):
+    """No connector is registered for a platform name."""
+
+
+# --- the protocol -------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One institution account on one platform.
+
+    Built as ``Cls(account, token, base_url=None, timeout=10.0)``; `base_url` points the platform's
+    hosts at another server (the sandbox). Every method raises only `ConnectorError` subclasses.
+    """
+
+    platform: str
+    account: AccountRef
+
+    def publish(self, post: OutgoingPost) -> PublishedRef:
+        """Publish a post. Raises DuplicateContent, RateLimited, AuthExpired, Rejected, Transient,
+        UnknownOutcome."""
+        ...
+
+    def delete(self, ref: PublishedRef) -> None:
+        """Delete one of our posts or replies; deleting what is already gone succeeds."""
+        ...
+
+    def reply(self, item: IncomingItem, text: str) -> PublishedRef:
+        """Answer an incoming item publicly; raises as `publish`."""
+        ...
+
+    def hide(self, item: IncomingItem) -> None:
+        """Hide an item from public view (it stays on the platform). Raises Rejected if not allowed."""
+        ...
+
+    def unhide(self, item: IncomingItem) -> None:
+        """Undo `hide`."""
+        ...
+
+    def fetch_incoming(self, cursor: str | None) -> tuple[list[IncomingItem], str | None]:
+        """New items since `cursor` (None: everything the platform still lists) and the next cursor.
+
+        Polling with the returned cursor never returns an item twice and misses none.
+        """
+        ...
+
+    def fetch_metrics(self, refs: Sequence[PublishedRef]) -> list[MetricSnapshot]:
+        """Current metrics of our posts; posts the platform no longer has are left out."""
+        ...
+
+    def recent_own_posts(self, since: datetime) -> list[OwnPost]:
+        """Posts the account made since `since`, newest first, whoever made them."""
+        ...
+
+    def verify_credentials(self) -> Credentials:
+        """Who the token speaks for. Raises AuthExpired for a bad token."""
+        ...
+
+
+# --- registry -----------------------------------------------------------------------------------
+
+
+def available_platforms() -> list[str]:
+    """Platform names with a registered connector, sorted."""
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def load_connector_class(platform: str) -> type[Connector]:
+    """The connector class registered for `platform` in the ``smtool.connectors`` entry points.
+
+    Raises UnknownPlatform when none is registered (the message lists the known ones), and lets an
+    ImportError of a broken connector package through unchanged.
+    """
+    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == platform]
+    if not matches:
+        known = ", ".join(available_platforms()) or "none (is smtool installed?)"
+        raise UnknownPlatform(f"no connector for platform {platform!r}; known: {known}")
+    loaded = matches[0].load()
+    if not isinstance(loaded, type):
+        raise UnknownPlatform(f"entry point {matches[0].value!r} for {platform!r} is not a class")
+    return loaded

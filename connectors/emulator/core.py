@@ -1,0 +1,562 @@
+"""The sandbox platform itself: state under a lock, a clock, ids, faults, rate limits and citizens.
+
+The X and Graph API modules render this model in their platforms' wire formats; the control API
+(/_sandbox/) drives it. All mutation happens under `Sandbox.lock`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectors.emulator.citizens import Citizen, CitizenWriter, grown_metrics
+from connectors.emulator.state import SandboxAccount, SandboxState, write_state
+
+__all__ = ["DEFAULT_LIMITS", "FAULT_KINDS", "Fault", "Limiter", "Sandbox", "SandboxInputError"]
+
+FAULT_KINDS = ("rate_limit", "server_error", "timeout_after_store", "expired_token", "duplicate")
+
+# Documented per-user limits (requests, window seconds). Keys: "<platform> <METHOD> <template>".
+DEFAULT_LIMITS: dict[str, tuple[int, float]] = {
+    "x POST /2/tweets": (100, 900),
+    "x POST /2/tweets 24h": (10000, 86400),
+    "x DELETE /2/tweets/:id": (50, 900),
+    "x GET /2/users/:id/mentions": (300, 900),
+    "x GET /2/users/:id/tweets": (900, 900),
+    "x GET /2/tweets": (5000, 900),
+    "x GET /2/users/me": (75, 900),
+    "x PUT /2/tweets/:id/hidden": (50, 900),
+    "x GET /2/tweets/search/recent": (300, 900),
+    "x POST /2/media/upload": (500, 900),
+    # Graph: one bucket per Page token over all endpoints (Business Use Case limits, simplified).
+    "facebook *": (4800, 3600),
+}
+# X mints ids near this size; they must stay below 2**63 for clients that parse them as integers.
+X_ID_BASE = 1_900_000_000_000_000_000
+FB_ID_BASE = 122_100_000_000_000_000
+_LATVIAN = re.compile(r"[āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ]")
+
+
+class SandboxInputError(ValueError):
+    """Control input the sandbox cannot act on (the control API answers 400 with the reason)."""
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next `count` matching requests."""
+
+    platform: str
+    method: str | None
+    segments: tuple[str, ...] | None
+    kind: str
+    count: int
+    stall_seconds: float = 0.0
+
+    def matches(self, platform: str, method: str, segments: tuple[str, ...]) -> bool:
+        """Whether a request is one this fault is waiting for."""
+        if self.platform != platform:
+            return False
+        if self.method is not None and self.method != method:
+            return False
+        if self.segments is None:
+            return True
+        if len(self.segments) != len(segments):
+            return False
+        return all(
+            pattern.startswith((":", "{")) or pattern == actual
+            for pattern, actual in zip(self.segments, segments, strict=True)
+        )
+
+
+_VERSION = re.compile(r"^v\d+\.\d+$")
+
+
+def path_segments(platform: str, path: str) -> tuple[str, ...]:
+    """Path segments without the Graph version prefix, for matching faults."""
+    segments = tuple(s for s in path.split("?", maxsplit=1)[0].split("/") if s)
+    if platform == "facebook" and segments and _VERSION.match(segments[0]):
+        segments = segments[1:]
+    return segments
+
+
+class Limiter:
+    """Fixed-window rate limits per (endpoint, principal), reset `window` seconds after first use."""
+
+    def __init__(self, limits: Mapping[str, tuple[int, float]]) -> None:
+        self.limits = dict(limits)
+        self._windows: dict[tuple[str, str], list[float]] = {}
+
+    def hit(self, key: str, principal: str, now: float) -> tuple[bool, int, int, int]:
+        """Count one call; returns (allowed, limit, remaining, reset epoch seconds)."""
+        limit, window = self.limits.get(key, (900, 900.0))
+        slot = self._windows.get((key, principal))
+        if slot is None or now >= slot[0] + window:
+            slot = [now, 0.0]
+            self._windows[(key, principal)] = slot
+        reset = int(slot[0] + window)
+        if slot[1] >= limit:
+            return False, limit, 0, reset
+        slot[1] += 1
+        return True, limit, limit - int(slot[1]), reset
+
+    def exhaust(self, key: str, principal: str, now: float) -> int:
+        """Use up a window (a rate_limit fault); returns its reset time."""
+        limit, window = self.limits.get(key, (900, 900.0))
+        slot = self._windows.get((key, principal))
+        if slot is None or now >= slot[0] + window:
+            slot = [now, 0.0]
+            self._windows[(key, principal)] = slot
+        slot[1] = float(limit)
+        return int(slot[0] + window)
+
+    def reset(self) -> None:
+        """Forget all windows."""
+        self._windows.clear()
+
+
+def _lang(text: str) -> str:
+    return "lv" if _LATVIAN.search(text) else "en"
+
+
+class Sandbox:
+    """The emulated platforms' shared model."""
+
+    def __init__(
+        self,
+        state: SandboxState,
+        seed: int | None = None,
+        state_path: Path | None = None,
+        rate_limits: Mapping[str, tuple[int, float]] | None = None,
+    ) -> None:
+        self.state = state
+        self.lock = threading.RLock()
+        self.seed = state.seed if seed is None else seed
+        self.writer = CitizenWriter(self.seed + state.next_id)
+        self.state_path = state_path
+        self.faults: list[Fault] = []
+        self.limiter = Limiter({**DEFAULT_LIMITS, **(rate_limits or {})})
+        self.requests_served = 0
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Sandbox time in epoch seconds (real time plus whatever /_sandbox/clock advanced)."""
+        return time.time() + self.state.clock_offset
+
+    def new_number(self) -> int:
+        """A fresh, strictly increasing number for ids."""
+        number = self.state.next_id
+        self.state.next_id += 1
+        return number
+
+    def persist(self) -> None:
+        """Write the state file, if there is one (after every change, so a restart keeps it)."""
+        if self.state_path is not None:
+            write_state(self.state, self.state_path)
+
+    def account_by_token(self, platform: str, token: str) -> SandboxAccount | None:
+        """The account whose token this is, expired or not."""
+        for account in self.state.accounts:
+            if account.platform == platform and account.token == token:
+                return account
+        return None
+
+    def token_expired(self, account: SandboxAccount) -> bool:
+        """Whether the account's token has passed its expiry."""
+        return account.token_expires_at is not None and self.now() >= account.token_expires_at
+
+    # --- faults ---------------------------------------------------------------------------------
+
+    def add_fault(
+        self,
+        platform: str,
+        endpoint: str | None,
+        kind: str,
+        count: int = 1,
+        stall_seconds: float = 0.0,
+    ) -> Fault:
+        """Arm a fault. Raises SandboxInputError for an unknown platform, kind or endpoint shape."""
+        if platform not in ("x", "facebook"):
+            raise SandboxInputError("platform must be 'x' or 'facebook'")
+        if kind not in FAULT_KINDS:
+            raise SandboxInputError(f"kind must be one of {', '.join(FAULT_KINDS)}")
+        if count < 1:
+            raise SandboxInputError("count must be at least 1")
+        method: str | None = None
+        segments: tuple[str, ...] | None = None
+        if endpoint:
+            parts = endpoint.split(maxsplit=1)
+            if len(parts) != 2 or not parts[1].startswith("/"):
+                raise SandboxInputError("endpoint must look like 'POST /2/tweets'")
+            method = parts[0].upper()
+            segments = path_segments(platform, parts[1])
+        fault = Fault(platform, method, segments, kind, count, stall_seconds)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def take_fault(self, platform: str, method: str, path: str) -> Fault | None:
+        """The first armed fault matching this request, counted down; None if there is none."""
+        segments = path_segments(platform, path)
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(platform, method, segments):
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    # --- X model --------------------------------------------------------------------------------
+
+    def x_user(self, user_id: str) -> dict[str, Any] | None:
+        """An X user (an institution account or a citizen) as {id, name, username}."""
+        account = self.state.account("x", user_id)
+        if account is not None and account.id == user_id:
+            return {"id": account.id, "name": account.name, "username": account.handle.lstrip("@")}
+        return self.state.x_users.get(user_id)
+
+    def x_citizen(self, author: Citizen | str | None) -> str:
+        """The id of a citizen user with this name or handle, created if needed."""
+        if not isinstance(author, Citizen):
+            author = (
+                self.writer.citizen()
+                if not author
+                else Citizen(name=author.lstrip("@"), handle=author.lstrip("@").replace(" ", "_"))
+            )
+        for user in self.state.x_users.values():
+            if user["username"].lower() == author.handle.lower():
+                return str(user["id"])
+        user_id = str(1_000_000_000 + self.new_number())
+        self.state.x_users[user_id] = {"id": user_id, "name": author.name, "username": author.handle}
+        return user_id
+
+    def x_duplicate_of(self, author_id: str, text: str) -> dict[str, Any] | None:
+        """A live tweet by the same author with the same text, if any."""
+        for tweet in self.state.tweets.values():
+            if tweet["author_id"] == author_id and tweet["text"] == text and not tweet["deleted"]:
+                return tweet
+        return None
+
+    def x_create(
+        self,
+        author_id: str,
+        text: str,
+        in_reply_to: str | None = None,
+        media_ids: list[str] | None = None,
+        source: str = "api",
+    ) -> dict[str, Any]:
+        """Store a tweet. Raises SandboxInputError if it replies to an unknown or deleted tweet."""
+        tweet_id = str(X_ID_BASE + self.new_number())
+        conversation_id = tweet_id
+        in_reply_to_user_id = None
+        if in_reply_to is not None:
+            parent = self.state.tweets.get(in_reply_to)
+            if parent is None or parent["deleted"]:
+                raise SandboxInputError(f"no tweet {in_reply_to} to reply to")
+            conversation_id = parent["conversation_id"]
+            in_reply_to_user_id = parent["author_id"]
+        tweet = {
+            "id": tweet_id,
+            "author_id": author_id,
+            "text": text,
+            "t": self.now(),
+            "conversation_id": conversation_id,
+            "in_reply_to_tweet_id": in_reply_to,
+            "in_reply_to_user_id": in_reply_to_user_id,
+            "hidden": False,
+            "deleted": False,
+            "media_ids": list(media_ids or []),
+            "lang": _lang(text),
+            "source": source,
+        }
+        self.state.tweets[tweet_id] = tweet
+        return tweet
+
+    def x_mentions(self, user_id: str) -> list[dict[str, Any]]:
+        """Live tweets mentioning @user or replying to them, newest first."""
+        user = self.x_user(user_id)
+        if user is None:
+            return []
+        pattern = re.compile(rf"(?<!\w)@{re.escape(user['username'])}(?!\w)", re.IGNORECASE)
+        found = [
+            t
+            for t in self.state.tweets.values()
+            if not t["deleted"]
+            and t["author_id"] != user_id
+            and (t["in_reply_to_user_id"] == user_id or pattern.search(t["text"]))
+        ]
+        return sorted(found, key=lambda t: int(t["id"]), reverse=True)
+
+    def metrics(self, post_id: str, created: float) -> dict[str, int]:
+        """Grown engagement of an institution post."""
+        return grown_metrics(self.seed, post_id, self.now() - created)
+
+    # --- Facebook model -------------------------------------------------------------------------
+
+    def fb_citizen(self, author: Citizen | str | None) -> dict[str, str]:
+        """A Facebook user {id, name} for a citizen, created if needed."""
+        if not isinstance(author, Citizen):
+            author = self.writer.citizen() if not author else Citizen(author, author)
+        for user in self.state.fb_users.values():
+            if user["name"] == author.name:
+                return {"id": str(user["id"]), "name": str(user["name"])}
+        user_id = str(10_000_000_000_000 + self.new_number())
+        self.state.fb_users[user_id] = {"id": user_id, "name": author.name}
+        return {"id": user_id, "name": author.name}
+
+    def fb_create_post(
+        self,
+        page: SandboxAccount,
+        message: str,
+        link: str | None = None,
+        photo_ids: list[str] | None = None,
+        source: str = "api",
+        scheduled_t: float | None = None,
+    ) -> dict[str, Any]:
+        """Store a Page post."""
+        post_id = f"{page.id}_{FB_ID_BASE + self.new_number()}"
+        post = {
+            "id": post_id,
+            "page_id": page.id,
+            "message": message,
+            "link": link,
+            "t": scheduled_t if scheduled_t is not None else self.now(),
+            "scheduled": scheduled_t is not None,
+            "photo_ids": list(photo_ids or []),
+            "deleted": False,
+            "source": source,
+        }
+        self.state.fb_posts[post_id] = post
+        return post
+
+    def fb_visible_posts(self, page_id: str) -> list[dict[str, Any]]:
+        """The Page's live, already public posts, newest first."""
+        now = self.now()
+        posts = [
+            p
+            for p in self.state.fb_posts.values()
+            if p["page_id"] == page_id and not p["deleted"] and p["t"] <= now
+        ]
+        return sorted(posts, key=lambda p: (p["t"], p["id"]), reverse=True)
+
+    def fb_create_comment(self, target_id: str, message: str, author: dict[str, str]) -> dict[str, Any]:
+        """Comment on a post, or reply to a comment (Facebook keeps threads two levels deep).
+
+        Raises SandboxInputError if the target is neither a live post nor a live comment.
+        """
+        parent_id: str | None = None
+        post = self.state.fb_posts.get(target_id)
+        if post is None:
+            parent = self.state.fb_comments.get(target_id)
+            if parent is None or parent["deleted"]:
+                raise SandboxInputError(f"no post or comment {target_id}")
+            parent_id = parent["parent_id"] or parent["id"]
+            post = self.state.fb_posts.get(parent["post_id"])
+        if post is None or post["deleted"]:
+            raise SandboxInputError(f"no post {target_id}")
+        post_number = post["id"].split("_")[-1]
+        comment_id = f"{post_number}_{FB_ID_BASE + self.new_number()}"
+        comment = {
+            "id": comment_id,
+            "post_id": post["id"],
+            "parent_id": parent_id,
+            "from": dict(author),
+            "message": message,
+            "t": self.now(),
+            "is_hidden": False,
+            "deleted": False,
+        }
+        self.state.fb_comments[comment_id] = comment
+        return comment
+
+    # --- control operations -------------------------------------------------------------------
+
+    def inject_mention(
+        self, account_id: str, text: str, author: str | None, in_reply_to: str | None = None
+    ) -> str:
+        """A citizen mentions an X account (or replies to one of its tweets). Returns the tweet id.
+
+        Raises SandboxInputError for an unknown account or tweet.
+        """
+        with self.lock:
+            account = self.state.account("x", account_id)
+            if account is None:
+                raise SandboxInputError(f"no X account {account_id!r}")
+            if f"@{account.handle.lstrip('@')}".lower() not in text.lower():
+                text = f"@{account.handle.lstrip('@')} {text}"
+            author_id = self.x_citizen(author)
+            tweet = self.x_create(author_id, text, in_reply_to=in_reply_to, source="citizen")
+            self.persist()
+            return str(tweet["id"])
+
+    def inject_comment(self, post_id: str, text: str, author: str | None) -> str:
+        """A citizen comments on a Page post or comment, or replies to a tweet. Returns the new id.
+
+        Raises SandboxInputError if there is no such post or comment.
+        """
+        with self.lock:
+            if post_id in self.state.tweets:
+                tweet = self.state.tweets[post_id]
+                owner = self.x_user(tweet["author_id"])
+                handle = owner["username"] if owner else ""
+                text = text if f"@{handle}".lower() in text.lower() else f"@{handle} {text}"
+                created = self.x_create(self.x_citizen(author), text, in_reply_to=post_id, source="citizen")
+                self.persist()
+                return str(created["id"])
+            comment = self.fb_create_comment(post_id, text, self.fb_citizen(author))
+            self.persist()
+            return str(comment["id"])
+
+    def inject_post(self, account_id: str, text: str) -> tuple[str, str]:
+        """A post made outside smtool on an institution account. Returns (platform, id).
+
+        Raises SandboxInputError for an unknown account.
+        """
+        with self.lock:
+            for platform in ("x", "facebook"):
+                account = self.state.account(platform, account_id)
+                if account is None:
+                    continue
+                if platform == "x":
+                    post = self.x_create(account.id, text, source="outside")
+                else:
+                    post = self.fb_create_post(account, text, source="outside")
+                self.persist()
+                return platform, str(post["id"])
+        raise SandboxInputError(f"no account {account_id!r}")
+
+    def simulate(self, count: int, platform: str | None = None) -> list[dict[str, str]]:
+        """Let `count` simulated citizens write: X mentions and replies, Facebook comments.
+
+        Facebook comments need a Page post to land on; with none, citizens write on X instead.
+        """
+        created: list[dict[str, str]] = []
+        with self.lock:
+            for _ in range(count):
+                message = self.writer.message()
+                choices = [a for a in self.state.accounts if platform in (None, a.platform)]
+                if not choices:
+                    raise SandboxInputError(f"no {platform} account to write to")
+                account = choices[self.writer.pick(len(choices))]
+                if account.platform == "facebook":
+                    posts = self.fb_visible_posts(account.id)
+                    if posts:
+                        target = posts[self.writer.pick(min(len(posts), 5))]
+                        comments = [
+                            c
+                            for c in self.state.fb_comments.values()
+                            if c["post_id"] == target["id"] and not c["deleted"]
+                        ]
+                        if comments and self.writer.pick(3) == 0:
+                            target = comments[self.writer.pick(len(comments))]
+                        comment = self.fb_create_comment(
+                            target["id"], message.text, self.fb_citizen(message.author)
+                        )
+                        created.append(self._simulated("facebook", comment["id"], message))
+                        continue
+                    x_accounts = [a for a in self.state.accounts if a.platform == "x"]
+                    if platform == "facebook" or not x_accounts:
+                        raise SandboxInputError("no Facebook post for citizens to comment on")
+                    account = x_accounts[0]
+                own = [
+                    t for t in self.state.tweets.values() if t["author_id"] == account.id and not t["deleted"]
+                ]
+                reply_to = None
+                if own and self.writer.pick(2) == 0:
+                    reply_to = own[-1 - self.writer.pick(min(len(own), 5))]["id"]
+                text = f"@{account.handle.lstrip('@')} {message.text}"
+                tweet = self.x_create(
+                    self.x_citizen(message.author), text, in_reply_to=reply_to, source="citizen"
+                )
+                created.append(self._simulated("x", tweet["id"], message))
+            self.persist()
+        return created
+
+    @staticmethod
+    def _simulated(platform: str, item_id: str, message: Any) -> dict[str, str]:
+        return {
+            "platform": platform,
+            "id": item_id,
+            "category": message.category,
+            "lang": message.lang,
+            "author": message.author.name,
+        }
+
+    def published(self, platform: str) -> list[dict[str, Any]]:
+        """Everything institution accounts put on `platform`, whoever sent it, oldest first."""
+        from datetime import UTC, datetime
+
+        def stamp(t: float) -> str:
+            return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+        own_ids = {a.id for a in self.state.accounts if a.platform == platform}
+        rows: list[dict[str, Any]] = []
+        with self.lock:
+            if platform == "x":
+                for t in self.state.tweets.values():
+                    if t["author_id"] in own_ids:
+                        rows.append(
+                            {
+                                "id": t["id"],
+                                "account": t["author_id"],
+                                "text": t["text"],
+                                "created_at": stamp(t["t"]),
+                                "in_reply_to": t["in_reply_to_tweet_id"],
+                                "deleted": t["deleted"],
+                                "source": t["source"],
+                            }
+                        )
+            else:
+                for p in self.state.fb_posts.values():
+                    rows.append(
+                        {
+                            "id": p["id"],
+                            "account": p["page_id"],
+                            "text": p["message"],
+                            "created_at": stamp(p["t"]),
+                            "in_reply_to": None,
+                            "deleted": p["deleted"],
+                            "source": p["source"],
+                        }
+                    )
+                for c in self.state.fb_comments.values():
+                    if c["from"]["id"] in own_ids:
+                        rows.append(
+                            {
+                                "id": c["id"],
+                                "account": c["from"]["id"],
+                                "text": c["message"],
+                                "created_at": stamp(c["t"]),
+                                "in_reply_to": c["parent_id"] or c["post_id"],
+                                "deleted": c["deleted"],
+                                "source": "api",
+                            }
+                        )
+        return sorted(rows, key=lambda r: (r["created_at"], r["id"]))
+
+    def reset(self) -> None:
+        """Forget posts, comments, faults and rate-limit windows; keep accounts and tokens."""
+        with self.lock:
+            self.state.clear_content()
+            self.faults.clear()
+            self.limiter.reset()
+            self.writer = CitizenWriter(self.seed)
+            self.persist()
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move sandbox time forward (metrics grow, rate-limit windows pass). Returns the new now.
+
+        Raises SandboxInputError for a negative amount: platforms' clocks do not run backwards.
+        """
+        if seconds < 0:
+            raise SandboxInputError("the clock only moves forward")
+        with self.lock:
+            self.state.clock_offset += seconds
+            self.persist()
+            return self.now()
