@@ -1,0 +1,140 @@
+"""The engine: compiled once from policy packs, then `check` a post or `triage` incoming text.
+
+check() is meant for every keystroke: rules are compiled at construction and each text is analysed
+lazily, once, and shared by all rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smtool.checker.context import CheckContext
+from smtool.checker.findings import LEVELS, Finding
+from smtool.checker.loader import Pack, PolicyError, load_pack
+from smtool.checker.rules import Raw, Rule
+from smtool.checker.text import Doc
+from smtool.checker.waivers import Waiver, apply_waivers
+
+_LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
+
+
+class _Fill(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class TriageFlags:
+    """What a press officer needs to know first about a comment or mention."""
+
+    question: bool = False
+    personal_data: bool = False
+    abuse: bool = False
+    spam: bool = False
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The triage of one incoming text: flags, the findings behind them, and a redacted copy."""
+
+    flags: TriageFlags
+    findings: list[Finding] = field(default_factory=list)
+    redacted: str = ""
+
+
+class Engine:
+    """Runs the rules of one or more packs."""
+
+    def __init__(self, packs: Sequence[Pack]) -> None:
+        self.packs = tuple(packs)
+        self.post_rules = tuple(r for p in packs if p.target == "posts" for r in p.rules)
+        self.incoming_rules = tuple(r for p in packs if p.target == "incoming" for r in p.rules)
+
+    @classmethod
+    def load(cls, policies_dir: Path, names: Iterable[str]) -> Engine:
+        """Load the named packs from a policies folder. Raises PolicyError for a missing or bad pack."""
+        return cls([load_pack(policies_dir / name) for name in dict.fromkeys(names)])
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.post_rules + self.incoming_rules
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id. Raises PolicyError when no loaded pack has it."""
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise PolicyError(f"no loaded policy has a rule {rule_id!r}")
+
+    def check(
+        self,
+        text: str,
+        ctx: CheckContext | None = None,
+        *,
+        lang: str = "en",
+        waivers: Iterable[Waiver] = (),
+        rules: Sequence[Rule] | None = None,
+    ) -> list[Finding]:
+        """Findings for a post, sorted by position, then level. Never raises for any text."""
+        ctx = ctx or CheckContext()
+        findings = self._run(self.post_rules if rules is None else rules, text, ctx, lang)
+        waivers = list(waivers)
+        return apply_waivers(findings, waivers, ctx.now, text) if waivers else findings
+
+    def triage(self, text: str, ctx: CheckContext | None = None, *, lang: str = "en") -> Triage:
+        """Flags and findings for incoming citizen text (comments, mentions), with personal data
+        redacted in `redacted`. Never raises for any text."""
+        ctx = ctx or CheckContext(account_kind="institution")
+        findings = self._run(self.incoming_rules, text, ctx, lang)
+        by_rule = {r.id: r for r in self.incoming_rules}
+        raised = {by_rule[f.rule].flag for f in findings}
+        chars = list(text)
+        for f in findings:
+            if by_rule[f.rule].flag == "personal_data":
+                chars[f.start : f.end] = "█" * (f.end - f.start)
+        flags = TriageFlags(
+            question="question" in raised,
+            personal_data="personal_data" in raised,
+            abuse="abuse" in raised,
+            spam="spam" in raised,
+        )
+        return Triage(flags, findings, "".join(chars))
+
+    def _run(self, rules: Sequence[Rule], text: str, ctx: CheckContext, lang: str) -> list[Finding]:
+        doc = Doc(text, ctx.languages[0] if ctx.languages else "lv")
+        out: list[Finding] = []
+        for rule in rules:
+            if not rule.applies(ctx):
+                continue
+            for raw in rule.run(doc, ctx):
+                out.append(self._finding(rule, raw, doc, lang))
+        out.sort(key=lambda f: (f.start, _LEVEL_ORDER[f.level], f.rule))
+        return out
+
+    @staticmethod
+    def _finding(rule: Rule, raw: Raw, doc: Doc, lang: str) -> Finding:
+        if raw.whole_post:
+            start = end = 0
+        else:
+            start, end = doc.orig(raw.start), doc.orig(raw.end)
+        match = doc.original[start:end]
+        values = _Fill(raw.values)
+        values["match"] = match
+        template = rule.messages.get(lang) or rule.messages["en"]
+        suggestion = raw.values.get("suggestion") or rule.suggestions.get(lang) or rule.suggestions.get("en")
+        line, col = doc.line_col(start)
+        return Finding(
+            rule=rule.id,
+            category=rule.category,
+            level=raw.level,
+            message=template.format_map(values),
+            start=start,
+            end=end,
+            line=line,
+            col=col,
+            match=match,
+            suggestion=str(suggestion) if suggestion else None,
+            source=rule.source,
+        )

@@ -1,0 +1,64 @@
+"""What the checker reports: the finding, its level and its category (design.md output contract)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
+
+Level = Literal["error", "warning", "suggestion"]
+LEVELS: tuple[Level, ...] = ("error", "warning", "suggestion")
+
+# The closed set of design.md; the last two exist only for incoming citizen text (triage).
+CATEGORIES: frozenset[str] = frozenset(
+    {
+        "voice",
+        "authorization",
+        "personal-data",
+        "bare-link",
+        "plain-language",
+        "ethics",
+        "political",
+        "unsourced-claim",
+        "language",
+        "length",
+        "burst",
+        "spam",
+        "question",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a rule found.
+
+    `start`/`end` are code-point offsets into the original checked text; `line`/`col` are 1-based and
+    point at `start`. A rule about the post as a whole (who writes, how often) has start == end == 0.
+    """
+
+    rule: str
+    category: str
+    level: Level
+    message: str
+    start: int
+    end: int
+    line: int
+    col: int
+    match: str
+    suggestion: str | None = None
+    source: str = ""
+    waived: bool = False
+    waiver_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as the JSON object of the output contract (plus source and waiver fields)."""
+        return asdict(self)
+
+    def waive(self, reason: str) -> Finding:
+        """A copy of this finding marked as waived."""
+        return replace(self, waived=True, waiver_reason=reason)
+
+
+def blocking(findings: list[Finding]) -> bool:
+    """True when an unwaived error remains: submission is blocked."""
+    return any(f.level == "error" and not f.waived for f in findings)

@@ -1,0 +1,498 @@
+"""The closed set of rule kinds and the matcher they share.
+
+A policy file only ever chooses among these kinds; everything else (words, patterns, thresholds,
+messages) is data. Each rule yields raw hits in analysis-text offsets; the engine turns them into
+findings with original offsets, line and column, and a message in the requested language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import CodeType
+from typing import Any
+
+from smtool.checker.context import CheckContext
+from smtool.checker.expr import evaluate
+from smtool.checker.findings import Level
+from smtool.checker.text import WORD, Doc
+from smtool.checker.validators import Validator
+
+LANGS = ("lv", "en", "ru", "lt", "any")
+
+Hit = tuple[int, int, str | None]
+"""(start, end, level override or None) in analysis-text offsets."""
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A rule's result before the engine maps offsets and formats the message."""
+
+    start: int
+    end: int
+    level: Level
+    values: Mapping[str, Any] = field(default_factory=dict)
+    whole_post: bool = False
+
+
+# --- matching ------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Matcher:
+    """Words, phrases and patterns per language, compiled into one regular expression.
+
+    Words in the `lv` group match only in sentences detected as Latvian, and so on; `any` matches
+    everywhere. Matches whose text is in `exclude` are dropped; a validator may drop or re-level them.
+    """
+
+    name: str
+    regex: re.Pattern[str] | None
+    group_langs: Mapping[str, str]
+    exclude: frozenset[str] = frozenset()
+    validator: Validator | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    unmasked: bool = False
+    builtin: str | None = None
+    by_lang: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def find(self, doc: Doc, ctx: CheckContext) -> list[Hit]:
+        """All hits in the document (cached per document, since several rules share lexicons)."""
+        key = id(self)
+        cached = doc.cache.get(key)
+        if cached is not None:
+            return cached
+        hits = self._find(doc, ctx)
+        doc.cache[key] = hits
+        return hits
+
+    def _find(self, doc: Doc, ctx: CheckContext) -> list[Hit]:
+        if self.builtin is not None:
+            return _builtin(self.builtin, doc, ctx)
+        assert self.regex is not None
+        hits: list[Hit] = []
+        target = doc.text if self.unmasked else doc.masked
+        for found in self.regex.finditer(target):
+            m = found
+            s, e = m.span()
+            if s == e:
+                continue
+            lang = self.group_langs.get(m.lastgroup or "", "any")
+            if lang != "any" and doc.lang_at(s) != lang:
+                # An earlier language's alternative won; try the sentence's own language here.
+                own = self.by_lang.get(doc.lang_at(s))
+                again = own.match(target, s) if own is not None else None
+                if again is None or again.end() == s:
+                    continue
+                m = again
+                s, e = m.span()
+            text = m.group()
+            if self.exclude and text.casefold() in self.exclude:
+                continue
+            verdict: str | None = None
+            if self.validator is not None:
+                verdict = self.validator(text, target[e : e + 24], ctx, self.options)
+                if verdict is None:
+                    continue
+                if verdict == "rule":
+                    verdict = None
+            hits.append((s, e, verdict))
+        return hits
+
+
+_NAME_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _builtin(name: str, doc: Doc, ctx: CheckContext) -> list[Hit]:
+    if name in ("@url", "@hashtag", "@mention"):
+        return [(s, e, None) for s, e in doc.masks[name[1:]]]
+    if name == "@institution":
+        if not ctx.institution_name:
+            return []
+        pattern = _NAME_CACHE.get(ctx.institution_name)
+        if pattern is None:
+            # The stem of each word, so that inflected forms ("Valsts kancelejas") match too.
+            stems = [re.escape(w[: max(3, len(w) - 2)]) + r"\w{0,4}" for w in ctx.institution_name.split()]
+            pattern = re.compile(r"(?<!\w)" + r"\s+".join(stems) + r"(?!\w)", re.IGNORECASE)
+            _NAME_CACHE[ctx.institution_name] = pattern
+        return [(m.start(), m.end(), None) for m in pattern.finditer(doc.masked)]
+    raise AssertionError(f"unknown builtin {name}")  # the loader refuses unknown names
+
+
+BUILTINS = frozenset({"@url", "@hashtag", "@mention", "@institution"})
+
+
+def _all_hits(matchers: Sequence[Matcher], doc: Doc, ctx: CheckContext) -> list[Hit]:
+    if len(matchers) == 1:
+        return matchers[0].find(doc, ctx)
+    hits: list[Hit] = []
+    for m in matchers:
+        hits.extend(m.find(doc, ctx))
+    hits.sort()
+    return hits
+
+
+# --- context predicates --------------------------------------------------------------------------------
+
+PREDICATES: dict[str, Any] = {
+    "author-known": lambda c: c.author is not None,
+    "author-is-spokesperson": lambda c: c.author_is_spokesperson,
+    "author-not-spokesperson": lambda c: c.author is not None and not c.author_is_spokesperson,
+    "profile-disclaimer": lambda c: c.profile_disclaimer,
+    "election-period": lambda c: c.in_election_period,
+    "state-language-lv": lambda c: bool(c.languages) and c.languages[0] == "lv",
+}
+
+
+# --- the rule kinds ------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Rule:
+    """What every rule has, whatever its kind."""
+
+    id: str
+    kind: str
+    category: str
+    level: Level
+    messages: Mapping[str, str]
+    source: str
+    account_kinds: frozenset[str]
+    platforms: frozenset[str] | None = None
+    languages: frozenset[str] | None = None
+    suggestions: Mapping[str, str] = field(default_factory=dict)
+    scope: str = "text"
+    only_if: tuple[str, ...] = ()
+    skip_if: tuple[str, ...] = ()
+    once: bool = False
+    election_level: Level | None = None
+    flag: str | None = None
+    examples_fire: tuple[Any, ...] = ()
+    examples_pass: tuple[Any, ...] = ()
+    file: str = ""
+
+    def applies(self, ctx: CheckContext) -> bool:
+        """True when the rule is relevant to this account, platform and context."""
+        if ctx.account_kind not in self.account_kinds:
+            return False
+        if self.platforms is not None and ctx.platform not in self.platforms:
+            return False
+        if any(not PREDICATES[p](ctx) for p in self.only_if):
+            return False
+        return not any(PREDICATES[p](ctx) for p in self.skip_if)
+
+    def effective_level(self, ctx: CheckContext) -> Level:
+        if self.election_level is not None and ctx.in_election_period:
+            return self.election_level
+        return self.level
+
+    def run(self, doc: Doc, ctx: CheckContext) -> list[Raw]:
+        found = list(self.check(doc, ctx))
+        return found[:1] if self.once else found
+
+    def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _keep(self, doc: Doc, start: int) -> bool:
+        if self.scope == "unquoted" and doc.in_quote(start):
+            return False
+        return self.languages is None or doc.lang_at(start) in self.languages
+
+    def _raw(self, ctx: CheckContext, hit: Hit, **values: Any) -> Raw:
+        level = hit[2] or self.effective_level(ctx)
+        return Raw(hit[0], hit[1], level, values)  # type: ignore[arg-type]
+
+
+@dataclass(eq=False)
+class ExistenceRule(Rule):
+    """Report every match of the rule's words and patterns (kind "existence", and "pattern" when the
+    matches go through a validator)."""
+
+    matchers: tuple[Matcher, ...] = ()
+    election_matchers: tuple[Matcher, ...] = ()
+
+    def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
+        matchers = self.matchers
+        if self.election_matchers and ctx.in_election_period:
+            matchers = matchers + self.election_matchers
+        for hit in _all_hits(matchers, doc, ctx):
+            if self._keep(doc, hit[0]):
+                yield self._raw(ctx, hit)
+
+
+@dataclass(eq=False)
+class SubstitutionRule(Rule):
+    """Report phrases that have a plainer swap; the swap is the finding's suggestion."""
+
+    matchers: tuple[Matcher, ...] = ()
+    swaps: Mapping[str, str] = field(default_factory=dict)
+
+    def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
+        for hit in _all_hits(self.matchers, doc, ctx):
+            if self._keep(doc, hit[0]):
+                phrase = " ".join(doc.text[hit[0] : hit[1]].split()).casefold()
+                yield self._raw(ctx, hit, suggestion=self.swaps.get(phrase, ""))
+
+
+@dataclass(eq=False)
+class OccurrenceRule(Rule):
+    """Report when the matches in the post number at least `min` (or more than `max`), unless any of
+    the `unless` matchers is present; the finding points at the match that crossed the line."""
+
+    matchers: tuple[Matcher, ...] = ()
+    unless: tuple[Matcher, ...] = ()
+    min: int | None = None
+    max: int | None = None
+
+    def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
+        hits = [h for h in _all_hits(self.matchers, doc, ctx) if self._keep(doc, h[0])]
+        count = len(hits)
+        if self.min is not None and count >= self.min:
+            at = hits[self.min - 1]
+        elif self.max is not None and count > self.max:
+            at = hits[self.max]
+        else:
+            return
+        if any(u.find(doc, ctx) for u in self.unless):
+            return
+        yield self._raw(ctx, at, count=count)
+
+
+@dataclass(eq=False)
+class ConditionalRule(Rule):
+    """Report matches when at least one `requires` matcher also matches and no `unless` matcher does, in the
+    same sentence (within = "sentence") or anywhere in the post (within = "text")."""
+
+    matchers: tuple[Matcher, ...] = ()
+    requires: tuple[Matcher, ...] = ()
+    unless: tuple[Matcher, ...] = ()
+    within: str = "text"
+
+    def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
+        hits = [h for h in _all_hits(self.matchers, doc, ctx) if self._keep(doc, h[0])]
+        if not hits:
+            return
+        if self.within == "text":
+            if self._requires_met(doc, ctx, None, hits) and not any(
+                self._present(u, doc, ctx, None, hits) for u in self.unless
+            ):
+                yield from (self._raw(ctx, h) for h in hits)
+            return
+        for h in hits:
+            k = doc.sentence_at(h[0])
+            if self._requires_met(doc, ctx, k, [h]) and not any(
+                self._present(u, doc, ctx, k, [h]) for u in self.unless
+            ):
+                yield self._raw(ctx, h)
+
+    def _requires_met(self, doc: Doc, ctx: CheckContext, sentence: int | None, own: list[Hit]) -> bool:
+        # At least one of `requires` must be present (none listed: always met).
+        return not self.requires or any(self._present(r, doc, ctx, sentence, own) for r in self.requires)
+
+    def _present(
+        self, matcher: Matcher, doc: Doc, ctx: CheckContext, sentence: int | None, own: list[Hit]
+    ) -> bool:
+        for s, e, _ in matcher.find(doc, ctx):
+            if any(s < oe and os < e for os, oe, _ in own):
+                continue  # the flagged word itself does not satisfy the condition
+            if self.scope == "unquoted" and doc.in_quote(s):
+                continue
+            if sentence is None or doc.sentence_at(s) == sentence:
+                return True
+        return False
+
+
+# Metric variables: the closed set formulas may use.
+_NOMINAL = re.compile(r"(?i)(?<!\w)\w{2,}šan(?:a|as|ai|u|ā|ām|ās|os|ām|ām)(?!\w)")
+_PASSIVE = re.compile(
+    r"(?i)(?<!\w)(?:tiek|tika|tiks|tiekot|tikt|ir\s+ticis|ir\s+tikusi)\s+\w+(?:ts|ta|ti|tas|tie|tā)(?!\w)"
+)
+_CAPS = re.compile(r"(?<!\w)[A-ZĀČĒĢĪĶĻŅŠŪŽ]{3,}(?!\w)")
+X_URL_WEIGHT = 23
+
+
+def x_weighted_length(doc: Doc) -> int:
+    """X's count: every URL counts 23; code points from the CJK and emoji ranges count 2."""
+    text = doc.original
+    total = 0
+    for s, e in doc.masks["url"]:
+        total -= doc.orig(e) - doc.orig(s) - X_URL_WEIGHT
+    for c in text:
+        o = ord(c)
+        # X weights 0-4351, 8192-8205, 8208-8223, 8242-8247 as 1 and the rest as 2.
+        light = o <= 4351 or 8192 <= o <= 8205 or 8208 <= o <= 8223 or 8242 <= o <= 8247
+        total += 1 if light else 2
+    return total
+
+
+def _count(pattern: re.Pattern[str]) -> Callable[[Doc, CheckContext, int, int], float]:
+    return lambda doc, ctx, s, e: float(len(pattern.findall(doc.masked, s, e)))
+
+
+def _masked_count(kind: str) -> Callable[[Doc, CheckContext, int, int], float]:
+    return lambda doc, ctx, s, e: float(sum(1 for a, _ in doc.masks[kind] if s <= a < e))
+
+
+def _is_whole(doc: Doc, s: int, e: int) -> bool:
+    return s == 0 and e == len(doc.text)
+
+
+_VARIABLES: dict[str, Callable[[Doc, CheckContext, int, int], float]] = {
+    "words": _count(WORD),
+    "sentences": lambda doc, ctx, s, e: float(len(doc.sentences)) if _is_whole(doc, s, e) else 1.0,
+    "letters": lambda doc, ctx, s, e: float(doc.letters(s, e)),
+    "chars": lambda doc, ctx, s, e: float(len(doc.original) if _is_whole(doc, s, e) else e - s),
+    "urls": _masked_count("url"),
+    "hashtags": _masked_count("hashtag"),
+    "mentions": _masked_count("mention"),
+    "nominalisations": _count(_NOMINAL),
+    "passives": _count(_PASSIVE),
+    "platform_length": lambda doc, ctx, s, e: float(
+        x_weighted_length(doc) if ctx.platform == "x" else len(doc.original)
+    ),
+    "exclamations": lambda doc, ctx, s, e: float(doc.masked.count("!", s, e)),
+    "caps_words": _count(_CAPS),
+}
+METRIC_VARIABLES = frozenset(_VARIABLES)
+
+
+def _variable(name: str, doc: Doc, ctx: CheckContext, s: int, e: int) -> float:
+    return _VARIABLES[name](doc, ctx, s, e)
+
+
+@dataclass(eq=False)
+class MetricRule(Rule):
+    """Compute a formula over the post (per = "text") or each sentence (per = "sentence") and report
+    values below `min` or above `max`; limits may differ by language or platform."""
+
+    formula: CodeType | None = None
+    formula_vars: frozenset[str] = frozenset()
+    when: CodeType | None = None
+    when_vars: frozenset[str] = frozenset()
+    min: Mapping[str, float] = field(default_factory=dict)
+    max: Mapping[str, float] = field(default_factory=dict)
+    per: str = "text"
+
+    def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
+        if self.per == "sentence":
+            spans = [(s.start, s.end, s.lang) for s in doc.sentences]
+        else:
+            main = max(doc.languages, key=lambda g: sum(1 for x in doc.sentences if x.lang == g), default="")
+            spans = [(0, len(doc.text), main)]
+        for s, e, lang in spans:
+            if self.languages is not None and lang not in self.languages:
+                continue
+            if self.scope == "unquoted" and doc.in_quote(s):
+                continue
+            values = {v: _variable(v, doc, ctx, s, e) for v in self.formula_vars | self.when_vars}
+            if self.when is not None and not evaluate(self.when, values):
+                continue
+            assert self.formula is not None
+            value = evaluate(self.formula, values)
+            if value is None:
+                continue
+            key = ctx.platform or "" if "platform_length" in self.formula_vars else lang
+            low = self.min.get(key, self.min.get("any"))
+            high = self.max.get(key, self.max.get("any"))
+            if low is not None and value < low:
+                yield self._span(doc, ctx, s, e, value, low)
+            elif high is not None and value > high:
+                yield self._span(doc, ctx, s, e, value, high)
+
+    def _span(self, doc: Doc, ctx: CheckContext, s: int, e: int, value: float, limit: float) -> Raw:
+        shown = f"{value:.0f}" if value == int(value) or abs(value) >= 10 else f"{value:.2f}"
+        values = {"value": shown, "limit": f"{limit:g}"}
+        if self.per == "text":
+            if "platform_length" in self.formula_vars:
+                # Underline what does not fit: the tail beyond the limit (approximate for X weights).
+                cut = max(0, min(len(doc.text), len(doc.text) - int(value - limit)))
+                return Raw(cut, len(doc.text), self.effective_level(ctx), values)
+            return Raw(0, 0, self.effective_level(ctx), values, whole_post=True)
+        return Raw(s, e, self.effective_level(ctx), values)
+
+
+METADATA_CONDITIONS = frozenset({"author-not-spokesperson", "account-name-matches", "state-language-missing"})
+
+
+@dataclass(eq=False)
+class MetadataRule(Rule):
+    """Rules about who posts and where rather than about words: an author who is not a spokesperson,
+    an account named like the institution, a post lacking the state language."""
+
+    condition: str = ""
+    matchers: tuple[Matcher, ...] = ()
+    unless: tuple[Matcher, ...] = ()
+    language: str = "lv"
+    min_words: int = 3
+
+    def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
+        if any(u.find(doc, ctx) for u in self.unless):
+            return
+        level = self.effective_level(ctx)
+        if self.condition == "author-not-spokesperson":
+            if ctx.author is not None and not ctx.author_is_spokesperson:
+                yield Raw(0, 0, level, {"author": ctx.author}, whole_post=True)
+        elif self.condition == "account-name-matches":
+            name = ctx.account_name or ""
+            inst = (ctx.institution_name or "").casefold()
+            hit = bool(inst) and inst in name.casefold()
+            if not hit:
+                probe = Doc(name)
+                hit = any(m.find(probe, ctx) for m in self.matchers)
+            if hit:
+                yield Raw(0, 0, level, {"account": name}, whole_post=True)
+        elif (
+            self.condition == "state-language-missing"
+            and len(doc.words) >= self.min_words
+            and self.language not in doc.languages
+        ):
+            yield Raw(0, 0, level, {"language": self.language}, whole_post=True)
+
+
+def _shingles(text: str) -> frozenset[str]:
+    words = [w.casefold() for w in WORD.findall(text)]
+    return frozenset(" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2)))
+
+
+@dataclass(eq=False)
+class RateRule(Rule):
+    """Too many posts from one account in a window, or a near-identical post on another account."""
+
+    max_posts: int = 5
+    window_minutes: float = 60
+    similar_window_minutes: float = 30
+    similarity: float = 0.8
+
+    def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
+        level = self.effective_level(ctx)
+        since = ctx.now - timedelta(minutes=self.window_minutes)
+        own = [p for p in ctx.recent_posts if p.account_id == ctx.account_id and since <= p.at <= ctx.now]
+        if len(own) + 1 > self.max_posts:
+            yield Raw(0, 0, level, {"count": len(own) + 1, "minutes": f"{self.window_minutes:g}"}, True)
+            return
+        similar_since = ctx.now - timedelta(minutes=self.similar_window_minutes)
+        mine: frozenset[str] | None = None
+        for post in ctx.recent_posts:
+            if post.account_id == ctx.account_id or not similar_since <= post.at <= ctx.now:
+                continue
+            mine = mine if mine is not None else _shingles(doc.text)
+            theirs = _shingles(post.text)
+            union = len(mine | theirs)
+            if union and len(mine & theirs) / union >= self.similarity:
+                values = {"account": post.account_id, "minutes": f"{self.similar_window_minutes:g}"}
+                yield Raw(0, 0, level, values, True)
+                return
+
+
+KINDS: dict[str, type[Rule]] = {
+    "existence": ExistenceRule,
+    "pattern": ExistenceRule,
+    "substitution": SubstitutionRule,
+    "occurrence": OccurrenceRule,
+    "conditional": ConditionalRule,
+    "metric": MetricRule,
+    "metadata": MetadataRule,
+    "rate": RateRule,
+}

@@ -1,0 +1,319 @@
+"""Text analysis: normalisation with an offset map, masking, quoted speech, sentences and languages.
+
+Everything here works on an *analysis text* that has the same meaning as the original but is safe to
+match: NFC, lone surrogates and control characters replaced, zero-width characters removed. When that
+changes lengths, an offset map leads every position back to the original text, so findings always point
+into what the user typed. URLs, hashtags and mentions are masked with spaces of the same length, so the
+masked text shares the analysis text's offsets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cached_property
+
+# Removed before matching, because they split words invisibly ("man\u00adprāt").
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# Anything the fast path cannot pass through unchanged.
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+URL = re.compile(
+    r"(?i)(?<![\w@.])(?:https?://|www\.)[^\s<>\"“”„«»]+"
+    r"|(?<![\w@./-])(?:[a-z0-9-]+\.)+(?:lv|lt|ee|eu|com|org|net|gov|int|ru|uk)(?:/[^\s<>\"“”„«»]*)?(?![\w@-])"
+)
+_URL_TRAIL = ".,;:!?)]}'’\""
+HASHTAG = re.compile(r"(?<![\w&#])#\w+")
+MENTION = re.compile(r"(?<![\w.@])@\w+")
+WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def prepare(text: str) -> tuple[str, list[int] | None]:
+    """The analysis text and, when it differs in length from `text`, a map from its offsets to `text`.
+
+    The map has one entry per analysis character plus a sentinel for the end. Never raises.
+    """
+    if not _SUSPECT.search(text) and unicodedata.is_normalized("NFC", text):
+        return text, None
+    if not any(c in _INVISIBLE for c in text) and not _needs_nfc(text):
+        # Same length: replace lone surrogates and controls one for one.
+        return _CONTROL.sub(" ", _fix_surrogates(text)), None
+    out: list[str] = []
+    offsets: list[int] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        chunk = text[i:j]
+        if chunk[0] in _INVISIBLE:
+            i += 1
+            continue
+        chunk = unicodedata.normalize("NFC", _CONTROL.sub(" ", _fix_surrogates(chunk)))
+        for c in chunk:
+            out.append(c)
+            offsets.append(i)
+        i = j
+    offsets.append(n)
+    return "".join(out), offsets
+
+
+def _needs_nfc(text: str) -> bool:
+    try:
+        return not unicodedata.is_normalized("NFC", text)
+    except UnicodeError:  # pragma: no cover - is_normalized copes with surrogates in CPython
+        return True
+
+
+def _fix_surrogates(text: str) -> str:
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+
+
+# --- quoted speech -------------------------------------------------------------------------------------
+
+_QUOTE_CHARS = re.compile('[„“”«»"]')
+_CLOSERS = {"„": '”“"', "“": '”"', "«": "»", '"': '"'}
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Spans (start, end) of text inside quotation marks, marks included; unclosed quotes give none."""
+    spans: list[tuple[int, int]] = []
+    opener = ""
+    start = 0
+    for m in _QUOTE_CHARS.finditer(text):
+        c = m.group()
+        if opener:
+            if c in _CLOSERS[opener]:
+                spans.append((start, m.end()))
+                opener = ""
+            continue
+        if c in _CLOSERS:
+            opener = c
+            start = m.start()
+    return spans
+
+
+# --- sentences -----------------------------------------------------------------------------------------
+
+# Lower-cased words that end with a full stop without ending a sentence (Latvian and English).
+_ABBREVIATIONS = """plkst piem utt u.c t.sk t.i nr sk g gs g.g apm tel mob kv str iel lpp att tab red pag nov
+    val prof dr doc asoc k-dze k-gs kdze kgs mr mrs ms st vs etc e.g i.e no approx fig dept inc ltd
+    sept okt nov dec janv febr aug jan feb mar apr jun jul sep oct min milj tūkst mlrd eur resp
+    izņ pielik v.i sia as a/s"""
+ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
+_BOUNDARY = re.compile(r"[.!?…]+[\"”»)’']*(?=\s)|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence: its span in the analysis text and its language ("" when unknown)."""
+
+    start: int
+    end: int
+    lang: str
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, trimmed of surrounding white space.
+
+    Survives Latvian ordinal dates ("2024. gada 31. decembrim"), times ("plkst. 14.00"), initials
+    ("J. Bērziņš") and common abbreviations: a full stop ends a sentence only before an upper-case letter
+    or a digit, and never after an abbreviation, an initial or (before a digit or lower case) a number.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    n = len(text)
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        if m.group() != "\n" and m.group()[0] == "." and not _ends_sentence(text, m.start(), end):
+            continue
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, n, spans)
+    return spans
+
+
+def _ends_sentence(text: str, dot: int, after: int) -> bool:
+    k = after
+    n = len(text)
+    while k < n and text[k] in " \t\r":
+        k += 1
+    if k >= n or text[k] == "\n":
+        return True
+    nxt = text[k]
+    # The word before the full stop.
+    w = dot
+    while w > 0 and (text[w - 1].isalnum() or text[w - 1] in ".-/"):
+        w -= 1
+    word = text[w:dot].lower()
+    if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+        return False
+    if nxt.islower():
+        return False
+    if nxt.isdigit():
+        return not word.isdigit()
+    return True
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+# --- languages -----------------------------------------------------------------------------------------
+
+_LANG_WORDS: dict[str, str] = {}
+for _lang, _words in {
+    "lv": """un ir ar par uz no kas ka lai bet vai to tas tā šo šis es mēs man mums jūs viņš viņa arī jau
+        vēl būs bija biju esmu esam ko kā kur pie pēc līdz gada gadā plkst jo tikai ļoti nav tiek tika
+        tiks mūsu savu sava šodien rīt kad mani mans mana manuprāt domāju uzskatu aicinām informējam
+        atgādinām iedzīvotāji iedzīvotājus darbs laiks pasākums vairāk tāpēc kādēļ kāpēc lūdzu paldies
+        visiem visus šī šajā šeit tur tad bez starp zem virs cik vienmēr nekad taču tomēr""",
+    "en": """the and of to in is are for on with we our you it this that be at by from will was have has
+        not i me my mine i'm i've i'll i'd an as or but can all more about your they their who what when
+        where why how please today tomorrow would should could been were there here which new its do does
+        think believe opinion view own also just than into out up""",
+    "lt": """yra kad su iš dėl mes aš mano labai bus buvo nėra tai jis ji jūs kaip kur kodėl ačiū
+        šiandien rytoj manau nuomone asmeninė mūsų taip pat kurie kuris arba bet""",
+}.items():
+    for _w in _words.split():
+        _LANG_WORDS.setdefault(_w, _lang)
+_LV_LETTERS = re.compile("[āēīģķļņĀĒĪĢĶĻŅ]")
+_LT_LETTERS = re.compile("[ąęėįųĄĘĖĮŲ]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LOWER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def sentence_language(sentence: str) -> str:
+    """The language of one sentence among lv, en, ru, lt, or "" when there is too little evidence."""
+    scores = {"lv": 0, "en": 0, "lt": 0, "ru": 0}
+    cyr = len(_CYRILLIC.findall(sentence))
+    if cyr:
+        scores["ru"] += cyr
+    scores["lv"] += 2 * len(_LV_LETTERS.findall(sentence))
+    scores["lt"] += 2 * len(_LT_LETTERS.findall(sentence))
+    for w in _LOWER_WORD.findall(sentence.lower()):
+        lang = _LANG_WORDS.get(w.replace("’", "'"))
+        if lang:
+            scores[lang] += 3
+    best = max(scores, key=lambda k: scores[k])
+    if scores[best] == 0:
+        return ""
+    if scores["ru"] >= 3:
+        return "ru"
+    return best
+
+
+# --- the analysed document -----------------------------------------------------------------------------
+
+
+class Doc:
+    """One text, analysed lazily: each view is computed the first time a rule asks for it."""
+
+    def __init__(self, original: str, default_language: str = "lv") -> None:
+        self.original = original
+        self.text, self._map = prepare(original)
+        self.default_language = default_language
+        # Per-document results of shared matchers, keyed by matcher identity.
+        self.cache: dict[int, list[tuple[int, int, str | None]]] = {}
+
+    def orig(self, i: int) -> int:
+        """The original offset of analysis offset `i`."""
+        return i if self._map is None else self._map[i]
+
+    @cached_property
+    def masks(self) -> dict[str, list[tuple[int, int]]]:
+        """Spans of URLs, hashtags and mentions in the analysis text."""
+        urls: list[tuple[int, int]] = []
+        for m in URL.finditer(self.text):
+            s, e = m.span()
+            while e > s and self.text[e - 1] in _URL_TRAIL:
+                e -= 1
+            urls.append((s, e))
+        return {
+            "url": urls,
+            "hashtag": [m.span() for m in HASHTAG.finditer(self.text)],
+            "mention": [m.span() for m in MENTION.finditer(self.text)],
+        }
+
+    @cached_property
+    def masked(self) -> str:
+        """The analysis text with URLs, hashtags and mentions blanked out (same offsets)."""
+        spans = [s for kind in self.masks.values() for s in kind]
+        if not spans:
+            return self.text
+        chars = list(self.text)
+        for s, e in spans:
+            chars[s:e] = " " * (e - s)
+        return "".join(chars)
+
+    @cached_property
+    def quotes(self) -> list[tuple[int, int]]:
+        return quote_spans(self.masked)
+
+    @cached_property
+    def _quote_starts(self) -> list[int]:
+        return [s for s, _ in self.quotes]
+
+    def in_quote(self, pos: int) -> bool:
+        """True when analysis offset `pos` lies inside quoted speech."""
+        if not self.quotes:
+            return False
+        k = bisect_right(self._quote_starts, pos) - 1
+        return k >= 0 and pos < self.quotes[k][1]
+
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        spans = split_sentences(self.masked)
+        langs = [sentence_language(self.masked[s:e]) for s, e in spans]
+        known = [lang for lang in langs if lang]
+        fallback = max(set(known), key=known.count) if known else self.default_language
+        return [Sentence(s, e, lang or fallback) for (s, e), lang in zip(spans, langs, strict=True)]
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def sentence_at(self, pos: int) -> int:
+        """Index of the sentence containing (or nearest before) analysis offset `pos`; -1 if none."""
+        return bisect_right(self._sentence_starts, pos) - 1
+
+    def lang_at(self, pos: int) -> str:
+        k = self.sentence_at(pos)
+        if k < 0:
+            return self.sentences[0].lang if self.sentences else self.default_language
+        return self.sentences[k].lang
+
+    @cached_property
+    def languages(self) -> frozenset[str]:
+        return frozenset(s.lang for s in self.sentences)
+
+    @cached_property
+    def words(self) -> list[tuple[int, int]]:
+        return [m.span() for m in WORD.finditer(self.masked)]
+
+    @cached_property
+    def _newlines(self) -> list[int]:
+        return [i for i, c in enumerate(self.original) if c == "\n"]
+
+    def line_col(self, orig_pos: int) -> tuple[int, int]:
+        """1-based line and column of an offset into the original text."""
+        if "\n" not in self.original:
+            return 1, orig_pos + 1
+        k = bisect_right(self._newlines, orig_pos - 1)
+        line_start = self._newlines[k - 1] + 1 if k else 0
+        return k + 1, orig_pos - line_start + 1
+
+    def letters(self, start: int, end: int) -> int:
+        return len(_LETTER.findall(self.masked, start, end))
