@@ -1,0 +1,211 @@
+"""`smtool check`: run the guideline checker on a post, a file, stdin, or a JSONL batch."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from smtool.cli import common
+from smtool.config import Settings
+from smtool.errors import ConfigError, UsageError
+from smtool.services.checking import check_batch, check_text, read_jsonl
+from smtool.services.text import strip_unsafe
+
+_LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
+_WINDOW = 100  # characters of a long line shown around a finding
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+
+
+def check(
+    text: str | None = typer.Argument(
+        None, help="The post to check; omit it to read --file or standard input ('-' reads stdin)."
+    ),
+    file: Path | None = typer.Option(None, "--file", "-f", help="Read the post from this UTF-8 file."),
+    jsonl: Path | None = typer.Option(
+        None,
+        "--jsonl",
+        help='Batch mode: read lines {"id","text","account","author"} from this file ("-" for stdin) '
+        'and write one line {"id","findings"} per input.',
+    ),
+    account: str | None = typer.Option(
+        None, "--account", "-a", help="Account id from the configuration (kind, spokespeople, allow-lists)."
+    ),
+    account_kind: str | None = typer.Option(
+        None,
+        "--account-kind",
+        help="institution | official | personal (default institution); works without a configuration file.",
+    ),
+    author: str | None = typer.Option(
+        None, "--author", help="User who writes the post (checked against the account's spokespeople)."
+    ),
+    platform: str | None = typer.Option(
+        None, "--platform", help="x | facebook: enables the platform's length limit."
+    ),
+    output: str = typer.Option("text", "--format", help="text (underlined spans) or json."),
+    lang: str = typer.Option("en", "--lang", help="Language of the messages: en or lv."),
+    policies: Path | None = typer.Option(
+        None, "--policies", help="Policies folder (default: SMTOOL_POLICIES_DIR or the bundled policies/)."
+    ),
+) -> None:
+    """Check a post against the institution's social media guidelines.
+
+    Exit code 1 when any finding is an error, 0 otherwise, 2 for bad input or configuration.
+    """
+    if output not in ("text", "json"):
+        raise UsageError(f"unknown --format {output!r}; expected text or json")
+    if account is None and account_kind is None:
+        account_kind = None if jsonl is not None else "institution"
+    settings = _settings() if account is not None or jsonl is not None else _optional_settings()
+    if jsonl is not None:
+        if text is not None or file is not None:
+            raise UsageError("--jsonl cannot be combined with TEXT or --file")
+        failed = _batch(jsonl, settings, account_kind, author, platform, lang, policies, account)
+        raise typer.Exit(1 if failed else 0)
+    body = _read_text(text, file)
+    result = check_text(
+        body,
+        settings=settings,
+        account_id=account,
+        account_kind=account_kind,
+        author=author,
+        platform=platform,
+        lang=lang,
+        policies=policies,
+    )
+    if output == "json":
+        print(json.dumps(_clean(result.to_dict()), ensure_ascii=False, indent=2))
+    else:
+        _render(body, result.findings)
+    raise typer.Exit(1 if result.blocking else 0)
+
+
+def _settings() -> Settings:
+    return common.settings()
+
+
+def _optional_settings() -> Settings | None:
+    # --account-kind works without any configuration; use one only if it is there and valid.
+    try:
+        return common.settings()
+    except ConfigError:
+        return None
+
+
+def _read_text(text: str | None, file: Path | None) -> str:
+    if text is not None and file is not None:
+        raise UsageError("give the post as TEXT or --file, not both")
+    if file is not None:
+        return _read_file(file)
+    if text is not None and text != "-":
+        return text
+    if text is None and sys.stdin.isatty():
+        raise UsageError("nothing to check: give TEXT, --file F, or pipe the post on standard input")
+    return _decode(sys.stdin.buffer.read(), "standard input")
+
+
+def _read_file(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read ({e.strerror})") from None
+    return _decode(raw, str(path))
+
+
+def _decode(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{where}: not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+
+
+def _batch(
+    path: Path,
+    settings: Settings | None,
+    account_kind: str | None,
+    author: str | None,
+    platform: str | None,
+    lang: str,
+    policies: Path | None,
+    account: str | None,
+) -> bool:
+    if account is not None:
+        raise UsageError('--account does not apply to --jsonl; put "account" in each line')
+    content = _decode(sys.stdin.buffer.read(), "standard input") if str(path) == "-" else _read_file(path)
+    items = list(read_jsonl(content.splitlines(), str(path)))
+    failed = False
+    for result in check_batch(
+        items,
+        settings=settings,
+        account_kind=account_kind,
+        author=author,
+        platform=platform,
+        lang=lang,
+        policies=policies,
+    ):
+        failed = failed or any(f.level == "error" and not f.waived for f in result.findings)
+        print(json.dumps(_clean(result.to_dict()), ensure_ascii=False))
+    return failed
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: lone surrogates (possible in argv and files) become U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _has_surrogate(value: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in value)
+
+
+def _show(value: str) -> str:
+    return strip_unsafe(str(_clean(value)))
+
+
+def _render(body: str, findings: list[Any]) -> None:
+    console = common.console
+    lines = body.split("\n")
+    counts = {"error": 0, "warning": 0, "suggestion": 0}
+    for f in findings:
+        counts[f.level] += 1
+        waived = " (waived)" if f.waived else ""
+        console.print(
+            f"{f.level}[{f.rule}]{waived}: {_show(f.message)}", style=_LEVEL_STYLE[f.level], markup=False
+        )
+        if f.start != f.end or f.match:
+            _underline(console, lines, f)
+        if f.suggestion:
+            console.print(f"   = suggestion: {_show(f.suggestion)}", markup=False)
+        console.print(f"   = see: {f.source}", markup=False, style="dim")
+        console.print()
+    if not findings:
+        console.print("No findings.", markup=False)
+    else:
+        summary = ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in counts.items())
+        console.print(summary, markup=False)
+
+
+def _underline(console: Any, lines: list[str], f: Any) -> None:
+    line = lines[f.line - 1] if f.line - 1 < len(lines) else ""
+    col = f.col - 1
+    width = max(1, min(f.end - f.start, len(line) - col))
+    lo = max(0, col - _WINDOW // 2) if len(line) > _WINDOW else 0
+    hi = min(len(line), max(col + width, lo + _WINDOW)) if len(line) > _WINDOW else len(line)
+    prefix = "…" if lo > 0 else ""
+    suffix = "…" if hi < len(line) else ""
+    shown = prefix + _show(line[lo:col])
+    marked = _show(line[col : min(col + width, hi)])
+    gutter = f"{f.line:>4} | "
+    console.print(f"{gutter}{shown}{marked}{_show(line[col + width : hi])}{suffix}", markup=False)
+    console.print(" " * (len(gutter) - 2) + "| " + " " * len(shown) + "^" * max(1, len(marked)), markup=False)
