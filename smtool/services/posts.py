@@ -107,7 +107,7 @@ def text_for_platform(draft: Draft, platform: str) -> str:
 
 
 def _check_length(text: str, platform: str) -> None:
-    from smtool.services.checking import platform_length
+    from smtool.services.post_checks import platform_length
 
     length, limit = platform_length(text, platform)
     if limit is not None and length > limit:
@@ -245,7 +245,7 @@ def _void_approvals(session: Session, post_id: int) -> None:
 
 def findings_for(ctx: Context, session: Session, post: Post) -> list[dict[str, Any]]:
     """Checker findings of the post on each target account, with this post's waivers applied."""
-    from smtool.services.checking import check_post_text
+    from smtool.services.post_checks import post_findings
 
     assert post.id is not None
     waivers = session.exec(select(Waiver).where(Waiver.post_id == post.id)).all()
@@ -253,7 +253,7 @@ def findings_for(ctx: Context, session: Session, post: Post) -> list[dict[str, A
     for account_id in targets(session, post.id):
         account = session.get(Account, account_id)
         assert account is not None
-        for finding in check_post_text(
+        for finding in post_findings(
             ctx.settings,
             text=text_for(post, account.platform),
             account_id=account_id,
@@ -264,8 +264,18 @@ def findings_for(ctx: Context, session: Session, post: Post) -> list[dict[str, A
     return results
 
 
+# Findings that the approval itself answers: a post by someone who may not speak for the institution
+# is exactly what an approver (a spokesperson) signs off, so it routes to approval instead of blocking.
+SATISFIED_BY_APPROVAL = frozenset({"authorization.not-spokesperson"})
+
+
 def blocking_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [f for f in findings if f["level"] == "error" and not f.get("waived")]
+    """Unwaived errors other than those an approval answers."""
+    return [
+        f
+        for f in findings
+        if f["level"] == "error" and not f.get("waived") and f["rule"] not in SATISFIED_BY_APPROVAL
+    ]
 
 
 def check_post(ctx: Context, actor: str, post_id: int) -> list[dict[str, Any]]:

@@ -1,0 +1,150 @@
+"""Drafting and approval rules, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from smtool.errors import Conflict, InvalidTransition, PermissionDenied, UsageError
+from smtool.services import audit
+from smtool.services.context import Context
+from smtool.services.posts import (
+    Draft,
+    approve_posts,
+    create_post,
+    edit_post,
+    import_csv,
+    reject_post,
+    submit_post,
+    withdraw_post,
+)
+from smtool.services.queries import show_post
+from smtool.store.tables import Post, Publication
+
+TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties sabiedriskajā apspriešanā līdz 15. decembrim."
+
+
+def _submitted(ctx: Context, accounts: tuple[str, ...] = ("vk-x",), at: str | None = None) -> int:
+    post_id = create_post(ctx, "anna", Draft(text=TEXT, accounts=accounts, at=at))
+    submit_post(ctx, "anna", post_id)
+    return post_id
+
+
+def test_approval_writes_one_publication_per_target_in_the_same_transaction(ctx: Context) -> None:
+    post_id = _submitted(ctx, ("vk-x", "vk-fb"))
+    written = approve_posts(ctx, "karlis", [post_id])
+    assert len(written) == 2
+    with ctx.db.read() as session:
+        rows = session.exec(select(Publication).where(Publication.post_id == post_id)).all()
+        assert sorted(r.account_id for r in rows) == ["vk-fb", "vk-x"]
+        assert {r.state for r in rows} == {"scheduled"}
+        assert session.get(Post, post_id).state == "approved"  # type: ignore[union-attr]
+    assert audit.verify(ctx.db).ok
+
+
+def test_a_communicator_cannot_approve(ctx: Context) -> None:
+    post_id = _submitted(ctx)
+    with pytest.raises(PermissionDenied, match="approver"):
+        approve_posts(ctx, "anna", [post_id])
+
+
+def test_an_approver_who_is_not_a_spokesperson_cannot(ctx: Context) -> None:
+    settings = ctx.settings.model_copy(
+        update={"users": [*ctx.settings.users, ctx.settings.users[1].model_copy(update={"name": "janis"})]}
+    )
+    other = Context(settings, ctx.db)
+    post_id = _submitted(ctx)
+    with pytest.raises(PermissionDenied, match="not a spokesperson of account vk-x"):
+        approve_posts(other, "janis", [post_id])
+
+
+def test_editing_after_approval_voids_it_and_cancels_publications(ctx: Context) -> None:
+    post_id = _submitted(ctx)
+    approve_posts(ctx, "karlis", [post_id])
+    edit_post(ctx, "anna", post_id, Draft(text=TEXT + " Paldies!", accounts=["vk-x"]))
+    detail = show_post(ctx, post_id)
+    assert detail["state"] == "draft"
+    assert [p["state"] for p in detail["publications"]] == ["cancelled"]
+    assert detail["approvals"][0]["voided"] is True
+    with pytest.raises(InvalidTransition):
+        approve_posts(ctx, "karlis", [post_id])
+
+
+def test_approving_several_is_all_or_nothing(ctx: Context) -> None:
+    good = _submitted(ctx)
+    draft_only = create_post(ctx, "anna", Draft(text=TEXT, accounts=["vk-x"]))
+    with pytest.raises(InvalidTransition):
+        approve_posts(ctx, "karlis", [good, draft_only])
+    assert show_post(ctx, good)["state"] == "submitted"
+
+
+def test_stale_edit_is_a_conflict(ctx: Context) -> None:
+    post_id = create_post(ctx, "anna", Draft(text=TEXT, accounts=["vk-x"]))
+    edit_post(ctx, "anna", post_id, Draft(text=TEXT + " 1", accounts=["vk-x"]), expected_version=1)
+    with pytest.raises(Conflict):
+        edit_post(ctx, "anna", post_id, Draft(text=TEXT + " 2", accounts=["vk-x"]), expected_version=1)
+
+
+@pytest.mark.parametrize(
+    ("draft", "message"),
+    [
+        (Draft(text=TEXT, accounts=["nope"]), "unknown account 'nope'"),
+        (Draft(text=TEXT, accounts=["vk-x"], at="2020-01-01 10:00"), "in the past"),
+        (Draft(text="Valsts kanceleja informē. " * 20, accounts=["vk-x"]), "over its limit of 280"),
+        (Draft(text=TEXT, accounts=["vk-x"], media=["/no/such/file.png"]), "does not exist"),
+        (Draft(text="   ", accounts=["vk-x"]), "no text"),
+        (Draft(text=TEXT, accounts=["vk-x"], at="2026-03-29 03:30"), "does not exist in Europe/Riga"),
+    ],
+)
+def test_bad_drafts_get_one_clear_message_and_write_nothing(ctx: Context, draft: Draft, message: str) -> None:
+    before = audit.verify(ctx.db).rows
+    with pytest.raises(UsageError, match=message):
+        create_post(ctx, "anna", draft)
+    with ctx.db.read() as session:
+        assert session.exec(select(Post)).all() == []
+    assert audit.verify(ctx.db).rows == before
+
+
+def test_unknown_user_and_missing_role(ctx: Context) -> None:
+    with pytest.raises(PermissionDenied, match="not a user"):
+        create_post(ctx, "mallory", Draft(text=TEXT, accounts=["vk-x"]))
+    with pytest.raises(PermissionDenied):
+        create_post(ctx, "karlis", Draft(text=TEXT, accounts=["vk-x"]))
+
+
+def test_error_findings_block_submission(ctx: Context) -> None:
+    post_id = create_post(
+        ctx, "anna", Draft(text="Es personīgi uzskatu, ka šis lēmums ir kļūdains.", accounts=["vk-x"])
+    )
+    with pytest.raises(UsageError, match="voice.first-person"):
+        submit_post(ctx, "anna", post_id)
+    assert show_post(ctx, post_id)["state"] == "draft"
+
+
+def test_reject_needs_a_reason_and_withdraw_cancels(ctx: Context) -> None:
+    post_id = _submitted(ctx)
+    with pytest.raises(UsageError, match="why"):
+        reject_post(ctx, "karlis", post_id, " ")
+    reject_post(ctx, "karlis", post_id, "Lūdzu pievienojiet saiti uz apspriešanu.")
+    assert show_post(ctx, post_id)["state"] == "rejected"
+    other = _submitted(ctx)
+    approve_posts(ctx, "karlis", [other])
+    assert len(withdraw_post(ctx, "anna", other)) == 1
+
+
+def test_csv_import_is_all_or_nothing(ctx: Context, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        f"account,at,text\nvk-x,,{TEXT}\nnope,,{TEXT}\nvk-x,2020-01-01 10:00,{TEXT}\n", encoding="utf-8"
+    )
+    with pytest.raises(UsageError) as info:
+        import_csv(ctx, "anna", bad)
+    assert "line 3" in info.value.msg and "line 4" in info.value.msg and "line 2" not in info.value.msg
+    with ctx.db.read() as session:
+        assert session.exec(select(Post)).all() == []
+    good = tmp_path / "good.csv"
+    good.write_text(f"account,at,text\nvk-x,,{TEXT}\nvk-fb,2030-01-01 10:00,{TEXT}\n", encoding="utf-8")
+    created = import_csv(ctx, "anna", good)
+    assert [show_post(ctx, i)["state"] for i in created] == ["submitted", "submitted"]
