@@ -42,7 +42,7 @@ def match_hash(finding: Finding, text: str) -> str:
         subject, occurrence = _norm(text), 0
     else:
         subject = _norm(text[finding.start : finding.end])
-        occurrence = text.count(text[finding.start : finding.end], 0, finding.start)
+        occurrence = _norm(text[: finding.start]).count(subject)
     payload = f"{finding.rule}\x1f{subject}\x1f{occurrence}".encode("utf-8", "surrogatepass")
     return hashlib.sha256(payload).hexdigest()
 

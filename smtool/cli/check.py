@@ -62,7 +62,7 @@ def check(
         raise UsageError(f"unknown --format {output!r}; expected text or json")
     if account is None and account_kind is None:
         account_kind = None if jsonl is not None else "institution"
-    settings = _settings() if account is not None or jsonl is not None else _optional_settings()
+    settings = common.settings() if account is not None else _optional_settings()
     if jsonl is not None:
         if text is not None or file is not None:
             raise UsageError("--jsonl cannot be combined with TEXT or --file")
@@ -84,10 +84,6 @@ def check(
     else:
         _render(body, result.findings)
     raise typer.Exit(1 if result.blocking else 0)
-
-
-def _settings() -> Settings:
-    return common.settings()
 
 
 def _optional_settings() -> Settings | None:

@@ -1,0 +1,214 @@
+"""Behaviour a communicator would notice: what fires, where, and what stays quiet."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smtool.checker import CheckContext, Engine, RecentPost, Waiver, apply_waivers, blocking, match_hash
+from smtool.checker.validators import lv_personal_code_checksum_ok
+
+NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
+INST = CheckContext(account_kind="institution", account_id="vk", institution_name="Valsts kanceleja", now=NOW)
+
+
+def rules(engine: Engine, text: str, ctx: CheckContext = INST) -> set[str]:
+    return {f.rule for f in engine.check(text, ctx)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Uzskatu, ka tas ir pareizi.",
+        "Esmu pārsteigts.",
+        "Biju Cēsīs.",
+        "Apskatīju jauno skolu.",
+        "Iekļāvu to plānā.",
+        "Nepiekrītu tam.",
+        "Rīt runāšu ar ministru.",
+        "Priecājos par rezultātu.",
+        "Mana komanda strādā.",
+        "I'm glad.",
+        "This is my view.",
+    ],
+)
+def test_first_person_on_an_institution_account_is_an_error(engine: Engine, text: str) -> None:
+    found = [f for f in engine.check(text, INST) if f.rule == "voice.first-person"]
+    assert found and found[0].level == "error"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ES atbalsts iedzīvotājiem.",
+        "Jūs domājat pareizi.",
+        "Viņš domāja citādi.",
+        "Mēs domājam par jums.",
+        "Ministrs: „Es uzskatu, ka tā ir.”",
+        "Darba devēju un pircēju tiesības.",
+        "Iedzīvotāju skaits aug.",
+        "Sniedzam informāciju par māju.",
+        "The man in the photo is our director.",
+    ],
+)
+def test_first_person_stays_quiet_on_eu_quotes_and_other_persons(engine: Engine, text: str) -> None:
+    assert "voice.first-person" not in rules(engine, text)
+
+
+def test_findings_point_into_the_original_text(engine: Engine) -> None:
+    text = "Labdien!\nŠodien  apmeklēju skolu."
+    f = next(f for f in engine.check(text, INST) if f.rule == "voice.first-person")
+    assert text[f.start : f.end] == f.match == "apmeklēju"
+    assert (f.line, f.col) == (2, 9)
+    assert set(f.to_dict()) >= {
+        "rule",
+        "category",
+        "level",
+        "message",
+        "start",
+        "end",
+        "line",
+        "col",
+        "match",
+        "suggestion",
+    }
+
+
+def test_messages_in_latvian_and_english(engine: Engine) -> None:
+    en = engine.check("Es", INST, lang="en")[0].message
+    lv = engine.check("Es", INST, lang="lv")[0].message
+    assert "First person" in en and "Pirmā persona" in lv
+
+
+def test_authorization_depends_on_the_author(engine: Engine) -> None:
+    ctx = CheckContext(account_kind="institution", spokespeople=frozenset({"karlis"}), author="anna", now=NOW)
+    assert "authorization.not-spokesperson" in rules(engine, "Aicinām pieteikties.", ctx)
+    ok = CheckContext(
+        account_kind="institution", spokespeople=frozenset({"karlis"}), author="karlis", now=NOW
+    )
+    assert "authorization.not-spokesperson" not in rules(engine, "Aicinām pieteikties.", ok)
+
+
+@pytest.mark.parametrize(
+    ("code", "ok"), [("120380-12348", True), ("120380-12345", False), ("32123456789", None)]
+)
+def test_personal_code_check_digit(code: str, ok: bool | None) -> None:
+    digits = code.replace("-", "")
+    if ok is not None:
+        assert lv_personal_code_checksum_ok(digits) is ok
+
+
+def test_personal_code_levels(engine: Engine) -> None:
+    levels = {
+        f.match: f.level
+        for f in engine.check("A 120380-12348 B 120380-12345 C 321234-56789 D 999999-12345", INST)
+        if f.rule == "personal-data.personal-code"
+    }
+    assert levels == {"120380-12348": "error", "120380-12345": "warning", "321234-56789": "error"}
+
+
+def test_allow_lists(engine: Engine) -> None:
+    ctx = CheckContext(
+        allowed_phones=frozenset({"+371 67082800"}), allowed_email_domains=frozenset({"vk.gov.lv"}), now=NOW
+    )
+    assert not {"personal-data.phone", "personal-data.email"} & rules(
+        engine, "Zvaniet 67082800, rakstiet anna@vk.gov.lv.", ctx
+    )
+    assert {"personal-data.phone", "personal-data.email"} <= rules(
+        engine, "Zvaniet 29123456, rakstiet anna@gmail.com.", ctx
+    )
+
+
+def test_x_counts_every_url_as_23(engine: Engine) -> None:
+    ctx = CheckContext(platform="x", now=NOW)
+    long_url = "https://www.vk.gov.lv/" + "a" * 300
+    assert "length.platform-limit" not in rules(
+        engine, "Aicinām lasīt jaunos noteikumus par pieteikšanos: " + long_url, ctx
+    )
+    assert "length.platform-limit" in rules(engine, "Aicinām pieteikties. " * 15, ctx)
+    assert "length.platform-limit" not in rules(
+        engine, "Aicinām pieteikties. " * 15, CheckContext(platform="facebook", now=NOW)
+    )
+
+
+def test_burst_of_posts_and_near_duplicates(engine: Engine) -> None:
+    recent = [RecentPost(NOW - timedelta(minutes=m), "vk", "x") for m in (5, 10, 20, 30, 40)]
+    ctx = CheckContext(account_id="vk", recent_posts=recent, now=NOW)
+    assert "burst.cadence" in rules(engine, "Aicinām pieteikties.", ctx)
+    old = CheckContext(account_id="vk", recent_posts=recent[:2], now=NOW)
+    assert "burst.cadence" not in rules(engine, "Aicinām pieteikties.", old)
+
+
+def test_the_pre_election_period_is_stricter(engine: Engine) -> None:
+    text = "Tiekamies ar kandidātu Rīgā."
+    assert "political.partisan" not in rules(engine, text)
+    period = CheckContext(election_period=(date(2025, 3, 1), date(2025, 10, 3)), now=NOW)
+    assert "political.partisan" in rules(engine, text, period)
+
+
+def test_waivers_cover_one_exact_match_until_it_changes_or_expires(engine: Engine) -> None:
+    text = "Šodien apmeklēju skolu."
+    findings = engine.check(text, INST)
+    target = next(f for f in findings if f.rule == "voice.first-person")
+    waiver = Waiver(
+        target.rule, match_hash(target, text), "quoted minister", "karlis", NOW + timedelta(days=1)
+    )
+    waived = engine.check(text, INST, waivers=[waiver])
+    assert not blocking(waived)
+    assert next(f for f in waived if f.rule == "voice.first-person").waiver_reason == "quoted minister"
+    changed = "Šodien apmeklēju Cēsu skolu un runāju ar skolēniem."
+    assert blocking(engine.check(changed, INST, waivers=[waiver]))
+    expired = apply_waivers(findings, [waiver], NOW + timedelta(days=2), text)
+    assert blocking(expired)
+
+
+def test_match_hash_is_stable_and_occurrence_sensitive(engine: Engine) -> None:
+    text = "Es un vēlreiz es."
+    a, b = [f for f in engine.check(text, INST) if f.rule == "voice.first-person"]
+    assert match_hash(a, text) == match_hash(a, text)
+    assert match_hash(a, text) != match_hash(b, text)
+
+
+def test_triage_of_incoming_text(engine: Engine) -> None:
+    t = engine.triage("Jūs esat zagļi! Mans kods 120380-12348, kad atbildēsiet?")
+    assert t.flags.abuse and t.flags.personal_data and t.flags.question and not t.flags.spam
+    assert "120380-12348" not in t.redacted and len(t.redacted) == len(
+        "Jūs esat zagļi! Mans kods 120380-12348, kad atbildēsiet?"
+    )
+    assert engine.triage("Nopelni ar crypto! bit.ly/abc").flags.spam
+    assert engine.triage("Paldies par informāciju.").flags == type(t.flags)()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "\x00\x01\x1b[31m",
+        "\ud800\udfff lone",
+        "Es" * 10,
+        "Mixed Кириллица ąčę Latviešu 漢字 🙂",
+        "a\u0301" * 50,
+        "\u202eEs uzskatu",
+    ],
+)
+def test_bad_input_never_raises(engine: Engine, text: str) -> None:
+    for f in engine.check(text, INST):
+        assert 0 <= f.start <= f.end <= len(text)
+
+
+def test_a_megabyte_of_text_is_checked(engine: Engine) -> None:
+    text = ("Aicinām iedzīvotājus pieteikties kursiem līdz 31. martam. " * 18000)[:1_000_000]
+    findings = engine.check(text, CheckContext(platform="x", now=NOW))
+    assert any(f.rule == "length.platform-limit" for f in findings)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=200))
+def test_offsets_always_index_the_original(engine: Engine, text: str) -> None:
+    for f in engine.check(text, INST):
+        assert 0 <= f.start <= f.end <= len(text)
+        assert text[f.start : f.end] == f.match
