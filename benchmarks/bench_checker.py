@@ -1,0 +1,126 @@
+"""Guideline checker benchmark: throughput and latency of the full pack on one core, corpus quality,
+and proselint on the English part as a reference.
+
+Run: .venv/bin/python benchmarks/bench_checker.py [--posts 10000]
+Prints figures and ratios; asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from smtool.checker import CheckContext, Engine  # noqa: E402
+from tests.checker.corpus_eval import load_corpus, report, score  # noqa: E402
+
+
+def corpus(n: int) -> list[tuple[str, str]]:
+    """A deterministic mix: the labelled posts, recombined two or three at a time (lv and en)."""
+    rng = random.Random(20250310)
+    rows = load_corpus()
+    texts = [(str(r["text"]), "en" if "language" in r["expect"] else "lv") for r in rows]
+    out: list[tuple[str, str]] = []
+    for _ in range(n):
+        k = rng.choice((1, 1, 2, 3))
+        parts = rng.sample(texts, k)
+        lang = "en" if all(p[1] == "en" for p in parts) else "lv"
+        out.append((" ".join(p[0] for p in parts), lang))
+    return out
+
+
+def bench_smtool(engine: Engine, posts: list[tuple[str, str]]) -> tuple[float, list[float], int]:
+    ctx = CheckContext(
+        account_kind="institution",
+        account_id="vk-x",
+        institution_name="Valsts kanceleja",
+        spokespeople=frozenset({"karlis"}),
+        author="anna",
+        platform="x",
+        allowed_phones=frozenset({"67082800"}),
+        now=datetime(2025, 3, 10, 12, tzinfo=UTC),
+    )
+    for text, _ in posts[:200]:  # warm-up: lazy caches, regex compilation in re's cache
+        engine.check(text, ctx)
+    latencies: list[float] = []
+    findings = 0
+    start = time.perf_counter()
+    for text, _ in posts:
+        t0 = time.perf_counter()
+        findings += len(engine.check(text, ctx))
+        latencies.append(time.perf_counter() - t0)
+    return time.perf_counter() - start, latencies, findings
+
+
+def bench_proselint(texts: list[str]) -> tuple[float, int] | str:
+    try:
+        from proselint.checks import __register__
+        from proselint.config import DEFAULT
+        from proselint.registry import CheckRegistry
+        from proselint.tools import LintFile
+    except ImportError:
+        return "proselint is not installed (pip install proselint) - no reference figure"
+    CheckRegistry().register_many(__register__)
+    found = 0
+    start = time.perf_counter()
+    for text in texts:
+        found += len(LintFile("<post>", text).lint(DEFAULT))
+    return time.perf_counter() - start, found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=10_000, help="corpus size (default 10000)")
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    engine = Engine.load(ROOT / "policies", ["lv-public-sector", "lv-incoming"])
+    load_ms = (time.perf_counter() - t0) * 1000
+    posts = corpus(args.posts)
+    chars = sum(len(t) for t, _ in posts)
+    print(
+        f"policies: {len(engine.post_rules)} post rules, {len(engine.incoming_rules)} incoming rules, loaded in {load_ms:.0f} ms"
+    )
+    print(
+        f"corpus: {len(posts)} posts, {chars / len(posts):.0f} characters on average (seeded, deterministic)"
+    )
+
+    elapsed, latencies, findings = bench_smtool(engine, posts)
+    lat = sorted(latencies)
+    p50 = statistics.median(lat) * 1000
+    p99 = lat[int(0.99 * (len(lat) - 1))] * 1000
+    rate = len(posts) / elapsed
+    print(
+        f"smtool check: {rate:,.0f} posts/s on one core; p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {lat[-1] * 1000:.2f} ms; {findings} findings"
+    )
+    print(
+        f"targets: >= 5,000 posts/s ({'met' if rate >= 5000 else 'NOT met'}), p99 < 2 ms ({'met' if p99 < 2 else 'NOT met'})"
+    )
+
+    english = [t for t, lang in posts if lang == "en"]
+    ref = bench_proselint(english)
+    if isinstance(ref, str):
+        print(ref)
+    else:
+        p_elapsed, p_found = ref
+        _, en_lat, _ = bench_smtool(engine, [(t, "en") for t in english])
+        ours = len(english) / sum(en_lat)
+        theirs = len(english) / p_elapsed
+        print(
+            f"proselint (English part, {len(english)} posts): {theirs:,.0f} posts/s, {p_found} findings; smtool on the same posts {ours:,.0f} posts/s = {ours / theirs:.1f}x proselint"
+        )
+
+    print()
+    print("precision and recall per category on the labelled corpus (tests/checker/corpus/posts.jsonl):")
+    print(report(score(engine)))
+
+
+if __name__ == "__main__":
+    main()
