@@ -29,7 +29,7 @@ def init(
     """Create config.toml (if missing), the secret key and the database, and sync users/accounts."""
     path = config_path(common.state.config_path)
     if sandbox:
-        from smtool.cli.sandbox import prepare_sandbox_init
+        from smtool.cli.sandbox_setup import prepare_sandbox_init
 
         extra, accounts = prepare_sandbox_init(path, port)
         report = initialise(

@@ -12,7 +12,7 @@ from smtool.errors import NotFound, UsageError
 from smtool.services import audit
 from smtool.services.context import Context
 from smtool.services.secrets import decrypt, encrypt, load_keys
-from smtool.store.tables import Account, User
+from smtool.store.tables import Account, Publication, User
 from smtool.store.types import utcnow
 
 
@@ -154,6 +154,7 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
         account.token_set_at = utcnow()
         account.version += 1
         session.add(account)
+        waiting = _release_waiting_publications(session, account_id)
         # The token itself never enters the audit log.
         audit.append(
             session,
@@ -161,7 +162,22 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
             action="account.set_token",
             subject_type="account",
             subject_id=account_id,
+            payload={"released_publications": waiting},
         )
+
+
+def _release_waiting_publications(session: Session, account_id: str) -> int:
+    """Publications that waited for a new token go back to the schedule (their window still holds)."""
+    rows = session.exec(
+        select(Publication).where(Publication.account_id == account_id, Publication.state == "needs_reauth")
+    ).all()
+    for row in rows:
+        row.state = "scheduled"
+        row.claimed_by = None
+        row.version += 1
+        row.updated_at = utcnow()
+        session.add(row)
+    return len(rows)
 
 
 def get_token(ctx: Context, account_id: str) -> str:

@@ -118,7 +118,7 @@ def test_error_findings_block_submission(ctx: Context) -> None:
     post_id = create_post(
         ctx, "anna", Draft(text="Es personīgi uzskatu, ka šis lēmums ir kļūdains.", accounts=["vk-x"])
     )
-    with pytest.raises(UsageError, match="voice.first-person"):
+    with pytest.raises(UsageError, match=r"voice\.first-person"):
         submit_post(ctx, "anna", post_id)
     assert show_post(ctx, post_id)["state"] == "draft"
 
