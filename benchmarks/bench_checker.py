@@ -86,7 +86,8 @@ def main() -> None:
     posts = corpus(args.posts)
     chars = sum(len(t) for t, _ in posts)
     print(
-        f"policies: {len(engine.post_rules)} post rules, {len(engine.incoming_rules)} incoming rules, loaded in {load_ms:.0f} ms"
+        f"policies: {len(engine.post_rules)} post rules, {len(engine.incoming_rules)} incoming rules, "
+        f"loaded in {load_ms:.0f} ms"
     )
     print(
         f"corpus: {len(posts)} posts, {chars / len(posts):.0f} characters on average (seeded, deterministic)"
@@ -98,10 +99,12 @@ def main() -> None:
     p99 = lat[int(0.99 * (len(lat) - 1))] * 1000
     rate = len(posts) / elapsed
     print(
-        f"smtool check: {rate:,.0f} posts/s on one core; p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {lat[-1] * 1000:.2f} ms; {findings} findings"
+        f"smtool check: {rate:,.0f} posts/s on one core; p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
+        f"max {lat[-1] * 1000:.2f} ms; {findings} findings"
     )
     print(
-        f"targets: >= 5,000 posts/s ({'met' if rate >= 5000 else 'NOT met'}), p99 < 2 ms ({'met' if p99 < 2 else 'NOT met'})"
+        f"targets: >= 5,000 posts/s ({'met' if rate >= 5000 else 'NOT met'}), "
+        f"p99 < 2 ms ({'met' if p99 < 2 else 'NOT met'})"
     )
 
     english = [t for t, lang in posts if lang == "en"]
@@ -114,7 +117,9 @@ def main() -> None:
         ours = len(english) / sum(en_lat)
         theirs = len(english) / p_elapsed
         print(
-            f"proselint (English part, {len(english)} posts): {theirs:,.0f} posts/s, {p_found} findings; smtool on the same posts {ours:,.0f} posts/s = {ours / theirs:.1f}x proselint"
+            f"proselint (English part, {len(english)} posts): {theirs:,.0f} posts/s, "
+            f"{p_found} findings; smtool on the same posts {ours:,.0f} posts/s "
+            f"= {ours / theirs:.1f}x proselint"
         )
 
     print()
