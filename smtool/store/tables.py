@@ -144,6 +144,10 @@ class InboxItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("platform", "remote_id", name="uq_inbox_platform_remote"),
         Index("ix_inbox_queue", "state", "priority", "created_at"),
+        # Keyset pages and claim-next walk these in (priority, id) order within a state or team.
+        Index("ix_inbox_state_priority_id", "state", "priority", "id"),
+        Index("ix_inbox_team_state_priority_id", "team", "state", "priority", "id"),
+        Index("ix_inbox_assigned_state", "assigned_to", "state"),
     )
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=32)
@@ -171,6 +175,11 @@ class InboxItem(SQLModel, table=True):
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1)
+    # PostgreSQL text cannot hold NUL: when a platform sent one, text, author_name and author_handle
+    # are stored backslash-escaped (see smtool.services.ingest.escape_nul) and this is true.
+    escaped: bool = Field(default=False)
+    response_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """First-response target in the institution's working hours (services.sla)."""
 
 
 class MetricSnapshot(SQLModel, table=True):
@@ -214,3 +223,33 @@ class PublishingPause(SQLModel, table=True):
     reason: str = Field(sa_type=Text)
     paused_by: str = Field(max_length=64)
     paused_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class IngestCursor(SQLModel, table=True):
+    """Where the ingest poll of one account's stream stopped (incoming, a search term, own posts).
+
+    Written in the same transaction as the items it covers, so a restart neither repeats nor skips.
+    """
+
+    __tablename__ = "ingest_cursors"
+    account_id: str = Field(foreign_key="accounts.id", primary_key=True, max_length=64)
+    stream: str = Field(primary_key=True, max_length=200)  # incoming | search:TERM | own_posts
+    cursor: str | None = Field(default=None, sa_type=Text)
+    polled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_error: str | None = Field(default=None, sa_type=Text)
+
+
+class ModerationAction(SQLModel, table=True):
+    """One thing a person (or the worker) did to an inbox item; kept forever beside the audit log."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (Index("ix_moderation_actions_item", "item_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="inbox_items.id")
+    actor: str = Field(max_length=64)
+    action: str = Field(
+        max_length=32
+    )  # claim | release | assign | reply | hide | unhide | resolve | spam | ...
+    reason: str | None = Field(default=None, sa_type=Text)
+    detail: dict[str, Any] = _json({})
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 import smtool.store.tables  # noqa: F401
 from smtool.errors import DatabaseError
 from smtool.store.engine import Database
+from smtool.store.fts import include_object
 from smtool.store.migrate import check_current, current_revision, head_revision, upgrade
 
 
@@ -18,7 +19,9 @@ def test_migrations_produce_exactly_the_models_schema(db_url: str) -> None:
         before, after = upgrade(db)
         assert before is None and after == head_revision()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_object}
+            )
             differences = compare_metadata(context, SQLModel.metadata)
         assert differences == []
     finally:

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import smtool.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from smtool.store.fts import include_object
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -13,6 +14,7 @@ context.configure(
     target_metadata=SQLModel.metadata,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite needs table rebuilds for ALTERs
     compare_type=True,
+    include_object=include_object,  # the full-text objects metadata does not model
 )
 with context.begin_transaction():
     context.run_migrations()
