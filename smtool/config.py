@@ -125,6 +125,8 @@ class Account(_Strict):
     allowed_names: list[str] = Field(default_factory=list)
     self_approval: bool = False
     """Whether a spokesperson may approve their own post on this account (off: four eyes)."""
+    profile_disclaimer: bool = False
+    """An official's or employee's profile says the views are their own (checker: voice.no-disclaimer)."""
 
 
 class Publishing(_Strict):
@@ -147,6 +149,69 @@ class Publishing(_Strict):
     before it is scheduled again (platform timelines can lag a little)."""
 
 
+_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class Inbox(_Strict):
+    """The moderation queue: ingest, claims, response-time targets and the comment policy."""
+
+    default_team: str = Field(default="press", min_length=1)
+    """Team that gets every item no routing rule matches (the press office)."""
+    poll_seconds: float = Field(default=60, gt=0)
+    """How often the worker polls each account for new comments and mentions."""
+    lease_seconds: int = Field(default=600, ge=10)
+    """How long a claim on an item lasts unless renewed by a heartbeat."""
+    target_first_response_minutes: int = Field(default=240, gt=0)
+    """First-response target, in working minutes of the institution's time zone."""
+    target_resolution_minutes: int = Field(default=960, gt=0)
+    """Resolution target, in working minutes."""
+    working_hours: tuple[str, str] = ("08:30", "17:00")
+    """Start and end of the working day, local time ("HH:MM")."""
+    working_days: list[Annotated[int, Field(ge=1, le=7)]] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    """ISO weekdays counted as working days (1 = Monday)."""
+    public_holidays: Literal["lv", "none"] = "lv"
+    """Public holidays excluded from working time: "lv" (Latvia's, with moved days) or "none"."""
+    extra_holidays: list[date] = Field(default_factory=list)
+    """More non-working days (e.g. a holiday declared by the Saeima)."""
+    hide_reasons: list[str] = Field(
+        default_factory=lambda: ["personal data", "abuse", "spam", "advertising", "off-topic"],
+        min_length=1,
+    )
+    """Reasons from the institution's published comment policy; hiding needs one of these."""
+    search_terms: list[str] = Field(default_factory=list)
+    """Keyword monitoring: X recent-search queries whose matches become "mention elsewhere" items."""
+    takeover_alerts: bool = True
+    """Posts on a managed account that smtool did not publish become high-priority alert items."""
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: tuple[str, str]) -> tuple[str, str]:
+        import re
+
+        for clock in value:
+            if not re.match(_CLOCK, clock):
+                raise ValueError(f"{clock!r} is not a time of day; write it as HH:MM, e.g. 08:30")
+        if value[0] >= value[1]:
+            raise ValueError("the working day must end after it starts")
+        return value
+
+
+class RoutingRule(_Strict):
+    """Items whose text has one of `keywords` (or carries one of `flags`) go to `team`."""
+
+    team: str = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+    """Words or word starts ("nodok*" matches nodoklis, nodokļi); case and diacritics are ignored."""
+    flags: list[Literal["question", "personal_data", "abuse", "spam"]] = Field(default_factory=list)
+    """Triage flags that route here regardless of keywords."""
+
+    @model_validator(mode="after")
+    def _something(self) -> RoutingRule:
+        if not self.keywords and not self.flags:
+            raise ValueError(f"routing rule for team {self.team!r} needs keywords or flags")
+        return self
+
+
 class Settings(_Strict):
     """The whole configuration of one installation."""
 
@@ -155,6 +220,9 @@ class Settings(_Strict):
     security: Security = Security()
     checker: Checker = Checker()
     publishing: Publishing = Publishing()
+    inbox: Inbox = Inbox()
+    routing: list[RoutingRule] = Field(default_factory=list)
+    """Routing rules, first match wins; unmatched items go to inbox.default_team."""
     users: list[User] = Field(default_factory=list)
     accounts: list[Account] = Field(default_factory=list)
     source: Path | None = Field(default=None, exclude=True)
@@ -171,6 +239,13 @@ class Settings(_Strict):
                     raise ValueError(
                         f"accounts[{index}] ({account.id}): spokesperson {person!r} is not in [[users]]"
                     )
+        teams = {u.team for u in self.users if u.team} | {self.inbox.default_team}
+        for index, rule in enumerate(self.routing):
+            if rule.team not in teams:
+                raise ValueError(
+                    f"routing[{index}]: team {rule.team!r} has no member in [[users]] "
+                    f"(teams: {', '.join(sorted(teams))})"
+                )
         return self
 
     @property
