@@ -118,3 +118,14 @@ def parse_time(value: object) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def unexpected_answer(detail: str, response: requests.Response | None, *, write: bool) -> ConnectorError:
+    """An answer the connector cannot read (HTML page, empty body, missing fields) as a typed error.
+
+    A write may have taken effect, so it becomes UnknownOutcome; a read is safe to repeat (Transient).
+    """
+    message = f"unexpected answer ({detail}): {response_text(response)}"
+    if write and (response is None or response.status_code < 500):
+        return UnknownOutcome(message)
+    return Transient(message)

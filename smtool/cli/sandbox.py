@@ -1,0 +1,80 @@
+"""`smtool sandbox`: the local platform for training, demos and tests (X API v2 and Graph API)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from smtool.errors import UsageError
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `sandbox` command group to `app`."""
+    group = typer.Typer(
+        name="sandbox",
+        help="Run the sandbox platform: X and Facebook on this machine, no internet needed.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+    group.command("serve")(serve)
+    app.add_typer(group)
+
+
+def serve(
+    port: int = typer.Option(
+        8787, "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0 picks a free one)."
+    ),
+    state: Path | None = typer.Option(
+        None,
+        "--state",
+        help="State file with accounts, tokens and posts. Created with new accounts if missing; "
+        "without it nothing is kept after the sandbox stops.",
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed for ids and simulated citizens (replayable training)."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", help="Log every request to stderr."),
+) -> None:
+    """Serve the sandbox in the foreground until Ctrl+C.
+
+    The first line on stdout is one JSON object: {"base_url", "accounts": [{"platform", "id",
+    "handle", "token"}]} with the OAuth 2 user token (X, sent as Bearer) or Page token (Facebook)
+    each account accepts. Raises UsageError for an unreadable state file or a port in use.
+    """
+    from connectors.emulator import SandboxServer, StateError, load_state, new_sandbox_state
+    from connectors.emulator import write_state as save
+
+    try:
+        if state is not None and state.exists():
+            sandbox_state = load_state(state)
+        else:
+            sandbox_state = new_sandbox_state(seed)
+            if state is not None:
+                save(sandbox_state, state)
+    except StateError as e:
+        raise UsageError(f"{e}; move the file away to start a fresh sandbox") from e
+    except OSError as e:
+        raise UsageError(f"cannot use state file {state}: {e.strerror or e}") from e
+    try:
+        server = SandboxServer(sandbox_state, port=port, seed=seed, state_path=state, quiet=not verbose)
+    except OSError as e:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from e
+    announcement = {
+        "base_url": server.base_url,
+        "accounts": [
+            {"platform": a.platform, "id": a.id, "handle": a.handle, "token": a.token}
+            for a in server.accounts
+        ],
+    }
+    print(json.dumps(announcement, ensure_ascii=False), flush=True)
+    kept = f"state in {state}" if state is not None else "state not kept (no --state)"
+    print(f"Sandbox on {server.base_url}; {kept}. Ctrl+C stops it.", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("Sandbox stopped.", file=sys.stderr)
