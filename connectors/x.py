@@ -428,7 +428,7 @@ class XConnector:
             impressions=_int(public.get("impression_count")),
             likes=_int(public.get("like_count")),
             replies=_int(public.get("reply_count")),
-            shares=_int(public.get("retweet_count")),
+            shares=_int(public.get("retweet_count", public.get("repost_count"))),
             clicks=_int(clicks),
             quotes=_int(public.get("quote_count")),
             bookmarks=_int(public.get("bookmark_count")),

@@ -54,6 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     # Idle keep-alive connections are closed after this many seconds.
     timeout = 30
+    # Headers and body go out in separate writes; without this each answer waits for a delayed ACK.
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -195,8 +197,12 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         """Serve from a daemon thread; returns self."""
         if self._thread is None:
+            # A short poll interval keeps stop() quick (tests start and stop many servers).
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="smtool-sandbox", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="smtool-sandbox",
+                daemon=True,
             )
             self._thread.start()
         return self

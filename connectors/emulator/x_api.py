@@ -258,7 +258,10 @@ def render_tweet(  # noqa: PLR0912 (one branch per field)
         m = tweet_metrics(sb, tweet)
         if "public_metrics" in fields:
             out["public_metrics"] = {
+                # X's wire still says retweet_count; its current API description requires
+                # repost_count. Both carry the same figure.
                 "retweet_count": m["shares"],
+                "repost_count": m["shares"],
                 "reply_count": m["replies"],
                 "like_count": m["likes"],
                 "quote_count": m["quotes"],
