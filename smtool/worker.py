@@ -1,7 +1,8 @@
 """The worker process: APScheduler ticks, the database decides what is due.
 
-Jobs: publish due publications, sweep lapsed claims and expired windows, reconcile unknown outcomes.
-Later issues add the ingest poll and the metrics refresh. Several workers, on one machine or many,
+Jobs: publish due publications, sweep lapsed claims and expired windows, reconcile unknown outcomes,
+poll every account for comments and mentions (the moderation queue). A later issue adds the metrics
+refresh. Several workers, on one machine or many,
 share the work through the database's claims.
 """
 
@@ -11,18 +12,23 @@ import logging
 from collections import Counter
 
 from smtool.services.context import Context
+from smtool.services.ingest import Ingestor
 from smtool.services.publishing import Publisher
 
 log = logging.getLogger("smtool.worker")
 
 
-def run_once(ctx: Context, publisher: Publisher | None = None) -> Counter[str]:
-    """One full pass: sweep, reconcile, publish everything due. Returns counts per outcome."""
+def run_once(
+    ctx: Context, publisher: Publisher | None = None, ingestor: Ingestor | None = None
+) -> Counter[str]:
+    """One full pass: sweep, reconcile, publish everything due, then one ingest poll of every
+    account. Returns counts per outcome (ingest counts prefixed "ingest_")."""
     publisher = publisher or Publisher(ctx)
     totals: Counter[str] = Counter()
     totals.update({f"swept_{k}": v for k, v in publisher.sweep().items()})
     totals.update({f"reconciled_{k}": v for k, v in publisher.reconcile().items()})
     totals.update(publisher.publish_due())
+    totals.update({f"ingest_{k}": v for k, v in (ingestor or Ingestor(ctx)).poll_all().items()})
     return totals
 
 
@@ -31,6 +37,7 @@ def run_forever(ctx: Context) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     publisher = Publisher(ctx)
+    ingestor = Ingestor(ctx)
     settings = ctx.settings.publishing
     scheduler = BlockingScheduler(timezone="UTC")
 
@@ -45,13 +52,21 @@ def run_forever(ctx: Context) -> None:
         if swept or reconciled:
             log.info("swept: %s reconciled: %s", dict(swept), dict(reconciled))
 
+    def ingest() -> None:
+        counts = ingestor.poll_all()
+        if counts.get("new") or counts.get("alerts") or counts.get("errors"):
+            log.info("ingest: %s", dict(counts))
+
     # max_instances=1 and coalesce: a slow tick is never run twice at once by this process.
     scheduler.add_job(publish, "interval", seconds=settings.tick_seconds, max_instances=1, coalesce=True)
     scheduler.add_job(
         housekeeping, "interval", seconds=max(settings.lease_seconds / 4, 1), max_instances=1, coalesce=True
     )
+    scheduler.add_job(
+        ingest, "interval", seconds=ctx.settings.inbox.poll_seconds, max_instances=1, coalesce=True
+    )
     log.info("worker %s started", publisher.me)
-    run_once(ctx, publisher)
+    run_once(ctx, publisher, ingestor)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

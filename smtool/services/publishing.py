@@ -35,8 +35,9 @@ from smtool.domain.states import PostEvent, PostState, PublicationState, next_po
 from smtool.errors import SmtoolError
 from smtool.services import audit
 from smtool.services.context import Context
+from smtool.services.inbox import incoming_item, record_reply_published
 from smtool.services.platforms import connector_for
-from smtool.store.tables import Account, Post, Publication
+from smtool.store.tables import Account, InboxItem, Post, Publication
 from smtool.store.types import UTCDateTime, utcnow
 
 S = PublicationState
@@ -158,9 +159,15 @@ class Publisher:
             ):
                 return "lost"
             outgoing = OutgoingPost(text=publication.text, media=tuple(Path(m) for m in post.media))
+            answered = None
+            if publication.reply_to_item_id is not None:
+                # A moderation reply answers the stored inbox item on its own account.
+                item = session.get(InboxItem, publication.reply_to_item_id)
+                assert item is not None
+                answered = incoming_item(item)
         try:
             connector = self.connector(account)
-            ref = connector.publish(outgoing)
+            ref = connector.reply(answered, outgoing.text) if answered else connector.publish(outgoing)
         except ConnectorError as error:
             return self._record_failure(publication_id, account.id, error)
         except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act
@@ -186,6 +193,8 @@ class Publisher:
             )
             publication = session.get(Publication, publication_id)
             assert publication is not None
+            if publication.reply_to_item_id is not None:
+                record_reply_published(session, publication.reply_to_item_id, ref.created_at)
             audit.append(
                 session,
                 actor=WORKER,
@@ -380,6 +389,8 @@ class Publisher:
                     subject_id=row.id,
                     payload={"found": True, "remote_id": match.remote_id},
                 )
+                if row.reply_to_item_id is not None:
+                    record_reply_published(session, row.reply_to_item_id, match.created_at)
                 _complete_post_if_done(session, row.post_id)
                 return "found"
             if utcnow() - sent < grace:

@@ -1,0 +1,173 @@
+"""Ingest from the sandbox with the real X and Facebook clients, on both databases.
+
+The assertions are what a press officer would notice: every comment and mention once in the queue,
+exactly as the citizen wrote it, triaged and routed, across pages and restarts.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import col, func, select
+
+from smtool.services import inbox
+from smtool.services.context import Context
+from smtool.services.ingest import Ingestor, escape_nul, unescape_nul
+from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.services.text import inert
+from smtool.store.tables import AuditEvent, InboxItem, IngestCursor
+from smtool.worker import run_once
+
+from .conftest import Sandbox
+
+
+def _count(ctx: Context) -> int:
+    with ctx.db.read() as session:
+        return int(session.exec(select(func.count()).select_from(InboxItem)).one())
+
+
+def _remote_ids(ctx: Context, platform: str) -> list[str]:
+    with ctx.db.read() as session:
+        return list(session.exec(select(InboxItem.remote_id).where(InboxItem.platform == platform)).all())
+
+
+def test_ingest_pages_and_restarts_store_each_item_exactly_once(sctx: Context, sandbox: Sandbox) -> None:
+    sandbox.control("POST", "posts", {"account": sandbox.server.account("facebook").id, "text": "Sveiki!"})
+    first = sandbox.control("POST", "simulate", {"count": 230, "platform": "x"})["items"]
+    first += sandbox.control("POST", "simulate", {"count": 120, "platform": "facebook"})["items"]
+    counts = Ingestor(sctx).poll_all()  # X pages of 100, Facebook pages of 100
+    assert counts["new"] == 350 and counts["fetched"] == 350
+    assert Ingestor(sctx).poll_all()["new"] == 0  # a restarted worker reads nothing twice
+
+    second = sandbox.control("POST", "simulate", {"count": 75})["items"]
+    assert Ingestor(sctx).poll_all()["new"] == 75
+    expected = first + second
+    for platform in ("x", "facebook"):
+        stored = _remote_ids(sctx, platform)
+        assert len(stored) == len(set(stored))
+        assert set(stored) == {i["id"] for i in expected if i["platform"] == platform}
+    assert _count(sctx) == len(expected)
+    with sctx.db.read() as session:
+        cursors = session.exec(select(IngestCursor).where(IngestCursor.stream == "incoming")).all()
+        ingests = session.exec(select(AuditEvent).where(AuditEvent.action == "inbox.ingest")).all()
+    assert {c.account_id for c in cursors} == {"sandbox-x", "sandbox-fb"}
+    assert all(c.cursor for c in cursors) and ingests
+
+
+def test_a_crash_before_the_commit_rereads_and_stores_once(sctx: Context, sandbox: Sandbox) -> None:
+    sandbox.control("POST", "simulate", {"count": 40, "platform": "x"})
+    ingestor = Ingestor(sctx)
+    with sctx.db.read() as session:
+        account = session.exec(select(InboxItem)).first()
+    assert account is None
+    # The worker fetched but died before storing: the cursor did not move, so the next poll re-reads.
+    from smtool.store.tables import Account
+
+    with sctx.db.read() as session:
+        x_account = session.get(Account, "sandbox-x")
+    assert x_account is not None
+    items, _cursor = ingestor.connector(x_account).fetch_incoming(None)
+    assert len(items) == 40
+    assert Ingestor(sctx).poll_all()["new"] == 40
+    # A late store of the same items (a second worker) adds nothing and keeps the newer cursor.
+    assert ingestor.store("sandbox-x", "incoming", None, items, "1") == 0
+    with sctx.db.read() as session:
+        row = session.get(IngestCursor, ("sandbox-x", "incoming"))
+    assert row is not None and row.cursor != "1"
+    assert _count(sctx) == 40
+
+
+def test_triage_and_routing_set_flags_priority_and_team(sctx: Context, sandbox: Sandbox) -> None:
+    x = sandbox.server.account("x").id
+    texts = {
+        "question": "Kad būs gatavs mans pieteikums e-pakalpojumā?",
+        "personal": "Mans personas kods ir 120389-11234, lūdzu pārbaudiet",
+        "abuse": "Jūs visi esat zagļi un idioti!",
+        "plain": "Paldies par informāciju.",
+    }
+    ids = {k: sandbox.control("POST", "mentions", {"account": x, "text": t})["id"] for k, t in texts.items()}
+    run_once(sctx)
+    with sctx.db.read() as session:
+        rows = {r.remote_id: r for r in session.exec(select(InboxItem)).all()}
+    question, personal, abuse, plain = (rows[ids[k]] for k in ("question", "personal", "abuse", "plain"))
+    assert "question" in question.flags and question.priority == 1
+    assert "personal_data" in personal.flags and personal.priority == 2
+    assert "abuse" in abuse.flags and abuse.priority == 2
+    assert plain.flags == [] and plain.priority == 0
+    assert question.team == "press"  # no [[routing]] in this installation: the press office
+    assert all(r.response_due_at is not None and r.response_due_at > r.created_at for r in rows.values())
+
+
+BAD_INPUT = [
+    "[bold]Svarīgi[/bold] [link=https://evil.example]klikšķini[/link]",
+    "\x1b[31mred\x1b[0m \x1b]8;;https://x.example\x07link\x1b]8;;\x07 \x1b[2J",
+    "abc\u202edcba\u2066x\u2069 zero\u200bwidth\u200d",
+    "NUL here:\x00 and a backslash \\0 too",
+    "👩‍👩‍👧‍👦 🇱🇻 👍🏽 " * 10,
+]
+
+
+def test_bad_input_is_stored_exactly_and_shown_inert(sctx: Context, sandbox: Sandbox) -> None:
+    fb_page = sandbox.server.account("facebook").id
+    post = sandbox.control("POST", "posts", {"account": fb_page, "text": "Ziņa"})["id"]
+    Ingestor(sctx).poll_all()  # sets the own-posts watermark
+    big = "Ā" * 100 * 1024
+    texts = [*BAD_INPUT, big]
+    for text in texts:
+        sandbox.control("POST", "comments", {"post_id": post, "text": text})
+    # A reply to a parent the queue never saw, from an author with an odd name.
+    sandbox.control("POST", "comments", {"post_id": post, "text": "x", "author": "\x1b[1mBold\x00 name"})
+    counts = Ingestor(sctx).poll_all()
+    assert counts["errors"] == 0 and counts["new"] == len(texts) + 1
+    page = inbox.list_items(sctx, limit=100)
+    by_text = {i["text"]: i for i in page.items}
+    for text in texts:
+        assert text in by_text, repr(text[:40])
+        shown = inert(by_text[text]["text"])
+        assert "\x1b" not in shown and "\x00" not in shown and "\u202e" not in shown
+    assert any(i["author_name"] == "\x1b[1mBold\x00 name" for i in page.items)
+    detail = inbox.show_item(sctx, by_text[BAD_INPUT[3]]["id"])
+    assert detail["text"] == BAD_INPUT[3]
+
+
+def test_nul_escape_round_trips() -> None:
+    for value in ["", "\x00", "\\0", "\\\x00\\", "a\\\\0b\x00c", "plain"]:
+        assert unescape_nul(escape_nul(value)) == value
+
+
+def test_keyword_search_makes_mention_elsewhere_items(sandbox: Sandbox, db_url: str) -> None:
+    from smtool.config import load_settings
+
+    text = sandbox.config.read_text(encoding="utf-8")
+    sandbox.config.write_text(
+        text.replace("[database]", '[inbox]\nsearch_terms = ["Valsts kanceleja"]\n\n[database]', 1),
+        encoding="utf-8",
+    )
+    with Context.open(load_settings(sandbox.config)) as ctx:
+        server = sandbox.server.sandbox
+        citizen_tweet = server.x_create(server.x_citizen(None), "Ko dara Valsts kanceleja?", source="citizen")
+        server.x_create(server.x_citizen(None), "Nav saistīts", source="citizen")
+        counts = Ingestor(ctx).poll_all()
+        assert counts["new"] == 1
+        with ctx.db.read() as session:
+            item = session.exec(select(InboxItem)).one()
+        assert item.kind == "mention_elsewhere" and item.remote_id == citizen_tweet["id"]
+        assert Ingestor(ctx).poll_all()["new"] == 0
+
+
+def test_a_post_smtool_did_not_publish_raises_a_takeover_alert(sctx: Context, sandbox: Sandbox) -> None:
+    x = sandbox.server.account("x").id
+    assert Ingestor(sctx).poll_all()["alerts"] == 0  # first look: only the watermark
+    post_id = create_post(
+        sctx, "anna", Draft(text="Valsts kanceleja informē par darba laiku.", accounts=["sandbox-x"])
+    )
+    submit_post(sctx, "anna", post_id)
+    approve_posts(sctx, "karlis", [post_id])
+    outside = sandbox.control("POST", "posts", {"account": x, "text": "Pērciet kriptovalūtu tagad!"})["id"]
+    totals = run_once(sctx)
+    assert totals["published"] == 1 and totals["ingest_alerts"] == 1
+    with sctx.db.read() as session:
+        alert = session.exec(select(InboxItem).where(InboxItem.kind == "alert")).one()
+        count = session.exec(
+            select(func.count()).select_from(InboxItem).where(col(InboxItem.kind) == "alert")
+        ).one()
+    assert alert.remote_id == outside and alert.priority == 3 and "takeover" in alert.flags
+    assert run_once(sctx)["ingest_alerts"] == 0 and count == 1
