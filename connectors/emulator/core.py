@@ -104,16 +104,6 @@ class Limiter:
         slot[1] += 1
         return True, limit, limit - int(slot[1]), reset
 
-    def exhaust(self, key: str, principal: str, now: float) -> int:
-        """Use up a window (a rate_limit fault); returns its reset time."""
-        limit, window = self.limits.get(key, (900, 900.0))
-        slot = self._windows.get((key, principal))
-        if slot is None or now >= slot[0] + window:
-            slot = [now, 0.0]
-            self._windows[(key, principal)] = slot
-        slot[1] = float(limit)
-        return int(slot[0] + window)
-
     def reset(self) -> None:
         """Forget all windows."""
         self._windows.clear()

@@ -871,9 +871,10 @@ def handle(sb: Sandbox, req: Request) -> Reply:  # noqa: PLR0912 (one flat pipel
         return _error_reply(expired_error(viewer, sb.now()), version)
     fault = sb.take_fault("facebook", req.method, req.path)
     with sb.lock:
-        if fault is not None and fault.kind == "rate_limit":
-            sb.limiter.exhaust("facebook *", viewer.id, sb.now())
         allowed, limit, remaining, reset = sb.limiter.hit("facebook *", viewer.id, sb.now())
+    if fault is not None and fault.kind == "rate_limit":
+        # An injected limit answers like an exhausted window, for this request only.
+        allowed, remaining = False, 0
     share = min(100, int(100 * (limit - remaining) / max(limit, 1)))
     minutes = 0 if allowed else max(1, int((reset - sb.now() + 59) // 60))
     headers = _usage_headers(share, minutes, viewer.id)

@@ -755,9 +755,10 @@ def handle(sb: Sandbox, req: Request) -> Reply:
     key = f"x {template}"
     fault = sb.take_fault("x", req.method, req.path)
     with sb.lock:
-        if fault is not None and fault.kind == "rate_limit":
-            sb.limiter.exhaust(key, viewer.id, sb.now())
         allowed, limit, remaining, reset = sb.limiter.hit(key, viewer.id, sb.now())
+    if fault is not None and fault.kind == "rate_limit":
+        # An injected limit answers like an exhausted window, for this request only.
+        allowed, remaining = False, 0
     headers = _rate_headers(limit, remaining, reset)
     if template == "POST /2/tweets":
         # Posting also carries X's 24-hour caps; the sandbox has one app, so user and app agree.
