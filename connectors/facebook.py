@@ -37,7 +37,6 @@ from connectors.http import (
     classify_transport_error,
     make_session,
     parse_time,
-    response_text,
     unexpected_answer,
     utc_now,
 )
@@ -107,11 +106,7 @@ class FacebookConnector:
         return result
 
     def _not_graph(self, detail: str, write: bool) -> ConnectorError:
-        response = self._adapter.last_response
-        if response is not None and 400 <= response.status_code < 500:
-            text = response_text(response)
-            return Rejected(text, reason=text, platform_code=str(response.status_code))
-        return unexpected_answer(detail, response, write=write)
+        return unexpected_answer(detail, self._adapter.last_response, write=write)
 
     def _graph_error(self, error: facebook.GraphAPIError, write: bool) -> ConnectorError:
         body = error.result.get("error") if isinstance(error.result, dict) else None

@@ -9,7 +9,7 @@ connector can quote the platform's own text when a client library chokes on an u
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +17,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from connectors.base import ConnectorError, Transient, UnknownOutcome
+from connectors.base import ConnectorError, RateLimited, Rejected, Transient, UnknownOutcome
 
 __all__ = ["PLATFORM_HOSTS", "PlatformAdapter", "classify_transport_error", "make_session"]
 
@@ -123,9 +123,18 @@ def parse_time(value: object) -> datetime | None:
 def unexpected_answer(detail: str, response: requests.Response | None, *, write: bool) -> ConnectorError:
     """An answer the connector cannot read (HTML page, empty body, missing fields) as a typed error.
 
-    A write may have taken effect, so it becomes UnknownOutcome; a read is safe to repeat (Transient).
+    A 4xx is the platform refusing (Rejected; 429 RateLimited); otherwise a write may have taken
+    effect, so it becomes UnknownOutcome, and a read is safe to repeat (Transient).
     """
     message = f"unexpected answer ({detail}): {response_text(response)}"
+    if response is not None and response.status_code == 429:
+        reset = response.headers.get("x-rate-limit-reset", "")
+        retry_at = (
+            datetime.fromtimestamp(int(reset), UTC) if reset.isdigit() else utc_now() + timedelta(minutes=15)
+        )
+        return RateLimited(message, retry_at)
+    if response is not None and 400 <= response.status_code < 500:
+        return Rejected(message, reason=message, platform_code=str(response.status_code))
     if write and (response is None or response.status_code < 500):
         return UnknownOutcome(message)
     return Transient(message)

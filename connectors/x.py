@@ -275,11 +275,12 @@ class XConnector:
         token: str | None = None
         for _ in range(MAX_PAGES):
             body = self._call(False, functools.partial(fetch, token))
-            if "data" not in body and body.get("errors") and not body.get("meta"):
+            meta = body.get("meta")
+            if not isinstance(meta, dict):
+                # Every X timeline answer has meta, even an empty one; without it, it is not X.
                 self._no_data(body, write=False)
             yield body
-            meta = body.get("meta")
-            token = meta.get("next_token") if isinstance(meta, dict) else None
+            token = meta.get("next_token")
             if not isinstance(token, str) or not token:
                 return
 
