@@ -176,6 +176,7 @@ def id_param(req: Request, name: str) -> int | None:
 def render_user(sb: Sandbox, user: dict[str, Any], fields: set[str]) -> dict[str, Any]:
     """A user object with the requested fields."""
     out: dict[str, Any] = {"id": user["id"], "name": user["name"], "username": user["username"]}
+    posts = sum(1 for t in sb.state.tweets.values() if t["author_id"] == user["id"] and not t["deleted"])
     extras: dict[str, Any] = {
         "created_at": "2012-03-01T09:00:00.000Z",
         "description": "",
@@ -188,9 +189,9 @@ def render_user(sb: Sandbox, user: dict[str, Any], fields: set[str]) -> dict[str
         "public_metrics": {
             "followers_count": 0,
             "following_count": 0,
-            "tweet_count": sum(
-                1 for t in sb.state.tweets.values() if t["author_id"] == user["id"] and not t["deleted"]
-            ),
+            # X sends tweet_count; its current API description requires post_count. Both.
+            "tweet_count": posts,
+            "post_count": posts,
             "listed_count": 0,
             "like_count": 0,
         },
