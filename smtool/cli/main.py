@@ -22,6 +22,7 @@ _GROUPS = (
     "audit",
     "check",
     "sandbox",
+    "inbox",
 )
 
 app = typer.Typer(

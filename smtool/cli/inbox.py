@@ -1,0 +1,223 @@
+"""`smtool inbox`: the moderation queue: list, claim, show, reply, hide, unhide, assign, resolve, spam."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from smtool.cli import common
+from smtool.services import inbox
+
+group = typer.Typer(
+    help="The moderation queue: comments and mentions from every account.", no_args_is_help=True
+)
+
+AS = typer.Option(None, "--as", help=common.AS_USER_HELP)
+JSON = typer.Option(False, "--json", help=common.JSON_HELP)
+VERSION = typer.Option(None, "--version", help="Refuse if the item changed since this version.")
+ITEM = typer.Argument(..., help="Inbox item id.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="inbox")
+
+
+def _one_line(value: str | None, width: int) -> str:
+    shown = common.inert(" ".join((value or "").split()))
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
+def _print_items(items: list[dict[str, Any]]) -> None:
+    table = Table(
+        "id", "prio", "state", "team", "who", "account", "author", "flags", "text", show_lines=False
+    )
+    for item in items:
+        who = item["claimed_by"] or item["assigned_to"] or ""
+        flags = ",".join(item["flags"]) + (",hidden" if item["hidden"] else "")
+        table.add_row(
+            str(item["id"]),
+            str(item["priority"]),
+            item["state"],
+            common.inert(item["team"] or ""),
+            who,
+            item["account"],
+            _one_line(item["author"] or "(deleted author)", 24),
+            flags.strip(","),
+            _one_line(item["text"], 60),
+        )
+    common.console.print(table)
+
+
+@group.command("list")
+def list_(
+    state: str | None = typer.Option(None, "--state", help="new, assigned, answered, resolved or spam."),
+    team: str | None = typer.Option(None, "--team", help="Only items routed to this team."),
+    flag: str | None = typer.Option(None, "--flag", help="question, personal_data, abuse, spam, takeover."),
+    search: str | None = typer.Option(None, "--search", help="Full-text search: every word must appear."),
+    limit: int = typer.Option(50, "--limit", help="Items per page."),
+    all_: bool = typer.Option(False, "--all", help="Include resolved and spam items."),
+    after: str | None = typer.Option(None, "--after", help="The next_cursor of the previous page."),
+    as_json: bool = JSON,
+) -> None:
+    """List the queue, most urgent first; open items unless --state or --all."""
+    with common.open_context() as ctx:
+        page = inbox.list_items(
+            ctx,
+            state=state,
+            team=team,
+            flag=flag,
+            search=search,
+            limit=limit,
+            include_closed=all_,
+            after=after,
+        )
+    if as_json:
+        common.emit_json(page.items)
+        return
+    if not page.items:
+        common.console.print("The queue is empty.")
+        return
+    _print_items(page.items)
+    if page.next_cursor:
+        common.console.print(f"More: smtool inbox list --after {page.next_cursor}", markup=False)
+
+
+@group.command("claim")
+def claim(
+    team: str | None = typer.Option(None, "--team", help="Claim only from this team."),
+    as_user: str | None = AS,
+    as_json: bool = JSON,
+) -> None:
+    """Claim the most urgent unclaimed item; exits 1 when the queue is empty."""
+    with common.open_context() as ctx:
+        item = inbox.claim_next(ctx, common.acting_user(as_user), team=team)
+    if item is None:
+        common.err_console.print("Nothing to claim: the queue is empty.")
+        raise typer.Exit(1)
+    if as_json:
+        common.emit_json(item)
+    else:
+        _print_detail(item)
+
+
+def _print_detail(item: dict[str, Any]) -> None:
+    lines = [
+        f"Item {item['id']} ({item['kind']} on {item['account']}, {item['platform']} {item['remote_id']})",
+        f"From:     {common.inert(item['author'] or '(deleted author)')}",
+        f"State:    {item['state']}  priority {item['priority']}  version {item['version']}",
+        f"Team:     {common.inert(item['team'] or '-')}  assigned to {item['assigned_to'] or '-'}  "
+        f"claimed by {item['claimed_by'] or '-'}",
+        f"Flags:    {', '.join(item['flags']) or '-'}",
+        f"Created:  {item['created_at']}  first response due {item['response_due_at'] or '-'}",
+    ]
+    if item["hidden"]:
+        lines.append(f"Hidden:   {common.inert(item['hidden_reason'] or '')}")
+    for line in lines:
+        common.console.print(line)
+    common.console.print("")
+    common.console.print(common.inert(item["text"]))
+
+
+@group.command("show")
+def show(item_id: int = ITEM, as_json: bool = JSON) -> None:
+    """Show one item with its actions, replies and response times."""
+    with common.open_context() as ctx:
+        item = inbox.show_item(ctx, item_id)
+    if as_json:
+        common.emit_json(item)
+        return
+    _print_detail(item)
+    times = item["response_times"]
+    common.console.print(
+        f"\nResponse: first {times['first_response_minutes']} working min "
+        f"(due {times['first_response_due']}{', missed' if times['first_response_breached'] else ''}); "
+        f"resolution {times['resolution_minutes']} (due {times['resolution_due']})",
+        markup=False,
+    )
+    for action in item["actions"]:
+        reason = f" ({common.inert(action['reason'])})" if action.get("reason") else ""
+        common.console.print(f"  {action['at']}  {action['actor']}  {action['action']}{reason}")
+    for reply in item["replies"]:
+        common.console.print(
+            f"  reply #{reply['publication']} {reply['state']}: {common.inert(reply['text'])}"
+        )
+
+
+@group.command("reply")
+def reply(
+    item_id: int = ITEM,
+    text: str = typer.Argument(..., help="The answer, as the institution."),
+    version: int | None = VERSION,
+    as_user: str | None = AS,
+) -> None:
+    """Answer publicly on the item's account, through the checker and the outbox."""
+    with common.open_context() as ctx:
+        publication = inbox.reply(ctx, common.acting_user(as_user), item_id, text, expected_version=version)
+    common.console.print(f"Reply queued as publication {publication}; the worker sends it.")
+
+
+@group.command("hide")
+def hide(
+    item_id: int = ITEM,
+    reason: str = typer.Option(
+        ..., "--reason", help="A reason from the comment policy ([inbox] hide_reasons)."
+    ),
+    version: int | None = VERSION,
+    as_user: str | None = AS,
+) -> None:
+    """Hide the item on the platform; it stays in the store and the audit log."""
+    with common.open_context() as ctx:
+        inbox.hide(ctx, common.acting_user(as_user), item_id, reason, expected_version=version)
+    common.console.print(f"Item {item_id} hidden.")
+
+
+@group.command("unhide")
+def unhide(
+    item_id: int = ITEM,
+    reason: str | None = typer.Option(None, "--reason", help="Why it may be shown again."),
+    version: int | None = VERSION,
+    as_user: str | None = AS,
+) -> None:
+    """Show a hidden item again on the platform."""
+    with common.open_context() as ctx:
+        inbox.unhide(ctx, common.acting_user(as_user), item_id, reason, expected_version=version)
+    common.console.print(f"Item {item_id} shown again.")
+
+
+@group.command("assign")
+def assign(
+    item_id: int = ITEM,
+    target: str = typer.Argument(..., help="A user name or a team."),
+    version: int | None = VERSION,
+    as_user: str | None = AS,
+) -> None:
+    """Assign the item to a user or route it to a team."""
+    with common.open_context() as ctx:
+        kind = inbox.assign(ctx, common.acting_user(as_user), item_id, target, expected_version=version)
+    common.console.print(f"Item {item_id} assigned to {kind} {common.inert(target)}.")
+
+
+@group.command("resolve")
+def resolve(item_id: int = ITEM, version: int | None = VERSION, as_user: str | None = AS) -> None:
+    """Close the item as handled."""
+    with common.open_context() as ctx:
+        inbox.resolve(ctx, common.acting_user(as_user), item_id, expected_version=version)
+    common.console.print(f"Item {item_id} resolved.")
+
+
+@group.command("spam")
+def spam(item_id: int = ITEM, version: int | None = VERSION, as_user: str | None = AS) -> None:
+    """Close the item as spam (it stays on record)."""
+    with common.open_context() as ctx:
+        inbox.mark_spam(ctx, common.acting_user(as_user), item_id, expected_version=version)
+    common.console.print(f"Item {item_id} marked as spam.")
+
+
+@group.command("release")
+def release(item_id: int = ITEM, as_user: str | None = AS) -> None:
+    """Give a claimed item back to the queue."""
+    with common.open_context() as ctx:
+        inbox.release(ctx, common.acting_user(as_user), item_id)
+    common.console.print(f"Item {item_id} released.")
