@@ -23,6 +23,10 @@ _GROUPS = (
     "check",
     "sandbox",
     "inbox",
+    "post",
+    "publications",
+    "pause",
+    "worker_cmd",
 )
 
 app = typer.Typer(
@@ -55,12 +59,7 @@ def _root(
 
 
 for _name in _GROUPS:
-    try:
-        _module = import_module(f"smtool.cli.{_name}")
-    except ModuleNotFoundError as _missing:  # a group still being built is simply absent
-        if _missing.name != f"smtool.cli.{_name}":
-            raise
-        continue
+    _module = import_module(f"smtool.cli.{_name}")
     _module.register(app)
 
 
@@ -80,11 +79,11 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as e:  # the last line of defence: a bug, reported without a traceback
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
+        # Usage errors of the (vendored) Click parser know how to show themselves, exit code 2.
+        show, exit_code = getattr(e, "show", None), getattr(e, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         common.err_console.print(
             f"Internal error: {type(e).__name__}: {common.inert(str(e))}\n"
             "This is a bug in smtool; please report it with the command you ran."

@@ -137,6 +137,7 @@ def context_for(
         now=moment,
         institution_name=base.institution_name,
         languages=base.languages,
+        profile_disclaimer=account.profile_disclaimer,
     )
 
 

@@ -21,6 +21,7 @@ lease_seconds = 5
 retry_base_seconds = 1
 reconcile_grace_seconds = 0
 request_timeout_seconds = 5
+tick_seconds = 0.2
 """
 
 

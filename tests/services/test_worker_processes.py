@@ -1,0 +1,126 @@
+"""Workers as real processes: SIGKILL at random moments, and four at once, on both databases.
+
+What is asserted is what reached the sandbox platform: every approved post exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlmodel import col, select
+
+from connectors.emulator import SandboxServer, new_sandbox_state
+from smtool.config import load_settings
+from smtool.services.context import Context
+from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.store.tables import Publication
+
+from .conftest import write_installation
+
+POSTS = 300
+TEXT = "Valsts kanceleja informē par pakalpojumu izmaiņām, numurs {n}."
+
+
+@pytest.fixture
+def installation(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, SandboxServer]]:
+    monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
+    # Room for every post in one rate window: this test is about crashes, not rate limits.
+    server = SandboxServer(
+        new_sandbox_state(seed=5), port=0, rate_limits={"x POST /2/tweets": (100_000, 900)}
+    ).start()
+    try:
+        config = write_installation(tmp_path, db_url, server)
+        with Context.open(load_settings(config)) as ctx:
+            ids = []
+            for n in range(POSTS):
+                post_id = create_post(ctx, "anna", Draft(text=TEXT.format(n=n), accounts=["sandbox-x"]))
+                submit_post(ctx, "anna", post_id)
+                ids.append(post_id)
+            approve_posts(ctx, "karlis", ids)
+        yield config, server
+    finally:
+        server.stop()
+
+
+def _worker(config: Path, *args: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "smtool", "--config", str(config), "worker", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _published_texts(server: SandboxServer) -> Counter[str]:
+    answer = requests.get(f"{server.base_url}/_sandbox/published?platform=x", timeout=10).json()
+    return Counter(p["text"] for p in answer)
+
+
+def _finish(config: Path) -> None:
+    """After the crashes: let lapsed leases be swept and unknowns reconciled, as an operator would."""
+    with Context.open(load_settings(config)) as ctx:
+        lease = ctx.settings.publishing.lease_seconds
+    time.sleep(lease + 0.5)
+    for _ in range(3):
+        proc = _worker(config, "--once")
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+
+
+def _states(config: Path) -> Counter[str]:
+    with Context.open(load_settings(config)) as ctx, ctx.db.read() as session:
+        return Counter(session.exec(select(Publication.state).where(col(Publication.id) > 0)).all())
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_never_duplicates_or_drops(
+    installation: tuple[Path, SandboxServer],
+) -> None:
+    config, server = installation
+    rng = random.Random(11)
+    kills_mid_work = 0
+    for _ in range(6):
+        before = sum(_published_texts(server).values())
+        if before >= POSTS:
+            break
+        proc = _worker(config)
+        # Kill while it is publishing: once the platform has seen new posts, at a random moment.
+        deadline = time.monotonic() + 60
+        while sum(_published_texts(server).values()) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 0.08))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        kills_mid_work += sum(_published_texts(server).values()) < POSTS
+    assert kills_mid_work >= 2, "the kills should land while posts are going out"
+    _finish(config)
+    published = _published_texts(server)
+    assert set(published) == {TEXT.format(n=n) for n in range(POSTS)}
+    assert max(published.values()) == 1, [t for t, c in published.items() if c > 1]
+    assert _states(config) == Counter({"published": POSTS})
+
+
+@pytest.mark.slow
+def test_four_workers_at_once_publish_each_post_once(installation: tuple[Path, SandboxServer]) -> None:
+    config, server = installation
+    workers = [_worker(config, "--once") for _ in range(4)]
+    for proc in workers:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    published = _published_texts(server)
+    assert len(published) == POSTS
+    assert max(published.values()) == 1
+    assert _states(config) == Counter({"published": POSTS})
