@@ -96,7 +96,7 @@ def _move(
         statement = statement.where(col(Publication.claimed_by) == me)
     values.setdefault("updated_at", utcnow())
     result = session.execute(
-        statement.values(version=Publication.version + 1, **values)  # type: ignore[arg-type]
+        statement.values(version=Publication.version + 1, **values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -1,0 +1,1 @@
+"""The Textual terminal UI: app.py (thin), app.tcss, screens/, widgets/."""
