@@ -160,12 +160,8 @@ class FacebookConnector:
                 if not isinstance(entry, dict):
                     raise unexpected_answer("entry is not an object", None, write=False)
                 yield entry
-            paging = result.get("paging")
-            after = None
-            if isinstance(paging, dict) and paging.get("next"):
-                cursors = paging.get("cursors")
-                after = cursors.get("after") if isinstance(cursors, dict) else None
-            if not isinstance(after, str) or not after:
+            after = _next_cursor(result)
+            if after is None:
                 return
             args["after"] = after
 
@@ -284,14 +280,33 @@ class FacebookConnector:
         }
         if since:
             args["since"] = since
+        # Field expansion asks for the first 100 comments of 50 posts in one call; only a post
+        # with more new comments than that costs calls of its own.
+        expansion = "comments.filter(stream).limit(100)"
+        if since:
+            expansion += f".since({since})"
+        fields = f"{expansion}{{{COMMENT_FIELDS}}}"
         items: dict[str, IncomingItem] = {}
-        for post_id in post_ids:
-            for comment in self._pages(f"{post_id}/comments", args):
-                item = self._item(comment, post_id, page)
-                stamp = int(item.created_at.timestamp())
-                if item.author_id == page or stamp < since or (stamp == since and item.remote_id in seen):
-                    continue
-                items[item.remote_id] = item
+        for start in range(0, len(post_ids), OBJECT_BATCH):
+            nodes = self._batch(post_ids[start : start + OBJECT_BATCH], fields)
+            for post_id, node in nodes.items():
+                edge = node.get("comments")
+                if not isinstance(edge, dict):
+                    continue  # no comments in the window: Graph leaves the edge out
+                comments = edge.get("data")
+                if not isinstance(comments, list):
+                    raise unexpected_answer("comments without data", self._adapter.last_response, write=False)
+                after = _next_cursor(edge)
+                if after is not None:
+                    comments = comments + list(self._pages(f"{post_id}/comments", {**args, "after": after}))
+                for comment in comments:
+                    if not isinstance(comment, dict):
+                        raise unexpected_answer("comment is not an object", None, write=False)
+                    item = self._item(comment, post_id, page)
+                    stamp = int(item.created_at.timestamp())
+                    if item.author_id == page or stamp < since or (stamp == since and item.remote_id in seen):
+                        continue
+                    items[item.remote_id] = item
         ordered = sorted(items.values(), key=lambda i: (i.created_at, i.remote_id))
         if not ordered:
             return [], cursor
@@ -350,13 +365,18 @@ class FacebookConnector:
         return snapshots
 
     def _counts(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        fields = "shares,comments.limit(0).summary(true)"
+        return self._batch(ids, "shares,comments.limit(0).summary(true)")
+
+    def _batch(self, ids: list[str], fields: str) -> dict[str, dict[str, Any]]:
+        """Several nodes in one call (GET /?ids=...); nodes Facebook no longer has are left out."""
+        if not ids:
+            return {}
         try:
             result = self._call(False, "", {"ids": ",".join(ids), "fields": fields})
         except Rejected as e:
             if not e.platform_code or not e.platform_code.startswith("803"):
                 raise
-            # One deleted post fails the whole batch: ask one by one and skip the missing.
+            # One deleted node fails the whole batch: ask one by one and skip the missing.
             result = {}
             for post_id in ids:
                 try:
@@ -411,6 +431,15 @@ class FacebookConnector:
                 )
             posts.append(OwnPost(entry["id"], str(entry.get("message") or ""), created, entry))
         return sorted(posts, key=lambda p: p.created_at, reverse=True)
+
+
+def _next_cursor(edge: dict[str, Any]) -> str | None:
+    paging = edge.get("paging")
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    cursors = paging.get("cursors")
+    after = cursors.get("after") if isinstance(cursors, dict) else None
+    return after if isinstance(after, str) and after else None
 
 
 def _read_cursor(cursor: str | None) -> tuple[int, set[str]]:

@@ -302,10 +302,31 @@ def comments_of(
 
 
 def _edge_summary(
-    call: Call, spec: FieldSpec, records: list[dict[str, Any]], render: Callable[[dict[str, Any]], Any]
+    call: Call,
+    spec: FieldSpec,
+    owner_id: str,
+    records: list[dict[str, Any]],
+    render: Callable[[dict[str, Any]], Any],
 ) -> dict[str, Any]:
-    limit = int(spec.modifiers.get("limit", "25") or 25)
-    out: dict[str, Any] = {"data": [render(r) for r in records[:limit]]}
+    """A nested comments edge (field expansion) with its modifiers, summary and paging."""
+    raw_limit = spec.modifiers.get("limit", "25") or "25"
+    if not raw_limit.isdigit():
+        raise GraphError("(#100) limit() takes a number", 100)
+    limit = min(int(raw_limit), 100)
+    if "since" in spec.modifiers:
+        since = unix_param("since", spec.modifiers["since"])
+        records = [r for r in records if r["t"] >= since]
+    chunk = records[:limit]
+    out: dict[str, Any] = {"data": [render(r) for r in chunk]}
+    if chunk:
+        paging: dict[str, Any] = {"cursors": {"before": _cursor(chunk[0]), "after": _cursor(chunk[-1])}}
+        if len(records) > limit:
+            query = {"limit": str(limit), "after": _cursor(chunk[-1]), "access_token": call.viewer.token}
+            for key in ("filter", "since"):
+                if key in spec.modifiers:
+                    query[key] = spec.modifiers[key]
+            paging["next"] = f"{call.req.base_url}/{call.version}/{owner_id}/comments?{urlencode(query)}"
+        out["paging"] = paging
     if spec.modifiers.get("summary") == "true":
         out["summary"] = {"order": "chronological", "total_count": len(records), "can_comment": True}
     return out
@@ -354,6 +375,7 @@ def render_post(  # noqa: PLR0912 (one branch per field)
             out["comments"] = _edge_summary(
                 call,
                 spec,
+                post["id"],
                 comments_of(call, post, True, stream),
                 functools.partial(render_comment, call, specs=children),
             )
@@ -404,6 +426,7 @@ def render_comment(  # noqa: PLR0912 (one branch per field)
             out["comments"] = _edge_summary(
                 call,
                 spec,
+                comment["id"],
                 comments_of(call, comment, False),
                 functools.partial(render_comment, call, specs=children),
             )
