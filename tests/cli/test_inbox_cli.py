@@ -1,0 +1,87 @@
+"""`smtool inbox` as a person or a script uses it: real subprocesses on an installation on the sandbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.emulator import SandboxServer, new_sandbox_state
+from smtool.config import load_settings
+from smtool.services.context import Context
+from smtool.services.ingest import Ingestor
+from tests.services.conftest import write_installation
+
+from .conftest import Result, run_smtool
+
+SHOUTY = "\x1b[2J[bold]Kad[/bold] būs atbilde?\u202e NUL:\x00"
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, SandboxServer]]:
+    monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
+    server = SandboxServer(new_sandbox_state(seed=5), port=0, seed=5).start()
+    try:
+        config = write_installation(tmp_path, f"sqlite:///{tmp_path / 'smtool.db'}", server)
+        x = server.account("x")
+        server.sandbox.inject_mention(x.id, SHOUTY, None)
+        server.sandbox.inject_mention(x.id, "Paldies par informāciju.", None)
+        with Context.open(load_settings(config)) as ctx:
+            assert Ingestor(ctx).poll_all()["new"] == 2
+        yield config, server
+    finally:
+        server.stop()
+
+
+def _run(config: Path, *args: str) -> Result:
+    result = run_smtool("--config", str(config), "inbox", *args, cwd=config.parent)
+    assert "Traceback" not in result.err, result.err
+    return result
+
+
+def test_list_show_and_claim_give_the_shapes_scripts_rely_on(installed: tuple[Path, SandboxServer]) -> None:
+    config, server = installed
+    listed = _run(config, "list", "--json")
+    assert listed.code == 0
+    items = json.loads(listed.out)
+    assert len(items) == 2
+    for key in ("id", "platform", "account", "author", "text", "state", "flags", "assigned_to"):
+        assert all(key in item for item in items)
+    handle = server.account("x").handle.lstrip("@")
+    assert any(item["text"] == f"@{handle} {SHOUTY}" for item in items)  # exactly as sent
+
+    first = json.loads(_run(config, "claim", "--as", "liga", "--json").out)
+    assert first["claimed_by"] == "liga" and "question" in first["flags"]
+    shown = json.loads(_run(config, "show", str(first["id"]), "--json").out)
+    assert shown["text"] == first["text"] and shown["actions"][0]["action"] == "claim"
+    assert _run(config, "claim", "--as", "liga", "--json").code == 0
+    empty = _run(config, "claim", "--as", "liga", "--json")
+    assert empty.code == 1 and empty.out == ""
+
+
+def test_table_output_is_inert_and_bad_input_exits_2(installed: tuple[Path, SandboxServer]) -> None:
+    config, _server = installed
+    table = _run(config, "list")
+    assert table.code == 0 and "\x1b" not in table.out and "\u202e" not in table.out
+    item_id = json.loads(_run(config, "list", "--json", "--flag", "question").out)[0]["id"]
+    detail = _run(config, "show", str(item_id))
+    assert detail.code == 0 and "\x1b" not in detail.out and "\x00" not in detail.out
+    assert "[bold]Kad[/bold]" in detail.out  # markup shown as text, not applied
+    bad_reason = _run(config, "hide", str(item_id), "--reason", "dislike", "--as", "liga")
+    assert bad_reason.code == 2 and "comment policy" in bad_reason.err
+    assert _run(config, "list", "--state", "bogus").code == 2
+    assert _run(config, "resolve", "999", "--as", "liga").code == 1
+    stale = _run(config, "resolve", str(item_id), "--version", "99", "--as", "liga")
+    assert stale.code == 1 and "changed by someone else" in stale.err
+    assert _run(config, "resolve", str(item_id), "--as", "liga").code == 0
+    assert json.loads(_run(config, "list", "--json", "--state", "resolved").out)[0]["id"] == item_id
+
+
+def test_every_inbox_command_has_help_text() -> None:
+    from smtool.cli.inbox import group
+
+    names = {c.name for c in group.registered_commands}
+    assert {"list", "claim", "show", "reply", "hide", "unhide", "assign", "resolve", "spam"} <= names
+    assert all(c.callback is not None and c.callback.__doc__ for c in group.registered_commands)
