@@ -1,17 +1,35 @@
-"""`smtool demo`: the main job of `make run`.
+"""`smtool demo`: the main job of `make run`, the whole publishing flow on the sandbox platform.
 
-It initialises a local installation next to its config file when there is none, then shows the
-installation's status. Later steps of the product (the sandbox flow, the TUI) take over from here.
+On first run it creates a training installation next to its config file (`init --sandbox`). Each run
+then starts the sandbox in-process and walks through what the roles do: a communicator's draft gets a
+checker finding, she fixes it and submits, an approver signs off, the worker publishes to the sandbox
+X account and Facebook Page exactly once, and the audit log verifies.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import typer
 from rich.table import Table
 
+from smtool import worker
 from smtool.cli import common
+from smtool.cli.sandbox_setup import prepare_sandbox_init, state_path
 from smtool.config import config_path
+from smtool.errors import UsageError
 from smtool.services.context import Context
+from smtool.services.posts import (
+    SATISFIED_BY_APPROVAL,
+    Draft,
+    approve_posts,
+    check_post,
+    create_post,
+    edit_post,
+    submit_post,
+)
+from smtool.services.queries import list_publications
 from smtool.services.setup import initialise
 from smtool.services.status import status
 
@@ -20,14 +38,73 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def demo() -> None:
-    """Initialise a local installation if needed and show its status."""
+def demo(
+    port: int = typer.Option(8787, "--port", help="Sandbox port for a new demo installation."),
+) -> None:
+    """Run the publishing flow end to end on the sandbox platform and show the installation."""
     path = config_path(common.state.config_path)
     if not path.exists():
-        common.console.print(f"Creating a local installation in {common.inert(str(path.parent))}")
-        initialise(path, actor=common.actor())
+        common.console.print(f"Creating a training installation in {common.inert(str(path.parent))}/")
+        extra, accounts = prepare_sandbox_init(path, port)
+        initialise(path, actor=common.actor(), extra_config=extra, sandbox_accounts=accounts)
     with Context.open(common.settings()) as ctx:
+        sandbox_urls = {a.base_url for a in ctx.settings.accounts if a.base_url}
+        if len(sandbox_urls) != 1:
+            raise UsageError(f"{path} has no sandbox accounts; the demo runs on a training installation")
+        with _sandbox(path, sandbox_urls.pop()) as server:
+            _walk_through(ctx)
+            for platform in ("x", "facebook"):
+                latest = server.sandbox.published(platform)[-1]
+                common.console.print(f"  on the sandbox {platform}: {common.inert(latest['text'])}")
         show_status(ctx)
+
+
+def _sandbox(config: Path, base_url: str):  # type: ignore[no-untyped-def]
+    from connectors.emulator import SandboxServer, load_state
+
+    port = urlsplit(base_url).port or 80
+    try:
+        return SandboxServer(load_state(state_path(config)), port=port, state_path=state_path(config)).start()
+    except OSError as e:
+        raise UsageError(
+            f"cannot start the sandbox on port {port}: {e.strerror or e}. Stop what uses it, or remove "
+            f"{config.parent} and run `smtool demo --port N`."
+        ) from None
+
+
+def _walk_through(ctx: Context) -> None:
+    out = common.console
+    accounts = [a.id for a in ctx.settings.accounts]
+    step = "[bold cyan]>[/]"
+    out.print(f"{step} anna (communicator) drafts a post for {', '.join(accounts)}")
+    draft = "Es personīgi uzskatu, ka jaunais e-pakalpojums ir ļoti ērts! Izmēģiniet to latvija.gov.lv"
+    post_id = create_post(ctx, "anna", Draft(text=draft, accounts=accounts))
+    for finding in check_post(ctx, "anna", post_id):
+        if finding["rule"] in SATISFIED_BY_APPROVAL:
+            continue  # that one is what the approval answers
+        if finding["level"] in ("error", "warning") and finding["account"] == accounts[0]:
+            out.print(
+                f"  checker {finding['level']}: {finding['rule']} «{common.inert(finding['match'])}»: "
+                f"{common.inert(finding['message'])}"
+            )
+    out.print(f"{step} anna rewrites it in the institution's voice and submits it")
+    fixed = (
+        "Valsts kanceleja aicina izmēģināt jauno e-pakalpojumu: iesniegumu var iesniegt tiešsaistē "
+        "dažās minūtēs. Vairāk: https://latvija.gov.lv"
+    )
+    # A number per run: platforms refuse a text identical to a recent post.
+    edit_post(ctx, "anna", post_id, Draft(text=f"{fixed} (Nr. {post_id})", accounts=accounts))
+    submit_post(ctx, "anna", post_id)
+    out.print(f"{step} karlis (approver, spokesperson of both accounts) approves post {post_id}")
+    approve_posts(ctx, "karlis", [post_id], comment="Saskaņots.")
+    out.print(f"{step} the worker publishes what is due")
+    totals = worker.run_once(ctx)
+    out.print(f"  {dict(totals)}")
+    table = Table("publication", "account", "state", "remote id", title=f"Post {post_id} on the sandbox")
+    for row in list_publications(ctx):
+        if row["post_id"] == post_id:
+            table.add_row(str(row["id"]), common.inert(row["account"]), row["state"], row["remote_id"] or "")
+    out.print(table)
 
 
 def show_status(ctx: Context) -> None:

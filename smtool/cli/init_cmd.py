@@ -20,7 +20,7 @@ def init(
         False, "--sandbox", help="Configure a training installation on the sandbox platform."
     ),
     port: int = typer.Option(
-        8765, "--port", min=1, max=65535, help="Port of the sandbox platform (with --sandbox)."
+        8787, "--port", min=1, max=65535, help="Port of the sandbox platform (with --sandbox)."
     ),
     institution: str = typer.Option(
         "Valsts kanceleja", "--institution", help="Institution name for a new config file."

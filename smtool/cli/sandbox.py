@@ -25,9 +25,36 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group)
 
 
+DEFAULT_PORT = 8787
+
+
+def _from_config() -> tuple[Path | None, int]:
+    """The state file and port of a training installation made by `smtool init --sandbox`, so that
+    `smtool sandbox serve` next to its config serves exactly its accounts and tokens."""
+    from urllib.parse import urlsplit
+
+    from smtool.cli.common import state as cli_state
+    from smtool.cli.sandbox_setup import state_path
+    from smtool.config import config_path, load_settings
+
+    path = config_path(cli_state.config_path)
+    if not path.exists():
+        return None, DEFAULT_PORT
+    settings = load_settings(path)
+    urls = [a.base_url for a in settings.accounts if a.base_url]
+    if not urls:
+        return None, DEFAULT_PORT
+    return state_path(path), urlsplit(urls[0]).port or DEFAULT_PORT
+
+
 def serve(
-    port: int = typer.Option(
-        8787, "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0 picks a free one)."
+    port: int | None = typer.Option(
+        None,
+        "--port",
+        "-p",
+        min=0,
+        max=65535,
+        help="Port on 127.0.0.1 (0 picks a free one; default: the config's sandbox port, else 8787).",
     ),
     state: Path | None = typer.Option(
         None,
@@ -48,6 +75,11 @@ def serve(
     """
     from connectors.emulator import SandboxServer, StateError, load_state, new_sandbox_state
     from connectors.emulator import write_state as save
+
+    if state is None or port is None:
+        configured_state, configured_port = _from_config()
+        state = state or configured_state
+        port = configured_port if port is None else port
 
     try:
         if state is not None and state.exists():

@@ -42,6 +42,8 @@ from smtool.store.types import UTCDateTime, utcnow
 
 S = PublicationState
 WORKER = "worker"
+# Platform and worker clocks differ a little; a post older than this before our send is not ours.
+CLOCK_SKEW = timedelta(minutes=2)
 
 ConnectorFactory = Callable[[Context, Account], Connector]
 
@@ -351,7 +353,7 @@ class Publisher:
             with self.ctx.db.read() as session:
                 account = session.get(Account, account_id)
             assert account is not None
-            since = min((r.sent_at or r.created_at) for r in rows) - timedelta(minutes=5)
+            since = min((r.sent_at or r.created_at) for r in rows) - CLOCK_SKEW
             try:
                 own = self.connector(account).recent_own_posts(since)
             except (ConnectorError, SmtoolError):
@@ -365,7 +367,7 @@ class Publisher:
         assert row.id is not None
         sent = row.sent_at or row.created_at
         match = next(
-            (p for p in own if _same_text(p.text, row.text) and p.created_at >= sent - timedelta(minutes=5)),
+            (p for p in own if _same_text(p.text, row.text) and p.created_at >= sent - CLOCK_SKEW),
             None,
         )
         with self.ctx.db.write() as session:

@@ -143,3 +143,57 @@ def test_user_list(smtool) -> None:  # type: ignore[no-untyped-def]
     assert smtool("init").code == 0
     result = smtool("user", "list", "--json")
     assert result.code == 0 and result.out.strip() == "[]"
+
+
+def test_demo_runs_the_whole_flow_on_the_sandbox(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    for _ in range(2):  # a second run reuses the installation and the sandbox state
+        result = smtool("--config", "demo/config.toml", "demo", "--port", port)
+        assert result.code == 0, result.err
+        assert "voice.first-person" in result.out
+        assert "'published': 2" in result.out
+        assert "chain intact" in result.out
+    assert (tmp_path / "demo" / "sandbox.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_sandbox_serve_with_an_init_sandbox_config_serves_its_accounts(tmp_path: Path) -> None:
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from smtool.config import load_settings
+    from smtool.services.accounts import get_token
+    from smtool.services.context import Context
+
+    from .conftest import run_smtool
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert run_smtool("init", "--sandbox", "--port", str(port), cwd=tmp_path).code == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "smtool", "sandbox", "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        announced = json.loads(server.stdout.readline())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert announced["base_url"] == f"http://127.0.0.1:{port}"
+    settings = load_settings(tmp_path / "config.toml", env={})
+    with Context.open(settings) as ctx:
+        stored = {a.remote_id: get_token(ctx, a.id) for a in settings.accounts}
+    assert stored == {a["id"]: a["token"] for a in announced["accounts"]}
