@@ -1,0 +1,249 @@
+"""Moderation queue benchmark: ingest from the sandbox, and the queue with a million items stored.
+
+Prints figures; asserts no times. Sizes come from arguments or the environment so a quick run is
+possible:
+
+    python benchmarks/bench_inbox.py                          # the issue's sizes: 100,000 and 1,000,000
+    python benchmarks/bench_inbox.py --ingest 5000 --store 50000
+    BENCH_INBOX_INGEST=5000 BENCH_INBOX_STORE=50000 python benchmarks/bench_inbox.py
+
+PostgreSQL is measured too when --postgres URL or SMTOOL_TEST_DATABASE_URL is given (a fresh schema
+is created and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from connectors.emulator import SandboxServer, new_sandbox_state
+from smtool.config import load_settings, settings_from_dict
+from smtool.services import inbox
+from smtool.services.context import Context
+from smtool.services.ingest import Ingestor
+from smtool.services.setup import SandboxAccountSpec, initialise, sandbox_config
+from smtool.store.engine import Database
+from smtool.store.migrate import upgrade
+from smtool.store.tables import Account, InboxItem
+
+# The sandbox's X mentions timeline serves the 800 newest: ingest in rounds below that.
+ROUND = 700
+WORDS = [
+    *[
+        "pieteikums",
+        "nodoklis",
+        "deklarācija",
+        "atbalsts",
+        "pabalsts",
+        "termiņš",
+        "iesniegums",
+        "kad",
+        "kāpēc",
+        "kur",
+        "kā",
+    ],
+    *[
+        "paldies",
+        "valsts",
+        "kanceleja",
+        "ministrija",
+        "pašvaldība",
+        "skola",
+        "slimnīca",
+        "ceļš",
+        "autobuss",
+        "rinda",
+        "ārsts",
+    ],
+]
+
+
+def ingest(count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        server = SandboxServer(new_sandbox_state(seed=11), port=0, seed=11).start()
+        try:
+            specs = [
+                SandboxAccountSpec(
+                    id=f"sandbox-{a.platform}",
+                    platform=a.platform,
+                    handle=a.handle,
+                    remote_id=a.id,
+                    token=a.token,
+                )
+                for a in server.state.accounts
+            ]
+            config = Path(folder) / "config.toml"
+            config.write_text(
+                f'[institution]\nname = "Bench"\n\n[database]\nurl = "sqlite:///{folder}/smtool.db"\n'
+                + sandbox_config(server.base_url, specs),
+                encoding="utf-8",
+            )
+            os.environ.pop("SMTOOL_SECRET_KEY", None)
+            initialise(config, actor="bench", sandbox_accounts=specs)
+            server.sandbox.inject_post(server.account("facebook").id, "Ziņa komentāriem")
+            with Context.open(load_settings(config)) as ctx:
+                ingestor = Ingestor(ctx)
+                ingestor.poll_all()
+                stored = made = 0
+                elapsed = 0.0
+                while made < count:
+                    batch = min(ROUND, count - made)
+                    server.sandbox.simulate(batch)
+                    made += batch
+                    started = time.perf_counter()
+                    stored += ingestor.poll_all()["new"]
+                    elapsed += time.perf_counter() - started
+                calls = ingestor.api_calls
+            rate = stored / elapsed
+            print(f"ingest: {stored:,} of {made:,} items in {elapsed:.1f} s polling = {rate:,.0f} items/s")
+            print(f"ingest: {calls:,} API calls, {stored / max(calls, 1):.1f} items per call")
+        finally:
+            server.stop()
+
+
+@contextmanager
+def database(kind: str, pg_base: str | None) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    assert pg_base
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield (
+            make_url(pg_base)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def fill(db: Database, count: int) -> float:
+    rng = random.Random(5)
+    states = ["resolved"] * 90 + ["spam"] * 5 + ["new"] * 3 + ["assigned"] * 1 + ["answered"] * 1
+    with db.write() as session:
+        session.add(Account(id="bench-x", platform="x", handle="@bench", kind="institution"))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    started = time.perf_counter()
+    table = InboxItem.__table__  # type: ignore[attr-defined]
+    for offset in range(0, count, 10_000):
+        rows = []
+        for n in range(offset, min(offset + 10_000, count)):
+            state = rng.choice(states)
+            rows.append(
+                {
+                    "platform": "x",
+                    "remote_id": str(n),
+                    "account_id": "bench-x",
+                    "kind": "mention",
+                    "author_id": str(n % 5000),
+                    "author_name": f"Iedzīvotājs {n % 5000}",
+                    "author_handle": f"@citizen{n % 5000}",
+                    "text": " ".join(rng.choices(WORDS, k=12)),
+                    "created_at": start + timedelta(seconds=n * 20),
+                    "fetched_at": start + timedelta(seconds=n * 20 + 5),
+                    "raw": {},
+                    "state": state,
+                    "priority": rng.choices([0, 1, 2, 3], weights=[60, 30, 9, 1])[0],
+                    "flags": [],
+                    "team": "press",
+                    "hidden": False,
+                    "version": 1,
+                    "escaped": False,
+                }
+            )
+        with db.write() as session:
+            session.execute(insert(table), rows)
+    if db.dialect == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("ANALYZE inbox_items"))
+    return time.perf_counter() - started
+
+
+def timed(repeat: int, action: object) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()  # type: ignore[operator]
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def p99(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.99) - 1)]
+
+
+def queue(kind: str, count: int, pg_base: str | None) -> None:
+    with database(kind, pg_base) as url:
+        settings = settings_from_dict(
+            {
+                "institution": {"name": "Bench"},
+                "database": {"url": url},
+                "users": [{"name": "liga", "roles": ["press_officer"], "team": "press"}],
+            }
+        )
+        db = Database(url)
+        upgrade(db)
+        seconds = fill(db, count)
+        print(f"{kind}: stored {count:,} items in {seconds:.1f} s ({count / seconds:,.0f} rows/s)")
+        ctx = Context(settings, db)
+        with db.write() as session:
+            from smtool.store.tables import User
+
+            session.add(User(name="liga", roles=["press_officer"], team="press"))
+        claims = timed(200, lambda: inbox.claim_next(ctx, "liga"))
+        first_page = timed(50, lambda: inbox.list_items(ctx, limit=50))
+        all_page = timed(20, lambda: inbox.list_items(ctx, limit=50, include_closed=True))
+        search = timed(20, lambda: inbox.list_items(ctx, search="pieteikums slimnīca", limit=50))
+        rare = timed(20, lambda: inbox.list_items(ctx, search="citizen4242", include_closed=True, limit=50))
+        print(
+            f"{kind}: claim-next p50 {statistics.median(claims):.2f} ms, p99 {p99(claims):.2f} ms; "
+            f"first page (open) p50 {statistics.median(first_page):.2f} ms; "
+            f"first page (--all) p50 {statistics.median(all_page):.2f} ms"
+        )
+        print(
+            f"{kind}: full-text search (2 common words, open items) p50 {statistics.median(search):.2f} ms; "
+            f"(rare author, --all) p50 {statistics.median(rare):.2f} ms"
+        )
+        db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ingest", type=int, default=int(os.environ.get("BENCH_INBOX_INGEST", "100000")))
+    parser.add_argument("--store", type=int, default=int(os.environ.get("BENCH_INBOX_STORE", "1000000")))
+    parser.add_argument("--postgres", default=os.environ.get("SMTOOL_TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    if args.ingest:
+        ingest(args.ingest)
+    if args.store:
+        queue("sqlite", args.store, None)
+        if args.postgres:
+            queue("postgresql", args.store, args.postgres)
+        else:
+            print("postgresql: skipped (no --postgres URL or SMTOOL_TEST_DATABASE_URL)")
+
+
+if __name__ == "__main__":
+    main()
