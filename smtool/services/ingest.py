@@ -26,7 +26,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from connectors.base import AuthExpired, Connector, ConnectorError, IncomingItem, OwnPost, RateLimited
@@ -208,12 +208,12 @@ class Ingestor:
     def _record_error(self, account_id: str, stream: str, error: Exception) -> None:
         message = error.platform_message if isinstance(error, ConnectorError) else str(error)
         with self.ctx.db.write() as session:
-            row = session.get(IngestCursor, (account_id, stream)) or IngestCursor(
-                account_id=account_id, stream=stream
+            _ensure_cursor_row(session, account_id, stream)
+            session.execute(
+                update(IngestCursor)
+                .where(col(IngestCursor.account_id) == account_id, col(IngestCursor.stream) == stream)
+                .values(polled_at=utcnow(), last_error=f"{type(error).__name__}: {message}")
             )
-            row.last_error = f"{type(error).__name__}: {message}"
-            row.polled_at = utcnow()
-            session.add(row)
             account = session.get(Account, account_id)
             assert account is not None
             if isinstance(error, RateLimited):
@@ -245,14 +245,22 @@ class Ingestor:
         prepared = [self._row(item, kind) for item in items]
         with self.ctx.db.write() as session:
             new = self._upsert(session, prepared)
-            row = session.get(IngestCursor, (account_id, stream))
-            if row is None:
-                row = IngestCursor(account_id=account_id, stream=stream)
-            if row.cursor == cursor_before:
-                row.cursor = new_cursor
-            row.polled_at = utcnow()
-            row.last_error = None
-            session.add(row)
+            _ensure_cursor_row(session, account_id, stream)
+            # Compare-and-set: a cursor someone else moved meanwhile is theirs to keep.
+            session.execute(
+                update(IngestCursor)
+                .where(
+                    col(IngestCursor.account_id) == account_id,
+                    col(IngestCursor.stream) == stream,
+                    col(IngestCursor.cursor).is_not_distinct_from(cursor_before),
+                )
+                .values(cursor=new_cursor)
+            )
+            session.execute(
+                update(IngestCursor)
+                .where(col(IngestCursor.account_id) == account_id, col(IngestCursor.stream) == stream)
+                .values(polled_at=utcnow(), last_error=None)
+            )
             if new:
                 audit.append(
                     session,
@@ -348,8 +356,10 @@ class Ingestor:
             row = session.get(IngestCursor, (account.id, OWN_POSTS))
             cursor = row.cursor if row else None
         first_look = cursor is None
-        state = json.loads(cursor) if cursor else {"watermark": utcnow().isoformat(), "baseline": []}
-        watermark = datetime.fromisoformat(state["watermark"])
+        state: dict[str, Any] = (
+            json.loads(cursor) if cursor else {"watermark": utcnow().isoformat(), "baseline": []}
+        )
+        watermark = datetime.fromisoformat(str(state["watermark"]))
         try:
             own = self.connector(account).recent_own_posts(watermark - OWN_POSTS_OVERLAP)
         except (ConnectorError, SmtoolError) as error:
@@ -412,6 +422,24 @@ class Ingestor:
             thread_remote_id=post.remote_id,
             raw={"own_post": post.raw, "alert": "posted on the account, not published by smtool"},
         )
+
+
+def _ensure_cursor_row(session: Session, account_id: str, stream: str) -> None:
+    """Create the stream's cursor row unless it exists (two workers may both try at once)."""
+    dialect = session.get_bind().dialect.name
+    table = IngestCursor.__table__  # type: ignore[attr-defined]
+    values = {"account_id": account_id, "stream": stream, "cursor": None, "polled_at": utcnow()}
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(table).values(values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).values(values).on_conflict_do_nothing())
+    elif session.get(IngestCursor, (account_id, stream)) is None:
+        session.add(IngestCursor(account_id=account_id, stream=stream))
+        session.flush()
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
