@@ -13,6 +13,7 @@ import socket
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from connectors.base import (
     Connector,
     ConnectorError,
     DuplicateContent,
+    IncomingItem,
     OutgoingPost,
     PublishedRef,
     RateLimited,
@@ -97,10 +99,18 @@ def _move(
     if me is not None:
         statement = statement.where(col(Publication.claimed_by) == me)
     values.setdefault("updated_at", utcnow())
-    result = session.execute(
-        statement.values(version=Publication.version + 1, **values)
-    )
+    result = session.execute(statement.values(version=Publication.version + 1, **values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Send:
+    """A publication committed as `sending`, with what the platform call needs."""
+
+    publication_id: int
+    account: Account
+    outgoing: OutgoingPost
+    answered: IncomingItem | None
 
 
 class Publisher:
@@ -126,57 +136,71 @@ class Publisher:
         """Publish due rows until none is left (or `limit`); returns a count per outcome."""
         outcomes: Counter[str] = Counter()
         while limit is None or sum(outcomes.values()) < limit:
+            # Claim and mark `sending` in one transaction: one commit fewer per publication, and
+            # the claim is never visible without its send decision.
             with self.ctx.db.write() as session:
                 claimed = claim_next(
                     session, self.me, utcnow(), timedelta(seconds=self.settings.lease_seconds)
                 )
-            if claimed is None:
-                break
-            outcomes[self.publish_claimed(claimed)] += 1
+                if claimed is None:
+                    break
+                prepared = self._prepare(session, claimed)
+            outcomes[prepared if isinstance(prepared, str) else self._send(prepared)] += 1
         return outcomes
 
     def publish_claimed(self, publication_id: int) -> str:
-        """Send one claimed publication and record what happened; returns the outcome's name."""
-        now = utcnow()
+        """Send one publication this worker has claimed and record what happened; returns the outcome."""
         with self.ctx.db.write() as session:
-            publication = session.get(Publication, publication_id)
-            assert publication is not None
-            account = session.get(Account, publication.account_id)
-            post = session.get(Post, publication.post_id)
-            assert account is not None and post is not None
-            if publication.not_after and now > publication.not_after:
-                self._expire(session, publication, post)
-                return S.EXPIRED.value
-            lease = now + timedelta(seconds=self.settings.lease_seconds)
-            # `sending` is committed before the call: after a crash the sweeper knows the request
-            # may have left, and nobody resends it blindly.
-            if not _move(
-                session,
-                publication_id,
-                from_states=(S.CLAIMED,),
-                me=self.me,
-                state=S.SENDING.value,
-                sent_at=now,
-                lease_until=lease,
-            ):
-                return "lost"
-            outgoing = OutgoingPost(text=publication.text, media=tuple(Path(m) for m in post.media))
-            answered = None
-            if publication.reply_to_item_id is not None:
-                # A moderation reply answers the stored inbox item on its own account.
-                item = session.get(InboxItem, publication.reply_to_item_id)
-                assert item is not None
-                answered = incoming_item(item)
+            prepared = self._prepare(session, publication_id)
+        return prepared if isinstance(prepared, str) else self._send(prepared)
+
+    def _prepare(self, session: Session, publication_id: int) -> str | _Send:
+        """Expire the claimed row, or commit it as `sending` and return what to send."""
+        now = utcnow()
+        publication = session.get(Publication, publication_id)
+        assert publication is not None
+        account = session.get(Account, publication.account_id)
+        post = session.get(Post, publication.post_id)
+        assert account is not None and post is not None
+        if publication.not_after and now > publication.not_after:
+            self._expire(session, publication, post)
+            return S.EXPIRED.value
+        # `sending` is committed before the call: after a crash the sweeper knows the request may
+        # have left, and nobody resends it blindly.
+        if not _move(
+            session,
+            publication_id,
+            from_states=(S.CLAIMED,),
+            me=self.me,
+            state=S.SENDING.value,
+            sent_at=now,
+            lease_until=now + timedelta(seconds=self.settings.lease_seconds),
+        ):
+            return "lost"
+        answered = None
+        if publication.reply_to_item_id is not None:
+            # A moderation reply answers the stored inbox item on its own account.
+            item = session.get(InboxItem, publication.reply_to_item_id)
+            assert item is not None
+            answered = incoming_item(item)
+        outgoing = OutgoingPost(text=publication.text, media=tuple(Path(m) for m in post.media))
+        return _Send(publication_id, account, outgoing, answered)
+
+    def _send(self, send: _Send) -> str:
+        """The platform call, outside any transaction, and the record of its outcome."""
         try:
-            connector = self.connector(account)
-            ref = connector.reply(answered, outgoing.text) if answered else connector.publish(outgoing)
+            connector = self.connector(send.account)
+            if send.answered is not None:
+                ref = connector.reply(send.answered, send.outgoing.text)
+            else:
+                ref = connector.publish(send.outgoing)
         except ConnectorError as error:
-            return self._record_failure(publication_id, account.id, error)
+            return self._record_failure(send.publication_id, send.account.id, error)
         except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act
-            return self._record_failure(publication_id, account.id, AuthExpired(error.msg))
+            return self._record_failure(send.publication_id, send.account.id, AuthExpired(error.msg))
         except Exception as error:  # an unexpected answer after the request may have left
-            return self._record_failure(publication_id, account.id, UnknownOutcome(repr(error)))
-        return self._record_published(publication_id, ref)
+            return self._record_failure(send.publication_id, send.account.id, UnknownOutcome(repr(error)))
+        return self._record_published(send.publication_id, ref)
 
     def _record_published(self, publication_id: int, ref: PublishedRef) -> str:
         with self.ctx.db.write() as session:

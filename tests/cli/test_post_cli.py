@@ -1,0 +1,133 @@
+"""The publishing commands as scripts use them, in real processes against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from connectors.emulator import SandboxServer, new_sandbox_state
+from tests.services.conftest import write_installation
+
+from .conftest import Result, run_smtool
+
+TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties apspriešanā līdz 15. decembrim."
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, SandboxServer]]:
+    monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
+    server = SandboxServer(new_sandbox_state(seed=9), port=0).start()
+    try:
+        write_installation(tmp_path, f"sqlite:///{tmp_path / 'smtool.db'}", server)
+        yield tmp_path, server
+    finally:
+        server.stop()
+
+
+def _run(folder: Path, *args: str, stdin: str = "") -> Result:
+    result = run_smtool(*args, cwd=folder, stdin=stdin)
+    assert "Traceback" not in result.err, result.err
+    return result
+
+
+def test_the_script_shapes_from_draft_to_published(env: tuple[Path, SandboxServer]) -> None:
+    folder, server = env
+    new = _run(
+        folder,
+        "post",
+        "new",
+        "--as",
+        "anna",
+        "--account",
+        "sandbox-x",
+        "--account",
+        "sandbox-fb",
+        "--now",
+        TEXT,
+    )
+    assert new.code == 0, new.err
+    post_id = new.out.strip()
+    assert post_id.isdigit()  # the id alone on stdout
+    second = _run(
+        folder, "post", "new", "--as", "anna", "--account", "sandbox-x", TEXT + " Otrā."
+    ).out.strip()
+    for pid in (post_id, second):
+        assert _run(folder, "post", "submit", pid, "--as", "anna").code == 0
+    submitted = json.loads(_run(folder, "post", "list", "--state", "submitted", "--json").out)
+    assert sorted(str(p["id"]) for p in submitted) == sorted([post_id, second])
+    assert _run(folder, "post", "approve", post_id, second, "--as", "karlis").code == 0
+    done = _run(folder, "worker", "--once", "--json")
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["published"] == 3
+    published = json.loads(_run(folder, "publications", "list", "--state", "published", "--json").out)
+    assert len(published) == 3
+    on_x = requests.get(f"{server.base_url}/_sandbox/published?platform=x", timeout=5).json()
+    assert sorted(p["text"] for p in on_x) == sorted([TEXT, TEXT + " Otrā."])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("post", "new", "--as", "anna", "--account", "nope", TEXT), "unknown account 'nope'"),
+        (
+            ("post", "new", "--as", "anna", "--account", "sandbox-x", "--at", "2020-01-01 09:00", TEXT),
+            "in the past",
+        ),
+        (("post", "new", "--as", "anna", "--account", "sandbox-x", "x" * 300), "over its limit of 280"),
+        (
+            ("post", "new", "--as", "anna", "--account", "sandbox-x", "--media", "missing.png", TEXT),
+            "does not exist",
+        ),
+        (("post", "new", "--as", "karlis", "--account", "sandbox-x", TEXT), "may not draft posts"),
+        (("post", "new", "--account", "sandbox-x", TEXT), "--as USER"),
+        (
+            ("post", "new", "--as", "anna", "--account", "sandbox-x", "--at", "2026-10-25 03:30", TEXT),
+            "happens twice",
+        ),
+    ],
+)
+def test_bad_input_gets_one_clear_message(
+    env: tuple[Path, SandboxServer], args: tuple[str, ...], message: str
+) -> None:
+    folder, _ = env
+    result = _run(folder, *args)
+    assert result.code in (1, 2)
+    assert message in result.err
+    assert json.loads(_run(folder, "post", "list", "--json").out) == []
+
+
+def test_approving_a_post_that_changed_is_refused(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    post_id = _run(folder, "post", "new", "--as", "anna", "--account", "sandbox-x", TEXT).out.strip()
+    assert _run(folder, "post", "submit", post_id, "--as", "anna").code == 0
+    assert _run(folder, "post", "edit", post_id, TEXT + " Labots.", "--as", "anna").code == 0
+    refused = _run(folder, "post", "approve", post_id, "--as", "karlis")
+    assert refused.code == 1 and "draft cannot be approved" in refused.err
+    denied = _run(folder, "post", "approve", post_id, "--as", "anna")
+    assert denied.code == 1 and "approver" in denied.err
+
+
+def test_csv_import_reports_every_bad_row(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    (folder / "posts.csv").write_text(
+        f"account,at,text\nsandbox-x,,{TEXT}\nnope,,{TEXT}\nsandbox-x,2020-01-01 10:00,{TEXT}\n",
+        encoding="utf-8",
+    )
+    result = _run(folder, "post", "import", "posts.csv", "--as", "anna")
+    assert result.code == 2
+    assert "line 3" in result.err and "line 4" in result.err
+    assert json.loads(_run(folder, "post", "list", "--json").out) == []
+
+
+def test_pause_and_resume(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    assert _run(folder, "pause", "--all", "--as", "karlis").code == 2  # a reason is required
+    assert _run(folder, "pause", "--all", "--reason", "Krīze", "--as", "karlis").code == 0
+    assert "Krīze" in _run(folder, "pauses").out
+    assert _run(folder, "pause", "--all", "--reason", "x", "--as", "anna").code == 1  # not allowed
+    assert _run(folder, "resume", "--all", "--as", "karlis").code == 0
+    assert _run(folder, "resume", "--all", "--as", "karlis").code == 1  # not paused
