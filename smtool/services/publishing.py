@@ -46,6 +46,9 @@ S = PublicationState
 WORKER = "worker"
 # Platform and worker clocks differ a little; a post older than this before our send is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
+# Platforms whose `recent_own_posts` includes the account's replies (X: replies are tweets). On
+# Facebook a reply is a comment, which the Page's own feed does not list.
+TIMELINE_SHOWS_REPLIES = frozenset({"x"})
 
 ConnectorFactory = Callable[[Context, Account], Connector]
 
@@ -384,10 +387,10 @@ class Publisher:
                 counts["unreachable"] += len(rows)
                 continue
             for row in rows:
-                counts[self._settle(row, own, grace)] += 1
+                counts[self._settle(row, own, grace, account.platform)] += 1
         return counts
 
-    def _settle(self, row: Publication, own: list, grace: timedelta) -> str:  # type: ignore[type-arg]
+    def _settle(self, row: Publication, own: list, grace: timedelta, platform: str) -> str:  # type: ignore[type-arg]
         assert row.id is not None
         sent = row.sent_at or row.created_at
         match = next(
@@ -421,6 +424,10 @@ class Publisher:
                 return "found"
             if utcnow() - sent < grace:
                 return "waiting"
+            if row.reply_to_item_id is not None and platform not in TIMELINE_SHOWS_REPLIES:
+                # The account's own posts do not list its comments here, so "not found" proves
+                # nothing: a person checks the thread rather than risk a second reply.
+                return "needs_person"
             # Read, and not there after the grace period: sending again is not a blind resend.
             _move(
                 session,

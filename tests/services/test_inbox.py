@@ -203,3 +203,22 @@ def test_list_filters_search_and_keyset_pages(ictx: Context, sandbox: Sandbox) -
     assert [i["flags"] for i in inbox.list_items(ictx, flag="question").items] == [["question"]]
     with pytest.raises(UsageError):
         inbox.list_items(ictx, state="bogus")
+
+
+def test_a_facebook_reply_with_an_unknown_outcome_waits_for_a_person(ictx: Context, sandbox: Sandbox) -> None:
+    # The Page's own feed does not list its comments, so "not found" proves nothing: never resend.
+    page_id = sandbox.server.account("facebook").id
+    post = sandbox.control("POST", "posts", {"account": page_id, "text": "Ziņa par pakalpojumu"})["id"]
+    sandbox.control("POST", "comments", {"post_id": post, "text": "Kad tas sāks darboties?"})
+    Ingestor(ictx).poll_all()
+    item = inbox.list_items(ictx).items[0]
+    sandbox.fault("facebook", "timeout_after_store")
+    inbox.reply(ictx, "liga", int(item["id"]), "Pakalpojums darbosies no 1. decembra.")
+    assert run_once(ictx)["unknown"] == 1
+    for _ in range(2):
+        totals = run_once(ictx)
+        assert totals["reconciled_needs_person"] == 1 and totals["published"] == 0
+    replies = [
+        c for c in sandbox.published("facebook") if c["text"] == "Pakalpojums darbosies no 1. decembra."
+    ]
+    assert len(replies) == 1
