@@ -16,6 +16,7 @@ from typing import Any, cast
 from smtool.checker.context import ACCOUNT_KINDS, PLATFORMS
 from smtool.checker.expr import FormulaError, compile_formula
 from smtool.checker.findings import CATEGORIES, LEVELS, Level
+from smtool.checker.prefilter import build_prefilter
 from smtool.checker.rules import (
     BUILTINS,
     KINDS,
@@ -220,6 +221,11 @@ def _matcher(spec: Mapping[str, Any], where: str, options: Mapping[str, Any], na
         options=dict(spec.get("options", options)),
         unmasked=bool(spec.get("unmasked", False)),
         by_lang=by_lang,
+        prefilter=build_prefilter(
+            [t for items in tokens.values() for t in items],
+            [p for items in patterns.values() for p in items],
+            flags,
+        ),
     )
 
 

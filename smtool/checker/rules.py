@@ -17,6 +17,7 @@ from typing import Any
 from smtool.checker.context import CheckContext
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
+from smtool.checker.prefilter import Prefilter
 from smtool.checker.text import WORD, Doc
 from smtool.checker.validators import Validator
 
@@ -57,6 +58,7 @@ class Matcher:
     unmasked: bool = False
     builtin: str | None = None
     by_lang: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    prefilter: Prefilter | None = None
 
     def find(self, doc: Doc, ctx: CheckContext) -> list[Hit]:
         """All hits in the document (cached per document, since several rules share lexicons)."""
@@ -74,7 +76,7 @@ class Matcher:
         assert self.regex is not None
         hits: list[Hit] = []
         target = doc.text if self.unmasked else doc.masked
-        for found in self.regex.finditer(target):
+        for found in self._scan(doc, target):
             m = found
             s, e = m.span()
             if s == e:
@@ -100,6 +102,14 @@ class Matcher:
                     verdict = None
             hits.append((s, e, verdict))
         return hits
+
+    def _scan(self, doc: Doc, target: str) -> Iterator[re.Match[str]]:
+        """The regex's matches in `target`, tried only where the prefilter says it could match."""
+        assert self.regex is not None
+        words = doc.text_words if self.unmasked else doc.masked_words
+        if self.prefilter is None or words is None:
+            return self.regex.finditer(target)
+        return self.prefilter.matches(self.regex, target, words)
 
 
 _NAME_CACHE: dict[str, re.Pattern[str]] = {}

@@ -14,6 +14,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
+from re import _casefix  # type: ignore[attr-defined]
 
 # Removed before matching, because they split words invisibly ("man\u00adprāt").
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
@@ -215,6 +216,73 @@ def sentence_language(sentence: str) -> str:
     return best
 
 
+# --- case folding as the regular expression engine does it -----------------------------------------------
+
+# With IGNORECASE, `re` matches two characters when their simple lower cases are equal or belong to one
+# of a few extra classes (ſ and s, ı and i, ς and σ, ...). Mapping each character to its lower case and
+# then to one member of its class gives equal strings whenever `re` could match, so looking words up in
+# a folded text never misses a match. str.lower() equals the simple lower case for every character
+# but İ (which it expands to two) and a final Σ (ς instead of σ, the same class).
+_CLASS_MEMBER = {
+    k: chr(min(k, *others)) for k, others in _casefix._EXTRA_CASES.items() if min(k, *others) != k
+}
+# The one class that mixes word and non-word characters (ι and the combining ypogegrammeni): a text
+# holding it is matched the slow way, since word boundaries could differ between the folded forms.
+_MIXED_CLASS = "\u0345"
+_WORD_RUN = re.compile(r"\w+")
+_CLASS_CHARS = re.compile("[" + re.escape("".join(map(chr, _CLASS_MEMBER))) + "]")
+
+
+def fold(text: str) -> str:
+    """`text` with every character replaced by its representative under `re`'s IGNORECASE."""
+    lowered = text.replace("\u0130", "i").lower()
+    # translate() is slow and the extra classes are Greek and rare letters: skip it when none occur.
+    return lowered.translate(_CLASS_MEMBER) if _CLASS_CHARS.search(lowered) else lowered
+
+
+class Words:
+    """The words (maximal runs of \\w) of one text, case-folded, and where they start.
+
+    Built once per text and shared by every matcher: word lists are looked up in hash sets instead of
+    being tried, case-insensitively, at every position by a regular expression. Offsets are only worked
+    out for the few words a matcher asks about.
+    """
+
+    def __init__(self, folded: str) -> None:
+        self.folded = folded
+        # Folding keeps every character's word-ness (see words_of), so these are the text's words.
+        self.all = frozenset(_WORD_RUN.findall(folded))
+        self._beginnings: dict[int, frozenset[str]] = {}
+        self._starts: dict[int, dict[str, list[int]]] = {}
+
+    def beginnings(self, length: int) -> frozenset[str]:
+        """The first `length` characters of every word at least that long."""
+        found = self._beginnings.get(length)
+        if found is None:
+            found = self._beginnings[length] = frozenset(w[:length] for w in self.all if len(w) >= length)
+        return found
+
+    def starts(self, key: str, length: int | None = None) -> list[int]:
+        """Start offsets of the words equal to `key` (or, with `length`, beginning with it)."""
+        index = self._starts.get(length or 0)
+        if index is None:
+            index = self._starts[length or 0] = {}
+            for m in _WORD_RUN.finditer(self.folded):
+                word = m.group() if length is None else m.group()[:length]
+                index.setdefault(word, []).append(m.start())
+        return index.get(key, [])
+
+
+def words_of(text: str) -> Words | None:
+    """The folded words of `text`, or None when folding cannot stand in for the regex engine there."""
+    if _MIXED_CLASS in text:
+        return None
+    folded = fold(text)
+    if len(folded) != len(text):  # pragma: no cover - fold() keeps lengths; a guard, not a branch
+        return None
+    return Words(folded)
+
+
 # --- the analysed document -----------------------------------------------------------------------------
 
 
@@ -302,6 +370,16 @@ class Doc:
     @cached_property
     def words(self) -> list[tuple[int, int]]:
         return [m.span() for m in WORD.finditer(self.masked)]
+
+    @cached_property
+    def masked_words(self) -> Words | None:
+        """Folded words of the masked text (see `Words`)."""
+        return words_of(self.masked)
+
+    @cached_property
+    def text_words(self) -> Words | None:
+        """Folded words of the unmasked analysis text."""
+        return self.masked_words if self.masked is self.text else words_of(self.text)
 
     @cached_property
     def _newlines(self) -> list[int]:
