@@ -21,6 +21,19 @@ AT = typer.Option(None, "--at", help='Publish at "YYYY-MM-DD HH:MM" in the insti
 NOW = typer.Option(False, "--now", help="Publish as soon as approved (the default when --at is absent).")
 MEDIA = typer.Option([], "--media", help="An image file to attach (repeat for several).")
 CAMPAIGN = typer.Option([], "--campaign", help="A campaign tag, e.g. an EU project id (repeatable).")
+VARIANT = typer.Option(
+    [], "--variant", help='A text for one platform instead of the main text: PLATFORM=TEXT (e.g. x="...").'
+)
+
+
+def _variants(values: list[str]) -> dict[str, str]:
+    variants: dict[str, str] = {}
+    for value in values:
+        platform, sep, body = value.partition("=")
+        if not sep or not platform.strip() or not body.strip():
+            raise UsageError(f"--variant {value!r}: write it as PLATFORM=TEXT, e.g. x=Īsāks teksts")
+        variants[platform.strip()] = body
+    return variants
 
 
 def register(app: typer.Typer) -> None:
@@ -28,11 +41,19 @@ def register(app: typer.Typer) -> None:
 
 
 def _draft(
-    text: str, accounts: list[str], at: str | None, now: bool, media: list[str], campaigns: list[str]
+    text: str,
+    accounts: list[str],
+    at: str | None,
+    now: bool,
+    media: list[str],
+    campaigns: list[str],
+    variants: dict[str, str] | None = None,
 ) -> posts.Draft:
     if at and now:
         raise UsageError("give either --at or --now, not both")
-    return posts.Draft(text=text, accounts=accounts, at=at, media=media, campaigns=campaigns)
+    return posts.Draft(
+        text=text, accounts=accounts, at=at, media=media, campaigns=campaigns, variants=variants or {}
+    )
 
 
 @group.command("new")
@@ -43,13 +64,13 @@ def new(
     now: bool = NOW,
     media: list[str] = MEDIA,
     campaign: list[str] = CAMPAIGN,
+    variant: list[str] = VARIANT,
     as_user: str | None = AS,
 ) -> None:
     """Save a new draft; prints the new post's id alone."""
+    draft = _draft(text, account, at, now, media, campaign, _variants(variant))
     with common.open_context() as ctx:
-        post_id = posts.create_post(
-            ctx, common.acting_user(as_user), _draft(text, account, at, now, media, campaign)
-        )
+        post_id = posts.create_post(ctx, common.acting_user(as_user), draft)
     print(post_id)
 
 
@@ -62,15 +83,27 @@ def edit(
     now: bool = NOW,
     media: list[str] = MEDIA,
     campaign: list[str] = CAMPAIGN,
+    variant: list[str] = VARIANT,
     version: int | None = typer.Option(
         None, "--version", help="Refuse if the post changed since this version."
     ),
     as_user: str | None = AS,
 ) -> None:
-    """Replace a post's content (voids an approval; the post returns to draft)."""
+    """Replace a post's text; what is not given (accounts, time, media, tags, variants) is kept.
+    An approval is voided and the post returns to draft."""
     with common.open_context() as ctx:
         current = show_post(ctx, post_id)
-        draft = _draft(text, account or current["accounts"], at, now, media, campaign or current["campaigns"])
+        if not at and not now:
+            at = current["scheduled_local_input"]
+        draft = _draft(
+            text,
+            account or current["accounts"],
+            at,
+            now,
+            media or current["media"],
+            campaign or current["campaigns"],
+            _variants(variant) if variant else current["variants"],
+        )
         posts.edit_post(ctx, common.acting_user(as_user), post_id, draft, expected_version=version)
     common.console.print(f"Post {post_id} saved as a draft.")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from smtool.domain.timezones import format_local
+from smtool.domain.timezones import format_local, to_local
 from smtool.errors import NotFound
 from smtool.services.context import Context
 from smtool.services.posts import findings_for, targets
@@ -26,6 +26,10 @@ def _post_dict(ctx: Context, post: Post, accounts: list[str]) -> dict[str, Any]:
         "scheduled_local": format_local(post.scheduled_at, zone)
         if post.scheduled_at
         else "as soon as approved",
+        # The same moment as a person types it (`--at`), so an edit can keep the schedule.
+        "scheduled_local_input": to_local(post.scheduled_at, zone).strftime("%Y-%m-%d %H:%M")
+        if post.scheduled_at
+        else None,
         "campaigns": post.campaigns,
         "media": post.media,
         "version": post.version,

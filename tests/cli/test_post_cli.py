@@ -131,3 +131,32 @@ def test_pause_and_resume(env: tuple[Path, SandboxServer]) -> None:
     assert _run(folder, "pause", "--all", "--reason", "x", "--as", "anna").code == 1  # not allowed
     assert _run(folder, "resume", "--all", "--as", "karlis").code == 0
     assert _run(folder, "resume", "--all", "--as", "karlis").code == 1  # not paused
+
+
+def test_variants_and_an_edit_that_keeps_schedule_and_variants(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    post_id = _run(
+        folder,
+        "post",
+        "new",
+        "--as",
+        "anna",
+        "--account",
+        "sandbox-x",
+        "--account",
+        "sandbox-fb",
+        "--at",
+        "2030-06-01 09:30",
+        "--variant",
+        "x=" + TEXT[:100],
+        TEXT,
+    ).out.strip()
+    assert (
+        _run(folder, "post", "new", "--as", "anna", "--account", "sandbox-x", "--variant", "x", TEXT).code
+        == 2
+    )
+    assert _run(folder, "post", "edit", post_id, TEXT + " Labots.", "--as", "anna").code == 0
+    detail = json.loads(_run(folder, "post", "show", post_id, "--json").out)
+    assert detail["scheduled_local"] == "2030-06-01 09:30 EEST"
+    assert detail["variants"] == {"x": TEXT[:100]}
+    assert detail["accounts"] == ["sandbox-fb", "sandbox-x"]
