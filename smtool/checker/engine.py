@@ -13,7 +13,7 @@ from pathlib import Path
 from smtool.checker.context import CheckContext
 from smtool.checker.findings import LEVELS, Finding
 from smtool.checker.loader import Pack, PolicyError, load_pack
-from smtool.checker.rules import Raw, Rule
+from smtool.checker.rules import PREDICATES, Raw, Rule
 from smtool.checker.text import Doc
 from smtool.checker.waivers import Waiver, apply_waivers
 
@@ -51,6 +51,9 @@ class Engine:
         self.packs = tuple(packs)
         self.post_rules = tuple(r for p in packs if p.target == "posts" for r in p.rules)
         self.incoming_rules = tuple(r for p in packs if p.target == "incoming" for r in p.rules)
+        # Which rules apply depends only on the account kind, the platform and the context predicates;
+        # check() runs on every keystroke with the same few contexts, so the answer is kept.
+        self._applicable: dict[tuple[object, ...], tuple[Rule, ...]] = {}
 
     @classmethod
     def load(cls, policies_dir: Path, names: Iterable[str]) -> Engine:
@@ -102,12 +105,21 @@ class Engine:
         )
         return Triage(flags, findings, "".join(chars))
 
+    def _applying(self, rules: Sequence[Rule], ctx: CheckContext) -> Sequence[Rule]:
+        if rules is not self.post_rules and rules is not self.incoming_rules:
+            return [r for r in rules if r.applies(ctx)]
+        key = (id(rules), ctx.account_kind, ctx.platform, *(p(ctx) for p in PREDICATES.values()))
+        found = self._applicable.get(key)
+        if found is None:
+            if len(self._applicable) > 1000:  # platforms are free-form strings: stay bounded
+                self._applicable.clear()
+            found = self._applicable[key] = tuple(r for r in rules if r.applies(ctx))
+        return found
+
     def _run(self, rules: Sequence[Rule], text: str, ctx: CheckContext, lang: str) -> list[Finding]:
         doc = Doc(text, ctx.languages[0] if ctx.languages else "lv")
         out: list[Finding] = []
-        for rule in rules:
-            if not rule.applies(ctx):
-                continue
+        for rule in self._applying(rules, ctx):
             for raw in rule.run(doc, ctx):
                 out.append(self._finding(rule, raw, doc, lang))
         out.sort(key=lambda f: (f.start, _LEVEL_ORDER[f.level], f.rule))

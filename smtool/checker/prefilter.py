@@ -41,12 +41,11 @@ class Prefilter:
     words: frozenset[str]
     stems: Mapping[int, frozenset[str]]
     chars: frozenset[str]
-    patterns: tuple[tuple[re.Pattern[str], frozenset[str] | None], ...]
+    patterns: tuple[PatternFacts, ...]
 
     def matches(self, regex: re.Pattern[str], text: str, words: Words) -> Iterator[re.Match[str]]:
         """The matches `regex.finditer(text)` would give (`words` are those of `text`)."""
-        fixed = self._word_starts(words)
-        searched = [p for p, needs in self.patterns if needs is None or _any_in(needs, words.folded)]
+        fixed, searched = self._candidates(words)
         if not fixed and not searched:
             return
         upcoming = [_search(p, text, 0) for p in searched]
@@ -68,6 +67,22 @@ class Prefilter:
             yield m
             pos = m.end()
 
+    def _candidates(self, words: Words) -> tuple[list[int], list[re.Pattern[str]]]:
+        """Sorted positions where a match may start, and the patterns to search for (no cheaper way)."""
+        fixed = self._word_starts(words)
+        searched: list[re.Pattern[str]] = []
+        for facts in self.patterns:
+            if facts.needs is not None and not _any_in(facts.needs, words.folded):
+                continue  # cannot match anywhere in this text
+            if facts.shape == "word" and facts.needs is not None:
+                for word in facts.needs & words.all:
+                    fixed.extend(words.starts(word))
+            elif facts.shape == "in-word":
+                fixed.extend(words.containing(facts.needs))
+            else:
+                searched.append(facts.pattern)
+        return sorted(set(fixed)), searched
+
     def _word_starts(self, words: Words) -> list[int]:
         starts: list[int] = []
         for key in self.words & words.all:
@@ -80,10 +95,12 @@ class Prefilter:
             while at >= 0:
                 starts.append(at)
                 at = words.folded.find(c, at + 1)
-        return sorted(set(starts))
+        return starts
 
 
 def _any_in(needles: frozenset[str], haystack: str) -> bool:
+    if len(needles) == 1:
+        return next(iter(needles)) in haystack
     return any(n in haystack for n in needles)
 
 
@@ -114,38 +131,88 @@ def build_prefilter(tokens: Sequence[str], patterns: Sequence[str], flags: int) 
         else:
             # Whole word, or the word before a space or a non-word character ("re-elect", "dati:").
             words.add(fold(lead.group()))
-    compiled: list[tuple[re.Pattern[str], frozenset[str] | None]] = []
+    compiled: list[PatternFacts] = []
     for pattern in patterns:
-        tree = sre_parse.parse(pattern, flags)
-        if tree.getwidth()[0] == 0:
+        facts = pattern_facts(pattern, flags)
+        if facts is None:
             return None
-        compiled.append((re.compile(pattern, flags), _needs(list(tree))))
+        compiled.append(facts)
     return Prefilter(
         frozenset(words), {k: frozenset(v) for k, v in stems.items()}, frozenset(chars), tuple(compiled)
     )
 
 
-# --- literals a pattern cannot match without ------------------------------------------------------------
+# --- what a pattern cannot match without ---------------------------------------------------------------
+
+_MAX_STRINGS = 64  # literal alternatives multiply ("[Ee]s" is "es"); beyond this, stop combining
+
+
+@dataclass(frozen=True)
+class PatternFacts:
+    """A pattern on its own, with `needs` (folded strings one of which is in every match; None when
+    none is known) and its `shape`: "word" when every match is a whole word among `needs`
+    ('(?<!\\w)[Ee]s(?!\\w)'), "in-word" when every match starts at a word's start and stays inside
+    that word ('(?<!\\w)\\w{2,}āj(?:u|os)(?!\\w)'): then only the words holding `needs` are
+    candidates; "any" otherwise, and the pattern is searched for."""
+
+    pattern: re.Pattern[str]
+    needs: frozenset[str] | None
+    shape: str
+
+
+def pattern_facts(pattern: str, flags: int) -> PatternFacts | None:
+    """The facts of one pattern, or None when it can match the empty string (finditer then behaves
+    differently after an empty match, so the matcher keeps scanning)."""
+    tree = sre_parse.parse(pattern, flags)
+    if tree.getwidth()[0] == 0:
+        return None
+    items = list(tree)
+    return PatternFacts(re.compile(pattern, flags), _needs(items), _shape(items))
 
 
 def _needs(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
     """Folded strings, one of which every match of this sequence contains; None if none is known."""
     options: list[frozenset[str]] = []
-    run = ""
+    run: set[str] = {""}  # what the text matched by the latest exact items can be
     for op, av in items:
-        if op is sre_c.LITERAL:
-            run += fold(chr(av))
+        exact = _exact(op, av)
+        if exact is not None and len(run) * len(exact) <= _MAX_STRINGS:
+            run = {a + b for a in run for b in exact}
             continue
-        if run:
-            options.append(frozenset({run}))
-            run = ""
-        found = _item_needs(op, av)
-        if found:
-            options.append(found)
-    if run:
-        options.append(frozenset({run}))
+        options.append(frozenset(run))
+        run = {""}
+        if exact is not None:
+            run = set(exact)
+        else:
+            options.append(_item_needs(op, av) or frozenset({""}))
+    options.append(frozenset(run))
+    useful = [o for o in options if "" not in o]
     # The most selective: the longest shortest string, then the fewest strings.
-    return max(options, key=lambda o: (min(map(len, o)), -len(o)), default=None)
+    return max(useful, key=lambda o: (min(map(len, o)), -len(o)), default=None)
+
+
+def _exact(op: Any, av: Any) -> set[str] | None:
+    """The folded strings this item can match, when they are few and certain; zero-width items ""."""
+    if op in (sre_c.ASSERT, sre_c.ASSERT_NOT, sre_c.AT):
+        return {""}
+    if op is sre_c.LITERAL or (op is sre_c.IN and all(o is sre_c.LITERAL for o, _ in av)):
+        return {fold(chr(c)) for c in ([av] if op is sre_c.LITERAL else [c for _, c in av])}
+    if op is sre_c.SUBPATTERN:
+        return _exact_sequence(list(av[-1]))
+    if op is sre_c.BRANCH:
+        found = [_exact_sequence(list(alt)) for alt in av[1]]
+        return None if any(f is None for f in found) else {s for f in found if f for s in f}
+    return None
+
+
+def _exact_sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
+    run: set[str] = {""}
+    for op, av in items:
+        exact = _exact(op, av)
+        if exact is None or len(run) * len(exact) > _MAX_STRINGS:
+            return None
+        run = {a + b for a in run for b in exact}
+    return run
 
 
 def _item_needs(op: Any, av: Any) -> frozenset[str] | None:
@@ -156,15 +223,67 @@ def _item_needs(op: Any, av: Any) -> frozenset[str] | None:
     if op in _REPEATS and av[0] >= 1:
         return _needs(list(av[2]))
     if op is sre_c.BRANCH:
-        return _branch_needs(av[1])
-    if op is sre_c.IN and all(o is sre_c.LITERAL for o, _ in av):
-        return frozenset(fold(chr(c)) for _, c in av)
-    return None  # lookarounds, classes, anchors: nothing certain to be in the match itself
+        found = [_needs(list(alt)) for alt in av[1]]
+        if any(a is None for a in found):
+            return None
+        return frozenset(s for a in found if a is not None for s in a)
+    return None  # classes, lookarounds: nothing certain to be in the match itself
 
 
-def _branch_needs(alternatives: list[Any]) -> frozenset[str] | None:
-    """Any match contains one of the strings of the alternative it took."""
-    found = [_needs(list(alt)) for alt in alternatives]
-    if any(a is None for a in found):
-        return None
-    return frozenset(s for a in found if a is not None for s in a)
+# --- patterns that match inside one word ----------------------------------------------------------------
+
+_WORD_CHAR = re.compile(r"\w")
+_WORD_CLASS = [(sre_c.IN, [(sre_c.CATEGORY, sre_c.CATEGORY_WORD)])]  # \\w
+
+
+def _shape(items: list[tuple[Any, Any]]) -> str:
+    """ "word", "in-word" or "any" (see PatternFacts)."""
+    while len(items) == 1 and items[0][0] is sre_c.SUBPATTERN:
+        items = list(items[0][1][-1])
+    if len(items) < 2 or not _is_word_bound(items[0], -1):
+        return "any"
+    if not all(_word_only(op, av) for op, av in items[1:]):
+        return "any"
+    if _is_word_bound(items[-1], 1) and _exact_sequence(items) is not None:
+        return "word"
+    return "in-word"
+
+
+def _is_word_bound(item: tuple[Any, Any], direction: int) -> bool:
+    """(?<!\\w) for direction -1, (?!\\w) for 1."""
+    op, av = item
+    return op is sre_c.ASSERT_NOT and av[0] == direction and list(av[1]) == _WORD_CLASS
+
+
+def _word_only(op: Any, av: Any) -> bool:
+    """True when the item consumes word characters only (zero-width items consume none)."""
+    if op in (sre_c.ASSERT, sre_c.ASSERT_NOT, sre_c.AT):
+        return True
+    if op is sre_c.LITERAL:
+        return _WORD_CHAR.match(chr(av)) is not None
+    if op is sre_c.IN:
+        return all(_word_class_member(o, a) for o, a in av)
+    inner = _inner_sequences(op, av)
+    return inner is not None and all(_word_only(o, a) for seq in inner for o, a in seq)
+
+
+def _inner_sequences(op: Any, av: Any) -> list[list[tuple[Any, Any]]] | None:
+    """The sequences inside a repeat, group or alternation; None for other items."""
+    if op in _REPEATS:
+        return [list(av[2])]
+    if op is sre_c.SUBPATTERN:
+        return [list(av[-1])]
+    if op is sre_c.BRANCH:
+        return [list(alt) for alt in av[1]]
+    return None
+
+
+def _word_class_member(op: Any, av: Any) -> bool:
+    if op is sre_c.CATEGORY:
+        return av in (sre_c.CATEGORY_WORD, sre_c.CATEGORY_DIGIT)
+    if op is sre_c.LITERAL:
+        return _WORD_CHAR.match(chr(av)) is not None
+    if op is sre_c.RANGE:
+        low, high = av
+        return high - low < 5000 and all(_WORD_CHAR.match(chr(c)) for c in range(low, high + 1))
+    return False  # NEGATE and anything else

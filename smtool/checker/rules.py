@@ -323,17 +323,16 @@ _CAPS = re.compile(r"(?<!\w)[A-ZĀČĒĢĪĶĻŅŠŪŽ]{3,}(?!\w)")
 X_URL_WEIGHT = 23
 
 
+# X weights code points 0-4351, 8192-8205, 8208-8223 and 8242-8247 as 1 and the rest (CJK, emoji) as 2.
+_X_HEAVY = re.compile(r"[^\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+
+
 def x_weighted_length(doc: Doc) -> int:
     """X's count: every URL counts 23; code points from the CJK and emoji ranges count 2."""
     text = doc.original
-    total = 0
+    total = len(text) + len(_X_HEAVY.findall(text))
     for s, e in doc.masks["url"]:
         total -= doc.orig(e) - doc.orig(s) - X_URL_WEIGHT
-    for c in text:
-        o = ord(c)
-        # X weights 0-4351, 8192-8205, 8208-8223, 8242-8247 as 1 and the rest as 2.
-        light = o <= 4351 or 8192 <= o <= 8205 or 8208 <= o <= 8223 or 8242 <= o <= 8247
-        total += 1 if light else 2
     return total
 
 
@@ -369,7 +368,12 @@ METRIC_VARIABLES = frozenset(_VARIABLES)
 
 
 def _variable(name: str, doc: Doc, ctx: CheckContext, s: int, e: int) -> float:
-    return _VARIABLES[name](doc, ctx, s, e)
+    # Several metric rules read the same counts (words above all): each is computed once per span.
+    key = (name, s, e)
+    value = doc.values.get(key)
+    if value is None:
+        value = doc.values[key] = _VARIABLES[name](doc, ctx, s, e)
+    return value
 
 
 @dataclass(eq=False)
@@ -389,16 +393,17 @@ class MetricRule(Rule):
         if self.per == "sentence":
             spans = [(s.start, s.end, s.lang) for s in doc.sentences]
         else:
-            main = max(doc.languages, key=lambda g: sum(1 for x in doc.sentences if x.lang == g), default="")
-            spans = [(0, len(doc.text), main)]
+            spans = [(0, len(doc.text), doc.main_language)]
         for s, e, lang in spans:
             if self.languages is not None and lang not in self.languages:
                 continue
             if self.scope == "unquoted" and doc.in_quote(s):
                 continue
-            values = {v: _variable(v, doc, ctx, s, e) for v in self.formula_vars | self.when_vars}
+            # The condition first: most posts fail it, and then the formula's variables are not needed.
+            values = {v: _variable(v, doc, ctx, s, e) for v in self.when_vars}
             if self.when is not None and not evaluate(self.when, values):
                 continue
+            values.update((v, _variable(v, doc, ctx, s, e)) for v in self.formula_vars - self.when_vars)
             assert self.formula is not None
             value = evaluate(self.formula, values)
             if value is None:

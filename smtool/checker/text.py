@@ -262,6 +262,15 @@ class Words:
             found = self._beginnings[length] = frozenset(w[:length] for w in self.all if len(w) >= length)
         return found
 
+    def containing(self, needles: frozenset[str] | None) -> list[int]:
+        """Start offsets of the words holding one of `needles` (of every word for None)."""
+        return [
+            at
+            for word in self.all
+            if needles is None or any(n in word for n in needles)
+            for at in self.starts(word)
+        ]
+
     def starts(self, key: str, length: int | None = None) -> list[int]:
         """Start offsets of the words equal to `key` (or, with `length`, beginning with it)."""
         index = self._starts.get(length or 0)
@@ -295,6 +304,8 @@ class Doc:
         self.default_language = default_language
         # Per-document results of shared matchers, keyed by matcher identity.
         self.cache: dict[int, list[tuple[int, int, str | None]]] = {}
+        # Metric variables by (name, start, end), shared by the metric rules.
+        self.values: dict[tuple[str, int, int], float] = {}
 
     def orig(self, i: int) -> int:
         """The original offset of analysis offset `i`."""
@@ -366,6 +377,11 @@ class Doc:
     @cached_property
     def languages(self) -> frozenset[str]:
         return frozenset(s.lang for s in self.sentences)
+
+    @cached_property
+    def main_language(self) -> str:
+        """The language of most sentences ("" for an empty text)."""
+        return max(self.languages, key=lambda g: sum(1 for x in self.sentences if x.lang == g), default="")
 
     @cached_property
     def words(self) -> list[tuple[int, int]]:
