@@ -27,6 +27,7 @@ _GROUPS = (
     "publications",
     "pause",
     "worker_cmd",
+    "tui_cmd",
 )
 
 app = typer.Typer(

@@ -1,0 +1,1 @@
+"""The TUI's screens: compose (drafting) and inbox (moderation), and their modals."""

@@ -1,0 +1,59 @@
+"""The checker's findings for the text being written: level, rule and message, one per line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from smtool.services.posts import SATISFIED_BY_APPROVAL, blocking_findings
+from smtool.services.text import strip_unsafe
+
+LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
+
+
+class FindingsList(Static):
+    """Findings as plain Text (messages quote the user's words, so never markup)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.findings: list[dict[str, Any]] = []
+
+    def on_mount(self) -> None:
+        self.show_findings([], checked=False)
+
+    def show_findings(self, findings: list[dict[str, Any]], *, checked: bool = True) -> None:
+        """Replace the list. Each finding is a checker dict plus `accounts` (where it applies)."""
+        self.findings = findings
+        self.update(render_findings(findings, checked=checked))
+
+
+def render_findings(findings: list[dict[str, Any]], *, checked: bool = True) -> Text:
+    if not checked:
+        return Text("Findings appear here as you type.", style="dim")
+    if not findings:
+        return Text("No findings.", style="green")
+    blockers = blocking_findings(findings)
+    summary = (
+        Text(f"{len(blockers)} error(s) block submission.\n", style="bold red")
+        if blockers
+        else Text("Nothing blocks submission.\n", style="green")
+    )
+    lines = [summary]
+    for finding in findings:
+        line = Text()
+        line.append(f"{finding['level']:<10}", style=LEVEL_STYLES.get(finding["level"], ""))
+        line.append(finding["rule"], style="bold")
+        if finding["rule"] in SATISFIED_BY_APPROVAL:
+            line.append(" (the approval answers this)", style="dim")
+        accounts = finding.get("accounts")
+        if accounts:
+            line.append(f" [{', '.join(accounts)}]", style="dim")
+        line.append("\n  ")
+        line.append(strip_unsafe(finding["message"]))
+        line.append("\n")
+        lines.append(line)
+    text = Text("").join(lines)
+    text.rstrip()
+    return text
