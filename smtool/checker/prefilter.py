@@ -12,8 +12,9 @@ the expression could match is among them, so the matches are exactly those of a 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -43,11 +44,12 @@ class Prefilter:
     chars: frozenset[str]
     patterns: tuple[PatternFacts, ...]
 
-    def matches(self, regex: re.Pattern[str], text: str, words: Words) -> Iterator[re.Match[str]]:
+    def matches(self, regex: re.Pattern[str], text: str, words: Words) -> list[re.Match[str]]:
         """The matches `regex.finditer(text)` would give (`words` are those of `text`)."""
         fixed, searched = self._candidates(words)
         if not fixed and not searched:
-            return
+            return []
+        found: list[re.Match[str]] = []
         upcoming = [_search(p, text, 0) for p in searched]
         pos = 0
         i = 0
@@ -59,12 +61,12 @@ class Prefilter:
                     upcoming[k] = _search(searched[k], text, pos)
             start = min(fixed[i] if i < len(fixed) else _NOWHERE, *upcoming, _NOWHERE)
             if start == _NOWHERE:
-                return
+                return found
             m = regex.match(text, start)
             if m is None:
                 pos = start + 1
                 continue
-            yield m
+            found.append(m)
             pos = m.end()
 
     def _candidates(self, words: Words) -> tuple[list[int], list[re.Pattern[str]]]:
@@ -72,7 +74,7 @@ class Prefilter:
         fixed = self._word_starts(words)
         searched: list[re.Pattern[str]] = []
         for facts in self.patterns:
-            if facts.needs is not None and not _any_in(facts.needs, words.folded):
+            if facts.needed is not None and not facts.needed.search(words.folded):
                 continue  # cannot match anywhere in this text
             if facts.shape == "word" and facts.needs is not None:
                 for word in facts.needs & words.all:
@@ -96,12 +98,6 @@ class Prefilter:
                 starts.append(at)
                 at = words.folded.find(c, at + 1)
         return starts
-
-
-def _any_in(needles: frozenset[str], haystack: str) -> bool:
-    if len(needles) == 1:
-        return next(iter(needles)) in haystack
-    return any(n in haystack for n in needles)
 
 
 def _search(pattern: re.Pattern[str], text: str, pos: int) -> int:
@@ -158,6 +154,13 @@ class PatternFacts:
     pattern: re.Pattern[str]
     needs: frozenset[str] | None
     shape: str
+
+    @cached_property
+    def needed(self) -> re.Pattern[str] | None:
+        """Finds any of `needs` in a folded text in one scan."""
+        if self.needs is None:
+            return None
+        return re.compile("|".join(re.escape(n) for n in sorted(self.needs, key=len, reverse=True)))
 
 
 def pattern_facts(pattern: str, flags: int) -> PatternFacts | None:
@@ -233,20 +236,34 @@ def _item_needs(op: Any, av: Any) -> frozenset[str] | None:
 # --- patterns that match inside one word ----------------------------------------------------------------
 
 _WORD_CHAR = re.compile(r"\w")
+_ZERO_WIDTH = (sre_c.ASSERT, sre_c.ASSERT_NOT, sre_c.AT)
 _WORD_CLASS = [(sre_c.IN, [(sre_c.CATEGORY, sre_c.CATEGORY_WORD)])]  # \\w
 
 
 def _shape(items: list[tuple[Any, Any]]) -> str:
     """ "word", "in-word" or "any" (see PatternFacts)."""
-    while len(items) == 1 and items[0][0] is sre_c.SUBPATTERN:
-        items = list(items[0][1][-1])
+    items = _flatten(items)
     if len(items) < 2 or not _is_word_bound(items[0], -1):
         return "any"
     if not all(_word_only(op, av) for op, av in items[1:]):
         return "any"
-    if _is_word_bound(items[-1], 1) and _exact_sequence(items) is not None:
+    consuming = [k for k, (op, _) in enumerate(items) if op not in _ZERO_WIDTH]
+    ends_word = any(_is_word_bound(item, 1) for item in items[consuming[-1] + 1 :]) if consuming else False
+    if ends_word and _exact_sequence(items) is not None:
         return "word"
     return "in-word"
+
+
+def _flatten(items: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The sequence with top-level groups opened up: "(?-i:(?<!\\w)NA(?!\\w))(?=...)" is a sequence of
+    five items. (A group's flags only change case, which folding already covers.)"""
+    out: list[tuple[Any, Any]] = []
+    for op, av in items:
+        if op is sre_c.SUBPATTERN:
+            out.extend(_flatten(list(av[-1])))
+        else:
+            out.append((op, av))
+    return out
 
 
 def _is_word_bound(item: tuple[Any, Any], direction: int) -> bool:
@@ -257,7 +274,7 @@ def _is_word_bound(item: tuple[Any, Any], direction: int) -> bool:
 
 def _word_only(op: Any, av: Any) -> bool:
     """True when the item consumes word characters only (zero-width items consume none)."""
-    if op in (sre_c.ASSERT, sre_c.ASSERT_NOT, sre_c.AT):
+    if op in _ZERO_WIDTH:
         return True
     if op is sre_c.LITERAL:
         return _WORD_CHAR.match(chr(av)) is not None

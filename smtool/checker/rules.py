@@ -8,7 +8,7 @@ findings with original offsets, line and column, and a message in the requested 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import CodeType
@@ -17,7 +17,7 @@ from typing import Any
 from smtool.checker.context import CheckContext
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
-from smtool.checker.prefilter import Prefilter
+from smtool.checker.prefilter import Prefilter, pattern_facts
 from smtool.checker.text import WORD, Doc
 from smtool.checker.validators import Validator
 
@@ -103,7 +103,7 @@ class Matcher:
             hits.append((s, e, verdict))
         return hits
 
-    def _scan(self, doc: Doc, target: str) -> Iterator[re.Match[str]]:
+    def _scan(self, doc: Doc, target: str) -> Iterable[re.Match[str]]:
         """The regex's matches in `target`, tried only where the prefilter says it could match."""
         assert self.regex is not None
         words = doc.text_words if self.unmasked else doc.masked_words
@@ -337,7 +337,17 @@ def x_weighted_length(doc: Doc) -> int:
 
 
 def _count(pattern: re.Pattern[str]) -> Callable[[Doc, CheckContext, int, int], float]:
-    return lambda doc, ctx, s, e: float(len(pattern.findall(doc.masked, s, e)))
+    # A text without any of the literals every match holds ("šan", "tiek" ...) has no match to count.
+    facts = pattern_facts(pattern.pattern, pattern.flags) if pattern is not WORD else None
+    needed = facts.needed if facts is not None else None
+
+    def count(doc: Doc, ctx: CheckContext, s: int, e: int) -> float:
+        words = doc.masked_words
+        if needed is not None and words is not None and not needed.search(words.folded, s, e):
+            return 0.0
+        return float(len(pattern.findall(doc.masked, s, e)))
+
+    return count
 
 
 def _masked_count(kind: str) -> Callable[[Doc, CheckContext, int, int], float]:
