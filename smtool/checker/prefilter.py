@@ -71,7 +71,17 @@ class Prefilter:
 
     def _candidates(self, words: Words) -> tuple[list[int], list[re.Pattern[str]]]:
         """Sorted positions where a match may start, and the patterns to search for (no cheaper way)."""
-        fixed = self._word_starts(words)
+        fixed: list[int] = []
+        for key in self.words & words.all:
+            fixed.extend(words.starts(key))
+        for length, stems in self.stems.items():
+            for key in stems & words.beginnings(length):
+                fixed.extend(words.starts(key, length))
+        for c in self.chars:
+            at = words.folded.find(c)
+            while at >= 0:
+                fixed.append(at)
+                at = words.folded.find(c, at + 1)
         searched: list[re.Pattern[str]] = []
         for facts in self.patterns:
             if facts.needed is not None and not facts.needed.search(words.folded):
@@ -80,24 +90,10 @@ class Prefilter:
                 for word in facts.needs & words.all:
                     fixed.extend(words.starts(word))
             elif facts.shape == "in-word":
-                fixed.extend(words.containing(facts.needs))
+                fixed.extend(words.containing(facts.needed))
             else:
                 searched.append(facts.pattern)
         return sorted(set(fixed)), searched
-
-    def _word_starts(self, words: Words) -> list[int]:
-        starts: list[int] = []
-        for key in self.words & words.all:
-            starts.extend(words.starts(key))
-        for length, stems in self.stems.items():
-            for key in stems & words.beginnings(length):
-                starts.extend(words.starts(key, length))
-        for c in self.chars:
-            at = words.folded.find(c)
-            while at >= 0:
-                starts.append(at)
-                at = words.folded.find(c, at + 1)
-        return starts
 
 
 def _search(pattern: re.Pattern[str], text: str, pos: int) -> int:

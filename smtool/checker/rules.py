@@ -470,7 +470,7 @@ class MetadataRule(Rule):
                 yield Raw(0, 0, level, {"account": name}, whole_post=True)
         elif (
             self.condition == "state-language-missing"
-            and len(doc.words) >= self.min_words
+            and _variable("words", doc, ctx, 0, len(doc.text)) >= self.min_words
             and self.language not in doc.languages
         ):
             yield Raw(0, 0, level, {"language": self.language}, whole_post=True)
