@@ -22,8 +22,9 @@ from smtool.store.tables import AuditEvent
 from smtool.store.types import utcnow
 
 GENESIS = "0" * 64
-# An arbitrary constant naming smtool's audit chain among PostgreSQL advisory locks.
-_AUDIT_LOCK_KEY = 0x736D746F6F6C
+# Names smtool's audit chain among PostgreSQL advisory locks. Advisory locks are database-wide, so
+# the key includes the schema: installations in two schemas of one database do not wait on each other.
+_AUDIT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.smtool.audit', 0))"
 
 
 def canonical_json(value: Any) -> str:
@@ -65,7 +66,7 @@ def append(
 ) -> AuditEvent:
     """Append one event inside the caller's write transaction (so it commits with the change)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
+        session.execute(text(_AUDIT_LOCK))
     last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     prev = last or GENESIS
     at = utcnow()
