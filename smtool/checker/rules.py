@@ -413,7 +413,9 @@ class MetricRule(Rule):
             values = {v: _variable(v, doc, ctx, s, e) for v in self.when_vars}
             if self.when is not None and not evaluate(self.when, values):
                 continue
-            values.update((v, _variable(v, doc, ctx, s, e)) for v in self.formula_vars - self.when_vars)
+            for v in self.formula_vars:
+                if v not in values:
+                    values[v] = _variable(v, doc, ctx, s, e)
             assert self.formula is not None
             value = evaluate(self.formula, values)
             if value is None:
