@@ -46,7 +46,7 @@ class Prefilter:
 
     def matches(self, regex: re.Pattern[str], text: str, words: Words) -> list[re.Match[str]]:
         """The matches `regex.finditer(text)` would give (`words` are those of `text`)."""
-        fixed, searched = self._candidates(words)
+        fixed, searched = self._candidates(words, text)
         if not fixed and not searched:
             return []
         found: list[re.Match[str]] = []
@@ -69,7 +69,7 @@ class Prefilter:
             found.append(m)
             pos = m.end()
 
-    def _candidates(self, words: Words) -> tuple[list[int], list[re.Pattern[str]]]:
+    def _candidates(self, words: Words, text: str) -> tuple[list[int], list[re.Pattern[str]]]:
         """Sorted positions where a match may start, and the patterns to search for (no cheaper way)."""
         fixed: list[int] = []
         for key in self.words & words.all:
@@ -91,7 +91,7 @@ class Prefilter:
                     fixed.extend(words.starts(word))
             elif facts.shape == "in-word":
                 fixed.extend(words.containing(facts.needed))
-            else:
+            elif facts.run is None or facts.run.search(text):
                 searched.append(facts.pattern)
         return sorted(set(fixed)), searched
 
@@ -150,6 +150,7 @@ class PatternFacts:
     pattern: re.Pattern[str]
     needs: frozenset[str] | None
     shape: str
+    run: re.Pattern[str] | None = None  # a repeated class every match holds, such as \d{6}
 
     @cached_property
     def needed(self) -> re.Pattern[str] | None:
@@ -166,7 +167,8 @@ def pattern_facts(pattern: str, flags: int) -> PatternFacts | None:
     if tree.getwidth()[0] == 0:
         return None
     items = list(tree)
-    return PatternFacts(re.compile(pattern, flags), _needs(items), _shape(items))
+    run = _longest_run(items, bool(tree.state.flags & re.IGNORECASE))
+    return PatternFacts(re.compile(pattern, flags), _needs(items), _shape(items), run)
 
 
 def _needs(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
@@ -300,3 +302,61 @@ def _word_class_member(op: Any, av: Any) -> bool:
         low, high = av
         return high - low < 5000 and all(_WORD_CHAR.match(chr(c)) for c in range(low, high + 1))
     return False  # NEGATE and anything else
+
+
+# --- a repeated character class every match holds -------------------------------------------------------
+
+_CATEGORY_SOURCE = {
+    sre_c.CATEGORY_DIGIT: r"\d",
+    sre_c.CATEGORY_NOT_DIGIT: r"\D",
+    sre_c.CATEGORY_WORD: r"\w",
+    sre_c.CATEGORY_NOT_WORD: r"\W",
+    sre_c.CATEGORY_SPACE: r"\s",
+    sre_c.CATEGORY_NOT_SPACE: r"\S",
+}
+
+
+def _longest_run(items: list[tuple[Any, Any]], ignorecase: bool) -> re.Pattern[str] | None:
+    """For a top-level repeat of one character class at least twice ("\\d{6}", "[A-Z]{4,30}"), that
+    class repeated its minimum number of times, with the case rule in force there. Patterns without
+    literals (personal codes, capitals) are searched only in texts that hold such a run; the run's
+    own search is fast, having no look-behind to check at every position."""
+    found = _run(items, ignorecase)
+    if found is None:
+        return None
+    times, source, case = found
+    return re.compile(f"{source}{{{times}}}", re.IGNORECASE if case else 0)
+
+
+def _run(items: list[tuple[Any, Any]], ignorecase: bool) -> tuple[int, str, bool] | None:
+    """(minimum repeats, class, ignore case) of the longest such run; None when there is none."""
+    best: tuple[int, str, bool] | None = None
+    for op, av in items:
+        found: tuple[int, str, bool] | None = None
+        if op is sre_c.SUBPATTERN:
+            _group, add, remove, body = av
+            case = (ignorecase or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+            found = _run(list(body), case)
+        elif op in _REPEATS and av[0] >= 2 and len(av[2]) == 1 and av[2][0][0] is sre_c.IN:
+            source = _class_source(av[2][0][1])
+            found = None if source is None else (av[0], source, ignorecase)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = found
+    return best
+
+
+def _class_source(members: list[tuple[Any, Any]]) -> str | None:
+    """The class written back as a regular expression; None for anything unusual."""
+    parts: list[str] = []
+    for op, av in members:
+        if op is sre_c.NEGATE and not parts:
+            parts.append("^")
+        elif op is sre_c.LITERAL:
+            parts.append(re.escape(chr(av)))
+        elif op is sre_c.RANGE:
+            parts.append(re.escape(chr(av[0])) + "-" + re.escape(chr(av[1])))
+        elif op is sre_c.CATEGORY and av in _CATEGORY_SOURCE:
+            parts.append(_CATEGORY_SOURCE[av])
+        else:
+            return None
+    return "[" + "".join(parts) + "]"
