@@ -370,7 +370,11 @@ class Doc:
         spans = split_sentences(self.masked)
         langs = [sentence_language(self.masked[s:e]) for s, e in spans]
         known = [lang for lang in langs if lang]
-        fallback = max(set(known), key=known.count) if known else self.default_language
+        fallback = (
+            max(sorted(set(known)), key=lambda g: self._preference(g, known.count(g)))
+            if known
+            else self.default_language
+        )
         return [Sentence(s, e, lang or fallback) for (s, e), lang in zip(spans, langs, strict=True)]
 
     @cached_property
@@ -394,7 +398,14 @@ class Doc:
     @cached_property
     def main_language(self) -> str:
         """The language of most sentences ("" for an empty text)."""
-        return max(self.languages, key=lambda g: sum(1 for x in self.sentences if x.lang == g), default="")
+        counts = [x.lang for x in self.sentences]
+        return max(sorted(self.languages), key=lambda g: self._preference(g, counts.count(g)), default="")
+
+    def _preference(self, lang: str, count: int) -> tuple[int, bool, int]:
+        # Most sentences win; a tie goes to the institution's language, then to a fixed order, so the
+        # same text always gets the same answer (set order varies between runs).
+        order = _LANG_ORDER.index(lang) if lang in _LANG_ORDER else len(_LANG_ORDER)
+        return (count, lang == self.default_language, -order)
 
     @cached_property
     def words(self) -> list[tuple[int, int]]:
