@@ -106,6 +106,32 @@ def _move(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _transition(
+    session: Session,
+    publication_id: int,
+    *,
+    from_states: tuple[PublicationState, ...],
+    me: str | None,
+    action: str,
+    payload: dict[str, object],
+    **values: object,
+) -> bool:
+    """A guarded state change and its audit line, together: when another worker or the sweeper
+    moved the row first, nothing changes and nothing is recorded (the audit never claims a change
+    that did not happen)."""
+    if not _move(session, publication_id, from_states=from_states, me=me, **values):
+        return False
+    audit.append(
+        session,
+        actor=WORKER,
+        action=action,
+        subject_type="publication",
+        subject_id=publication_id,
+        payload=payload,
+    )
+    return True
+
+
 @dataclass(frozen=True)
 class _Send:
     """A publication committed as `sending`, with what the platform call needs."""
@@ -166,8 +192,7 @@ class Publisher:
         post = session.get(Post, publication.post_id)
         assert account is not None and post is not None
         if publication.not_after and now > publication.not_after:
-            self._expire(session, publication, post)
-            return S.EXPIRED.value
+            return S.EXPIRED.value if self._expire(session, publication, post) else "lost"
         # `sending` is committed before the call: after a crash the sweeper knows the request may
         # have left, and nobody resends it blindly.
         if not _move(
@@ -208,32 +233,31 @@ class Publisher:
     def _record_published(self, publication_id: int, ref: PublishedRef) -> str:
         with self.ctx.db.write() as session:
             # `unknown` too: the sweeper may have given up on our lease while the call was slow.
-            _move(
+            if not _transition(
                 session,
                 publication_id,
                 from_states=(S.SENDING, S.UNKNOWN),
                 me=None,
+                action="publication.published",
+                payload={"remote_id": ref.remote_id, "worker": self.me},
                 state=S.PUBLISHED.value,
                 remote_id=ref.remote_id,
                 raw_response=ref.raw,
                 published_at=ref.created_at,
                 lease_until=None,
                 last_error=None,
-            )
-            publication = session.get(Publication, publication_id)
-            assert publication is not None
-            if publication.reply_to_item_id is not None:
-                record_reply_published(session, publication.reply_to_item_id, ref.created_at)
-            audit.append(
-                session,
-                actor=WORKER,
-                action="publication.published",
-                subject_type="publication",
-                subject_id=publication_id,
-                payload={"remote_id": ref.remote_id, "worker": self.me},
-            )
-            _complete_post_if_done(session, publication.post_id)
+            ):
+                return "lost"
+            self._published_side_effects(session, publication_id, ref.created_at)
         return S.PUBLISHED.value
+
+    @staticmethod
+    def _published_side_effects(session: Session, publication_id: int, at: datetime) -> None:
+        publication = session.get(Publication, publication_id)
+        assert publication is not None
+        if publication.reply_to_item_id is not None:
+            record_reply_published(session, publication.reply_to_item_id, at)
+        _complete_post_if_done(session, publication.post_id)
 
     def _record_failure(self, publication_id: int, account_id: str, error: ConnectorError) -> str:
         now = utcnow()
@@ -274,39 +298,37 @@ class Publisher:
                 target = S.FAILED
                 if isinstance(error, Rejected):
                     values["last_error"] = f"{error.reason} ({error.platform_code}): {message}"
-            _move(session, publication_id, from_states=(S.SENDING,), me=self.me, state=target.value, **values)
-            audit.append(
+            if not _transition(
                 session,
-                actor=WORKER,
+                publication_id,
+                from_states=(S.SENDING,),
+                me=self.me,
                 action=f"publication.{target.value}",
-                subject_type="publication",
-                subject_id=publication_id,
                 payload={"error": type(error).__name__, "message": message},
-            )
+                state=target.value,
+                **values,
+            ):
+                return "lost"  # the sweeper already made it `unknown`: reconciliation settles it
         return target.value if target != S.SCHEDULED else "retry"
 
-    def _expire(self, session: Session, publication: Publication, post: Post) -> None:
+    def _expire(self, session: Session, publication: Publication, post: Post) -> bool:
         assert publication.id is not None
-        _move(
+        if not _transition(
             session,
             publication.id,
             from_states=(S.CLAIMED, S.SCHEDULED, S.NEEDS_REAUTH, S.FAILED),
             me=None,
+            action="publication.expired",
+            payload={"not_after": publication.not_after},
             state=S.EXPIRED.value,
             lease_until=None,
-        )
+        ):
+            return False
         if post.state == PostState.APPROVED:
             post.state = next_post_state(post.state, PostEvent.REAPPROVE)
             post.version += 1
             session.add(post)
-        audit.append(
-            session,
-            actor=WORKER,
-            action="publication.expired",
-            subject_type="publication",
-            subject_id=publication.id,
-            payload={"not_after": publication.not_after},
-        )
+        return True
 
     # --- housekeeping ---------------------------------------------------------------------------
 
@@ -336,24 +358,17 @@ class Publisher:
                     counts["returned"] += 1
                 else:
                     # The worker died or hung mid-call: the post may be out. Reconcile, never resend.
-                    _move(
+                    counts["unknown"] += _transition(
                         session,
                         row.id,
                         from_states=(S.SENDING,),
                         me=None,
+                        action="publication.unknown",
+                        payload={"reason": "lease lapsed while sending", "worker": row.claimed_by},
                         state=S.UNKNOWN.value,
                         lease_until=None,
                         last_error="the worker stopped during the platform call",
                     )
-                    audit.append(
-                        session,
-                        actor=WORKER,
-                        action="publication.unknown",
-                        subject_type="publication",
-                        subject_id=row.id,
-                        payload={"reason": "lease lapsed while sending", "worker": row.claimed_by},
-                    )
-                    counts["unknown"] += 1
             overdue = session.exec(
                 select(Publication).where(
                     col(Publication.state).in_([S.SCHEDULED.value, S.NEEDS_REAUTH.value]),
@@ -363,8 +378,7 @@ class Publisher:
             for row in overdue:
                 post = session.get(Post, row.post_id)
                 assert post is not None
-                self._expire(session, row, post)
-                counts["expired"] += 1
+                counts["expired"] += self._expire(session, row, post)
         return counts
 
     def reconcile(self) -> Counter[str]:
@@ -399,28 +413,21 @@ class Publisher:
         )
         with self.ctx.db.write() as session:
             if match is not None:
-                _move(
+                if not _transition(
                     session,
                     row.id,
                     from_states=(S.UNKNOWN,),
                     me=None,
+                    action="publication.reconciled",
+                    payload={"found": True, "remote_id": match.remote_id},
                     state=S.PUBLISHED.value,
                     remote_id=match.remote_id,
                     raw_response=match.raw,
                     published_at=match.created_at,
                     last_error=None,
-                )
-                audit.append(
-                    session,
-                    actor=WORKER,
-                    action="publication.reconciled",
-                    subject_type="publication",
-                    subject_id=row.id,
-                    payload={"found": True, "remote_id": match.remote_id},
-                )
-                if row.reply_to_item_id is not None:
-                    record_reply_published(session, row.reply_to_item_id, match.created_at)
-                _complete_post_if_done(session, row.post_id)
+                ):
+                    return "lost"  # another worker settled it first
+                self._published_side_effects(session, row.id, match.created_at)
                 return "found"
             if utcnow() - sent < grace:
                 return "waiting"
@@ -429,24 +436,18 @@ class Publisher:
                 # nothing: a person checks the thread rather than risk a second reply.
                 return "needs_person"
             # Read, and not there after the grace period: sending again is not a blind resend.
-            _move(
+            rescheduled = _transition(
                 session,
                 row.id,
                 from_states=(S.UNKNOWN,),
                 me=None,
+                action="publication.reconciled",
+                payload={"found": False},
                 state=S.SCHEDULED.value,
                 claimed_by=None,
                 due_at=utcnow(),
             )
-            audit.append(
-                session,
-                actor=WORKER,
-                action="publication.reconciled",
-                subject_type="publication",
-                subject_id=row.id,
-                payload={"found": False},
-            )
-            return "rescheduled"
+            return "rescheduled" if rescheduled else "lost"
 
 
 def _same_text(a: str, b: str) -> bool:

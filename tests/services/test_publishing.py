@@ -17,7 +17,7 @@ from smtool.services.pauses import pause, resume
 from smtool.services.posts import Draft, approve_posts, create_post, submit_post
 from smtool.services.publishing import Publisher
 from smtool.services.queries import show_post
-from smtool.store.tables import Account, Publication
+from smtool.store.tables import Account, AuditEvent, Publication
 from smtool.store.types import utcnow
 from smtool.worker import run_once
 
@@ -177,3 +177,25 @@ def test_past_its_window_it_expires_and_needs_approval_again(sctx: Context, sand
     approve_posts(sctx, "karlis", [post_id])
     assert run_once(sctx)["published"] == 1
     assert _texts(sandbox) == [TEXT.format(n=0)]
+
+
+def test_a_settled_row_is_not_settled_again_nor_audited_twice(sctx: Context, sandbox: Sandbox) -> None:
+    # Two workers reconcile the same `unknown` row: the second finds it already settled.
+    sandbox.fault("x", "timeout_after_store", "POST /2/tweets")
+    post_id = _approved(sctx)
+    assert run_once(sctx)["unknown"] == 1
+    first, second = Publisher(sctx, me="a"), Publisher(sctx, me="b")
+    with sctx.db.read() as session:
+        row = session.exec(select(Publication)).one()
+        account = session.get(Account, "sandbox-x")
+    assert account is not None and row.sent_at is not None
+    own = first.connector(account).recent_own_posts(row.sent_at - timedelta(minutes=1))
+    grace = timedelta(seconds=0)
+    assert first._settle(row, own, grace, "x") == "found"
+    assert second._settle(row, own, grace, "x") == "lost"
+    with sctx.db.read() as session:
+        reconciled = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "publication.reconciled")
+        ).all()
+    assert len(reconciled) == 1
+    assert show_post(sctx, post_id)["state"] == "published"
