@@ -114,6 +114,8 @@ class Publication(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("approval_id", "account_id", name="uq_publication_approval_account"),
         Index("ix_publications_state_due", "state", "due_at"),
+        # Reports and the metrics job select published posts by their publication time.
+        Index("ix_publications_published_at", "published_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="posts.id", index=True)
@@ -253,3 +255,20 @@ class ModerationAction(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=Text)
     detail: dict[str, Any] = _json({})
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ReportRun(SQLModel, table=True):
+    """One scheduled report for one period: claimed by a worker, then done (services.reports.schedule).
+
+    The primary key makes "generate each once per period" hold across restarts and several workers.
+    """
+
+    __tablename__ = "report_runs"
+    name: str = Field(primary_key=True, max_length=200)  # the schedule entry, e.g. engagement-weekly-html
+    period_start: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    period_end: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    state: str = Field(default="generating", max_length=16)  # generating | done
+    claimed_by: str = Field(max_length=200)
+    claimed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    path: str | None = Field(default=None, sa_type=Text)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
