@@ -212,6 +212,62 @@ class RoutingRule(_Strict):
         return self
 
 
+class Metrics(_Strict):
+    """The worker's refresh of published posts' engagement figures (snapshots for reports)."""
+
+    refresh_days: int = Field(default=30, ge=1)
+    """Posts published within this many days have their metrics refreshed."""
+    interval_minutes: float = Field(default=60, gt=0)
+    """How often the worker refreshes; a post's figures are not fetched again sooner than this."""
+    max_posts_per_tick: int = Field(default=2000, ge=1)
+    """At most this many posts per account per refresh (the rest wait for the next one)."""
+
+
+ReportName = Literal["engagement", "response-times", "cadence", "campaign"]
+
+
+class ScheduledReport(_Strict):
+    """A report the worker writes into [reports] folder once per week or month."""
+
+    report: ReportName
+    every: Literal["weekly", "monthly"]
+    """weekly: the previous Monday-to-Monday week; monthly: the previous calendar month (local)."""
+    format: Literal["html", "csv", "json", "xlsx"] = "html"
+    account: str | None = None
+    """Only this account (an [[accounts]] id); unset: every account."""
+    campaign: str | None = None
+    """Only posts with this campaign tag; required for the campaign report."""
+
+    @model_validator(mode="after")
+    def _campaign(self) -> ScheduledReport:
+        if self.report == "campaign" and not self.campaign:
+            raise ValueError('the campaign report needs campaign = "TAG"')
+        return self
+
+    @property
+    def name(self) -> str:
+        """A stable name for files and the record of what was generated."""
+        parts = [self.report, self.every, self.format, self.account, self.campaign]
+        return "-".join(p for p in parts if p)
+
+
+class Reports(_Strict):
+    """Manager reports: engagement, response times, cadence, campaigns."""
+
+    folder: str = "reports"
+    """Where scheduled reports are written, relative to the config file."""
+    top_posts: int = Field(default=10, ge=1)
+    """How many top posts the engagement report lists."""
+    gap_days: float = Field(default=7, gt=0)
+    """Cadence: a silence longer than this many days on an account is reported as a gap."""
+    burst_posts_per_day: int = Field(default=5, ge=2)
+    """Cadence: a local day with at least this many posts on one account is reported as a burst."""
+    bare_link_min_words: int = Field(default=5, ge=1)
+    """Cadence: a post with a link and fewer words than this counts as a bare link."""
+    scheduled: list[ScheduledReport] = Field(default_factory=list)
+    """Reports the worker generates each week or month."""
+
+
 class Settings(_Strict):
     """The whole configuration of one installation."""
 
@@ -221,6 +277,8 @@ class Settings(_Strict):
     checker: Checker = Checker()
     publishing: Publishing = Publishing()
     inbox: Inbox = Inbox()
+    metrics: Metrics = Metrics()
+    reports: Reports = Reports()
     routing: list[RoutingRule] = Field(default_factory=list)
     """Routing rules, first match wins; unmatched items go to inbox.default_team."""
     users: list[User] = Field(default_factory=list)
@@ -246,6 +304,17 @@ class Settings(_Strict):
                     f"routing[{index}]: team {rule.team!r} has no member in [[users]] "
                     f"(teams: {', '.join(sorted(teams))})"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _scheduled_reports(self) -> Settings:
+        ids = {a.id for a in self.accounts}
+        for index, entry in enumerate(self.reports.scheduled):
+            if entry.account and entry.account not in ids:
+                raise ValueError(
+                    f"reports.scheduled[{index}]: account {entry.account!r} is not in [[accounts]]"
+                )
+        _no_duplicates("reports.scheduled", [e.name for e in self.reports.scheduled])
         return self
 
     @property
