@@ -272,3 +272,22 @@ class ReportRun(SQLModel, table=True):
     claimed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     path: str | None = Field(default=None, sa_type=Text)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LegalHold(SQLModel, table=True):
+    """A legal hold: the records it covers are never purged, whatever their retention, until lifted.
+
+    `scope` is post | inbox_item | account | all; `subject_id` the post or item id, the account id,
+    or "*". A lifted hold stays as a record of who held what and why.
+    """
+
+    __tablename__ = "legal_holds"
+    __table_args__ = (Index("ix_legal_holds_scope_subject", "scope", "subject_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=16)
+    subject_id: str = Field(max_length=100)
+    reason: str = Field(sa_type=Text)
+    placed_by: str = Field(max_length=64)
+    placed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    lifted_by: str | None = Field(default=None, max_length=64)
+    lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
