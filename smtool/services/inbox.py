@@ -37,6 +37,7 @@ from smtool.services.context import Context
 from smtool.services.ingest import PRIORITIES, ConnectorFactory, unescape_nul
 from smtool.services.platforms import connector_for
 from smtool.services.posts import blocking_findings, content_hash, user_roles
+from smtool.services.refusals import audits_refusals
 from smtool.services.sla import WorkingTime, response_times
 from smtool.store.fts import match_condition, words
 from smtool.store.tables import (
@@ -359,6 +360,7 @@ RETURNING id
 """
 
 
+@audits_refusals("inbox.claim")
 def claim_next(ctx: Context, actor: str, team: str | None = None) -> dict[str, Any] | None:
     """Claim the most urgent, oldest open item not claimed by anyone; None when the queue is empty.
 
@@ -402,6 +404,7 @@ def claim_next(ctx: Context, actor: str, team: str | None = None) -> dict[str, A
     return None
 
 
+@audits_refusals("inbox.heartbeat")
 def heartbeat(ctx: Context, actor: str, item_id: int) -> datetime:
     """Renew the actor's claim; returns the new end. Raises Conflict when the claim was lost."""
     lease_until = utcnow() + timedelta(seconds=ctx.settings.inbox.lease_seconds)
@@ -417,6 +420,7 @@ def heartbeat(ctx: Context, actor: str, item_id: int) -> datetime:
     return lease_until
 
 
+@audits_refusals("inbox.release")
 def release(ctx: Context, actor: str, item_id: int) -> None:
     """Give a claimed item back to the queue. Raises NotFound or Conflict (not claimed by the actor)."""
     with ctx.db.write() as session:
@@ -430,6 +434,7 @@ def release(ctx: Context, actor: str, item_id: int) -> None:
 # --- actions ----------------------------------------------------------------------------------
 
 
+@audits_refusals("inbox.assign")
 def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version: int | None = None) -> str:
     """Assign to a user (state assigned) or route to a team; returns "user" or "team".
 
@@ -467,6 +472,7 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
     return kind
 
 
+@audits_refusals("inbox.reply")
 def reply(
     ctx: Context, actor: str, item_id: int, reply_text: str, expected_version: int | None = None
 ) -> int:
@@ -559,6 +565,7 @@ def _hide_reason(ctx: Context, reason: str) -> str:
     return chosen
 
 
+@audits_refusals("inbox.hide")
 def hide(
     ctx: Context,
     actor: str,
@@ -576,6 +583,7 @@ def hide(
     _set_hidden(ctx, actor, item_id, True, _hide_reason(ctx, reason), expected_version, factory)
 
 
+@audits_refusals("inbox.unhide")
 def unhide(
     ctx: Context,
     actor: str,
@@ -633,11 +641,13 @@ def _set_hidden(
         ) from None
 
 
+@audits_refusals("inbox.resolve")
 def resolve(ctx: Context, actor: str, item_id: int, expected_version: int | None = None) -> None:
     """Close the item as handled. Raises PermissionDenied, NotFound, Conflict, UsageError (closed)."""
     _close(ctx, actor, item_id, InboxState.RESOLVED, "resolve", expected_version)
 
 
+@audits_refusals("inbox.spam")
 def mark_spam(ctx: Context, actor: str, item_id: int, expected_version: int | None = None) -> None:
     """Close the item as spam (it stays on record; hide it too if it should not stay public).
     Raises like `resolve`."""

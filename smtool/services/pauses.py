@@ -15,6 +15,7 @@ from smtool.errors import NotFound, UsageError
 from smtool.services import audit
 from smtool.services.context import Context
 from smtool.services.posts import user_roles
+from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, PublishingPause
 
 ALL = "*"
@@ -28,6 +29,7 @@ class PauseView:
     paused_at: datetime
 
 
+@audits_refusals("publishing.pause")
 def pause(ctx: Context, actor: str, scope: str, reason: str) -> None:
     """Pause all publishing (scope "*") or one account's; raises UsageError, NotFound, PermissionDenied."""
     require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)
@@ -52,6 +54,7 @@ def pause(ctx: Context, actor: str, scope: str, reason: str) -> None:
         )
 
 
+@audits_refusals("publishing.resume")
 def resume(ctx: Context, actor: str, scope: str) -> None:
     """Lift a pause; raises NotFound when that scope is not paused."""
     require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)

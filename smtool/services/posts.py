@@ -31,6 +31,7 @@ from smtool.errors import Conflict, NotFound, PermissionDenied, SmtoolError, Usa
 from smtool.services import audit
 from smtool.services.audit import canonical_json
 from smtool.services.context import Context
+from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, Approval, Post, PostTarget, Publication, Waiver
 from smtool.store.types import utcnow
 
@@ -117,6 +118,7 @@ def _check_length(text: str, platform: str) -> None:
         )
 
 
+@audits_refusals("post.create")
 def create_post(ctx: Context, actor: str, draft: Draft) -> int:
     """Save a new draft; returns its id. Raises UsageError or PermissionDenied, writing nothing."""
     require(actor, user_roles(ctx.settings, actor), Action.DRAFT_POST)
@@ -180,6 +182,7 @@ def _bump(session: Session, post: Post, state: PostState, expected_version: int 
     session.add(post)
 
 
+@audits_refusals("post.edit")
 def edit_post(
     ctx: Context,
     actor: str,
@@ -278,6 +281,7 @@ def blocking_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+@audits_refusals("post.check")
 def check_post(ctx: Context, actor: str, post_id: int) -> list[dict[str, Any]]:
     """Run the checker; a post with no unwaived error becomes `checked`. Returns every finding."""
     with ctx.db.write() as session:
@@ -288,6 +292,7 @@ def check_post(ctx: Context, actor: str, post_id: int) -> list[dict[str, Any]]:
         return findings
 
 
+@audits_refusals("post.submit")
 def submit_post(ctx: Context, actor: str, post_id: int) -> list[dict[str, Any]]:
     """Check and submit for approval. Raises UsageError listing unwaived errors; nothing changes then."""
     require(actor, user_roles(ctx.settings, actor), Action.SUBMIT_POST)
@@ -322,6 +327,7 @@ def _submit(ctx: Context, session: Session, actor: str, post_id: int) -> list[di
     return findings
 
 
+@audits_refusals("post.approve")
 def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: str | None = None) -> list[int]:
     """Approve several reviewed posts at once, all or none; returns the publication ids written.
 
@@ -387,6 +393,7 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
     return written
 
 
+@audits_refusals("post.reject")
 def reject_post(ctx: Context, actor: str, post_id: int, comment: str) -> None:
     """Send a submitted post back to its author with a reason."""
     require(actor, user_roles(ctx.settings, actor), Action.APPROVE_POST)
@@ -415,6 +422,7 @@ def reject_post(ctx: Context, actor: str, post_id: int, comment: str) -> None:
         )
 
 
+@audits_refusals("post.withdraw")
 def withdraw_post(ctx: Context, actor: str, post_id: int) -> list[int]:
     """Withdraw a post; publications not yet started are cancelled. Returns their ids."""
     with ctx.db.write() as session:
@@ -437,6 +445,7 @@ def withdraw_post(ctx: Context, actor: str, post_id: int) -> list[int]:
         return cancelled
 
 
+@audits_refusals("post.waive")
 def waive_finding(
     ctx: Context,
     actor: str,
@@ -479,6 +488,7 @@ def waive_finding(
         )
 
 
+@audits_refusals("post.import")
 def import_csv(ctx: Context, actor: str, path: Path) -> list[int]:
     """Create and submit one post per CSV row (columns: account, at, text); all rows or none.
 

@@ -1,0 +1,59 @@
+"""Every refused action is in the audit log with who tried what, and nothing else changed."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from types import ModuleType
+
+import pytest
+from sqlmodel import col, select
+
+from smtool.errors import PermissionDenied
+from smtool.services import inbox, pauses, posts
+from smtool.services.context import Context
+from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.services.refusals import ATTRIBUTE, REFUSED
+from smtool.store.tables import Approval, AuditEvent
+
+
+def _refusals(ctx: Context) -> list[AuditEvent]:
+    with ctx.db.read() as session:
+        return list(
+            session.exec(select(AuditEvent).where(AuditEvent.action == REFUSED).order_by(col(AuditEvent.id)))
+        )
+
+
+def test_a_refused_approval_is_audited_with_who_and_what(ctx: Context) -> None:
+    post_id = create_post(ctx, "anna", Draft(text="Valsts kanceleja informē.", accounts=["vk-x"]))
+    submit_post(ctx, "anna", post_id)
+    with pytest.raises(PermissionDenied):
+        approve_posts(ctx, "anna", [post_id])
+    (event,) = _refusals(ctx)
+    payload = json.loads(event.payload)
+    assert event.actor == "anna" and event.subject_id == "post.approve"
+    assert payload["post_ids"] == [post_id] and "may not approve" in payload["reason"]
+    with ctx.db.read() as session:
+        assert session.exec(select(Approval)).all() == []
+
+
+def test_a_refusal_inside_a_transaction_is_audited_and_the_change_rolled_back(ctx: Context) -> None:
+    # karlis is an approver but not the author: only the author may submit (raised mid-transaction).
+    post_id = create_post(ctx, "anna", Draft(text="Valsts kanceleja informē.", accounts=["vk-x"]))
+    with pytest.raises(PermissionDenied):
+        submit_post(ctx, "karlis", post_id)
+    with pytest.raises(PermissionDenied):
+        pauses.pause(ctx, "stranger", pauses.ALL, "tests")
+    actors = [(e.actor, e.subject_id) for e in _refusals(ctx)]
+    assert actors == [("karlis", "post.submit"), ("stranger", "publishing.pause")]
+    assert pauses.list_pauses(ctx) == []
+
+
+@pytest.mark.parametrize("module", [posts, inbox, pauses])
+def test_every_use_case_with_an_actor_audits_its_refusals(module: ModuleType) -> None:
+    for name, function in inspect.getmembers(module, inspect.isfunction):
+        if function.__module__ != module.__name__ or name.startswith("_"):
+            continue
+        parameters = inspect.signature(function).parameters
+        if "ctx" in parameters and "actor" in parameters:
+            assert hasattr(function, ATTRIBUTE), f"{module.__name__}.{name} is not @audits_refusals"
