@@ -150,6 +150,8 @@ class InboxItem(SQLModel, table=True):
         Index("ix_inbox_state_priority_id", "state", "priority", "id"),
         Index("ix_inbox_team_state_priority_id", "team", "state", "priority", "id"),
         Index("ix_inbox_assigned_state", "assigned_to", "state"),
+        # The TUI shows an item's author's earlier items: one index range per author, newest first.
+        Index("ix_inbox_author", "platform", "author_id", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=32)
