@@ -71,6 +71,12 @@ class Security(_Strict):
 
     key_file: str = "smtool.key"
     """Key file made by `smtool init` (mode 0600), relative to the config file; SMTOOL_SECRET_KEY wins."""
+    signing_key_file: str = "smtool-signing.key"
+    """Ed25519 key that signs audit checkpoints, made by `smtool init` (mode 0600), relative to the
+    config file."""
+    on_takeover: Literal["alert", "pause"] = "alert"
+    """A sign of account takeover (a post smtool did not publish, a token that fails) raises an
+    alert; "pause" also pauses publishing to that account. Accounts may override it."""
 
 
 class Checker(_Strict):
@@ -127,6 +133,8 @@ class Account(_Strict):
     """Whether a spokesperson may approve their own post on this account (off: four eyes)."""
     profile_disclaimer: bool = False
     """An official's or employee's profile says the views are their own (checker: voice.no-disclaimer)."""
+    on_takeover: Literal["alert", "pause"] | None = None
+    """This account's answer to a sign of takeover; unset: [security] on_takeover."""
 
 
 class Publishing(_Strict):
@@ -268,6 +276,20 @@ class Reports(_Strict):
     """Reports the worker generates each week or month."""
 
 
+class Retention(_Strict):
+    """How long each kind of record is kept before `smtool retention purge` may delete it.
+
+    Unset keeps that kind for ever. A record under a legal hold is never purged.
+    """
+
+    posts_days: int | None = Field(default=None, ge=1)
+    """Posts, with their approvals, waivers, publications and metrics, counted from the last change."""
+    inbox_items_days: int | None = Field(default=None, ge=1)
+    """Closed inbox items (resolved or spam) with their moderation actions, counted from arrival."""
+    metric_snapshots_days: int | None = Field(default=None, ge=1)
+    """Engagement snapshots, counted from when they were taken."""
+
+
 class Settings(_Strict):
     """The whole configuration of one installation."""
 
@@ -279,6 +301,7 @@ class Settings(_Strict):
     inbox: Inbox = Inbox()
     metrics: Metrics = Metrics()
     reports: Reports = Reports()
+    retention: Retention = Retention()
     routing: list[RoutingRule] = Field(default_factory=list)
     """Routing rules, first match wins; unmatched items go to inbox.default_team."""
     users: list[User] = Field(default_factory=list)
@@ -339,6 +362,15 @@ class Settings(_Strict):
     @property
     def key_path(self) -> Path:
         return self.resolve_path(self.security.key_file)
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.resolve_path(self.security.signing_key_file)
+
+    def on_takeover(self, account_id: str) -> str:
+        """What a sign of takeover on the account does: "alert" or "pause"."""
+        configured = self.account(account_id)
+        return (configured.on_takeover if configured else None) or self.security.on_takeover
 
     def user(self, name: str) -> User | None:
         return next((u for u in self.users if u.name == name), None)
