@@ -102,20 +102,26 @@ class Verification:
     head_hash: str
     broken_id: int | None = None
     reason: str | None = None
+    last_id: int = 0
+    """Id of the last row that verified (0: none)."""
 
 
-def verify(db: Database, batch: int = 5000) -> Verification:
-    """Recompute the chain from the first row; report the first row that does not match."""
+def verify(db: Database, batch: int = 5000, *, rows_limit: int | None = None) -> Verification:
+    """Recompute the chain from the first row; report the first row that does not match.
+
+    With `rows_limit` only the first that many rows are checked (the part an audit checkpoint covers).
+    """
     prev = GENESIS
     rows = 0
     last_id = 0
     with db.read() as session:
-        while True:
+        while rows_limit is None or rows < rows_limit:
+            size = batch if rows_limit is None else min(batch, rows_limit - rows)
             chunk = session.exec(
                 select(AuditEvent)
                 .where(col(AuditEvent.id) > last_id)
                 .order_by(col(AuditEvent.id))
-                .limit(batch)
+                .limit(size)
             ).all()
             if not chunk:
                 break
@@ -123,11 +129,11 @@ def verify(db: Database, batch: int = 5000) -> Verification:
                 assert event.id is not None
                 problem = _check(event, prev)
                 if problem:
-                    return Verification(False, rows, prev, event.id, problem)
+                    return Verification(False, rows, prev, event.id, problem, last_id)
                 prev = event.hash
                 rows += 1
                 last_id = event.id
-    return Verification(True, rows, prev)
+    return Verification(True, rows, prev, last_id=last_id)
 
 
 def _check(event: AuditEvent, prev: str) -> str | None:

@@ -15,6 +15,7 @@ from smtool.services import audit
 from smtool.services.accounts import sync_from_settings
 from smtool.services.context import Context
 from smtool.services.secrets import KEY_ENV, create_key_file, encrypt, load_keys
+from smtool.services.signing import create_signing_key, load_signing_key
 from smtool.store.engine import Database
 from smtool.store.migrate import current_revision, refuse_newer, upgrade
 from smtool.store.tables import Account
@@ -33,6 +34,7 @@ url = "sqlite:///smtool.db"     # relative to this file; or postgresql+psycopg:/
 
 [security]
 key_file = "smtool.key"         # made by `smtool init` (mode 0600); SMTOOL_SECRET_KEY wins
+signing_key_file = "smtool-signing.key"   # signs audit checkpoints; made by `smtool init` (0600)
 {extra}"""
 
 
@@ -56,6 +58,7 @@ class InitReport:
     schema_after: str
     changes: list[str] = field(default_factory=list)
     tokens_stored: list[str] = field(default_factory=list)
+    signing_key_created: bool = False
 
 
 def sandbox_config(base_url: str, accounts: list[SandboxAccountSpec]) -> str:
@@ -130,6 +133,8 @@ def initialise(
         if config_written:
             config_path.write_text(text, encoding="utf-8")
         key_created = False if os.environ.get(KEY_ENV) else create_key_file(settings.key_path)
+        signing_key_created = create_signing_key(settings.signing_key_path)
+        load_signing_key(settings)  # a damaged existing signing key is reported here, not at a checkpoint
         load_keys(settings)  # a malformed existing key is reported before the schema changes
         before, after = upgrade(db)
         ctx = Context(settings, db)
@@ -145,7 +150,16 @@ def initialise(
                     payload={"schema": after},
                 )
         stored = _store_sandbox_tokens(ctx, sandbox_accounts or [], actor)
-        return InitReport(config_path, config_written, key_created, before, after, changes, stored)
+        return InitReport(
+            config_path,
+            config_written,
+            key_created,
+            before,
+            after,
+            changes,
+            stored,
+            signing_key_created=signing_key_created,
+        )
     finally:
         db.dispose()
 

@@ -1,0 +1,80 @@
+"""The institution's signing key: an Ed25519 key that signs audit checkpoints.
+
+It lives in its own file next to the token key (`[security] signing_key_file`, PEM, mode 0600), made
+by `smtool init`. It is separate from the token key because the two have different lives: the token
+key is rotated (`smtool keys rotate`) and its old versions destroyed, while checkpoints signed years
+ago must still verify against the signing key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from smtool.config import Settings
+from smtool.errors import SecretError
+
+
+def create_signing_key(path: Path) -> bool:
+    """Create a new signing key file readable only by its owner; False when one already exists."""
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return True
+
+
+def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
+    """The installation's signing key; raises SecretError when it is missing or unreadable."""
+    path = settings.signing_key_path
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SecretError(
+            f"no signing key: {path} does not exist. Run `smtool init`; it creates missing keys."
+        ) from None
+    except OSError as e:
+        raise SecretError(f"cannot read the signing key {path}: {e.strerror}") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError):
+        raise SecretError(
+            f"{path} does not hold a signing key (an Ed25519 PEM key as `smtool init` makes)"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SecretError(f"{path} holds a key that is not Ed25519")
+    return key
+
+
+def public_text(key: Ed25519PublicKey) -> str:
+    """The public key as base64 of its 32 raw bytes: what a checkpoint names as its signer."""
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def fingerprint(public: str) -> str:
+    """A short name of a public key for messages: the start of its SHA-256."""
+    return hashlib.sha256(public.encode("utf-8")).hexdigest()[:16]
+
+
+def sign(key: Ed25519PrivateKey, message: bytes) -> str:
+    return base64.b64encode(key.sign(message)).decode("ascii")
+
+
+def signature_holds(key: Ed25519PublicKey, message: bytes, signature: str) -> bool:
+    try:
+        key.verify(base64.b64decode(signature, validate=True), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
