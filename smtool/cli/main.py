@@ -20,6 +20,7 @@ _GROUPS = (
     "account",
     "user",
     "audit",
+    "keys",
     "check",
     "sandbox",
     "inbox",

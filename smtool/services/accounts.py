@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from smtool.config import Settings
-from smtool.errors import NotFound, UsageError
+from smtool.errors import NotFound, SecretError, UsageError
 from smtool.services import audit
 from smtool.services.context import Context
 from smtool.services.secrets import decrypt, encrypt, load_keys
@@ -144,12 +144,14 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
         raise UsageError("the token is empty; paste the access token the platform issued")
     if any(ch.isspace() for ch in token):
         raise UsageError("the token contains spaces or line breaks; paste it as one line")
-    keys = load_keys(ctx.settings)
+    load_keys(ctx.settings)  # a missing or malformed key is reported before the transaction
     with ctx.db.write() as session:
-        account = session.get(Account, account_id)
+        # The row is locked before the keys are read, so a key rotation that holds the row either
+        # sees this token (and re-encrypts it) or has already put the new key in the file (services.keys).
+        account = session.get(Account, account_id, with_for_update=True)
         if account is None or not account.active:
             raise NotFound(f"no account {account_id!r}; see `smtool account list`")
-        account.token_encrypted = encrypt(keys, token)
+        account.token_encrypted = encrypt(load_keys(ctx.settings), token)
         account.token_status = "ok"
         account.token_set_at = utcnow()
         account.version += 1
@@ -182,6 +184,15 @@ def _release_waiting_publications(session: Session, account_id: str) -> int:
 
 def get_token(ctx: Context, account_id: str) -> str:
     """The decrypted token; raises NotFound when none is stored, SecretError on a wrong key."""
+    try:
+        return _read_token(ctx, account_id)
+    except SecretError:
+        # A key rotation may re-encrypt the row between loading the keys and reading it; loaded
+        # again, the keys hold the new key by then (services.keys).
+        return _read_token(ctx, account_id)
+
+
+def _read_token(ctx: Context, account_id: str) -> str:
     keys = load_keys(ctx.settings)
     with ctx.db.read() as session:
         account = session.get(Account, account_id)

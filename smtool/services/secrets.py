@@ -28,7 +28,8 @@ def create_key_file(path: Path) -> bool:
     return True
 
 
-def _parse(keys: list[str], where: str) -> MultiFernet:
+def parse_keys(keys: list[str], where: str) -> MultiFernet:
+    """The keys as one MultiFernet, the first encrypting; raises SecretError for a malformed key."""
     try:
         return MultiFernet([Fernet(k.strip().encode()) for k in keys if k.strip()])
     except (ValueError, TypeError):
@@ -40,7 +41,12 @@ def _parse(keys: list[str], where: str) -> MultiFernet:
 def load_keys(settings: Settings) -> MultiFernet:
     """The keys in use; raises SecretError when none is configured or a key is malformed."""
     if os.environ.get(KEY_ENV):
-        return _parse(os.environ[KEY_ENV].split(","), KEY_ENV)
+        return parse_keys(os.environ[KEY_ENV].split(","), KEY_ENV)
+    return parse_keys(key_lines(settings), f"the key file {settings.key_path}")
+
+
+def key_lines(settings: Settings) -> list[str]:
+    """The keys of the key file, newest first; raises SecretError when it is missing or empty."""
     path = settings.key_path
     try:
         lines = path.read_text(encoding="ascii").split()
@@ -52,7 +58,8 @@ def load_keys(settings: Settings) -> MultiFernet:
         raise SecretError(f"cannot read the key file {path}: {e}") from None
     if not lines:
         raise SecretError(f"the key file {path} is empty")
-    return _parse(lines, f"the key file {path}")
+    parse_keys(lines, f"the key file {path}")
+    return lines
 
 
 def encrypt(keys: MultiFernet, token: str) -> bytes:

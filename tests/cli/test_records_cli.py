@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import BASE_CONFIG
 from .conftest import Result
 
 
 @pytest.fixture
 def installed(smtool, tmp_path: Path):  # type: ignore[no-untyped-def]
+    (tmp_path / "config.toml").write_text(BASE_CONFIG.format(url="sqlite:///smtool.db"), encoding="utf-8")
     result: Result = smtool("init")
     assert result.code == 0, result.err
     assert (tmp_path / "smtool-signing.key").stat().st_mode & 0o777 == 0o600
@@ -39,3 +41,20 @@ def test_checkpoint_then_verify_and_bad_checkpoints(installed, tmp_path: Path) -
 
     missing = installed("audit", "verify", "--checkpoint", "nowhere.json")
     assert missing.code == 2 and "does not exist" in missing.err
+
+
+def test_keys_rotate_and_a_wrong_key(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.fernet import Fernet
+
+    stored = installed("account", "set-token", "vk-x", "--as", "admin", stdin="token-123\n")
+    assert stored.code == 0, stored.err
+    old = (tmp_path / "smtool.key").read_text()
+    rotated = installed("keys", "rotate")
+    assert rotated.code == 0 and "Re-encrypted 1 token" in rotated.out, rotated.err
+    assert (tmp_path / "smtool.key").read_text() != old
+
+    wrong = Fernet.generate_key().decode() + "\n"
+    (tmp_path / "smtool.key").write_text(wrong)
+    refused = installed("keys", "rotate")
+    assert refused.code == 2 and "nothing was changed" in refused.err
+    assert (tmp_path / "smtool.key").read_text() == wrong

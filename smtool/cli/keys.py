@@ -1,0 +1,32 @@
+"""`smtool keys`: the key that encrypts platform tokens."""
+
+from __future__ import annotations
+
+import typer
+
+from smtool.cli import common
+from smtool.services.keys import rotate
+
+group = typer.Typer(help="The key that encrypts platform tokens.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="keys")
+
+
+@group.command("rotate")
+def rotate_(as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP)) -> None:
+    """Re-encrypt every stored token under a new key, then retire the old key.
+
+    Workers may keep running: every token stays readable throughout. With SMTOOL_SECRET_KEY, put
+    the new key first in it (old keys after) in every process before rotating. Exit 2, nothing
+    changed, when a stored token does not open with the configured key."""
+    with common.open_context() as ctx:
+        result = rotate(ctx, common.actor(as_user))
+    common.console.print(f"Re-encrypted {result.tokens} token(s) under the new key.")
+    if result.from_environment:
+        common.console.print("Now remove the old keys from SMTOOL_SECRET_KEY in every smtool process.")
+    else:
+        common.console.print(
+            f"Retired {result.retired} old key(s) from {common.inert(str(ctx.settings.key_path))}."
+        )
