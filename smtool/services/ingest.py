@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from connectors.base import AuthExpired, Connector, ConnectorError, IncomingItem, OwnPost, RateLimited
 from smtool.errors import SmtoolError
-from smtool.services import audit
+from smtool.services import audit, takeover
 from smtool.services.checking import triage_text
 from smtool.services.context import Context
 from smtool.services.platforms import connector_for
@@ -156,6 +156,7 @@ class Ingestor:
             if terms and not searched and searcher(self._safe_connector(account, totals)) is not None:
                 totals.update(self.search(account))
                 searched = True  # one account runs the institution's searches
+        totals.update(takeover.sweep(self.ctx))  # tokens the platform refused: takeover alerts
         return totals
 
     def _safe_connector(self, account: Account, totals: Counter[str]) -> Connector | None:
@@ -379,6 +380,10 @@ class Ingestor:
         keep = sorted(p.remote_id for p in own if p.remote_id in baseline and p.created_at >= horizon)
         new_state = json.dumps({"watermark": newest.isoformat(), "baseline": keep})
         counts["alerts"] += self.store(account.id, OWN_POSTS, cursor, alerts, new_state, kind="alert")
+        if counts["alerts"]:  # stored by this poll, not another worker's: respond once
+            counts["takeover_pauses"] += takeover.on_unknown_posts(
+                self.ctx, account.id, [p.remote_id for p in unknown]
+            )
         return counts
 
     def _not_published_by_us(self, account_id: str, own: Iterable[OwnPost]) -> list[OwnPost]:

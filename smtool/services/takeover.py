@@ -1,0 +1,135 @@
+"""Account takeover defence: signs that someone else controls an account, and what smtool does then.
+
+Two signs: a post on the account that smtool did not publish (ingest compares the account's own
+timeline with our publications and stores an alert item for each such post), and a token that the
+platform no longer accepts (someone changed the password or revoked smtool's access). Each sign
+raises a high-priority alert in the moderation queue and is audited; with `on_takeover = "pause"`
+([security], or per account) publishing to that account also pauses until a person resumes it
+(`smtool resume --account ID`), so nothing more goes out under a name someone else may hold.
+
+Ingest calls `on_unknown_posts` after storing new alert items and `sweep` after each poll; both are
+idempotent, so several workers finding the same sign respond once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from smtool.config import Settings
+from smtool.services import audit
+from smtool.services.context import Context
+from smtool.services.sla import WorkingTime
+from smtool.store.tables import Account, InboxItem, PublishingPause
+from smtool.store.types import utcnow
+
+GUARD = "worker"
+PAUSE = "pause"
+# Alert items rank with ingest's own takeover alerts (ingest.PRIORITY_ALERT): above everything else.
+_ALERT_PRIORITY = 3
+
+
+def on_unknown_posts(ctx: Context, account_id: str, remote_ids: Sequence[str]) -> bool:
+    """Respond to posts on the account that smtool did not publish; True when publishing paused."""
+    with ctx.db.write() as session:
+        return _respond(session, ctx.settings, account_id, "posts smtool did not publish", list(remote_ids))
+
+
+def sweep(ctx: Context) -> Counter[str]:
+    """Raise an alert (once per stored token) for each account whose token the platform refused."""
+    counts: Counter[str] = Counter()
+    with ctx.db.read() as session:
+        failing = session.exec(
+            select(Account).where(col(Account.active).is_(True), Account.token_status == "needs_reauth")
+        ).all()
+    for account in failing:
+        with ctx.db.write() as session:
+            if not _insert_ignoring(session, InboxItem, _token_alert(ctx.settings, account)):
+                continue  # this token's failure was already raised
+            counts["takeover_alerts"] += 1
+            counts["takeover_pauses"] += _respond(
+                session, ctx.settings, account.id, "the platform refused the account's token", []
+            )
+    return counts
+
+
+def _respond(session: Session, settings: Settings, account_id: str, sign: str, remote_ids: list[str]) -> bool:
+    answer = settings.on_takeover(account_id)
+    audit.append(
+        session,
+        actor=GUARD,
+        action="account.takeover_suspected",
+        subject_type="account",
+        subject_id=account_id,
+        payload={"sign": sign, "remote_ids": remote_ids, "on_takeover": answer},
+    )
+    if answer != PAUSE:
+        return False
+    reason = f"possible account takeover: {sign}; check the account, then `smtool resume --account`"
+    paused = {"scope": account_id, "reason": reason, "paused_by": GUARD, "paused_at": utcnow()}
+    if not _insert_ignoring(session, PublishingPause, paused):
+        return False  # already paused (by a person or an earlier sign); their reason stays
+    audit.append(
+        session,
+        actor=GUARD,
+        action="publishing.pause",
+        subject_type="pause",
+        subject_id=account_id,
+        payload={"reason": reason},
+    )
+    return True
+
+
+def _token_alert(settings: Settings, account: Account) -> dict[str, Any]:
+    now = utcnow()
+    token_from = account.token_set_at.isoformat() if account.token_set_at else "unknown"
+    text = (
+        f"The platform no longer accepts smtool's token for {account.handle}. Someone may have "
+        "changed the password or revoked smtool's access: check who controls the account, then "
+        "store a new token (`smtool account set-token`)."
+    )
+    return {
+        "platform": account.platform,
+        # One alert per stored token: a new token that fails again raises a new alert.
+        "remote_id": f"smtool:token-failed:{account.id}:{token_from}"[:100],
+        "account_id": account.id,
+        "kind": "alert",
+        "author_name": "smtool",
+        "text": text,
+        "created_at": now,
+        "fetched_at": now,
+        "raw": {"alert": "token refused by the platform", "token_set_at": token_from},
+        "state": "new",
+        "priority": _ALERT_PRIORITY,
+        "flags": ["takeover"],
+        "team": settings.inbox.default_team,
+        "hidden": False,
+        "version": 1,
+        "escaped": False,
+        "response_due_at": WorkingTime.from_settings(settings).add(
+            now, settings.inbox.target_first_response_minutes
+        ),
+    }
+
+
+def _insert_ignoring(session: Session, model: Any, values: dict[str, Any]) -> bool:
+    """Insert unless a row with the same key exists (another worker's); True when inserted."""
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(table).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
+    else:
+        statement = insert(table).values(values)
+    # RETURNING, not rowcount: psycopg reports no row count for an insert that returns its key.
+    key = list(table.primary_key.columns)[0]
+    return session.execute(statement.returning(key)).first() is not None
