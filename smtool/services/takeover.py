@@ -131,5 +131,5 @@ def _insert_ignoring(session: Session, model: Any, values: dict[str, Any]) -> bo
     else:
         statement = insert(table).values(values)
     # RETURNING, not rowcount: psycopg reports no row count for an insert that returns its key.
-    key = list(table.primary_key.columns)[0]
+    key = next(iter(table.primary_key.columns))
     return session.execute(statement.returning(key)).first() is not None
