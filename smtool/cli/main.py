@@ -21,6 +21,7 @@ _GROUPS = (
     "user",
     "audit",
     "keys",
+    "archive",
     "check",
     "sandbox",
     "inbox",

@@ -58,3 +58,29 @@ def test_keys_rotate_and_a_wrong_key(installed, tmp_path: Path) -> None:  # type
     refused = installed("keys", "rotate")
     assert refused.code == 2 and "nothing was changed" in refused.err
     assert (tmp_path / "smtool.key").read_text() == wrong
+
+
+def test_archive_export_verify_and_bad_archives(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    made = installed("archive", "export", "--from", "2026-01-01", "--to", "2026-12-31", "--output", "a.zip")
+    assert made.code == 0 and "Wrote a.zip" in made.out, made.err
+    ok = installed("archive", "verify", "a.zip", "--json")
+    assert ok.code == 0 and json.loads(ok.out)["ok"] is True
+
+    with zipfile.ZipFile(tmp_path / "a.zip") as source, zipfile.ZipFile(tmp_path / "b.zip", "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, data + b"x" if name.endswith("bag-info.txt") else data)
+    modified = installed("archive", "verify", "b.zip")
+    assert modified.code == 1 and "FAILED: modified file: bag-info.txt" in modified.err
+
+    data = (tmp_path / "a.zip").read_bytes()
+    (tmp_path / "cut.zip").write_bytes(data[: len(data) - 40])
+    cut = installed("archive", "verify", "cut.zip")
+    assert cut.code == 2 and "truncated or damaged" in cut.err
+
+    again = installed("archive", "export", "--from", "2026-01-01", "--to", "2026-01-02", "--output", "a.zip")
+    assert again.code == 2 and "already exists" in again.err
+    bad = installed("archive", "export", "--from", "2026-13-01", "--to", "2026-12-31", "--output", "c.zip")
+    assert bad.code == 2 and "YYYY-MM-DD" in bad.err and not (tmp_path / "c.zip").exists()

@@ -1,0 +1,179 @@
+"""Archive export and verify against the sandbox: every record of the period, exact and checksummed;
+any change to the zip is found; a failed export leaves nothing behind."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from smtool.errors import UsageError
+from smtool.services import inbox
+from smtool.services.archive import ArchiveUnreadable, export_archive, verify_archive
+from smtool.services.archive import export as export_module
+from smtool.services.context import Context
+from smtool.services.ingest import Ingestor
+from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.store.tables import AuditEvent, InboxItem, Publication
+from smtool.worker import run_once
+
+from .conftest import Sandbox
+
+# One pixel PNG: the sandbox accepts it as an image.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002"
+    "0000050001e226059b0000000049454e44ae426082"
+)
+TODAY = date.today()
+TEXT_WITH_NUL = "Labdien!\x00 Kāpēc „e-pakalpojums” nestrādā?"
+
+
+@pytest.fixture
+def records(sctx: Context, sandbox: Sandbox, tmp_path: Path) -> Context:
+    """A published post with an image, citizens' items (one hidden, one with a NUL), actions."""
+    image = tmp_path / "karte.png"
+    image.write_bytes(PNG)
+    post_id = create_post(
+        sctx, "anna", Draft(text="Valsts kanceleja informē.", accounts=["sandbox-x"], media=[str(image)])
+    )
+    submit_post(sctx, "anna", post_id)
+    approve_posts(sctx, "karlis", [post_id])
+    assert run_once(sctx)["published"] == 1
+    x = sandbox.server.account("x").id
+    sandbox.control("POST", "simulate", {"count": 5, "platform": "x"})
+    sandbox.control("POST", "mentions", {"account": x, "text": TEXT_WITH_NUL})
+    with sctx.db.read() as session:
+        tweet = session.exec(select(Publication.remote_id)).one()
+    reply = sandbox.control("POST", "comments", {"post_id": tweet, "text": "Pērciet lētus pulksteņus!"})
+    Ingestor(sctx).poll_all()
+    with sctx.db.read() as session:
+        spam = session.exec(select(InboxItem).where(InboxItem.remote_id == reply["id"])).one()
+    assert spam.id is not None
+    inbox.hide(sctx, "liga", spam.id, "spam")
+    return sctx
+
+
+def _export(ctx: Context, path: Path) -> None:
+    export_archive(ctx, TODAY - timedelta(days=1), TODAY + timedelta(days=1), path, "test")
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as bag:
+        return {name: bag.read(name) for name in bag.namelist()}
+
+
+def _rewrite(target: Path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(target, "w") as bag:
+        for name, data in members.items():
+            bag.writestr(name, data)
+
+
+def test_export_holds_every_record_exactly_and_verifies(records: Context, tmp_path: Path) -> None:
+    path = tmp_path / "archive.zip"
+    _export(records, path)
+    check = verify_archive(path)
+    assert check.ok, check.problems
+    members = _members(path)
+    (root,) = {name.split("/")[0] for name in members}
+    assert root.startswith("smtool-archive_Testa-iestade_")
+    files = {name.split("/", 1)[1]: data for name, data in members.items()}
+    assert files["bagit.txt"].startswith(b"BagIt-Version: 1.0")
+
+    register = list(csv.DictReader(io.StringIO(files["data/register.csv"].decode("utf-8"))))
+    kinds = [row["kind"] for row in register]
+    with records.db.read() as session:
+        stored_items = session.exec(select(func.count()).select_from(InboxItem)).one()
+    assert kinds.count("post") == 1 and kinds.count("approval") == 1
+    assert kinds.count("inbox_item") == stored_items == 7 and kinds.count("moderation_action") >= 1
+    assert check.records == len(register) and all(row["file"] in files for row in register)
+
+    post = json.loads(files[next(r["file"] for r in register if r["kind"] == "post")])
+    (publication,) = post["publications"]
+    assert publication["state"] == "published" and publication["raw_response"]
+    (media,) = post["media"]
+    assert files[media["archived_as"]] == PNG
+
+    items = [json.loads(files[r["file"]]) for r in register if r["kind"] == "inbox_item"]
+    assert any(i["hidden"] and i["hidden_reason"] == "spam" for i in items)
+    assert any(i["text"].endswith(TEXT_WITH_NUL) for i in items) and all(i["raw"] for i in items)
+    with records.db.read() as session:
+        audited = session.exec(select(AuditEvent).where(AuditEvent.action == "archive.export")).one()
+    assert json.loads(audited.payload)["records"]["post"] == 1
+
+
+def test_a_modified_missing_or_extra_file_fails_verify(records: Context, tmp_path: Path) -> None:
+    path = tmp_path / "archive.zip"
+    _export(records, path)
+    members = _members(path)
+    record = next(name for name in members if "/data/records/inbox_item/" in name)
+    root = record.split("/")[0]
+
+    changed = tmp_path / "changed.zip"
+    _rewrite(changed, {**members, record: members[record].replace(b'"state"', b'"State"')})
+    assert verify_archive(changed).problems == [
+        f"modified file: {record.split('/', 1)[1]} (its SHA-256 differs from the manifest)"
+    ]
+
+    missing = tmp_path / "missing.zip"
+    _rewrite(missing, {k: v for k, v in members.items() if k != record})
+    assert any(
+        p.startswith("missing file: data/records/inbox_item/") for p in verify_archive(missing).problems
+    )
+
+    extra = tmp_path / "extra.zip"
+    _rewrite(extra, {**members, f"{root}/data/note.txt": b"added later"})
+    assert verify_archive(extra).problems == ["extra file not in the manifests: data/note.txt"]
+
+
+def test_a_truncated_or_corrupt_zip_is_unreadable(records: Context, tmp_path: Path) -> None:
+    path = tmp_path / "archive.zip"
+    _export(records, path)
+    data = path.read_bytes()
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ArchiveUnreadable, match="truncated or damaged"):
+        verify_archive(truncated)
+    garbage = tmp_path / "garbage.zip"
+    garbage.write_bytes(b"this is not a zip file at all")
+    with pytest.raises(ArchiveUnreadable):
+        verify_archive(garbage)
+    # Flipped bytes inside compressed data: the zip's own CRC or inflate fails.
+    with zipfile.ZipFile(path) as bag:
+        info = max(bag.infolist(), key=lambda i: i.compress_size)
+    corrupt = bytearray(data)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(start + 5, start + 15):
+        corrupt[offset] ^= 0xFF
+    (tmp_path / "corrupt.zip").write_bytes(bytes(corrupt))
+    with pytest.raises(ArchiveUnreadable):
+        verify_archive(tmp_path / "corrupt.zip")
+
+
+def test_a_failed_export_leaves_nothing(
+    records: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    real = export_module.records
+
+    def failing(*args: object) -> object:
+        yield from list(real(*args))[:3]  # type: ignore[arg-type]
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(export_module, "records", failing)
+    with pytest.raises(RuntimeError):
+        _export(records, out / "archive.zip")
+    assert list(out.iterdir()) == []
+
+    (out / "archive.zip").write_bytes(b"an earlier archive")
+    with pytest.raises(UsageError, match="already exists"):
+        _export(records, out / "archive.zip")
+    assert (out / "archive.zip").read_bytes() == b"an earlier archive"
+    with pytest.raises(UsageError, match="before"):
+        export_archive(records, TODAY, TODAY - timedelta(days=1), out / "b.zip", "test")
