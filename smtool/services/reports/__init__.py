@@ -1,0 +1,67 @@
+"""Manager reports: engagement, response times, cadence and campaigns.
+
+Each report is a function `(ctx, period, account=None, campaign=None) -> SomethingReport` returning
+typed dataclasses (for the CLI, the TUI and the files); `layout` turns any of them into named
+tables and charts, and `formats.render` into CSV, JSON, XLSX or HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from smtool.errors import UsageError
+from smtool.services.context import Context
+from smtool.services.reports.cadence import CadenceReport, cadence
+from smtool.services.reports.campaign import CampaignReport, campaign
+from smtool.services.reports.engagement import EngagementReport, engagement
+from smtool.services.reports.period import Period, period_between, previous_month, previous_week
+from smtool.services.reports.response_times import ResponseTimesReport, response_times
+from smtool.services.reports.sheets import Layout, Report, layout
+
+ReportKind = Literal["engagement", "response-times", "cadence", "campaign"]
+REPORT_KINDS: tuple[ReportKind, ...] = ("engagement", "response-times", "cadence", "campaign")
+
+__all__ = [
+    "REPORT_KINDS",
+    "CadenceReport",
+    "CampaignReport",
+    "EngagementReport",
+    "Layout",
+    "Period",
+    "Report",
+    "ReportKind",
+    "ResponseTimesReport",
+    "build",
+    "cadence",
+    "campaign",
+    "engagement",
+    "layout",
+    "period_between",
+    "previous_month",
+    "previous_week",
+    "response_times",
+]
+
+
+def build(
+    ctx: Context,
+    kind: ReportKind,
+    period: Period,
+    account: str | None = None,
+    campaign_tag: str | None = None,
+    *,
+    with_posts: bool = True,
+) -> Report:
+    """Any report by name. `with_posts` False leaves out the full per-post list (the terminal table
+    shows only the top posts). Raises UsageError for an unknown account or a campaign report
+    without a campaign tag."""
+    if account and ctx.settings.account(account) is None:
+        known = ", ".join(a.id for a in ctx.settings.accounts) or "none"
+        raise UsageError(f"no account {account!r} in config.toml; known accounts: {known}")
+    if kind == "engagement":
+        return engagement(ctx, period, account, campaign_tag, with_posts=with_posts)
+    if kind == "response-times":
+        return response_times(ctx, period, account, campaign_tag)
+    if kind == "cadence":
+        return cadence(ctx, period, account, campaign_tag)
+    return campaign(ctx, period, account, campaign_tag, with_posts=with_posts)

@@ -1,0 +1,148 @@
+"""SQL shared by the reports: the posts of a period, each with its latest metric snapshot, and
+local-time buckets, written once for SQLite and PostgreSQL.
+
+Aggregation happens in the database (GROUP BY over the latest snapshot of each publication) so a
+report over millions of snapshots reads a few hundred rows into Python, not millions.
+"""
+
+# SQL here is formatted only from this package's constants; every value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Row
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import TextualSelect
+from sqlmodel import Session
+
+from smtool.domain.states import PublicationState
+from smtool.services.reports.period import (
+    UNIT_SECONDS,
+    Period,
+    Unit,
+    local_epoch_origin,
+    offset_changes,
+)
+from smtool.store.types import UTCDateTime
+
+METRICS = ("impressions", "likes", "replies", "shares", "clicks", "quotes", "bookmarks")
+# What counts as an engagement: every interaction a platform reports for a post.
+ENGAGEMENT_SUM = " + ".join(f"COALESCE({{p}}{m}, 0)" for m in METRICS if m != "impressions")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which posts a report covers: a period, optionally one account and one campaign tag."""
+
+    period: Period
+    account: str | None = None
+    campaign: str | None = None
+
+
+def epoch_sql(column: str, dialect: str) -> str:
+    """Whole UTC epoch seconds of a stored time (SQLite keeps naive UTC text)."""
+    if dialect == "sqlite":
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+    return f"CAST(floor(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+
+
+def bucket_sql(column: str, dialect: str, period: Period, unit: Unit) -> str:
+    """The 0-based index of the local day or ISO week a time (within `period`) falls in.
+
+    The time is shifted by the zone's offset in effect at that instant (a CASE over the period's
+    DST changes), then divided into whole local days or weeks counted from bucket 0's start.
+    """
+    epoch = epoch_sql(column, dialect)
+    changes = offset_changes(period.zone, period.start, period.end)
+    if len(changes) == 1:
+        shift = str(changes[0][1])
+    else:
+        whens = " ".join(
+            f"WHEN {epoch} < {moment} THEN {offset}"
+            for (moment, _), (_, offset) in zip(changes[1:], changes, strict=False)
+        )
+        shift = f"CASE {whens} ELSE {changes[-1][1]} END"
+    origin = local_epoch_origin(period, unit)
+    # Both operands are integers and never negative here, so division truncates like floor.
+    return f"(({epoch} + {shift} - {origin}) / {UNIT_SECONDS[unit]})"
+
+
+def campaign_sql(dialect: str) -> str:
+    """True for a post `q` tagged with the campaign (:campaign / :campaign_json, campaign_params)."""
+    if dialect == "sqlite":
+        return "EXISTS (SELECT 1 FROM json_each(q.campaigns) AS c WHERE c.value = :campaign)"
+    return "q.campaigns @> CAST(:campaign_json AS JSONB)"
+
+
+def posts_cte(dialect: str, scope: Scope) -> str:
+    """`pubs`: the scope's published posts (not replies to citizens); `latest`: each with the
+    figures of its newest snapshot (NULL figures when never measured)."""
+    where = [
+        f"p.state = '{PublicationState.PUBLISHED.value}'",
+        "p.reply_to_item_id IS NULL",
+        "p.published_at >= :start",
+        "p.published_at < :end",
+    ]
+    if scope.account:
+        where.append("p.account_id = :account")
+    if scope.campaign:
+        where.append(campaign_sql(dialect))
+    figures = ", ".join(f"m.{m}" for m in METRICS)
+    # Only constants of ours are formatted in; every value is a bound parameter.
+    return f"""
+WITH pubs AS (
+    SELECT p.id, p.post_id, p.account_id, p.published_at, p.remote_id, p.text
+    FROM publications p JOIN posts q ON q.id = p.post_id
+    WHERE {" AND ".join(where)}
+),
+latest AS (
+    SELECT pubs.*, m.taken_at, {figures}
+    FROM pubs LEFT JOIN metric_snapshots m ON m.id = (
+        SELECT s.id FROM metric_snapshots s WHERE s.publication_id = pubs.id
+        ORDER BY s.taken_at DESC, s.id DESC LIMIT 1
+    )
+)
+"""
+
+
+def scope_params(scope: Scope) -> dict[str, Any]:
+    params: dict[str, Any] = {"start": scope.period.start, "end": scope.period.end}
+    if scope.account:
+        params["account"] = scope.account
+    if scope.campaign:
+        params.update(campaign_params(scope.campaign))
+    return params
+
+
+def campaign_params(campaign: str) -> dict[str, str]:
+    return {"campaign": campaign, "campaign_json": json.dumps([campaign])}
+
+
+def fetch(
+    session: Session, sql: str, params: Mapping[str, Any], times: Sequence[str] = ()
+) -> Sequence[Row[Any]]:
+    """Run a report query. Datetime parameters and the result columns named in `times` go through
+    UTCDateTime, so SQLite compares and returns them exactly as the ORM stores them."""
+    clause: TextClause = text(sql)
+    typed = [bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)]
+    if typed:
+        clause = clause.bindparams(*typed)
+    query: TextClause | TextualSelect = clause
+    if times:
+        query = clause.columns(**dict.fromkeys(times, UTCDateTime()))
+    return session.execute(query, dict(params)).all()
+
+
+def as_int(value: Any) -> int:
+    return int(value or 0)
+
+
+def maybe_int(value: Any) -> int | None:
+    return None if value is None else int(value)

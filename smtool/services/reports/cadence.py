@@ -1,0 +1,201 @@
+"""Cadence: whether an account communicates steadily or only in campaign bursts.
+
+Posts per ISO week, silences longer than [reports] gap_days (the stretch before an account's first
+and after its last post in the period count too), bursts (local days with at least
+burst_posts_per_day posts), and the share of bare-link posts (a link with fewer than
+bare_link_min_words words of its own, the checker's bare-link rule).
+"""
+
+# SQL here is formatted only from this package's constants; every value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import col, select
+
+from smtool.checker.text import URL, WORD, Doc
+from smtool.services.context import Context
+from smtool.services.reports.aggregate import Scope, bucket_sql, epoch_sql, fetch, posts_cte, scope_params
+from smtool.services.reports.period import Bucket, Period, buckets
+from smtool.store.tables import Account
+from smtool.store.types import utcnow
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A silence on one account: no post between `start` and `end`."""
+
+    account: str
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> float:
+        return (self.end - self.start).total_seconds() / 86400
+
+
+@dataclass(frozen=True)
+class Burst:
+    account: str
+    day: date
+    posts: int
+
+
+@dataclass(frozen=True)
+class AccountCadence:
+    account: str
+    posts: int
+    weekly: list[int]
+    """Posts in each of the report's weeks (CadenceReport.weeks)."""
+    active_weeks: int
+    gaps: int
+    longest_gap_days: float
+    bursts: int
+    bare_links: int
+
+    @property
+    def posts_per_week(self) -> float:
+        return sum(self.weekly) / len(self.weekly) if self.weekly else 0.0
+
+    @property
+    def bare_link_share(self) -> float | None:
+        return self.bare_links / self.posts if self.posts else None
+
+
+@dataclass(frozen=True)
+class CadenceReport:
+    period: Period
+    account: str | None
+    campaign: str | None
+    generated_at: datetime
+    gap_days: float
+    burst_posts_per_day: int
+    weeks: list[Bucket]
+    accounts: list[AccountCadence]
+    gaps: list[Gap]
+    bursts: list[Burst]
+
+    @property
+    def posts(self) -> int:
+        return sum(a.posts for a in self.accounts)
+
+    @property
+    def bare_link_share(self) -> float | None:
+        posts = self.posts
+        return sum(a.bare_links for a in self.accounts) / posts if posts else None
+
+
+def is_bare_link(text: str, min_words: int) -> bool:
+    """A link with fewer than `min_words` words of its own text (URLs, hashtags, mentions aside)."""
+    if not URL.search(text):
+        return False
+    doc = Doc(text)
+    if not doc.masks["url"]:
+        return False
+    return len(WORD.findall(doc.masked)) < min_words
+
+
+def cadence(
+    ctx: Context, period: Period, account: str | None = None, campaign: str | None = None
+) -> CadenceReport:
+    """The cadence report of the posts published in `period` (optionally one account/campaign)."""
+    settings = ctx.settings.reports
+    scope = Scope(period, account, campaign)
+    dialect = ctx.db.dialect
+    cte = posts_cte(dialect, scope)
+    params = scope_params(scope)
+    weeks = buckets(period, "week")
+    gap_seconds = int(settings.gap_days * 86400)
+    with ctx.db.read() as session:
+        query = select(Account.id).where(col(Account.active).is_(True)).order_by(col(Account.id))
+        names = [account] if account else list(session.exec(query).all())
+        weekly_rows = fetch(
+            session,
+            f"{cte} SELECT account_id, {bucket_sql('published_at', dialect, period, 'week')} AS w, "
+            "COUNT(*) AS n FROM pubs GROUP BY account_id, w",
+            params,
+        )
+        burst_rows = fetch(
+            session,
+            f"{cte} SELECT account_id, {bucket_sql('published_at', dialect, period, 'day')} AS d, "
+            "COUNT(*) AS n FROM pubs GROUP BY account_id, d HAVING COUNT(*) >= :burst ORDER BY account_id, d",
+            {**params, "burst": settings.burst_posts_per_day},
+        )
+        inner_gaps = fetch(
+            session,
+            f"{cte}, ordered AS (SELECT account_id, published_at, LAG(published_at) OVER "
+            "(PARTITION BY account_id ORDER BY published_at) AS prev FROM pubs) "
+            "SELECT account_id, prev, published_at FROM ordered WHERE prev IS NOT NULL AND "
+            f"{epoch_sql('published_at', dialect)} - {epoch_sql('prev', dialect)} > :gap",
+            {**params, "gap": gap_seconds},
+            times=("prev", "published_at"),
+        )
+        span_rows = fetch(
+            session,
+            f"{cte} SELECT account_id, MIN(published_at) AS first, MAX(published_at) AS last "
+            "FROM pubs GROUP BY account_id",
+            params,
+            times=("first", "last"),
+        )
+        # Every link the checker finds holds a dot or "://"; only such texts reach Python.
+        link_rows = fetch(
+            session,
+            f"{cte} SELECT account_id, text FROM pubs WHERE text LIKE '%.%' OR text LIKE '%://%'",
+            params,
+        )
+    weekly: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
+    for row in weekly_rows:
+        weekly[row.account_id][int(row.w)] = int(row.n)
+    days = buckets(period, "day")
+    bursts = [Burst(r.account_id, date.fromisoformat(days[int(r.d)].label), int(r.n)) for r in burst_rows]
+    gaps = [Gap(r.account_id, r.prev, r.published_at) for r in inner_gaps]
+    gaps += _edge_gaps(names, {r.account_id: (r.first, r.last) for r in span_rows}, period, gap_seconds)
+    gaps.sort(key=lambda g: (g.account, g.start))
+    bare: dict[str, int] = defaultdict(int)
+    for row in link_rows:
+        bare[row.account_id] += is_bare_link(row.text, settings.bare_link_min_words)
+    return CadenceReport(
+        period=period,
+        account=account,
+        campaign=campaign,
+        generated_at=utcnow(),
+        gap_days=settings.gap_days,
+        burst_posts_per_day=settings.burst_posts_per_day,
+        weeks=weeks,
+        accounts=[_account(name, weekly[name], gaps, bursts, bare[name]) for name in names],
+        gaps=gaps,
+        bursts=bursts,
+    )
+
+
+def _edge_gaps(
+    names: list[str], spans: dict[str, tuple[datetime, datetime]], period: Period, gap_seconds: int
+) -> list[Gap]:
+    """Silences from the period's start to the first post and from the last post to its end (or
+    now, for a period still running); a whole silent period for an account without posts."""
+    end = min(period.end, utcnow())
+    longest = timedelta(seconds=gap_seconds)
+    out = []
+    for name in names:
+        span = spans.get(name)
+        candidates = [(period.start, span[0]), (span[1], end)] if span else [(period.start, end)]
+        out += [Gap(name, a, b) for a, b in candidates if b - a > longest]
+    return out
+
+
+def _account(name: str, weekly: list[int], gaps: list[Gap], bursts: list[Burst], bare: int) -> AccountCadence:
+    own = [g for g in gaps if g.account == name]
+    return AccountCadence(
+        account=name,
+        posts=sum(weekly),
+        weekly=weekly,
+        active_weeks=sum(1 for n in weekly if n),
+        gaps=len(own),
+        longest_gap_days=max((g.days for g in own), default=0.0),
+        bursts=sum(1 for b in bursts if b.account == name),
+        bare_links=bare,
+    )

@@ -1,0 +1,84 @@
+"""Campaign: a one-page indicator summary of the posts tagged with one campaign (e.g. an EU project
+id), with the engagement, response-time and cadence figures behind it.
+
+Citizens' messages of a campaign are those in the threads under its posts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from smtool.errors import UsageError
+from smtool.services.context import Context
+from smtool.services.reports.cadence import CadenceReport, cadence
+from smtool.services.reports.engagement import EngagementReport, engagement
+from smtool.services.reports.period import Period
+from smtool.services.reports.response_times import ResponseTimesReport, response_times
+from smtool.store.types import utcnow
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One line of the summary; `unit` is "" (a count), "%" (value is a 0..1 share) or "h"."""
+
+    name: str
+    value: float | None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    period: Period
+    account: str | None
+    campaign: str
+    generated_at: datetime
+    indicators: list[Indicator]
+    engagement: EngagementReport
+    response_times: ResponseTimesReport
+    cadence: CadenceReport
+
+
+def _hours(minutes: float | None) -> float | None:
+    return None if minutes is None else minutes / 60
+
+
+def campaign(
+    ctx: Context,
+    period: Period,
+    account: str | None = None,
+    campaign: str | None = None,
+    *,
+    with_posts: bool = True,
+) -> CampaignReport:
+    """The summary of campaign `campaign` in `period`; raises UsageError without a campaign tag."""
+    if not campaign:
+        raise UsageError("the campaign report needs --campaign TAG (e.g. an EU project id)")
+    reach = engagement(ctx, period, account, campaign, with_posts=with_posts)
+    answers = response_times(ctx, period, account, campaign)
+    steady = cadence(ctx, period, account, campaign)
+    totals = reach.totals
+    first = answers.totals
+    indicators = [
+        Indicator("Posts published", totals.posts),
+        Indicator("Accounts used", sum(1 for a in reach.accounts if a.figures.posts)),
+        Indicator("Impressions", totals.impressions),
+        Indicator("Engagements", totals.engagements),
+        Indicator("Engagement rate", totals.engagement_rate, "%"),
+        Indicator("Likes and reactions", totals.likes),
+        Indicator("Replies and comments", totals.replies),
+        Indicator("Shares", totals.shares),
+        Indicator("Link clicks", totals.clicks),
+        Indicator("Citizens' messages", first.items),
+        Indicator("Answered", first.answered),
+        Indicator("First response within target", first.first_response_within_target, "%"),
+        Indicator("Median first response (working hours)", _hours(first.first_response_median_minutes), "h"),
+        Indicator(
+            "Weeks with posts",
+            sum(1 for week in zip(*(a.weekly for a in steady.accounts), strict=True) if any(week)),
+        ),
+        Indicator("Weeks in period", len(steady.weeks)),
+        Indicator("Bare-link posts", steady.bare_link_share, "%"),
+        Indicator("Bursts", len(steady.bursts)),
+    ]
+    return CampaignReport(period, account, campaign, utcnow(), indicators, reach, answers, steady)

@@ -1,0 +1,85 @@
+"""A report as one self-contained, printable HTML file: inline CSS, inline SVG charts, no scripts,
+nothing fetched. Every text from the store (post texts, names, handles) is HTML-escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+from smtool.domain.timezones import format_local
+from smtool.services.reports.sheets import Cell, Layout, Sheet
+from smtool.services.reports.svg import chart_svg
+
+# A table longer than this is cut in the HTML (the CSV and XLSX hold every row).
+HTML_ROWS = 500
+
+_STYLE = """
+body { font: 11pt/1.4 system-ui, sans-serif; color: #1b1b1b; margin: 2em auto; max-width: 60em; }
+h1 { font-size: 18pt; margin-bottom: 0; } h2 { font-size: 13pt; margin-top: 1.6em; }
+.meta { color: #555; margin-top: .2em; }
+table { border-collapse: collapse; width: 100%; font-size: 9pt; }
+th, td { border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+svg.chart { width: 100%; height: auto; margin: .6em 0; }
+svg.chart text { font: 10px sans-serif; fill: #333; }
+svg.chart .chart-title { font-size: 12px; font-weight: bold; }
+svg.chart .grid { stroke: #e3e3e3; }
+.note { color: #777; font-size: 9pt; }
+@page { size: A4; margin: 15mm; }
+@media print {
+  body { margin: 0; max-width: none; } h2, svg.chart { break-after: avoid; } tr { break-inside: avoid; }
+}
+"""
+
+
+def _cell(value: Cell, percent: bool) -> str:
+    if value is None:
+        return "<td></td>"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        shown = (
+            f"{value * 100:.1f} %"
+            if percent
+            else (f"{value:,}" if isinstance(value, int) else f"{value:,.2f}")
+        )
+        return f'<td class="n">{shown}</td>'
+    return f"<td>{escape(str(value))}</td>"
+
+
+def _table(sheet: Sheet) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in sheet.columns)
+    body = [
+        "<tr>"
+        + "".join(_cell(v, c in sheet.percent) for c, v in zip(sheet.columns, row, strict=True))
+        + "</tr>"
+        for row in sheet.rows[:HTML_ROWS]
+    ]
+    note = (
+        f'<p class="note">The first {HTML_ROWS} of {len(sheet.rows)} rows; the CSV or XLSX file has all.</p>'
+        if len(sheet.rows) > HTML_ROWS
+        else ""
+    )
+    empty = "" if sheet.rows else '<p class="note">Nothing in this period.</p>'
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<h2>{escape(sheet.title)}</h2>{empty}{table}{note}"
+
+
+def render_html(layout: Layout, institution: str) -> str:
+    """The whole report page."""
+    zone = layout.period.zone
+    scope = [f"{layout.period.label} ({escape(zone)})"]
+    if layout.account:
+        scope.append(f"account {escape(layout.account)}")
+    if layout.campaign:
+        scope.append(f"campaign {escape(layout.campaign)}")
+    title = f"{escape(institution)}: {escape(layout.title)}"
+    generated = format_local(layout.generated_at, zone)
+    return "".join(
+        [
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{title}, {escape(layout.period.label)}</title><style>{_STYLE}</style></head><body>",
+            f"<h1>{title}</h1>",
+            f'<p class="meta">{", ".join(scope)}. Generated {escape(generated)}.</p>',
+            *(chart_svg(chart) for chart in layout.charts),
+            *(_table(sheet) for sheet in layout.sheets),
+            "</body></html>\n",
+        ]
+    )
