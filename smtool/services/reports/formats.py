@@ -10,8 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Literal
 
+from smtool.errors import UsageError
 from smtool.services.reports.html_page import render_html
 from smtool.services.reports.sheets import Cell, Layout, row_dicts
 
@@ -81,3 +85,22 @@ def render(layout: Layout, fmt: FileFormat, institution: str) -> bytes:
     if fmt == "json":
         return to_json(layout).encode("utf-8")
     return render_html(layout, institution).encode("utf-8")
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write the whole file or nothing: a temporary file in the same folder, then a rename.
+
+    Raises UsageError when the folder cannot be created or written.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror}; choose another file or folder") from None

@@ -1,0 +1,167 @@
+"""`smtool report`: engagement, response-times, cadence and campaign reports for managers."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from smtool.cli import common
+from smtool.errors import UsageError
+from smtool.services import reports
+from smtool.services.reports.formats import FILE_FORMATS, render, write_file
+from smtool.services.reports.sheets import Cell, Layout, Sheet
+from smtool.store.types import utcnow
+
+group = typer.Typer(
+    help="Reports for managers: engagement, response times, cadence, campaigns.", no_args_is_help=True
+)
+
+# The terminal shows at most this many rows of a table, without these columns; the files have all.
+TABLE_ROWS = 40
+FILE_ONLY_COLUMNS = frozenset(
+    {"publication_id", "post_id", "remote_id", "measured_at", "quotes", "bookmarks", "platform", "handle"}
+    | {"start", "first_response_p90_minutes", "weeks", "shares", "replies", "likes"}
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    html = "html"
+    xlsx = "xlsx"
+
+
+FROM = typer.Option(
+    None, "--from", help="First day, YYYY-MM-DD in the institution's zone (default: 30 days)."
+)
+TO = typer.Option(None, "--to", help="Last day, YYYY-MM-DD, included (default: today).")
+ACCOUNT = typer.Option(None, "--account", help="Only this account (an id from config.toml).")
+CAMPAIGN = typer.Option(
+    None, "--campaign", help="Only posts tagged with this campaign (e.g. an EU project id)."
+)
+FORMAT = typer.Option(Format.table, "--format", "-f", help="table, csv, json, html or xlsx.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="report")
+
+
+def _shown(value: Cell, percent: bool, width: int = 60) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value * 100:.1f} %" if percent else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = common.inert(" ".join(value.split()))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_sheet(sheet: Sheet) -> None:
+    shown = [i for i, c in enumerate(sheet.columns) if c not in FILE_ONLY_COLUMNS]
+    headers = [sheet.columns[i].replace("_", " ") for i in shown]
+    table = Table(*headers, title=common.inert(sheet.title), title_justify="left")
+    for row in sheet.rows[:TABLE_ROWS]:
+        table.add_row(*(_shown(row[i], sheet.columns[i] in sheet.percent, 40) for i in shown))
+    common.console.print(table)
+    if len(sheet.rows) > TABLE_ROWS:
+        common.console.print(f"… {len(sheet.rows) - TABLE_ROWS} more rows: use --format csv or xlsx.")
+
+
+def _print_layout(layout: Layout, institution: str) -> None:
+    scope = [layout.period.label, layout.period.zone]
+    scope += [f"account {layout.account}"] if layout.account else []
+    scope += [f"campaign {layout.campaign}"] if layout.campaign else []
+    common.console.print(common.inert(f"{institution}: {layout.title} ({', '.join(scope)})"))
+    for sheet in layout.sheets:
+        if sheet.name != "posts":  # every post is for the files; the terminal lists the top ones
+            _print_sheet(sheet)
+
+
+def _run(
+    kind: reports.ReportKind,
+    first: str | None,
+    last: str | None,
+    account: str | None,
+    campaign: str | None,
+    fmt: Format,
+    output: Path | None,
+) -> None:
+    if fmt is Format.xlsx and output is None and sys.stdout.isatty():
+        raise UsageError("XLSX is a binary file: give --output FILE.xlsx (or pipe it)")
+    if fmt is Format.table and output is not None:
+        raise UsageError("--output needs a file format: --format csv, json, html or xlsx")
+    settings = common.settings()
+    period = reports.period_between(first, last, settings.institution.timezone, utcnow())
+    with common.open_context() as ctx:
+        report = reports.build(ctx, kind, period, account, campaign, with_posts=fmt is not Format.table)
+    layout = reports.layout(report)
+    institution = settings.institution.name
+    if fmt is Format.table:
+        _print_layout(layout, institution)
+        return
+    data = render(layout, next(f for f in FILE_FORMATS if f == fmt.value), institution)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    write_file(output, data)
+    common.err_console.print(f"Wrote {common.inert(str(output))}.")
+
+
+@group.command("engagement")
+def engagement_(
+    first: str | None = FROM,
+    last: str | None = TO,
+    account: str | None = ACCOUNT,
+    campaign: str | None = CAMPAIGN,
+    fmt: Format = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """Reach and interactions per account and post, top posts and the trend over the period."""
+    _run("engagement", first, last, account, campaign, fmt, output)
+
+
+@group.command("response-times")
+def response_times_(
+    first: str | None = FROM,
+    last: str | None = TO,
+    account: str | None = ACCOUNT,
+    campaign: str | None = CAMPAIGN,
+    fmt: Format = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """First response and resolution per team and account against the targets; open backlog by age."""
+    _run("response-times", first, last, account, campaign, fmt, output)
+
+
+@group.command("cadence")
+def cadence_(
+    first: str | None = FROM,
+    last: str | None = TO,
+    account: str | None = ACCOUNT,
+    campaign: str | None = CAMPAIGN,
+    fmt: Format = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """Posts per week per account, long silences, bursts and the share of bare-link posts."""
+    _run("cadence", first, last, account, campaign, fmt, output)
+
+
+@group.command("campaign")
+def campaign_(
+    first: str | None = FROM,
+    last: str | None = TO,
+    account: str | None = ACCOUNT,
+    campaign: str | None = CAMPAIGN,
+    fmt: Format = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """One-page indicator summary of the posts tagged with --campaign (e.g. an EU project id)."""
+    _run("campaign", first, last, account, campaign, fmt, output)
