@@ -1,8 +1,8 @@
 """The worker process: APScheduler ticks, the database decides what is due.
 
 Jobs: publish due publications, sweep lapsed claims and expired windows, reconcile unknown outcomes,
-poll every account for comments and mentions (the moderation queue). A later issue adds the metrics
-refresh. Several workers, on one machine or many,
+poll every account for comments and mentions (the moderation queue), refresh recent posts' metrics,
+write the scheduled reports that are due. Several workers, on one machine or many,
 share the work through the database's claims.
 """
 
@@ -13,7 +13,9 @@ from collections import Counter
 
 from smtool.services.context import Context
 from smtool.services.ingest import Ingestor
+from smtool.services.metrics import MetricsRefresher
 from smtool.services.publishing import Publisher
+from smtool.services.reports.schedule import ReportScheduler
 
 log = logging.getLogger("smtool.worker")
 
@@ -29,6 +31,8 @@ def run_once(
     totals.update({f"reconciled_{k}": v for k, v in publisher.reconcile().items()})
     totals.update(publisher.publish_due())
     totals.update({f"ingest_{k}": v for k, v in (ingestor or Ingestor(ctx)).poll_all().items()})
+    totals.update({f"metrics_{k}": v for k, v in MetricsRefresher(ctx).refresh_all().items()})
+    totals.update({f"reports_{k}": v for k, v in ReportScheduler(ctx, publisher.me).run_due().items()})
     return totals
 
 
@@ -65,6 +69,24 @@ def run_forever(ctx: Context) -> None:
     scheduler.add_job(
         ingest, "interval", seconds=ctx.settings.inbox.poll_seconds, max_instances=1, coalesce=True
     )
+    refresher = MetricsRefresher(ctx)
+    reporter = ReportScheduler(ctx, publisher.me)
+
+    def metrics() -> None:
+        counts = refresher.refresh_all()
+        if counts:
+            log.info("metrics: %s", dict(counts))
+
+    def scheduled_reports() -> None:
+        counts = reporter.run_due()
+        if counts:
+            log.info("scheduled reports: %s", dict(counts))
+
+    scheduler.add_job(
+        metrics, "interval", minutes=ctx.settings.metrics.interval_minutes, max_instances=1, coalesce=True
+    )
+    # The report periods end at local midnight; a check every ten minutes is soon enough.
+    scheduler.add_job(scheduled_reports, "interval", minutes=10, max_instances=1, coalesce=True)
     log.info("worker %s started", publisher.me)
     run_once(ctx, publisher, ingestor)
     try:
