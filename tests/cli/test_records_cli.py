@@ -84,3 +84,18 @@ def test_archive_export_verify_and_bad_archives(installed, tmp_path: Path) -> No
     assert again.code == 2 and "already exists" in again.err
     bad = installed("archive", "export", "--from", "2026-13-01", "--to", "2026-12-31", "--output", "c.zip")
     assert bad.code == 2 and "YYYY-MM-DD" in bad.err and not (tmp_path / "c.zip").exists()
+
+
+def test_retention_hold_lift_and_purge(installed) -> None:  # type: ignore[no-untyped-def]
+    placed = installed("retention", "hold", "--account", "vk-x", "--reason", "Lieta 7", "--as", "admin")
+    assert placed.code == 0 and "Placed legal hold 1" in placed.out, placed.err
+    holds = installed("retention", "holds", "--json")
+    assert [(h["scope"], h["subject_id"]) for h in json.loads(holds.out)] == [("account", "vk-x")]
+    refused = installed("retention", "purge", "--as", "anna")
+    assert refused.code == 1 and "anna may not manage" in refused.err
+    two = installed("retention", "hold", "--post", "1", "--all", "--reason", "x", "--as", "admin")
+    assert two.code == 2 and "one of --post" in two.err
+    purged = installed("retention", "purge", "--dry-run", "--as", "admin", "--json")
+    assert purged.code == 0 and json.loads(purged.out)["deleted"]["post"] == 0
+    lifted = installed("retention", "lift", "1", "--reason", "slēgta", "--as", "admin")
+    assert lifted.code == 0 and installed("retention", "holds").out.startswith("No legal holds")

@@ -1,0 +1,95 @@
+"""`smtool retention`: legal holds and purging records past their retention ([retention] in config)."""
+
+from __future__ import annotations
+
+import typer
+
+from smtool.cli import common
+from smtool.errors import UsageError
+from smtool.services.retention import lift_hold, list_holds, place_hold, purge
+
+group = typer.Typer(help="Retention of records and legal holds.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="retention")
+
+
+@group.command("hold")
+def hold_(
+    post: int | None = typer.Option(None, "--post", help="Hold one post (with its publications)."),
+    item: int | None = typer.Option(None, "--item", help="Hold one inbox item (with its actions)."),
+    account: str | None = typer.Option(None, "--account", help="Hold every record of one account."),
+    all_: bool = typer.Option(False, "--all", help="Hold every record: nothing is purged."),
+    reason: str = typer.Option("", "--reason", help="Why (a case or request number; required)."),
+    as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
+) -> None:
+    """Place a legal hold: what it covers is never purged until the hold is lifted (admins)."""
+    chosen = [
+        (scope, value)
+        for scope, value in (
+            ("post", post),
+            ("inbox_item", item),
+            ("account", account),
+            ("all", all_ or None),
+        )
+        if value is not None
+    ]
+    if len(chosen) != 1:
+        raise UsageError("say what to hold: one of --post ID, --item ID, --account ID or --all")
+    ((scope, subject),) = chosen
+    with common.open_context() as ctx:
+        hold_id = place_hold(ctx, common.acting_user(as_user), scope, str(subject), reason)
+    common.console.print(f"Placed legal hold {hold_id}.")
+
+
+@group.command("lift")
+def lift_(
+    hold_id: int = typer.Argument(..., help="The hold's id (`smtool retention holds`)."),
+    reason: str = typer.Option("", "--reason", help="Why the hold ends (required)."),
+    as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
+) -> None:
+    """Lift a legal hold; it stays on record (admins)."""
+    with common.open_context() as ctx:
+        lift_hold(ctx, common.acting_user(as_user), hold_id, reason)
+    common.console.print(f"Lifted legal hold {hold_id}.")
+
+
+@group.command("holds")
+def holds_(
+    include_lifted: bool = typer.Option(False, "--lifted", help="Also list lifted holds."),
+    as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
+) -> None:
+    """List legal holds."""
+    with common.open_context() as ctx:
+        rows = list_holds(ctx, include_lifted=include_lifted)
+    if as_json:
+        common.emit_json([vars(h) for h in rows])
+        return
+    for h in rows:
+        lifted = f", lifted by {h.lifted_by} {h.lifted_at:%Y-%m-%d}" if h.lifted_at else ""
+        common.console.print(
+            f"{h.id}: {h.scope} {common.inert(h.subject_id)}: {common.inert(h.reason)} "
+            f"({common.inert(h.placed_by)}, {h.placed_at:%Y-%m-%d %H:%M} UTC{lifted})"
+        )
+    if not rows:
+        common.console.print("No legal holds.")
+
+
+@group.command("purge")
+def purge_(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be deleted; delete nothing."),
+    as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Delete records past their retention ([retention] in config.toml) that no hold keeps (admins).
+
+    Export an archive of the period first (`smtool archive export`). Every deleted batch is audited."""
+    with common.open_context() as ctx:
+        report = purge(ctx, common.acting_user(as_user), dry_run=dry_run)
+    if as_json:
+        common.emit_json({"dry_run": report.dry_run, "deleted": report.deleted})
+        return
+    verb = "Would delete" if dry_run else "Deleted"
+    counts = ", ".join(f"{n} {kind.replace('_', ' ')}(s)" for kind, n in report.deleted.items())
+    common.console.print(f"{verb} {counts}.")
