@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 
 from smtool.cli import common
-from smtool.errors import UsageError
 from smtool.services.archive import export_archive, verify_archive
+from smtool.services.reports.period import parse_day
 
 group = typer.Typer(help="Archive public records for transfer to the national archive.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="archive")
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(
-            f"{option} {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31"
-        ) from None
 
 
 @group.command("export")
@@ -37,7 +27,7 @@ def export_(
     """Export every published post, inbox item (hidden ones too), approval and moderation action
     of the period, with raw platform payloads, media, a register and SHA-256 manifests (a zipped
     BagIt bag). Written whole or not at all."""
-    start, end = _day(from_, "--from"), _day(to, "--to")
+    start, end = parse_day(from_, "--from"), parse_day(to, "--to")
     with common.open_context() as ctx:
         report = export_archive(ctx, start, end, output, common.actor(as_user))
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.counts.items())

@@ -3,7 +3,7 @@
 See `layout` for what the archive holds and how it is laid out.
 """
 
-from smtool.services.archive.export import ExportReport, export_archive, period
+from smtool.services.archive.export import ExportReport, export_archive
 from smtool.services.archive.verify import ArchiveCheck, ArchiveUnreadable, verify_archive
 
-__all__ = ["ArchiveCheck", "ArchiveUnreadable", "ExportReport", "export_archive", "period", "verify_archive"]
+__all__ = ["ArchiveCheck", "ArchiveUnreadable", "ExportReport", "export_archive", "verify_archive"]

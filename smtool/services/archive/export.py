@@ -13,10 +13,9 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from smtool import __version__
 from smtool.errors import UsageError
@@ -25,6 +24,7 @@ from smtool.services.archive import layout
 from smtool.services.archive.records import KINDS, Record, records
 from smtool.services.context import Context
 from smtool.services.files import replacing
+from smtool.services.reports.period import Period
 from smtool.store.types import utcnow
 
 _CHUNK = 1 << 20
@@ -42,24 +42,15 @@ class ExportReport:
     payload_bytes: int = 0
 
 
-def period(start: date, end: date, zone: str) -> tuple[datetime, datetime]:
-    """Local days `start`..`end` (both included) as a UTC interval [from, to); raises UsageError."""
-    if end < start:
-        raise UsageError(f"--to {end} is before --from {start}; give the period's first and last day")
-    tz = ZoneInfo(zone)
-    return (
-        datetime.combine(start, time(), tz).astimezone(ZoneInfo("UTC")),
-        datetime.combine(end + timedelta(days=1), time(), tz).astimezone(ZoneInfo("UTC")),
-    )
-
-
 def export_archive(ctx: Context, start: date, end: date, output: Path, actor: str) -> ExportReport:
     """Write every record of the local days start..end to `output` (a new zip); audit the export.
 
     Raises UsageError for a reversed period, an existing or unwritable output; nothing is left
     behind then or on any other failure.
     """
-    since, until = period(start, end, ctx.settings.institution.timezone)
+    if end < start:
+        raise UsageError(f"--to {end} is before --from {start}; give the period's first and last day")
+    days = Period(start, end, ctx.settings.institution.timezone)
     institution = layout.safe_name(ctx.settings.institution.name)
     root = f"smtool-archive_{institution}_{start.isoformat()}_{end.isoformat()}"
     with (
@@ -72,7 +63,7 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
         report = ExportReport(output, root, dict.fromkeys(KINDS, 0), 0)
         register = csv.writer(register_file)
         register.writerow(layout.REGISTER_COLUMNS)
-        for record in records(ctx, since, until):
+        for record in records(ctx, days.start, days.end):
             media = [
                 _copy_media(writer, record, index, name, report) for index, name in enumerate(record.media)
             ]
