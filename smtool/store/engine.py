@@ -46,7 +46,10 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        # psycopg prepares a statement after its fifth run, and PostgreSQL then may switch to a generic
+        # plan that ignores the parameters' values: the queue's claim walked the primary key instead of
+        # (state, priority, id) and took 100 ms instead of 0.1 ms. Planning each statement costs less.
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}
         if not pool:
             kwargs["poolclass"] = NullPool
         return create_engine(parsed, **kwargs)

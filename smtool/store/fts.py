@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, text
+from sqlalchemy.orm import Session
 
 FTS_TABLE = "inbox_fts"
 PG_INDEX = "ix_inbox_items_fts"
@@ -31,21 +32,61 @@ def words(query: str) -> list[str]:
     return _WORD.findall(query)
 
 
-def match_condition(dialect: str, query: str) -> ColumnElement[bool]:
-    """A WHERE condition for inbox items whose text has every word of `query` (as a prefix:
-    "pieteik" finds "pieteikums"); the author's name and handle count too on SQLite."""
+# The indexed document on PostgreSQL (migration 0006 creates the GIN index on exactly this).
+PG_DOCUMENT = (
+    "to_tsvector('simple', text || ' ' || coalesce(author_name, '') || ' ' || coalesce(author_handle, ''))"
+)
+# The same document, written so that PostgreSQL cannot use the GIN index for it: see pg_matching_among.
+_PG_DOCUMENT_UNINDEXED = PG_DOCUMENT.replace("text ||", "(text || '') ||", 1)
+
+
+def _expression(dialect: str, query: str) -> str:
     terms = words(query)
     if dialect == "sqlite":
-        expression = " ".join(f'"{t}"*' for t in terms)
-        condition = text(
-            "inbox_items.id IN (SELECT rowid FROM inbox_fts WHERE inbox_fts MATCH :fts)"
-        ).bindparams(fts=expression)
-        return condition  # type: ignore[return-value]
-    expression = " & ".join(f"{t.lower()}:*" for t in terms)
-    # A sub-select on the GIN index: the planner fetches the matching ids first instead of computing
-    # a tsvector for every row of a state's index range.
-    condition = text(
-        "inbox_items.id IN (SELECT f.id FROM inbox_items f "
-        "WHERE to_tsvector('simple', f.text) @@ to_tsquery('simple', :fts))"
-    ).bindparams(fts=expression)
-    return condition  # type: ignore[return-value]
+        return " ".join(f'"{t}"*' for t in terms)
+    return " & ".join(f"{t.lower()}:*" for t in terms)
+
+
+def matching_ids(session: Session, query: str, cap: int) -> list[int] | None:
+    """The ids of every item whose text or author has every word of `query` (each as a prefix:
+    "pieteik" finds "pieteikums"), or None when more than `cap` items match.
+
+    Why two ways to search: neither database estimates how many items a prefix query matches, so a
+    single query picks the wrong plan for rare words (walking a million rows) or for common ones
+    (collecting every match before taking the first page). A capped index probe tells which case it is.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        probe = "SELECT rowid FROM inbox_fts WHERE inbox_fts MATCH :fts LIMIT :cap"
+    else:
+        probe = f"SELECT id FROM inbox_items WHERE {PG_DOCUMENT} @@ to_tsquery('simple', :fts) LIMIT :cap"  # noqa: S608 (constants)
+    rows = session.execute(text(probe), {"fts": _expression(dialect, query), "cap": cap + 1}).all()
+    if len(rows) > cap:
+        return None
+    return [int(row[0]) for row in rows]
+
+
+def sqlite_condition(query: str) -> ColumnElement[bool]:
+    """SQLite, common words: FTS5 lists every match once per statement, faster than any walk."""
+    condition = text("inbox_items.id IN (SELECT rowid FROM inbox_fts WHERE inbox_fts MATCH :fts)")
+    return condition.bindparams(fts=_expression("sqlite", query))  # type: ignore[return-value]
+
+
+def pg_condition(query: str) -> ColumnElement[bool]:
+    """PostgreSQL: the GIN index's own condition; its cost grows with the number of matches."""
+    condition = text(f"{PG_DOCUMENT} @@ to_tsquery('simple', :fts)")
+    return condition.bindparams(fts=_expression("postgresql", query))  # type: ignore[return-value]
+
+
+def pg_matching_among(session: Session, ids: list[int], query: str) -> set[int]:
+    """PostgreSQL, common words: which of `ids` (a chunk of a walk along the queue's own order) match.
+    A page of matches is found after a few chunks; collecting every match first would take longer."""
+    if not ids:
+        return set()
+    # The unindexed spelling keeps the planner from scanning the whole GIN index for each chunk.
+    statement = (
+        f"SELECT id FROM inbox_items WHERE id = ANY(:ids) AND {_PG_DOCUMENT_UNINDEXED} "  # noqa: S608
+        "@@ to_tsquery('simple', :fts)"
+    )
+    rows = session.execute(text(statement), {"ids": ids, "fts": _expression("postgresql", query)})
+    return {int(row[0]) for row in rows}
