@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Cast, String, and_, bindparam, or_, text, update
+from sqlalchemy import bindparam, or_, text, update
 from sqlmodel import Session, col, select
 
 from connectors.base import ConnectorError, IncomingItem
@@ -37,9 +37,10 @@ from smtool.services.context import Context
 from smtool.services.ingest import PRIORITIES, ConnectorFactory, unescape_nul
 from smtool.services.platforms import connector_for
 from smtool.services.posts import blocking_findings, content_hash, user_roles
+from smtool.services.queue_pages import SEARCH_PROBE, PageFilter, matched_rows, state_rows
 from smtool.services.refusals import audits_refusals
 from smtool.services.sla import WorkingTime, response_times
-from smtool.store.fts import match_condition, words
+from smtool.store.fts import matching_ids, words
 from smtool.store.tables import (
     Account,
     Approval,
@@ -179,26 +180,16 @@ def list_items(
     position = _parse_cursor(after)
     rows: list[InboxItem] = []
     with ctx.db.read() as session:
-        dialect = session.get_bind().dialect.name
+        matches = matching_ids(session, search, SEARCH_PROBE) if search is not None else None
+        if matches == []:
+            return Page([], None)
         # One index range per state (state, priority, id), merged here: each stays an index walk.
-        for one_state in states:
-            query = select(InboxItem).where(InboxItem.state == one_state)
-            if team is not None:
-                query = query.where(InboxItem.team == team)
-            if flag is not None:
-                query = query.where(Cast(col(InboxItem.flags), String).like(f'%"{flag}"%'))
-            if search is not None:
-                query = query.where(match_condition(dialect, search))
-            if position is not None:
-                priority, item_id = position
-                query = query.where(
-                    or_(
-                        col(InboxItem.priority) < priority,
-                        and_(col(InboxItem.priority) == priority, col(InboxItem.id) < item_id),
-                    )
-                )
-            query = query.order_by(col(InboxItem.priority).desc(), col(InboxItem.id).desc()).limit(limit + 1)
-            rows.extend(session.exec(query).all())
+        where = PageFilter(team, flag, position)
+        if matches is not None:
+            rows.extend(matched_rows(session, states, where, limit + 1, matches))
+        else:
+            for one_state in states:
+                rows.extend(state_rows(session, one_state, where, limit + 1, search))
     rows.sort(key=lambda r: (r.priority, r.id or 0), reverse=True)
     page = rows[:limit]
     more = len(rows) > limit
@@ -671,3 +662,52 @@ def _close(
             raise UsageError(f"inbox item {item_id} is already {item.state}")
         _guarded_update(session, item, state=state.value, resolved_at=now, claimed_by=None, lease_until=None)
         _record(session, item_id, actor, action)
+
+
+# --- an item's surroundings (the TUI's item view) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    thread: list[dict[str, Any]]  # the conversation the item belongs to, oldest first
+    earlier: list[dict[str, Any]]  # the same author's earlier items, newest first
+
+
+def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
+    """The item's thread (other items of its conversation, and the item it answers) and its author's
+    earlier items; at most `limit` of each, each one index range. Raises NotFound."""
+    with ctx.db.read() as session:
+        item = _load(session, item_id)
+        thread: list[InboxItem] = []
+        keys = {k for k in (item.thread_remote_id, item.parent_remote_id) if k}
+        if keys:
+            thread = list(
+                session.exec(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.platform == item.platform,
+                        or_(
+                            col(InboxItem.thread_remote_id).in_(keys),
+                            col(InboxItem.remote_id).in_(keys),
+                        ),
+                        InboxItem.id != item_id,
+                    )
+                    .order_by(col(InboxItem.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+        earlier: list[InboxItem] = []
+        if item.author_id:
+            earlier = list(
+                session.exec(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.platform == item.platform,
+                        InboxItem.author_id == item.author_id,
+                        col(InboxItem.id) < item_id,
+                    )
+                    .order_by(col(InboxItem.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+    return Surroundings([item_dict(r) for r in reversed(thread)], [item_dict(r) for r in earlier])
