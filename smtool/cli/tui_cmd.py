@@ -1,4 +1,4 @@
-"""`smtool tui`: the terminal UI for drafting posts and working the moderation queue."""
+"""`smtool tui`: the terminal UI where each role does its daily work."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ def tui(
     screen: str | None = typer.Option(
         None,
         "--screen",
-        help="Start on this screen: compose or inbox (default: inbox for a press officer, else compose).",
+        help="Start on this screen: compose, calendar, approvals, inbox, reports or accounts (default: by "
+        "role; a press officer starts in the inbox, an approver at the approvals).",
     ),
 ) -> None:
-    """Open the terminal UI: compose posts with the live checker, or work the moderation queue."""
+    """Open the terminal UI: compose with the live checker, the calendar, approvals, the moderation
+    queue and the accounts; each user sees what their roles allow."""
     from smtool.tui.app import build_app
 
     user = common.acting_user(as_user)

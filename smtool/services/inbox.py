@@ -711,3 +711,52 @@ def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
                 ).all()
             )
     return Surroundings([item_dict(r) for r in reversed(thread)], [item_dict(r) for r in earlier])
+
+
+# --- an item's surroundings (the TUI's item view) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    thread: list[dict[str, Any]]  # the conversation the item belongs to, oldest first
+    earlier: list[dict[str, Any]]  # the same author's earlier items, newest first
+
+
+def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
+    """The item's thread (other items of its conversation, and the item it answers) and its author's
+    earlier items; at most `limit` of each, each one index range. Raises NotFound."""
+    with ctx.db.read() as session:
+        item = _load(session, item_id)
+        thread: list[InboxItem] = []
+        keys = {k for k in (item.thread_remote_id, item.parent_remote_id) if k}
+        if keys:
+            thread = list(
+                session.exec(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.platform == item.platform,
+                        or_(
+                            col(InboxItem.thread_remote_id).in_(keys),
+                            col(InboxItem.remote_id).in_(keys),
+                        ),
+                        InboxItem.id != item_id,
+                    )
+                    .order_by(col(InboxItem.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+        earlier: list[InboxItem] = []
+        if item.author_id:
+            earlier = list(
+                session.exec(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.platform == item.platform,
+                        InboxItem.author_id == item.author_id,
+                        col(InboxItem.id) < item_id,
+                    )
+                    .order_by(col(InboxItem.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+    return Surroundings([item_dict(r) for r in reversed(thread)], [item_dict(r) for r in earlier])

@@ -1,69 +1,140 @@
-"""The Textual app: thin. It holds the context and the acting user, installs the screens and shows errors.
+"""The Textual app: thin. It holds the context and the acting user, installs the screens this user
+may use, offers every action in the command palette and shows errors.
 
 `build_app` is the one factory the CLI (`smtool tui`) and the tests use.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, get_args
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
-from smtool.errors import UsageError
+from smtool.domain.roles import Action, can
+from smtool.errors import PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.posts import user_roles
+from smtool.store.types import utcnow
+from smtool.tui.screens.accounts import AccountsScreen
+from smtool.tui.screens.approvals import ApprovalsScreen
+from smtool.tui.screens.base import Clock, MainScreen
+from smtool.tui.screens.calendar import CalendarScreen
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.work import ServiceFailed
 
-ScreenName = Literal["compose", "inbox"]
-SCREENS: tuple[str, ...] = get_args(ScreenName)
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    name: str
+    key: str
+    screen: type[MainScreen]
+    needs: tuple[Action, ...]  # any one of these lets a user open it
+    help: str
+
+
+SPECS: tuple[ScreenSpec, ...] = (
+    ScreenSpec("compose", "f2", ComposeScreen, (Action.DRAFT_POST,), "Draft a post with the live checker"),
+    ScreenSpec("calendar", "f3", CalendarScreen, (Action.VIEW,), "Week and month of posts per account"),
+    ScreenSpec("approvals", "f4", ApprovalsScreen, (Action.APPROVE_POST,), "Posts waiting for your approval"),
+    ScreenSpec("inbox", "f5", InboxScreen, (Action.MODERATE, Action.ANSWER), "The moderation queue"),
+    ScreenSpec("accounts", "f7", AccountsScreen, (Action.VIEW,), "Token health, rate limits, pauses"),
+)
+SCREENS: tuple[str, ...] = tuple(spec.name for spec in SPECS)
+# Where each role starts when --screen is not given; the first of the user's roles listed here wins.
+STARTS = (
+    ("press_officer", "inbox"),
+    ("communicator", "compose"),
+    ("approver", "approvals"),
+    ("specialist", "inbox"),
+    ("manager", "calendar"),
+    ("admin", "accounts"),
+)
 
 
 class SmtoolApp(App[None]):
     CSS_PATH = "app.tcss"
-    ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "show('compose')", "Compose"),
-        Binding("f3", "show('inbox')", "Inbox"),
+        *(Binding(spec.key, f"show('{spec.name}')", spec.name.capitalize()) for spec in SPECS),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, ctx: Context, user: str, roles: list[str], start: ScreenName) -> None:
+    def __init__(self, ctx: Context, user: str, roles: list[str], start: str, clock: Clock) -> None:
         super().__init__()
         self.ctx = ctx
         self.user = user
         self.roles = roles
         self.start = start
+        self.clock = clock
+        self.allowed = [spec for spec in SPECS if any(can(roles, need) for need in spec.needs)]
         self.title = f"smtool · {ctx.settings.institution.name}"
 
     def on_mount(self) -> None:
-        self.install_screen(ComposeScreen(self.ctx, self.user), "compose")
-        self.install_screen(InboxScreen(self.ctx, self.user), "inbox")
+        for spec in self.allowed:
+            self.install_screen(spec.screen(self.ctx, self.user, self.roles, self.clock), spec.name)
         self.push_screen(self.start)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show":
+            return any(spec.name == parameters[0] for spec in self.allowed)
+        return True
+
     def action_show(self, name: str) -> None:
-        if name in SCREENS and self.screen is not self.get_screen(name):
+        if any(spec.name == name for spec in self.allowed) and self.screen is not self.get_screen(name):
             self.switch_screen(name)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every screen this user may open, every action of the current screen, and quitting."""
+        for spec in self.allowed:
+            yield SystemCommand(
+                f"Go to {spec.name}",
+                f"{spec.help} ({spec.key.upper()})",
+                partial(self.action_show, spec.name),
+            )
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            if screen.check_action(binding.action.split("(")[0], ()) is False:
+                continue  # the role does not allow it
+            yield SystemCommand(
+                f"{screen.__class__.__name__.removesuffix('Screen')}: {binding.description}",
+                f"key {binding.key}",
+                partial(screen.run_action, binding.action),
+            )
+        yield SystemCommand("Quit", "Leave smtool (Ctrl+Q)", self.exit)
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         self.push_screen(ErrorModal(message.error))
 
 
-def default_screen(roles: list[str]) -> ScreenName:
-    """A press officer starts in the inbox; everyone else in compose."""
-    return "inbox" if "press_officer" in roles else "compose"
+def default_screen(roles: list[str]) -> str:
+    """Where a user starts: a press officer in the inbox, a communicator in compose, and so on."""
+    for role, screen in STARTS:
+        if role in roles:
+            return screen
+    return "calendar"
 
 
-def build_app(ctx: Context, user: str, screen: str | None = None) -> SmtoolApp:
-    """The app for `user` on `screen` (default by role). Raises PermissionDenied for an unknown user
-    and UsageError for an unknown screen."""
+def build_app(ctx: Context, user: str, screen: str | None = None, clock: Clock = utcnow) -> SmtoolApp:
+    """The app for `user` on `screen` (default by role). `clock` is what "now" means (tests fix it).
+
+    Raises PermissionDenied for an unknown user or a screen the user's roles do not allow, and
+    UsageError for an unknown screen.
+    """
     roles = user_roles(ctx.settings, user)
-    if screen is None:
-        return SmtoolApp(ctx, user, roles, default_screen(roles))
-    for name in get_args(ScreenName):
-        if screen == name:
-            return SmtoolApp(ctx, user, roles, name)
-    raise UsageError(f"unknown screen {screen!r}; screens: {', '.join(SCREENS)}")
+    start = screen or default_screen(roles)
+    spec = next((s for s in SPECS if s.name == start), None)
+    if spec is None:
+        raise UsageError(f"unknown screen {start!r}; screens: {', '.join(SCREENS)}")
+    if not any(can(roles, need) for need in spec.needs):
+        raise PermissionDenied(
+            f"{user} may not use the {start} screen: that needs a role that may "
+            + " or ".join(need.value for need in spec.needs)
+        )
+    return SmtoolApp(ctx, user, roles, start, clock)

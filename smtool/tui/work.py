@@ -1,12 +1,14 @@
-"""Running blocking service calls off the event loop, and the message that carries their errors up."""
+"""Running blocking service calls off the event loop, and the messages that carry results and errors up."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.worker import get_current_worker
 
 from smtool.errors import SmtoolError
 
@@ -19,6 +21,15 @@ class ServiceFailed(Message):
     def __init__(self, error: SmtoolError) -> None:
         super().__init__()
         self.error = error
+
+
+class ServiceDone(Message):
+    """A background call finished: `then(result)` runs on the event loop, where widgets may change."""
+
+    def __init__(self, then: Callable[[Any], None], result: Any) -> None:
+        super().__init__()
+        self.then = then
+        self.result = result
 
 
 def guarded(poster: MessagePump, call: Callable[[], T]) -> T | None:
@@ -40,3 +51,16 @@ def guarded(poster: MessagePump, call: Callable[[], T]) -> T | None:
             )
         )
     return None
+
+
+def in_background(node: DOMNode, call: Callable[[], T], then: Callable[[T], None], *, group: str) -> None:
+    """Run the blocking `call` in a thread worker of `node` and hand its result to `then` on the event
+    loop. A newer call in the same group supersedes an older one: the older result is dropped."""
+
+    def job() -> None:
+        # Boxed, so that a call returning None is told apart from one that failed.
+        boxed = guarded(node, lambda: (call(),))
+        if boxed is not None and not get_current_worker().is_cancelled:
+            node.post_message(ServiceDone(then, boxed[0]))
+
+    node.run_worker(job, thread=True, group=group, exclusive=True)

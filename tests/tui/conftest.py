@@ -1,4 +1,4 @@
-"""A training installation (SQLite, in-process sandbox) with a second press officer, and Pilot helpers."""
+"""Training installations (in-process sandbox) on SQLite and PostgreSQL, deterministic data, Pilot helpers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from connectors.base import IncomingItem
 from connectors.emulator import SandboxServer, new_sandbox_state
@@ -18,17 +18,34 @@ from smtool.services.accounts import sync_from_settings
 from smtool.services.context import Context
 from smtool.services.ingest import Ingestor
 from smtool.tui.screens.compose import ComposeScreen
+from smtool.tui.screens.moderation import ReplyModal
 from tests.services.conftest import write_installation
 
-SECOND_OFFICER = """
+MORE_USERS = """
 [[users]]
 name = "toms"
 roles = ["press_officer"]
 team = "press"
+
+[[users]]
+name = "admin"
+roles = ["admin"]
+
+[[users]]
+name = "janis"
+roles = ["specialist"]
+team = "e-services"
 """
 
 # Fixed so that snapshots and ids do not depend on the clock.
 RECEIVED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+# The TUI's "now" in tests: a Monday (Riga winter time, UTC+2), years ahead so that services, which
+# refuse past times against the real clock, accept the week's times too.
+NOW = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+
+
+def fixed_clock() -> datetime:
+    return NOW
 
 
 @dataclass
@@ -38,14 +55,14 @@ class Installation:
     config: Path
 
 
-@pytest.fixture
-def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
+def _installation(folder: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
     monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
     monkeypatch.setattr(ComposeScreen, "DEBOUNCE_SECONDS", 0.01)
+    monkeypatch.setattr(ReplyModal, "DEBOUNCE_SECONDS", 0.01)
     server = SandboxServer(new_sandbox_state(seed=3), port=0, seed=3).start()
     try:
-        config = write_installation(tmp_path, f"sqlite:///{tmp_path / 'smtool.db'}", server)
-        config.write_text(config.read_text(encoding="utf-8") + SECOND_OFFICER, encoding="utf-8")
+        config = write_installation(folder, db_url, server)
+        config.write_text(config.read_text(encoding="utf-8") + MORE_USERS, encoding="utf-8")
         settings = load_settings(config)
         with Context.open(settings) as ctx:
             with ctx.db.write() as session:
@@ -53,6 +70,18 @@ def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[In
             yield Installation(ctx, server, config)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def installation(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
+    """A training installation on each database (the flows that write)."""
+    yield from _installation(tmp_path, db_url, monkeypatch)
+
+
+@pytest.fixture
+def sqlite_installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
+    """A training installation on SQLite only (looks and read-only behaviour)."""
+    yield from _installation(tmp_path, f"sqlite:///{tmp_path / 'smtool.db'}", monkeypatch)
 
 
 def add_items(ctx: Context, *texts: str, author: str = "@iedzivotajs", name: str = "Iedzīvotājs") -> None:
@@ -66,13 +95,22 @@ def add_items(ctx: Context, *texts: str, author: str = "@iedzivotajs", name: str
     Ingestor(ctx).store("sandbox-x", "test", None, items, None)
 
 
+async def settled(pilot: Pilot[None]) -> None:
+    """Wait for the app's workers; one superseded by a newer one in its group counts as done."""
+    for _ in range(20):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue
+        break
+    await pilot.pause()
+
+
 async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
     """Let the app run (timers, thread workers, messages) until `condition` holds."""
-    app: App[None] = pilot.app
-    for _ in range(300):
+    for _ in range(500):
         await pilot.pause(0.01)
         if condition():
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settled(pilot)
             return
     raise AssertionError(f"the app never reached: {what}")

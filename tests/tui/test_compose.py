@@ -1,22 +1,27 @@
-"""Drafting in the TUI: findings while typing, counts, a refused time next to its field, save and submit."""
+"""Drafting in the TUI: findings while typing, counts, variants, media and tags, a time checked as typed."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from textual.widgets import Input, Static, TextArea
 
-from smtool.services.queries import list_posts
+from smtool.services.queries import list_posts, show_post
 from smtool.tui.app import build_app
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import FindingsList
 
-from .conftest import Installation, until
+from .conftest import Installation, fixed_clock, settled, until
 
 
 def rules(screen: ComposeScreen) -> set[str]:
     return {f["rule"] for f in screen.query_one(FindingsList).findings}
+
+
+def shown(screen: ComposeScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
 
 
 def test_findings_appear_while_typing_and_a_clean_post_is_saved_and_submitted(
@@ -25,25 +30,24 @@ def test_findings_appear_while_typing_and_a_clean_post_is_saved_and_submitted(
     ctx = installation.ctx
 
     async def scenario() -> None:
-        app = build_app(ctx, "anna")
+        app = build_app(ctx, "anna", clock=fixed_clock)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)
             await pilot.press("I", "space", "t", "h", "i", "n", "k")
             await until(pilot, lambda: "voice.first-person" in rules(screen), "a first-person finding")
             assert "voice.opinion" in rules(screen)
-            counts = screen.query_one("#post-counts", Static).render()
-            assert "x 7/280" in str(counts)
+            assert "x 7/280" in shown(screen, "#post-counts")
 
             screen.query_one("#post-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
             await until(pilot, lambda: "voice.first-person" not in rules(screen), "the finding to go")
             assert rules(screen) == {"authorization.not-spokesperson"}  # answered by the approval
 
-            await pilot.click("#post-save")
+            await pilot.press("ctrl+s")
             await until(pilot, lambda: screen.post_id is not None, "the draft to be saved")
             assert [(p["state"], p["author"]) for p in list_posts(ctx)] == [("draft", "anna")]
 
-            await pilot.click("#post-submit")
+            await pilot.press("ctrl+t")
             await until(pilot, lambda: list_posts(ctx)[0]["state"] == "submitted", "the post to be submitted")
             assert not isinstance(app.screen, ErrorModal)
             posts = list_posts(ctx)
@@ -55,29 +59,100 @@ def test_findings_appear_while_typing_and_a_clean_post_is_saved_and_submitted(
     asyncio.run(scenario())
 
 
-def test_a_time_that_does_not_exist_is_refused_next_to_the_field(installation: Installation) -> None:
-    ctx = installation.ctx
+def test_a_variant_media_and_campaign_tags_are_counted_checked_and_saved(
+    sqlite_installation: Installation, tmp_path: Path
+) -> None:
+    ctx = sqlite_installation.ctx
+    picture = tmp_path / "karte.png"
+    picture.write_bytes(b"\x89PNG not really")
 
     async def scenario() -> None:
-        app = build_app(ctx, "anna")
+        app = build_app(ctx, "anna", clock=fixed_clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            await pilot.click("#post-accounts")
+            await pilot.press("down", "space")  # sandbox-fb too
+            area = screen.query_one("#post-text", TextArea)
+            area.text = "Pieteikšanās sāksies 1. decembrī. " * 10  # 340 characters: too long for X
+            await until(pilot, lambda: "x 340/280" in shown(screen, "#post-counts"), "the X count over")
+            await pilot.press("ctrl+e")  # the X variant
+            assert "Variant for x" in str(area.border_title)
+            area.text = "Pieteikšanās sāksies 1. decembrī."
+            await until(pilot, lambda: "x* 33/280" in shown(screen, "#post-counts"), "the variant's count")
+            assert "facebook 340/63206" in shown(screen, "#post-counts")
+            screen.query_one("#post-media", Input).value = str(picture)
+            screen.query_one("#post-campaigns", Input).value = "e-pakalpojumi, 2030"
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: screen.post_id is not None, "the draft to be saved")
+            post = show_post(ctx, screen.post_id or 0)
+            assert post["variants"] == {"x": "Pieteikšanās sāksies 1. decembrī."}
+            assert post["text"].startswith("Pieteikšanās sāksies 1. decembrī. Pieteikšanās")
+            assert post["campaigns"] == ["e-pakalpojumi", "2030"]
+            assert post["media"] == [str(picture.resolve())]
+            assert post["accounts"] == ["sandbox-fb", "sandbox-x"]
+
+    asyncio.run(scenario())
+
+
+def test_a_time_is_checked_as_it_is_typed_in_the_institutions_zone(sqlite_installation: Installation) -> None:
+    ctx = sqlite_installation.ctx
+
+    async def scenario() -> None:
+        app = build_app(ctx, "anna", clock=fixed_clock)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)
             screen.query_one("#post-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
+            when = screen.query_one("#post-when", Input)
             # Riga's clocks jump from 03:00 to 04:00 on the last Sunday of March.
-            screen.query_one("#post-when", Input).value = "2030-03-31 03:30"
-            await pilot.press("ctrl+s")
-            error = screen.query_one("#when-error", Static)
-            await until(pilot, lambda: "does not exist" in str(error.render()), "the inline refusal")
+            when.value = "2030-03-31 03:30"
+            await until(pilot, lambda: "does not exist" in shown(screen, "#when-error"), "the DST refusal")
+            when.value = "2030-10-27 03:30"  # and back from 04:00 to 03:00 in October
+            await until(pilot, lambda: "happens twice" in shown(screen, "#when-error"), "the overlap")
+            when.value = "2030-03-01 09:00"
+            await until(
+                pilot, lambda: "has passed" in shown(screen, "#when-error"), "past, by the TUI's clock"
+            )
+            when.value = "2030-03-05 09:30"
+            await until(pilot, lambda: "07:30 UTC" in shown(screen, "#when-error"), "the instant in UTC")
+            when.value = "2030-03-31 03:30"
+            await pilot.press("ctrl+s")  # the service refuses it too, and says so next to the field
+            await pilot.pause(0.3)
+            await settled(pilot)
             assert not isinstance(app.screen, ErrorModal)
+            assert "does not exist" in shown(screen, "#when-error")
             assert list_posts(ctx) == []
 
     asyncio.run(scenario())
 
 
-def test_a_refusal_is_shown_in_a_modal_with_its_title(installation: Installation) -> None:
+def test_a_suggested_swap_is_applied_with_a_key(sqlite_installation: Installation) -> None:
     async def scenario() -> None:
-        app = build_app(installation.ctx, "anna")
+        app = build_app(sqlite_installation.ctx, "anna", clock=fixed_clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            area = screen.query_one("#post-text", TextArea)
+            area.text = "Pieteikumi netiek pieņemti sakarā ar remontu."
+            await until(
+                pilot,
+                lambda: any(f.get("suggestion") for f in screen.query_one(FindingsList).findings),
+                "a finding with a suggestion",
+            )
+            before = area.text
+            await pilot.press("ctrl+r")
+            assert area.text == "Pieteikumi netiek pieņemti dēļ remontu." and "Swapped" in shown(
+                screen, "#notice"
+            )
+            assert before != area.text
+
+    asyncio.run(scenario())
+
+
+def test_a_refusal_is_shown_in_a_modal_with_its_title(sqlite_installation: Installation) -> None:
+    async def scenario() -> None:
+        app = build_app(sqlite_installation.ctx, "anna", clock=fixed_clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("ctrl+t")  # submit with no text
             await until(pilot, lambda: isinstance(app.screen, ErrorModal), "the error modal")

@@ -1,21 +1,28 @@
-"""Working the moderation queue in the TUI: claim, reply, hide with a reason, conflicts, inert text."""
+"""Working the moderation queue in the TUI: claim, reply, resolve, hide with a reason, assign, filters,
+the item's surroundings, the claim's heartbeat, conflicts and inert citizen text."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+import requests
 from rich.text import Text
-from textual.widgets import DataTable, Static, TextArea
+from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from smtool.services import inbox
 from smtool.services.ingest import Ingestor
+from smtool.store.tables import InboxItem
+from smtool.store.types import utcnow
 from smtool.tui.app import build_app
 from smtool.tui.screens.inbox import InboxScreen
-from smtool.tui.screens.moderation import HideModal, ReplyModal
+from smtool.tui.screens.moderation import ReplyModal
+from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.error_modal import ErrorModal
+from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.item_detail import ItemDetail
 
-from .conftest import Installation, add_items, until
+from .conftest import Installation, add_items, settled, until
 
 HOSTILE = "[bold]loud[/bold] [link=https://evil.example]click[/link] \x1b[31mred\x1b[0m \u202etxet"
 
@@ -24,7 +31,11 @@ def state(installation: Installation, item_id: int) -> dict[str, object]:
     return inbox.show_item(installation.ctx, item_id)
 
 
-def test_a_press_officer_starts_in_the_inbox_and_claims_then_replies(installation: Installation) -> None:
+def notice(screen: InboxScreen) -> str:
+    return str(screen.query_one("#notice", Static).render())
+
+
+def test_claim_reply_with_live_checks_then_resolve(installation: Installation) -> None:
     add_items(installation.ctx, "Kad būs atvērta pieteikšanās?")
     item_id = int(inbox.list_items(installation.ctx).items[0]["id"])
 
@@ -32,51 +43,40 @@ def test_a_press_officer_starts_in_the_inbox_and_claims_then_replies(installatio
         app = build_app(installation.ctx, "liga")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
-            assert isinstance(screen, InboxScreen)
+            assert isinstance(screen, InboxScreen)  # a press officer starts in the inbox
             await until(pilot, lambda: screen.current_id == item_id, "the queue to load")
             await pilot.press("c")
             await until(pilot, lambda: state(installation, item_id)["claimed_by"] == "liga", "the claim")
-            notice = screen.query_one("#inbox-notice", Static)
-            await until(pilot, lambda: f"Claimed item {item_id}" in str(notice.render()), "the notice")
+            await until(pilot, lambda: f"Claimed item {item_id}" in notice(screen), "the notice")
+            assert screen.held == {item_id}
 
             await pilot.press("r")
             await until(pilot, lambda: isinstance(app.screen, ReplyModal), "the reply modal")
-            app.screen.query_one("#reply-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
+            modal = app.screen
+            modal.query_one("#reply-text", TextArea).text = "Es domāju, ka drīz."
+            findings = modal.query_one(FindingsList)
+            await until(
+                pilot,
+                lambda: any(f["rule"] == "voice.first-person" for f in findings.findings),
+                "live checks",
+            )
+            modal.query_one("#reply-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
             await pilot.press("ctrl+s")
             await until(pilot, lambda: state(installation, item_id)["state"] == "answered", "the reply")
             assert app.screen is screen
             detail = state(installation, item_id)
             assert [r["text"] for r in detail["replies"]] == ["Pieteikšanās sāksies 1. decembrī."]  # type: ignore[index]
 
-    asyncio.run(scenario())
+            await pilot.press("e")
+            await until(
+                pilot, lambda: state(installation, item_id)["state"] == "resolved", "the item resolved"
+            )
+            assert not screen.held
 
-
-def test_hiding_asks_for_a_reason_and_keeps_the_record(installation: Installation) -> None:
-
-    async def scenario() -> None:
-        app = build_app(installation.ctx, "liga")
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = app.screen
-            assert isinstance(screen, InboxScreen)
-            await until(pilot, lambda: screen.current_id is not None, "the queue to load")
-            item_id = screen.current_id
-            assert item_id is not None
-            await pilot.press("h")
-            await until(pilot, lambda: isinstance(app.screen, HideModal), "the reason modal")
-            await pilot.press("down", "enter")
-            await until(pilot, lambda: bool(state(installation, item_id)["hidden"]), "the item to be hidden")
-            detail = state(installation, item_id)
-            assert detail["hidden_reason"] == "abuse"
-            assert detail["text"] == "Jūs visi esat idioti!"  # the record stays, byte for byte
-            assert not isinstance(app.screen, ErrorModal)
-
-    _facebook_comment(installation, "Jūs visi esat idioti!")
     asyncio.run(scenario())
 
 
 def _facebook_comment(installation: Installation, text: str) -> None:
-    import requests
-
     base = installation.server.base_url
     page = installation.server.account("facebook").id
 
@@ -89,6 +89,133 @@ def _facebook_comment(installation: Installation, text: str) -> None:
     post = control("posts", {"account": page, "text": "Ziņa"})["id"]
     control("comments", {"post_id": post, "text": text})
     Ingestor(installation.ctx).poll_all()
+
+
+def test_hiding_asks_for_a_reason_of_the_comment_policy_and_keeps_the_record(
+    installation: Installation,
+) -> None:
+    _facebook_comment(installation, "Jūs visi esat idioti!")
+
+    async def scenario() -> None:
+        app = build_app(installation.ctx, "liga")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, InboxScreen)
+            await until(pilot, lambda: screen.current_id is not None, "the queue to load")
+            item_id = screen.current_id
+            assert item_id is not None
+            await pilot.press("h")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the reason modal")
+            offered = [str(o.prompt) for o in app.screen.query_one("#hide-options").options]  # type: ignore[attr-defined]
+            assert offered == list(installation.ctx.settings.inbox.hide_reasons)
+            await pilot.press("down", "enter")
+            await until(pilot, lambda: bool(state(installation, item_id)["hidden"]), "the item to be hidden")
+            detail = state(installation, item_id)
+            assert detail["hidden_reason"] == "abuse"
+            assert detail["text"] == "Jūs visi esat idioti!"  # the record stays, byte for byte
+            assert not isinstance(app.screen, ErrorModal)
+
+            await until(pilot, lambda: "hidden (abuse)" in notice(screen), "the notice")
+            await pilot.press("u")
+            await until(pilot, lambda: not state(installation, item_id)["hidden"], "the item shown again")
+
+    asyncio.run(scenario())
+
+
+def test_assigning_to_a_specialist_and_marking_spam(installation: Installation) -> None:
+    add_items(installation.ctx, "Kā pieteikties e-pakalpojumam?", "Lēti pulksteņi šeit")
+    first, second = sorted(int(i["id"]) for i in inbox.list_items(installation.ctx).items)
+
+    async def scenario() -> None:
+        app = build_app(installation.ctx, "liga")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, InboxScreen)
+            await until(pilot, lambda: screen.current_id is not None, "the queue to load")
+            table = screen.query_one("#inbox-items", DataTable)
+            table.move_cursor(row=table.get_row_index(str(first)))
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the assign modal")
+            options = app.screen.query_one("#assign-options")
+            index = next(n for n, o in enumerate(options.options) if o.id == "janis")  # type: ignore[attr-defined]
+            options.highlighted = index  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            await until(pilot, lambda: state(installation, first)["assigned_to"] == "janis", "the assignment")
+            assert state(installation, first)["state"] == "assigned"
+
+            table.move_cursor(row=table.get_row_index(str(second)))
+            await until(
+                pilot, lambda: screen.current is not None and screen.current["id"] == second, "selection"
+            )
+            await pilot.press("s")
+            await until(pilot, lambda: state(installation, second)["state"] == "spam", "the spam mark")
+
+    asyncio.run(scenario())
+
+
+def test_filters_and_the_items_surroundings(sqlite_installation: Installation) -> None:
+    ctx = sqlite_installation.ctx
+    add_items(
+        ctx, "Kad būs atvērta pieteikšanās?", "Paldies par atbildi!", "Vēl viens jautājums par nodokli?"
+    )
+    items = sorted(int(i["id"]) for i in inbox.list_items(ctx).items)
+
+    async def scenario() -> None:
+        app = build_app(ctx, "liga")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, InboxScreen)
+            await until(pilot, lambda: len(screen.items) == 3, "the queue to load")
+            table = screen.query_one("#inbox-items", DataTable)
+            table.move_cursor(row=table.get_row_index(str(items[-1])))
+            around = screen.query_one("#item-around", Static)
+            await until(pilot, lambda: "Author's earlier items" in str(around.render()), "the author's items")
+            assert "Paldies par atbildi!" in str(around.render())
+
+            screen.query_one("#filter-search", Input).value = "nodokli"
+            await pilot.click("#filter-search")
+            await pilot.press("enter")
+            await until(pilot, lambda: set(screen.items) == {items[-1]}, "the search")
+            screen.query_one("#filter-search", Input).value = ""
+            screen.query_one("#filter-flag", Select).value = "question"
+            await until(pilot, lambda: set(screen.items) == {items[0], items[-1]}, "the flag filter")
+            screen.query_one("#filter-state", Select).value = "resolved"
+            await until(pilot, lambda: not screen.items, "nothing resolved yet")
+
+    asyncio.run(scenario())
+
+
+def test_the_heartbeat_renews_a_claim_and_says_when_it_was_lost(sqlite_installation: Installation) -> None:
+    ctx = sqlite_installation.ctx
+    add_items(ctx, "Kad būs atvērta pieteikšanās?")
+
+    async def scenario() -> None:
+        app = build_app(ctx, "liga")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, InboxScreen)
+            await until(pilot, lambda: screen.current_id is not None, "the queue to load")
+            await pilot.press("c")
+            await until(pilot, lambda: bool(screen.held), "the claim")
+            item_id = next(iter(screen.held))
+            with ctx.db.write() as session:  # the lease almost over
+                row = session.get(InboxItem, item_id)
+                assert row is not None
+                row.lease_until = utcnow() + timedelta(seconds=5)
+            screen._renew_claims()
+            await settled(pilot)
+            renewed = state(sqlite_installation, item_id)["lease_until"]
+            assert str(renewed) > (utcnow() + timedelta(seconds=60)).isoformat()
+
+            with ctx.db.write() as session:  # an administrator took it away meanwhile
+                row = session.get(InboxItem, item_id)
+                assert row is not None
+                row.claimed_by = "toms"
+            screen._renew_claims()
+            await until(pilot, lambda: "lapsed" in notice(screen), "the lost claim")
+            assert not screen.held
+
+    asyncio.run(scenario())
 
 
 def test_when_another_officer_acted_first_the_screen_says_so(installation: Installation) -> None:
@@ -106,18 +233,17 @@ def test_when_another_officer_acted_first_the_screen_says_so(installation: Insta
             await until(pilot, lambda: isinstance(app.screen, ErrorModal), "the conflict modal")
             modal = app.screen
             assert isinstance(modal, ErrorModal) and modal.error.title == "Changed by someone else"
-            notice = str(screen.query_one("#inbox-notice", Static).render())
-            assert "Someone else acted first" in notice
+            assert "Someone else acted first" in notice(screen)
             assert state(installation, int(claimed["id"]))["state"] == "new"  # liga's resolve did nothing
 
     asyncio.run(scenario())
 
 
-def test_hostile_comment_text_is_shown_literally(installation: Installation) -> None:
-    add_items(installation.ctx, HOSTILE, author="[red]@admin[/red]", name="\x1b]0;owned\x07Evil")
+def test_hostile_comment_text_is_shown_literally(sqlite_installation: Installation) -> None:
+    add_items(sqlite_installation.ctx, HOSTILE, author="[red]@admin[/red]", name="\x1b]0;owned\x07Evil")
 
     async def scenario() -> None:
-        app = build_app(installation.ctx, "liga")
+        app = build_app(sqlite_installation.ctx, "liga")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, InboxScreen)

@@ -1,44 +1,105 @@
-"""How the two screens look at 80x24, with fixed data and no clock on screen.
+"""How each screen looks at 80x24 and 120x40, with fixed data and a fixed clock.
 
 Update after an intended change with `pytest tests/tui --snapshot-update` and review the SVGs.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from sqlmodel import select
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
+from smtool.services.context import Context
+from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.store.tables import Account, Publication
 from smtool.tui.app import build_app
+from smtool.tui.screens.accounts import AccountsScreen
+from smtool.tui.screens.approvals import ApprovalsScreen
+from smtool.tui.screens.calendar import CalendarScreen
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.item_detail import ItemDetail
+from smtool.tui.widgets.post_detail import PostDetail
 
-from .conftest import Installation, add_items, until
+from .conftest import Installation, add_items, fixed_clock, until
 from .test_inbox import HOSTILE
 
+BOTH = ["sandbox-x", "sandbox-fb"]
+TOKEN_SET = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
 
-def test_compose_screen(installation: Installation, snap_compare: Any) -> None:
-    async def type_a_post(pilot: Pilot[None]) -> None:
-        screen = pilot.app.screen
-        assert isinstance(screen, ComposeScreen)
+
+def seed(ctx: Context) -> None:
+    """A week of posts in every state a person should notice, and a small queue."""
+    waiting = create_post(
+        ctx, "anna", Draft("Pieteikšanās sāksies 1. decembrī.", BOTH, at="2030-03-05 10:00")
+    )
+    submit_post(ctx, "anna", waiting)
+    out = create_post(
+        ctx, "anna", Draft("Valsts kanceleja aicina pieteikties kursiem.", BOTH, at="2030-03-06 09:00")
+    )
+    troubled = create_post(
+        ctx, "anna", Draft("Sēde notiks ceturtdien plkst. 14.00.", BOTH, at="2030-03-07 14:00")
+    )
+    for post_id in (out, troubled):
+        submit_post(ctx, "anna", post_id)
+    approve_posts(ctx, "karlis", [out, troubled])
+    create_post(ctx, "anna", Draft("Melnraksts piektdienai.", ["sandbox-x"], at="2030-03-08 11:00"))
+    outcomes = {
+        (out, "sandbox-x"): ("published", None),
+        (out, "sandbox-fb"): ("failed", "(#100) Invalid parameter"),
+        (troubled, "sandbox-x"): ("unknown", "timed out after sending"),
+        (troubled, "sandbox-fb"): ("needs_reauth", "token expired"),
+    }
+    with ctx.db.write() as session:
+        for publication in session.exec(select(Publication)).all():
+            state, error = outcomes[(publication.post_id, publication.account_id)]
+            publication.state, publication.last_error = state, error
+            if state == "published":
+                publication.published_at = publication.due_at
+        for account in session.exec(select(Account)).all():
+            account.token_set_at = TOKEN_SET
+    add_items(ctx, "Kad būs atvērta pieteikšanās?", "Paldies!", HOSTILE)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    screen = pilot.app.screen
+    if isinstance(screen, ComposeScreen):
         area = screen.query_one("#post-text", TextArea)
         area.cursor_blink = False
         area.text = "Es uzskatu, ka jaunais e-pakalpojums ir ērts."
+        screen.query_one("#post-when", Input).value = "2030-03-31 03:30"
         await until(pilot, lambda: bool(screen.query_one(FindingsList).findings), "the findings")
+    elif isinstance(screen, InboxScreen):
+        await until(pilot, lambda: screen.query_one(ItemDetail).item is not None, "the item")
+    elif isinstance(screen, ApprovalsScreen):
+        await until(pilot, lambda: screen.query_one(PostDetail).post is not None, "the post")
+    elif isinstance(screen, CalendarScreen):
+        await until(pilot, lambda: bool(screen.entries), "the calendar")
+    elif isinstance(screen, AccountsScreen):
+        await until(pilot, lambda: bool(screen.overview.accounts), "the accounts")
+    pilot.app.screen.set_focus(None)  # no cursor blink in the picture
+    await pilot.pause()
 
-    assert snap_compare(build_app(installation.ctx, "anna"), terminal_size=(80, 24), run_before=type_a_post)
+
+USERS = {
+    "compose": "anna",
+    "calendar": "karlis",
+    "approvals": "karlis",
+    "inbox": "liga",
+    "accounts": "karlis",
+}
 
 
-def test_inbox_screen(installation: Installation, snap_compare: Any) -> None:
-    add_items(installation.ctx, "Kad būs atvērta pieteikšanās?", "Paldies!", HOSTILE)
-
-    async def load(pilot: Pilot[None]) -> None:
-        screen = pilot.app.screen
-        assert isinstance(screen, InboxScreen)
-        detail = screen.query_one(ItemDetail)
-        await until(pilot, lambda: detail.item is not None, "the item detail")
-
-    assert snap_compare(build_app(installation.ctx, "liga"), terminal_size=(80, 24), run_before=load)
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("screen", list(USERS))
+def test_screen(
+    sqlite_installation: Installation, snap_compare: Any, screen: str, size: tuple[int, int]
+) -> None:
+    seed(sqlite_installation.ctx)
+    app = build_app(sqlite_installation.ctx, USERS[screen], screen, clock=fixed_clock)
+    assert snap_compare(app, terminal_size=size, run_before=settle)

@@ -1,4 +1,9 @@
-"""Drafting a post: live checker findings and character counts, targets, a time, save and submit."""
+"""Drafting a post: live checker findings and per-platform counts, variants per platform, targets,
+media, campaign tags, a time validated as it is typed, save and submit.
+
+The text area edits the main text or one platform's variant (Ctrl+E switches); each target account
+is checked on the text it would get. The checker runs in a thread worker after a pause in typing.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,23 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Input, SelectionList, Static, TextArea
+from textual.widgets import Footer, Header, Input, SelectionList, Static, TextArea
 
+from smtool.domain.timezones import format_local, parse_local
 from smtool.errors import UsageError
 from smtool.services.checking import check_text
-from smtool.services.context import Context
 from smtool.services.post_checks import platform_length
 from smtool.services.posts import Draft, create_post, edit_post, submit_post
 from smtool.services.queries import show_post
+from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.inert import inert_text
-from smtool.tui.work import ServiceFailed, guarded
+from smtool.tui.work import ServiceFailed
 
 
 @dataclass(frozen=True)
@@ -34,41 +38,43 @@ class Saved:
     submitted: bool
 
 
-class ComposeScreen(Screen[None]):
-    """A communicator's editor. The checker runs in a thread worker after a short pause in typing."""
+@dataclass(frozen=True)
+class Checked:
+    """Findings and platform lengths for one draft."""
 
+    draft: Draft
+    findings: list[dict[str, Any]]
+    counts: Text
+
+
+def split_list(value: str) -> list[str]:
+    """ "a, b;c" -> ["a", "b", "c"]: how media paths and campaign tags are typed."""
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+class ComposeScreen(MainScreen):
+    """A communicator's editor."""
+
+    TITLE_NAME = "Compose"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save draft", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+t", "submit", "Submit", priority=True),
-        Binding("ctrl+n", "new", "New post", priority=True),
+        Binding("ctrl+e", "next_variant", "Variant", priority=True),
+        Binding("ctrl+r", "apply_suggestion", "Swap", priority=True),
+        Binding("ctrl+n", "new", "New", priority=True),
     ]
 
     DEBOUNCE_SECONDS = 0.3
 
-    class Checked(Message):
-        """Findings and platform lengths for one text and one set of targets."""
-
-        def __init__(
-            self, text: str, accounts: tuple[str, ...], findings: list[dict[str, Any]], counts: Text
-        ) -> None:
-            super().__init__()
-            self.text = text
-            self.accounts = accounts
-            self.findings = findings
-            self.counts = counts
-
-    class Stored(Message):
-        def __init__(self, saved: Saved) -> None:
-            super().__init__()
-            self.saved = saved
-
-    def __init__(self, ctx: Context, user: str) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.user = user
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self.post_id: int | None = None
         self.version: int | None = None
+        self.main_text = ""
+        self.variants: dict[str, str] = {}
+        self.editing = ""  # "" the main text, else the platform whose variant is edited
         self._debounce: Timer | None = None
+        self.checked: Checked | None = None
 
     def compose(self) -> ComposeResult:
         accounts = self.ctx.settings.accounts
@@ -82,28 +88,38 @@ class ComposeScreen(Screen[None]):
         yield Static(id="post-counts")
         with Horizontal(id="compose-when"):
             yield Input(placeholder="YYYY-MM-DD HH:MM; empty: once approved", id="post-when")
-            yield Button("Save draft", id="post-save")
-            yield Button("Submit", variant="primary", id="post-submit")
+            yield Input(placeholder="paths, comma-separated", id="post-media")
+            yield Input(placeholder="tags, comma-separated", id="post-campaigns")
         yield Static(id="when-error")
         with Vertical(id="compose-findings"):
             yield FindingsList(id="post-findings")
-        yield Static(id="compose-status")
-        yield Footer()
+        yield Static(id="notice")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = f"Compose · {self.user}"
+        super().on_mount()
         self.query_one("#post-accounts").border_title = "Accounts"
-        self.query_one("#post-text").border_title = "Post"
-        self.query_one("#post-when").border_title = f"When ({self.ctx.settings.institution.timezone})"
+        self.query_one("#post-when").border_title = f"When ({self.zone})"
+        self.query_one("#post-media").border_title = "Media"
+        self.query_one("#post-campaigns").border_title = "Campaigns"
         self.query_one("#compose-findings").border_title = "Checker"
+        self._title_editor()
         self.query_one("#post-text", TextArea).focus()
-        self._show_counts(Text(""))
+        self._show_counts(self._counts(self._draft()))
 
     # --- reading the form ------------------------------------------------------------------
 
     @property
     def text(self) -> str:
-        return self.query_one("#post-text", TextArea).text
+        """The main text (whatever the text area shows right now)."""
+        return self._texts()[0]
+
+    def _texts(self) -> tuple[str, dict[str, str]]:
+        shown = self.query_one("#post-text", TextArea).text
+        if not self.editing:
+            return shown, {p: v for p, v in self.variants.items() if v.strip()}
+        variants = {**self.variants, self.editing: shown}
+        return self.main_text, {p: v for p, v in variants.items() if v.strip()}
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -113,8 +129,43 @@ class ComposeScreen(Screen[None]):
     def when(self) -> str | None:
         return self.query_one("#post-when", Input).value.strip() or None
 
+    def _platforms(self, accounts: tuple[str, ...]) -> list[str]:
+        chosen = [a.platform for a in self.ctx.settings.accounts if a.id in accounts]
+        return list(dict.fromkeys(chosen or [a.platform for a in self.ctx.settings.accounts]))
+
     def _draft(self) -> Draft:
-        return Draft(text=self.text, accounts=self.accounts, at=self.when)
+        text, variants = self._texts()
+        platforms = self._platforms(self.accounts)
+        return Draft(
+            text=text,
+            accounts=self.accounts,
+            at=self.when,
+            variants={p: v for p, v in variants.items() if p in platforms},
+            media=split_list(self.query_one("#post-media", Input).value),
+            campaigns=split_list(self.query_one("#post-campaigns", Input).value),
+        )
+
+    # --- variants --------------------------------------------------------------------------
+
+    def action_next_variant(self) -> None:
+        """Edit the main text, then each target platform's variant in turn."""
+        area = self.query_one("#post-text", TextArea)
+        if self.editing:
+            self.variants[self.editing] = area.text
+        else:
+            self.main_text = area.text
+        order = ["", *self._platforms(self.accounts)]
+        self.editing = order[(order.index(self.editing) + 1) % len(order)] if self.editing in order else ""
+        area.text = self.variants.get(self.editing, "") if self.editing else self.main_text
+        self._title_editor()
+
+    def _title_editor(self) -> None:
+        area = self.query_one("#post-text", TextArea)
+        if self.editing:
+            area.border_title = f"Variant for {self.editing} (empty: the main text) · Ctrl+E"
+        else:
+            others = ", ".join(sorted(p for p, v in self.variants.items() if v.strip()))
+            area.border_title = "Post" + (f" (variants: {others})" if others else "") + " · Ctrl+E variant"
 
     # --- live checking ---------------------------------------------------------------------
 
@@ -127,73 +178,118 @@ class ComposeScreen(Screen[None]):
 
     def _start_check(self) -> None:
         self._debounce = None
-        self.check(self.text, self.accounts)
+        draft = self._draft()
+        self.background(lambda: self._check(draft), self._checked, group="check")
 
-    @work(thread=True, exclusive=True, group="check")
-    def check(self, text: str, accounts: tuple[str, ...]) -> None:
-        """Findings per target account, merged: one line per finding, naming where it applies."""
-
-        def run() -> tuple[list[dict[str, Any]], Text]:
+    def _check(self, draft: Draft) -> Checked:
+        """Findings per target account on the text it gets, merged: one line per finding and text,
+        naming the accounts when it does not apply everywhere."""
+        merged: dict[tuple[str, str, str, str, int, int], dict[str, Any]] = {}
+        platform_of = {a.id: a.platform for a in self.ctx.settings.accounts}
+        for account_id in draft.accounts:
+            platform = platform_of.get(account_id, "")
+            source = platform if platform in draft.variants else ""
+            text = draft.variants.get(platform, draft.text)
             if not text.strip():
-                return [], Text("")
-            merged: dict[tuple[str, str, str, int, int], dict[str, Any]] = {}
-            for account_id in accounts:
-                result = check_text(text, settings=self.ctx.settings, account_id=account_id, author=self.user)
-                for found in result.findings:
-                    data = found.to_dict()
-                    key = (data["rule"], data["level"], data["message"], data["start"], data["end"])
-                    merged.setdefault(key, {**data, "accounts": []})["accounts"].append(account_id)
-            findings = list(merged.values())
-            for finding in findings:
-                if len(finding["accounts"]) == len(accounts):
-                    finding["accounts"] = []  # applies everywhere: no need to say where
-            return findings, self._counts(text, accounts)
+                continue
+            result = check_text(text, settings=self.ctx.settings, account_id=account_id, author=self.user)
+            for found in result.findings:
+                data = found.to_dict()
+                key = (source, data["rule"], data["level"], data["message"], data["start"], data["end"])
+                entry = merged.setdefault(key, {**data, "accounts": [], "text_of": source})
+                entry["accounts"].append(account_id)
+        findings = list(merged.values())
+        for finding in findings:
+            if len(finding["accounts"]) == len(draft.accounts):
+                finding["accounts"] = []  # applies everywhere: no need to say where
+        return Checked(draft, findings, self._counts(draft))
 
-        outcome = guarded(self, run)
-        if outcome is not None:
-            self.post_message(self.Checked(text, accounts, *outcome))
-
-    def _counts(self, text: str, accounts: tuple[str, ...]) -> Text:
-        platforms = [a.platform for a in self.ctx.settings.accounts if a.id in accounts] or sorted(
-            {a.platform for a in self.ctx.settings.accounts}
-        )
+    def _counts(self, draft: Draft) -> Text:
         counts = Text("Length: ", style="dim")
-        for n, platform in enumerate(dict.fromkeys(platforms)):
+        for n, platform in enumerate(self._platforms(tuple(draft.accounts))):
+            text = draft.variants.get(platform, draft.text)
             length, limit = platform_length(text, platform)
             over = limit is not None and length > limit
             if n:
                 counts.append("  ")
-            counts.append(f"{platform} {length}/{limit or '-'}", style="bold red" if over else "")
+            mark = "*" if platform in draft.variants else ""
+            counts.append(f"{platform}{mark} {length}/{limit or '-'}", style="bold red" if over else "")
+        if draft.variants:
+            counts.append("  (* its own variant)", style="dim")
         return counts
 
     def _show_counts(self, counts: Text) -> None:
-        self.query_one("#post-counts", Static).update(counts or self._counts("", self.accounts))
+        self.query_one("#post-counts", Static).update(counts)
 
-    def on_compose_screen_checked(self, message: Checked) -> None:
-        if message.text != self.text or message.accounts != self.accounts:
+    def _checked(self, checked: Checked) -> None:
+        current = self._draft()
+        if (checked.draft.text, checked.draft.variants, checked.draft.accounts) != (
+            current.text,
+            current.variants,
+            current.accounts,
+        ):
             return  # an older text: a newer check is on its way
-        self.query_one(FindingsList).show_findings(message.findings, checked=bool(message.text.strip()))
-        self._show_counts(message.counts)
+        self.checked = checked
+        anything = bool(current.text.strip() or current.variants)
+        self.query_one(FindingsList).show_findings(checked.findings, checked=anything)
+        self._show_counts(checked.counts)
+
+    def action_apply_suggestion(self) -> None:
+        """Swap the first suggested phrase in the text being edited for the checker's suggestion."""
+        area = self.query_one("#post-text", TextArea)
+        findings = self.checked.findings if self.checked else []
+        for finding in findings:
+            start, end, swap = finding["start"], finding["end"], finding.get("suggestion")
+            if (
+                finding["text_of"] == self.editing
+                and swap
+                and end > start
+                and area.text[start:end] == finding["match"]
+            ):
+                area.text = area.text[:start] + swap + area.text[end:]
+                self.notice(
+                    Text.assemble(
+                        "Swapped «", inert_text(finding["match"]), "» for «", inert_text(swap), "»."
+                    )
+                )
+                return
+        self.notice("No suggested swap in this text.", "dim")
+
+    # --- the time, as it is typed ------------------------------------------------------------
+
+    @on(Input.Changed, "#post-when")
+    def _when_changed(self) -> None:
+        self.query_one("#when-error", Static).update(self._when_hint(self.when))
+
+    def _when_hint(self, value: str | None) -> Text:
+        if value is None:
+            return Text("Goes out as soon as it is approved.", style="dim")
+        try:
+            moment = parse_local(value, self.zone)
+        except UsageError as error:
+            return inert_text(error.msg, style="red")
+        if moment <= self.clock():
+            return Text(f"{value} has passed; choose a later time.", style="red")
+        return Text(f"{format_local(moment, self.zone)} = {moment:%Y-%m-%d %H:%M} UTC", style="green")
 
     # --- saving and submitting -------------------------------------------------------------
 
-    @on(Button.Pressed, "#post-save")
     def action_save(self) -> None:
-        self.store(self._draft(), submit=False)
+        self._store(self._draft(), submit=False)
 
-    @on(Button.Pressed, "#post-submit")
     def action_submit(self) -> None:
-        self.store(self._draft(), submit=True)
+        self._store(self._draft(), submit=True)
 
     def action_new(self) -> None:
         self.post_id = self.version = None
+        self.main_text, self.variants, self.editing = "", {}, ""
         self.query_one("#post-text", TextArea).text = ""
-        self.query_one("#post-when", Input).value = ""
-        self._set_status(Text(""))
+        for field in ("#post-when", "#post-media", "#post-campaigns"):
+            self.query_one(field, Input).value = ""
+        self._title_editor()
         self.query_one("#post-text", TextArea).focus()
 
-    @work(thread=True, exclusive=True, group="store")
-    def store(self, draft: Draft, submit: bool) -> None:
+    def _store(self, draft: Draft, submit: bool) -> None:
         """Create or edit the post (the version guards against a concurrent edit), then maybe submit."""
         post_id, version = self.post_id, self.version
 
@@ -208,19 +304,15 @@ class ComposeScreen(Screen[None]):
             shown = show_post(self.ctx, saved_id)
             return Saved(saved_id, str(shown["state"]), int(shown["version"]), submit)
 
-        saved = guarded(self, run)
-        if saved is not None:
-            self.post_message(self.Stored(saved))
+        self.background(run, self._stored, group="store")
 
-    def on_compose_screen_stored(self, message: Stored) -> None:
-        saved = message.saved
-        self.query_one("#when-error", Static).update("")
+    def _stored(self, saved: Saved) -> None:
         if saved.submitted:
             self.action_new()
-            self._set_status(Text(f"Post {saved.post_id} submitted for approval ({saved.state}).", "green"))
+            self.notice(f"Post {saved.post_id} submitted for approval ({saved.state}).", "green")
         else:
             self.post_id, self.version = saved.post_id, saved.version
-            self._set_status(Text(f"Post {saved.post_id} saved ({saved.state}).", "green"))
+            self.notice(f"Post {saved.post_id} saved ({saved.state}).", "green")
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         # A time the zone refuses (DST gap or overlap, past, unreadable) is shown next to the field.
@@ -229,6 +321,3 @@ class ComposeScreen(Screen[None]):
             message.stop()
             self.query_one("#when-error", Static).update(inert_text(message.error.msg, style="red"))
             self.query_one("#post-when", Input).focus()
-
-    def _set_status(self, text: Text) -> None:
-        self.query_one("#compose-status", Static).update(text)

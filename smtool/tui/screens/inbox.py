@@ -1,102 +1,115 @@
-"""The moderation queue: items most urgent first, one in detail, and the press officer's actions.
+"""The moderation queue: filters, items most urgent first in keyset pages, one item in detail with
+its thread and its author's earlier items, and the press officer's actions.
 
 Every action passes the version the officer last saw, so when someone else acted first the service
 refuses with a Conflict; the screen then says so in its notice line and reloads what is current.
+A claim is a lease: while this screen holds claims, a heartbeat renews them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from smtool.domain.roles import Action
 from smtool.errors import Conflict
 from smtool.services import inbox
-from smtool.services.context import Context
-from smtool.tui.screens.moderation import HideModal, ReplyModal
+from smtool.tui.screens.base import MainScreen
+from smtool.tui.screens.moderation import ReplyModal
+from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.inert import inert_text, one_line
 from smtool.tui.widgets.item_detail import ItemDetail
-from smtool.tui.work import ServiceFailed, guarded
+from smtool.tui.widgets.tables import set_columns
+from smtool.tui.work import ServiceFailed
 
 
-class InboxScreen(Screen[None]):
-    """A press officer's queue. Lists are read in pages with the service's keyset cursor."""
+@dataclass(frozen=True)
+class Filters:
+    state: str | None = None
+    flag: str | None = None
+    team: str | None = None
+    search: str | None = None
 
+
+@dataclass(frozen=True)
+class Detail:
+    item: dict[str, Any]
+    around: inbox.Surroundings
+
+
+class InboxScreen(MainScreen):
+    """A press officer's (or specialist's) queue."""
+
+    TITLE_NAME = "Inbox"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "claim", "Claim next"),
         Binding("r", "reply", "Reply"),
         Binding("h", "hide", "Hide"),
         Binding("e", "resolve", "Resolve"),
-        Binding("n", "more", "More"),
-        Binding("g", "refresh", "Refresh"),
+        Binding("a", "assign", "Assign"),
+        Binding("u", "unhide", "Unhide", show=False),
+        Binding("s", "spam", "Spam", show=False),
+        Binding("n", "more", "More", show=False),
+        Binding("slash", "search", "Search", show=False),
+        Binding("g", "refresh", "Refresh", show=False),
     ]
 
     PAGE_SIZE = 50
 
-    class PageLoaded(Message):
-        def __init__(self, page: inbox.Page, append: bool, select_id: int | None) -> None:
-            super().__init__()
-            self.page = page
-            self.append = append
-            self.select_id = select_id
-
-    class DetailLoaded(Message):
-        def __init__(self, item: dict[str, Any]) -> None:
-            super().__init__()
-            self.item = item
-
-    class ActionDone(Message):
-        def __init__(self, notice: str, select_id: int | None) -> None:
-            super().__init__()
-            self.notice = notice
-            self.select_id = select_id
-
-    def __init__(self, ctx: Context, user: str) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.user = user
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self.items: dict[int, dict[str, Any]] = {}
         self.next_cursor: str | None = None
+        self.filters = Filters()
+        self.held: set[int] = set()  # items this screen claimed; the heartbeat renews them
+        self._heartbeat: Timer | None = None
 
     def compose(self) -> ComposeResult:
+        teams = sorted(
+            {u.team for u in self.ctx.settings.users if u.team} | {self.ctx.settings.inbox.default_team}
+        )
         yield Header()
+        with Horizontal(id="inbox-filters"):
+            yield Select(
+                [(s, s) for s in inbox.ALL_STATES], prompt="open items", id="filter-state", compact=True
+            )
+            yield Select([(f, f) for f in inbox.FLAGS], prompt="any flag", id="filter-flag", compact=True)
+            yield Select([(t, t) for t in teams], prompt="any team", id="filter-team", compact=True)
+            yield Input(placeholder="/ search words, Enter", id="filter-search", compact=True)
         with Vertical(id="inbox-main"):
             yield DataTable[Text](id="inbox-items", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="inbox-detail"):
                 yield ItemDetail(id="item-detail")
-        yield Static(id="inbox-notice")
-        yield Footer()
+                yield Static(id="item-around")
+        yield Static(id="notice")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = f"Inbox · {self.user}"
+        super().on_mount()
         self.query_one("#inbox-detail").border_title = "Item"
         table = self.query_one("#inbox-items", DataTable)
         table.border_title = "Queue"
         table.focus()
+        beat = max(self.ctx.settings.inbox.lease_seconds / 3, 1)
+        self._heartbeat = self.set_interval(beat, self._renew_claims)
         self.load()
 
     def on_resize(self) -> None:
         self._fill_table(select_id=self.current_id)
 
     def _fill_table(self, select_id: int | None) -> None:
-        """(Re)build the table from `items`. Every column has a fixed width and the text the rest of
-        the line: DataTable does not redraw rows already drawn when an auto-width column grows."""
+        """(Re)build the table from `items`."""
         table = self.query_one("#inbox-items", DataTable)
-        table.clear(columns=True)
-        fixed = (("#", "id", 4), ("P", "priority", 1), ("State", "state", 8), ("Author", "author", 14))
-        for label, key, width in fixed:
-            table.add_column(label, key=key, width=width)
-        # Each column has one cell of padding on either side; keep one more for the scrollbar.
-        text_width = max(20, table.scrollable_content_region.width - sum(w + 2 for *_, w in fixed) - 3)
-        table.add_column("Text", key="text", width=text_width)
+        text_width = set_columns(table, (("#", 4), ("P", 1), ("State", 8), ("Author", 14)), "Text")
         for item in self.items.values():
             table.add_row(
                 Text(str(item["id"])),
@@ -109,25 +122,59 @@ class InboxScreen(Screen[None]):
         if select_id is not None and select_id in self.items:
             table.move_cursor(row=table.get_row_index(str(select_id)))
 
+    # --- filters ---------------------------------------------------------------------------
+
+    @on(Select.Changed)
+    @on(Input.Submitted, "#filter-search")
+    def _filters_changed(self) -> None:
+        def chosen(selector: str) -> str | None:
+            value = self.query_one(selector, Select).selection
+            return str(value) if value is not None else None
+
+        search = self.query_one("#filter-search", Input).value.strip() or None
+        self.filters = Filters(
+            chosen("#filter-state"), chosen("#filter-flag"), chosen("#filter-team"), search
+        )
+        self.query_one("#inbox-items", DataTable).focus()
+        self.load()
+
+    def action_search(self) -> None:
+        self.query_one("#filter-search", Input).focus()
+
     # --- reading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="inbox-list")
     def load(self, after: str | None = None, select_id: int | None = None) -> None:
-        page = guarded(self, lambda: inbox.list_items(self.ctx, limit=self.PAGE_SIZE, after=after))
-        if page is not None:
-            self.post_message(self.PageLoaded(page, append=after is not None, select_id=select_id))
+        f = self.filters
 
-    def on_inbox_screen_page_loaded(self, message: PageLoaded) -> None:
-        if not message.append:
+        def read() -> inbox.Page:
+            return inbox.list_items(
+                self.ctx,
+                state=f.state,
+                flag=f.flag,
+                team=f.team,
+                search=f.search,
+                limit=self.PAGE_SIZE,
+                after=after,
+            )
+
+        self.background(
+            read, lambda page: self._page_loaded(page, after is not None, select_id), group="list"
+        )
+
+    def _page_loaded(self, page: inbox.Page, append: bool, select_id: int | None) -> None:
+        if not append:
             self.items.clear()
-        for item in message.page.items:
+        for item in page.items:
             self.items[int(item["id"])] = item
-        self.next_cursor = message.page.next_cursor
-        self._fill_table(message.select_id)
+        self.next_cursor = page.next_cursor
+        self._fill_table(select_id)
+        table = self.query_one("#inbox-items", DataTable)
+        table.border_title = f"Queue: {len(self.items)}{'+' if self.next_cursor else ''} items"
         if not self.items:
             self.query_one(ItemDetail).show_item(None)
+            self.query_one("#item-around", Static).update("")
         elif self.next_cursor:
-            self._notice(Text(f"{len(self.items)} items shown; press n for more.", style="dim"))
+            self.notice(f"{len(self.items)} items shown; press n for more.", "dim")
         current = self.current_id
         if current is not None:
             self.load_detail(current)
@@ -156,102 +203,185 @@ class InboxScreen(Screen[None]):
         if event.row_key.value is not None:
             self.load_detail(int(event.row_key.value))
 
-    @work(thread=True, exclusive=True, group="inbox-detail")
     def load_detail(self, item_id: int) -> None:
-        item = guarded(self, lambda: inbox.show_item(self.ctx, item_id))
-        if item is not None:
-            self.post_message(self.DetailLoaded(item))
+        def read() -> Detail:
+            return Detail(inbox.show_item(self.ctx, item_id), inbox.surroundings(self.ctx, item_id, limit=10))
 
-    def on_inbox_screen_detail_loaded(self, message: DetailLoaded) -> None:
-        if message.item["id"] == self.current_id:
-            self.query_one(ItemDetail).show_item(message.item)
+        self.background(read, self._detail_loaded, group="detail")
 
-    # --- acting ----------------------------------------------------------------------------
+    def _detail_loaded(self, detail: Detail) -> None:
+        if detail.item["id"] != self.current_id:
+            return
+        self.query_one(ItemDetail).show_item(detail.item)
+        self.query_one("#item-around", Static).update(render_surroundings(detail.around))
+        if detail.item["claimed_by"] != self.user:
+            self.held.discard(int(detail.item["id"]))
 
-    def action_refresh(self) -> None:
-        self._notice(Text(""))
-        self.load(select_id=self.current_id)
-
-    def action_more(self) -> None:
-        if self.next_cursor is None:
-            self._notice(Text("That is the whole queue.", style="dim"))
-        else:
-            self.load(after=self.next_cursor, select_id=self.current_id)
+    # --- claims and their heartbeat -------------------------------------------------------------
 
     def action_claim(self) -> None:
         def run() -> tuple[str, int | None]:
             claimed = inbox.claim_next(self.ctx, self.user)
             if claimed is None:
                 return "Nothing to claim: every open item is claimed or the queue is empty.", None
+            self.held.add(int(claimed["id"]))
             return f"Claimed item {claimed['id']}.", int(claimed["id"])
 
         self.act(run)
 
-    def action_reply(self) -> None:
-        item = self._selected()
-        if item is None:
+    def _renew_claims(self) -> None:
+        held = sorted(self.held)
+        if not held:
             return
-        item_id, version = int(item["id"]), int(item["version"])
 
-        def send(text: str | None) -> None:
-            if text is not None:
-                self.act(lambda: self._reply(item_id, version, text))
+        def renew() -> list[int]:
+            lost = []
+            for item_id in held:
+                try:
+                    inbox.heartbeat(self.ctx, self.user, item_id)
+                except Conflict:
+                    lost.append(item_id)
+            return lost
 
-        self.app.push_screen(ReplyModal(item_id, str(item["text"])), send)
+        self.background(renew, self._claims_renewed, group="heartbeat")
+
+    def _claims_renewed(self, lost: list[int]) -> None:
+        for item_id in lost:
+            self.held.discard(item_id)
+        if lost:
+            self.notice(f"Your claim on item(s) {', '.join(map(str, lost))} lapsed; claim again.", "bold red")
+
+    # --- acting on the selected item ---------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("hide", "unhide", "spam", "assign"):
+            return self.may(Action.MODERATE)
+        return True
+
+    def _on_selected(self, what: Callable[[int, int, dict[str, Any]], None]) -> None:
+        item = self.current
+        if item is None:
+            self.notice("Select an item first (or press c to claim the next one).", "yellow")
+            return
+        what(int(item["id"]), int(item["version"]), item)
+
+    def action_reply(self) -> None:
+        def ask(item_id: int, version: int, item: dict[str, Any]) -> None:
+            def send(text: str | None) -> None:
+                if text is not None:
+                    self.act(lambda: self._reply(item_id, version, text))
+
+            modal = ReplyModal(self.ctx, self.user, item_id, str(item["account"]), str(item["text"]))
+            self.app.push_screen(modal, send)
+
+        self._on_selected(ask)
 
     def _reply(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
         publication = inbox.reply(self.ctx, self.user, item_id, text, expected_version=version)
         return f"Reply to item {item_id} is in the outbox (publication {publication}).", item_id
 
     def action_hide(self) -> None:
-        item = self._selected()
-        if item is None:
-            return
-        item_id, version = int(item["id"]), int(item["version"])
+        def ask(item_id: int, version: int, item: dict[str, Any]) -> None:
+            def chosen(reason: str | None) -> None:
+                if reason is not None:
+                    self.act(lambda: self._hide(item_id, version, reason))
 
-        def chosen(reason: str | None) -> None:
-            if reason is not None:
-                self.act(lambda: self._hide(item_id, version, reason))
+            reasons = [(r, r) for r in self.ctx.settings.inbox.hide_reasons]
+            title = f"Hide item {item_id}: why? (the comment policy's reasons; the record stays)"
+            self.app.push_screen(ChoiceModal(title, reasons, dialog_id="hide"), chosen)
 
-        self.app.push_screen(HideModal(item_id, list(self.ctx.settings.inbox.hide_reasons)), chosen)
+        self._on_selected(ask)
 
     def _hide(self, item_id: int, version: int, reason: str) -> tuple[str, int | None]:
         inbox.hide(self.ctx, self.user, item_id, reason, expected_version=version)
         return f"Item {item_id} hidden ({reason}); the record stays.", item_id
 
+    def action_unhide(self) -> None:
+        def run(item_id: int, version: int, _: dict[str, Any]) -> None:
+            def unhide() -> tuple[str, int | None]:
+                inbox.unhide(self.ctx, self.user, item_id, expected_version=version)
+                return f"Item {item_id} is shown again.", item_id
+
+            self.act(unhide)
+
+        self._on_selected(run)
+
+    def action_assign(self) -> None:
+        def ask(item_id: int, version: int, item: dict[str, Any]) -> None:
+            users = [u for u in self.ctx.settings.users if {"specialist", "press_officer"} & set(u.roles)]
+            teams = sorted(
+                {u.team for u in self.ctx.settings.users if u.team} | {self.ctx.settings.inbox.default_team}
+            )
+            options = [(u.name, f"{u.name} ({u.team or 'no team'})") for u in users if u.name != self.user]
+            options += [(team, f"team {team}") for team in teams]
+
+            def chosen(target: str | None) -> None:
+                if target is not None:
+                    self.act(lambda: self._assign(item_id, version, target))
+
+            self.app.push_screen(
+                ChoiceModal(f"Assign item {item_id} to", options, dialog_id="assign"), chosen
+            )
+
+        self._on_selected(ask)
+
+    def _assign(self, item_id: int, version: int, target: str) -> tuple[str, int | None]:
+        kind = inbox.assign(self.ctx, self.user, item_id, target, expected_version=version)
+        self.held.discard(item_id)
+        return f"Item {item_id} assigned to {'team ' if kind == 'team' else ''}{target}.", item_id
+
     def action_resolve(self) -> None:
-        item = self._selected()
-        if item is None:
-            return
-        item_id, version = int(item["id"]), int(item["version"])
+        self._close(inbox.resolve, "resolved")
 
-        def run() -> tuple[str, int | None]:
-            inbox.resolve(self.ctx, self.user, item_id, expected_version=version)
-            return f"Item {item_id} resolved.", None
+    def action_spam(self) -> None:
+        self._close(inbox.mark_spam, "marked spam")
 
-        self.act(run)
+    def _close(self, close: Callable[..., None], done: str) -> None:
+        def run(item_id: int, version: int, _: dict[str, Any]) -> None:
+            def act() -> tuple[str, int | None]:
+                close(self.ctx, self.user, item_id, expected_version=version)
+                self.held.discard(item_id)
+                return f"Item {item_id} {done}.", None
 
-    @work(thread=True, exclusive=True, group="inbox-action")
+            self.act(act)
+
+        self._on_selected(run)
+
+    def action_more(self) -> None:
+        if self.next_cursor is None:
+            self.notice("That is the whole queue.", "dim")
+        else:
+            self.load(after=self.next_cursor, select_id=self.current_id)
+
+    def action_refresh(self) -> None:
+        self.notice("")
+        self.load(select_id=self.current_id)
+
     def act(self, call: Callable[[], tuple[str, int | None]]) -> None:
-        outcome = guarded(self, call)
-        if outcome is not None:
-            self.post_message(self.ActionDone(*outcome))
+        self.background(call, self._acted, group="act")
 
-    def on_inbox_screen_action_done(self, message: ActionDone) -> None:
-        self._notice(Text(message.notice, style="green"))
-        self.load(select_id=message.select_id if message.select_id is not None else self.current_id)
+    def _acted(self, outcome: tuple[str, int | None]) -> None:
+        notice, select_id = outcome
+        self.notice(notice, "green")
+        self.load(select_id=select_id if select_id is not None else self.current_id)
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         # The modal (shown by the app) says what happened; the notice line keeps it visible after.
         if isinstance(message.error, Conflict):
-            self._notice(inert_text(f"Someone else acted first: {message.error.msg}", style="bold red"))
+            self.notice(inert_text(f"Someone else acted first: {message.error.msg}", style="bold red"))
             self.load(select_id=self.current_id)
 
-    def _selected(self) -> dict[str, Any] | None:
-        item = self.current
-        if item is None:
-            self._notice(Text("Select an item first (or press c to claim the next one).", style="yellow"))
-        return item
 
-    def _notice(self, text: Text) -> None:
-        self.query_one("#inbox-notice", Static).update(text)
+def render_surroundings(around: inbox.Surroundings) -> Text:
+    """The thread and the author's earlier items under the item, one inert line each."""
+    text = Text()
+    for title, items in (("Thread", around.thread), ("Author's earlier items", around.earlier)):
+        if not items:
+            continue
+        text.append(f"\n{title}:", style="bold")
+        for item in items:
+            text.append(f"\n  #{item['id']} {item['state']:<8} ", style="dim")
+            text.append_text(one_line(item["author"], 14))
+            text.append(": ")
+            text.append_text(one_line(item["text"], 60))
+    return text

@@ -1,19 +1,23 @@
-"""The modals an inbox action asks with: the reply text, the reason for hiding."""
+"""The reply modal: a public answer to one item, checked live like a post (the reply goes through
+the checker and the outbox; see smtool.services.inbox.reply)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, OptionList, Static, TextArea
-from textual.widgets.option_list import Option
+from textual.timer import Timer
+from textual.widgets import Button, Static, TextArea
 
+from smtool.services.checking import check_text
+from smtool.services.context import Context
+from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.inert import one_line
+from smtool.tui.work import ServiceDone, in_background
 
 
 class ReplyModal(ModalScreen[str | None]):
@@ -23,17 +27,26 @@ class ReplyModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "send", "Send", priority=True),
     ]
+    DEBOUNCE_SECONDS = 0.3
 
-    def __init__(self, item_id: int, item_text: str) -> None:
+    def __init__(self, ctx: Context, user: str, item_id: int, account: str, item_text: str) -> None:
         super().__init__()
+        self.ctx = ctx
+        self.user = user
         self.item_id = item_id
+        self.account = account
         self.item_text = item_text
+        self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reply-dialog", classes="dialog"):
-            yield Static(f"Reply to item {self.item_id}", classes="dialog-title")
+            yield Static(
+                f"Reply to item {self.item_id} on {self.account} (Ctrl+S sends)", classes="dialog-title"
+            )
             yield Static(one_line(self.item_text, 60), classes="dialog-quote")
             yield TextArea(id="reply-text", soft_wrap=True)
+            with VerticalScroll(id="reply-findings"):
+                yield FindingsList(id="reply-findings-list")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Send", variant="primary", id="reply-send")
                 yield Button("Cancel", id="reply-cancel")
@@ -41,39 +54,36 @@ class ReplyModal(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#reply-text", TextArea).focus()
 
+    @on(TextArea.Changed, "#reply-text")
+    def _schedule_check(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(self.DEBOUNCE_SECONDS, self._check)
+
+    def _check(self) -> None:
+        text = self.query_one("#reply-text", TextArea).text
+
+        def run() -> tuple[str, list[dict[str, object]]]:
+            if not text.strip():
+                return text, []
+            result = check_text(text, settings=self.ctx.settings, account_id=self.account, author=self.user)
+            return text, [f.to_dict() | {"accounts": [], "text_of": ""} for f in result.findings]
+
+        in_background(self, run, self._checked, group="check")
+
+    def _checked(self, outcome: tuple[str, list[dict[str, object]]]) -> None:
+        text, findings = outcome
+        if text == self.query_one("#reply-text", TextArea).text:
+            self.query_one(FindingsList).show_findings(findings, checked=bool(text.strip()))
+
+    def on_service_done(self, message: ServiceDone) -> None:
+        message.stop()
+        message.then(message.result)
+
     @on(Button.Pressed, "#reply-send")
     def action_send(self) -> None:
         self.dismiss(self.query_one("#reply-text", TextArea).text)
 
     @on(Button.Pressed, "#reply-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class HideModal(ModalScreen[str | None]):
-    """Choose a reason of the published comment policy; dismisses with it, or None when cancelled."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, item_id: int, reasons: list[str]) -> None:
-        super().__init__()
-        self.item_id = item_id
-        self.reasons = reasons
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="hide-dialog", classes="dialog"):
-            yield Static(f"Hide item {self.item_id}: why? (the record stays)", classes="dialog-title")
-            yield OptionList(*(Option(Text(reason), id=reason) for reason in self.reasons), id="hide-reasons")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="hide-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#hide-reasons", OptionList).focus()
-
-    @on(OptionList.OptionSelected, "#hide-reasons")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    @on(Button.Pressed, "#hide-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -50,6 +50,8 @@ def render_findings(findings: list[dict[str, Any]], *, checked: bool = True) -> 
         accounts = finding.get("accounts")
         if accounts:
             line.append(f" [{', '.join(accounts)}]", style="dim")
+        if finding.get("text_of"):
+            line.append(f" ({finding['text_of']} variant)", style="dim")
         line.append("\n  ")
         line.append(strip_unsafe(finding["message"]))
         line.append("\n")

@@ -1,0 +1,173 @@
+"""The accounts: token health, the platform's rate limits, pauses and what waits to go out.
+
+A crisis pause (services.pauses) stops publishing on one account or all of them; nothing is lost,
+the publications wait as scheduled until the pause is lifted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from smtool.domain.roles import Action
+from smtool.domain.timezones import to_local
+from smtool.services import calendar, pauses
+from smtool.tui.screens.base import MainScreen
+from smtool.tui.widgets.dialogs import LineModal
+from smtool.tui.widgets.inert import inert_text
+
+TOKEN_STYLES = {"ok": "green", "missing": "bold yellow", "needs_reauth": "bold white on magenta"}
+
+
+class AccountsScreen(MainScreen):
+    TITLE_NAME = "Accounts"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "pause", "Pause"),
+        Binding("u", "resume", "Resume"),
+        Binding("P", "pause('*')", "Pause all"),
+        Binding("U", "resume('*')", "Resume all"),
+        Binding("g", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.overview = calendar.Overview([], None)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="accounts-main"):
+            yield Static(id="accounts-all")
+            yield DataTable[Text](id="accounts-list", cursor_type="row", zebra_stripes=True)
+            yield Static(id="accounts-detail")
+        yield Static(id="notice")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#accounts-list", DataTable)
+        table.border_title = "Accounts"
+        columns = (
+            ("Account", 12),
+            ("Platform", 8),
+            ("Token", 12),
+            ("Rate limit", 11),
+            ("Waiting", 7),
+            ("Attention", 9),
+        )
+        for label, width in columns:
+            table.add_column(label, width=width)
+        table.add_column("Paused")
+        table.focus()
+        self.action_refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("pause", "resume"):
+            return self.may(Action.PAUSE_PUBLISHING)
+        return True
+
+    def action_refresh(self) -> None:
+        self.background(lambda: calendar.account_overview(self.ctx), self._show, group="load")
+
+    def _local(self, moment: datetime) -> str:
+        return f"{to_local(moment, self.zone):%H:%M}"
+
+    def _show(self, overview: calendar.Overview) -> None:
+        self.overview = overview
+        banner = self.query_one("#accounts-all", Static)
+        if overview.paused_all:
+            banner.update(
+                Text.assemble(
+                    ("ALL PUBLISHING PAUSED: ", "bold white on red"), inert_text(overview.paused_all)
+                )
+            )
+        else:
+            banner.update(Text("Publishing runs on every account that is not paused.", style="green"))
+        table = self.query_one("#accounts-list", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for account in overview.accounts:
+            limited = account.rate_limited_until
+            table.add_row(
+                inert_text(account.id),
+                Text(account.platform),
+                Text(account.token_status, style=TOKEN_STYLES.get(account.token_status, "")),
+                Text(f"until {self._local(limited)}", style="yellow")
+                if limited
+                else Text("ok", style="green"),
+                Text(str(account.scheduled)),
+                Text(str(account.attention), style="bold red" if account.attention else "dim"),
+                inert_text(account.paused, style="bold red") if account.paused else Text("no", style="dim"),
+            )
+        if overview.accounts:
+            table.move_cursor(row=min(row, len(overview.accounts) - 1))
+        self._detail()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._detail()
+
+    def _detail(self) -> None:
+        account = self._selected(quiet=True)
+        detail = self.query_one("#accounts-detail", Static)
+        if account is None:
+            detail.update("")
+            return
+        text = Text.assemble((account.id, "bold"), f" {account.platform} ", inert_text(account.handle))
+        text.append(f" ({account.kind}{'' if account.active else ', no longer managed'})")
+        if account.token_set_at:
+            text.append(f"\nToken set {to_local(account.token_set_at, self.zone):%Y-%m-%d %H:%M}.")
+        if account.token_status != "ok":
+            text.append(f"\nStore a token: smtool account set-token {account.id}", style="yellow")
+        detail.update(text)
+
+    def _selected(self, quiet: bool = False) -> calendar.AccountState | None:
+        table = self.query_one("#accounts-list", DataTable)
+        if not self.overview.accounts or table.row_count == 0:
+            if not quiet:
+                self.notice("No account is configured.", "yellow")
+            return None
+        return self.overview.accounts[table.cursor_row]
+
+    def _scope(self, scope: str | None) -> str | None:
+        if scope == pauses.ALL:
+            return scope
+        account = self._selected()
+        return account.id if account else None
+
+    def action_pause(self, scope: str | None = None) -> None:
+        chosen = self._scope(scope)
+        if chosen is None:
+            return
+        what = "all publishing" if chosen == pauses.ALL else f"publishing on {chosen}"
+
+        def reasoned(reason: str | None) -> None:
+            if reason:
+                self.background(
+                    lambda: pauses.pause(self.ctx, self.user, chosen, reason),
+                    lambda _: self._done(f"Paused {what}."),
+                    group="act",
+                )
+
+        self.app.push_screen(
+            LineModal(f"Pause {what}: why? (everyone sees this)", dialog_id="pause"), reasoned
+        )
+
+    def action_resume(self, scope: str | None = None) -> None:
+        chosen = self._scope(scope)
+        if chosen is None:
+            return
+        what = "all publishing" if chosen == pauses.ALL else f"publishing on {chosen}"
+        self.background(
+            lambda: pauses.resume(self.ctx, self.user, chosen),
+            lambda _: self._done(f"Resumed {what}."),
+            group="act",
+        )
+
+    def _done(self, notice: str) -> None:
+        self.notice(notice, "green")
+        self.action_refresh()

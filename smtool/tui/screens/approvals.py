@@ -1,0 +1,217 @@
+"""An approver's desk: the posts waiting for this spokesperson, each in full, and the decisions.
+
+Approving binds the approval to the exact content (services.posts); the list shows only posts whose
+every target account has this user among its spokespeople, since only those can be approved here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+
+from smtool.domain.roles import Action
+from smtool.services.posts import approve_posts, reject_post, waive_finding
+from smtool.services.queries import list_posts, show_post
+from smtool.tui.screens.base import MainScreen
+from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
+from smtool.tui.widgets.inert import inert_text, one_line
+from smtool.tui.widgets.post_detail import PostDetail
+from smtool.tui.widgets.tables import set_columns
+
+
+class ApprovalsScreen(MainScreen):
+    TITLE_NAME = "Approvals"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "approve", "Approve"),
+        Binding("j", "reject", "Reject"),
+        Binding("w", "waive", "Waive finding"),
+        Binding("g", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.posts: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="approvals-main"):
+            yield DataTable[Text](id="approvals-list", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="approvals-detail"):
+                yield PostDetail(self.zone, id="approvals-post")
+        yield Static(id="notice")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#approvals-list", DataTable)
+        table.border_title = "Waiting for you"
+        self.query_one("#approvals-detail").border_title = "Post"
+        table.focus()
+        self.action_refresh()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _pending(self) -> list[dict[str, Any]]:
+        mine = {a.id for a in self.ctx.settings.accounts if self.user in a.spokespeople}
+        posts = list_posts(self.ctx, state="submitted")
+        return sorted((p for p in posts if set(p["accounts"]) <= mine), key=lambda p: int(p["id"]))
+
+    def action_refresh(self, select_id: int | None = None) -> None:
+        self.background(self._pending, lambda posts: self._loaded(posts, select_id), group="list")
+
+    def on_resize(self) -> None:
+        self._fill(self.current_id)
+
+    def _loaded(self, posts: list[dict[str, Any]], select_id: int | None) -> None:
+        self.posts = posts
+        self._fill(select_id)
+        table = self.query_one("#approvals-list", DataTable)
+        table.border_title = f"Waiting for you: {len(posts)}"
+        if not posts:
+            self.query_one(PostDetail).show_post(None)
+            self.notice("Nothing waits for your approval.", "dim")
+        elif table.cursor_row == 0:
+            self._load(int(posts[0]["id"]))
+
+    def _fill(self, select_id: int | None) -> None:
+        posts = self.posts
+        table = self.query_one("#approvals-list", DataTable)
+        width = set_columns(table, (("#", 5), ("Author", 10), ("When", 16)), "Text")
+        for post in posts:
+            when = post["scheduled_local_input"] or "when approved"
+            table.add_row(
+                Text(str(post["id"])),
+                Text(str(post["author"])),
+                Text(when),
+                one_line(post["text"], width),
+                key=str(post["id"]),
+            )
+        ids = [int(p["id"]) for p in posts]
+        if select_id in ids:
+            table.move_cursor(row=ids.index(select_id))
+
+    @on(DataTable.RowHighlighted, "#approvals-list")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self._load(int(event.row_key.value))
+
+    def _load(self, post_id: int) -> None:
+        self.background(
+            lambda: show_post(self.ctx, post_id), self.query_one(PostDetail).show_post, group="detail"
+        )
+
+    @property
+    def current_id(self) -> int | None:
+        post = self.query_one(PostDetail).post
+        return int(post["id"]) if post else None
+
+    @property
+    def current(self) -> dict[str, Any] | None:
+        post = self.query_one(PostDetail).post
+        if post is None:
+            self.notice("No post selected.", "yellow")
+        return post
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("approve", "reject"):
+            return self.may(Action.APPROVE_POST)
+        if action == "waive":
+            return self.may(Action.WAIVE_FINDING)
+        return True
+
+    def action_approve(self) -> None:
+        post = self.current
+        if post is None:
+            return
+        post_id = int(post["id"])
+
+        def approve() -> list[int]:
+            return approve_posts(self.ctx, self.user, [post_id])
+
+        def done(publications: list[int]) -> None:
+            self._decided(f"Post {post_id} approved: {len(publications)} publication(s) scheduled.")
+
+        self.background(approve, done, group="act")
+
+    def _decided(self, notice: str, reload: int | None = None) -> None:
+        self.notice(notice, "green")
+        if reload is None:
+            self.action_refresh()
+        else:
+            self._load(reload)
+
+    def action_reject(self) -> None:
+        post = self.current
+        if post is None:
+            return
+        post_id = int(post["id"])
+
+        def rejected(comment: str | None) -> None:
+            if comment:
+                self.background(
+                    lambda: reject_post(self.ctx, self.user, post_id, comment),
+                    lambda _: self._decided(f"Post {post_id} sent back to {post['author']}."),
+                    group="act",
+                )
+
+        self.app.push_screen(
+            LineModal(
+                f"Reject post {post_id}: why? (the author reads this)",
+                quote=one_line(post["text"], 56),
+                dialog_id="reject",
+            ),
+            rejected,
+        )
+
+    def action_waive(self) -> None:
+        post = self.current
+        if post is None:
+            return
+        post_id = int(post["id"])
+        waivable: dict[str, dict[str, Any]] = {}
+        for finding in post["findings"]:
+            if not finding["waived"] and finding["level"] in ("error", "warning"):
+                waivable.setdefault(f"{finding['rule']}:{finding['match_hash']}", finding)
+        if not waivable:
+            self.notice(f"Post {post_id} has no finding left to waive.", "yellow")
+            return
+        options = [
+            (key, f"{f['level']} {f['rule']} «{one_line(str(f['match']), 30).plain}»")
+            for key, f in waivable.items()
+        ]
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self._ask_waiver_reason(post_id, waivable[key])
+
+        self.app.push_screen(ChoiceModal(f"Waive which finding of post {post_id}?", options), chosen)
+
+    def _ask_waiver_reason(self, post_id: int, finding: dict[str, Any]) -> None:
+        rule, match = str(finding["rule"]), str(finding["match_hash"])
+
+        def reasoned(reason: str | None) -> None:
+            if reason:
+                self.background(
+                    lambda: waive_finding(
+                        self.ctx, self.user, post_id, rule=rule, match_hash=match, reason=reason
+                    ),
+                    lambda _: self._decided(f"{rule} waived on post {post_id}.", reload=post_id),
+                    group="act",
+                )
+
+        self.app.push_screen(
+            LineModal(
+                f"Why does {rule} not block post {post_id}?",
+                quote=inert_text(str(finding["message"])),
+                dialog_id="waive",
+            ),
+            reasoned,
+        )

@@ -1,0 +1,50 @@
+"""What every main screen shares: the context, the acting user, the clock, background calls, a notice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Static
+
+from smtool.domain.roles import Action, can
+from smtool.services.context import Context
+from smtool.tui.work import ServiceDone, in_background
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+class MainScreen(Screen[None]):
+    """A screen of the app. Blocking work goes through `background`; results come back as messages."""
+
+    TITLE_NAME = ""
+
+    def __init__(self, ctx: Context, user: str, roles: list[str], clock: Clock) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.user = user
+        self.roles = roles
+        self.clock = clock
+        self.zone = ctx.settings.institution.timezone
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.TITLE_NAME} · {self.user}"
+
+    def may(self, action: Action) -> bool:
+        return can(self.roles, action)
+
+    def background(self, call: Callable[[], T], then: Callable[[T], None], *, group: str) -> None:
+        in_background(self, call, then, group=group)
+
+    def on_service_done(self, message: ServiceDone) -> None:
+        message.stop()
+        message.then(message.result)
+
+    def notice(self, text: Text | str, style: str = "") -> None:
+        """The one-line status under the screen's content (what just happened, or what went wrong)."""
+        shown = text if isinstance(text, Text) else Text(text, style=style)
+        self.query_one("#notice", Static).update(shown)

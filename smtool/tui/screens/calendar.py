@@ -1,0 +1,333 @@
+"""The publishing calendar: a week (accounts by days) or a month (weeks by days) of posts, and the
+posts of that period in a list to open, reschedule or withdraw.
+
+States a person must act on (failed, unknown, needs_reauth, expired) are counted in the title and
+marked in red in the grid and the list, so they stand out whatever the period.
+"""
+
+from __future__ import annotations
+
+import calendar as months
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, ClassVar, Literal
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from smtool.domain.states import ATTENTION_PUBLICATION_STATES
+from smtool.domain.timezones import parse_local, to_local
+from smtool.errors import UsageError
+from smtool.services import calendar
+from smtool.services.posts import withdraw_post
+from smtool.tui.screens.base import MainScreen
+from smtool.tui.widgets.dialogs import ConfirmModal, LineModal
+from smtool.tui.widgets.inert import one_line
+from smtool.tui.widgets.post_detail import STATE_STYLES
+from smtool.tui.widgets.post_modal import PostModal
+from smtool.tui.widgets.tables import set_columns
+
+View = Literal["week", "month"]
+WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+AWAITING = {"draft", "checked", "submitted", "rejected"}
+
+
+@dataclass(frozen=True)
+class Period:
+    view: View
+    first: date
+    days: int
+
+    @classmethod
+    def around(cls, view: View, day: date) -> Period:
+        if view == "week":
+            return cls(view, day - timedelta(days=day.weekday()), 7)
+        first = day.replace(day=1)
+        return cls(view, first, months.monthrange(first.year, first.month)[1])
+
+    def step(self, direction: int) -> Period:
+        if self.view == "week":
+            return Period.around("week", self.first + timedelta(days=7 * direction))
+        moved = (
+            self.first + timedelta(days=32 * direction) if direction > 0 else self.first - timedelta(days=1)
+        )
+        return Period.around("month", moved)
+
+    @property
+    def last(self) -> date:
+        return self.first + timedelta(days=self.days - 1)
+
+    def title(self) -> str:
+        if self.view == "week":
+            week = self.first.isocalendar().week
+            return f"Week {week}: {self.first:%a %d %b} – {self.last:%a %d %b %Y}"
+        return f"{self.first:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    period: Period
+    counts: Counter[tuple[date, str, str]]
+    page: calendar.CalendarPage
+
+
+def cell(counts: Counter[str]) -> Text:
+    """A day's posts in a grid cell: ✓ out, ◷ waiting to go out, ? awaiting approval, ! attention."""
+    out = Text()
+    marks = (
+        ("!", "bold red", sum(n for s, n in counts.items() if s in ATTENTION_PUBLICATION_STATES)),
+        ("✓", "green", counts.get("published", 0)),
+        ("◷", "cyan", sum(counts.get(s, 0) for s in ("scheduled", "claimed", "sending"))),
+        ("?", "yellow", sum(counts.get(s, 0) for s in AWAITING)),
+    )
+    for mark, style, number in marks:
+        if number:
+            out.append(f"{mark}{number}", style=style)
+    return out
+
+
+class CalendarScreen(MainScreen):
+    TITLE_NAME = "Calendar"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "toggle_view", "Week/month", show=False),
+        Binding("p", "step(-1)", "Prev"),
+        Binding("n", "step(1)", "Next"),
+        Binding("t", "today", "Today"),
+        Binding("o", "open", "Open"),
+        Binding("s", "reschedule", "Reschedule"),
+        Binding("x", "withdraw", "Withdraw"),
+        Binding("m", "more", "More", show=False),
+        Binding("g", "refresh", "Refresh", show=False),
+    ]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.period = Period.around("week", self.today)
+        self.entries: list[calendar.Entry] = []
+        self.next_page = calendar.CalendarPage([], None)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="calendar-main"):
+            yield Static(id="calendar-title")
+            yield Static(id="calendar-grid")
+            yield DataTable[Text](id="calendar-list", cursor_type="row", zebra_stripes=True)
+        yield Static(id="notice")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#calendar-list", DataTable).focus()
+        self.action_refresh()
+
+    @property
+    def today(self) -> date:
+        return to_local(self.clock(), self.zone).date()
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        period = self.period
+        start, end = calendar.local_period(self.zone, period.first, period.days)
+
+        def load() -> Loaded:
+            return Loaded(
+                period, calendar.day_counts(self.ctx, start, end), calendar.entries(self.ctx, start, end)
+            )
+
+        self.background(load, self._show, group="load")
+
+    def _show(self, loaded: Loaded) -> None:
+        if loaded.period != self.period:
+            return  # the person moved on to another period meanwhile
+        self.entries = list(loaded.page.entries)
+        self.next_page = loaded.page
+        attention = sum(
+            n for (_, _, state), n in loaded.counts.items() if state in ATTENTION_PUBLICATION_STATES
+        )
+        title = Text(f"{self.period.title()} · {self.zone}", style="bold")
+        if attention:
+            title.append(f"   ! {attention} need attention", style="bold red")
+        self.query_one("#calendar-title", Static).update(title)
+        self.query_one("#calendar-grid", Static).update(self._grid(loaded.counts))
+        self._fill_list()
+
+    def _grid(self, counts: Counter[tuple[date, str, str]]) -> Table:
+        by_day: dict[date, Counter[str]] = {}
+        by_account_day: dict[tuple[str, date], Counter[str]] = {}
+        for (day, account, state), number in counts.items():
+            by_day.setdefault(day, Counter())[state] += number
+            by_account_day.setdefault((account, day), Counter())[state] += number
+        grid = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, expand=True, show_edge=False)
+        today = self.today
+        if self.period.view == "week":
+            grid.add_column("Account", no_wrap=True, max_width=12)
+            days = [self.period.first + timedelta(days=n) for n in range(7)]
+            for day in days:
+                grid.add_column(
+                    Text(f"{WEEKDAYS[day.weekday()]} {day.day}", style="reverse" if day == today else "")
+                )
+            accounts = [a.id for a in self.ctx.settings.accounts] or sorted({a for (a, _) in by_account_day})
+            for account in accounts:
+                grid.add_row(
+                    Text(account), *(cell(by_account_day.get((account, d), Counter())) for d in days)
+                )
+            return grid
+        for weekday in WEEKDAYS:
+            grid.add_column(weekday, no_wrap=True)
+        first = self.period.first
+        start = first - timedelta(days=first.weekday())
+        while start <= self.period.last:
+            row = []
+            for offset in range(7):
+                day = start + timedelta(days=offset)
+                if day.month != first.month:
+                    row.append(Text(""))
+                    continue
+                label = Text(f"{day.day:>2}", style="reverse" if day == today else "dim")
+                label.append(" ")
+                label.append_text(cell(by_day.get(day, Counter())))
+                row.append(label)
+            grid.add_row(*row)
+            start += timedelta(days=7)
+        return grid
+
+    def on_resize(self) -> None:
+        self._fill_list(self.query_one("#calendar-list", DataTable).cursor_row)
+
+    def _fill_list(self, select: int = 0) -> None:
+        table = self.query_one("#calendar-list", DataTable)
+        width = set_columns(table, (("When", 12), ("Account", 12), ("State", 14), ("#", 5)), "Text")
+        for n, entry in enumerate(self.entries):
+            local = to_local(entry.at, self.zone)
+            state = Text(entry.state, style=STATE_STYLES.get(entry.state, ""))
+            if entry.attention:
+                state = Text(f"! {entry.state}", style=STATE_STYLES.get(entry.state, "bold red"))
+            table.add_row(
+                Text(f"{local:%a %d %H:%M}"),
+                Text(entry.account),
+                state,
+                Text(str(entry.post_id)),
+                one_line(entry.text, width),
+                key=str(n),
+            )
+        if self.entries:
+            table.move_cursor(row=min(select, len(self.entries) - 1))
+        table.border_title = f"{len(self.entries)} post(s)" + (
+            " — m for more" if self.next_page.next_after else ""
+        )
+
+    def action_more(self) -> None:
+        after = self.next_page.next_after
+        if after is None:
+            self.notice("That is the whole period.", "dim")
+            return
+        period = self.period
+        start, end = calendar.local_period(self.zone, period.first, period.days)
+
+        def more(page: calendar.CalendarPage) -> None:
+            if period == self.period:
+                selected = len(self.entries)
+                self.entries.extend(page.entries)
+                self.next_page = page
+                self._fill_list(selected)
+
+        self.background(lambda: calendar.entries(self.ctx, start, end, after=after), more, group="load")
+
+    # --- moving around ---------------------------------------------------------------------
+
+    def action_toggle_view(self) -> None:
+        view: View = "month" if self.period.view == "week" else "week"
+        anchor = self.today if self.period.first <= self.today <= self.period.last else self.period.first
+        self.period = Period.around(view, anchor)
+        self.action_refresh()
+
+    def action_step(self, direction: int) -> None:
+        self.period = self.period.step(direction)
+        self.action_refresh()
+
+    def action_today(self) -> None:
+        self.period = Period.around(self.period.view, self.today)
+        self.action_refresh()
+
+    # --- acting on one post ----------------------------------------------------------------
+
+    @property
+    def current(self) -> calendar.Entry | None:
+        table = self.query_one("#calendar-list", DataTable)
+        if not self.entries or table.row_count == 0:
+            self.notice("No post in this period; p and n move to another.", "yellow")
+            return None
+        return self.entries[table.cursor_row]
+
+    @on(DataTable.RowSelected, "#calendar-list")
+    def action_open(self) -> None:
+        entry = self.current
+        if entry is not None:
+            self.app.push_screen(PostModal(self.ctx, entry.post_id))
+
+    def action_reschedule(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+        post_id = entry.post_id
+
+        def moved(at: str | None) -> None:
+            if at:
+                self.background(
+                    lambda: calendar.reschedule(self.ctx, self.user, post_id, at),
+                    lambda state: self._rescheduled(post_id, at, str(state)),
+                    group="act",
+                )
+
+        self.app.push_screen(
+            LineModal(
+                f"Move post {post_id} to (YYYY-MM-DD HH:MM, {self.zone})",
+                value=f"{to_local(entry.at, self.zone):%Y-%m-%d %H:%M}",
+                check=self._check_time,
+                dialog_id="reschedule",
+            ),
+            moved,
+        )
+
+    def _check_time(self, value: str) -> Text | None:
+        try:
+            moment = parse_local(value, self.zone)
+        except UsageError as error:
+            return Text(error.msg, style="red")
+        if moment <= self.clock():
+            return Text("That time has passed.", style="red")
+        return None
+
+    def _rescheduled(self, post_id: int, at: str, state: str) -> None:
+        again = " It needs approval again." if state == "submitted" else ""
+        self.notice(f"Post {post_id} moved to {at}.{again}", "green")
+        self.action_refresh()
+
+    def action_withdraw(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+        post_id = entry.post_id
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.background(
+                    lambda: withdraw_post(self.ctx, self.user, post_id),
+                    lambda cancelled: self._withdrawn(post_id, cancelled),
+                    group="act",
+                )
+
+        question = Text(f"Withdraw post {post_id}? What has not gone out is cancelled on every account.")
+        self.app.push_screen(ConfirmModal(question), confirmed)
+
+    def _withdrawn(self, post_id: int, cancelled: list[int]) -> None:
+        self.notice(f"Post {post_id} withdrawn; {len(cancelled)} publication(s) cancelled.", "green")
+        self.action_refresh()

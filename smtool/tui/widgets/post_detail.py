@@ -1,0 +1,120 @@
+"""One post in full, as an approver or a calendar reader needs it: the exact text, where and when,
+what the checker found and who waived what, the decisions so far and each publication's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from smtool.domain.timezones import format_local
+from smtool.tui.widgets.findings import LEVEL_STYLES
+from smtool.tui.widgets.inert import inert_text
+
+# Publication states a person must act on stand out wherever they are shown.
+STATE_STYLES = {
+    "published": "green",
+    "scheduled": "cyan",
+    "claimed": "cyan",
+    "sending": "bold cyan",
+    "failed": "bold white on red",
+    "unknown": "bold black on yellow",
+    "needs_reauth": "bold white on magenta",
+    "expired": "bold red",
+    "cancelled": "dim",
+    "submitted": "yellow",
+    "draft": "dim",
+    "checked": "dim",
+    "rejected": "red",
+}
+
+
+class PostDetail(Static):
+    """Everything about one post (`smtool.services.queries.show_post`), all user text inert."""
+
+    def __init__(self, zone: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.zone = zone
+        self.post: dict[str, Any] | None = None
+
+    def on_mount(self) -> None:
+        self.show_post(None)
+
+    def show_post(self, post: dict[str, Any] | None) -> None:
+        self.post = post
+        self.update(render_post(post, self.zone))
+
+
+def _local(value: str | None, zone: str) -> str:
+    return format_local(datetime.fromisoformat(value), zone) if value else "-"
+
+
+def render_post(post: dict[str, Any] | None, zone: str) -> Text:
+    if post is None:
+        return Text("No post selected.", style="dim")
+    text = Text()
+    text.append(f"Post {post['id']} ", style="bold")
+    text.append(str(post["state"]), style=STATE_STYLES.get(str(post["state"]), ""))
+    text.append(f" by {post['author']}, v{post['version']}\n")
+    text.append("When: ", style="dim")
+    text.append(str(post["scheduled_local"]))
+    text.append("\nTo: ", style="dim")
+    text.append(", ".join(post["accounts"]))
+    if post["campaigns"]:
+        text.append("\nCampaigns: ", style="dim")
+        text.append_text(inert_text(", ".join(post["campaigns"])))
+    for name in post["media"]:
+        text.append("\nMedia: ", style="dim")
+        text.append_text(inert_text(name))
+    text.append("\n\n")
+    text.append_text(inert_text(post["text"]))
+    for platform, variant in sorted(post["variants"].items()):
+        text.append(f"\n\nOn {platform} instead:\n", style="dim")
+        text.append_text(inert_text(variant))
+    _findings(text, post.get("findings") or [])
+    for waiver in post.get("waivers") or []:
+        text.append("\nWaived: ", style="dim")
+        text.append(f"{waiver['rule']} by {waiver['approver']}: ")
+        text.append_text(inert_text(waiver["reason"]))
+    for decision in post.get("approvals") or []:
+        text.append(f"\n{decision['decision'].capitalize()} by {decision['approver']}", style="dim")
+        text.append(f" {_local(decision['at'], zone)}", style="dim")
+        if decision["voided"]:
+            text.append(" (void: the post changed)", style="dim")
+        if decision["comment"]:
+            text.append(": ")
+            text.append_text(inert_text(decision["comment"]))
+    for publication in post.get("publications") or []:
+        state = str(publication["state"])
+        text.append(f"\n{publication['account']}: ", style="dim")
+        text.append(state, style=STATE_STYLES.get(state, ""))
+        text.append(f" due {_local(publication['due_at'], zone)}")
+        if publication["published_at"]:
+            text.append(f", out {_local(publication['published_at'], zone)}")
+        if publication["last_error"]:
+            text.append(" — ")
+            text.append_text(inert_text(publication["last_error"]))
+    return text
+
+
+def _findings(text: Text, findings: list[dict[str, Any]]) -> None:
+    if not findings:
+        text.append("\n\nChecker: no findings.", style="green")
+        return
+    text.append("\n\nChecker:", style="bold")
+    for finding in findings:
+        level = str(finding["level"])
+        text.append("\n")
+        text.append(f"{level:<10}", style="dim" if finding["waived"] else LEVEL_STYLES.get(level, ""))
+        text.append(str(finding["rule"]), style="bold")
+        text.append(f" [{finding['account']}]", style="dim")
+        if finding["waived"]:
+            text.append(" waived", style="green")
+        if finding["match"]:
+            text.append(" «")
+            text.append_text(inert_text(str(finding["match"])))
+            text.append("»")
+        text.append("\n  ")
+        text.append_text(inert_text(str(finding["message"])))

@@ -1,0 +1,39 @@
+"""A post opened from a list: everything about it, read in a worker, closed with Escape."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+
+from smtool.services.context import Context
+from smtool.services.queries import show_post
+from smtool.tui.widgets.post_detail import PostDetail
+from smtool.tui.work import ServiceDone, in_background
+
+
+class PostModal(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,o,enter", "dismiss", "Close")]
+
+    def __init__(self, ctx: Context, post_id: int) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.post_id = post_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="post-dialog", classes="dialog"):
+            yield PostDetail(self.ctx.settings.institution.timezone, id="post-modal-detail")
+
+    def on_mount(self) -> None:
+        self.query_one("#post-dialog").border_title = f"Post {self.post_id} (Esc closes)"
+        in_background(self, lambda: show_post(self.ctx, self.post_id), self._loaded, group="post")
+
+    def _loaded(self, post: dict[str, Any]) -> None:
+        self.query_one(PostDetail).show_post(post)
+
+    def on_service_done(self, message: ServiceDone) -> None:
+        message.stop()
+        message.then(message.result)

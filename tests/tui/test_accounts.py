@@ -1,0 +1,76 @@
+"""The accounts screen: token health, rate limits and attention counts; pause and resume publishing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from textual.widgets import DataTable, Input, Static
+
+from smtool.services.pauses import list_pauses
+from smtool.store.tables import Account
+from smtool.store.types import utcnow
+from smtool.tui.app import build_app
+from smtool.tui.screens.accounts import AccountsScreen
+from smtool.tui.widgets.dialogs import LineModal
+
+from .conftest import Installation, until
+
+
+def test_pause_and_resume_one_account_and_all_publishing(installation: Installation) -> None:
+    ctx = installation.ctx
+
+    async def scenario() -> None:
+        app = build_app(ctx, "karlis", "accounts")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, AccountsScreen)
+            await until(pilot, lambda: bool(screen.overview.accounts), "the accounts")
+            account = screen.overview.accounts[0].id
+            await pilot.press("p")
+            await until(pilot, lambda: isinstance(app.screen, LineModal), "the reason modal")
+            app.screen.query_one(Input).value = "Konta pārbaude"
+            await pilot.press("enter")
+            await until(pilot, lambda: [p.scope for p in list_pauses(ctx)] == [account], "the pause")
+            await until(pilot, lambda: screen.overview.accounts[0].paused is not None, "the pause shown")
+            assert screen.overview.accounts[0].paused == "Konta pārbaude (karlis)"
+
+            await pilot.press("P")
+            await until(pilot, lambda: isinstance(app.screen, LineModal), "the reason modal")
+            app.screen.query_one(Input).value = "Krīze"
+            await pilot.press("enter")
+            banner = screen.query_one("#accounts-all", Static)
+            await until(pilot, lambda: "ALL PUBLISHING PAUSED" in str(banner.render()), "the banner")
+
+            await pilot.press("U")
+            await until(pilot, lambda: [p.scope for p in list_pauses(ctx)] == [account], "all resumed")
+            await pilot.press("u")
+            await until(pilot, lambda: list_pauses(ctx) == [], "the account resumed")
+
+    asyncio.run(scenario())
+
+
+def test_token_health_and_rate_limits_stand_out(sqlite_installation: Installation) -> None:
+    ctx = sqlite_installation.ctx
+    with ctx.db.write() as session:
+        x = session.get(Account, "sandbox-x")
+        assert x is not None
+        x.token_status = "needs_reauth"
+        x.rate_limited_until = utcnow() + timedelta(minutes=10)
+
+    async def scenario() -> None:
+        app = build_app(ctx, "anna", "accounts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, AccountsScreen)
+            await until(pilot, lambda: bool(screen.overview.accounts), "the accounts")
+            table = screen.query_one("#accounts-list", DataTable)
+            row = [
+                str(c) for c in table.get_row_at([a.id for a in screen.overview.accounts].index("sandbox-x"))
+            ]
+            assert "needs_reauth" in row and any(c.startswith("until ") for c in row)
+            await pilot.press("p")  # a communicator may not pause: nothing happens
+            await pilot.pause()
+            assert app.screen is screen and list_pauses(ctx) == []
+
+    asyncio.run(scenario())
