@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, or_, text, update
 from sqlmodel import Session, col, select
 
 from connectors.base import ConnectorError, IncomingItem
+from smtool.domain import inbox_states
+from smtool.domain.inbox_states import CLAIMABLE_STATES, InboxEvent, next_inbox_state
 from smtool.domain.roles import Action, can, require
 from smtool.errors import Conflict, NotFound, PermissionDenied, SmtoolError, UsageError
 from smtool.services import audit
@@ -53,19 +54,11 @@ from smtool.store.tables import (
 )
 from smtool.store.types import UTCDateTime, utcnow
 
-
-class InboxState(StrEnum):
-    NEW = "new"
-    ASSIGNED = "assigned"  # to one person
-    ANSWERED = "answered"  # a reply is in the outbox or out
-    RESOLVED = "resolved"
-    SPAM = "spam"
-
-
-OPEN_STATES = (InboxState.NEW, InboxState.ASSIGNED, InboxState.ANSWERED)
-CLAIMABLE_STATES = (InboxState.ASSIGNED, InboxState.NEW)
-ALL_STATES = tuple(InboxState)
-FLAGS = ("question", "personal_data", "abuse", "spam", "takeover", "deleted_author")
+# Re-exported: the CLI and TUI know the domain's states and flags through this service.
+InboxState = inbox_states.InboxState
+ALL_STATES = inbox_states.ALL_STATES
+OPEN_STATES = inbox_states.OPEN_STATES
+FLAGS = inbox_states.FLAGS
 
 
 class PlatformRefused(SmtoolError):
@@ -445,19 +438,18 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
             stored = session.get(User, target)
             if stored is not None and not stored.active:
                 raise UsageError(f"user {target} is no longer active")
-            values: dict[str, Any] = {"assigned_to": target, "state": InboxState.ASSIGNED.value}
+            event = InboxEvent.ASSIGN
+            values: dict[str, Any] = {"assigned_to": target}
             if users[target].team:
                 values["team"] = users[target].team
             kind = "user"
         elif target in teams:
+            event = InboxEvent.ROUTE
             values = {"team": target, "assigned_to": None}
-            if item.state == InboxState.ASSIGNED:
-                values["state"] = InboxState.NEW.value
             kind = "team"
         else:
             raise UsageError(f"{target!r} is neither a user nor a team; teams: {', '.join(sorted(teams))}")
-        if item.state in (InboxState.RESOLVED, InboxState.SPAM):
-            raise UsageError(f"inbox item {item_id} is {item.state}; it is closed")
+        values["state"] = next_inbox_state(item.state, event).value
         _guarded_update(session, item, claimed_by=None, lease_until=None, **values)
         _record(session, item_id, actor, "assign", to=target, kind=kind)
     return kind
@@ -487,8 +479,7 @@ def reply(
         _check_claim(item, actor, now)
         if item.kind == "alert":
             raise UsageError(f"inbox item {item_id} is an alert about our own account; it cannot be answered")
-        if item.state == InboxState.SPAM:
-            raise UsageError(f"inbox item {item_id} is marked spam; spam is not answered")
+        answered = next_inbox_state(item.state, InboxEvent.REPLY)
         account = session.get(Account, item.account_id)
         if account is None or not account.active:
             raise UsageError(f"account {item.account_id} is no longer managed; the item cannot be answered")
@@ -532,7 +523,7 @@ def reply(
         session.add(publication)
         session.flush()
         assert publication.id is not None
-        _guarded_update(session, item, state=InboxState.ANSWERED.value)
+        _guarded_update(session, item, state=answered.value)
         _record(
             session,
             item_id,
@@ -635,82 +626,30 @@ def _set_hidden(
 @audits_refusals("inbox.resolve")
 def resolve(ctx: Context, actor: str, item_id: int, expected_version: int | None = None) -> None:
     """Close the item as handled. Raises PermissionDenied, NotFound, Conflict, UsageError (closed)."""
-    _close(ctx, actor, item_id, InboxState.RESOLVED, "resolve", expected_version)
+    _close(ctx, actor, item_id, InboxEvent.RESOLVE, expected_version)
 
 
 @audits_refusals("inbox.spam")
 def mark_spam(ctx: Context, actor: str, item_id: int, expected_version: int | None = None) -> None:
     """Close the item as spam (it stays on record; hide it too if it should not stay public).
     Raises like `resolve`."""
-    _close(ctx, actor, item_id, InboxState.SPAM, "spam", expected_version)
+    _close(ctx, actor, item_id, InboxEvent.SPAM, expected_version)
 
 
-def _close(
-    ctx: Context, actor: str, item_id: int, state: InboxState, action: str, expected_version: int | None
-) -> None:
+def _close(ctx: Context, actor: str, item_id: int, event: InboxEvent, expected_version: int | None) -> None:
     person = _person(ctx, actor)
     now = utcnow()
     with ctx.db.write() as session:
         item = _load(session, item_id)
-        if state == InboxState.SPAM:
+        if event == InboxEvent.SPAM:
             require(actor, person.roles, Action.MODERATE)
         else:
             _may_answer(person, item)
         _check_version(item, expected_version)
         _check_claim(item, actor, now)
-        if item.state in (InboxState.RESOLVED, InboxState.SPAM):
-            raise UsageError(f"inbox item {item_id} is already {item.state}")
-        _guarded_update(session, item, state=state.value, resolved_at=now, claimed_by=None, lease_until=None)
-        _record(session, item_id, actor, action)
-
-
-# --- an item's surroundings (the TUI's item view) ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Surroundings:
-    thread: list[dict[str, Any]]  # the conversation the item belongs to, oldest first
-    earlier: list[dict[str, Any]]  # the same author's earlier items, newest first
-
-
-def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
-    """The item's thread (other items of its conversation, and the item it answers) and its author's
-    earlier items; at most `limit` of each, each one index range. Raises NotFound."""
-    with ctx.db.read() as session:
-        item = _load(session, item_id)
-        thread: list[InboxItem] = []
-        keys = {k for k in (item.thread_remote_id, item.parent_remote_id) if k}
-        if keys:
-            thread = list(
-                session.exec(
-                    select(InboxItem)
-                    .where(
-                        InboxItem.platform == item.platform,
-                        or_(
-                            col(InboxItem.thread_remote_id).in_(keys),
-                            col(InboxItem.remote_id).in_(keys),
-                        ),
-                        InboxItem.id != item_id,
-                    )
-                    .order_by(col(InboxItem.id).desc())
-                    .limit(limit)
-                ).all()
-            )
-        earlier: list[InboxItem] = []
-        if item.author_id:
-            earlier = list(
-                session.exec(
-                    select(InboxItem)
-                    .where(
-                        InboxItem.platform == item.platform,
-                        InboxItem.author_id == item.author_id,
-                        col(InboxItem.id) < item_id,
-                    )
-                    .order_by(col(InboxItem.id).desc())
-                    .limit(limit)
-                ).all()
-            )
-    return Surroundings([item_dict(r) for r in reversed(thread)], [item_dict(r) for r in earlier])
+        closed = next_inbox_state(item.state, event)
+        _guarded_update(session, item, state=closed.value, resolved_at=now, claimed_by=None, lease_until=None)
+        _record(session, item_id, actor, event.value)
 
 
 # --- an item's surroundings (the TUI's item view) ---------------------------------------------------

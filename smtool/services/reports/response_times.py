@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from smtool.domain.inbox_states import OPEN_STATES, InboxState
 from smtool.services import sla
 from smtool.services.context import Context
-from smtool.services.inbox import OPEN_STATES, InboxState
 from smtool.services.reports.aggregate import campaign_params, campaign_sql, fetch
 from smtool.services.reports.period import Period
 from smtool.services.sla import WorkingTime

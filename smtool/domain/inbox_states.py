@@ -1,0 +1,63 @@
+"""The inbox item state machine (design.md, "Monitoring").
+
+An item is new until someone is made responsible for it (assigned), answered once a reply is in the
+outbox, and closed as resolved or spam. Closed items stay in the store: closing ends the work, never
+the record. A refused event raises InvalidTransition naming what is possible instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from smtool.errors import InvalidTransition
+
+
+class InboxState(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"  # to one person
+    ANSWERED = "answered"  # a reply is in the outbox or out
+    RESOLVED = "resolved"
+    SPAM = "spam"
+
+
+class InboxEvent(StrEnum):
+    ASSIGN = "assign"  # to one person
+    ROUTE = "route"  # to a team: a person's assignment ends, the item waits for the team
+    REPLY = "reply"
+    RESOLVE = "resolve"
+    SPAM = "spam"
+
+
+OPEN_STATES = (InboxState.NEW, InboxState.ASSIGNED, InboxState.ANSWERED)
+CLAIMABLE_STATES = (InboxState.ASSIGNED, InboxState.NEW)
+ALL_STATES = tuple(InboxState)
+FLAGS = ("question", "personal_data", "abuse", "spam", "takeover", "deleted_author")
+
+_OPEN = {
+    InboxEvent.ASSIGN: InboxState.ASSIGNED,
+    InboxEvent.REPLY: InboxState.ANSWERED,
+    InboxEvent.RESOLVE: InboxState.RESOLVED,
+    InboxEvent.SPAM: InboxState.SPAM,
+}
+_INBOX: dict[InboxState, dict[InboxEvent, InboxState]] = {
+    InboxState.NEW: {**_OPEN, InboxEvent.ROUTE: InboxState.NEW},
+    InboxState.ASSIGNED: {**_OPEN, InboxEvent.ROUTE: InboxState.NEW},
+    InboxState.ANSWERED: {**_OPEN, InboxEvent.ROUTE: InboxState.ANSWERED},
+    # A citizen may write again under a resolved item: answering it reopens the work.
+    InboxState.RESOLVED: {InboxEvent.REPLY: InboxState.ANSWERED},
+    # Spam is never answered, assigned or reopened; unhide and the record stay available.
+    InboxState.SPAM: {},
+}
+
+
+def next_inbox_state(state: InboxState | str, event: InboxEvent | str) -> InboxState:
+    """The state an item moves to on `event`; raises InvalidTransition when the event is not allowed."""
+    current = InboxState(state)
+    action = InboxEvent(event)
+    allowed = _INBOX[current]
+    if action not in allowed:
+        possible = ", ".join(sorted(allowed)) or "nothing (it is closed)"
+        raise InvalidTransition(
+            f"an inbox item that is {current} cannot take {action}; possible now: {possible}"
+        )
+    return allowed[action]
