@@ -1,0 +1,119 @@
+"""`smtool report` in real processes: every format to stdout or a file, and clear refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from smtool.services.context import Context
+from tests.services.report_data import add_post, riga
+
+from .conftest import Result, run_smtool
+
+PERIOD = ("--from", "2025-10-20", "--to", "2025-11-02")
+
+
+@pytest.fixture
+def folder(ctx: Context, tmp_path: Path) -> Path:
+    add_post(
+        ctx,
+        "vk-x",
+        riga(2025, 10, 21, 10, 0),
+        campaigns=["EU-1"],
+        snapshots=[(riga(2025, 10, 22), {"impressions": 120, "likes": 6})],
+    )
+    add_post(ctx, "vk-fb", riga(2025, 10, 28, 10, 0), snapshots=[(riga(2025, 10, 29), {"impressions": 30})])
+    return tmp_path
+
+
+def _run(folder: Path, *args: str) -> Result:
+    result = run_smtool("report", *args, cwd=folder)
+    assert "Traceback" not in result.err, result.err
+    return result
+
+
+def test_every_report_as_a_terminal_table(folder: Path) -> None:
+    for kind in ("engagement", "response-times", "cadence"):
+        result = _run(folder, kind, *PERIOD)
+        assert result.code == 0, result.err
+        assert "2025-10-20 – 2025-11-02" in result.out
+    campaign = _run(folder, "campaign", *PERIOD, "--campaign", "EU-1")
+    assert campaign.code == 0 and "Posts published" in campaign.out
+
+
+def test_text_formats_on_stdout(folder: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(_run(folder, "engagement", *PERIOD, "-f", "csv").out)))
+    assert [(r["account"], r["impressions"]) for r in rows] == [("vk-x", "120"), ("vk-fb", "30")]
+    document = json.loads(_run(folder, "engagement", *PERIOD, "--account", "vk-x", "-f", "json").out)
+    assert document["account"] == "vk-x" and document["tables"]["accounts"][0]["impressions"] == 120
+    assert _run(folder, "cadence", *PERIOD, "-f", "html").out.startswith("<!DOCTYPE html>")
+
+
+def test_files_with_output(folder: Path) -> None:
+    result = _run(folder, "campaign", *PERIOD, "--campaign", "EU-1", "-f", "xlsx", "-o", "out/eu.xlsx")
+    assert result.code == 0 and "Wrote out/eu.xlsx" in result.err
+    book = load_workbook(folder / "out" / "eu.xlsx")
+    assert book.sheetnames[0] == "indicators"
+    assert _run(folder, "response-times", *PERIOD, "-f", "html", "-o", "r.html").code == 0
+    assert "<svg" in (folder / "r.html").read_text(encoding="utf-8")
+
+
+def test_xlsx_is_refused_on_a_terminal_but_goes_down_a_pipe(folder: Path) -> None:
+    piped = subprocess.run(
+        [sys.executable, "-m", "smtool", "report", "engagement", *PERIOD, "-f", "xlsx"],
+        cwd=folder,
+        capture_output=True,
+        check=False,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")},
+    )
+    assert piped.returncode == 0 and piped.stdout.startswith(b"PK")  # a zip container
+    main, secondary = os.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "smtool", "report", "engagement", "-f", "xlsx"],
+            cwd=folder,
+            stdout=secondary,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=60,
+            env={k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")},
+        )
+    finally:
+        os.close(secondary)
+        os.close(main)
+    assert proc.returncode == 2 and b"--output" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("engagement", "--from", "2025-13-01"), "--from '2025-13-01' is not a date; write it as YYYY-MM-DD"),
+        (("engagement", "--from", "2025-11-02", "--to", "2025-10-01"), "is after --to"),
+        (("cadence", "--account", "nope"), "no account 'nope'"),
+        (("campaign",), "needs --campaign"),
+        (("engagement", "-o", "x.txt"), "--output needs a file format"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(folder: Path, args: tuple[str, ...], message: str) -> None:
+    result = _run(folder, *args)
+    assert result.code == 2 and message in result.err and result.out == ""
+
+
+def test_an_unknown_format_is_a_usage_error(folder: Path) -> None:
+    result = _run(folder, "engagement", "-f", "pdf")
+    assert result.code == 2 and "pdf" in result.err
+
+
+def test_every_report_command_has_help(folder: Path) -> None:
+    for kind in ("engagement", "response-times", "cadence", "campaign"):
+        result = _run(folder, kind, "--help")
+        assert result.code == 0 and "--format" in result.out and "--campaign" in result.out
