@@ -19,9 +19,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-## run: the main job on the embedded database and the sandbox platform
+## run: the main job on the embedded database and the sandbox platform: the TUI in a terminal
+## (as RUN_AS), else (stdin or stdout not a terminal, e.g. in scripts) the demo walk-through
+RUN_AS ?= liga
 run: $(VENV)/.installed
-	$(BIN)/smtool --config $(DEMO_CONFIG) demo
+	@if [ -t 0 ] && [ -t 1 ]; then \
+		$(BIN)/smtool --config $(DEMO_CONFIG) tui --sandbox --as $(RUN_AS); \
+	else \
+		$(BIN)/smtool --config $(DEMO_CONFIG) demo; \
+	fi
 
 ## test: lint, import contracts, types and the whole test suite
 test: lint typecheck pytest

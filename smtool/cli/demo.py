@@ -9,6 +9,7 @@ X account and Facebook Page exactly once, and the audit log verifies.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import typer
@@ -42,21 +43,44 @@ def demo(
     port: int = typer.Option(8787, "--port", help="Sandbox port for a new demo installation."),
 ) -> None:
     """Run the publishing flow end to end on the sandbox platform and show the installation."""
-    path = config_path(common.state.config_path)
-    if not path.exists():
-        common.console.print(f"Creating a training installation in {common.inert(str(path.parent))}/")
-        extra, accounts = prepare_sandbox_init(path, port)
-        initialise(path, actor=common.actor(), extra_config=extra, sandbox_accounts=accounts)
+    path, created = ensure_installation(port)
     with Context.open(common.settings()) as ctx:
-        sandbox_urls = {a.base_url for a in ctx.settings.accounts if a.base_url}
-        if len(sandbox_urls) != 1:
-            raise UsageError(f"{path} has no sandbox accounts; the demo runs on a training installation")
-        with _sandbox(path, sandbox_urls.pop()) as server:
+        with training_sandbox(ctx, path) as server:
             _walk_through(ctx)
             for platform in ("x", "facebook"):
                 latest = server.sandbox.published(platform)[-1]
                 common.console.print(f"  on the sandbox {platform}: {common.inert(latest['text'])}")
+            if created:
+                seed_citizens(ctx, server)
         show_status(ctx)
+
+
+def ensure_installation(port: int) -> tuple[Path, bool]:
+    """The config path; a training installation is created there first if missing (then True)."""
+    path = config_path(common.state.config_path)
+    if path.exists():
+        return path, False
+    common.console.print(f"Creating a training installation in {common.inert(str(path.parent))}/")
+    extra, accounts = prepare_sandbox_init(path, port)
+    initialise(path, actor=common.actor(), extra_config=extra, sandbox_accounts=accounts)
+    return path, True
+
+
+def training_sandbox(ctx: Context, path: Path):  # type: ignore[no-untyped-def]
+    """The started sandbox platform of a training installation (use it in a `with`).
+    Raises UsageError when the installation has no sandbox accounts or the port is taken."""
+    sandbox_urls = {a.base_url for a in ctx.settings.accounts if a.base_url}
+    if len(sandbox_urls) != 1:
+        raise UsageError(f"{path} has no sandbox accounts; this runs on a training installation")
+    return _sandbox(path, sandbox_urls.pop())
+
+
+def seed_citizens(ctx: Context, server: Any, count: int = 40) -> None:
+    """Simulated citizens comment and mention the accounts, and the worker takes it into the
+    moderation queue: a fresh training installation has work for a press officer."""
+    server.sandbox.simulate(count)
+    ingested = worker.run_once(ctx)
+    common.console.print(f"Seeded citizen activity: {ingested.get('ingest_new', 0)} items in the inbox")
 
 
 def _sandbox(config: Path, base_url: str):  # type: ignore[no-untyped-def]

@@ -1,10 +1,24 @@
-"""`smtool tui`: the terminal UI where each role does its daily work."""
+"""`smtool tui`: the terminal UI where each role does its daily work.
+
+With --sandbox it is the training set-up `make run` opens: the installation is created on first
+run (database, sandbox accounts, a published post, simulated citizens' comments in the inbox),
+the sandbox platform is served in-process, and a worker thread publishes what is due and polls
+for new comments while the UI is open.
+"""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
 from smtool.cli import common
+from smtool.services.context import Context
+
+# How often the in-process worker of a --sandbox session publishes and polls.
+SANDBOX_TICK_SECONDS = 10.0
 
 
 def register(app: typer.Typer) -> None:
@@ -19,11 +33,55 @@ def tui(
         help="Start on this screen: compose, calendar, approvals, inbox, reports or accounts (default: by "
         "role; a press officer starts in the inbox, an approver at the approvals).",
     ),
+    sandbox: bool = typer.Option(
+        False,
+        "--sandbox",
+        help="Training: create the installation on first run (with simulated citizens), serve its "
+        "sandbox platform and run a worker in this process.",
+    ),
+    port: int = typer.Option(8787, "--port", help="Sandbox port for a new training installation."),
 ) -> None:
     """Open the terminal UI: compose with the live checker, the calendar, approvals, the moderation
     queue and the accounts; each user sees what their roles allow."""
     from smtool.tui.app import build_app
 
     user = common.acting_user(as_user)
+    if not sandbox:
+        with common.open_context() as ctx:
+            build_app(ctx, user, screen).run()
+        return
+
+    from smtool.cli import demo
+
+    path, created = demo.ensure_installation(port)
     with common.open_context() as ctx:
-        build_app(ctx, user, screen).run()
+        app = build_app(ctx, user, screen)  # refuses a bad user or screen before anything starts
+        with demo.training_sandbox(ctx, path) as server:
+            if created:
+                demo.seed_citizens(ctx, server)
+            with _worker_thread(ctx):
+                app.run()
+
+
+@contextmanager
+def _worker_thread(ctx: Context) -> Iterator[None]:
+    """The worker's passes in a daemon thread until the block ends. Errors are left for the next
+    pass: the UI shows publication states, and a training session must not die of a hiccup."""
+    from smtool import worker
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(SANDBOX_TICK_SECONDS):
+            try:
+                worker.run_once(ctx)
+            except Exception:  # noqa: S112 - the next pass tries again; states show what happened
+                continue
+
+    thread = threading.Thread(target=loop, name="smtool-sandbox-worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=SANDBOX_TICK_SECONDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,13 @@ def test_the_command_reports_refusals_without_a_traceback(sqlite_installation: I
     assert screen.code == 2 and "unknown screen" in screen.err and "Traceback" not in screen.err
     nobody = run_smtool("--config", config, "tui", cwd=cwd)
     assert nobody.code == 2 and "--as USER" in nobody.err
+
+
+def test_sandbox_mode_creates_the_training_installation_first(tmp_path: Path) -> None:
+    config = tmp_path / "demo" / "config.toml"
+    refused = run_smtool(
+        "--config", str(config), "tui", "--sandbox", "--as", "anna", "--screen", "nowhere", cwd=tmp_path
+    )
+    assert refused.code == 2 and "unknown screen" in refused.err and "Traceback" not in refused.err
+    assert config.exists() and (tmp_path / "demo" / "smtool.db").exists()
+    assert "sandbox-x" in config.read_text(encoding="utf-8")
