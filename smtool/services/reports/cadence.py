@@ -144,7 +144,8 @@ def cadence(
         # Every link the checker finds holds a dot or "://"; only such texts reach Python.
         link_rows = fetch(
             session,
-            f"{cte} SELECT account_id, text FROM pubs WHERE text LIKE '%.%' OR text LIKE '%://%'",
+            f"{posts_cte(dialect, scope, with_text=True)} SELECT account_id, text FROM pubs "
+            "WHERE text LIKE '%.%' OR text LIKE '%://%'",
             params,
         )
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))

@@ -10,9 +10,12 @@ shares, link clicks, quotes, bookmarks); the engagement rate is engagements per 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from sqlmodel import select
 
 from smtool.services.context import Context
 from smtool.services.reports.aggregate import (
@@ -27,6 +30,7 @@ from smtool.services.reports.aggregate import (
     scope_params,
 )
 from smtool.services.reports.period import Bucket, Period, buckets
+from smtool.store.tables import Account
 from smtool.store.types import utcnow
 
 _FIGURES_SQL = ", ".join(
@@ -141,44 +145,54 @@ def engagement(
     """The engagement report of the posts published in `period` (optionally one account/campaign)."""
     scope = Scope(period, account, campaign)
     dialect = ctx.db.dialect
-    cte = posts_cte(dialect, scope)
     params = scope_params(scope)
     unit = period.trend_unit()
     steps = buckets(period, unit)
+    top = ctx.settings.reports.top_posts
     with ctx.db.read() as session:
-        account_rows = fetch(
+        # One pass over the latest snapshots: figures per account and trend step; the totals,
+        # accounts and trend are sums of these few groups.
+        groups = fetch(
             session,
-            f"{cte} SELECT l.account_id, a.platform, a.handle, {_FIGURES_SQL} "
-            "FROM latest l JOIN accounts a ON a.id = l.account_id "
-            "GROUP BY l.account_id, a.platform, a.handle ORDER BY l.account_id",
+            f"{posts_cte(dialect, scope)} SELECT account_id, "
+            f"{bucket_sql('published_at', dialect, period, unit)} AS b, {_FIGURES_SQL} "
+            "FROM latest GROUP BY account_id, b",
             params,
         )
-        trend_rows = fetch(
-            session,
-            f"{cte} SELECT {bucket_sql('published_at', dialect, period, unit)} AS b, "
-            f"{_FIGURES_SQL} FROM latest GROUP BY b",
-            params,
-        )
-        top_rows = fetch(
-            session,
-            f"{cte} {_POST_SELECT} ORDER BY engagements DESC, impressions DESC, id LIMIT :top",
-            {**params, "top": ctx.settings.reports.top_posts},
-            times=("published_at", "taken_at"),
-        )
-        post_rows = (
-            fetch(
+        names = {a.id: (a.platform, a.handle) for a in session.exec(select(Account)).all()}
+        if with_posts:
+            every = fetch(
                 session,
-                f"{cte} {_POST_SELECT} ORDER BY published_at, id",
+                f"{posts_cte(dialect, scope)} {_posts_sql('published_at, id')}",
                 params,
                 ("published_at", "taken_at"),
             )
-            if with_posts
-            else []
-        )
+            posts = [_post(r) for r in every]
+            ranked = sorted(
+                posts, key=lambda p: (-p.figures.engagements, -p.figures.impressions, p.publication_id)
+            )
+            top_posts = ranked[:top]
+        else:
+            posts = []
+            top_posts = [
+                _post(r)
+                for r in fetch(
+                    session,
+                    f"{posts_cte(dialect, scope)} {_posts_sql(_TOP_ORDER, limit=True)}",
+                    {**params, "top": top},
+                    ("published_at", "taken_at"),
+                )
+            ]
+    per_account: dict[str, list[Figures]] = defaultdict(list)
+    per_step: dict[int, list[Figures]] = defaultdict(list)
+    for row in groups:
+        figures = Figures.from_row(row)
+        per_account[row.account_id].append(figures)
+        per_step[int(row.b)].append(figures)
     accounts = [
-        AccountEngagement(r.account_id, r.platform, r.handle, Figures.from_row(r)) for r in account_rows
+        AccountEngagement(name, *names.get(name, ("", "")), add_figures(per_account[name]))
+        for name in sorted(per_account)
     ]
-    by_bucket = {int(r.b): Figures.from_row(r) for r in trend_rows}
     return EngagementReport(
         period=period,
         account=account,
@@ -186,17 +200,28 @@ def engagement(
         generated_at=utcnow(),
         totals=add_figures([a.figures for a in accounts]),
         accounts=accounts,
-        top_posts=[_post(r) for r in top_rows],
-        trend=[TrendPoint(b, by_bucket.get(i, Figures())) for i, b in enumerate(steps)],
-        posts=[_post(r) for r in post_rows],
+        top_posts=top_posts,
+        trend=[TrendPoint(b, add_figures(per_step.get(i, []))) for i, b in enumerate(steps)],
+        posts=posts,
     )
 
 
-_POST_SELECT = (
-    "SELECT id, post_id, account_id, published_at, remote_id, text, taken_at, 1 AS posts, "
+_POST_COLUMNS = (
+    "id, post_id, account_id, published_at, remote_id, taken_at, 1 AS posts, "
     + ", ".join(METRICS)
-    + f", {ENGAGEMENT_SUM.format(p='')} AS engagements FROM latest"
+    + f", {ENGAGEMENT_SUM.format(p='')} AS engagements"
 )
+
+
+def _posts_sql(order: str, limit: bool = False) -> str:
+    """Posts with their latest figures in `order` (columns of `latest`); texts joined only to the
+    rows kept."""
+    inner = f"SELECT {_POST_COLUMNS} FROM latest ORDER BY {order}" + (" LIMIT :top" if limit else "")
+    outer = ", ".join(f"t.{part.strip()}" for part in order.split(","))
+    return f"SELECT t.*, p.text FROM ({inner}) t JOIN publications p ON p.id = t.id ORDER BY {outer}"
+
+
+_TOP_ORDER = "engagements DESC, impressions DESC, id"
 
 
 def _post(row: Any) -> PostEngagement:

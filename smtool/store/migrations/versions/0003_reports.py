@@ -1,4 +1,4 @@
-"""reports: scheduled report runs, publication-time index for reports and the metrics job
+"""reports: scheduled report runs, covering publication-time index for reports
 
 Revision ID: 0003
 Revises: 0002
@@ -32,9 +32,14 @@ def upgrade() -> None:
         sa.Column("finished_at", smtool.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("name", "period_start"),
     )
-    op.create_index("ix_publications_published_at", "publications", ["published_at"], unique=False)
+    op.create_index(
+        "ix_publications_report",
+        "publications",
+        ["published_at", "state", "reply_to_item_id", "account_id", "post_id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_publications_published_at", table_name="publications")
+    op.drop_index("ix_publications_report", table_name="publications")
     op.drop_table("report_runs")
