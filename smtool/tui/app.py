@@ -26,6 +26,7 @@ from smtool.tui.screens.base import Clock, MainScreen
 from smtool.tui.screens.calendar import CalendarScreen
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.inbox import InboxScreen
+from smtool.tui.screens.reports import ReportsScreen
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.work import ServiceFailed
 
@@ -44,6 +45,7 @@ SPECS: tuple[ScreenSpec, ...] = (
     ScreenSpec("calendar", "f3", CalendarScreen, (Action.VIEW,), "Week and month of posts per account"),
     ScreenSpec("approvals", "f4", ApprovalsScreen, (Action.APPROVE_POST,), "Posts waiting for your approval"),
     ScreenSpec("inbox", "f5", InboxScreen, (Action.MODERATE, Action.ANSWER), "The moderation queue"),
+    ScreenSpec("reports", "f6", ReportsScreen, (Action.VIEW_REPORTS,), "Engagement and response times"),
     ScreenSpec("accounts", "f7", AccountsScreen, (Action.VIEW,), "Token health, rate limits, pauses"),
 )
 SCREENS: tuple[str, ...] = tuple(spec.name for spec in SPECS)
@@ -53,7 +55,7 @@ STARTS = (
     ("communicator", "compose"),
     ("approver", "approvals"),
     ("specialist", "inbox"),
-    ("manager", "calendar"),
+    ("manager", "reports"),
     ("admin", "accounts"),
 )
 

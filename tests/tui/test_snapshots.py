@@ -5,7 +5,7 @@ Update after an intended change with `pytest tests/tui --snapshot-update` and re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,20 +13,23 @@ from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+from connectors.base import IncomingItem
 from smtool.services.context import Context
+from smtool.services.ingest import Ingestor
 from smtool.services.posts import Draft, approve_posts, create_post, submit_post
-from smtool.store.tables import Account, Publication
+from smtool.store.tables import Account, MetricSnapshot, Publication
 from smtool.tui.app import build_app
 from smtool.tui.screens.accounts import AccountsScreen
 from smtool.tui.screens.approvals import ApprovalsScreen
 from smtool.tui.screens.calendar import CalendarScreen
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.inbox import InboxScreen
+from smtool.tui.screens.reports import ReportsScreen
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.item_detail import ItemDetail
 from smtool.tui.widgets.post_detail import PostDetail
 
-from .conftest import Installation, add_items, fixed_clock, until
+from .conftest import NOW, Installation, add_items, fixed_clock, until
 from .test_inbox import HOSTILE
 
 BOTH = ["sandbox-x", "sandbox-fb"]
@@ -59,11 +62,38 @@ def seed(ctx: Context) -> None:
         for publication in session.exec(select(Publication)).all():
             state, error = outcomes[(publication.post_id, publication.account_id)]
             publication.state, publication.last_error = state, error
-            if state == "published":
-                publication.published_at = publication.due_at
+            if state == "published":  # went out just before the TUI's "now", and was measured
+                publication.due_at = publication.published_at = NOW - timedelta(hours=1)
+                session.flush()
+                session.add(
+                    MetricSnapshot(
+                        publication_id=publication.id,
+                        taken_at=NOW,
+                        impressions=1200,
+                        likes=40,
+                        replies=6,
+                        shares=9,
+                        quotes=1,
+                        bookmarks=2,
+                    )
+                )
         for account in session.exec(select(Account)).all():
             account.token_set_at = TOKEN_SET
     add_items(ctx, "Kad būs atvērta pieteikšanās?", "Paldies!", HOSTILE)
+    recent = IncomingItem(
+        "x",
+        "7000",
+        "sandbox-x",
+        "mention",
+        "43",
+        "Jānis",
+        "@janis",
+        "Kur pieteikties?",
+        NOW - timedelta(days=2),
+        None,
+        None,
+    )
+    Ingestor(ctx).store("sandbox-x", "test", None, [recent], None)
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -80,6 +110,8 @@ async def settle(pilot: Pilot[None]) -> None:
         await until(pilot, lambda: screen.query_one(PostDetail).post is not None, "the post")
     elif isinstance(screen, CalendarScreen):
         await until(pilot, lambda: bool(screen.entries), "the calendar")
+    elif isinstance(screen, ReportsScreen):
+        await until(pilot, lambda: screen.figures is not None, "the reports")
     elif isinstance(screen, AccountsScreen):
         await until(pilot, lambda: bool(screen.overview.accounts), "the accounts")
     pilot.app.screen.set_focus(None)  # no cursor blink in the picture
@@ -91,6 +123,7 @@ USERS = {
     "calendar": "karlis",
     "approvals": "karlis",
     "inbox": "liga",
+    "reports": "martins",
     "accounts": "karlis",
 }
 
