@@ -7,6 +7,7 @@ used (not a checkpoint of ours, not a readable zip, a wrong key); never a traceb
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,13 @@ def test_checkpoint_then_verify_and_bad_checkpoints(installed, tmp_path: Path) -
 
     missing = installed("audit", "verify", "--checkpoint", "nowhere.json")
     assert missing.code == 2 and "does not exist" in missing.err
+
+    # Rows the checkpoint covers deleted: a failed check, exit 1.
+    with sqlite3.connect(tmp_path / "smtool.db") as connection:
+        connection.execute("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")
+        connection.execute("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")
+    cut = installed("audit", "verify", "--checkpoint", "cp.json")
+    assert cut.code == 1 and "rows were deleted" in cut.err
 
 
 def test_keys_rotate_and_a_wrong_key(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

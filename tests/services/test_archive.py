@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -125,6 +126,13 @@ def test_a_modified_missing_or_extra_file_fails_verify(records: Context, tmp_pat
     assert any(
         p.startswith("missing file: data/records/inbox_item/") for p in verify_archive(missing).problems
     )
+
+    twice = tmp_path / "twice.zip"
+    _rewrite(twice, members)
+    with warnings.catch_warnings(), zipfile.ZipFile(twice, "a") as bag:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name: that is the point
+        bag.writestr(record, members[record].replace(b'"state"', b'"State"'))
+    assert f"file stored twice: {record.split('/', 1)[1]}" in verify_archive(twice).problems
 
     extra = tmp_path / "extra.zip"
     _rewrite(extra, {**members, f"{root}/data/note.txt": b"added later"})

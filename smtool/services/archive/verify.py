@@ -12,6 +12,7 @@ import hashlib
 import io
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,12 @@ def _check(bag: zipfile.ZipFile, path: Path) -> ArchiveCheck:
     (root,) = roots
     check = ArchiveCheck(root)
     present = {n.split("/", 1)[1] for n in names}
+    if len(present) < len(names):
+        # Two members of one name: tools disagree on which one is "the" file; never a clean bag.
+        counts = Counter(names)
+        check.problems.extend(
+            f"file stored twice: {n.split('/', 1)[1]}" for n in sorted(counts) if counts[n] > 1
+        )
     tags = _manifest(bag, root, layout.TAG_MANIFEST, check)
     payload = _manifest(bag, root, layout.MANIFEST, check)
     if tags is None or payload is None:
