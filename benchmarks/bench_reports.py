@@ -22,20 +22,17 @@ import random
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from bench_inbox import database  # a fresh SQLite file or PostgreSQL schema
+from sqlalchemy import text
 
 from smtool.config import settings_from_dict
 from smtool.services import reports
@@ -55,29 +52,6 @@ TEXTS = [
     "https://www.vk.gov.lv/lv/jaunumi",
     "Aicinām pieteikties kursiem līdz piektdienai, vietu skaits ierobežots. #VK",
 ]
-
-
-@contextmanager
-def database(kind: str, pg_base: str | None) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    assert pg_base
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(pg_base)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _value(value: Any, dialect: str) -> Any:

@@ -115,53 +115,29 @@ def _run(
     common.err_console.print(f"Wrote {common.inert(str(output))}.")
 
 
-@group.command("engagement")
-def engagement_(
-    first: str | None = FROM,
-    last: str | None = TO,
-    account: str | None = ACCOUNT,
-    campaign: str | None = CAMPAIGN,
-    fmt: Format = FORMAT,
-    output: Path | None = OUTPUT,
-) -> None:
-    """Reach and interactions per account and post, top posts and the trend over the period."""
-    _run("engagement", first, last, account, campaign, fmt, output)
+_HELP: dict[reports.ReportKind, str] = {
+    "engagement": "Reach and interactions per account and post, top posts and the trend over the period.",
+    "response-times": "First response and resolution per team and account against the targets; open "
+    "backlog by age.",
+    "cadence": "Posts per week per account, long silences, bursts and the share of bare-link posts.",
+    "campaign": "One-page indicator summary of the posts tagged with --campaign (e.g. an EU project id).",
+}
 
 
-@group.command("response-times")
-def response_times_(
-    first: str | None = FROM,
-    last: str | None = TO,
-    account: str | None = ACCOUNT,
-    campaign: str | None = CAMPAIGN,
-    fmt: Format = FORMAT,
-    output: Path | None = OUTPUT,
-) -> None:
-    """First response and resolution per team and account against the targets; open backlog by age."""
-    _run("response-times", first, last, account, campaign, fmt, output)
+def _command(kind: reports.ReportKind) -> None:
+    def command(
+        first: str | None = FROM,
+        last: str | None = TO,
+        account: str | None = ACCOUNT,
+        campaign: str | None = CAMPAIGN,
+        fmt: Format = FORMAT,
+        output: Path | None = OUTPUT,
+    ) -> None:
+        _run(kind, first, last, account, campaign, fmt, output)
+
+    command.__doc__ = _HELP[kind]
+    group.command(kind)(command)
 
 
-@group.command("cadence")
-def cadence_(
-    first: str | None = FROM,
-    last: str | None = TO,
-    account: str | None = ACCOUNT,
-    campaign: str | None = CAMPAIGN,
-    fmt: Format = FORMAT,
-    output: Path | None = OUTPUT,
-) -> None:
-    """Posts per week per account, long silences, bursts and the share of bare-link posts."""
-    _run("cadence", first, last, account, campaign, fmt, output)
-
-
-@group.command("campaign")
-def campaign_(
-    first: str | None = FROM,
-    last: str | None = TO,
-    account: str | None = ACCOUNT,
-    campaign: str | None = CAMPAIGN,
-    fmt: Format = FORMAT,
-    output: Path | None = OUTPUT,
-) -> None:
-    """One-page indicator summary of the posts tagged with --campaign (e.g. an EU project id)."""
-    _run("campaign", first, last, account, campaign, fmt, output)
+for _kind in reports.REPORT_KINDS:
+    _command(_kind)
