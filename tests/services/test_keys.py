@@ -3,7 +3,12 @@ same time, and the old key is retired only when no token needs it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -132,3 +137,46 @@ def test_a_reader_holding_the_keys_from_before_the_rotation_still_reads(
 
     monkeypatch.setattr(accounts, "load_keys", load_keys_racing)
     assert get_token(ctx, "vk-x") == TOKENS["vk-x"] and stale == []
+
+
+_READER = """
+import sys, time
+from pathlib import Path
+from smtool.config import load_settings
+from smtool.errors import SecretError
+from smtool.services.accounts import get_token
+from smtool.services.context import Context
+
+config, stop = Path(sys.argv[1]), Path(sys.argv[2])
+reads = failures = 0
+with Context.open(load_settings(config)) as ctx:
+    while not stop.exists():
+        for account_id in ("vk-x", "vk-fb"):
+            try:
+                get_token(ctx, account_id)
+                reads += 1
+            except SecretError:
+                failures += 1
+print(reads, failures)
+"""
+
+
+def test_a_worker_process_reading_tokens_during_rotations_never_fails(ctx: Context, tmp_path: Path) -> None:
+    _store(ctx)
+    assert ctx.settings.source is not None
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _READER, str(ctx.settings.source), str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "SMTOOL_SECRET_KEY"},
+    )
+    try:
+        time.sleep(1.5)  # the reader is up and reading (not a timing assertion)
+        for _ in range(10):
+            rotate(ctx, "admin")
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=60)
+    reads, failures = (int(n) for n in out.split())
+    assert failures == 0 and reads > 0
