@@ -19,15 +19,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from smtool.domain.inbox_states import OPEN_STATES, InboxState
-from smtool.services import sla
 from smtool.services.context import Context
 from smtool.services.reports.aggregate import campaign_params, campaign_sql, fetch
 from smtool.services.reports.period import Period
+from smtool.services.reports.workclock import WorkClock
 from smtool.services.sla import WorkingTime
 from smtool.store.types import utcnow
 
 MESSAGE_KINDS = ("comment", "reply", "mention")
 NO_TEAM = "(none)"
+# Targets are found this far past today at most (holidays and weekends included: plenty).
+CLOCK_AHEAD = timedelta(days=90)
 # Open backlog by age (wall-clock hours since the citizen wrote): label, upper bound in hours.
 BACKLOG_AGES: tuple[tuple[str, float | None], ...] = (
     ("under 4 h", 4),
@@ -127,7 +129,11 @@ def response_times(
             f"WHERE {where} AND i.state IN ({', '.join(repr(s.value) for s in OPEN_STATES)}) GROUP BY age",
             {**params, **{f"age{k}": now - timedelta(hours=h) for k, (_, h) in enumerate(BACKLOG_AGES) if h}},
         )
-    measured = [_measure(calendar, inbox, r, now) for r in rows]
+    today = now.astimezone(calendar.zone).date()
+    clock = WorkClock(
+        calendar, period.first_day - timedelta(days=1), max(today, period.last_day) + CLOCK_AHEAD
+    )
+    measured = [_measure(clock, inbox, r, now) for r in rows]
     by_age = {int(r.age): int(r.n) for r in backlog_rows}
     return ResponseTimesReport(
         period=period,
@@ -151,17 +157,22 @@ def _age_case() -> str:
     return f"CASE {whens} ELSE {len(BACKLOG_AGES) - 1} END"
 
 
-def _measure(calendar: WorkingTime, inbox: Any, row: Any, now: datetime) -> _Measured:
-    times = sla.response_times(calendar, inbox, row.created_at, row.first_response_at, row.resolved_at, now)
+def _measure(clock: WorkClock, inbox: Any, row: Any, now: datetime) -> _Measured:
+    created, answered, resolved = row.created_at, row.first_response_at, row.resolved_at
+    first_due = clock.add(created, inbox.target_first_response_minutes)
+    resolution_due = clock.add(created, inbox.target_resolution_minutes)
+    # A target beyond the clock's last day is after now: not missed yet, whatever happened.
+    first_missed = first_due is not None and (answered or now) > first_due
+    resolution_missed = resolution_due is not None and (resolved or now) > resolution_due
     return _Measured(
         team=row.team or NO_TEAM,
         account=row.account_id,
-        first=times.first_response_minutes,
-        first_known=row.first_response_at is not None or times.first_response_breached,
-        first_ok=not times.first_response_breached,
-        resolution=times.resolution_minutes,
-        resolution_known=row.resolved_at is not None or times.resolution_breached,
-        resolution_ok=not times.resolution_breached,
+        first=clock.minutes_between(created, answered) if answered else None,
+        first_known=answered is not None or first_missed,
+        first_ok=not first_missed,
+        resolution=clock.minutes_between(created, resolved) if resolved else None,
+        resolution_known=resolved is not None or resolution_missed,
+        resolution_ok=not resolution_missed,
         open=row.state in OPEN_STATES,
     )
 
