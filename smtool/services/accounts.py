@@ -182,14 +182,19 @@ def _release_waiting_publications(session: Session, account_id: str) -> int:
     return len(rows)
 
 
+_READ_ATTEMPTS = 3
+
+
 def get_token(ctx: Context, account_id: str) -> str:
     """The decrypted token; raises NotFound when none is stored, SecretError on a wrong key."""
-    try:
-        return _read_token(ctx, account_id)
-    except SecretError:
-        # A key rotation may re-encrypt the row between loading the keys and reading it; loaded
-        # again, the keys hold the new key by then (services.keys).
-        return _read_token(ctx, account_id)
+    # A key rotation may re-encrypt the row between loading the keys and reading it; loaded again,
+    # the keys hold the new key by then (services.keys). Rotations back to back may need one more.
+    for _ in range(_READ_ATTEMPTS - 1):
+        try:
+            return _read_token(ctx, account_id)
+        except SecretError:
+            continue
+    return _read_token(ctx, account_id)
 
 
 def _read_token(ctx: Context, account_id: str) -> str:
