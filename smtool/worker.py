@@ -2,7 +2,7 @@
 
 Jobs: publish due publications, sweep lapsed claims and expired windows, reconcile unknown outcomes,
 poll every account for comments and mentions (the moderation queue), refresh recent posts' metrics,
-write the scheduled reports that are due. Several workers, on one machine or many,
+write the scheduled reports that are due, ask hourly whom each token speaks for (takeover defence). Several workers, on one machine or many,
 share the work through the database's claims.
 """
 
@@ -16,6 +16,7 @@ from smtool.services.ingest import Ingestor
 from smtool.services.metrics import MetricsRefresher
 from smtool.services.publishing import Publisher
 from smtool.services.reports.schedule import ReportScheduler
+from smtool.services.takeover import TOKEN_CHECK_SECONDS, verify_tokens
 
 log = logging.getLogger("smtool.worker")
 
@@ -87,6 +88,13 @@ def run_forever(ctx: Context) -> None:
     )
     # The report periods end at local midnight; a check every ten minutes is soon enough.
     scheduler.add_job(scheduled_reports, "interval", minutes=10, max_instances=1, coalesce=True)
+
+    def tokens() -> None:
+        counts = verify_tokens(ctx)  # takeover defence: whom each token speaks for
+        if counts.get("takeover_alerts") or counts.get("token_check_errors"):
+            log.warning("token check: %s", dict(counts))
+
+    scheduler.add_job(tokens, "interval", seconds=TOKEN_CHECK_SECONDS, max_instances=1, coalesce=True)
     log.info("worker %s started", publisher.me)
     run_once(ctx, publisher, ingestor)
     try:

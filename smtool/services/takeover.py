@@ -14,20 +14,30 @@ idempotent, so several workers finding the same sign respond once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from connectors.base import AuthExpired, Connector, ConnectorError
 from smtool.config import Settings
+from smtool.errors import SmtoolError
 from smtool.services import audit
 from smtool.services.context import Context
+from smtool.services.platforms import connector_for
 from smtool.services.sla import WorkingTime
 from smtool.store.tables import Account, InboxItem, PublishingPause
 from smtool.store.types import utcnow
 
 GUARD = "worker"
+REFUSED = "the platform refused the account's token"
+OTHER_ACCOUNT = "the token speaks for another account"
+NEEDS_REAUTH = "needs_reauth"
+# Built like ingest's: tests give the sandbox's connectors.
+ConnectorFactory = Callable[[Context, Account], Connector]
+# How often the worker asks the platform whom each token speaks for (one light call per account).
+TOKEN_CHECK_SECONDS = 3600
 PAUSE = "pause"
 # Alert items rank with ingest's own takeover alerts (ingest.PRIORITY_ALERT): above everything else.
 _ALERT_PRIORITY = 3
@@ -44,17 +54,61 @@ def sweep(ctx: Context) -> Counter[str]:
     counts: Counter[str] = Counter()
     with ctx.db.read() as session:
         failing = session.exec(
-            select(Account).where(col(Account.active).is_(True), Account.token_status == "needs_reauth")
+            select(Account).where(col(Account.active).is_(True), Account.token_status == NEEDS_REAUTH)
         ).all()
     for account in failing:
-        with ctx.db.write() as session:
-            if not _insert_ignoring(session, InboxItem, _token_alert(ctx.settings, account)):
-                continue  # this token's failure was already raised
-            counts["takeover_alerts"] += 1
-            counts["takeover_pauses"] += _respond(
-                session, ctx.settings, account.id, "the platform refused the account's token", []
-            )
+        counts.update(_raise(ctx, account, REFUSED))
     return counts
+
+
+def verify_tokens(ctx: Context, factory: ConnectorFactory = connector_for) -> Counter[str]:
+    """Ask the platform whom each account's token speaks for (the worker does, hourly).
+
+    A token it refuses is marked for re-connection and raises the alert (`sweep`); a token that
+    speaks for another account than the one configured raises an alert of its own. Rate limits and
+    outages are not signs of anything and are only counted.
+    """
+    counts: Counter[str] = Counter()
+    with ctx.db.read() as session:
+        accounts = session.exec(
+            select(Account).where(col(Account.active).is_(True), Account.token_status == "ok")
+        ).all()
+    for account in accounts:
+        try:
+            who = factory(ctx, account).verify_credentials()
+        except AuthExpired:
+            _mark_refused(ctx, account)
+            continue
+        except (ConnectorError, SmtoolError):
+            counts["token_check_errors"] += 1
+            continue
+        counts["tokens_verified"] += 1
+        if account.remote_id and who.remote_id != account.remote_id:
+            counts.update(_raise(ctx, account, f"{OTHER_ACCOUNT} ({who.handle}, id {who.remote_id})"))
+    counts.update(sweep(ctx))
+    return counts
+
+
+def _mark_refused(ctx: Context, account: Account) -> None:
+    with ctx.db.write() as session:
+        # Only the token that was checked: one stored meanwhile is someone's fresh fix.
+        session.execute(
+            update(Account)
+            .where(
+                col(Account.id) == account.id,
+                col(Account.token_set_at).is_not_distinct_from(account.token_set_at),
+            )
+            .values(token_status=NEEDS_REAUTH)
+        )
+
+
+def _raise(ctx: Context, account: Account, sign: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    with ctx.db.write() as session:
+        if _insert_ignoring(session, InboxItem, _token_alert(ctx.settings, account, sign)):
+            counts["takeover_alerts"] += 1
+            counts["takeover_pauses"] += _respond(session, ctx.settings, account.id, sign, [])
+    return counts  # nothing when this token's sign was already raised
 
 
 def _respond(session: Session, settings: Settings, account_id: str, sign: str, remote_ids: list[str]) -> bool:
@@ -84,25 +138,26 @@ def _respond(session: Session, settings: Settings, account_id: str, sign: str, r
     return True
 
 
-def _token_alert(settings: Settings, account: Account) -> dict[str, Any]:
+def _token_alert(settings: Settings, account: Account, sign: str) -> dict[str, Any]:
     now = utcnow()
     token_from = account.token_set_at.isoformat() if account.token_set_at else "unknown"
     text = (
-        f"The platform no longer accepts smtool's token for {account.handle}. Someone may have "
-        "changed the password or revoked smtool's access: check who controls the account, then "
-        "store a new token (`smtool account set-token`)."
+        f"Takeover sign on {account.handle}: {sign}. Someone may have changed the password or "
+        "revoked or swapped smtool's access: check who controls the account, then store a new "
+        "token (`smtool account set-token`)."
     )
+    kind = "token-failed" if sign == REFUSED else "token-identity"
     return {
         "platform": account.platform,
-        # One alert per stored token: a new token that fails again raises a new alert.
-        "remote_id": f"smtool:token-failed:{account.id}:{token_from}"[:100],
+        # One alert per sign and stored token: a new token that fails again raises a new alert.
+        "remote_id": f"smtool:{kind}:{account.id}:{token_from}"[:100],
         "account_id": account.id,
         "kind": "alert",
         "author_name": "smtool",
         "text": text,
         "created_at": now,
         "fetched_at": now,
-        "raw": {"alert": "token refused by the platform", "token_set_at": token_from},
+        "raw": {"alert": sign, "token_set_at": token_from},
         "state": "new",
         "priority": _ALERT_PRIORITY,
         "flags": ["takeover"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from smtool.config import load_settings
@@ -13,6 +14,7 @@ from smtool.services.context import Context
 from smtool.services.ingest import Ingestor
 from smtool.services.pauses import list_pauses, resume
 from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.services.takeover import verify_tokens
 from smtool.store.tables import AuditEvent, InboxItem, Publication
 from smtool.worker import run_once
 
@@ -88,3 +90,23 @@ def test_by_default_a_takeover_sign_alerts_without_pausing(sctx: Context, sandbo
     sandbox.control("POST", "posts", {"account": sandbox.server.account("x").id, "text": "Sveiki!"})
     assert Ingestor(sctx).poll_all()["alerts"] == 1
     assert list_pauses(sctx) == [] and _suspicions(sctx) == ["sandbox-x"]
+
+
+def test_the_hourly_token_check_finds_refused_and_swapped_tokens(guarded: Context, sandbox: Sandbox) -> None:
+    assert verify_tokens(guarded)["tokens_verified"] == 2  # both tokens speak for their accounts
+    assert _alerts(guarded) == []
+
+    sandbox.fault("x", "expired_token", endpoint="GET /2/users/me")
+    counts = verify_tokens(guarded)
+    assert counts["takeover_alerts"] == 1 and counts["takeover_pauses"] == 1
+    (refused,) = _alerts(guarded)
+    assert refused.account_id == "sandbox-x" and "refused" in refused.text
+
+    # The Page's token now answers for another Page than the one configured.
+    with guarded.db.engine.begin() as connection:
+        connection.execute(text("UPDATE accounts SET remote_id='999' WHERE id='sandbox-fb'"))
+    counts = verify_tokens(guarded)
+    assert counts["takeover_alerts"] == 1 and counts["takeover_pauses"] == 0  # the Page only alerts
+    swapped = _alerts(guarded)[-1]
+    assert swapped.account_id == "sandbox-fb" and "another account" in swapped.text
+    assert verify_tokens(guarded)["takeover_alerts"] == 0  # raised once per token
