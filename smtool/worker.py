@@ -2,8 +2,8 @@
 
 Jobs: publish due publications, sweep lapsed claims and expired windows, reconcile unknown outcomes,
 poll every account for comments and mentions (the moderation queue), refresh recent posts' metrics,
-write the scheduled reports that are due, ask hourly whom each token speaks for (takeover defence). Several workers, on one machine or many,
-share the work through the database's claims.
+write the scheduled reports that are due, ask hourly whom each token speaks for (takeover defence).
+Several workers, on one machine or many, share the work through the database's claims.
 """
 
 from __future__ import annotations
