@@ -126,3 +126,13 @@ def test_replies_to_citizens_are_not_posts(ctx: Context) -> None:
     item = add_item(ctx, "vk-x", riga(2025, 10, 20, 9, 0))
     add_post(ctx, "vk-x", riga(2025, 10, 20, 10, 0), reply_to=item)
     assert engagement(ctx, Period(date(2025, 10, 20), date(2025, 10, 20), ZONE)).totals.posts == 0
+
+
+def test_campaign_tags_match_exactly_whatever_characters_they_hold(ctx: Context) -> None:
+    day = Period(date(2025, 10, 20), date(2025, 10, 20), ZONE)
+    for tags in (["ESXF"], ["ES_F"], ["Rīga-100%"], ['say "hi"\\']):
+        add_post(ctx, "vk-x", riga(2025, 10, 20, 10, 0), campaigns=tags)
+    assert engagement(ctx, day, campaign="ES_F").totals.posts == 1
+    assert engagement(ctx, day, campaign="Rīga-100%").totals.posts == 1
+    assert engagement(ctx, day, campaign='say "hi"\\').totals.posts == 1
+    assert engagement(ctx, day, campaign="rīga-100%").totals.posts == 0

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import islice
 
 from sqlmodel import col, select
 
-from smtool.checker.text import URL, WORD, Doc
+from smtool.checker.text import HASHTAG, MENTION, URL, WORD
 from smtool.services.context import Context
-from smtool.services.reports.aggregate import Scope, bucket_sql, epoch_sql, fetch, posts_cte, scope_params
+from smtool.services.reports.aggregate import Scope, bucket_sql, epoch_sql, fetch, pubs_cte, scope_params
 from smtool.services.reports.period import Bucket, Period, buckets
 from smtool.store.tables import Account
 from smtool.store.types import utcnow
@@ -90,13 +91,12 @@ class CadenceReport:
 
 
 def is_bare_link(text: str, min_words: int) -> bool:
-    """A link with fewer than `min_words` words of its own text (URLs, hashtags, mentions aside)."""
+    """A link with fewer than `min_words` words of its own text: the checker's bare-link rule
+    (URLs, hashtags and mentions are not words), with the checker's patterns."""
     if not URL.search(text):
         return False
-    doc = Doc(text)
-    if not doc.masks["url"]:
-        return False
-    return len(WORD.findall(doc.masked)) < min_words
+    own = MENTION.sub(" ", HASHTAG.sub(" ", URL.sub(" ", text)))
+    return sum(1 for _ in islice(WORD.finditer(own), min_words)) < min_words
 
 
 def cadence(
@@ -106,7 +106,7 @@ def cadence(
     settings = ctx.settings.reports
     scope = Scope(period, account, campaign)
     dialect = ctx.db.dialect
-    cte = posts_cte(dialect, scope)
+    cte = pubs_cte(dialect, scope)
     params = scope_params(scope)
     weeks = buckets(period, "week")
     gap_seconds = int(settings.gap_days * 86400)
@@ -144,7 +144,7 @@ def cadence(
         # Every link the checker finds holds a dot or "://"; only such texts reach Python.
         link_rows = fetch(
             session,
-            f"{posts_cte(dialect, scope, with_text=True)} SELECT account_id, text FROM pubs "
+            f"{pubs_cte(dialect, scope, with_text=True)} SELECT account_id, text FROM pubs "
             "WHERE text LIKE '%.%' OR text LIKE '%://%'",
             params,
         )
@@ -157,8 +157,11 @@ def cadence(
     gaps += _edge_gaps(names, {r.account_id: (r.first, r.last) for r in span_rows}, period, gap_seconds)
     gaps.sort(key=lambda g: (g.account, g.start))
     bare: dict[str, int] = defaultdict(int)
+    seen: dict[str, bool] = {}  # a post to several accounts is one text, judged once
     for row in link_rows:
-        bare[row.account_id] += is_bare_link(row.text, settings.bare_link_min_words)
+        if row.text not in seen:
+            seen[row.text] = is_bare_link(row.text, settings.bare_link_min_words)
+        bare[row.account_id] += seen[row.text]
     return CadenceReport(
         period=period,
         account=account,
