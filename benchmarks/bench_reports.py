@@ -54,6 +54,11 @@ TEXTS = [
 ]
 
 
+def text_of(i: int) -> str:
+    # Unique texts, as real posts are (the bare-link judgement is cached per text).
+    return f"{TEXTS[i % len(TEXTS)]} {i}"
+
+
 def _value(value: Any, dialect: str) -> Any:
     if isinstance(value, list | dict):
         return json.dumps(value)
@@ -128,7 +133,7 @@ def fill(db: Database, posts: int, items: int) -> float:
             (
                 i + 1,
                 "anna",
-                TEXTS[i % len(TEXTS)],
+                text_of(i),
                 {},
                 [],
                 ["EU-1"] if i % 10 == 0 else [],
@@ -171,7 +176,7 @@ def fill(db: Database, posts: int, items: int) -> float:
                 i + 1,
                 i + 1,
                 f"acc-{i % ACCOUNTS:02d}",
-                TEXTS[i % len(TEXTS)],
+                text_of(i),
                 "published",
                 published[i],
                 1,
