@@ -4,6 +4,7 @@ any change to the zip is found; a failed export leaves nothing behind."""
 from __future__ import annotations
 
 import csv
+import itertools
 import io
 import json
 import warnings
@@ -99,6 +100,12 @@ def test_export_holds_every_record_exactly_and_verifies(records: Context, tmp_pa
     assert publication["state"] == "published" and publication["raw_response"]
     (media,) = post["media"]
     assert files[media["archived_as"]] == PNG
+
+    assert [a["decision"] for a in post["approvals"]] == ["approved"]
+
+    events = [json.loads(line) for line in files["data/audit-log.jsonl"].decode("utf-8").splitlines()]
+    assert kinds.count("audit_log") == 1 and "post.approve" in {e["action"] for e in events}
+    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in itertools.pairwise(events))
 
     items = [json.loads(files[r["file"]]) for r in register if r["kind"] == "inbox_item"]
     assert any(i["hidden"] and i["hidden_reason"] == "spam" for i in items)

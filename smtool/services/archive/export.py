@@ -21,7 +21,7 @@ from smtool import __version__
 from smtool.errors import UsageError
 from smtool.services import audit
 from smtool.services.archive import layout
-from smtool.services.archive.records import KINDS, Record, records
+from smtool.services.archive.records import KINDS, Record, audit_events, records
 from smtool.services.context import Context
 from smtool.services.files import replacing
 from smtool.services.reports.period import Period
@@ -40,6 +40,7 @@ class ExportReport:
     media_files: int
     missing_media: list[str] = field(default_factory=list)
     payload_bytes: int = 0
+    audit_events: int = 0
 
 
 def export_archive(ctx: Context, start: date, end: date, output: Path, actor: str) -> ExportReport:
@@ -72,6 +73,7 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
             digest = writer.add_bytes(path, _json(body))
             register.writerow(_register_row(record, path, digest, media))
             report.counts[record.kind] += 1
+        register.writerow(_audit_log(writer, ctx, days, report))
         register_file.seek(0)
         writer.add_stream(layout.REGISTER, _encoded(register_file))
         report.payload_bytes = writer.payload_bytes
@@ -89,6 +91,7 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
                 "to": end.isoformat(),
                 "records": report.counts,
                 "media_files": report.media_files,
+                "audit_events": report.audit_events,
                 "tagmanifest_sha256": tag_digest,
             },
         )
@@ -103,6 +106,33 @@ def _json(value: Any) -> bytes:
 def _encoded(handle: IO[str]) -> Any:
     while chunk := handle.read(_CHUNK):
         yield chunk.encode("utf-8")
+
+
+def _audit_log(writer: _BagWriter, ctx: Context, days: Period, report: ExportReport) -> list[str]:
+    """The period's audit log as one JSON Lines file, streamed; returns its register row."""
+
+    def lines() -> Any:
+        for event in audit_events(ctx, days.start, days.end):
+            report.audit_events += 1
+            yield (json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+    digest = writer.add_stream(layout.AUDIT_LOG, lines())
+    summary = f"{report.audit_events} audit events, hash-chained"
+    return [
+        "audit-log",
+        "audit_log",
+        "",
+        days.start.isoformat(),
+        "",
+        "",
+        "",
+        "",
+        summary,
+        "",
+        layout.AUDIT_LOG,
+        digest,
+        "",
+    ]
 
 
 def _register_row(record: Record, path: str, digest: str, media: list[dict[str, Any]]) -> list[str]:
@@ -154,6 +184,7 @@ def _bag_info(ctx: Context, start: date, end: date, report: ExportReport, writer
         f"Smtool-Period: {start.isoformat()}/{end.isoformat()}",
         f"Smtool-Records: {counts}",
         f"Smtool-Media-Files: {report.media_files}",
+        f"Smtool-Audit-Events: {report.audit_events}",
     ]
     return "".join(" ".join(line.split()) + "\n" for line in lines)
 

@@ -8,6 +8,7 @@
       data/register.csv         one row per record: kind, id, date, account, file, its SHA-256, ...
       data/records/<kind>/<kind>-<id>.json   each record, exact text and raw platform payloads
       data/media/post-<id>/<file>            media files the posts carried
+      data/audit-log.jsonl      the period's audit log rows, with their chain hashes
 
 Every file in the bag is named in a manifest, so a changed, missing or added file is found.
 """
@@ -21,6 +22,7 @@ BAG_INFO = "bag-info.txt"
 MANIFEST = "manifest-sha256.txt"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
 REGISTER = "data/register.csv"
+AUDIT_LOG = "data/audit-log.jsonl"
 BAGIT_TEXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 REGISTER_COLUMNS = (
     "record",

@@ -19,6 +19,7 @@ from smtool.services.inbox import item_dict
 from smtool.store.tables import (
     Account,
     Approval,
+    AuditEvent,
     InboxItem,
     ModerationAction,
     Post,
@@ -57,6 +58,24 @@ def records(ctx: Context, start: datetime, end: datetime) -> Iterator[Record]:
     yield from _by_id(ctx, Approval, col(Approval.created_at), start, end, _approval)
     yield from _by_id(ctx, InboxItem, col(InboxItem.created_at), start, end, _inbox_item)
     yield from _by_id(ctx, ModerationAction, col(ModerationAction.at), start, end, _moderation_action)
+
+
+def audit_events(ctx: Context, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+    """The audit log's rows of [start, end) in chain order, with their hashes: an archivist can
+    check that each row's previous-hash is the hash of the row before it."""
+    last = 0
+    while True:
+        with ctx.db.read() as session:
+            rows = session.exec(
+                select(AuditEvent)
+                .where(col(AuditEvent.at) >= start, col(AuditEvent.at) < end, col(AuditEvent.id) > last)
+                .order_by(col(AuditEvent.id))
+                .limit(BATCH)
+            ).all()
+        if not rows:
+            return
+        last = rows[-1].id or last
+        yield from (row.model_dump(mode="json") for row in rows)
 
 
 def _summary(text: str | None) -> str:
@@ -159,14 +178,15 @@ def _post(session: Session, post_id: int) -> Record:
     accounts = list(session.exec(select(PostTarget.account_id).where(PostTarget.post_id == post_id)).all())
     platforms = {a.id: a.platform for a in session.exec(select(Account).where(col(Account.id).in_(accounts)))}
     approvals = session.exec(
-        select(Approval.id).where(Approval.post_id == post_id).order_by(col(Approval.id))
-    )
+        select(Approval).where(Approval.post_id == post_id).order_by(col(Approval.id))
+    ).all()
     waivers = session.exec(select(Waiver).where(Waiver.post_id == post_id).order_by(col(Waiver.id))).all()
     published = [p for p in publications if p.state == "published" and p.published_at]
     body = {
         **post.model_dump(mode="json"),
         "accounts": sorted(accounts),
-        "approvals": [f"approval-{a}" for a in approvals],
+        # In full: an approval made before the period has no record of its own in this archive.
+        "approvals": [a.model_dump(mode="json") for a in approvals],
         "waivers": [w.model_dump(mode="json") for w in waivers],
         # Each with the platform's raw response to the publishing call.
         "publications": [
