@@ -35,17 +35,13 @@ from sqlalchemy import insert, text
 from smtool.config import load_settings
 from smtool.services.context import Context
 from smtool.services.setup import initialise
-from smtool.store.tables import Approval, InboxItem, Post, PostTarget, Publication
+from smtool.store.tables import Approval, Post, PostTarget, Publication
 
 INBOX_ITEMS = 1_000_000
 POSTS = 100_000
 BATCH = 10_000
 NOW = datetime.now(UTC).replace(microsecond=0)
-WORDS = [
-    *("pieteikums", "nodoklis", "deklarācija", "atbalsts", "pabalsts", "termiņš", "iesniegums"),
-    *("kad", "kāpēc", "kur", "kā", "paldies", "valsts", "kanceleja", "ministrija", "pašvaldība"),
-    *("skola", "slimnīca", "ceļš", "autobuss", "rinda", "ārsts"),
-]
+
 
 CONFIG = """\
 [institution]
@@ -69,13 +65,13 @@ roles = ["press_officer"]
 team = "press"
 
 [[accounts]]
-id = "bench-x"
+id = "vk-x"
 platform = "x"
 handle = "@bench"
 spokespeople = ["karlis"]
 
 [[accounts]]
-id = "bench-fb"
+id = "vk-fb"
 platform = "facebook"
 handle = "Bench"
 spokespeople = ["karlis"]
@@ -98,7 +94,9 @@ def build(folder: Path, scale: float) -> None:
     started = time.perf_counter()
     with Context.open(load_settings(config)) as ctx:
         _fill_posts(ctx, posts)
-        _fill_inbox(ctx, items)
+        from bench_inbox import fill  # its queue: inbox items on an account bench-x of its own
+
+        fill(ctx.db, items)
         with ctx.db.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
     seconds = time.perf_counter() - started
@@ -106,44 +104,11 @@ def build(folder: Path, scale: float) -> None:
     print(f"built: {items:,} inbox items and {posts:,} posts in {seconds:.1f} s ({folder})")
 
 
-def _fill_inbox(ctx: Context, count: int) -> None:
-    rng = random.Random(5)
-    states = ["resolved"] * 90 + ["spam"] * 5 + ["new"] * 3 + ["assigned"] * 1 + ["answered"] * 1
-    start = NOW - timedelta(seconds=count * 20)
-    table = InboxItem.__table__  # type: ignore[attr-defined]
-    for offset in range(0, count, BATCH):
-        rows = []
-        for n in range(offset, min(offset + BATCH, count)):
-            rows.append(
-                {
-                    "platform": "x",
-                    "remote_id": str(n),
-                    "account_id": "bench-x",
-                    "kind": "mention",
-                    "author_id": str(n % 5000),
-                    "author_name": f"Iedzīvotājs {n % 5000}",
-                    "author_handle": f"@citizen{n % 5000}",
-                    "text": " ".join(rng.choices(WORDS, k=12)),
-                    "thread_remote_id": str(n - n % 7),
-                    "created_at": start + timedelta(seconds=n * 20),
-                    "fetched_at": start + timedelta(seconds=n * 20 + 5),
-                    "raw": {},
-                    "state": rng.choice(states),
-                    "priority": rng.choices([0, 1, 2, 3], weights=[60, 30, 9, 1])[0],
-                    "flags": [],
-                    "team": "press",
-                    "hidden": False,
-                    "version": 1,
-                    "escaped": False,
-                }
-            )
-        with ctx.db.write() as session:
-            session.execute(insert(table), rows)
-
-
 def _fill_posts(ctx: Context, count: int) -> None:
     """Posts over ~300 days before now and ~65 after, each approved for one account with one
     publication: past ones published (a few failed or unknown), future ones scheduled."""
+    from bench_inbox import WORDS
+
     rng = random.Random(7)
     span = timedelta(days=365)
     first = NOW - timedelta(days=300)
@@ -152,7 +117,7 @@ def _fill_posts(ctx: Context, count: int) -> None:
         posts, targets, approvals, publications = [], [], [], []
         for n in range(offset + 1, min(offset + BATCH, count) + 1):
             due = first + span * (n / count)
-            account = "bench-x" if n % 2 else "bench-fb"
+            account = "vk-x" if n % 2 else "vk-fb"
             body = "Valsts kanceleja informē: " + " ".join(rng.choices(WORDS, k=10))
             past = due < NOW
             state = "published" if past else "scheduled"
