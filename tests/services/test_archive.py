@@ -4,8 +4,8 @@ any change to the zip is found; a failed export leaves nothing behind."""
 from __future__ import annotations
 
 import csv
-import itertools
 import io
+import itertools
 import json
 import warnings
 import zipfile
