@@ -10,6 +10,7 @@ from textual.widgets import Input, Static, TextArea
 from smtool.services.queries import list_posts, show_post
 from smtool.tui.app import build_app
 from smtool.tui.screens.compose import ComposeScreen
+from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import FindingsList
 
@@ -37,6 +38,10 @@ def test_findings_appear_while_typing_and_a_clean_post_is_saved_and_submitted(
             await pilot.press("I", "space", "t", "h", "i", "n", "k")
             await until(pilot, lambda: "voice.first-person" in rules(screen), "a first-person finding")
             assert "voice.opinion" in rules(screen)
+            area = screen.query_one(CheckedTextArea)
+            assert (0, 1, "error") in area.spans  # "I": the first person, underlined in red
+            underlined = [seg.text for seg in area.render_line(0) if seg.style and seg.style.underline]
+            assert underlined and underlined[0].startswith("I")
             assert "x 7/280" in shown(screen, "#post-counts")
 
             screen.query_one("#post-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."

@@ -25,6 +25,7 @@ from smtool.services.post_checks import platform_length
 from smtool.services.posts import Draft, create_post, edit_post, submit_post
 from smtool.services.queries import show_post
 from smtool.tui.screens.base import MainScreen
+from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.inert import inert_text
 from smtool.tui.work import ServiceFailed
@@ -80,7 +81,7 @@ class ComposeScreen(MainScreen):
         accounts = self.ctx.settings.accounts
         yield Header()
         with Horizontal(id="compose-top"):
-            yield TextArea(id="post-text", soft_wrap=True, show_line_numbers=False)
+            yield CheckedTextArea(id="post-text")
             yield SelectionList[str](
                 *((f"{a.id} ({a.platform})", a.id, n == 0) for n, a in enumerate(accounts)),
                 id="post-accounts",
@@ -157,6 +158,7 @@ class ComposeScreen(MainScreen):
         order = ["", *self._platforms(self.accounts)]
         self.editing = order[(order.index(self.editing) + 1) % len(order)] if self.editing in order else ""
         area.text = self.variants.get(self.editing, "") if self.editing else self.main_text
+        self.query_one(CheckedTextArea).underline([])  # the next check underlines this text
         self._title_editor()
 
     def _title_editor(self) -> None:
@@ -232,6 +234,9 @@ class ComposeScreen(MainScreen):
         self.checked = checked
         anything = bool(current.text.strip() or current.variants)
         self.query_one(FindingsList).show_findings(checked.findings, checked=anything)
+        self.query_one(CheckedTextArea).underline(
+            [(f["start"], f["end"], f["level"]) for f in checked.findings if f["text_of"] == self.editing]
+        )
         self._show_counts(checked.counts)
 
     def action_apply_suggestion(self) -> None:
