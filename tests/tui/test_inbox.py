@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import requests
 from rich.text import Text
+from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from smtool.services import inbox
@@ -262,5 +263,25 @@ def test_hostile_comment_text_is_shown_literally(sqlite_installation: Installati
             cell = table.get_cell_at((0, 4))
             assert isinstance(cell, Text) and cell.plain.startswith("[bold]loud[/bold]")
             assert not cell.spans  # nothing was parsed into styles
+
+    asyncio.run(scenario())
+
+
+def test_a_specialist_starts_on_their_teams_items_and_may_not_hide(sqlite_installation: Installation) -> None:
+    ctx = sqlite_installation.ctx
+    add_items(ctx, "Kā pieteikties e-pakalpojumam?", "Paldies par informāciju.")
+    with ctx.db.write() as session:  # the first was routed to the e-services team
+        row = session.exec(select(InboxItem).where(InboxItem.text == "Kā pieteikties e-pakalpojumam?")).one()
+        row.team = "e-services"
+
+    async def scenario() -> None:
+        app = build_app(ctx, "janis")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, InboxScreen)
+            await until(pilot, lambda: bool(screen.items), "the queue to load")
+            assert screen.filters.team == "e-services"
+            assert [i["team"] for i in screen.items.values()] == ["e-services"]
+            assert screen.check_action("hide", ()) is False and screen.check_action("reply", ()) is True
 
     asyncio.run(scenario())

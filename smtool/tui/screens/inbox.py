@@ -69,7 +69,10 @@ class InboxScreen(MainScreen):
         super().__init__(*args)
         self.items: dict[int, dict[str, Any]] = {}
         self.next_cursor: str | None = None
-        self.filters = Filters()
+        configured = self.ctx.settings.user(self.user)
+        # A specialist answers what is routed to their team: the queue opens on it.
+        own_team = configured.team if configured and not self.may(Action.MODERATE) else None
+        self.filters = Filters(team=own_team)
         self.held: set[int] = set()  # items this screen claimed; the heartbeat renews them
         self._heartbeat: Timer | None = None
 
@@ -83,7 +86,13 @@ class InboxScreen(MainScreen):
                 [(s, s) for s in inbox.ALL_STATES], prompt="open items", id="filter-state", compact=True
             )
             yield Select([(f, f) for f in inbox.FLAGS], prompt="any flag", id="filter-flag", compact=True)
-            yield Select([(t, t) for t in teams], prompt="any team", id="filter-team", compact=True)
+            yield Select(
+                [(t, t) for t in teams],
+                prompt="any team",
+                id="filter-team",
+                compact=True,
+                value=self.filters.team or Select.NULL,
+            )
             yield Input(placeholder="/ search words, Enter", id="filter-search", compact=True)
         with Vertical(id="inbox-main"):
             yield DataTable[Text](id="inbox-items", cursor_type="row", zebra_stripes=True)
