@@ -165,11 +165,3 @@ def fetch(
     if times:
         query = clause.columns(**dict.fromkeys(times, UTCDateTime()))
     return session.execute(query, dict(params)).all()
-
-
-def as_int(value: Any) -> int:
-    return int(value or 0)
-
-
-def maybe_int(value: Any) -> int | None:
-    return None if value is None else int(value)

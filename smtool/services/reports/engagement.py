@@ -11,6 +11,7 @@ shares, link clicks, quotes, bookmarks); the engagement rate is engagements per 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,10 +23,8 @@ from smtool.services.reports.aggregate import (
     ENGAGEMENT_SUM,
     METRICS,
     Scope,
-    as_int,
     bucket_sql,
     fetch,
-    maybe_int,
     posts_cte,
     scope_params,
 )
@@ -61,18 +60,19 @@ class Figures:
         return self.engagements / self.impressions if self.impressions else None
 
     @classmethod
-    def from_row(cls, row: Any) -> Figures:
-        values = row._mapping
+    def from_values(cls, values: Sequence[Any]) -> Figures:
+        """From posts, the METRICS in order, and engagements (as the queries here select them)."""
+        posts, impressions, likes, replies, shares, clicks, quotes, bookmarks, engagements = values
         return cls(
-            posts=as_int(values["posts"]),
-            impressions=as_int(values["impressions"]),
-            likes=as_int(values["likes"]),
-            replies=as_int(values["replies"]),
-            shares=as_int(values["shares"]),
-            clicks=maybe_int(values["clicks"]),
-            quotes=as_int(values["quotes"]),
-            bookmarks=as_int(values["bookmarks"]),
-            engagements=as_int(values["engagements"]),
+            posts=int(posts or 0),
+            impressions=int(impressions or 0),
+            likes=int(likes or 0),
+            replies=int(replies or 0),
+            shares=int(shares or 0),
+            clicks=None if clicks is None else int(clicks),
+            quotes=int(quotes or 0),
+            bookmarks=int(bookmarks or 0),
+            engagements=int(engagements or 0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,7 +186,7 @@ def engagement(
     per_account: dict[str, list[Figures]] = defaultdict(list)
     per_step: dict[int, list[Figures]] = defaultdict(list)
     for row in groups:
-        figures = Figures.from_row(row)
+        figures = Figures.from_values(row[2:])
         per_account[row.account_id].append(figures)
         per_step[int(row.b)].append(figures)
     accounts = [
@@ -225,15 +225,17 @@ _TOP_ORDER = "engagements DESC, impressions DESC, id"
 
 
 def _post(row: Any) -> PostEngagement:
+    # Columns as _POST_COLUMNS, then the text.
+    publication_id, post_id, account, published_at, remote_id, measured_at, *figures, text = row
     return PostEngagement(
-        publication_id=row.id,
-        post_id=row.post_id,
-        account=row.account_id,
-        published_at=row.published_at,
-        remote_id=row.remote_id,
-        text=row.text,
-        measured_at=row.taken_at,
-        figures=Figures.from_row(row),
+        publication_id=publication_id,
+        post_id=post_id,
+        account=account,
+        published_at=published_at,
+        remote_id=remote_id,
+        text=text,
+        measured_at=measured_at,
+        figures=Figures.from_values(figures),
     )
 
 
