@@ -56,6 +56,8 @@ class Post(SQLModel, table=True):
     """What a communicator wrote: text, per-platform variants, media, targets and schedule."""
 
     __tablename__ = "posts"
+    # The calendar reads posts awaiting approval by state and scheduled time (services.calendar).
+    __table_args__ = (Index("ix_posts_state_scheduled", "state", "scheduled_at"),)
     id: int | None = Field(default=None, primary_key=True)
     author: str = Field(foreign_key="users.name", max_length=64, index=True)
     text: str = Field(sa_type=Text)
