@@ -268,6 +268,8 @@ def main() -> None:
     folder = folder_for(args.scale)
     if args.fresh or not (folder / "ready").exists():
         build(folder, args.scale)
+    else:
+        initialise(folder / "config.toml", actor="bench")  # a newer smtool: migrate the kept database
     sizes = json.loads((folder / "ready").read_text(encoding="utf-8"))
     print(f"database: {sizes['items']:,} inbox items, {sizes['posts']:,} posts (SQLite, {folder})")
     for screen in ("inbox", "calendar"):
