@@ -56,9 +56,11 @@ def demo(
 
 
 def ensure_installation(port: int) -> tuple[Path, bool]:
-    """The config path; a training installation is created there first if missing (then True)."""
+    """The config path; a training installation is created there first if missing (then True).
+    An existing one is brought up to date (migrations), as `smtool init` would."""
     path = config_path(common.state.config_path)
     if path.exists():
+        initialise(path, actor=common.actor())
         return path, False
     common.console.print(f"Creating a training installation in {common.inert(str(path.parent))}/")
     extra, accounts = prepare_sandbox_init(path, port)
