@@ -11,7 +11,8 @@ report over millions of snapshots reads a few hundred rows into Python, not mill
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -152,16 +153,37 @@ def campaign_params(campaign: str) -> dict[str, str]:
     }
 
 
+def _clause(sql: str, params: Mapping[str, Any]) -> TextClause:
+    clause = text(sql)
+    typed = [bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)]
+    return clause.bindparams(*typed) if typed else clause
+
+
 def fetch(
     session: Session, sql: str, params: Mapping[str, Any], times: Sequence[str] = ()
 ) -> Sequence[Row[Any]]:
     """Run a report query. Datetime parameters and the result columns named in `times` go through
     UTCDateTime, so SQLite compares and returns them exactly as the ORM stores them."""
-    clause: TextClause = text(sql)
-    typed = [bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)]
-    if typed:
-        clause = clause.bindparams(*typed)
+    clause = _clause(sql, params)
     query: TextClause | TextualSelect = clause
     if times:
         query = clause.columns(**dict.fromkeys(times, UTCDateTime()))
     return session.execute(query, dict(params)).all()
+
+
+@contextmanager
+def scratch_table(
+    session: Session, dialect: str, name: str, sql: str, params: Mapping[str, Any]
+) -> Iterator[str]:
+    """A temporary table filled by `sql` for the queries of one report, dropped afterwards.
+
+    The costly pass (each post's newest snapshot) then runs once, however many groupings read it.
+    Temporary tables live in the connection's own scratch space: a read session may make them.
+    """
+    qualified = f"temp.{name}" if dialect == "sqlite" else f"pg_temp.{name}"
+    session.execute(text(f"DROP TABLE IF EXISTS {qualified}"))  # left by an interrupted report
+    session.execute(_clause(f"CREATE TEMPORARY TABLE {name} AS {sql}", params), dict(params))
+    try:
+        yield name
+    finally:
+        session.execute(text(f"DROP TABLE IF EXISTS {qualified}"))

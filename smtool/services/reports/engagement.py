@@ -27,6 +27,7 @@ from smtool.services.reports.aggregate import (
     fetch,
     posts_cte,
     scope_params,
+    scratch_table,
 )
 from smtool.services.reports.period import Bucket, Period, buckets
 from smtool.store.tables import Account
@@ -149,40 +150,25 @@ def engagement(
     unit = period.trend_unit()
     steps = buckets(period, unit)
     top = ctx.settings.reports.top_posts
-    with ctx.db.read() as session:
-        # One pass over the latest snapshots: figures per account and trend step; the totals,
-        # accounts and trend are sums of these few groups.
+    latest = (
+        f"{posts_cte(dialect, scope)} SELECT {_POST_COLUMNS}, "
+        f"{bucket_sql('published_at', dialect, period, unit)} AS b FROM latest"
+    )
+    with ctx.db.read() as session, scratch_table(session, dialect, "report_latest", latest, params):
+        # Figures per account and trend step; the totals, accounts and trend are sums of these.
         groups = fetch(
-            session,
-            f"{posts_cte(dialect, scope)} SELECT account_id, "
-            f"{bucket_sql('published_at', dialect, period, unit)} AS b, {_FIGURES_SQL} "
-            "FROM latest GROUP BY account_id, b",
-            params,
+            session, f"SELECT account_id, b, {_FIGURES_SQL} FROM report_latest GROUP BY account_id, b", {}
         )
         names = {a.id: (a.platform, a.handle) for a in session.exec(select(Account)).all()}
         if with_posts:
-            every = fetch(
-                session,
-                f"{posts_cte(dialect, scope)} {_posts_sql('published_at, id')}",
-                params,
-                ("published_at", "taken_at"),
-            )
-            posts = [_post(r) for r in every]
+            posts = [_post(r) for r in fetch(session, _posts_sql("published_at, id"), {}, _TIMES)]
             ranked = sorted(
                 posts, key=lambda p: (-p.figures.engagements, -p.figures.impressions, p.publication_id)
             )
             top_posts = ranked[:top]
         else:
             posts = []
-            top_posts = [
-                _post(r)
-                for r in fetch(
-                    session,
-                    f"{posts_cte(dialect, scope)} {_posts_sql(_TOP_ORDER, limit=True)}",
-                    {**params, "top": top},
-                    ("published_at", "taken_at"),
-                )
-            ]
+            top_posts = [_post(r) for r in fetch(session, _posts_sql(_TOP_ORDER, True), {"top": top}, _TIMES)]
     per_account: dict[str, list[Figures]] = defaultdict(list)
     per_step: dict[int, list[Figures]] = defaultdict(list)
     for row in groups:
@@ -214,13 +200,14 @@ _POST_COLUMNS = (
 
 
 def _posts_sql(order: str, limit: bool = False) -> str:
-    """Posts with their latest figures in `order` (columns of `latest`); texts joined only to the
-    rows kept."""
-    inner = f"SELECT {_POST_COLUMNS} FROM latest ORDER BY {order}" + (" LIMIT :top" if limit else "")
+    """Posts with their latest figures in `order`; texts joined only to the rows kept."""
+    columns = _POST_COLUMNS.replace("1 AS posts", "posts")
+    inner = f"SELECT {columns} FROM report_latest ORDER BY {order}" + (" LIMIT :top" if limit else "")
     outer = ", ".join(f"t.{part.strip()}" for part in order.split(","))
     return f"SELECT t.*, p.text FROM ({inner}) t JOIN publications p ON p.id = t.id ORDER BY {outer}"
 
 
+_TIMES = ("published_at", "taken_at")
 _TOP_ORDER = "engagements DESC, impressions DESC, id"
 
 
