@@ -285,3 +285,29 @@ def test_a_specialist_starts_on_their_teams_items_and_may_not_hide(sqlite_instal
             assert screen.check_action("hide", ()) is False and screen.check_action("reply", ()) is True
 
     asyncio.run(scenario())
+
+
+def test_hostile_text_stays_literal_in_the_thread_lines_and_in_a_post() -> None:
+    from smtool.tui.screens.inbox import render_surroundings
+    from smtool.tui.widgets.post_detail import render_post
+
+    item = {"id": 1, "state": "new", "author": "[red]@x[/red]", "text": HOSTILE}
+    lines = render_surroundings(inbox.Surroundings(thread=[item], earlier=[]))
+    post = {
+        "id": 7,
+        "state": "submitted",
+        "author": "anna",
+        "version": 1,
+        "scheduled_local": "2030-03-05 10:00 EET",
+        "accounts": ["sandbox-x"],
+        "campaigns": ["[blink]tag"],
+        "media": [],
+        "text": HOSTILE,
+        "variants": {"x": "\u202egnol"},
+        "findings": [],
+    }
+    for shown in (lines, render_post(post, "Europe/Riga")):
+        assert "[bold]loud[/bold] [link=https://evil.example]click[/link] ␛" in shown.plain
+        assert "\x1b" not in shown.plain and "\u202e" not in shown.plain
+        assert not [s for s in shown.spans if "link" in str(s.style) or "blink" in str(s.style)]
+    assert "[red]@x[/red]" in lines.plain and "[blink]tag" in render_post(post, "Europe/Riga").plain
