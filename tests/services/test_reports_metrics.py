@@ -6,14 +6,17 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from connectors.base import Connector
 from smtool.services.context import Context
 from smtool.services.metrics import MetricsRefresher
+from smtool.services.platforms import connector_for
 from smtool.services.posts import Draft, approve_posts, create_post, submit_post
 from smtool.services.publishing import Publisher
-from smtool.store.tables import MetricSnapshot, Publication
+from smtool.store.tables import Account, MetricSnapshot, Publication
 from smtool.store.types import utcnow
 
 from .conftest import Sandbox
+from .report_data import add_post
 
 
 def _publish(ctx: Context, n: int) -> None:
@@ -80,3 +83,26 @@ def test_posts_older_than_the_refresh_window_are_left_alone(sctx: Context, sandb
             publication.published_at = utcnow() - timedelta(days=31)
             session.add(publication)
     assert MetricsRefresher(sctx).refresh_all()["measured"] == 0
+
+
+def test_x_posts_are_measured_100_a_call(sctx: Context, sandbox: Sandbox) -> None:
+    with sctx.db.read() as session:
+        account = session.get(Account, "sandbox-x")
+        assert account is not None and account.remote_id
+    made: list[Connector] = []
+
+    def counting(ctx: Context, account: Account) -> Connector:
+        made.append(connector_for(ctx, account))
+        return made[-1]
+
+    for n in range(150):
+        remote = sandbox.control("POST", "posts", {"account": account.remote_id, "text": f"Ziņa {n}"})["id"]
+        publication = add_post(sctx, "sandbox-x", utcnow() - timedelta(hours=1))
+        with sctx.db.write() as session:
+            row = session.get(Publication, publication)
+            assert row is not None
+            row.remote_id = remote
+            session.add(row)
+    counts = MetricsRefresher(sctx, factory=counting).refresh_all()
+    assert counts["measured"] == 150 and counts["gone"] == 0
+    assert sum(int(getattr(c, "api_calls", 0)) for c in made) == 2
