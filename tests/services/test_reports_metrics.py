@@ -106,3 +106,16 @@ def test_x_posts_are_measured_100_a_call(sctx: Context, sandbox: Sandbox) -> Non
     counts = MetricsRefresher(sctx, factory=counting).refresh_all()
     assert counts["measured"] == 150 and counts["gone"] == 0
     assert sum(int(getattr(c, "api_calls", 0)) for c in made) == 2
+
+
+def test_the_worker_pass_measures_what_it_published(sctx: Context, sandbox: Sandbox) -> None:
+    from smtool.worker import run_once
+
+    post_id = create_post(
+        sctx, "anna", Draft(text="Aicinām uz atvērto durvju dienu.", accounts=("sandbox-x",))
+    )
+    submit_post(sctx, "anna", post_id)
+    approve_posts(sctx, "karlis", [post_id])
+    totals = run_once(sctx)
+    assert totals["published"] == 1 and totals["metrics_measured"] == 1
+    assert run_once(sctx)["metrics_measured"] == 0
