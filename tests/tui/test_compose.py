@@ -7,10 +7,12 @@ from pathlib import Path
 
 from textual.widgets import Input, Static, TextArea
 
+from smtool.services.posts import Draft, create_post, reject_post, submit_post
 from smtool.services.queries import list_posts, show_post
 from smtool.tui.app import build_app
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
+from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import FindingsList
 
@@ -166,5 +168,34 @@ def test_a_refusal_is_shown_in_a_modal_with_its_title(sqlite_installation: Insta
             assert modal.error.title == "Invalid input" and "no text" in modal.error.msg
             await pilot.press("escape")
             assert isinstance(app.screen, ComposeScreen)
+
+    asyncio.run(scenario())
+
+
+def test_a_rejected_post_is_opened_with_the_reason_fixed_and_resubmitted(installation: Installation) -> None:
+    ctx = installation.ctx
+    post_id = create_post(
+        ctx, "anna", Draft("Pieteikšanās sāksies drīz.", ["sandbox-fb"], at="2030-03-05 10:00")
+    )
+    submit_post(ctx, "anna", post_id)
+    reject_post(ctx, "karlis", post_id, "Norādiet datumu.")
+
+    async def scenario() -> None:
+        app = build_app(ctx, "anna", clock=fixed_clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            await pilot.press("ctrl+o")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the list of her posts")
+            await pilot.press("enter")
+            await until(pilot, lambda: screen.post_id == post_id, "the post in the form")
+            assert "Norādiet datumu." in shown(screen, "#notice")
+            assert screen.accounts == ("sandbox-fb",)
+            assert screen.query_one("#post-when", Input).value == "2030-03-05 10:00"
+            screen.query_one("#post-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
+            await pilot.press("ctrl+t")
+            await until(pilot, lambda: show_post(ctx, post_id)["state"] == "submitted", "the resubmission")
+            assert show_post(ctx, post_id)["text"] == "Pieteikšanās sāksies 1. decembrī."
+            assert len(list_posts(ctx)) == 1
 
     asyncio.run(scenario())

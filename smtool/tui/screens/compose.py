@@ -23,12 +23,16 @@ from smtool.errors import UsageError
 from smtool.services.checking import check_text
 from smtool.services.post_checks import platform_length
 from smtool.services.posts import Draft, create_post, edit_post, submit_post
-from smtool.services.queries import show_post
+from smtool.services.queries import list_posts, show_post
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
+from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.inert import inert_text
 from smtool.tui.work import ServiceFailed
+
+# Posts their author may still change here (an approved one is moved on the calendar instead).
+EDITABLE = ("draft", "checked", "rejected", "submitted")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class ComposeScreen(MainScreen):
         Binding("ctrl+e", "next_variant", "Variant", priority=True),
         Binding("ctrl+r", "apply_suggestion", "Swap", priority=True),
         Binding("ctrl+n", "new", "New", priority=True),
+        Binding("ctrl+o", "open", "Open mine", priority=True),
     ]
 
     DEBOUNCE_SECONDS = 0.3
@@ -293,6 +298,52 @@ class ComposeScreen(MainScreen):
             self.query_one(field, Input).value = ""
         self._title_editor()
         self.query_one("#post-text", TextArea).focus()
+
+    def action_open(self) -> None:
+        """Pick one of this user's posts that may still change (a draft, a rejected post, one
+        waiting for approval) and load it into the form."""
+
+        def mine() -> list[tuple[str, str]]:
+            posts = [p for p in list_posts(self.ctx) if p["author"] == self.user and p["state"] in EDITABLE]
+            return [
+                (str(p["id"]), f"#{p['id']} {p['state']}: {' '.join(p['text'].split())[:50]}") for p in posts
+            ]
+
+        def pick(options: list[tuple[str, str]]) -> None:
+            if not options:
+                self.notice("You have no draft, rejected or waiting post.", "dim")
+                return
+            self.app.push_screen(ChoiceModal("Open which of your posts?", options, dialog_id="open"), chosen)
+
+        def chosen(post_id: str | None) -> None:
+            if post_id is not None:
+                self.background(lambda: show_post(self.ctx, int(post_id)), self._load_post, group="store")
+
+        self.background(mine, pick, group="store")
+
+    def _load_post(self, post: dict[str, Any]) -> None:
+        self.action_new()
+        self.post_id, self.version = int(post["id"]), int(post["version"])
+        self.main_text, self.variants = str(post["text"]), dict(post["variants"])
+        self.query_one("#post-text", TextArea).text = self.main_text
+        accounts = self.query_one("#post-accounts", SelectionList)
+        accounts.deselect_all()
+        for account in post["accounts"]:
+            accounts.select(account)
+        self.query_one("#post-when", Input).value = post["scheduled_local_input"] or ""
+        self.query_one("#post-media", Input).value = ", ".join(post["media"])
+        self.query_one("#post-campaigns", Input).value = ", ".join(post["campaigns"])
+        self._title_editor()
+        rejected = [a for a in post["approvals"] if a["decision"] == "rejected"]
+        if post["state"] == "rejected" and rejected:
+            self.notice(
+                Text.assemble(
+                    f"Post {post['id']} was rejected by {rejected[-1]['approver']}: ",
+                    inert_text(rejected[-1]["comment"] or "", style="bold"),
+                ),
+            )
+        else:
+            self.notice(f"Post {post['id']} opened ({post['state']}); Ctrl+S saves, Ctrl+T submits.", "green")
 
     def _store(self, draft: Draft, submit: bool) -> None:
         """Create or edit the post (the version guards against a concurrent edit), then maybe submit."""
