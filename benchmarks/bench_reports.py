@@ -281,6 +281,14 @@ def fill(db: Database, posts: int, items: int) -> float:
     )
     with db.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
+    if db.dialect == "sqlite":
+        # Fold the bulk load's write-ahead log into the database file, as SQLite does over time;
+        # reading three million rows through a fresh WAL index would be a load-time artefact.
+        raw = db.engine.raw_connection()  # outside any transaction
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
     del now
     return time.perf_counter() - started
 
