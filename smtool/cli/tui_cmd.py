@@ -9,7 +9,7 @@ for new comments while the UI is open.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import typer
@@ -19,6 +19,7 @@ from smtool.services.context import Context
 
 # How often the in-process worker of a --sandbox session publishes and polls.
 SANDBOX_TICK_SECONDS = 10.0
+CITIZENS_PER_TICK = 1
 
 
 def register(app: typer.Typer) -> None:
@@ -59,14 +60,16 @@ def tui(
         with demo.training_sandbox(ctx, path) as server:
             if created:
                 demo.seed_citizens(ctx, server)
-            with _worker_thread(ctx):
+            # Citizens keep writing while the training session lasts.
+            with _worker_thread(ctx, lambda: server.sandbox.simulate(CITIZENS_PER_TICK)):
                 app.run()
 
 
 @contextmanager
-def _worker_thread(ctx: Context) -> Iterator[None]:
-    """The worker's passes in a daemon thread until the block ends. Errors are left for the next
-    pass: the UI shows publication states, and a training session must not die of a hiccup."""
+def _worker_thread(ctx: Context, before_pass: Callable[[], object]) -> Iterator[None]:
+    """`before_pass` then the worker's pass, in a daemon thread until the block ends. Errors are
+    left for the next pass: the UI shows publication states, and a training session must not die
+    of a hiccup."""
     from smtool import worker
 
     stop = threading.Event()
@@ -74,6 +77,7 @@ def _worker_thread(ctx: Context) -> Iterator[None]:
     def loop() -> None:
         while not stop.wait(SANDBOX_TICK_SECONDS):
             try:
+                before_pass()
                 worker.run_once(ctx)
             except Exception:  # noqa: S112 - the next pass tries again; states show what happened
                 continue
