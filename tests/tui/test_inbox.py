@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 import requests
 from rich.text import Text
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
+from connectors.base import IncomingItem
 from smtool.services import inbox
 from smtool.services.ingest import Ingestor
 from smtool.store.tables import InboxItem
@@ -23,7 +25,7 @@ from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.item_detail import ItemDetail
 
-from .conftest import Installation, add_items, settled, until
+from .conftest import RECEIVED, Installation, add_items, settled, until
 
 HOSTILE = "[bold]loud[/bold] [link=https://evil.example]click[/link] \x1b[31mred\x1b[0m \u202etxet"
 
@@ -311,3 +313,32 @@ def test_hostile_text_stays_literal_in_the_thread_lines_and_in_a_post() -> None:
         assert "\x1b" not in shown.plain and "\u202e" not in shown.plain
         assert not [s for s in shown.spans if "link" in str(s.style) or "blink" in str(s.style)]
     assert "[red]@x[/red]" in lines.plain and "[blink]tag" in render_post(post, "Europe/Riga").plain
+
+
+def test_new_items_appear_on_their_own(
+    sqlite_installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = sqlite_installation.ctx
+    monkeypatch.setattr(InboxScreen, "REFRESH_SECONDS", 0.2)
+    add_items(ctx, "Pirmais jautājums?")
+
+    async def scenario() -> None:
+        app = build_app(ctx, "liga")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, InboxScreen)
+            await until(pilot, lambda: len(screen.items) == 1, "the queue to load")
+            Ingestor(ctx).store(
+                "sandbox-x",
+                "test",
+                None,
+                [
+                    IncomingItem(
+                        "x", "9001", "sandbox-x", "mention", "7", "B", "@b", "Otrais?", RECEIVED, None, None
+                    )
+                ],
+                None,
+            )
+            await until(pilot, lambda: len(screen.items) == 2, "the new item")
+
+    asyncio.run(scenario())

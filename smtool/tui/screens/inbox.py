@@ -64,6 +64,7 @@ class InboxScreen(MainScreen):
     ]
 
     PAGE_SIZE = 50
+    REFRESH_SECONDS = 30.0  # new items appear without a key press
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -110,6 +111,7 @@ class InboxScreen(MainScreen):
         table.focus()
         beat = max(self.ctx.settings.inbox.lease_seconds / 3, 1)
         self._heartbeat = self.set_interval(beat, self._renew_claims)
+        self.set_interval(self.REFRESH_SECONDS, self._refresh_queue)
         self.load()
 
     def on_resize(self) -> None:
@@ -237,6 +239,12 @@ class InboxScreen(MainScreen):
             return f"Claimed item {claimed['id']}.", int(claimed["id"])
 
         self.act(run)
+
+    def _refresh_queue(self) -> None:
+        # Only when this screen is in front (no dialog open) and shows just the first page, which
+        # a reload would otherwise cut back to.
+        if self.is_current and len(self.items) <= self.PAGE_SIZE:
+            self.load(select_id=self.current_id)
 
     def _renew_claims(self) -> None:
         held = sorted(self.held)
