@@ -6,8 +6,9 @@ Prints figures; asserts no times.
     python benchmarks/bench_tui.py                 # the issue's sizes: 1,000,000 inbox items, 100,000 posts
     python benchmarks/bench_tui.py --scale 0.01    # a quick run: 10,000 items, 1,000 posts
 
-The database (SQLite) is generated once per scale and kept under the temporary folder
-(smtool-bench-tui/scale-S), so later runs measure the TUI only; --fresh builds it again.
+The database is generated once per scale and kept: SQLite under the temporary folder
+(smtool-bench-tui/scale-S), PostgreSQL (with --postgres URL or SMTOOL_TEST_DATABASE_URL) in a schema
+bench_tui_S; later runs measure the TUI only; --fresh builds it again.
 Each measurement runs the TUI headless (Textual's run_test, 120x40) in a child process of its own,
 so its peak RSS is that of one TUI process.
 """
@@ -49,7 +50,7 @@ name = "Bench"
 timezone = "Europe/Riga"
 
 [database]
-url = "sqlite:///smtool.db"
+url = "{url}"
 
 [[users]]
 name = "anna"
@@ -78,18 +79,38 @@ spokespeople = ["karlis"]
 """
 
 
-def folder_for(scale: float) -> Path:
-    return Path(tempfile.gettempdir()) / "smtool-bench-tui" / f"scale-{scale:g}"
+def folder_for(scale: float, kind: str) -> Path:
+    return Path(tempfile.gettempdir()) / "smtool-bench-tui" / f"scale-{scale:g}" / kind
 
 
-def build(folder: Path, scale: float) -> None:
+def database_url(kind: str, scale: float, pg_base: str | None, fresh: bool) -> str:
+    """SQLite next to the config, or a PostgreSQL schema of its own (kept, like the SQLite file;
+    emptied when `fresh`)."""
+    if kind == "sqlite":
+        return "sqlite:///smtool.db"
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    assert pg_base
+    schema = f"bench_tui_{scale:g}".replace(".", "_")
+    admin = create_engine(pg_base)
+    with admin.begin() as connection:
+        if fresh:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    url = make_url(pg_base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def build(folder: Path, scale: float, url: str) -> None:
     """A database with scale x 1,000,000 inbox items and scale x 100,000 posts, bulk-inserted."""
     items, posts = int(INBOX_ITEMS * scale), int(POSTS * scale)
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("smtool.db", "smtool.db-wal", "smtool.db-shm", "config.toml", "ready"):
         (folder / name).unlink(missing_ok=True)
     config = folder / "config.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(CONFIG.format(url=url), encoding="utf-8")
     initialise(config, actor="bench")
     started = time.perf_counter()
     with Context.open(load_settings(config)) as ctx:
@@ -258,6 +279,11 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="build the database again")
     parser.add_argument("--repeat", type=int, default=3, help="child runs per first-paint figure")
     parser.add_argument("--keys", type=int, default=40, help="keystrokes measured in Compose")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("SMTOOL_TEST_DATABASE_URL"),
+        help="also measure on this PostgreSQL database (a schema bench_tui_SCALE is kept there)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -265,22 +291,26 @@ def main() -> None:
     if args.child:
         child(Path(args.folder), args.child, args.keys)
         return
-    folder = folder_for(args.scale)
-    if args.fresh or not (folder / "ready").exists():
-        build(folder, args.scale)
-    else:
-        initialise(folder / "config.toml", actor="bench")  # a newer smtool: migrate the kept database
-    sizes = json.loads((folder / "ready").read_text(encoding="utf-8"))
-    print(f"database: {sizes['items']:,} inbox items, {sizes['posts']:,} posts (SQLite, {folder})")
-    for screen in ("inbox", "calendar"):
-        runs = [run_child(folder, screen) for _ in range(args.repeat)]
-        paint = statistics.median(float(r["paint_s"]) for r in runs) * 1000  # type: ignore[arg-type]
-        since = statistics.median(float(r["since_start_s"]) for r in runs)  # type: ignore[arg-type]
-        rss = max(float(r["max_rss_mb"]) for r in runs)  # type: ignore[arg-type]
-        print(
-            f"{screen}: first paint {paint:.0f} ms after the app starts (median of {args.repeat}); "
-            f"{since:.2f} s from process start incl. imports; peak RSS {rss:.0f} MB"
-        )
+    for kind in ["sqlite", "postgresql"] if args.postgres else ["sqlite"]:
+        folder = folder_for(args.scale, kind)
+        fresh = args.fresh or not (folder / "ready").exists()
+        url = database_url(kind, args.scale, args.postgres, fresh)
+        if fresh:
+            build(folder, args.scale, url)
+        else:
+            initialise(folder / "config.toml", actor="bench")  # a newer smtool: migrate the kept database
+        sizes = json.loads((folder / "ready").read_text(encoding="utf-8"))
+        print(f"{kind}: {sizes['items']:,} inbox items, {sizes['posts']:,} posts ({folder})")
+        for screen in ("inbox", "calendar"):
+            runs = [run_child(folder, screen) for _ in range(args.repeat)]
+            paint = statistics.median(float(r["paint_s"]) for r in runs) * 1000  # type: ignore[arg-type]
+            since = statistics.median(float(r["since_start_s"]) for r in runs)  # type: ignore[arg-type]
+            rss = max(float(r["max_rss_mb"]) for r in runs)  # type: ignore[arg-type]
+            print(
+                f"{kind} {screen}: first paint {paint:.0f} ms after the app starts (median of "
+                f"{args.repeat}); {since:.2f} s from process start incl. imports; peak RSS {rss:.0f} MB"
+            )
+    folder = folder_for(args.scale, "sqlite")
     from smtool.tui.screens.compose import ComposeScreen
 
     compose = run_child(folder, "compose", args.keys)
