@@ -63,6 +63,7 @@ def test_claim_reply_with_live_checks_then_resolve(installation: Installation) -
                 lambda: any(f["rule"] == "voice.first-person" for f in findings.findings),
                 "live checks",
             )
+            assert "(your role answers this)" in str(findings.render())  # no approver for a reply
             modal.query_one("#reply-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
             await pilot.press("ctrl+s")
             await until(pilot, lambda: state(installation, item_id)["state"] == "answered", "the reply")

@@ -46,7 +46,8 @@ class ReplyModal(ModalScreen[str | None]):
             yield Static(one_line(self.item_text, 60), classes="dialog-quote")
             yield TextArea(id="reply-text", soft_wrap=True)
             with VerticalScroll(id="reply-findings"):
-                yield FindingsList(id="reply-findings-list")
+                # A reply needs no approver: answering citizens is the replying person's mandate.
+                yield FindingsList(id="reply-findings-list", answered_by="your role")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Send", variant="primary", id="reply-send")
                 yield Button("Cancel", id="reply-cancel")

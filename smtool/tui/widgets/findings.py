@@ -16,8 +16,9 @@ LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
 class FindingsList(Static):
     """Findings as plain Text (messages quote the user's words, so never markup)."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, answered_by: str = "the approval") -> None:
         super().__init__(id=id)
+        self.answered_by = answered_by  # what answers the findings an approval would answer
         self.findings: list[dict[str, Any]] = []
 
     def on_mount(self) -> None:
@@ -26,10 +27,12 @@ class FindingsList(Static):
     def show_findings(self, findings: list[dict[str, Any]], *, checked: bool = True) -> None:
         """Replace the list. Each finding is a checker dict plus `accounts` (where it applies)."""
         self.findings = findings
-        self.update(render_findings(findings, checked=checked))
+        self.update(render_findings(findings, checked=checked, answered_by=self.answered_by))
 
 
-def render_findings(findings: list[dict[str, Any]], *, checked: bool = True) -> Text:
+def render_findings(
+    findings: list[dict[str, Any]], *, checked: bool = True, answered_by: str = "the approval"
+) -> Text:
     if not checked:
         return Text("Findings appear here as you type.", style="dim")
     if not findings:
@@ -46,7 +49,7 @@ def render_findings(findings: list[dict[str, Any]], *, checked: bool = True) -> 
         line.append(f"{finding['level']:<10}", style=LEVEL_STYLES.get(finding["level"], ""))
         line.append(finding["rule"], style="bold")
         if finding["rule"] in SATISFIED_BY_APPROVAL:
-            line.append(" (the approval answers this)", style="dim")
+            line.append(f" ({answered_by} answers this)", style="dim")
         accounts = finding.get("accounts")
         if accounts:
             line.append(f" [{', '.join(accounts)}]", style="dim")
