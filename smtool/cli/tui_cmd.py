@@ -43,7 +43,7 @@ def tui(
     port: int = typer.Option(8787, "--port", help="Sandbox port for a new training installation."),
 ) -> None:
     """Open the terminal UI: compose with the live checker, the calendar, approvals, the moderation
-    queue and the accounts; each user sees what their roles allow."""
+    queue, reports and the accounts; each user sees what their roles allow."""
     from smtool.tui.app import build_app
 
     user = common.acting_user(as_user)
