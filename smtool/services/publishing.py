@@ -194,12 +194,15 @@ class Publisher:
         if publication.not_after and now > publication.not_after:
             return S.EXPIRED.value if self._expire(session, publication, post) else "lost"
         # `sending` is committed before the call: after a crash the sweeper knows the request may
-        # have left, and nobody resends it blindly.
-        if not _move(
+        # have left, and nobody resends it blindly. The claim commits with it, so this one audit
+        # line records both.
+        if not _transition(
             session,
             publication_id,
             from_states=(S.CLAIMED,),
             me=self.me,
+            action="publication.sending",
+            payload={"worker": self.me, "attempt": publication.attempt},
             state=S.SENDING.value,
             sent_at=now,
             lease_until=now + timedelta(seconds=self.settings.lease_seconds),
@@ -346,16 +349,17 @@ class Publisher:
             for row in lapsed:
                 assert row.id is not None
                 if row.state == S.CLAIMED:
-                    _move(
+                    counts["returned"] += _transition(
                         session,
                         row.id,
                         from_states=(S.CLAIMED,),
                         me=None,
+                        action="publication.returned",
+                        payload={"reason": "claim lapsed before sending", "worker": row.claimed_by},
                         state=S.SCHEDULED.value,
                         claimed_by=None,
                         lease_until=None,
                     )
-                    counts["returned"] += 1
                 else:
                     # The worker died or hung mid-call: the post may be out. Reconcile, never resend.
                     counts["unknown"] += _transition(

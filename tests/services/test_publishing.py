@@ -6,10 +6,11 @@ platform (exactly once) and the state a person sees.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from smtool.services.accounts import set_token
 from smtool.services.context import Context
@@ -62,6 +63,31 @@ def test_an_approved_post_goes_out_once_on_every_target(sctx: Context, sandbox: 
     assert detail["state"] == "published"
     assert all(p["remote_id"] for p in detail["publications"])
     assert run_once(sctx)["published"] == 0  # nothing twice
+    # Every state change of every publication is in the audit log, in order.
+    with sctx.db.read() as session:
+        trail = session.exec(
+            select(AuditEvent.subject_id, AuditEvent.action)
+            .where(AuditEvent.subject_type == "publication")
+            .order_by(col(AuditEvent.id))
+        ).all()
+    for publication in detail["publications"]:
+        actions = [action for subject, action in trail if subject == str(publication["id"])]
+        assert actions == ["publication.sending", "publication.published"]
+
+
+def test_a_lapsed_claim_goes_back_to_the_queue_audited(sctx: Context, sandbox: Sandbox) -> None:
+    _approved(sctx)
+    with sctx.db.write() as session:
+        from smtool.services.publishing import claim_next
+
+        # A worker that claimed and then stalled: its lease has already run out.
+        claimed = claim_next(session, "stalled", utcnow(), timedelta(seconds=-1))
+    assert claimed is not None
+    assert Publisher(sctx, me="sweeper").sweep()["returned"] == 1
+    with sctx.db.read() as session:
+        returned = session.exec(select(AuditEvent).where(AuditEvent.action == "publication.returned")).one()
+    assert returned.subject_id == str(claimed) and json.loads(returned.payload)["worker"] == "stalled"
+    assert run_once(sctx)["published"] == 1
 
 
 def test_rate_limit_waits_for_the_reset_time(sctx: Context, sandbox: Sandbox) -> None:
