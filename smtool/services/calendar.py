@@ -87,10 +87,11 @@ def entries(
     *,
     after: tuple[datetime, int] | None = None,
     limit: int = 200,
+    account: str | None = None,
 ) -> CalendarPage:
-    """Posts on the calendar in [start, end), earliest first. Publications come in keyset pages;
-    the first page (no `after`) also holds every post still awaiting approval in the range.
-    Raises UsageError for a limit below 1."""
+    """Posts on the calendar in [start, end), earliest first, on every account or one. Publications
+    come in keyset pages; the first page (no `after`) also holds every post still awaiting approval
+    in the range. Raises UsageError for a limit below 1."""
     if limit < 1:
         raise UsageError("the page size must be at least 1")
     with ctx.db.read() as session:
@@ -113,6 +114,8 @@ def entries(
             .order_by(col(Publication.due_at), col(Publication.id))
             .limit(limit + 1)
         )
+        if account is not None:
+            query = query.where(col(Publication.account_id) == account)
         if after is not None:
             at, publication_id = after
             query = query.where(
@@ -123,7 +126,8 @@ def entries(
         found = [Entry(*row) for row in rows[:limit]]
         next_after = found[-1].cursor if len(rows) > limit and found else None
         if after is None:
-            found = sorted(found + _unapproved(session, start, end), key=lambda e: e.cursor)
+            waiting = [e for e in _unapproved(session, start, end) if account in (None, e.account)]
+            found = sorted(found + waiting, key=lambda e: e.cursor)
     return CalendarPage(found, next_after)
 
 

@@ -144,6 +144,11 @@ def test_reschedule_needs_a_new_approval_and_withdraw_cancels(installation: Inst
             screen = app.screen
             assert isinstance(screen, CalendarScreen)
             await until(pilot, lambda: len(screen.entries) == 2, "the calendar")
+            first_account = ctx.settings.accounts[0].id
+            await pilot.press("a")  # one account at a time
+            await until(pilot, lambda: [e.account for e in screen.entries] == [first_account], "one account")
+            await pilot.press("a", "a")  # the other, then every account again
+            await until(pilot, lambda: len(screen.entries) == 2, "every account")
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, LineModal), "the time modal")
             field = app.screen.query_one(Input)

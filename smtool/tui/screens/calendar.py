@@ -74,6 +74,7 @@ class Period:
 @dataclass(frozen=True)
 class Loaded:
     period: Period
+    account: str | None
     counts: Counter[tuple[date, str, str]]
     page: calendar.CalendarPage
 
@@ -100,6 +101,7 @@ class CalendarScreen(MainScreen):
         Binding("p", "step(-1)", "Prev"),
         Binding("n", "step(1)", "Next"),
         Binding("t", "today", "Today"),
+        Binding("a", "next_account", "Account", show=False),
         Binding("o", "open", "Open"),
         Binding("s", "reschedule", "Reschedule"),
         Binding("x", "withdraw", "Withdraw"),
@@ -110,6 +112,7 @@ class CalendarScreen(MainScreen):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.period = Period.around("week", self.today)
+        self.account: str | None = None  # None: every account
         self.entries: list[calendar.Entry] = []
         self.next_page = calendar.CalendarPage([], None)
 
@@ -134,25 +137,28 @@ class CalendarScreen(MainScreen):
     # --- loading ---------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        period = self.period
+        period, account = self.period, self.account
         start, end = calendar.local_period(self.zone, period.first, period.days)
 
         def load() -> Loaded:
             return Loaded(
-                period, calendar.day_counts(self.ctx, start, end), calendar.entries(self.ctx, start, end)
+                period,
+                account,
+                calendar.day_counts(self.ctx, start, end),
+                calendar.entries(self.ctx, start, end, account=account),
             )
 
         self.background(load, self._show, group="load")
 
     def _show(self, loaded: Loaded) -> None:
-        if loaded.period != self.period:
-            return  # the person moved on to another period meanwhile
+        if (loaded.period, loaded.account) != (self.period, self.account):
+            return  # the person moved on to another period or account meanwhile
         self.entries = list(loaded.page.entries)
         self.next_page = loaded.page
         attention = sum(
             n for (_, _, state), n in loaded.counts.items() if state in ATTENTION_PUBLICATION_STATES
         )
-        title = Text(f"{self.period.title()} · {self.zone}", style="bold")
+        title = Text(f"{self.period.title()} · {self.account or 'all accounts'}", style="bold")
         if attention:
             title.append(f"   ! {attention} need attention", style="bold red")
         self.query_one("#calendar-title", Static).update(title)
@@ -163,7 +169,8 @@ class CalendarScreen(MainScreen):
         by_day: dict[date, Counter[str]] = {}
         by_account_day: dict[tuple[str, date], Counter[str]] = {}
         for (day, account, state), number in counts.items():
-            by_day.setdefault(day, Counter())[state] += number
+            if self.account in (None, account):
+                by_day.setdefault(day, Counter())[state] += number
             by_account_day.setdefault((account, day), Counter())[state] += number
         grid = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, expand=True, show_edge=False)
         today = self.today
@@ -174,7 +181,7 @@ class CalendarScreen(MainScreen):
                 grid.add_column(
                     Text(f"{WEEKDAYS[day.weekday()]} {day.day}", style="reverse" if day == today else "")
                 )
-            accounts = [a.id for a in self.ctx.settings.accounts] or sorted({a for (a, _) in by_account_day})
+            accounts = [self.account] if self.account else [a.id for a in self.ctx.settings.accounts]
             for account in accounts:
                 grid.add_row(
                     Text(account), *(cell(by_account_day.get((account, d), Counter())) for d in days)
@@ -220,26 +227,27 @@ class CalendarScreen(MainScreen):
             )
         if self.entries:
             table.move_cursor(row=min(select, len(self.entries) - 1))
-        table.border_title = f"{len(self.entries)} post(s)" + (
-            " — m for more" if self.next_page.next_after else ""
-        )
+        more = " — m for more" if self.next_page.next_after else ""
+        table.border_title = f"{len(self.entries)} post(s), times in {self.zone}{more}"
 
     def action_more(self) -> None:
         after = self.next_page.next_after
         if after is None:
             self.notice("That is the whole period.", "dim")
             return
-        period = self.period
+        period, account = self.period, self.account
         start, end = calendar.local_period(self.zone, period.first, period.days)
 
         def more(page: calendar.CalendarPage) -> None:
-            if period == self.period:
+            if (period, account) == (self.period, self.account):
                 selected = len(self.entries)
                 self.entries.extend(page.entries)
                 self.next_page = page
                 self._fill_list(selected)
 
-        self.background(lambda: calendar.entries(self.ctx, start, end, after=after), more, group="load")
+        self.background(
+            lambda: calendar.entries(self.ctx, start, end, after=after, account=account), more, group="load"
+        )
 
     # --- moving around ---------------------------------------------------------------------
 
@@ -247,6 +255,12 @@ class CalendarScreen(MainScreen):
         view: View = "month" if self.period.view == "week" else "week"
         anchor = self.today if self.period.first <= self.today <= self.period.last else self.period.first
         self.period = Period.around(view, anchor)
+        self.action_refresh()
+
+    def action_next_account(self) -> None:
+        """Every account, then each in turn."""
+        order: list[str | None] = [None, *(a.id for a in self.ctx.settings.accounts)]
+        self.account = order[(order.index(self.account) + 1) % len(order)] if self.account in order else None
         self.action_refresh()
 
     def action_step(self, direction: int) -> None:
