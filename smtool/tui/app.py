@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from smtool.domain.roles import Action, can
 from smtool.errors import PermissionDenied, UsageError
@@ -84,11 +84,14 @@ class SmtoolApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show":
+            # Not from a dialog: answering or cancelling it comes first.
+            if isinstance(self.screen, ModalScreen):
+                return False
             return any(spec.name == parameters[0] for spec in self.allowed)
         return True
 
     def action_show(self, name: str) -> None:
-        if any(spec.name == name for spec in self.allowed) and self.screen is not self.get_screen(name):
+        if self.check_action("show", (name,)) and self.screen is not self.get_screen(name):
             self.switch_screen(name)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -9,9 +9,12 @@ import pytest
 
 from smtool.errors import PermissionDenied, UsageError
 from smtool.tui.app import SCREENS, build_app
+from smtool.tui.screens.calendar import CalendarScreen
+from smtool.tui.screens.inbox import InboxScreen
+from smtool.tui.widgets.dialogs import ChoiceModal
 from tests.cli.conftest import run_smtool
 
-from .conftest import Installation
+from .conftest import Installation, add_items, until
 
 
 def test_each_role_starts_where_its_work_is(sqlite_installation: Installation) -> None:
@@ -105,3 +108,29 @@ def test_sandbox_mode_creates_the_training_installation_first(tmp_path: Path) ->
     assert refused.code == 2 and "unknown screen" in refused.err and "Traceback" not in refused.err
     assert config.exists() and (tmp_path / "demo" / "smtool.db").exists()
     assert "sandbox-x" in config.read_text(encoding="utf-8")
+
+
+def test_the_palette_runs_a_command_and_a_dialog_is_answered_before_leaving(
+    sqlite_installation: Installation,
+) -> None:
+    add_items(sqlite_installation.ctx, "Kad būs atvērta pieteikšanās?")
+
+    async def scenario() -> None:
+        app = build_app(sqlite_installation.ctx, "liga")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+p", *"Go to calendar")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, CalendarScreen), "the calendar")
+            await pilot.press("f5")
+            inbox = app.screen
+            assert isinstance(inbox, InboxScreen)
+            await until(pilot, lambda: inbox.current is not None, "the queue")
+            await pilot.press("h")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the reason dialog")
+            await pilot.press("f3")  # refused while the dialog is open
+            assert isinstance(app.screen, ChoiceModal)
+            await pilot.press("escape", "f3")
+            assert isinstance(app.screen, CalendarScreen)
+
+    asyncio.run(scenario())
