@@ -87,7 +87,8 @@ class ApprovalsScreen(MainScreen):
             when = post["scheduled_local_input"] or "when approved"
             table.add_row(
                 Text(str(post["id"])),
-                Text(str(post["author"])),
+                # Approving one's own post needs an account that allows it: say whose it is.
+                Text("you", style="yellow") if post["author"] == self.user else Text(str(post["author"])),
                 Text(when),
                 one_line(post["text"], width),
                 key=str(post["id"]),
