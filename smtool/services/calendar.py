@@ -37,6 +37,7 @@ from smtool.services.accounts import list_accounts
 from smtool.services.context import Context
 from smtool.services.pauses import ALL, list_pauses
 from smtool.services.posts import _cancel_pending, _void_approvals, user_roles
+from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, Post, PostTarget, Publication
 from smtool.store.types import utcnow
 
@@ -177,6 +178,7 @@ def day_counts(ctx: Context, start: datetime, end: datetime) -> Counter[tuple[da
     return counts
 
 
+@audits_refusals("post.reschedule")
 def reschedule(
     ctx: Context, actor: str, post_id: int, at: str, expected_version: int | None = None
 ) -> PostState:

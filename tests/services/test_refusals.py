@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from smtool.errors import PermissionDenied
-from smtool.services import inbox, pauses, posts, retention
+from smtool.services import calendar, inbox, pauses, posts, retention
 from smtool.services.context import Context
 from smtool.services.posts import Draft, approve_posts, create_post, submit_post
 from smtool.services.refusals import ATTRIBUTE, REFUSED
@@ -49,7 +49,7 @@ def test_a_refusal_inside_a_transaction_is_audited_and_the_change_rolled_back(ct
     assert pauses.list_pauses(ctx) == []
 
 
-@pytest.mark.parametrize("module", [posts, inbox, pauses, retention])
+@pytest.mark.parametrize("module", [posts, inbox, pauses, retention, calendar])
 def test_every_use_case_with_an_actor_audits_its_refusals(module: ModuleType) -> None:
     for name, function in inspect.getmembers(module, inspect.isfunction):
         if function.__module__ != module.__name__ or name.startswith("_"):
