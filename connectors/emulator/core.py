@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -428,6 +429,16 @@ class Sandbox:
         """
         created: list[dict[str, str]] = []
         with self.lock:
+            # Indexed once per call, then kept up to date: scanning every comment and tweet for each
+            # message made a long simulation quadratic.
+            comments_on: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for c in self.state.fb_comments.values():
+                if not c["deleted"]:
+                    comments_on[c["post_id"]].append(c)
+            own_tweets: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for t in self.state.tweets.values():
+                if not t["deleted"]:
+                    own_tweets[t["author_id"]].append(t)
             for _ in range(count):
                 message = self.writer.message()
                 choices = [a for a in self.state.accounts if platform in (None, a.platform)]
@@ -438,25 +449,20 @@ class Sandbox:
                     posts = self.fb_visible_posts(account.id)
                     if posts:
                         target = posts[self.writer.pick(min(len(posts), 5))]
-                        comments = [
-                            c
-                            for c in self.state.fb_comments.values()
-                            if c["post_id"] == target["id"] and not c["deleted"]
-                        ]
+                        comments = comments_on[target["id"]]
                         if comments and self.writer.pick(3) == 0:
                             target = comments[self.writer.pick(len(comments))]
                         comment = self.fb_create_comment(
                             target["id"], message.text, self.fb_citizen(message.author)
                         )
+                        comments_on[comment["post_id"]].append(comment)
                         created.append(self._simulated("facebook", comment["id"], message))
                         continue
                     x_accounts = [a for a in self.state.accounts if a.platform == "x"]
                     if platform == "facebook" or not x_accounts:
                         raise SandboxInputError("no Facebook post for citizens to comment on")
                     account = x_accounts[0]
-                own = [
-                    t for t in self.state.tweets.values() if t["author_id"] == account.id and not t["deleted"]
-                ]
+                own = own_tweets[account.id]
                 reply_to = None
                 if own and self.writer.pick(2) == 0:
                     reply_to = own[-1 - self.writer.pick(min(len(own), 5))]["id"]
@@ -464,6 +470,7 @@ class Sandbox:
                 tweet = self.x_create(
                     self.x_citizen(message.author), text, in_reply_to=reply_to, source="citizen"
                 )
+                own_tweets[tweet["author_id"]].append(tweet)
                 created.append(self._simulated("x", tweet["id"], message))
             self.persist()
         return created
