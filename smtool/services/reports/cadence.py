@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from smtool.checker.text import HASHTAG, MENTION, URL, WORD
 from smtool.services.context import Context
 from smtool.services.reports.aggregate import Scope, bucket_sql, epoch_sql, fetch, pubs_cte, scope_params
-from smtool.services.reports.period import Bucket, Period, buckets
+from smtool.services.reports.period import Bucket, Period, bucket_origin, buckets
 from smtool.store.tables import Account
 from smtool.store.types import utcnow
 
@@ -113,17 +113,15 @@ def cadence(
     with ctx.db.read() as session:
         query = select(Account.id).where(col(Account.active).is_(True)).order_by(col(Account.id))
         names = [account] if account else list(session.exec(query).all())
-        weekly_rows = fetch(
-            session,
-            f"{cte} SELECT account_id, {bucket_sql('published_at', dialect, period, 'week')} AS w, "
-            "COUNT(*) AS n FROM pubs GROUP BY account_id, w",
-            params,
-        )
-        burst_rows = fetch(
+        # Posts per account and local day: weeks, bursts and each account's first and last post
+        # all follow from these few thousand rows.
+        day_rows = fetch(
             session,
             f"{cte} SELECT account_id, {bucket_sql('published_at', dialect, period, 'day')} AS d, "
-            "COUNT(*) AS n FROM pubs GROUP BY account_id, d HAVING COUNT(*) >= :burst ORDER BY account_id, d",
-            {**params, "burst": settings.burst_posts_per_day},
+            "COUNT(*) AS n, MIN(published_at) AS first, MAX(published_at) AS last "
+            "FROM pubs GROUP BY account_id, d ORDER BY account_id, d",
+            params,
+            times=("first", "last"),
         )
         inner_gaps = fetch(
             session,
@@ -134,13 +132,6 @@ def cadence(
             {**params, "gap": gap_seconds},
             times=("prev", "published_at"),
         )
-        span_rows = fetch(
-            session,
-            f"{cte} SELECT account_id, MIN(published_at) AS first, MAX(published_at) AS last "
-            "FROM pubs GROUP BY account_id",
-            params,
-            times=("first", "last"),
-        )
         # Every link the checker finds holds a dot or "://"; only such texts reach Python.
         link_rows = fetch(
             session,
@@ -148,13 +139,20 @@ def cadence(
             "WHERE text LIKE '%.%' OR text LIKE '%://%'",
             params,
         )
+    days = [date.fromisoformat(b.label) for b in buckets(period, "day")]
+    monday = bucket_origin(period, "week")
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
-    for row in weekly_rows:
-        weekly[row.account_id][int(row.w)] = int(row.n)
-    days = buckets(period, "day")
-    bursts = [Burst(r.account_id, date.fromisoformat(days[int(r.d)].label), int(r.n)) for r in burst_rows]
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    bursts = []
+    for row in day_rows:
+        day, posts = days[int(row.d)], int(row.n)
+        weekly[row.account_id][(day - monday).days // 7] += posts
+        if posts >= settings.burst_posts_per_day:
+            bursts.append(Burst(row.account_id, day, posts))
+        first, _ = spans.get(row.account_id, (row.first, row.last))
+        spans[row.account_id] = (first, row.last)  # rows come in day order
     gaps = [Gap(r.account_id, r.prev, r.published_at) for r in inner_gaps]
-    gaps += _edge_gaps(names, {r.account_id: (r.first, r.last) for r in span_rows}, period, gap_seconds)
+    gaps += _edge_gaps(names, spans, period, gap_seconds)
     gaps.sort(key=lambda g: (g.account, g.start))
     bare: dict[str, int] = defaultdict(int)
     seen: dict[str, bool] = {}  # a post to several accounts is one text, judged once
