@@ -119,15 +119,23 @@ def posts_cte(dialect: str, scope: Scope) -> str:
     snapshot index forwards instead of jumping around it (a third of the time on 3 million rows).
     """
     figures = ", ".join(f"m.{m}" for m in METRICS)
+    newest = "ORDER BY s.taken_at DESC, s.id DESC LIMIT 1"
+    if dialect == "sqlite":
+        # SQLite has no LATERAL: find the newest snapshot's id, then its row by primary key.
+        snapshot = (
+            "LEFT JOIN metric_snapshots m ON m.id = "
+            f"(SELECT s.id FROM metric_snapshots s WHERE s.publication_id = pubs.id {newest})"
+        )
+    else:
+        # A correlated id in the join condition makes PostgreSQL hash every snapshot; LATERAL
+        # makes it one backward index probe per post.
+        snapshot = (
+            f"LEFT JOIN LATERAL (SELECT s.taken_at, {', '.join(f's.{m}' for m in METRICS)} "
+            f"FROM metric_snapshots s WHERE s.publication_id = pubs.id {newest}) m ON true"
+        )
     return f"""
 WITH pubs AS MATERIALIZED ({_pubs(dialect, scope, with_text=False, ordered=True)}),
-latest AS (
-    SELECT pubs.*, m.taken_at, {figures}
-    FROM pubs LEFT JOIN metric_snapshots m ON m.id = (
-        SELECT s.id FROM metric_snapshots s WHERE s.publication_id = pubs.id
-        ORDER BY s.taken_at DESC, s.id DESC LIMIT 1
-    )
-)
+latest AS (SELECT pubs.*, m.taken_at, {figures} FROM pubs {snapshot})
 """
 
 
