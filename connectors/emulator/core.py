@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,31 @@ def _lang(text: str) -> str:
     return "lv" if _LATVIAN.search(text) else "en"
 
 
+class _UserIndex:
+    """Users by name: a simulation of 100,000 messages looked every author up by a scan.
+
+    Trusted while it indexes the same dict at the size it was built or grown to (users are only
+    ever added; a reset or a loaded state brings a new dict); rebuilt otherwise.
+    """
+
+    def __init__(self, field: str, normal: Callable[[str], str]) -> None:
+        self.field, self.normal = field, normal
+        self.users: dict[str, dict[str, Any]] | None = None
+        self.size = 0
+        self.ids: dict[str, str] = {}
+
+    def find(self, users: dict[str, dict[str, Any]], name: str) -> str | None:
+        if users is not self.users or len(users) != self.size:
+            self.users, self.size = users, len(users)
+            self.ids = {self.normal(str(u[self.field])): str(u["id"]) for u in users.values()}
+        return self.ids.get(self.normal(name))
+
+    def added(self, users: dict[str, dict[str, Any]], name: str, user_id: str) -> None:
+        if users is self.users:
+            self.ids[self.normal(name)] = user_id
+            self.size = len(users)
+
+
 class Sandbox:
     """The emulated platforms' shared model."""
 
@@ -125,6 +150,8 @@ class Sandbox:
         rate_limits: Mapping[str, tuple[int, float]] | None = None,
     ) -> None:
         self.state = state
+        self._x_handles = _UserIndex("username", str.lower)
+        self._fb_names = _UserIndex("name", str)
         self.lock = threading.RLock()
         self.seed = state.seed if seed is None else seed
         self.writer = CitizenWriter(self.seed + state.next_id)
@@ -220,11 +247,12 @@ class Sandbox:
                 if not author
                 else Citizen(name=author.lstrip("@"), handle=author.lstrip("@").replace(" ", "_"))
             )
-        for user in self.state.x_users.values():
-            if user["username"].lower() == author.handle.lower():
-                return str(user["id"])
+        known = self._x_handles.find(self.state.x_users, author.handle)
+        if known is not None:
+            return known
         user_id = str(1_000_000_000 + self.new_number())
         self.state.x_users[user_id] = {"id": user_id, "name": author.name, "username": author.handle}
+        self._x_handles.added(self.state.x_users, author.handle, user_id)
         return user_id
 
     def x_duplicate_of(self, author_id: str, text: str) -> dict[str, Any] | None:
@@ -294,11 +322,12 @@ class Sandbox:
         """A Facebook user {id, name} for a citizen, created if needed."""
         if not isinstance(author, Citizen):
             author = self.writer.citizen() if not author else Citizen(author, author)
-        for user in self.state.fb_users.values():
-            if user["name"] == author.name:
-                return {"id": str(user["id"]), "name": str(user["name"])}
+        known = self._fb_names.find(self.state.fb_users, author.name)
+        if known is not None:
+            return {"id": known, "name": author.name}
         user_id = str(10_000_000_000_000 + self.new_number())
         self.state.fb_users[user_id] = {"id": user_id, "name": author.name}
+        self._fb_names.added(self.state.fb_users, author.name, user_id)
         return {"id": user_id, "name": author.name}
 
     def fb_create_post(
