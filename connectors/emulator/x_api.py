@@ -176,7 +176,12 @@ def id_param(req: Request, name: str) -> int | None:
 def render_user(sb: Sandbox, user: dict[str, Any], fields: set[str]) -> dict[str, Any]:
     """A user object with the requested fields."""
     out: dict[str, Any] = {"id": user["id"], "name": user["name"], "username": user["username"]}
-    posts = sum(1 for t in sb.state.tweets.values() if t["author_id"] == user["id"] and not t["deleted"])
+    # Counted only when asked for: a scan of every tweet per user made long timelines slow.
+    posts = (
+        sum(1 for t in sb.state.tweets.values() if t["author_id"] == user["id"] and not t["deleted"])
+        if "public_metrics" in fields
+        else 0
+    )
     extras: dict[str, Any] = {
         "created_at": "2012-03-01T09:00:00.000Z",
         "description": "",
