@@ -199,10 +199,21 @@ _POST_COLUMNS = (
 )
 
 
+# The columns of report_latest (as _POST_COLUMNS names them), in _post's order.
+_LATEST_COLUMNS = ["id", "post_id", "account_id", "published_at", "remote_id", "taken_at", "posts"]
+_LATEST_COLUMNS += [*METRICS, "engagements"]
+
+
 def _posts_sql(order: str, limit: bool = False) -> str:
-    """Posts with their latest figures in `order`; texts joined only to the rows kept."""
-    columns = _POST_COLUMNS.replace("1 AS posts", "posts")
-    inner = f"SELECT {columns} FROM report_latest ORDER BY {order}" + (" LIMIT :top" if limit else "")
+    """Posts with their latest figures in `order`; with `limit`, texts joined only to the rows kept."""
+    if not limit:
+        # Read in id order (as the table was filled), the text lookups walk publications forwards.
+        columns = ", ".join(f"r.{c}" for c in _LATEST_COLUMNS)
+        by = ", ".join(f"r.{part.strip()}" for part in order.split(","))
+        return (
+            f"SELECT {columns}, p.text FROM report_latest r JOIN publications p ON p.id = r.id ORDER BY {by}"
+        )
+    inner = f"SELECT {', '.join(_LATEST_COLUMNS)} FROM report_latest ORDER BY {order} LIMIT :top"
     outer = ", ".join(f"t.{part.strip()}" for part in order.split(","))
     return f"SELECT t.*, p.text FROM ({inner}) t JOIN publications p ON p.id = t.id ORDER BY {outer}"
 
