@@ -64,3 +64,13 @@ def test_bare_link_follows_the_checker_rule() -> None:
     assert is_bare_link("Skatiet: https://www.vk.gov.lv/lv/jaunumi #VK @VKanceleja", 5)
     assert not is_bare_link(EXPLAINED, 5)
     assert not is_bare_link("Aicinām pieteikties kursiem.", 5)
+
+
+def test_gaps_shorter_than_a_day_are_found_between_any_two_posts(ctx: Context) -> None:
+    _posts(ctx)
+    ctx.settings = ctx.settings.model_copy(update={"reports": Reports(gap_days=0.1)})  # 2.4 hours
+    gaps = [(g.start, g.end) for g in cadence(ctx, PERIOD, account="vk-x").gaps]
+    assert (riga(2025, 10, 20, 0, 0), riga(2025, 10, 20, 9, 0)) == (PERIOD.start, gaps[0][1])
+    assert (riga(2025, 10, 26, 23, 30), riga(2025, 10, 27, 0, 30)) not in gaps  # one hour
+    assert (riga(2025, 10, 27, 0, 30), riga(2025, 10, 29, 10, 0)) in gaps
+    assert not any(a.day == 29 and b.day == 29 for a, b in gaps[1:-1])  # hourly posts that day

@@ -25,6 +25,8 @@ from smtool.services.reports.period import Bucket, Period, bucket_origin, bucket
 from smtool.store.tables import Account
 from smtool.store.types import utcnow
 
+DAY_SECONDS = 86400
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -123,14 +125,20 @@ def cadence(
             params,
             times=("first", "last"),
         )
-        inner_gaps = fetch(
-            session,
-            f"{cte}, ordered AS (SELECT account_id, published_at, LAG(published_at) OVER "
-            "(PARTITION BY account_id ORDER BY published_at) AS prev FROM pubs) "
-            "SELECT account_id, prev, published_at FROM ordered WHERE prev IS NOT NULL AND "
-            f"{epoch_sql('published_at', dialect)} - {epoch_sql('prev', dialect)} > :gap",
-            {**params, "gap": gap_seconds},
-            times=("prev", "published_at"),
+        # A silence of a day or more always lies between two days' posts, so the per-day first and
+        # last posts below find it; a shorter threshold needs every post's predecessor.
+        inner_gaps = (
+            []
+            if gap_seconds >= DAY_SECONDS
+            else fetch(
+                session,
+                f"{cte}, ordered AS (SELECT account_id, published_at, LAG(published_at) OVER "
+                "(PARTITION BY account_id ORDER BY published_at) AS prev FROM pubs) "
+                "SELECT account_id, prev, published_at FROM ordered WHERE prev IS NOT NULL AND "
+                f"{epoch_sql('published_at', dialect)} - {epoch_sql('prev', dialect)} > :gap",
+                {**params, "gap": gap_seconds},
+                times=("prev", "published_at"),
+            )
         )
         # Every link the checker finds holds a dot or "://"; only such texts reach Python.
         link_rows = fetch(
@@ -144,14 +152,20 @@ def cadence(
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
     spans: dict[str, tuple[datetime, datetime]] = {}
     bursts = []
+    gaps: list[Gap] = []
     for row in day_rows:
         day, posts = days[int(row.d)], int(row.n)
         weekly[row.account_id][(day - monday).days // 7] += posts
         if posts >= settings.burst_posts_per_day:
             bursts.append(Burst(row.account_id, day, posts))
-        first, _ = spans.get(row.account_id, (row.first, row.last))
-        spans[row.account_id] = (first, row.last)  # rows come in day order
-    gaps = [Gap(r.account_id, r.prev, r.published_at) for r in inner_gaps]
+        if row.account_id in spans:  # rows come in day order
+            first, previous = spans[row.account_id]
+            if gap_seconds >= DAY_SECONDS and (row.first - previous).total_seconds() > gap_seconds:
+                gaps.append(Gap(row.account_id, previous, row.first))
+        else:
+            first = row.first
+        spans[row.account_id] = (first, row.last)
+    gaps += [Gap(r.account_id, r.prev, r.published_at) for r in inner_gaps]
     gaps += _edge_gaps(names, spans, period, gap_seconds)
     gaps.sort(key=lambda g: (g.account, g.start))
     bare: dict[str, int] = defaultdict(int)
