@@ -38,6 +38,7 @@ from sqlalchemy import text
 from smtool.config import settings_from_dict
 from smtool.services import reports
 from smtool.services.context import Context
+from smtool.services.reports.aggregate import METRICS
 from smtool.services.reports.period import Period
 from smtool.store.engine import Database
 from smtool.store.migrate import upgrade
@@ -212,18 +213,7 @@ def fill(db: Database, posts: int, items: int) -> float:
     rows = load(
         db,
         "metric_snapshots",
-        [
-            "publication_id",
-            "taken_at",
-            "impressions",
-            "likes",
-            "replies",
-            "shares",
-            "clicks",
-            "quotes",
-            "bookmarks",
-            "raw",
-        ],
+        ["publication_id", "taken_at", *METRICS, "raw"],
         snapshots(),
     )
     assert rows == posts * SNAPSHOTS
