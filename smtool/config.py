@@ -285,7 +285,8 @@ class Retention(_Strict):
     posts_days: int | None = Field(default=None, ge=1)
     """Posts, with their approvals, waivers, publications and metrics, counted from the last change."""
     inbox_items_days: int | None = Field(default=None, ge=1)
-    """Closed inbox items (resolved or spam) with their moderation actions, counted from arrival."""
+    """Closed inbox items (resolved or spam) with their moderation actions, counted from arrival and
+    from the newest action: an item is kept until both are this old."""
     metric_snapshots_days: int | None = Field(default=None, ge=1)
     """Engagement snapshots, counted from when they were taken."""
 

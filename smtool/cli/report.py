@@ -64,11 +64,13 @@ def _shown(value: Cell, percent: bool, width: int = 60) -> str:
 
 
 def _print_sheet(sheet: Sheet) -> None:
-    shown = [i for i, c in enumerate(sheet.columns) if c not in FILE_ONLY_COLUMNS]
+    # A trend step's or a week's start repeats its label; a silence's start is half of what it says.
+    hidden = FILE_ONLY_COLUMNS - {"start"} if "end" in sheet.columns else FILE_ONLY_COLUMNS
+    shown = [i for i, c in enumerate(sheet.columns) if c not in hidden]
     headers = [sheet.columns[i].replace("_", " ") for i in shown]
     table = Table(*headers, title=common.inert(sheet.title), title_justify="left")
-    for row in sheet.rows[:TABLE_ROWS]:
-        table.add_row(*(_shown(row[i], sheet.columns[i] in sheet.percent, 40) for i in shown))
+    for n, row in enumerate(sheet.rows[:TABLE_ROWS]):
+        table.add_row(*(_shown(row[i], sheet.is_share(n, sheet.columns[i]), 40) for i in shown))
     common.console.print(table)
     if len(sheet.rows) > TABLE_ROWS:
         common.console.print(f"… {len(sheet.rows) - TABLE_ROWS} more rows: use --format csv or xlsx.")

@@ -11,11 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 
 from smtool.cli import common
 from smtool.services.context import Context
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 # How often the in-process worker of a --sandbox session publishes and polls.
 SANDBOX_TICK_SECONDS = 10.0
@@ -49,7 +53,9 @@ def tui(
     user = common.acting_user(as_user)
     if not sandbox:
         with common.open_context() as ctx:
-            build_app(ctx, user, screen).run()
+            app = build_app(ctx, user, screen)
+            app.run()
+        _exit_like(app)
         return
 
     from smtool.cli import demo
@@ -63,6 +69,13 @@ def tui(
             # Citizens keep writing while the training session lasts.
             with _worker_thread(ctx, lambda: server.sandbox.simulate(CITIZENS_PER_TICK)):
                 app.run()
+    _exit_like(app)
+
+
+def _exit_like(app: App[None]) -> None:
+    """Exit 1 when the app ended on a bug (it has said so, without a traceback)."""
+    if app.return_code:
+        raise typer.Exit(app.return_code)
 
 
 @contextmanager

@@ -2,9 +2,9 @@
 
 [retention] in config.toml gives days per record kind; unset keeps that kind for ever (the default).
 `purge` deletes, in batches, only records past their retention that are settled (a post with nothing
-left to publish, an inbox item resolved or marked spam, and not the item a kept reply answers) and
-not under a legal hold. A hold covers one post, one inbox item, everything of one account, or all
-records; it is placed and lifted by an admin with a reason, and both are audited, as is every
+left to publish, an inbox item resolved or marked spam, with no moderation action younger than its
+retention, and not the item a kept reply answers) and not under a legal hold. A hold covers one
+post, one inbox item (and the institution's reply to it), everything of one account, or all records; it is placed and lifted by an admin with a reason, and both are audited, as is every
 deleted batch (with the ids). The audit log itself is never purged: its hash chain is the proof.
 Each batch re-reads the holds inside its transaction (on PostgreSQL with the holds table locked
 against new holds), so a hold placed during a purge protects whatever was not yet deleted.
@@ -217,9 +217,14 @@ def _post_batch(session: Session, cutoff: datetime, holds: _Holds, after: int) -
     held_account = exists().where(
         col(PostTarget.post_id) == col(Post.id), col(PostTarget.account_id).in_(holds.accounts)
     )
+    # A hold on a citizen's item keeps the institution's answer to it: the two are one exchange.
+    answers_held_item = exists().where(
+        col(Publication.post_id) == col(Post.id), col(Publication.reply_to_item_id).in_(holds.items)
+    )
     query = (
         select(Post.id)
         .where(col(Post.id) > after, col(Post.updated_at) < cutoff, ~unsettled, ~held_account)
+        .where(~answers_held_item)
         .where(col(Post.id).not_in(holds.posts))
         .order_by(col(Post.id))
         .limit(BATCH)
@@ -230,6 +235,11 @@ def _post_batch(session: Session, cutoff: datetime, holds: _Holds, after: int) -
 def _item_batch(session: Session, cutoff: datetime, holds: _Holds, after: int) -> list[int]:
     # The item a kept reply answers stays as long as the reply: the reply's record refers to it.
     answered = exists().where(col(Publication.reply_to_item_id) == col(InboxItem.id))
+    # Its moderation actions are records too, and go with it: an old comment hidden or resolved
+    # yesterday is kept until the newest action on it is past retention as well.
+    acted_since = exists().where(
+        col(ModerationAction.item_id) == col(InboxItem.id), col(ModerationAction.at) >= cutoff
+    )
     query = (
         select(InboxItem.id)
         .where(
@@ -237,6 +247,7 @@ def _item_batch(session: Session, cutoff: datetime, holds: _Holds, after: int) -
             col(InboxItem.created_at) < cutoff,
             col(InboxItem.state).in_(_CLOSED_ITEMS),
             ~answered,
+            ~acted_since,
             col(InboxItem.id).not_in(holds.items),
             col(InboxItem.account_id).not_in(holds.accounts),
         )

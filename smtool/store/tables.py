@@ -247,7 +247,8 @@ class IngestCursor(SQLModel, table=True):
 
 
 class ModerationAction(SQLModel, table=True):
-    """One thing a person (or the worker) did to an inbox item; kept forever beside the audit log."""
+    """One thing a person (or the worker) did to an inbox item; kept as long as the item is
+    (services.retention), and in the audit log for ever."""
 
     __tablename__ = "moderation_actions"
     __table_args__ = (Index("ix_moderation_actions_item", "item_id", "id"),)

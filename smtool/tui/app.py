@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
 from smtool.domain.roles import Action, can
 from smtool.errors import PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.posts import user_roles
+from smtool.services.text import strip_unsafe
 from smtool.store.types import utcnow
 from smtool.tui.screens.accounts import AccountsScreen
 from smtool.tui.screens.approvals import ApprovalsScreen
@@ -63,7 +66,9 @@ STARTS = (
 class SmtoolApp(App[None]):
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(spec.key, f"show('{spec.name}')", spec.name.capitalize()) for spec in SPECS),
+        # Not in the footer, which at 80 columns has room for the screen's own keys only: the header
+        # lists the screens this user may open with their keys (format_title).
+        *(Binding(spec.key, f"show('{spec.name}')", spec.name.capitalize(), show=False) for spec in SPECS),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -94,6 +99,18 @@ class SmtoolApp(App[None]):
         if self.check_action("show", (name,)) and self.screen is not self.get_screen(name):
             self.switch_screen(name)
 
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """A main screen's header: the screens this user may open, each with its key, the current
+        one highlighted, then who is acting. Other titles (dialogs) as Textual shows them."""
+        if title not in SCREENS:
+            return super().format_title(title, sub_title)
+        parts: list[tuple[str, str] | str] = []
+        for spec in self.allowed:
+            current = spec.name == title
+            parts += [(spec.key.upper(), "bold" if current else "dim"), " "]
+            parts += [(spec.name.capitalize(), "reverse bold" if current else ""), "  "]
+        return Content.assemble(*parts[:-1], (" · ", "dim"), (sub_title, "dim"))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every screen this user may open, every action of the current screen, and quitting."""
         for spec in self.allowed:
@@ -116,6 +133,18 @@ class SmtoolApp(App[None]):
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         self.push_screen(ErrorModal(message.error))
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A bug on the event loop (service errors are caught in the workers). Textual ends the app
+        # and prints a traceback with local variables, which may hold tokens or citizens' data;
+        # like the CLI, the user gets one line naming the bug instead, and the exit code 1.
+        super()._handle_exception(error)
+        self._exit_renderables[:] = [
+            Text(
+                f"Internal error: {type(error).__name__}: {strip_unsafe(str(error))}\n"
+                "This is a bug in smtool; please report what you did."
+            )
+        ]
 
 
 def default_screen(roles: list[str]) -> str:

@@ -117,3 +117,13 @@ def test_every_report_command_has_help(folder: Path) -> None:
     for kind in ("engagement", "response-times", "cadence", "campaign"):
         result = _run(folder, kind, "--help")
         assert result.code == 0 and "--format" in result.out and "--campaign" in result.out
+
+
+def test_terminal_tables_show_shares_as_percentages_and_when_a_silence_began(folder: Path) -> None:
+    campaign = _run(folder, "campaign", *PERIOD, "--campaign", "EU-1")
+    # 6 engagements of 120 impressions: 5 %, not "0.05" beside a "%" unit.
+    (rate,) = [line for line in campaign.out.splitlines() if "Engagement rate" in line]
+    assert "5.0 %" in rate and "0.05" not in rate
+    cadence = _run(folder, "cadence", *PERIOD)
+    # vk-x is silent from its only post (21 October, 10:00) to the end of the period.
+    assert "2025-10-21 10:00" in cadence.out.split("Silences longer than")[1]

@@ -147,7 +147,7 @@ from smtool.errors import SecretError
 from smtool.services.accounts import get_token
 from smtool.services.context import Context
 
-config, stop = Path(sys.argv[1]), Path(sys.argv[2])
+config, stop, ready = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 reads = failures = 0
 with Context.open(load_settings(config)) as ctx:
     while not stop.exists():
@@ -157,6 +157,7 @@ with Context.open(load_settings(config)) as ctx:
                 reads += 1
             except SecretError:
                 failures += 1
+        ready.touch()
 print(reads, failures)
 """
 
@@ -164,15 +165,20 @@ print(reads, failures)
 def test_a_worker_process_reading_tokens_during_rotations_never_fails(ctx: Context, tmp_path: Path) -> None:
     _store(ctx)
     assert ctx.settings.source is not None
-    stop = tmp_path / "stop"
+    stop, ready = tmp_path / "stop", tmp_path / "ready"
     reader = subprocess.Popen(
-        [sys.executable, "-c", _READER, str(ctx.settings.source), str(stop)],
+        [sys.executable, "-c", _READER, str(ctx.settings.source), str(stop), str(ready)],
         stdout=subprocess.PIPE,
         text=True,
         env={k: v for k, v in os.environ.items() if k != "SMTOOL_SECRET_KEY"},
     )
     try:
-        time.sleep(1.5)  # the reader is up and reading (not a timing assertion)
+        # Rotate only once the reader is reading: on a loaded machine its start-up alone can take
+        # longer than ten rotations, and then the test would prove nothing (reads == 0).
+        deadline = time.monotonic() + 60
+        while not ready.exists() and reader.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), "the reader process never read a token"
         for _ in range(10):
             rotate(ctx, "admin")
     finally:

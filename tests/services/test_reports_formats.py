@@ -7,6 +7,7 @@ import io
 import json
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -94,3 +95,25 @@ def test_post_texts_are_inert_in_every_format(seeded: Context) -> None:
     sheet = load_workbook(io.BytesIO(render(layout, "xlsx", "VK")))["posts"]
     cell = sheet.cell(row=3, column=len(layout.sheets[0].columns))
     assert cell.value == FORMULA and cell.data_type == "s"
+
+
+def test_campaign_indicator_shares_read_as_percentages_in_html(seeded: Context) -> None:
+    layout = reports.layout(reports.build(seeded, "campaign", PERIOD, campaign_tag="EU-1"))
+    page = _Page()
+    page.feed(render(layout, "html", "VK").decode("utf-8"))
+    cells = [d for d in page.data if d.strip()]
+    # 6 engagements (5 likes, 1 click) of 150 impressions; the files keep the fraction, 0.04.
+    at = cells.index("Engagement rate")
+    assert cells[at + 1 : at + 3] == ["4.0 %", "%"]
+    rows = json.loads(render(layout, "json", "VK"))["tables"]["indicators"]
+    assert {"indicator": "Engagement rate", "value": 0.04, "unit": "%"} in rows
+
+
+def test_every_table_and_its_columns_are_documented_in_the_readme(seeded: Context) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = readme.split("## Reports", 1)[1].split("\n## ", 1)[0]
+    for kind in reports.REPORT_KINDS:
+        for sheet in reports.layout(reports.build(seeded, kind, PERIOD, campaign_tag="EU-1")).sheets:
+            assert f"`{sheet.name}`" in documented, f"{kind}: table {sheet.name} is not in the README"
+            columns = ", ".join(sheet.columns)
+            assert f"`{columns}`" in documented, f"{kind} {sheet.name}: README lacks `{columns}`"

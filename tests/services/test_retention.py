@@ -29,6 +29,8 @@ from smtool.store.tables import (
     Publication,
 )
 
+from .report_data import add_post
+
 _REMOTE_IDS = itertools.count(1)
 
 
@@ -72,6 +74,10 @@ def _items(ctx: Context, account: str, n: int, days_old: int, state: str = "reso
             session.add(ModerationAction(item_id=row.id or 0, actor="liga", action="resolve"))
             ids.append(row.id or 0)
     _age(ctx, "inbox_items", "created_at", ids, days_old)
+    # Resolved when they arrived: the actions are as old as the items.
+    with ctx.db.read() as session:
+        actions = session.exec(select(ModerationAction.id).where(col(ModerationAction.item_id).in_(ids)))
+        _age(ctx, "moderation_actions", "at", [a for a in actions if a is not None], days_old)
     return sorted(ids)
 
 
@@ -174,3 +180,27 @@ def test_a_post_with_something_left_to_publish_stays_and_its_answered_item_too(c
     with ctx.db.read() as session:
         for model in (Post, Publication, Approval, MetricSnapshot, InboxItem):
             assert session.exec(select(model)).all() == []
+
+
+def test_an_old_item_acted_on_recently_stays_with_its_actions(ctx: Context) -> None:
+    _, recent_action = _items(ctx, "vk-x", 2, 400)
+    with ctx.db.write() as session:  # hidden yesterday, though the comment is from last year
+        session.add(ModerationAction(item_id=recent_action, actor="liga", action="hide", reason="spam"))
+    assert purge(_keeping(ctx), "admin").deleted["inbox_item"] == 1
+    assert _left(ctx, InboxItem) == {recent_action}
+    with ctx.db.read() as session:
+        assert sorted(session.exec(select(ModerationAction.action))) == ["hide", "resolve"]
+
+
+def test_a_hold_on_an_item_keeps_the_reply_that_answered_it(ctx: Context) -> None:
+    (item_id,) = _items(ctx, "vk-x", 1, 400)
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    publication_id = add_post(ctx, "vk-x", long_ago, "Atbilde", reply_to=item_id)
+    with ctx.db.read() as session:
+        post_id = session.exec(select(Publication.post_id)).one()
+    _age(ctx, "posts", "updated_at", [post_id], 400)
+    _age(ctx, "publications", "updated_at", [publication_id], 400)
+    hold = place_hold(ctx, "admin", "inbox_item", str(item_id), "Sūdzība 3")
+    assert purge(_keeping(ctx), "admin").deleted == {"post": 0, "inbox_item": 0, "metric_snapshot": 0}
+    lift_hold(ctx, "admin", hold, "izskatīta")
+    assert purge(_keeping(ctx), "admin").deleted == {"post": 1, "inbox_item": 1, "metric_snapshot": 0}

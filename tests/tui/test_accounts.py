@@ -34,6 +34,11 @@ def test_pause_and_resume_one_account_and_all_publishing(installation: Installat
             await until(pilot, lambda: [p.scope for p in list_pauses(ctx)] == [account], "the pause")
             await until(pilot, lambda: screen.overview.accounts[0].paused is not None, "the pause shown")
             assert screen.overview.accounts[0].paused == "Konta pārbaude (karlis)"
+            # The column is cut short at 80 columns; the line under the table says it in full.
+            detail = screen.query_one("#accounts-detail", Static)
+            await until(
+                pilot, lambda: "Paused: Konta pārbaude (karlis)" in str(detail.render()), "the reason"
+            )
 
             await pilot.press("P")
             await until(pilot, lambda: isinstance(app.screen, LineModal), "the reason modal")

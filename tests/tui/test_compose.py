@@ -199,3 +199,35 @@ def test_a_rejected_post_is_opened_with_the_reason_fixed_and_resubmitted(install
             assert len(list_posts(ctx)) == 1
 
     asyncio.run(scenario())
+
+
+def test_advice_is_shown_but_never_pasted_into_the_text(sqlite_installation: Installation) -> None:
+    async def scenario() -> None:
+        app = build_app(sqlite_installation.ctx, "anna", clock=fixed_clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            area = screen.query_one("#post-text", TextArea)
+            # "Es" comes first and its finding suggests what to do (advice), not a phrase to put there.
+            area.text = "Es domāju, ka pieteikumi netiek pieņemti sakarā ar remontu."
+            await until(pilot, lambda: "voice.first-person" in rules(screen), "the first-person finding")
+            await until(
+                pilot, lambda: "plain-language.officialese" in rules(screen), "the officialese finding"
+            )
+            listed = str(screen.query_one(FindingsList).render())
+            assert "→ Rephrase as the institution" in listed and "Ctrl+R swaps it." in listed
+            await pilot.press("ctrl+r")
+            assert area.text == "Es domāju, ka pieteikumi netiek pieņemti dēļ remontu."
+            await until(pilot, lambda: "plain-language.officialese" not in rules(screen), "the swap checked")
+            await pilot.press("ctrl+r")  # only advice is left
+            assert area.text == "Es domāju, ka pieteikumi netiek pieņemti dēļ remontu."
+            assert "No suggested swap" in shown(screen, "#notice")
+
+            # At 80x24 the findings overflow their box: Tab reaches it, so the keys scroll it.
+            visited = []
+            for _ in range(6):
+                await pilot.press("tab")
+                visited.append(app.focused.id if app.focused else None)
+            assert "compose-findings" in visited
+
+    asyncio.run(scenario())

@@ -58,6 +58,10 @@ def test_compose_submit_approve_and_the_calendar_shows_it(installation: Installa
             assert TEXT in shown and "sandbox-x" in shown and "authorization.not-spokesperson" in shown
             await pilot.press("a")
             await until(pilot, lambda: state_of(installation, post_id) == "approved", "the approval")
+            # The last post approved: the notice says so rather than that nothing waits.
+            notice = screen.query_one("#notice", Static)
+            await until(pilot, lambda: screen.posts == [], "the list reloaded")
+            assert f"Post {post_id} approved" in str(notice.render())
 
             await pilot.press("f3")
             calendar = app.screen

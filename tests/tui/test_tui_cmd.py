@@ -63,8 +63,26 @@ def test_a_user_sees_only_the_screens_and_actions_their_roles_allow(
             titles = [c.title for c in app.get_system_commands(accounts)]
             assert "Go to compose" in titles and "Go to approvals" not in titles
             assert "Accounts: Pause" not in titles and "Accounts: Refresh" in titles
+            await pilot.press("f3")  # her own posts she may move and withdraw
+            assert app.screen.check_action("reschedule", ()) and app.screen.check_action("withdraw", ())
+
+    async def manager() -> None:
+        app = build_app(sqlite_installation.ctx, "martins", "calendar")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            calendar = app.screen
+            assert isinstance(calendar, CalendarScreen)
+            # A manager is neither an author nor an approver: moving or withdrawing is not offered.
+            assert calendar.check_action("reschedule", ()) is False
+            assert calendar.check_action("withdraw", ()) is False
+            titles = [c.title for c in app.get_system_commands(calendar)]
+            assert "Calendar: Open" in titles and "Calendar: Reschedule" not in titles
+            await pilot.press("x")
+            await pilot.pause()
+            assert app.screen is calendar
 
     asyncio.run(scenario())
+    asyncio.run(manager())
 
 
 def test_every_action_of_every_screen_has_a_command_palette_entry(sqlite_installation: Installation) -> None:
@@ -134,3 +152,28 @@ def test_the_palette_runs_a_command_and_a_dialog_is_answered_before_leaving(
             assert isinstance(app.screen, CalendarScreen)
 
     asyncio.run(scenario())
+
+
+def test_a_bug_on_the_event_loop_ends_the_app_with_one_line_and_no_traceback(
+    sqlite_installation: Installation, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "token-1234"  # a local variable Textual's traceback would print
+
+    def broken(self: CalendarScreen) -> None:
+        token = secret
+        raise RuntimeError(f"boom \x1b[31m{len(token)}")
+
+    monkeypatch.setattr(CalendarScreen, "action_today", broken)
+
+    async def scenario() -> None:
+        app = build_app(sqlite_installation.ctx, "karlis", "calendar")
+        with pytest.raises(RuntimeError):  # Pilot re-raises it for tests; a user sees the line below
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.press("t")
+                await pilot.pause()
+        assert app.return_code == 1
+
+    asyncio.run(scenario())
+    err = capsys.readouterr().err
+    assert "Internal error: RuntimeError: boom ␛[31m10" in err and "This is a bug in smtool" in err
+    assert "Traceback" not in err and secret not in err and "\x1b[31m" not in err

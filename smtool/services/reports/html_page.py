@@ -48,9 +48,9 @@ def _table(sheet: Sheet) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in sheet.columns)
     body = [
         "<tr>"
-        + "".join(_cell(v, c in sheet.percent) for c, v in zip(sheet.columns, row, strict=True))
+        + "".join(_cell(v, sheet.is_share(n, c)) for c, v in zip(sheet.columns, row, strict=True))
         + "</tr>"
-        for row in sheet.rows[:HTML_ROWS]
+        for n, row in enumerate(sheet.rows[:HTML_ROWS])
     ]
     note = (
         f'<p class="note">The first {HTML_ROWS} of {len(sheet.rows)} rows; the CSV or XLSX file has all.</p>'

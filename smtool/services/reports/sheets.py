@@ -31,6 +31,12 @@ class Sheet:
     rows: list[list[Cell]]
     percent: frozenset[str] = frozenset()
     """Columns holding 0..1 shares (shown as percentages by the table and HTML renderers)."""
+    percent_rows: frozenset[int] = frozenset()
+    """Rows whose numbers are 0..1 shares, for a sheet that mixes units down a column (the campaign
+    indicators): shown as percentages like the columns above, so 0.8 never reads as "0.80 %"."""
+
+    def is_share(self, row: int, column: str) -> bool:
+        return column in self.percent or row in self.percent_rows
 
 
 @dataclass(frozen=True)
@@ -299,6 +305,7 @@ def campaign_sheets(r: CampaignReport) -> list[Sheet]:
         f"Campaign {r.campaign}: indicators",
         ["indicator", "value", "unit"],
         [[i.name, _round(i.value), i.unit] for i in r.indicators],
+        percent_rows=frozenset(n for n, i in enumerate(r.indicators) if i.unit == "%"),
     )
     reach = {s.name: s for s in engagement_sheets(r.engagement)}
     steady = {s.name: s for s in cadence_sheets(r.cadence)}

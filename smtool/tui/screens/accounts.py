@@ -119,6 +119,9 @@ class AccountsScreen(MainScreen):
             return
         text = Text.assemble((account.id, "bold"), f" {account.platform} ", inert_text(account.handle))
         text.append(f" ({account.kind}{'' if account.active else ', no longer managed'})")
+        if account.paused:  # its column is cut short at 80 columns: the reason in full here
+            text.append("\nPaused: ", style="bold red")
+            text.append_text(inert_text(account.paused))
         if account.token_set_at:
             text.append(f"\nToken set {to_local(account.token_set_at, self.zone):%Y-%m-%d %H:%M}.")
         if account.token_status != "ok":

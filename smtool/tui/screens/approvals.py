@@ -62,20 +62,25 @@ class ApprovalsScreen(MainScreen):
         posts = list_posts(self.ctx, state="submitted")
         return sorted((p for p in posts if set(p["accounts"]) <= mine), key=lambda p: int(p["id"]))
 
-    def action_refresh(self, select_id: int | None = None) -> None:
-        self.background(self._pending, lambda posts: self._loaded(posts, select_id), group="list")
+    def action_refresh(self, select_id: int | None = None, done: str | None = None) -> None:
+        """Reload the list; `done` is the notice of the decision that caused it, which must not be
+        replaced by "nothing waits" when that was the last post."""
+        self.background(self._pending, lambda posts: self._loaded(posts, select_id, done), group="list")
 
     def on_resize(self) -> None:
         self._fill(self.current_id)
 
-    def _loaded(self, posts: list[dict[str, Any]], select_id: int | None) -> None:
+    def _loaded(self, posts: list[dict[str, Any]], select_id: int | None, done: str | None = None) -> None:
         self.posts = posts
         self._fill(select_id)
         table = self.query_one("#approvals-list", DataTable)
         table.border_title = f"Waiting for you: {len(posts)}"
+        if done is not None:
+            self.notice(done, "green")
         if not posts:
             self.query_one(PostDetail).show_post(None)
-            self.notice("Nothing waits for your approval.", "dim")
+            if done is None:
+                self.notice("Nothing waits for your approval.", "dim")
         elif table.cursor_row == 0:
             self._load(int(posts[0]["id"]))
 
@@ -145,7 +150,7 @@ class ApprovalsScreen(MainScreen):
     def _decided(self, notice: str, reload: int | None = None) -> None:
         self.notice(notice, "green")
         if reload is None:
-            self.action_refresh()
+            self.action_refresh(done=notice)
         else:
             self._load(reload)
 

@@ -32,7 +32,9 @@ class MainScreen(Screen[None]):
         self.zone = ctx.settings.institution.timezone
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.TITLE_NAME} · {self.user}"
+        # The app draws the header from these: the screen's name and who is acting.
+        self.title = self.TITLE_NAME.lower()
+        self.sub_title = self.user
 
     def may(self, action: Action) -> bool:
         return can(self.roles, action)

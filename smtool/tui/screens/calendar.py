@@ -22,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
+from smtool.domain.roles import Action
 from smtool.domain.states import ATTENTION_PUBLICATION_STATES
 from smtool.domain.timezones import parse_local, to_local
 from smtool.errors import UsageError
@@ -272,6 +273,13 @@ class CalendarScreen(MainScreen):
         self.action_refresh()
 
     # --- acting on one post ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # An author may move or withdraw their own post, an approver anyone's (services.calendar);
+        # a role that can be neither (a manager, an administrator) is not offered either.
+        if action in ("reschedule", "withdraw"):
+            return self.may(Action.APPROVE_POST) or self.may(Action.DRAFT_POST)
+        return True
 
     @property
     def current(self) -> calendar.Entry | None:

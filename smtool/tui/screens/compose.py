@@ -14,13 +14,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, SelectionList, Static, TextArea
 
 from smtool.domain.timezones import format_local, parse_local
 from smtool.errors import UsageError
-from smtool.services.checking import check_text
+from smtool.services.checking import DEFAULT_PACKS, check_text, engine_for
 from smtool.services.post_checks import platform_length
 from smtool.services.posts import Draft, create_post, edit_post, submit_post
 from smtool.services.queries import list_posts, show_post
@@ -55,6 +55,20 @@ class Checked:
 def split_list(value: str) -> list[str]:
     """ "a, b;c" -> ["a", "b", "c"]: how media paths and campaign tags are typed."""
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+def swap_of(finding: dict[str, Any], packs: tuple[str, ...]) -> str | None:
+    """The phrase that may replace the finding's match, or None.
+
+    A finding's suggestion is either a substitution rule's plainer phrase for the match or advice to
+    the writer ("Rephrase as the institution, ..."); only the first may be pasted into the text. Advice
+    is the rule's own suggestion text, so a suggestion that is not one of those is a swap.
+    """
+    suggestion = finding.get("suggestion")
+    if not suggestion or finding["end"] <= finding["start"]:
+        return None
+    advice = engine_for(packs).rule(str(finding["rule"])).suggestions.values()
+    return None if suggestion in advice else str(suggestion)
 
 
 class ComposeScreen(MainScreen):
@@ -97,7 +111,8 @@ class ComposeScreen(MainScreen):
             yield Input(placeholder="paths, comma-separated", id="post-media")
             yield Input(placeholder="tags, comma-separated", id="post-campaigns")
         yield Static(id="when-error")
-        with Vertical(id="compose-findings"):
+        # Focusable (Tab), so that findings beyond the few lines of an 80x24 terminal can be scrolled to.
+        with VerticalScroll(id="compose-findings"):
             yield FindingsList(id="post-findings")
         yield Static(id="notice")
         yield Footer(compact=True)
@@ -112,6 +127,7 @@ class ComposeScreen(MainScreen):
         self._title_editor()
         self.query_one("#post-text", TextArea).focus()
         self._show_counts(self._counts(self._draft()))
+        self._when_changed()  # what an empty time means: the placeholder is cut short at 80 columns
 
     # --- reading the form ------------------------------------------------------------------
 
@@ -192,9 +208,10 @@ class ComposeScreen(MainScreen):
         """Findings per target account on the text it gets, merged: one line per finding and text,
         naming the accounts when it does not apply everywhere."""
         merged: dict[tuple[str, str, str, str, int, int], dict[str, Any]] = {}
-        platform_of = {a.id: a.platform for a in self.ctx.settings.accounts}
+        configured = {a.id: a for a in self.ctx.settings.accounts}
         for account_id in draft.accounts:
-            platform = platform_of.get(account_id, "")
+            account = configured.get(account_id)
+            platform = account.platform if account else ""
             source = platform if platform in draft.variants else ""
             text = draft.variants.get(platform, draft.text)
             if not text.strip():
@@ -203,7 +220,8 @@ class ComposeScreen(MainScreen):
             for found in result.findings:
                 data = found.to_dict()
                 key = (source, data["rule"], data["level"], data["message"], data["start"], data["end"])
-                entry = merged.setdefault(key, {**data, "accounts": [], "text_of": source})
+                swap = swap_of(data, tuple(account.policies) if account else DEFAULT_PACKS)
+                entry = merged.setdefault(key, {**data, "swap": swap, "accounts": [], "text_of": source})
                 entry["accounts"].append(account_id)
         findings = list(merged.values())
         for finding in findings:
@@ -245,11 +263,11 @@ class ComposeScreen(MainScreen):
         self._show_counts(checked.counts)
 
     def action_apply_suggestion(self) -> None:
-        """Swap the first suggested phrase in the text being edited for the checker's suggestion."""
+        """Swap the first suggested phrase in the text being edited for the checker's plainer phrase."""
         area = self.query_one("#post-text", TextArea)
         findings = self.checked.findings if self.checked else []
         for finding in findings:
-            start, end, swap = finding["start"], finding["end"], finding.get("suggestion")
+            start, end, swap = finding["start"], finding["end"], finding.get("swap")
             if (
                 finding["text_of"] == self.editing
                 and swap

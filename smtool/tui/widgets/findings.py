@@ -46,7 +46,8 @@ def render_findings(
     lines = [summary]
     for finding in findings:
         line = Text()
-        line.append(f"{finding['level']:<10}", style=LEVEL_STYLES.get(finding["level"], ""))
+        # One column wider than the longest level ("suggestion"), so the rule never runs into it.
+        line.append(f"{finding['level']:<11}", style=LEVEL_STYLES.get(finding["level"], ""))
         line.append(finding["rule"], style="bold")
         if finding["rule"] in SATISFIED_BY_APPROVAL:
             line.append(f" ({answered_by} answers this)", style="dim")
@@ -57,6 +58,11 @@ def render_findings(
             line.append(f" ({finding['text_of']} variant)", style="dim")
         line.append("\n  ")
         line.append(strip_unsafe(finding["message"]))
+        if finding.get("swap"):
+            line.append("\n  Ctrl+R swaps it.", style="cyan")
+        elif finding.get("suggestion"):  # advice, for the writer to act on
+            line.append("\n  → ", style="dim")
+            line.append(strip_unsafe(finding["suggestion"]), style="dim")
         line.append("\n")
         lines.append(line)
     text = Text("").join(lines)

@@ -107,7 +107,7 @@ def _findings(text: Text, findings: list[dict[str, Any]]) -> None:
     for finding in findings:
         level = str(finding["level"])
         text.append("\n")
-        text.append(f"{level:<10}", style="dim" if finding["waived"] else LEVEL_STYLES.get(level, ""))
+        text.append(f"{level:<11}", style="dim" if finding["waived"] else LEVEL_STYLES.get(level, ""))
         text.append(str(finding["rule"]), style="bold")
         text.append(f" [{finding['account']}]", style="dim")
         if finding["waived"]:
