@@ -149,4 +149,5 @@ class Engine:
             match=match,
             suggestion=str(suggestion) if suggestion else None,
             source=rule.source,
+            replacement=str(raw.values["replacement"]) if raw.values.get("replacement") else None,
         )

@@ -47,6 +47,9 @@ class Finding:
     match: str
     suggestion: str | None = None
     source: str = ""
+    # The phrase that may stand in for `match` as it is (a substitution rule's swap); None when the
+    # suggestion is advice for the writer, which an editor must never paste into the text.
+    replacement: str | None = None
     waived: bool = False
     waiver_reason: str | None = None
 

@@ -234,7 +234,7 @@ class ExistenceRule(Rule):
 
 @dataclass(eq=False)
 class SubstitutionRule(Rule):
-    """Report phrases that have a plainer swap; the swap is the finding's suggestion."""
+    """Report phrases that have a plainer swap; the swap is the finding's suggestion and replacement."""
 
     matchers: tuple[Matcher, ...] = ()
     swaps: Mapping[str, str] = field(default_factory=dict)
@@ -243,7 +243,8 @@ class SubstitutionRule(Rule):
         for hit in _all_hits(self.matchers, doc, ctx):
             if self._keep(doc, hit[0]):
                 phrase = " ".join(doc.text[hit[0] : hit[1]].split()).casefold()
-                yield self._raw(ctx, hit, suggestion=self.swaps.get(phrase, ""))
+                swap = self.swaps.get(phrase, "")
+                yield self._raw(ctx, hit, suggestion=swap, replacement=swap)
 
 
 @dataclass(eq=False)

@@ -77,6 +77,14 @@ def test_findings_point_into_the_original_text(engine: Engine) -> None:
     }
 
 
+def test_only_a_substitution_gives_a_replacement_an_editor_may_paste(engine: Engine) -> None:
+    swap = next(f for f in engine.check("Lūdzam veikt pārbaudi.", INST) if f.replacement)
+    assert swap.rule.startswith("plain-language") and swap.replacement == swap.suggestion
+    advice = next(f for f in engine.check("Es domāju, ka tā ir.", INST) if f.suggestion)
+    assert advice.rule == "voice.first-person" and advice.replacement is None
+    assert "replacement" in advice.to_dict()
+
+
 def test_messages_in_latvian_and_english(engine: Engine) -> None:
     en = engine.check("Es", INST, lang="en")[0].message
     lv = engine.check("Es", INST, lang="lv")[0].message

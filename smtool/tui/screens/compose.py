@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Input, SelectionList, Static, TextAr
 
 from smtool.domain.timezones import format_local, parse_local
 from smtool.errors import UsageError
-from smtool.services.checking import DEFAULT_PACKS, check_text, engine_for
+from smtool.services.checking import check_text
 from smtool.services.post_checks import platform_length
 from smtool.services.posts import Draft, create_post, edit_post, submit_post
 from smtool.services.queries import list_posts, show_post
@@ -57,18 +57,16 @@ def split_list(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-def swap_of(finding: dict[str, Any], packs: tuple[str, ...]) -> str | None:
+def swap_of(finding: dict[str, Any]) -> str | None:
     """The phrase that may replace the finding's match, or None.
 
-    A finding's suggestion is either a substitution rule's plainer phrase for the match or advice to
-    the writer ("Rephrase as the institution, ..."); only the first may be pasted into the text. Advice
-    is the rule's own suggestion text, so a suggestion that is not one of those is a swap.
+    Only a substitution rule's plainer phrase (the checker's `replacement`) may be pasted into the
+    text; other suggestions are advice to the writer ("Rephrase as the institution, ...").
     """
-    suggestion = finding.get("suggestion")
-    if not suggestion or finding["end"] <= finding["start"]:
+    replacement = finding.get("replacement")
+    if not replacement or finding["end"] <= finding["start"]:
         return None
-    advice = engine_for(packs).rule(str(finding["rule"])).suggestions.values()
-    return None if suggestion in advice else str(suggestion)
+    return str(replacement)
 
 
 class ComposeScreen(MainScreen):
@@ -220,7 +218,7 @@ class ComposeScreen(MainScreen):
             for found in result.findings:
                 data = found.to_dict()
                 key = (source, data["rule"], data["level"], data["message"], data["start"], data["end"])
-                swap = swap_of(data, tuple(account.policies) if account else DEFAULT_PACKS)
+                swap = swap_of(data)
                 entry = merged.setdefault(key, {**data, "swap": swap, "accounts": [], "text_of": source})
                 entry["accounts"].append(account_id)
         findings = list(merged.values())
