@@ -4,7 +4,8 @@
 `purge` deletes, in batches, only records past their retention that are settled (a post with nothing
 left to publish, an inbox item resolved or marked spam, with no moderation action younger than its
 retention, and not the item a kept reply answers) and not under a legal hold. A hold covers one
-post, one inbox item (and the institution's reply to it), everything of one account, or all records; it is placed and lifted by an admin with a reason, and both are audited, as is every
+post, one inbox item (and the institution's reply to it), everything of one account, or all
+records; it is placed and lifted by an admin with a reason, and both are audited, as is every
 deleted batch (with the ids). The audit log itself is never purged: its hash chain is the proof.
 Each batch re-reads the holds inside its transaction (on PostgreSQL with the holds table locked
 against new holds), so a hold placed during a purge protects whatever was not yet deleted.

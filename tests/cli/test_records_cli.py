@@ -92,6 +92,8 @@ def test_archive_export_verify_and_bad_archives(installed, tmp_path: Path) -> No
     assert again.code == 2 and "already exists" in again.err
     bad = installed("archive", "export", "--from", "2026-13-01", "--to", "2026-12-31", "--output", "c.zip")
     assert bad.code == 2 and "YYYY-MM-DD" in bad.err and not (tmp_path / "c.zip").exists()
+    edge = installed("archive", "export", "--from", "2026-01-01", "--to", "9999-12-31", "--output", "c.zip")
+    assert edge.code == 2 and "out of range" in edge.err and not (tmp_path / "c.zip").exists()
 
 
 def test_retention_hold_lift_and_purge(installed) -> None:  # type: ignore[no-untyped-def]

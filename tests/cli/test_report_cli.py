@@ -98,6 +98,7 @@ def test_xlsx_is_refused_on_a_terminal_but_goes_down_a_pipe(folder: Path) -> Non
     [
         (("engagement", "--from", "2025-13-01"), "--from '2025-13-01' is not a date; write it as YYYY-MM-DD"),
         (("engagement", "--from", "2025-11-02", "--to", "2025-10-01"), "is after --to"),
+        (("cadence", "--to", "9999-12-31"), "--to 9999-12-31 is out of range"),
         (("cadence", "--account", "nope"), "no account 'nope'"),
         (("campaign",), "needs --campaign"),
         (("engagement", "-o", "x.txt"), "--output needs a file format"),

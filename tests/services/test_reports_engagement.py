@@ -35,6 +35,11 @@ def test_bad_periods_are_refused_with_what_to_type() -> None:
         period_between("2026-02-30", None, ZONE, now)
     with pytest.raises(UsageError, match="after --to"):
         period_between("2026-03-10", "2026-03-01", ZONE, now)
+    # The calendar's last and first days overflow once turned into UTC boundaries.
+    with pytest.raises(UsageError, match="--to 9999-12-31 is out of range; give a day from 1970-01-01"):
+        period_between(None, "9999-12-31", ZONE, now)
+    with pytest.raises(UsageError, match="--from 0001-01-01 is out of range"):
+        period_between("0001-01-01", None, ZONE, now)
     assert period_between(None, None, ZONE, now) == Period(date(2026, 3, 1), date(2026, 3, 30), ZONE)
 
 

@@ -20,6 +20,11 @@ UNIT_SECONDS: dict[Unit, int] = {"day": 86400, "week": 7 * 86400}
 # Trends of periods up to this many days are drawn per day, longer ones per ISO week.
 DAILY_TREND_MAX_DAYS = 62
 DEFAULT_DAYS = 30
+# The days a period may name. The calendar's own ends (year 1 and 9999) overflow once a day is
+# turned into UTC or extended by a day, and a period of millennia takes minutes to lay out:
+# nothing the tool stores predates the Unix epoch, and no one reports on the year 3000.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 def local_midnight(day: date, zone: str) -> datetime:
@@ -67,11 +72,14 @@ class Period:
 def parse_day(text: str, option: str) -> date:
     """A YYYY-MM-DD date typed for `option`; raises UsageError saying how to write it."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(
             f"{option} {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-01"
         ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"{option} {day} is out of range; give a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def period_between(first: str | None, last: str | None, zone: str, now: datetime) -> Period:
