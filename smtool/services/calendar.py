@@ -56,6 +56,7 @@ class Entry:
     at: datetime  # aware UTC: the publication's due time, or the post's scheduled time
     state: str  # the publication's state, or the post's (draft, checked, submitted, rejected)
     text: str
+    author: str  # who wrote the post: they may move or withdraw it without the approver's role
 
     @property
     def attention(self) -> bool:
@@ -105,7 +106,9 @@ def entries(
                 col(Publication.due_at),
                 col(Publication.state),
                 col(Publication.text),
+                col(Post.author),
             )
+            .join(Post, col(Post.id) == col(Publication.post_id))
             .where(
                 col(Publication.state).in_(PUBLICATION_STATES),
                 col(Publication.due_at) >= start,
@@ -143,7 +146,7 @@ def _unapproved(session: Session, start: datetime, end: datetime) -> list[Entry]
         )
     ).all()
     return [
-        Entry(post.id, None, account_id, post.scheduled_at, post.state, post.text)
+        Entry(post.id, None, account_id, post.scheduled_at, post.state, post.text, post.author)
         for post, account_id in rows
         if post.id is not None and post.scheduled_at is not None
     ]

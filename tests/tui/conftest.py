@@ -35,6 +35,10 @@ roles = ["admin"]
 name = "janis"
 roles = ["specialist"]
 team = "e-services"
+
+[[users]]
+name = "eva"
+roles = ["communicator"]
 """
 
 # Fixed so that snapshots and ids do not depend on the clock.

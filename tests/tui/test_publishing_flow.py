@@ -183,3 +183,35 @@ def test_reschedule_needs_a_new_approval_and_withdraw_cancels(installation: Inst
             await until(pilot, lambda: state_of(installation, post_id) == "withdrawn", "the withdrawal")
 
     asyncio.run(scenario())
+
+
+def test_an_author_may_move_only_their_own_posts(installation: Installation) -> None:
+    ctx = installation.ctx
+    own = create_post(ctx, "anna", Draft(TEXT, ["sandbox-x"], at="2030-03-05 10:00"))
+    other = create_post(ctx, "eva", Draft(TEXT, ["sandbox-x"], at="2030-03-06 10:00"))
+
+    async def scenario() -> None:
+        app = build_app(ctx, "anna", "calendar", clock=fixed_clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, CalendarScreen)
+            await until(pilot, lambda: len(screen.entries) == 2, "the calendar")
+            table = screen.query_one("#calendar-list", DataTable)
+            rows = {e.post_id: n for n, e in enumerate(screen.entries)}
+            table.move_cursor(row=rows[other])
+            await pilot.pause()
+            assert screen.check_action("reschedule", ()) is None  # shown greyed out
+            assert screen.check_action("withdraw", ()) is None
+            await pilot.press("x")
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmModal)
+            table.move_cursor(row=rows[own])
+            await pilot.pause()
+            assert screen.check_action("withdraw", ()) is True
+            await pilot.press("x")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
+            await pilot.press("y")
+            await until(pilot, lambda: state_of(installation, own) == "withdrawn", "the withdrawal")
+            assert state_of(installation, other) == "draft"
+
+    asyncio.run(scenario())

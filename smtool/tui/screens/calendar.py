@@ -276,10 +276,24 @@ class CalendarScreen(MainScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # An author may move or withdraw their own post, an approver anyone's (services.calendar);
-        # a role that can be neither (a manager, an administrator) is not offered either.
-        if action in ("reschedule", "withdraw"):
-            return self.may(Action.APPROVE_POST) or self.may(Action.DRAFT_POST)
-        return True
+        # a role that can be neither (a manager, an administrator) is not offered either, and an
+        # author sees the keys greyed out on someone else's post.
+        if action not in ("reschedule", "withdraw") or self.may(Action.APPROVE_POST):
+            return True
+        if not self.may(Action.DRAFT_POST):
+            return False
+        entry = self._highlighted_entry()
+        return True if entry is None or entry.author == self.user else None
+
+    def _highlighted_entry(self) -> calendar.Entry | None:
+        table = self.query_one("#calendar-list", DataTable)
+        if not self.entries or not 0 <= table.cursor_row < len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#calendar-list")
+    def _row_moved(self) -> None:
+        self.refresh_bindings()
 
     @property
     def current(self) -> calendar.Entry | None:
