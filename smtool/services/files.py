@@ -19,8 +19,12 @@ from smtool.errors import UsageError
 def replacing(path: Path, *, mode: int = 0o644, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path in the destination's folder; on success it becomes `path`.
 
-    Raises UsageError when the folder cannot be written, or (without `overwrite`) when `path` exists.
+    Raises UsageError when `path` is a folder or cannot be written, or (without `overwrite`) when
+    it exists.
     """
+    if path.is_dir():
+        # Checked first: the rename at the end would fail only after all the work was done.
+        raise UsageError(f"{path} is a folder; give the name of a file to write")
     if not overwrite and path.exists():
         raise UsageError(f"{path} already exists; choose another file name or remove it first")
     folder = path.parent if str(path.parent) else Path(".")
@@ -33,9 +37,12 @@ def replacing(path: Path, *, mode: int = 0o644, overwrite: bool = True) -> Itera
     try:
         os.chmod(temporary, mode)
         yield temporary
-        with temporary.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        try:
+            with temporary.open("rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except OSError as e:  # e.g. a folder made at `path` meanwhile, or a full disk
+            raise UsageError(f"cannot write {path}: {e.strerror}") from None
     finally:
         temporary.unlink(missing_ok=True)
 

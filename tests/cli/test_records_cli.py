@@ -43,6 +43,12 @@ def test_checkpoint_then_verify_and_bad_checkpoints(installed, tmp_path: Path) -
     missing = installed("audit", "verify", "--checkpoint", "nowhere.json")
     assert missing.code == 2 and "does not exist" in missing.err
 
+    (tmp_path / "kept").mkdir()
+    into_folder = installed("audit", "checkpoint", "--output", "kept")
+    assert (
+        into_folder.code == 2 and "is a folder" in into_folder.err and not any((tmp_path / "kept").iterdir())
+    )
+
     # Rows the checkpoint covers deleted: a failed check, exit 1.
     with sqlite3.connect(tmp_path / "smtool.db") as connection:
         connection.execute("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from smtool.config import load_settings
-from smtool.errors import SecretError
+from smtool.errors import SecretError, UsageError
 from smtool.services import audit
 from smtool.services.checkpoints import CheckpointRefused, check_against, write_checkpoint
 from smtool.services.context import Context
@@ -122,3 +122,13 @@ def test_without_a_signing_key_nothing_is_written(ctx: Context, tmp_path: Path) 
     with pytest.raises(SecretError, match="smtool init"):
         write_checkpoint(ctx, tmp_path / "cp.json", "admin")
     assert not (tmp_path / "cp.json").exists() and audit.verify(ctx.db).rows == rows
+
+
+def test_a_checkpoint_into_a_folder_is_refused_and_nothing_is_audited(ctx: Context, tmp_path: Path) -> None:
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    rows = audit.verify(ctx.db).rows
+    with pytest.raises(UsageError, match="is a folder"):
+        write_checkpoint(ctx, folder, "admin")
+    assert audit.verify(ctx.db).rows == rows and list(folder.iterdir()) == []
+    assert not list(tmp_path.glob(".*.partial"))
