@@ -192,3 +192,19 @@ def test_a_failed_export_leaves_nothing(
     assert (out / "archive.zip").read_bytes() == b"an earlier archive"
     with pytest.raises(UsageError, match="before"):
         export_archive(records, TODAY, TODAY - timedelta(days=1), out / "b.zip", "test")
+
+
+def test_the_register_never_runs_a_citizens_text_as_a_formula(
+    records: Context, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    formula = '=HYPERLINK("http://evil.example","Skatīt")'
+    sandbox.control("POST", "mentions", {"account": sandbox.server.account("x").id, "text": formula})
+    Ingestor(records).poll_all()
+    path = tmp_path / "archive.zip"
+    _export(records, path)
+    files = {name.split("/", 1)[1]: data for name, data in _members(path).items()}
+    register = list(csv.DictReader(io.StringIO(files["data/register.csv"].decode("utf-8"))))
+    (row,) = [r for r in register if "HYPERLINK" in r["summary"]]
+    assert not row["summary"].startswith(("=", "+", "-", "@")) and row["summary"].startswith("'")
+    assert formula in json.loads(files[row["file"]])["text"]  # the record itself stays exact
+    assert verify_archive(path).ok

@@ -24,6 +24,7 @@ from smtool.services.archive import layout
 from smtool.services.archive.records import KINDS, Record, audit_events, records
 from smtool.services.context import Context
 from smtool.services.files import replacing
+from smtool.services.reports.formats import csv_cell
 from smtool.services.reports.period import Period
 from smtool.store.types import utcnow
 
@@ -146,7 +147,9 @@ def _register_row(record: Record, path: str, digest: str, media: list[dict[str, 
         record.platform,
         record.remote_id,
         record.person,
-        record.summary,
+        # An archivist opens the register in a spreadsheet; a citizen's text must not run there.
+        # The record's own file keeps the exact text.
+        str(csv_cell(record.summary)),
         record.related,
         path,
         digest,

@@ -24,7 +24,8 @@ FILE_FORMATS: tuple[FileFormat, ...] = ("csv", "json", "html", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(value: Cell) -> Cell:
+def csv_cell(value: Cell) -> Cell:
+    """The value, with an apostrophe before text a spreadsheet would run as a formula."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -36,7 +37,7 @@ def to_csv(layout: Layout) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(sheet.columns)
-    writer.writerows([_csv_cell(v) for v in row] for row in sheet.rows)
+    writer.writerows([csv_cell(v) for v in row] for row in sheet.rows)
     return out.getvalue()
 
 
