@@ -279,7 +279,9 @@ class Ingestor:
         if kind == "alert":
             # Possible account takeover or unauthorised publishing: the press office looks first.
             flags, priority, team = ["takeover", *flags], PRIORITY_ALERT, self.router.default_team
-        elif not item.author_id and not item.author_name:
+        elif not item.author_name and not item.author_handle:
+            # Facebook leaves out `from`; X keeps the author's id but no longer includes the
+            # user. Either way nobody can be named or answered by name.
             flags.append("deleted_author")
         fields = (item.text, item.author_name or "", item.author_handle or "")
         escaped = any("\x00" in f for f in fields)

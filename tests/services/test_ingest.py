@@ -128,6 +128,32 @@ def test_bad_input_is_stored_exactly_and_shown_inert(sctx: Context, sandbox: San
     assert detail["text"] == BAD_INPUT[3]
 
 
+def test_deleted_authors_and_replies_to_vanished_parents(sctx: Context, sandbox: Sandbox) -> None:
+    x = sandbox.server.account("x").id
+    platform = sandbox.server.sandbox
+    # A citizen's tweet the queue never sees (it does not mention us), answered by a mention...
+    parent = platform.x_create(platform.x_citizen("kaimins"), "Kas notiek ar ceļu?", source="citizen")
+    reply = sandbox.control(
+        "POST", "mentions", {"account": x, "text": "Jautājiet viņiem!", "in_reply_to": parent["id"]}
+    )["id"]
+    gone = sandbox.control("POST", "mentions", {"account": x, "text": "Kad?", "author": "aizgajis"})["id"]
+    # ...then the parent is deleted and the second author closes their account: X still serves the
+    # mention, but without the author among the included users.
+    platform.state.tweets[parent["id"]]["deleted"] = True
+    del platform.state.x_users[platform.state.tweets[gone]["author_id"]]
+    counts = Ingestor(sctx).poll_all()
+    assert counts["errors"] == 0 and counts["new"] == 2
+    with sctx.db.read() as session:
+        rows = {r.remote_id: r for r in session.exec(select(InboxItem)).all()}
+    assert rows[reply].parent_remote_id == parent["id"] and "deleted_author" not in rows[reply].flags
+    orphan = inbox.surroundings(sctx, int(rows[reply].id or 0))
+    assert orphan.thread == []  # nothing of the vanished conversation is in the store
+    shown = inbox.show_item(sctx, int(rows[gone].id or 0))
+    assert shown["author"] is None and shown["author_id"] and "deleted_author" in shown["flags"]
+    assert shown["text"].endswith(" Kad?")
+    assert [i["id"] for i in inbox.list_items(sctx, flag="deleted_author").items] == [shown["id"]]
+
+
 def test_nul_escape_round_trips() -> None:
     for value in ["", "\x00", "\\0", "\\\x00\\", "a\\\\0b\x00c", "plain"]:
         assert unescape_nul(escape_nul(value)) == value
