@@ -54,11 +54,15 @@ def _print_items(items: list[dict[str, Any]]) -> None:
 def list_(
     state: str | None = typer.Option(None, "--state", help="new, assigned, answered, resolved or spam."),
     team: str | None = typer.Option(None, "--team", help="Only items routed to this team."),
-    flag: str | None = typer.Option(None, "--flag", help="question, personal_data, abuse, spam, takeover."),
+    flag: str | None = typer.Option(
+        None, "--flag", help="question, personal_data, abuse, spam, takeover or deleted_author."
+    ),
     search: str | None = typer.Option(None, "--search", help="Full-text search: every word must appear."),
     limit: int = typer.Option(50, "--limit", help="Items per page."),
     all_: bool = typer.Option(False, "--all", help="Include resolved and spam items."),
-    after: str | None = typer.Option(None, "--after", help="The next_cursor of the previous page."),
+    after: str | None = typer.Option(
+        None, "--after", help="Where the previous page ended (printed after it, on stderr with --json)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """List the queue, most urgent first; open items unless --state or --all."""
@@ -73,15 +77,19 @@ def list_(
             include_closed=all_,
             after=after,
         )
+    more = f"More: smtool inbox list --after {page.next_cursor}" if page.next_cursor else None
     if as_json:
         common.emit_json(page.items)
+        if more:
+            # stdout stays the list scripts parse; without this a script would stop at --limit.
+            common.err_console.print(more, markup=False)
         return
     if not page.items:
         common.console.print("The queue is empty.")
         return
     _print_items(page.items)
-    if page.next_cursor:
-        common.console.print(f"More: smtool inbox list --after {page.next_cursor}", markup=False)
+    if more:
+        common.console.print(more, markup=False)
 
 
 @group.command("claim")

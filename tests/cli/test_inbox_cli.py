@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from connectors.base import IncomingItem
 from connectors.emulator import SandboxServer, new_sandbox_state
 from smtool.config import load_settings
 from smtool.services.context import Context
 from smtool.services.ingest import Ingestor
+from smtool.services.text import strip_unsafe
 from tests.services.conftest import write_installation
+from tests.services.test_ingest import BAD_INPUT
 
 from .conftest import Result, run_smtool
 
@@ -77,6 +82,87 @@ def test_table_output_is_inert_and_bad_input_exits_2(installed: tuple[Path, Sand
     assert stale.code == 1 and "changed by someone else" in stale.err
     assert _run(config, "resolve", str(item_id), "--as", "liga").code == 0
     assert json.loads(_run(config, "list", "--json", "--state", "resolved").out)[0]["id"] == item_id
+
+
+def test_hostile_text_comes_back_exactly_in_json_and_inert_on_screen(
+    installed: tuple[Path, SandboxServer],
+) -> None:
+    config, server = installed
+    texts = [*BAD_INPUT, "Ā" * 100 * 1024]
+    remote = {server.sandbox.inject_mention(server.account("x").id, t, "\x1b[5m[b]x\u202e"): t for t in texts}
+    with Context.open(load_settings(config)) as ctx:
+        assert Ingestor(ctx).poll_all()["new"] == len(texts)
+    listed = {i["remote_id"]: i for i in json.loads(_run(config, "list", "--json", "--limit", "100").out)}
+    handle = server.account("x").handle.lstrip("@")
+    table = _run(config, "list", "--limit", "100").out
+    assert strip_unsafe(table) == table  # no escape, control or bidi character reaches the terminal
+    for remote_id, text in remote.items():
+        item = listed[remote_id]
+        assert item["text"] == f"@{handle} {text}" and item["author_handle"] == "@\x1b[5m[b]x\u202e"
+        shown = _run(config, "show", str(item["id"]))
+        assert shown.code == 0 and strip_unsafe(shown.out) == shown.out
+        assert json.loads(_run(config, "show", str(item["id"]), "--json").out)["text"] == item["text"]
+    markup = next(listed[r]["id"] for r, t in remote.items() if t == BAD_INPUT[0])
+    detail = _run(config, "show", str(markup))
+    assert "[link=https://evil.example]klikšķini[/link]" in detail.out  # markup shown, not applied
+
+
+TAXES = """
+[[users]]
+name = "janis"
+roles = ["specialist"]
+team = "taxes"
+
+[[routing]]
+team = "taxes"
+keywords = ["nodok*"]
+"""
+
+
+def test_a_script_pages_filters_and_searches_the_list(installed: tuple[Path, SandboxServer]) -> None:
+    config, _server = installed
+    config.write_text(config.read_text(encoding="utf-8") + TAXES, encoding="utf-8")
+    now = datetime.now(UTC)
+    texts = [("Kā samaksāt nodokli?" if n % 10 == 0 else f"ziņa numur {n}") for n in range(60)]
+    items = [
+        IncomingItem(
+            "x",
+            str(900_000 + n),
+            "sandbox-x",
+            "mention",
+            str(n),
+            f"Iedzīvotājs {n}",
+            f"@c{n}",
+            t,
+            now,
+            None,
+            None,
+        )
+        for n, t in enumerate(texts)
+    ]
+    with Context.open(load_settings(config)) as ctx:
+        assert Ingestor(ctx).store("sandbox-x", "test", None, items, None) == 60
+
+    first = _run(config, "list", "--json")
+    page = json.loads(first.out)  # stdout is only the list, even when there is more
+    assert first.code == 0 and len(page) == 50  # the default --limit
+    more = re.search(r"--after (\S+)", first.err)
+    assert more is not None
+    rest = _run(config, "list", "--json", "--after", more.group(1))
+    assert rest.code == 0 and "--after" not in rest.err
+    ids = [i["id"] for i in page + json.loads(rest.out)]
+    assert len(ids) == 62 == len(set(ids))
+
+    taxes = json.loads(_run(config, "list", "--json", "--team", "taxes").out)
+    assert sorted(i["remote_id"] for i in taxes) == sorted(str(900_000 + n) for n in range(0, 60, 10))
+    found = json.loads(_run(config, "list", "--json", "--search", "numur 17").out)
+    assert [i["text"] for i in found] == ["ziņa numur 17"]
+
+    closed = found[0]["id"]
+    assert _run(config, "spam", str(closed), "--as", "liga").code == 0
+    assert closed not in [i["id"] for i in json.loads(_run(config, "list", "--json", "--limit", "100").out)]
+    every = json.loads(_run(config, "list", "--json", "--limit", "100", "--all").out)
+    assert len(every) == 62 and any(i["id"] == closed and i["state"] == "spam" for i in every)
 
 
 def test_every_inbox_command_has_help_text() -> None:
