@@ -329,10 +329,13 @@ def _may_answer(person: Person, item: InboxItem) -> None:
 
 # --- claiming ---------------------------------------------------------------------------------
 
+# The outer WHERE repeats the guards (design.md, "Claiming"): the row is re-checked as it is updated,
+# so an item resolved, reassigned or claimed between the sub-select and the update is never taken.
 _CLAIM = """
 UPDATE inbox_items
    SET claimed_by = :me, lease_until = :lease_until, version = version + 1
- WHERE (lease_until IS NULL OR lease_until < :now)
+ WHERE state = :state AND (lease_until IS NULL OR lease_until < :now)
+   AND (assigned_to IS NULL OR assigned_to = :me)
    AND id = (
         SELECT id FROM inbox_items
          WHERE state = :state AND priority = :priority {team}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from connectors.base import IncomingItem
 from smtool.config import load_settings
@@ -108,6 +109,22 @@ def test_claim_order_lease_and_conflicts(ictx: Context, sandbox: Sandbox) -> Non
     assert second is not None and second["id"] == plain["id"]
     with pytest.raises(PermissionDenied):
         inbox.claim_next(ictx, "anna")  # a communicator does not work the queue
+
+
+def test_a_lapsed_claim_goes_to_the_next_officer(ictx: Context) -> None:
+    _synthetic(ictx, 1)
+    first = inbox.claim_next(ictx, "liga")
+    assert first is not None and inbox.claim_next(ictx, "toms") is None  # under liga's lease
+    with ictx.db.write() as session:  # liga stopped sending heartbeats; the lease ran out
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        session.execute(update(InboxItem).where(col(InboxItem.id) == first["id"]).values(lease_until=past))
+    second = inbox.claim_next(ictx, "toms")
+    assert second is not None and second["id"] == first["id"] and second["claimed_by"] == "toms"
+    with pytest.raises(Conflict, match="no longer holds"):
+        inbox.heartbeat(ictx, "liga", int(first["id"]))
+    with pytest.raises(Conflict, match="claimed by toms"):
+        inbox.resolve(ictx, "liga", int(first["id"]))
+    inbox.resolve(ictx, "toms", int(first["id"]))
 
 
 def test_reply_goes_out_once_through_the_outbox_as_a_reply(ictx: Context, sandbox: Sandbox) -> None:
