@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
+import pkgutil
 from types import ModuleType
 
 import pytest
@@ -49,6 +51,26 @@ def test_a_refusal_inside_a_transaction_is_audited_and_the_change_rolled_back(ct
     assert pauses.list_pauses(ctx) == []
 
 
+# Installation-level commands: whoever runs them on the server (the key files' owner) may; they
+# check no role, so nothing is refused. A use case added here must not check roles either.
+_NO_ROLE_CHECK = {
+    "smtool.services.accounts.set_token",
+    "smtool.services.archive.export.export_archive",
+    "smtool.services.checkpoints.write_checkpoint",
+    "smtool.services.keys.rotate",
+    "smtool.services.refusals.record_refusal",
+}
+
+
+def _services() -> list[ModuleType]:
+    import smtool.services
+
+    return [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(smtool.services.__path__, "smtool.services.")
+    ]
+
+
 @pytest.mark.parametrize("module", [posts, inbox, pauses, retention, calendar])
 def test_every_use_case_with_an_actor_audits_its_refusals(module: ModuleType) -> None:
     for name, function in inspect.getmembers(module, inspect.isfunction):
@@ -57,3 +79,15 @@ def test_every_use_case_with_an_actor_audits_its_refusals(module: ModuleType) ->
         parameters = inspect.signature(function).parameters
         if "ctx" in parameters and "actor" in parameters:
             assert hasattr(function, ATTRIBUTE), f"{module.__name__}.{name} is not @audits_refusals"
+
+
+def test_no_service_module_has_a_use_case_that_could_refuse_unaudited() -> None:
+    # The list above names the modules known today; a new module's use case is caught here.
+    for module in _services():
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            qualified = f"{module.__name__}.{name}"
+            if function.__module__ != module.__name__ or name.startswith("_") or qualified in _NO_ROLE_CHECK:
+                continue
+            parameters = inspect.signature(function).parameters
+            if "ctx" in parameters and "actor" in parameters:
+                assert hasattr(function, ATTRIBUTE), f"{qualified} is not @audits_refusals"
