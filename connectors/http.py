@@ -8,6 +8,7 @@ connector can quote the platform's own text when a client library chokes on an u
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,11 +20,22 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 
 from connectors.base import ConnectorError, RateLimited, Rejected, Transient, UnknownOutcome
 
-__all__ = ["PLATFORM_HOSTS", "PlatformAdapter", "classify_transport_error", "make_session"]
+__all__ = ["PLATFORM_HOSTS", "PlatformAdapter", "classify_transport_error", "make_session", "redact_secrets"]
 
 PLATFORM_HOSTS = frozenset({"api.twitter.com", "api.x.com", "upload.twitter.com", "graph.facebook.com"})
 # Enough of a platform's body to show a person what went wrong without flooding a log line.
 MESSAGE_LIMIT = 500
+# Credentials that travel in a URL's query (the Graph API takes the Page token as access_token).
+# requests quotes the whole URL in a transport error, and such messages end up in logs and the store.
+_SECRET_PARAMS = re.compile(
+    r"((?:access_token|input_token|appsecret_proof|client_secret|oauth_token|oauth_verifier)=)[^&\s'\"]+",
+    re.IGNORECASE,
+)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with the values of credential query parameters replaced by ***."""
+    return _SECRET_PARAMS.sub(r"\1***", text)
 
 
 class PlatformAdapter(HTTPAdapter):
@@ -87,7 +99,7 @@ def classify_transport_error(error: requests.RequestException, *, write: bool) -
 
     A read may always be retried, so only writes ever become UnknownOutcome.
     """
-    message = f"{type(error).__name__}: {error}"
+    message = redact_secrets(f"{type(error).__name__}: {error}")
     if isinstance(error, requests.ConnectTimeout):
         return Transient(message)
     reason = error.args[0] if error.args else None

@@ -20,6 +20,8 @@ def worker_(
 ) -> None:
     """Run the worker: publishes approved posts at their time, exactly once."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Alembic announces its SQL dialect on every start; only its warnings belong in the worker's log.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with common.open_context() as ctx:
         if once:
             totals = worker.run_once(ctx)

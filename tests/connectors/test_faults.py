@@ -137,6 +137,12 @@ def test_nothing_listening_is_transient_even_for_a_write(platform: str) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     cls = XConnector if platform == "x" else FacebookConnector
-    connector = cls(AccountRef("a", platform, "@h", "123"), "t", f"http://127.0.0.1:{port}", timeout=1)
+    token = "EAAsecret-page-token"
+    connector = cls(AccountRef("a", platform, "@h", "123"), token, f"http://127.0.0.1:{port}", timeout=1)
     with pytest.raises(Transient):
         connector.publish(OutgoingPost("Neviens neklausās"))
+    # A read puts the Page token in the URL, which requests quotes in its error: never in our message.
+    with pytest.raises(Transient) as failed:
+        connector.fetch_incoming(None)
+    assert token not in failed.value.platform_message
+    assert token not in str(failed.value)
