@@ -168,6 +168,15 @@ def test_a_truncated_or_corrupt_zip_is_unreadable(records: Context, tmp_path: Pa
     (tmp_path / "corrupt.zip").write_bytes(bytes(corrupt))
     with pytest.raises(ArchiveUnreadable):
         verify_archive(tmp_path / "corrupt.zip")
+    # Password-protected entries (flag bit 0 set in the central directory): zipfile cannot read them.
+    locked = bytearray(data)
+    at = locked.find(b"PK\x01\x02")
+    while at != -1:
+        locked[at + 8] |= 0x01
+        at = locked.find(b"PK\x01\x02", at + 4)
+    (tmp_path / "locked.zip").write_bytes(bytes(locked))
+    with pytest.raises(ArchiveUnreadable, match="password-protected"):
+        verify_archive(tmp_path / "locked.zip")
 
 
 def test_a_failed_export_leaves_nothing(
@@ -208,3 +217,23 @@ def test_the_register_never_runs_a_citizens_text_as_a_formula(
     assert not row["summary"].startswith(("=", "+", "-", "@")) and row["summary"].startswith("'")
     assert formula in json.loads(files[row["file"]])["text"]  # the record itself stays exact
     assert verify_archive(path).ok
+
+
+def test_a_register_that_is_not_text_fails_verify_with_the_rest_checked(
+    records: Context, tmp_path: Path
+) -> None:
+    path = tmp_path / "archive.zip"
+    _export(records, path)
+    members = _members(path)
+    register = next(name for name in members if name.endswith("/data/register.csv"))
+    root = register.split("/")[0]
+    for label, data in {
+        "binary": members[register] + b"\xff\xfe not UTF-8\n",
+        "huge": members[register] + b'"' + b"x" * 200_000 + b'"\n',  # over csv's field limit
+    }.items():
+        damaged = tmp_path / f"{label}.zip"
+        _rewrite(damaged, {**members, register: data, f"{root}/data/note.txt": b"added"})
+        problems = verify_archive(damaged).problems
+        assert "modified file: data/register.csv (its SHA-256 differs from the manifest)" in problems
+        assert "extra file not in the manifests: data/note.txt" in problems
+        assert any(p.startswith("data/register.csv cannot be read as a CSV register") for p in problems)

@@ -20,6 +20,7 @@ from smtool.errors import SmtoolError, UsageError
 from smtool.services.archive import layout
 
 _CHUNK = 1 << 20
+_ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip entry (APPNOTE 4.4.4)
 
 
 class ArchiveUnreadable(SmtoolError):
@@ -58,6 +59,12 @@ def verify_archive(path: Path) -> ArchiveCheck:
 
 
 def _check(bag: zipfile.ZipFile, path: Path) -> ArchiveCheck:
+    if any(info.flag_bits & _ENCRYPTED for info in bag.infolist()):
+        # zipfile would raise RuntimeError at the first read; smtool never encrypts an archive.
+        raise ArchiveUnreadable(
+            f"{path} holds password-protected files; an smtool archive is never encrypted. "
+            "Use the zip smtool wrote, or unpack and re-zip it without a password."
+        )
     names = [n for n in bag.namelist() if not n.endswith("/")]
     roots = {n.split("/", 1)[0] for n in names}
     if len(roots) != 1 or any("/" not in n for n in names):
@@ -121,13 +128,18 @@ def _check_register(bag: zipfile.ZipFile, root: str, payload: dict[str, str], ch
     """Each register row names a record file of the bag with the checksum the manifest has."""
     with bag.open(f"{root}/{layout.REGISTER}") as raw:
         reader = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
-        if tuple(reader.fieldnames or ()) != layout.REGISTER_COLUMNS:
-            check.problems.append(f"{layout.REGISTER} does not have the register's columns")
-            return
-        for row in reader:
-            check.records += 1
-            if payload.get(row["file"]) != row["sha256"]:
-                check.problems.append(
-                    f"register row {row['record']} names {row['file']}, which the manifest does not hold "
-                    "with that checksum"
-                )
+        try:
+            if tuple(reader.fieldnames or ()) != layout.REGISTER_COLUMNS:
+                check.problems.append(f"{layout.REGISTER} does not have the register's columns")
+                return
+            for row in reader:
+                check.records += 1
+                if payload.get(row["file"]) != row["sha256"]:
+                    check.problems.append(
+                        f"register row {row['record']} names {row['file']}, which the manifest does not "
+                        "hold with that checksum"
+                    )
+        except (UnicodeDecodeError, csv.Error) as error:
+            # A damaged register is a failed check like any modified file, not unusable input:
+            # the rest of the bag was checked and is reported.
+            check.problems.append(f"{layout.REGISTER} cannot be read as a CSV register ({error})")
