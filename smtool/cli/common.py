@@ -56,7 +56,9 @@ def actor(explicit: str | None = None) -> str:
     """Who the audit log names for an installation-level command: --as, SMTOOL_USER or the OS user."""
     import getpass
 
-    return explicit or os.environ.get("SMTOOL_USER") or f"local:{getpass.getuser()}"
+    from smtool.services.accounts import OPERATOR_PREFIX
+
+    return explicit or os.environ.get("SMTOOL_USER") or f"{OPERATOR_PREFIX}{getpass.getuser()}"
 
 
 def open_context() -> Context:

@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from smtool.config import Settings
-from smtool.errors import NotFound, SecretError, UsageError
+from smtool.domain.roles import Action, require
+from smtool.errors import NotFound, PermissionDenied, SecretError, UsageError
 from smtool.services import audit
 from smtool.services.context import Context
+from smtool.services.refusals import audits_refusals
 from smtool.services.secrets import decrypt, encrypt, load_keys
 from smtool.store.tables import Account, Publication, User
 from smtool.store.types import utcnow
@@ -137,8 +139,21 @@ def list_users(ctx: Context) -> list[User]:
         return list(session.exec(select(User).order_by(col(User.name))).all())
 
 
+# The actor of an installation-level command run with no user named: the operating-system account
+# that owns the installation's files and key, and so may do what its files allow.
+OPERATOR_PREFIX = "local:"
+
+
+@audits_refusals("account.set_token")
 def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
-    """Store a platform token encrypted; raises NotFound or UsageError, writing nothing then."""
+    """Store a platform token encrypted; raises NotFound, UsageError or PermissionDenied, writing
+    nothing then. The installation's operator may; a named user needs the admin's role, so that the
+    audit log never names someone who could not have done it."""
+    if not actor.startswith(OPERATOR_PREFIX):
+        user = ctx.settings.user(actor)
+        if user is None:
+            raise PermissionDenied(f"{actor!r} is not a user of this installation (config.toml [[users]])")
+        require(actor, user.roles, Action.MANAGE)
     token = token.strip()
     if not token:
         raise UsageError("the token is empty; paste the access token the platform issued")

@@ -54,7 +54,6 @@ def test_a_refusal_inside_a_transaction_is_audited_and_the_change_rolled_back(ct
 # Installation-level commands: whoever runs them on the server (the key files' owner) may; they
 # check no role, so nothing is refused. A use case added here must not check roles either.
 _NO_ROLE_CHECK = {
-    "smtool.services.accounts.set_token",
     "smtool.services.archive.export.export_archive",
     "smtool.services.checkpoints.write_checkpoint",
     "smtool.services.keys.rotate",

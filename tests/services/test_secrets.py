@@ -5,10 +5,12 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from sqlmodel import col, select
 
-from smtool.errors import NotFound, SecretError, UsageError
+from smtool.errors import NotFound, PermissionDenied, SecretError, UsageError
 from smtool.services.accounts import get_token, set_token
 from smtool.services.context import Context
+from smtool.store.tables import AuditEvent
 
 TOKEN = "EAAB-very-secret-page-token-1234567890"
 
@@ -60,3 +62,18 @@ def test_a_malformed_key_is_reported(ctx: Context, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("SMTOOL_SECRET_KEY", "not-a-key")
     with pytest.raises(SecretError, match="SMTOOL_SECRET_KEY"):
         set_token(ctx, "vk-x", TOKEN, "admin")
+
+
+def test_only_the_operator_or_an_admin_sets_a_token_and_a_refusal_is_audited(ctx: Context) -> None:
+    set_token(ctx, "vk-x", TOKEN, "local:smtool")  # the installation's own OS account, no --as
+    set_token(ctx, "vk-fb", TOKEN, "admin")
+    for who in ("anna", "stranger"):
+        with pytest.raises(PermissionDenied):
+            set_token(ctx, "vk-x", "EAAB-someone-elses-token", who)
+    assert get_token(ctx, "vk-x") == TOKEN
+    with ctx.db.read() as session:
+        refused = session.exec(select(AuditEvent).where(col(AuditEvent.action) == "access.denied")).all()
+    assert [(e.actor, e.subject_id) for e in refused] == [
+        ("anna", "account.set_token"),
+        ("stranger", "account.set_token"),
+    ]
