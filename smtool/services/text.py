@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import re
 
-# C0/C1 controls except tab and newline, DEL, and the bidi embedding/override/isolate controls.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# C0/C1 controls except tab and newline, DEL, the bidi embedding/override/isolate controls, and the
+# zero-width characters that only hide things (a space, a word joiner, invisible operators, a BOM:
+# "admin\u200b" looks like "admin"). The zero-width joiner and non-joiner stay: emoji sequences and
+# some scripts need them.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u2060-\u2064\ufeff]"
+)
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 

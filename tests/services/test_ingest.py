@@ -124,6 +124,9 @@ def test_bad_input_is_stored_exactly_and_shown_inert(sctx: Context, sandbox: San
         shown = inert(by_text[text]["text"])
         assert "\x1b" not in shown and "\x00" not in shown and "\u202e" not in shown
     assert any(i["author_name"] == "\x1b[1mBold\x00 name" for i in page.items)
+    # Zero-width characters that only hide things are shown; the joiner in emoji sequences stays.
+    assert "zero<U+200B>width\u200d" in inert(BAD_INPUT[2])
+    assert inert(BAD_INPUT[4]) == BAD_INPUT[4]
     detail = inbox.show_item(sctx, by_text[BAD_INPUT[3]]["id"])
     assert detail["text"] == BAD_INPUT[3]
 
