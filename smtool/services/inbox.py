@@ -38,7 +38,13 @@ from smtool.services.context import Context
 from smtool.services.ingest import PRIORITIES, ConnectorFactory, unescape_nul
 from smtool.services.platforms import connector_for
 from smtool.services.posts import blocking_findings, content_hash, user_roles
-from smtool.services.queue_pages import SEARCH_PROBE, PageFilter, matched_rows, state_rows
+from smtool.services.queue_pages import (
+    SEARCH_PROBE,
+    PageFilter,
+    common_search_rows,
+    matched_rows,
+    state_rows,
+)
 from smtool.services.refusals import audits_refusals
 from smtool.services.sla import WorkingTime, response_times
 from smtool.store.fts import matching_ids, words
@@ -180,9 +186,11 @@ def list_items(
         where = PageFilter(team, flag, position)
         if matches is not None:
             rows.extend(matched_rows(session, states, where, limit + 1, matches))
+        elif search is not None:
+            rows.extend(common_search_rows(session, states, where, limit + 1, search))
         else:
             for one_state in states:
-                rows.extend(state_rows(session, one_state, where, limit + 1, search))
+                rows.extend(state_rows(session, one_state, where, limit + 1))
     rows.sort(key=lambda r: (r.priority, r.id or 0), reverse=True)
     page = rows[:limit]
     more = len(rows) > limit
