@@ -50,7 +50,7 @@ def write_checkpoint(ctx: Context, path: Path, actor: str) -> dict[str, Any]:
     """Sign the log's current head into `path` (whole or not at all) and audit it; returns the fields.
 
     Raises SecretError without a signing key, SmtoolError (exit 1) when the log does not verify
-    (a broken log must not be signed as good), UsageError when the file cannot be written.
+    (a broken log must not be signed as good), UsageError when the file exists or cannot be written.
     """
     key = load_signing_key(ctx.settings)
     state = audit.verify(ctx.db)
@@ -70,7 +70,10 @@ def write_checkpoint(ctx: Context, path: Path, actor: str) -> dict[str, Any]:
         "public_key": public_text(key.public_key()),
     }
     signed = {**fields, "signature": sign(key, _message(fields))}
-    write_whole(path, (json.dumps(signed, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    # Never over an earlier checkpoint: each one is proof of the log up to its own row.
+    write_whole(
+        path, (json.dumps(signed, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), overwrite=False
+    )
     with ctx.db.write() as session:
         audit.append(
             session,

@@ -132,3 +132,13 @@ def test_a_checkpoint_into_a_folder_is_refused_and_nothing_is_audited(ctx: Conte
         write_checkpoint(ctx, folder, "admin")
     assert audit.verify(ctx.db).rows == rows and list(folder.iterdir()) == []
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_an_earlier_checkpoint_is_never_overwritten(ctx: Context, tmp_path: Path) -> None:
+    path = tmp_path / "cp.json"
+    write_checkpoint(ctx, path, "admin")
+    kept = path.read_bytes()
+    rows = audit.verify(ctx.db).rows
+    with pytest.raises(UsageError, match="already exists"):
+        write_checkpoint(ctx, path, "admin")
+    assert path.read_bytes() == kept and audit.verify(ctx.db).rows == rows
