@@ -24,8 +24,11 @@ group = typer.Typer(
 TABLE_ROWS = 40
 FILE_ONLY_COLUMNS = frozenset(
     {"publication_id", "post_id", "remote_id", "measured_at", "quotes", "bookmarks", "platform", "handle"}
-    | {"start", "first_response_p90_minutes", "weeks", "shares", "replies", "likes"}
+    | {"start", "first_response_p90_minutes", "weeks"}
 )
+# Reactions, replies and shares need a wide terminal; on a narrow one the totals and rate stay readable.
+WIDE_ONLY_COLUMNS = frozenset({"likes", "replies", "shares"})
+WIDE = 120
 
 
 class Format(StrEnum):
@@ -66,6 +69,8 @@ def _shown(value: Cell, percent: bool, width: int = 60) -> str:
 def _print_sheet(sheet: Sheet) -> None:
     # A trend step's or a week's start repeats its label; a silence's start is half of what it says.
     hidden = FILE_ONLY_COLUMNS - {"start"} if "end" in sheet.columns else FILE_ONLY_COLUMNS
+    if common.console.width < WIDE:
+        hidden |= WIDE_ONLY_COLUMNS
     shown = [i for i, c in enumerate(sheet.columns) if c not in hidden]
     headers = [sheet.columns[i].replace("_", " ") for i in shown]
     table = Table(*headers, title=common.inert(sheet.title), title_justify="left")

@@ -128,3 +128,13 @@ def test_terminal_tables_show_shares_as_percentages_and_when_a_silence_began(fol
     cadence = _run(folder, "cadence", *PERIOD)
     # vk-x is silent from its only post (21 October, 10:00) to the end of the period.
     assert "2025-10-21 10:00" in cadence.out.split("Silences longer than")[1]
+
+
+def test_a_wide_terminal_also_shows_reactions_replies_and_shares(folder: Path) -> None:
+    def headers(columns: str) -> str:
+        result = run_smtool("report", "engagement", *PERIOD, cwd=folder, env={"COLUMNS": columns})
+        assert result.code == 0, result.err
+        return result.out.split("Accounts")[1].split("\n\n")[0]
+
+    assert "likes" in headers("160") and "shares" in headers("160")
+    assert "likes" not in headers("80") and "impressions" in headers("80")
