@@ -127,7 +127,7 @@ def test_expired_token_waits_for_a_new_token(sctx: Context, sandbox: Sandbox) ->
     with sctx.db.read() as session:
         assert session.get(Account, "sandbox-x").token_status == "needs_reauth"  # type: ignore[union-attr]
     token = next(a.token for a in sandbox.server.state.accounts if a.platform == "x")
-    set_token(sctx, "sandbox-x", token, "admin")
+    set_token(sctx, "sandbox-x", token, "local:operator")  # the installation's OS account
     assert run_once(sctx)["published"] == 1
     assert _texts(sandbox) == [TEXT.format(n=0)]
 
