@@ -194,7 +194,8 @@ def engagement(
 
 _POST_COLUMNS = (
     "id, post_id, account_id, published_at, remote_id, taken_at, 1 AS posts, "
-    + ", ".join(METRICS)
+    # Counts a platform did not give are 0 for a post (the sums treat them so too); clicks stay NULL.
+    + ", ".join(m if m == "clicks" else f"COALESCE({m}, 0) AS {m}" for m in METRICS)
     + f", {ENGAGEMENT_SUM.format(p='')} AS engagements"
 )
 
@@ -223,7 +224,8 @@ _TOP_ORDER = "engagements DESC, impressions DESC, id"
 
 
 def _post(row: Any) -> PostEngagement:
-    # Columns as _POST_COLUMNS, then the text.
+    # Columns as _POST_COLUMNS, then the text. A file lists every post of a year (100,000 rows), so
+    # the figures, already whole numbers, go in as they are (Figures.from_values would convert each).
     publication_id, post_id, account, published_at, remote_id, measured_at, *figures, text = row
     return PostEngagement(
         publication_id=publication_id,
@@ -233,7 +235,7 @@ def _post(row: Any) -> PostEngagement:
         remote_id=remote_id,
         text=text,
         measured_at=measured_at,
-        figures=Figures.from_values(figures),
+        figures=Figures(*figures),
     )
 
 
