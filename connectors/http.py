@@ -20,7 +20,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 
 from connectors.base import ConnectorError, RateLimited, Rejected, Transient, UnknownOutcome
 
-__all__ = ["PLATFORM_HOSTS", "PlatformAdapter", "classify_transport_error", "make_session", "redact_secrets"]
+__all__ = ["PLATFORM_HOSTS", "PlatformAdapter", "classify_transport_error", "make_session"]
 
 PLATFORM_HOSTS = frozenset({"api.twitter.com", "api.x.com", "upload.twitter.com", "graph.facebook.com"})
 # Enough of a platform's body to show a person what went wrong without flooding a log line.
@@ -33,7 +33,7 @@ _SECRET_PARAMS = re.compile(
 )
 
 
-def redact_secrets(text: str) -> str:
+def _redact_secrets(text: str) -> str:
     """`text` with the values of credential query parameters replaced by ***."""
     return _SECRET_PARAMS.sub(r"\1***", text)
 
@@ -99,7 +99,7 @@ def classify_transport_error(error: requests.RequestException, *, write: bool) -
 
     A read may always be retried, so only writes ever become UnknownOutcome.
     """
-    message = redact_secrets(f"{type(error).__name__}: {error}")
+    message = _redact_secrets(f"{type(error).__name__}: {error}")
     if isinstance(error, requests.ConnectTimeout):
         return Transient(message)
     reason = error.args[0] if error.args else None

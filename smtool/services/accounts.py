@@ -9,9 +9,10 @@ from sqlmodel import Session, col, select
 
 from smtool.config import Settings
 from smtool.domain.roles import Action, require
-from smtool.errors import NotFound, PermissionDenied, SecretError, UsageError
+from smtool.errors import NotFound, SecretError, UsageError
 from smtool.services import audit
 from smtool.services.context import Context
+from smtool.services.posts import user_roles
 from smtool.services.refusals import audits_refusals
 from smtool.services.secrets import decrypt, encrypt, load_keys
 from smtool.store.tables import Account, Publication, User
@@ -150,10 +151,7 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
     nothing then. The installation's operator may; a named user needs the admin's role, so that the
     audit log never names someone who could not have done it."""
     if not actor.startswith(OPERATOR_PREFIX):
-        user = ctx.settings.user(actor)
-        if user is None:
-            raise PermissionDenied(f"{actor!r} is not a user of this installation (config.toml [[users]])")
-        require(actor, user.roles, Action.MANAGE)
+        require(actor, user_roles(ctx.settings, actor), Action.MANAGE)
     token = token.strip()
     if not token:
         raise UsageError("the token is empty; paste the access token the platform issued")

@@ -14,7 +14,7 @@ from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.error_modal import ErrorModal
-from smtool.tui.widgets.findings import FindingsList
+from smtool.tui.widgets.findings import FindingsList, render_findings
 
 from .conftest import Installation, fixed_clock, settled, until
 
@@ -231,3 +231,16 @@ def test_advice_is_shown_but_never_pasted_into_the_text(sqlite_installation: Ins
             assert "compose-findings" in visited
 
     asyncio.run(scenario())
+
+
+def test_a_swap_key_is_named_only_where_one_exists() -> None:
+    swap = {
+        "rule": "plain-language.officialese",
+        "level": "suggestion",
+        "message": "Officialese",
+        "suggestion": "dēļ",
+        "replacement": "dēļ",
+    }
+    assert "Ctrl+R swaps it" in render_findings([swap], swap_key="Ctrl+R").plain
+    in_a_reply = render_findings([swap]).plain  # the reply dialog has no swap key
+    assert "swaps it" not in in_a_reply and "→ dēļ" in in_a_reply

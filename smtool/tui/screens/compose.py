@@ -57,18 +57,6 @@ def split_list(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-def swap_of(finding: dict[str, Any]) -> str | None:
-    """The phrase that may replace the finding's match, or None.
-
-    Only a substitution rule's plainer phrase (the checker's `replacement`) may be pasted into the
-    text; other suggestions are advice to the writer ("Rephrase as the institution, ...").
-    """
-    replacement = finding.get("replacement")
-    if not replacement or finding["end"] <= finding["start"]:
-        return None
-    return str(replacement)
-
-
 class ComposeScreen(MainScreen):
     """A communicator's editor."""
 
@@ -111,7 +99,7 @@ class ComposeScreen(MainScreen):
         yield Static(id="when-error")
         # Focusable (Tab), so that findings beyond the few lines of an 80x24 terminal can be scrolled to.
         with VerticalScroll(id="compose-findings"):
-            yield FindingsList(id="post-findings")
+            yield FindingsList(id="post-findings", swap_key="Ctrl+R")
         yield Static(id="notice")
         yield Footer(compact=True)
 
@@ -206,10 +194,9 @@ class ComposeScreen(MainScreen):
         """Findings per target account on the text it gets, merged: one line per finding and text,
         naming the accounts when it does not apply everywhere."""
         merged: dict[tuple[str, str, str, str, int, int], dict[str, Any]] = {}
-        configured = {a.id: a for a in self.ctx.settings.accounts}
+        platform_of = {a.id: a.platform for a in self.ctx.settings.accounts}
         for account_id in draft.accounts:
-            account = configured.get(account_id)
-            platform = account.platform if account else ""
+            platform = platform_of.get(account_id, "")
             source = platform if platform in draft.variants else ""
             text = draft.variants.get(platform, draft.text)
             if not text.strip():
@@ -218,8 +205,7 @@ class ComposeScreen(MainScreen):
             for found in result.findings:
                 data = found.to_dict()
                 key = (source, data["rule"], data["level"], data["message"], data["start"], data["end"])
-                swap = swap_of(data)
-                entry = merged.setdefault(key, {**data, "swap": swap, "accounts": [], "text_of": source})
+                entry = merged.setdefault(key, {**data, "accounts": [], "text_of": source})
                 entry["accounts"].append(account_id)
         findings = list(merged.values())
         for finding in findings:
@@ -261,11 +247,12 @@ class ComposeScreen(MainScreen):
         self._show_counts(checked.counts)
 
     def action_apply_suggestion(self) -> None:
-        """Swap the first suggested phrase in the text being edited for the checker's plainer phrase."""
+        """Swap the first suggested phrase in the text being edited for the checker's plainer phrase.
+        Only a `replacement` may go into the text; other suggestions are advice to the writer."""
         area = self.query_one("#post-text", TextArea)
         findings = self.checked.findings if self.checked else []
         for finding in findings:
-            start, end, swap = finding["start"], finding["end"], finding.get("swap")
+            start, end, swap = finding["start"], finding["end"], finding.get("replacement")
             if (
                 finding["text_of"] == self.editing
                 and swap

@@ -16,9 +16,12 @@ LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
 class FindingsList(Static):
     """Findings as plain Text (messages quote the user's words, so never markup)."""
 
-    def __init__(self, *, id: str | None = None, answered_by: str = "the approval") -> None:
+    def __init__(
+        self, *, id: str | None = None, answered_by: str = "the approval", swap_key: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.answered_by = answered_by  # what answers the findings an approval would answer
+        self.swap_key = swap_key  # the key that pastes a finding's replacement, where there is one
         self.findings: list[dict[str, Any]] = []
 
     def on_mount(self) -> None:
@@ -27,11 +30,17 @@ class FindingsList(Static):
     def show_findings(self, findings: list[dict[str, Any]], *, checked: bool = True) -> None:
         """Replace the list. Each finding is a checker dict plus `accounts` (where it applies)."""
         self.findings = findings
-        self.update(render_findings(findings, checked=checked, answered_by=self.answered_by))
+        self.update(
+            render_findings(findings, checked=checked, answered_by=self.answered_by, swap_key=self.swap_key)
+        )
 
 
 def render_findings(
-    findings: list[dict[str, Any]], *, checked: bool = True, answered_by: str = "the approval"
+    findings: list[dict[str, Any]],
+    *,
+    checked: bool = True,
+    answered_by: str = "the approval",
+    swap_key: str | None = None,
 ) -> Text:
     if not checked:
         return Text("Findings appear here as you type.", style="dim")
@@ -58,8 +67,8 @@ def render_findings(
             line.append(f" ({finding['text_of']} variant)", style="dim")
         line.append("\n  ")
         line.append(strip_unsafe(finding["message"]))
-        if finding.get("swap"):
-            line.append("\n  Ctrl+R swaps it.", style="cyan")
+        if swap_key and finding.get("replacement"):
+            line.append(f"\n  {swap_key} swaps it.", style="cyan")
         elif finding.get("suggestion"):  # advice, for the writer to act on
             line.append("\n  → ", style="dim")
             line.append(strip_unsafe(finding["suggestion"]), style="dim")
