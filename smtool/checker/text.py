@@ -14,7 +14,6 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
-from re import _casefix  # type: ignore[attr-defined]
 
 # Removed before matching, because they split words invisibly ("man\u00adprāt").
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
@@ -228,9 +227,58 @@ def sentence_language(sentence: str) -> str:
 # then to one member of its class gives equal strings whenever `re` could match, so looking words up in
 # a folded text never misses a match. str.lower() equals the simple lower case for every character
 # but İ (which it expands to two) and a final Σ (ς instead of σ, the same class).
-_CLASS_MEMBER = {
-    k: chr(min(k, *others)) for k, others in _casefix._EXTRA_CASES.items() if min(k, *others) != k
-}
+
+_BLOCK = 128  # code points screened at once: most blocks hold no cased character
+
+
+def _bmp() -> str:
+    """The Basic Multilingual Plane in order, its surrogates (never cased, and not decodable) as U+0000."""
+    # Decoding UTF-16 builds the string in C; joining chr() of each code point took ~6 ms.
+    units = bytearray(2 * 0x10000)
+    units[0::2] = bytes(range(256)) * 256
+    units[1::2] = b"".join(bytes([high]) * 256 for high in range(256))
+    units[2 * 0xD800 : 2 * 0xE000] = bytes(2 * 0x800)
+    return units.decode("utf-16-le")
+
+
+def _case_classes() -> list[frozenset[str]]:
+    """The extra classes: sets of two or more lower cases that `re` matches with one another.
+
+    Found as CPython's generate_re_casefix.py finds them for the private table re._casefix, which
+    may change or go in any release: characters with one upper case (or, as later versions also
+    require, one case folding) match, so their different lower cases must too. Built from the running
+    Python's own Unicode data, the classes follow it when it changes. Only the BMP is scanned, to save
+    milliseconds at import: that generator refused to build a table reaching beyond it, and
+    tests/checker/test_text.py compares fold() with `re` over every code point.
+    """
+    chars = _bmp()
+    cased: list[str] = []
+    for at in range(0, len(chars), _BLOCK):
+        block = chars[at : at + _BLOCK]
+        if block.upper() != block or block.casefold() != block:
+            cased += [c for c in block if c.upper() != c or c.casefold() != c]
+    # Simple lower cases, as `re` compares them: İ's is i, where str.lower() adds a combining dot.
+    lowers = list(map(str.lower, "".join(cased).replace("\u0130", "i")))
+    # Pairs of lower cases in one class: each character's, and the first one seen with its image.
+    links: list[tuple[str, str]] = []
+    for relation in (str.upper, str.casefold):
+        first: dict[str, str] = {}
+        for image, lower in zip(map(relation, cased), lowers, strict=True):
+            seen = first.setdefault(image, lower)
+            if seen != lower:
+                links.append((seen, lower))
+        # A character that both leave unchanged is not in `cased`, yet may be another's image.
+        for image in first.keys() - set(cased):
+            if len(image) == 1 and relation(image) == image and first[image] != image.lower():
+                links.append((first[image], image.lower()))
+    class_of: dict[str, frozenset[str]] = {}
+    for pair in links:
+        joined = frozenset(pair).union(*(class_of.get(low, ()) for low in pair))
+        class_of.update(dict.fromkeys(joined, joined))
+    return sorted(set(class_of.values()), key=min)
+
+
+_CLASS_MEMBER = dict(sorted((ord(c), min(cls)) for cls in _case_classes() for c in cls if c != min(cls)))
 # The one class that mixes word and non-word characters (ι and the combining ypogegrammeni): a text
 # holding it is matched the slow way, since word boundaries could differ between the folded forms.
 _MIXED_CLASS = "\u0345"

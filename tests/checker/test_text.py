@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from smtool.checker.text import Doc, prepare, quote_spans, sentence_language, split_sentences
+import importlib
+import re
+import sys
+
+from smtool.checker.text import (
+    _MIXED_CLASS,
+    Doc,
+    _case_classes,
+    fold,
+    prepare,
+    quote_spans,
+    sentence_language,
+    split_sentences,
+)
 
 
 def _sentences(text: str) -> list[str]:
@@ -56,3 +69,40 @@ def test_offset_map_leads_back_to_the_original() -> None:
 def test_control_characters_keep_offsets() -> None:
     text, offsets = prepare("a\x00b\x1bc")
     assert text == "a b c" and offsets is None
+
+
+# Classes `re` has matched since Python 3.11, checked on every version: where the private table they
+# come from is gone (CPython means to drop it, gh-156513), they are all there is to compare with.
+_KNOWN_CLASSES = ["iı", "sſ", "µμ", "βϐ", "σς", "\u0345ι\u1fbe", "ṡẛ", "ﬅﬆ"]
+
+
+def test_case_classes_are_those_of_the_regex_engine() -> None:
+    classes = set(_case_classes())
+    assert {frozenset(known) for known in _KNOWN_CLASSES} <= classes
+    try:
+        extra = importlib.import_module("re._casefix")._EXTRA_CASES
+    except (ImportError, AttributeError):
+        return
+    assert classes == {frozenset(map(chr, (code, *others))) for code, others in extra.items()}
+
+
+def test_fold_is_equal_exactly_where_ignorecase_matches() -> None:
+    cased = "".join(
+        c
+        for c in map(chr, range(sys.maxunicode + 1))
+        if c.lower() != c or c.upper() != c or c.casefold() != c
+    )
+    by_fold: dict[str, set[str]] = {}
+    for c in cased:
+        by_fold.setdefault(fold(c), set()).add(c)
+    for c in cased:
+        assert set(re.findall(re.escape(c), cased, re.IGNORECASE)) == by_fold[fold(c)], c
+    assert fold("\u212a") == fold("K") == "k"  # Kelvin sign
+    assert fold("ẞ") == fold("ß") == "ß"
+    assert fold("İ") == "i" and fold("ΣΑΣ") == fold("σας")
+    assert fold("Ieſkaiti") == fold("IESKAITI") == fold("ıeskaıtı")
+
+
+def test_only_the_mixed_class_holds_a_non_word_character() -> None:
+    members = "".join(c for cls in _case_classes() for c in cls)
+    assert re.sub(r"\w", "", members) == _MIXED_CLASS
