@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert
 
 from smtool.config import load_settings
-from smtool.services.archive import export_archive, verify_archive
 from smtool.services.context import Context
-from smtool.services.setup import initialise
+from smtool.services.installation.setup import initialise
+from smtool.services.records.archive import export_archive, verify_archive
 from smtool.store.tables import InboxItem, ModerationAction
 
 CONFIG = """\

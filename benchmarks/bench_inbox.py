@@ -33,10 +33,10 @@ from sqlalchemy.engine import make_url
 
 from connectors.emulator import DEFAULT_LIMITS, SandboxServer, new_sandbox_state
 from smtool.config import load_settings, settings_from_dict
-from smtool.services import inbox
 from smtool.services.context import Context
-from smtool.services.ingest import Ingestor
-from smtool.services.setup import SandboxAccountSpec, initialise, sandbox_config
+from smtool.services.installation.setup import SandboxAccountSpec, initialise, sandbox_config
+from smtool.services.monitoring import queue
+from smtool.services.monitoring.ingest import Ingestor
 from smtool.store.engine import Database
 from smtool.store.migrate import upgrade
 from smtool.store.tables import Account, InboxItem
@@ -203,7 +203,7 @@ def p99(values: list[float]) -> float:
     return sorted(values)[max(0, int(len(values) * 0.99) - 1)]
 
 
-def queue(kind: str, count: int, pg_base: str | None) -> None:
+def queue_bench(kind: str, count: int, pg_base: str | None) -> None:
     with database(kind, pg_base) as url:
         settings = settings_from_dict(
             {
@@ -221,11 +221,11 @@ def queue(kind: str, count: int, pg_base: str | None) -> None:
             from smtool.store.tables import User
 
             session.add(User(name="liga", roles=["press_officer"], team="press"))
-        claims = timed(200, lambda: inbox.claim_next(ctx, "liga"))
-        first_page = timed(50, lambda: inbox.list_items(ctx, limit=50))
-        all_page = timed(20, lambda: inbox.list_items(ctx, limit=50, include_closed=True))
-        search = timed(20, lambda: inbox.list_items(ctx, search="pieteikums slimnīca", limit=50))
-        rare = timed(20, lambda: inbox.list_items(ctx, search="citizen4242", include_closed=True, limit=50))
+        claims = timed(200, lambda: queue.claim_next(ctx, "liga"))
+        first_page = timed(50, lambda: queue.list_items(ctx, limit=50))
+        all_page = timed(20, lambda: queue.list_items(ctx, limit=50, include_closed=True))
+        search = timed(20, lambda: queue.list_items(ctx, search="pieteikums slimnīca", limit=50))
+        rare = timed(20, lambda: queue.list_items(ctx, search="citizen4242", include_closed=True, limit=50))
         print(
             f"{kind}: claim-next p50 {statistics.median(claims):.2f} ms, p99 {p99(claims):.2f} ms; "
             f"first page (open) p50 {statistics.median(first_page):.2f} ms; "
@@ -247,9 +247,9 @@ def main() -> None:
     if args.ingest:
         ingest(args.ingest)
     if args.store:
-        queue("sqlite", args.store, None)
+        queue_bench("sqlite", args.store, None)
         if args.postgres:
-            queue("postgresql", args.store, args.postgres)
+            queue_bench("postgresql", args.store, args.postgres)
         else:
             print("postgresql: skipped (no --postgres URL or SMTOOL_TEST_DATABASE_URL)")
 

@@ -35,7 +35,7 @@ from connectors.emulator import DEFAULT_LIMITS, SandboxServer
 from connectors.emulator.state import SandboxAccount, SandboxState
 from smtool.config import load_settings
 from smtool.services.context import Context
-from smtool.services.setup import SandboxAccountSpec, initialise, sandbox_config
+from smtool.services.installation.setup import SandboxAccountSpec, initialise, sandbox_config
 from smtool.store.tables import Approval, Post, PostTarget, Publication
 from smtool.store.types import utcnow
 

@@ -35,7 +35,7 @@ from sqlalchemy import insert, text
 
 from smtool.config import load_settings
 from smtool.services.context import Context
-from smtool.services.setup import initialise
+from smtool.services.installation.setup import initialise
 from smtool.store.tables import Approval, Post, PostTarget, Publication
 
 INBOX_ITEMS = 1_000_000

@@ -269,3 +269,15 @@ def load_connector_class(platform: str) -> type[Connector]:
     if not isinstance(loaded, type):
         raise UnknownPlatform(f"entry point {matches[0].value!r} for {platform!r} is not a class")
     return loaded
+
+
+@runtime_checkable
+class Searches(Protocol):
+    """A connector that can run keyword searches (X recent search)."""
+
+    def search_recent(self, query: str, since_id: str | None) -> tuple[list[IncomingItem], str | None]: ...
+
+
+def searcher(connector: object) -> Searches | None:
+    """The connector as a keyword searcher, or None when its platform has no search."""
+    return connector if isinstance(connector, Searches) else None

@@ -12,11 +12,11 @@ import logging
 from collections import Counter
 
 from smtool.services.context import Context
-from smtool.services.ingest import Ingestor
-from smtool.services.metrics import MetricsRefresher
-from smtool.services.publishing import Publisher
+from smtool.services.monitoring.ingest import Ingestor
+from smtool.services.monitoring.takeover import TOKEN_CHECK_SECONDS, verify_tokens
+from smtool.services.publishing.outbox import Publisher
+from smtool.services.reports.metrics import MetricsRefresher
 from smtool.services.reports.schedule import ReportScheduler
-from smtool.services.takeover import TOKEN_CHECK_SECONDS, verify_tokens
 
 log = logging.getLogger("smtool.worker")
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from smtool.config import Settings, settings_from_dict
 from smtool.services.context import Context
-from smtool.services.setup import initialise
+from smtool.services.installation.setup import initialise
 from smtool.store.engine import Database
 
 PG_ENV = "SMTOOL_TEST_DATABASE_URL"

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from smtool.cli import common
 from smtool.errors import UsageError
-from smtool.services.accounts import list_accounts, set_token
+from smtool.services.installation.accounts import list_accounts, set_token
 
 group = typer.Typer(help="Managed social media accounts.", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from smtool.cli import common
-from smtool.services.archive import export_archive, verify_archive
+from smtool.services.records.archive import export_archive, verify_archive
 from smtool.services.reports.period import parse_day
 
 group = typer.Typer(help="Archive public records for transfer to the national archive.", no_args_is_help=True)

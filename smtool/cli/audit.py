@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from smtool.cli import common
-from smtool.services.audit import verify
-from smtool.services.checkpoints import check_against, write_checkpoint
+from smtool.services.records.audit import verify
+from smtool.services.records.checkpoints import check_against, write_checkpoint
 
 group = typer.Typer(help="The audit log.", no_args_is_help=True)
 

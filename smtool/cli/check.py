@@ -12,7 +12,7 @@ import typer
 from smtool.cli import common
 from smtool.config import Settings
 from smtool.errors import ConfigError, UsageError
-from smtool.services.checking import check_batch, check_text, read_jsonl
+from smtool.services.guidelines import check_batch, check_text, read_jsonl
 from smtool.services.text import strip_unsafe
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}

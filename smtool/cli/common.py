@@ -56,7 +56,7 @@ def actor(explicit: str | None = None) -> str:
     """Who the audit log names for an installation-level command: --as, SMTOOL_USER or the OS user."""
     import getpass
 
-    from smtool.services.accounts import OPERATOR_PREFIX
+    from smtool.services.installation.accounts import OPERATOR_PREFIX
 
     return explicit or os.environ.get("SMTOOL_USER") or f"{OPERATOR_PREFIX}{getpass.getuser()}"
 

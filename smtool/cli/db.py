@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from smtool.cli import common
-from smtool.services.setup import upgrade_database
+from smtool.services.installation.setup import upgrade_database
 
 group = typer.Typer(help="Database schema.", no_args_is_help=True)
 

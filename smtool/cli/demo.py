@@ -21,18 +21,12 @@ from smtool.cli.sandbox_setup import prepare_sandbox_init, state_path
 from smtool.config import config_path
 from smtool.errors import UsageError
 from smtool.services.context import Context
-from smtool.services.posts import (
-    SATISFIED_BY_APPROVAL,
-    Draft,
-    approve_posts,
-    check_post,
-    create_post,
-    edit_post,
-    submit_post,
-)
-from smtool.services.queries import list_publications
-from smtool.services.setup import initialise
-from smtool.services.status import status
+from smtool.services.installation.setup import initialise
+from smtool.services.installation.status import status
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, check_post
+from smtool.services.publishing.drafts import Draft, create_post, edit_post
+from smtool.services.publishing.views import list_publications
 
 
 def register(app: typer.Typer) -> None:

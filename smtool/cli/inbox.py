@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 from rich.table import Table
 
 from smtool.cli import common
-from smtool.services import inbox
+from smtool.services.monitoring import queue
+from smtool.services.monitoring.views import InboxItemView
 
 group = typer.Typer(
     help="The moderation queue: comments and mentions from every account.", no_args_is_help=True
@@ -29,7 +28,7 @@ def _one_line(value: str | None, width: int) -> str:
     return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
-def _print_items(items: list[dict[str, Any]]) -> None:
+def _print_items(items: list[InboxItemView]) -> None:
     table = Table(
         "id", "prio", "state", "team", "who", "account", "author", "flags", "text", show_lines=False
     )
@@ -67,7 +66,7 @@ def list_(
 ) -> None:
     """List the queue, most urgent first; open items unless --state or --all."""
     with common.open_context() as ctx:
-        page = inbox.list_items(
+        page = queue.list_items(
             ctx,
             state=state,
             team=team,
@@ -100,7 +99,7 @@ def claim(
 ) -> None:
     """Claim the most urgent unclaimed item; exits 1 when the queue is empty."""
     with common.open_context() as ctx:
-        item = inbox.claim_next(ctx, common.acting_user(as_user), team=team)
+        item = queue.claim_next(ctx, common.acting_user(as_user), team=team)
     if item is None:
         common.err_console.print("Nothing to claim: the queue is empty.")
         raise typer.Exit(1)
@@ -110,7 +109,7 @@ def claim(
         _print_detail(item)
 
 
-def _print_detail(item: dict[str, Any]) -> None:
+def _print_detail(item: InboxItemView) -> None:
     lines = [
         f"Item {item['id']} ({item['kind']} on {item['account']}, {item['platform']} {item['remote_id']})",
         f"From:     {common.inert(item['author'] or '(deleted author)')}",
@@ -132,7 +131,7 @@ def _print_detail(item: dict[str, Any]) -> None:
 def show(item_id: int = ITEM, as_json: bool = JSON) -> None:
     """Show one item with its actions, replies and response times."""
     with common.open_context() as ctx:
-        item = inbox.show_item(ctx, item_id)
+        item = queue.show_item(ctx, item_id)
     if as_json:
         common.emit_json(item)
         return
@@ -162,7 +161,7 @@ def reply(
 ) -> None:
     """Answer publicly on the item's account, through the checker and the outbox."""
     with common.open_context() as ctx:
-        publication = inbox.reply(ctx, common.acting_user(as_user), item_id, text, expected_version=version)
+        publication = queue.reply(ctx, common.acting_user(as_user), item_id, text, expected_version=version)
     common.console.print(f"Reply queued as publication {publication}; the worker sends it.")
 
 
@@ -177,7 +176,7 @@ def hide(
 ) -> None:
     """Hide the item on the platform; it stays in the store and the audit log."""
     with common.open_context() as ctx:
-        inbox.hide(ctx, common.acting_user(as_user), item_id, reason, expected_version=version)
+        queue.hide(ctx, common.acting_user(as_user), item_id, reason, expected_version=version)
     common.console.print(f"Item {item_id} hidden.")
 
 
@@ -190,7 +189,7 @@ def unhide(
 ) -> None:
     """Show a hidden item again on the platform."""
     with common.open_context() as ctx:
-        inbox.unhide(ctx, common.acting_user(as_user), item_id, reason, expected_version=version)
+        queue.unhide(ctx, common.acting_user(as_user), item_id, reason, expected_version=version)
     common.console.print(f"Item {item_id} shown again.")
 
 
@@ -203,7 +202,7 @@ def assign(
 ) -> None:
     """Assign the item to a user or route it to a team."""
     with common.open_context() as ctx:
-        kind = inbox.assign(ctx, common.acting_user(as_user), item_id, target, expected_version=version)
+        kind = queue.assign(ctx, common.acting_user(as_user), item_id, target, expected_version=version)
     common.console.print(f"Item {item_id} assigned to {kind} {common.inert(target)}.")
 
 
@@ -211,7 +210,7 @@ def assign(
 def resolve(item_id: int = ITEM, version: int | None = VERSION, as_user: str | None = AS) -> None:
     """Close the item as handled."""
     with common.open_context() as ctx:
-        inbox.resolve(ctx, common.acting_user(as_user), item_id, expected_version=version)
+        queue.resolve(ctx, common.acting_user(as_user), item_id, expected_version=version)
     common.console.print(f"Item {item_id} resolved.")
 
 
@@ -219,7 +218,7 @@ def resolve(item_id: int = ITEM, version: int | None = VERSION, as_user: str | N
 def spam(item_id: int = ITEM, version: int | None = VERSION, as_user: str | None = AS) -> None:
     """Close the item as spam (it stays on record)."""
     with common.open_context() as ctx:
-        inbox.mark_spam(ctx, common.acting_user(as_user), item_id, expected_version=version)
+        queue.mark_spam(ctx, common.acting_user(as_user), item_id, expected_version=version)
     common.console.print(f"Item {item_id} marked as spam.")
 
 
@@ -227,5 +226,5 @@ def spam(item_id: int = ITEM, version: int | None = VERSION, as_user: str | None
 def release(item_id: int = ITEM, as_user: str | None = AS) -> None:
     """Give a claimed item back to the queue."""
     with common.open_context() as ctx:
-        inbox.release(ctx, common.acting_user(as_user), item_id)
+        queue.release(ctx, common.acting_user(as_user), item_id)
     common.console.print(f"Item {item_id} released.")

@@ -8,7 +8,7 @@ import typer
 
 from smtool.cli import common
 from smtool.config import config_path
-from smtool.services.setup import InitReport, initialise
+from smtool.services.installation.setup import InitReport, initialise
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from smtool.cli import common
-from smtool.services.keys import rotate
+from smtool.services.installation.keys import rotate
 
 group = typer.Typer(help="The key that encrypts platform tokens.", no_args_is_help=True)
 

@@ -6,7 +6,7 @@ import typer
 
 from smtool.cli import common
 from smtool.errors import UsageError
-from smtool.services.pauses import ALL, list_pauses, pause, resume
+from smtool.services.publishing.pauses import ALL, list_pauses, pause, resume
 
 
 def register(app: typer.Typer) -> None:

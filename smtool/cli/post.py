@@ -10,8 +10,8 @@ from rich.table import Table
 
 from smtool.cli import common
 from smtool.errors import UsageError
-from smtool.services import posts
-from smtool.services.queries import list_posts, show_post
+from smtool.services.publishing import approval, checks, drafts
+from smtool.services.publishing.views import list_posts, show_post
 
 group = typer.Typer(help="Posts: drafting, approval and scheduling.", no_args_is_help=True)
 
@@ -48,10 +48,10 @@ def _draft(
     media: list[str],
     campaigns: list[str],
     variants: dict[str, str] | None = None,
-) -> posts.Draft:
+) -> drafts.Draft:
     if at and now:
         raise UsageError("give either --at or --now, not both")
-    return posts.Draft(
+    return drafts.Draft(
         text=text, accounts=accounts, at=at, media=media, campaigns=campaigns, variants=variants or {}
     )
 
@@ -70,7 +70,7 @@ def new(
     """Save a new draft; prints the new post's id alone."""
     draft = _draft(text, account, at, now, media, campaign, _variants(variant))
     with common.open_context() as ctx:
-        post_id = posts.create_post(ctx, common.acting_user(as_user), draft)
+        post_id = drafts.create_post(ctx, common.acting_user(as_user), draft)
     print(post_id)
 
 
@@ -104,7 +104,7 @@ def edit(
             campaign or current["campaigns"],
             _variants(variant) if variant else current["variants"],
         )
-        posts.edit_post(ctx, common.acting_user(as_user), post_id, draft, expected_version=version)
+        drafts.edit_post(ctx, common.acting_user(as_user), post_id, draft, expected_version=version)
     common.console.print(f"Post {post_id} saved as a draft.")
 
 
@@ -118,7 +118,7 @@ def schedule(
     """Change when a post goes out (an approved post then needs approval again)."""
     with common.open_context() as ctx:
         current = show_post(ctx, post_id)
-        draft = posts.Draft(
+        draft = drafts.Draft(
             text=current["text"],
             accounts=current["accounts"],
             at=None if now else at,
@@ -126,7 +126,7 @@ def schedule(
             media=current["media"],
             campaigns=current["campaigns"],
         )
-        posts.edit_post(ctx, common.acting_user(as_user), post_id, draft)
+        drafts.edit_post(ctx, common.acting_user(as_user), post_id, draft)
     common.console.print(f"Post {post_id} rescheduled; submit it for approval again.")
 
 
@@ -200,9 +200,9 @@ def list_(
 def check(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
     """Run the guideline checker on a post; exit 1 when an unwaived error remains."""
     with common.open_context() as ctx:
-        findings = posts.check_post(ctx, common.acting_user(as_user), post_id)
+        findings = checks.check_post(ctx, common.acting_user(as_user), post_id)
     _print_findings(findings)
-    if posts.blocking_findings(findings):
+    if checks.blocking_findings(findings):
         raise typer.Exit(1)
 
 
@@ -210,7 +210,7 @@ def check(post_id: int = typer.Argument(..., help="Post id."), as_user: str | No
 def submit(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
     """Check and submit a post for approval."""
     with common.open_context() as ctx:
-        findings = posts.submit_post(ctx, common.acting_user(as_user), post_id)
+        findings = approval.submit_post(ctx, common.acting_user(as_user), post_id)
     _print_findings(findings)
     common.console.print(f"Post {post_id} submitted for approval.")
 
@@ -223,7 +223,7 @@ def approve(
 ) -> None:
     """Approve one or more submitted posts (all or none); they are then published at their time."""
     with common.open_context() as ctx:
-        written = posts.approve_posts(ctx, common.acting_user(as_user), post_ids, comment)
+        written = approval.approve_posts(ctx, common.acting_user(as_user), post_ids, comment)
     common.console.print(f"Approved {len(post_ids)} post(s); {len(written)} publication(s) scheduled.")
 
 
@@ -235,7 +235,7 @@ def reject(
 ) -> None:
     """Send a submitted post back to its author with a reason."""
     with common.open_context() as ctx:
-        posts.reject_post(ctx, common.acting_user(as_user), post_id, comment)
+        approval.reject_post(ctx, common.acting_user(as_user), post_id, comment)
     common.console.print(f"Post {post_id} rejected.")
 
 
@@ -243,7 +243,7 @@ def reject(
 def withdraw(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
     """Withdraw a post; publications not yet started are cancelled."""
     with common.open_context() as ctx:
-        cancelled = posts.withdraw_post(ctx, common.acting_user(as_user), post_id)
+        cancelled = approval.withdraw_post(ctx, common.acting_user(as_user), post_id)
     common.console.print(f"Post {post_id} withdrawn; {len(cancelled)} publication(s) cancelled.")
 
 
@@ -266,7 +266,7 @@ def waive(
             ),
             match,
         )
-        posts.waive_finding(
+        approval.waive_finding(
             ctx, common.acting_user(as_user), post_id, rule=rule, match_hash=full, reason=reason
         )
     common.console.print(f"Waived {rule} on post {post_id}.")
@@ -281,5 +281,5 @@ def import_(
 ) -> None:
     """Create and submit one post per CSV row; any bad row means nothing is imported."""
     with common.open_context() as ctx:
-        created = posts.import_csv(ctx, common.acting_user(as_user), file)
+        created = drafts.import_csv(ctx, common.acting_user(as_user), file)
     common.console.print(f"Imported and submitted {len(created)} post(s): {', '.join(map(str, created))}")

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
-from smtool.services.queries import list_publications
+from smtool.services.publishing.views import list_publications
 
 group = typer.Typer(help="Publications: what goes out, where and when.", no_args_is_help=True)
 

@@ -6,7 +6,7 @@ import typer
 
 from smtool.cli import common
 from smtool.errors import UsageError
-from smtool.services.retention import lift_hold, list_holds, place_hold, purge
+from smtool.services.records.retention import lift_hold, list_holds, place_hold, purge
 
 group = typer.Typer(help="Retention of records and legal holds.", no_args_is_help=True)
 

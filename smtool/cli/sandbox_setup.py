@@ -11,7 +11,7 @@ from pathlib import Path
 
 from connectors.emulator import load_state, new_sandbox_state, write_state
 from smtool.errors import UsageError
-from smtool.services.setup import SandboxAccountSpec, sandbox_config
+from smtool.services.installation.setup import SandboxAccountSpec, sandbox_config
 
 STATE_FILE = "sandbox.json"
 ACCOUNT_IDS = {"x": "sandbox-x", "facebook": "sandbox-fb"}

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
-from smtool.services.accounts import list_users
+from smtool.services.installation.accounts import list_users
 
 group = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 

@@ -61,3 +61,11 @@ def next_inbox_state(state: InboxState | str, event: InboxEvent | str) -> InboxS
             f"an inbox item that is {current} cannot take {action}; possible now: {possible}"
         )
     return allowed[action]
+
+
+# Higher is more urgent; claim-next takes the highest first.
+PRIORITY_ALERT = 3
+PRIORITY_URGENT = 2  # abuse or personal data: must not stay public for long
+PRIORITY_QUESTION = 1
+PRIORITY_NORMAL = 0
+PRIORITIES = (PRIORITY_ALERT, PRIORITY_URGENT, PRIORITY_QUESTION, PRIORITY_NORMAL)

@@ -1,10 +1,12 @@
-"""What every use case needs: the settings and the database, opened once per process."""
+"""What every use case needs: the settings and the database, opened once per process; the working
+calendar the settings describe."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from smtool.config import Settings
+from smtool.domain.working_time import WorkingTime
 from smtool.store.engine import Database
 from smtool.store.migrate import check_current
 
@@ -34,3 +36,15 @@ class Context:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def working_time(settings: Settings) -> WorkingTime:
+    """The institution's working calendar ([inbox] working hours, days and holidays)."""
+    inbox = settings.inbox
+    return WorkingTime.of(
+        settings.institution.timezone,
+        inbox.working_hours,
+        inbox.working_days,
+        inbox.public_holidays,
+        inbox.extra_holidays,
+    )

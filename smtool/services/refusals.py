@@ -19,8 +19,8 @@ from typing import Any, ParamSpec, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from smtool.errors import PermissionDenied, SmtoolError
-from smtool.services import audit
 from smtool.services.context import Context
+from smtool.services.records import audit
 
 log = logging.getLogger("smtool.refusals")
 

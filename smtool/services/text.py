@@ -1,4 +1,4 @@
-"""Making untrusted text safe to show.
+"""Citizens' text: kept exactly, shown inert.
 
 Citizens' comments, names and platform error texts are kept byte-for-byte in the store. On screen they
 must be inert: no Rich/Textual markup, no terminal escape sequences, no bidi overrides that reorder
@@ -8,6 +8,8 @@ what a press officer reads.
 from __future__ import annotations
 
 import re
+
+from smtool.store.tables import InboxItem
 
 # C0/C1 controls except tab and newline, DEL, the bidi embedding/override/isolate controls, and the
 # zero-width characters that only hide things (a space, a word joiner, invisible operators, a BOM:
@@ -39,3 +41,33 @@ def inert(text: str) -> str:
     from rich.markup import escape
 
     return escape(strip_unsafe(text))
+
+
+# PostgreSQL text cannot hold NUL, so on both databases an item whose text, name or handle contains
+# NUL is stored with backslash and NUL escaped and `escaped` set; these give back the exact text.
+def escape_nul(value: str) -> str:
+    """Reversible escape for text with NUL: backslash -> two backslashes, NUL -> backslash 0."""
+    return value.replace("\\", "\\\\").replace("\x00", "\\0")
+
+
+def unescape_nul(value: str) -> str:
+    """Undo `escape_nul`."""
+    out: list[str] = []
+    chars = iter(value)
+    for ch in chars:
+        if ch == "\\":
+            following = next(chars, "")
+            out.append("\x00" if following == "0" else following)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def item_text(item: InboxItem) -> str:
+    """The exact text the platform sent."""
+    return unescape_nul(item.text) if item.escaped else item.text
+
+
+def item_field(item: InboxItem, value: str | None) -> str | None:
+    """One of the item's stored strings (author name, handle) exactly as the platform sent it."""
+    return unescape_nul(value) if value is not None and item.escaped else value

@@ -56,7 +56,7 @@ class Post(SQLModel, table=True):
     """What a communicator wrote: text, per-platform variants, media, targets and schedule."""
 
     __tablename__ = "posts"
-    # The calendar reads posts awaiting approval by state and scheduled time (services.calendar).
+    # The calendar reads posts awaiting approval by state and scheduled time (services.publishing.calendar).
     __table_args__ = (Index("ix_posts_state_scheduled", "state", "scheduled_at"),)
     id: int | None = Field(default=None, primary_key=True)
     author: str = Field(foreign_key="users.name", max_length=64, index=True)
@@ -183,10 +183,10 @@ class InboxItem(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1)
     # PostgreSQL text cannot hold NUL: when a platform sent one, text, author_name and author_handle
-    # are stored backslash-escaped (see smtool.services.ingest.escape_nul) and this is true.
+    # are stored backslash-escaped (see smtool.services.monitoring.ingest.escape_nul) and this is true.
     escaped: bool = Field(default=False)
     response_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """First-response target in the institution's working hours (services.sla)."""
+    """First-response target in the institution's working hours (domain.working_time)."""
 
 
 class MetricSnapshot(SQLModel, table=True):
@@ -248,7 +248,7 @@ class IngestCursor(SQLModel, table=True):
 
 class ModerationAction(SQLModel, table=True):
     """One thing a person (or the worker) did to an inbox item; kept as long as the item is
-    (services.retention), and in the audit log for ever."""
+    (services.records.retention), and in the audit log for ever."""
 
     __tablename__ = "moderation_actions"
     __table_args__ = (Index("ix_moderation_actions_item", "item_id", "id"),)

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from smtool.domain.roles import Action, can
 from smtool.errors import PermissionDenied, UsageError
 from smtool.services.context import Context
-from smtool.services.posts import user_roles
+from smtool.services.people import user_roles
 from smtool.services.text import strip_unsafe
 from smtool.store.types import utcnow
 from smtool.tui.screens.accounts import AccountsScreen

@@ -168,8 +168,8 @@ def test_sandbox_serve_with_an_init_sandbox_config_serves_its_accounts(tmp_path:
     import sys
 
     from smtool.config import load_settings
-    from smtool.services.accounts import get_token
     from smtool.services.context import Context
+    from smtool.services.installation.accounts import get_token
 
     from .conftest import run_smtool
 

@@ -14,7 +14,7 @@ from connectors.base import IncomingItem
 from connectors.emulator import SandboxServer, new_sandbox_state
 from smtool.config import load_settings
 from smtool.services.context import Context
-from smtool.services.ingest import Ingestor
+from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.text import strip_unsafe
 from tests.services.conftest import write_installation
 from tests.services.test_ingest import BAD_INPUT

@@ -13,7 +13,7 @@ import requests
 from connectors.emulator import SandboxServer, new_sandbox_state
 from smtool.config import load_settings
 from smtool.services.context import Context
-from smtool.services.setup import SandboxAccountSpec, initialise, sandbox_config
+from smtool.services.installation.setup import SandboxAccountSpec, initialise, sandbox_config
 
 PUBLISHING = """
 [publishing]

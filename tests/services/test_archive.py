@@ -16,12 +16,13 @@ import pytest
 from sqlmodel import func, select
 
 from smtool.errors import UsageError
-from smtool.services import inbox
-from smtool.services.archive import ArchiveUnreadable, export_archive, verify_archive
-from smtool.services.archive import export as export_module
 from smtool.services.context import Context
-from smtool.services.ingest import Ingestor
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.services.monitoring import queue
+from smtool.services.monitoring.ingest import Ingestor
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.records.archive import ArchiveUnreadable, export_archive, verify_archive
+from smtool.services.records.archive import export as export_module
 from smtool.store.tables import AuditEvent, InboxItem, Publication
 from smtool.worker import run_once
 
@@ -57,7 +58,7 @@ def records(sctx: Context, sandbox: Sandbox, tmp_path: Path) -> Context:
     with sctx.db.read() as session:
         spam = session.exec(select(InboxItem).where(InboxItem.remote_id == reply["id"])).one()
     assert spam.id is not None
-    inbox.hide(sctx, "liga", spam.id, "spam")
+    queue.hide(sctx, "liga", spam.id, "spam")
     return sctx
 
 

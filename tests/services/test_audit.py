@@ -4,8 +4,8 @@ import threading
 
 from sqlalchemy import text
 
-from smtool.services import audit
 from smtool.services.context import Context
+from smtool.services.records import audit
 
 
 def _append(ctx: Context, n: int, actor: str = "anna") -> None:

@@ -12,10 +12,10 @@ from sqlmodel import col, select
 
 from smtool.config import load_settings
 from smtool.errors import SecretError, UsageError
-from smtool.services import audit
-from smtool.services.checkpoints import CheckpointRefused, check_against, write_checkpoint
 from smtool.services.context import Context
-from smtool.services.setup import initialise
+from smtool.services.installation.setup import initialise
+from smtool.services.records import audit
+from smtool.services.records.checkpoints import CheckpointRefused, check_against, write_checkpoint
 from smtool.store.tables import AuditEvent
 
 from ..conftest import BASE_CONFIG

@@ -15,9 +15,9 @@ from cryptography.fernet import Fernet
 from sqlmodel import select
 
 from smtool.errors import SecretError, UsageError
-from smtool.services.accounts import get_token, set_token
 from smtool.services.context import Context
-from smtool.services.keys import rotate
+from smtool.services.installation.accounts import get_token, set_token
+from smtool.services.installation.keys import rotate
 from smtool.store.tables import Account, AuditEvent
 
 TOKENS = {"vk-x": "x-token-0123456789", "vk-fb": "EAAB-page-token-0123456789"}
@@ -126,7 +126,7 @@ def test_a_reader_holding_the_keys_from_before_the_rotation_still_reads(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The narrow race made certain: keys loaded just before the rotation, the row read after it."""
-    from smtool.services import accounts, secrets
+    from smtool.services.installation import accounts, secrets
 
     _store(ctx)
     stale = [secrets.load_keys(ctx.settings)]
@@ -144,7 +144,7 @@ import sys, time
 from pathlib import Path
 from smtool.config import load_settings
 from smtool.errors import SecretError
-from smtool.services.accounts import get_token
+from smtool.services.installation.accounts import get_token
 from smtool.services.context import Context
 
 config, stop, ready = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])

@@ -8,19 +8,11 @@ import pytest
 from sqlmodel import select
 
 from smtool.errors import Conflict, InvalidTransition, PermissionDenied, UsageError
-from smtool.services import audit
 from smtool.services.context import Context
-from smtool.services.posts import (
-    Draft,
-    approve_posts,
-    create_post,
-    edit_post,
-    import_csv,
-    reject_post,
-    submit_post,
-    withdraw_post,
-)
-from smtool.services.queries import show_post
+from smtool.services.publishing.approval import approve_posts, reject_post, submit_post, withdraw_post
+from smtool.services.publishing.drafts import Draft, create_post, edit_post, import_csv
+from smtool.services.publishing.views import show_post
+from smtool.services.records import audit
 from smtool.store.tables import Post, Publication
 
 TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties sabiedriskajā apspriešanā līdz 15. decembrim."

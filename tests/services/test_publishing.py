@@ -12,12 +12,13 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from smtool.services.accounts import set_token
 from smtool.services.context import Context
-from smtool.services.pauses import pause, resume
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
-from smtool.services.publishing import Publisher
-from smtool.services.queries import show_post
+from smtool.services.installation.accounts import set_token
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.publishing.outbox import Publisher
+from smtool.services.publishing.pauses import pause, resume
+from smtool.services.publishing.views import show_post
 from smtool.store.tables import Account, AuditEvent, Publication
 from smtool.store.types import utcnow
 from smtool.worker import run_once
@@ -78,7 +79,7 @@ def test_an_approved_post_goes_out_once_on_every_target(sctx: Context, sandbox: 
 def test_a_lapsed_claim_goes_back_to_the_queue_audited(sctx: Context, sandbox: Sandbox) -> None:
     _approved(sctx)
     with sctx.db.write() as session:
-        from smtool.services.publishing import claim_next
+        from smtool.services.publishing.outbox import claim_next
 
         # A worker that claimed and then stalled: its lease has already run out.
         claimed = claim_next(session, "stalled", utcnow(), timedelta(seconds=-1))
@@ -158,7 +159,7 @@ def test_a_crash_mid_call_becomes_unknown_then_reconciled(sctx: Context, sandbox
     post_id = _approved(sctx)
     publisher = Publisher(sctx, me="crashed")
     with sctx.db.write() as session:
-        from smtool.services.publishing import claim_next
+        from smtool.services.publishing.outbox import claim_next
 
         claimed = claim_next(session, "crashed", utcnow(), timedelta(seconds=5))
     assert claimed is not None

@@ -12,9 +12,12 @@ import pytest
 from sqlmodel import col, select
 
 from smtool.errors import PermissionDenied
-from smtool.services import calendar, inbox, pauses, posts, retention
 from smtool.services.context import Context
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.services.monitoring import queue
+from smtool.services.publishing import approval, calendar, checks, drafts, pauses
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.records import retention
 from smtool.services.refusals import ATTRIBUTE, REFUSED
 from smtool.store.tables import Approval, AuditEvent
 
@@ -54,9 +57,9 @@ def test_a_refusal_inside_a_transaction_is_audited_and_the_change_rolled_back(ct
 # Installation-level commands: whoever runs them on the server (the key files' owner) may; they
 # check no role, so nothing is refused. A use case added here must not check roles either.
 _NO_ROLE_CHECK = {
-    "smtool.services.archive.export.export_archive",
-    "smtool.services.checkpoints.write_checkpoint",
-    "smtool.services.keys.rotate",
+    "smtool.services.records.archive.export.export_archive",
+    "smtool.services.records.checkpoints.write_checkpoint",
+    "smtool.services.installation.keys.rotate",
     "smtool.services.refusals.record_refusal",
 }
 
@@ -70,7 +73,7 @@ def _services() -> list[ModuleType]:
     ]
 
 
-@pytest.mark.parametrize("module", [posts, inbox, pauses, retention, calendar])
+@pytest.mark.parametrize("module", [drafts, approval, checks, queue, pauses, retention, calendar])
 def test_every_use_case_with_an_actor_audits_its_refusals(module: ModuleType) -> None:
     for name, function in inspect.getmembers(module, inspect.isfunction):
         if function.__module__ != module.__name__ or name.startswith("_"):

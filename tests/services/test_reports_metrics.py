@@ -8,10 +8,11 @@ from sqlmodel import col, select
 
 from connectors.base import Connector
 from smtool.services.context import Context
-from smtool.services.metrics import MetricsRefresher
 from smtool.services.platforms import connector_for
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
-from smtool.services.publishing import Publisher
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.publishing.outbox import Publisher
+from smtool.services.reports.metrics import MetricsRefresher
 from smtool.store.tables import Account, MetricSnapshot, Publication
 from smtool.store.types import utcnow
 

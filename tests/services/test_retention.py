@@ -15,10 +15,11 @@ from connectors.base import IncomingItem
 from smtool.config import Retention
 from smtool.errors import NotFound, PermissionDenied, UsageError
 from smtool.services.context import Context
-from smtool.services.ingest import Ingestor
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.services.monitoring.ingest import Ingestor
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.records.retention import lift_hold, list_holds, place_hold, purge
 from smtool.services.refusals import REFUSED
-from smtool.services.retention import lift_hold, list_holds, place_hold, purge
 from smtool.store.tables import (
     Approval,
     AuditEvent,

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from smtool.errors import NotFound, PermissionDenied, SecretError, UsageError
-from smtool.services.accounts import get_token, set_token
 from smtool.services.context import Context
+from smtool.services.installation.accounts import get_token, set_token
 from smtool.store.tables import AuditEvent
 
 TOKEN = "EAAB-very-secret-page-token-1234567890"

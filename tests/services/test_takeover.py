@@ -11,10 +11,11 @@ from sqlmodel import col, select
 
 from smtool.config import load_settings
 from smtool.services.context import Context
-from smtool.services.ingest import Ingestor
-from smtool.services.pauses import list_pauses, resume
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
-from smtool.services.takeover import verify_tokens
+from smtool.services.monitoring.ingest import Ingestor
+from smtool.services.monitoring.takeover import verify_tokens
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.publishing.pauses import list_pauses, resume
 from smtool.store.tables import AuditEvent, InboxItem, Publication
 from smtool.worker import run_once
 

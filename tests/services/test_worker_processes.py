@@ -22,7 +22,8 @@ from sqlmodel import col, select
 from connectors.emulator import SandboxServer, new_sandbox_state
 from smtool.config import load_settings
 from smtool.services.context import Context
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
 from smtool.store.tables import Publication
 
 from .conftest import write_installation

@@ -14,9 +14,9 @@ from textual.worker import WorkerCancelled
 from connectors.base import IncomingItem
 from connectors.emulator import SandboxServer, new_sandbox_state
 from smtool.config import load_settings
-from smtool.services.accounts import sync_from_settings
 from smtool.services.context import Context
-from smtool.services.ingest import Ingestor
+from smtool.services.installation.accounts import sync_from_settings
+from smtool.services.monitoring.ingest import Ingestor
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.moderation import ReplyModal
 from tests.services.conftest import write_installation

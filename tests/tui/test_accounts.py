@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from textual.widgets import DataTable, Input, Static
 
-from smtool.services.pauses import list_pauses
+from smtool.services.publishing.pauses import list_pauses
 from smtool.store.tables import Account
 from smtool.store.types import utcnow
 from smtool.tui.app import build_app

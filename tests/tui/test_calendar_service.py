@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import select
 
 from smtool.errors import InvalidTransition, PermissionDenied, UsageError
-from smtool.services import calendar
-from smtool.services.pauses import pause
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post, withdraw_post
-from smtool.services.queries import show_post
+from smtool.services.publishing import calendar
+from smtool.services.publishing.approval import approve_posts, submit_post, withdraw_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.publishing.pauses import pause
+from smtool.services.publishing.views import show_post
 from smtool.store.tables import Publication
 
 from .conftest import Installation

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from textual.widgets import Input, Static, TextArea
 
-from smtool.services.posts import Draft, create_post, reject_post, submit_post
-from smtool.services.queries import list_posts, show_post
+from smtool.services.publishing.approval import reject_post, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.publishing.views import list_posts, show_post
 from smtool.tui.app import build_app
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea

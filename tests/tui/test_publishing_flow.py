@@ -9,8 +9,9 @@ import io
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static, TextArea
 
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
-from smtool.services.queries import list_posts, show_post
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.publishing.views import list_posts, show_post
 from smtool.tui.app import build_app
 from smtool.tui.screens.approvals import ApprovalsScreen
 from smtool.tui.screens.calendar import CalendarScreen

@@ -15,8 +15,9 @@ from textual.widgets import Input, TextArea
 
 from connectors.base import IncomingItem
 from smtool.services.context import Context
-from smtool.services.ingest import Ingestor
-from smtool.services.posts import Draft, approve_posts, create_post, submit_post
+from smtool.services.monitoring.ingest import Ingestor
+from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.drafts import Draft, create_post
 from smtool.store.tables import Account, MetricSnapshot, Publication
 from smtool.tui.app import build_app
 from smtool.tui.screens.accounts import AccountsScreen

@@ -24,13 +24,7 @@ from sqlalchemy.sql.selectable import TextualSelect
 from sqlmodel import Session
 
 from smtool.domain.states import PublicationState
-from smtool.services.reports.period import (
-    UNIT_SECONDS,
-    Period,
-    Unit,
-    local_epoch_origin,
-    offset_changes,
-)
+from smtool.services.reports.period import UNIT_SECONDS, Period, Unit, local_epoch_origin, offset_changes
 from smtool.store.types import UTCDateTime
 
 METRICS = ("impressions", "likes", "replies", "shares", "clicks", "quotes", "bookmarks")

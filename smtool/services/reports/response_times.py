@@ -1,6 +1,6 @@
 """Response times: how fast citizens got a first answer and a resolution, per team and account.
 
-Times are working minutes of the institution's calendar (services.sla), the same measure the inbox
+Times are working minutes of the institution's calendar (domain.working_time), the same measure the inbox
 uses for its targets. Citizens' messages are comments, replies and mentions created in the period;
 spam and takeover alerts are not messages someone waits an answer to. A share within target counts
 only items whose outcome is known: answered, or already past their target.
@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from smtool.domain.inbox_states import OPEN_STATES, InboxState
-from smtool.services.context import Context
+from smtool.domain.working_time import WorkClock
+from smtool.services.context import Context, working_time
 from smtool.services.reports.aggregate import campaign_params, campaign_sql, fetch
 from smtool.services.reports.period import Period
-from smtool.services.reports.workclock import WorkClock
-from smtool.services.sla import WorkingTime
 from smtool.store.types import utcnow
 
 MESSAGE_KINDS = ("comment", "reply", "mention")
@@ -112,7 +111,7 @@ def response_times(
 ) -> ResponseTimesReport:
     """The response-times report of the citizens' messages created in `period`."""
     inbox = ctx.settings.inbox
-    calendar = WorkingTime.from_settings(ctx.settings)
+    calendar = working_time(ctx.settings)
     now = utcnow()
     where, params = _filters(ctx.db.dialect, account, campaign)
     with ctx.db.read() as session:

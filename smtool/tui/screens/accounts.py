@@ -1,6 +1,6 @@
 """The accounts: token health, the platform's rate limits, pauses and what waits to go out.
 
-A crisis pause (services.pauses) stops publishing on one account or all of them; nothing is lost,
+A crisis pause (services.publishing.pauses) stops publishing on one account or all of them; nothing is lost,
 the publications wait as scheduled until the pause is lifted.
 """
 
@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
 from smtool.domain.timezones import to_local
-from smtool.services import calendar, pauses
+from smtool.services.publishing import calendar, pauses
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.dialogs import LineModal
 from smtool.tui.widgets.inert import inert_text

@@ -1,6 +1,6 @@
 """An approver's desk: the posts waiting for this spokesperson, each in full, and the decisions.
 
-Approving binds the approval to the exact content (services.posts); the list shows only posts whose
+Approving binds the approval to the exact content (services.publishing.approval); the list shows only posts whose
 every target account has this user among its spokespeople, since only those can be approved here.
 """
 
@@ -16,8 +16,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
-from smtool.services.posts import approve_posts, reject_post, waive_finding
-from smtool.services.queries import list_posts, show_post
+from smtool.services.publishing.approval import approve_posts, reject_post, waive_finding
+from smtool.services.publishing.views import list_posts, show_post
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
 from smtool.tui.widgets.inert import inert_text, one_line

@@ -26,8 +26,8 @@ from smtool.domain.roles import Action
 from smtool.domain.states import ATTENTION_PUBLICATION_STATES
 from smtool.domain.timezones import parse_local, to_local
 from smtool.errors import UsageError
-from smtool.services import calendar
-from smtool.services.posts import withdraw_post
+from smtool.services.publishing import calendar
+from smtool.services.publishing.approval import withdraw_post
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.dialogs import ConfirmModal, LineModal
 from smtool.tui.widgets.inert import one_line
@@ -275,7 +275,7 @@ class CalendarScreen(MainScreen):
     # --- acting on one post ----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # An author may move or withdraw their own post, an approver anyone's (services.calendar);
+        # An author may move or withdraw their own post, an approver anyone's (services.publishing.calendar);
         # a role that can be neither (a manager, an administrator) is not offered either, and an
         # author sees the keys greyed out on someone else's post.
         if action not in ("reschedule", "withdraw") or self.may(Action.APPROVE_POST):

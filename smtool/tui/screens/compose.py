@@ -20,10 +20,11 @@ from textual.widgets import Footer, Header, Input, SelectionList, Static, TextAr
 
 from smtool.domain.timezones import format_local, parse_local
 from smtool.errors import UsageError
-from smtool.services.checking import check_text
-from smtool.services.post_checks import platform_length
-from smtool.services.posts import Draft, create_post, edit_post, submit_post
-from smtool.services.queries import list_posts, show_post
+from smtool.services.guidelines import check_text
+from smtool.services.publishing.approval import submit_post
+from smtool.services.publishing.checks import platform_length
+from smtool.services.publishing.drafts import Draft, create_post, edit_post
+from smtool.services.publishing.views import list_posts, show_post
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal

@@ -22,7 +22,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from smtool.domain.roles import Action
 from smtool.errors import Conflict
-from smtool.services import inbox
+from smtool.services.monitoring import queue
+from smtool.services.monitoring.views import InboxItemDetail, InboxItemView
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.screens.moderation import ReplyModal
 from smtool.tui.widgets.dialogs import ChoiceModal
@@ -42,8 +43,8 @@ class Filters:
 
 @dataclass(frozen=True)
 class Detail:
-    item: dict[str, Any]
-    around: inbox.Surroundings
+    item: InboxItemDetail
+    around: queue.Surroundings
 
 
 class InboxScreen(MainScreen):
@@ -68,7 +69,7 @@ class InboxScreen(MainScreen):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.items: dict[int, dict[str, Any]] = {}
+        self.items: dict[int, InboxItemView] = {}
         self.next_cursor: str | None = None
         configured = self.ctx.settings.user(self.user)
         # A specialist answers what is routed to their team: the queue opens on it.
@@ -84,9 +85,9 @@ class InboxScreen(MainScreen):
         yield Header()
         with Horizontal(id="inbox-filters"):
             yield Select(
-                [(s, s) for s in inbox.ALL_STATES], prompt="open items", id="filter-state", compact=True
+                [(s, s) for s in queue.ALL_STATES], prompt="open items", id="filter-state", compact=True
             )
-            yield Select([(f, f) for f in inbox.FLAGS], prompt="any flag", id="filter-flag", compact=True)
+            yield Select([(f, f) for f in queue.FLAGS], prompt="any flag", id="filter-flag", compact=True)
             yield Select(
                 [(t, t) for t in teams],
                 prompt="any team",
@@ -157,8 +158,8 @@ class InboxScreen(MainScreen):
     def load(self, after: str | None = None, select_id: int | None = None) -> None:
         f = self.filters
 
-        def read() -> inbox.Page:
-            return inbox.list_items(
+        def read() -> queue.Page:
+            return queue.list_items(
                 self.ctx,
                 state=f.state,
                 flag=f.flag,
@@ -172,11 +173,11 @@ class InboxScreen(MainScreen):
             read, lambda page: self._page_loaded(page, after is not None, select_id), group="list"
         )
 
-    def _page_loaded(self, page: inbox.Page, append: bool, select_id: int | None) -> None:
+    def _page_loaded(self, page: queue.Page, append: bool, select_id: int | None) -> None:
         if not append:
             self.items.clear()
         for item in page.items:
-            self.items[int(item["id"])] = item
+            self.items[item["id"]] = item
         self.next_cursor = page.next_cursor
         self._fill_table(select_id)
         table = self.query_one("#inbox-items", DataTable)
@@ -199,7 +200,7 @@ class InboxScreen(MainScreen):
         return int(key) if key is not None else None
 
     @property
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> InboxItemView | None:
         """The selected item as last read (the detail if loaded: it is the freshest)."""
         item_id = self.current_id
         if item_id is None:
@@ -216,7 +217,7 @@ class InboxScreen(MainScreen):
 
     def load_detail(self, item_id: int) -> None:
         def read() -> Detail:
-            return Detail(inbox.show_item(self.ctx, item_id), inbox.surroundings(self.ctx, item_id, limit=10))
+            return Detail(queue.show_item(self.ctx, item_id), queue.surroundings(self.ctx, item_id, limit=10))
 
         self.background(read, self._detail_loaded, group="detail")
 
@@ -226,17 +227,17 @@ class InboxScreen(MainScreen):
         self.query_one(ItemDetail).show_item(detail.item)
         self.query_one("#item-around", Static).update(render_surroundings(detail.around))
         if detail.item["claimed_by"] != self.user:
-            self.held.discard(int(detail.item["id"]))
+            self.held.discard(detail.item["id"])
 
     # --- claims and their heartbeat -------------------------------------------------------------
 
     def action_claim(self) -> None:
         def run() -> tuple[str, int | None]:
-            claimed = inbox.claim_next(self.ctx, self.user)
+            claimed = queue.claim_next(self.ctx, self.user)
             if claimed is None:
                 return "Nothing to claim: every open item is claimed or the queue is empty.", None
-            self.held.add(int(claimed["id"]))
-            return f"Claimed item {claimed['id']}.", int(claimed["id"])
+            self.held.add(claimed["id"])
+            return f"Claimed item {claimed['id']}.", claimed["id"]
 
         self.act(run)
 
@@ -255,7 +256,7 @@ class InboxScreen(MainScreen):
             lost = []
             for item_id in held:
                 try:
-                    inbox.heartbeat(self.ctx, self.user, item_id)
+                    queue.heartbeat(self.ctx, self.user, item_id)
                 except Conflict:
                     lost.append(item_id)
             return lost
@@ -275,15 +276,15 @@ class InboxScreen(MainScreen):
             return self.may(Action.MODERATE)
         return True
 
-    def _on_selected(self, what: Callable[[int, int, dict[str, Any]], None]) -> None:
+    def _on_selected(self, what: Callable[[int, int, InboxItemView], None]) -> None:
         item = self.current
         if item is None:
             self.notice("Select an item first (or press c to claim the next one).", "yellow")
             return
-        what(int(item["id"]), int(item["version"]), item)
+        what(item["id"], item["version"], item)
 
     def action_reply(self) -> None:
-        def ask(item_id: int, version: int, item: dict[str, Any]) -> None:
+        def ask(item_id: int, version: int, item: InboxItemView) -> None:
             def send(text: str | None) -> None:
                 if text is not None:
                     self.act(lambda: self._reply(item_id, version, text))
@@ -294,11 +295,11 @@ class InboxScreen(MainScreen):
         self._on_selected(ask)
 
     def _reply(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
-        publication = inbox.reply(self.ctx, self.user, item_id, text, expected_version=version)
+        publication = queue.reply(self.ctx, self.user, item_id, text, expected_version=version)
         return f"Reply to item {item_id} is in the outbox (publication {publication}).", item_id
 
     def action_hide(self) -> None:
-        def ask(item_id: int, version: int, item: dict[str, Any]) -> None:
+        def ask(item_id: int, version: int, item: InboxItemView) -> None:
             def chosen(reason: str | None) -> None:
                 if reason is not None:
                     self.act(lambda: self._hide(item_id, version, reason))
@@ -310,13 +311,13 @@ class InboxScreen(MainScreen):
         self._on_selected(ask)
 
     def _hide(self, item_id: int, version: int, reason: str) -> tuple[str, int | None]:
-        inbox.hide(self.ctx, self.user, item_id, reason, expected_version=version)
+        queue.hide(self.ctx, self.user, item_id, reason, expected_version=version)
         return f"Item {item_id} hidden ({reason}); the record stays.", item_id
 
     def action_unhide(self) -> None:
-        def run(item_id: int, version: int, _: dict[str, Any]) -> None:
+        def run(item_id: int, version: int, _: InboxItemView) -> None:
             def unhide() -> tuple[str, int | None]:
-                inbox.unhide(self.ctx, self.user, item_id, expected_version=version)
+                queue.unhide(self.ctx, self.user, item_id, expected_version=version)
                 return f"Item {item_id} is shown again.", item_id
 
             self.act(unhide)
@@ -324,7 +325,7 @@ class InboxScreen(MainScreen):
         self._on_selected(run)
 
     def action_assign(self) -> None:
-        def ask(item_id: int, version: int, item: dict[str, Any]) -> None:
+        def ask(item_id: int, version: int, item: InboxItemView) -> None:
             users = [u for u in self.ctx.settings.users if {"specialist", "press_officer"} & set(u.roles)]
             teams = sorted(
                 {u.team for u in self.ctx.settings.users if u.team} | {self.ctx.settings.inbox.default_team}
@@ -343,18 +344,18 @@ class InboxScreen(MainScreen):
         self._on_selected(ask)
 
     def _assign(self, item_id: int, version: int, target: str) -> tuple[str, int | None]:
-        kind = inbox.assign(self.ctx, self.user, item_id, target, expected_version=version)
+        kind = queue.assign(self.ctx, self.user, item_id, target, expected_version=version)
         self.held.discard(item_id)
         return f"Item {item_id} assigned to {'team ' if kind == 'team' else ''}{target}.", item_id
 
     def action_resolve(self) -> None:
-        self._close(inbox.resolve, "resolved")
+        self._close(queue.resolve, "resolved")
 
     def action_spam(self) -> None:
-        self._close(inbox.mark_spam, "marked spam")
+        self._close(queue.mark_spam, "marked spam")
 
     def _close(self, close: Callable[..., None], done: str) -> None:
-        def run(item_id: int, version: int, _: dict[str, Any]) -> None:
+        def run(item_id: int, version: int, _: InboxItemView) -> None:
             def act() -> tuple[str, int | None]:
                 close(self.ctx, self.user, item_id, expected_version=version)
                 self.held.discard(item_id)
@@ -389,7 +390,7 @@ class InboxScreen(MainScreen):
             self.load(select_id=self.current_id)
 
 
-def render_surroundings(around: inbox.Surroundings) -> Text:
+def render_surroundings(around: queue.Surroundings) -> Text:
     """The thread and the author's earlier items under the item, one inert line each."""
     text = Text()
     for title, items in (("Thread", around.thread), ("Author's earlier items", around.earlier)):

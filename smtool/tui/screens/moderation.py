@@ -1,5 +1,5 @@
 """The reply modal: a public answer to one item, checked live like a post (the reply goes through
-the checker and the outbox; see smtool.services.inbox.reply)."""
+the checker and the outbox; see smtool.services.monitoring.queue.reply)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Static, TextArea
 
-from smtool.services.checking import check_text
 from smtool.services.context import Context
+from smtool.services.guidelines import check_text
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.inert import one_line
 from smtool.tui.work import ServiceDone, in_background

@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from smtool.services.posts import SATISFIED_BY_APPROVAL, blocking_findings
+from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, blocking_findings
 from smtool.services.text import strip_unsafe
 
 LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.widgets import Static
 
+from smtool.services.monitoring.views import InboxItemDetail
 from smtool.tui.widgets.inert import inert_text
 
 
@@ -15,17 +14,17 @@ class ItemDetail(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.item: dict[str, Any] | None = None
+        self.item: InboxItemDetail | None = None
 
     def on_mount(self) -> None:
         self.show_item(None)
 
-    def show_item(self, item: dict[str, Any] | None) -> None:
+    def show_item(self, item: InboxItemDetail | None) -> None:
         self.item = item
         self.update(render_item(item))
 
 
-def render_item(item: dict[str, Any] | None) -> Text:
+def render_item(item: InboxItemDetail | None) -> Text:
     if item is None:
         return Text("No item selected. Press c to claim the next one.", style="dim")
     text = Text()
@@ -51,7 +50,7 @@ def render_item(item: dict[str, Any] | None) -> Text:
         text.append(str(item["hidden_reason"] or ""), style="red")
     text.append("\n\n")
     text.append_text(inert_text(item["text"]))
-    actions = item.get("actions") or []
+    actions = item["actions"]
     if actions:
         text.append("\n\nDone so far:", style="dim")
         for action in actions:
@@ -60,8 +59,7 @@ def render_item(item: dict[str, Any] | None) -> Text:
                 text.append(" (")
                 text.append_text(inert_text(str(action["reason"])))
                 text.append(")")
-    replies = item.get("replies") or []
-    for reply in replies:
+    for reply in item["replies"]:
         text.append(f"\nReply ({reply['state']}): ", style="dim")
         text.append_text(inert_text(reply["text"]))
     return text

@@ -32,7 +32,7 @@ STATE_STYLES = {
 
 
 class PostDetail(Static):
-    """Everything about one post (`smtool.services.queries.show_post`), all user text inert."""
+    """Everything about one post (`smtool.services.publishing.views.show_post`), all user text inert."""
 
     def __init__(self, zone: str, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
 from smtool.services.context import Context
-from smtool.services.queries import show_post
+from smtool.services.publishing.views import show_post
 from smtool.tui.widgets.post_detail import PostDetail
 from smtool.tui.work import ServiceDone, in_background
 

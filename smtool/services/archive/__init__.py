@@ -1,9 +1,0 @@
-"""The institution's own archive of its public records: export to a zipped BagIt bag, and verify one.
-
-See `layout` for what the archive holds and how it is laid out.
-"""
-
-from smtool.services.archive.export import ExportReport, export_archive
-from smtool.services.archive.verify import ArchiveCheck, ArchiveUnreadable, verify_archive
-
-__all__ = ["ArchiveCheck", "ArchiveUnreadable", "ExportReport", "export_archive", "verify_archive"]

@@ -1,0 +1,6 @@
+"""Monitoring: citizens' comments and mentions, from the platforms to a press officer's answer.
+
+ingest (poll every account's streams into inbox items, triaged and routed) -> queue (list, claim,
+assign, reply, hide, resolve; `queue_pages` holds its keyset pages and search) ; `routing` picks a team
+by keywords and flags; `takeover` raises alerts when an account looks hijacked.
+"""

@@ -1,0 +1,621 @@
+"""The moderation queue that press officers work together: list, claim, assign, reply, hide, resolve.
+
+Items are records. Hiding hides a comment on the platform and marks it hidden here; the item, its text
+and every action stay in the store (`moderation_actions`) and in the audit log. Nothing is deleted.
+
+Concurrency: claim-next is a guarded UPDATE (design.md, "Claiming") with a lease renewed by a
+heartbeat, so two officers in two processes never get the same item, on SQLite or PostgreSQL. Every
+other action is `UPDATE ... WHERE id=? AND version=?`; zero rows means someone else acted first, and
+the person gets a Conflict naming who and what. While someone holds a live claim, only they act on it.
+
+Who may reply without an approver: a reply is the institution speaking, so it goes through the
+guideline checker and the publishing outbox like any post, on the item's own account. A press officer
+(Action.MODERATE) may reply on an institution account without a separate approver when the checker
+finds no unwaived error: answering citizens is the press officer's mandate, and four eyes on every
+answer would break the response-time targets. The "not a spokesperson" finding is answered by that
+mandate (as an approval answers it for posts); every other error blocks the reply, and the person
+must rewrite it or turn it into a post for approval. A specialist (Action.ANSWER) may reply the
+same way, but only to items assigned to them or routed to their team. The reply's approval row
+names the replying person, so the record shows who spoke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, or_, text, update
+from sqlmodel import Session, col, select
+
+from connectors.base import ConnectorError
+from smtool.domain import inbox_states
+from smtool.domain.inbox_states import CLAIMABLE_STATES, PRIORITIES, InboxEvent, next_inbox_state
+from smtool.domain.roles import Action, can, require
+from smtool.domain.working_time import response_times
+from smtool.errors import Conflict, NotFound, PermissionDenied, SmtoolError, UsageError
+from smtool.services.context import Context, working_time
+from smtool.services.monitoring.queue_pages import (
+    SEARCH_PROBE,
+    PageFilter,
+    common_search_rows,
+    matched_rows,
+    state_rows,
+)
+from smtool.services.monitoring.views import InboxItemDetail, InboxItemView, ReplyView, item_view
+from smtool.services.people import user_roles
+from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
+from smtool.services.publishing.checks import blocking_findings
+from smtool.services.publishing.replies import queue_reply
+from smtool.services.records import audit
+from smtool.services.refusals import audits_refusals
+from smtool.store.fts import matching_ids, words
+from smtool.store.tables import (
+    Account,
+    InboxItem,
+    ModerationAction,
+    Publication,
+    User,
+)
+from smtool.store.types import UTCDateTime, utcnow
+
+# Re-exported: the CLI and TUI know the domain's states and flags through this service.
+InboxState = inbox_states.InboxState
+ALL_STATES = inbox_states.ALL_STATES
+OPEN_STATES = inbox_states.OPEN_STATES
+FLAGS = inbox_states.FLAGS
+
+
+class PlatformRefused(SmtoolError):
+    """The platform did not carry out a moderation action; nothing changed in the store."""
+
+    default_title = "The platform refused"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    roles: list[str]
+    team: str | None
+
+    @property
+    def moderates(self) -> bool:
+        return can(self.roles, Action.MODERATE)
+
+
+def _person(ctx: Context, name: str) -> Person:
+    roles = user_roles(ctx.settings, name)
+    configured = ctx.settings.user(name)
+    return Person(name, roles, configured.team if configured else None)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[InboxItemView]
+    next_cursor: str | None
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
+    if not cursor:
+        return None
+    try:
+        priority, item_id = (int(part) for part in cursor.split(":"))
+    except ValueError:
+        raise UsageError(f"{cursor!r} is not a page cursor; use the next_cursor a list printed") from None
+    return priority, item_id
+
+
+def list_items(
+    ctx: Context,
+    *,
+    state: str | None = None,
+    team: str | None = None,
+    flag: str | None = None,
+    search: str | None = None,
+    limit: int = 50,
+    include_closed: bool = False,
+    after: str | None = None,
+) -> Page:
+    """One page of the queue, most urgent first (priority, then newest), with a keyset cursor.
+
+    Without `state`, open items (new, assigned, answered); with `include_closed`, every item.
+    Raises UsageError for an unknown state or flag, a bad cursor or a limit below 1.
+    """
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if state is not None and state not in ALL_STATES:
+        raise UsageError(f"unknown state {state!r}; states: {', '.join(ALL_STATES)}")
+    if flag is not None and flag not in FLAGS:
+        raise UsageError(f"unknown flag {flag!r}; flags: {', '.join(FLAGS)}")
+    if search is not None and not words(search):
+        raise UsageError("--search needs at least one word")
+    states = [state] if state else list(ALL_STATES if include_closed else OPEN_STATES)
+    position = _parse_cursor(after)
+    rows: list[InboxItem] = []
+    with ctx.db.read() as session:
+        matches = matching_ids(session, search, SEARCH_PROBE) if search is not None else None
+        if matches == []:
+            return Page([], None)
+        # One index range per state (state, priority, id), merged here: each stays an index walk.
+        where = PageFilter(team, flag, position)
+        if matches is not None:
+            rows.extend(matched_rows(session, states, where, limit + 1, matches))
+        elif search is not None:
+            rows.extend(common_search_rows(session, states, where, limit + 1, search))
+        else:
+            for one_state in states:
+                rows.extend(state_rows(session, one_state, where, limit + 1))
+    rows.sort(key=lambda r: (r.priority, r.id or 0), reverse=True)
+    page = rows[:limit]
+    more = len(rows) > limit
+    next_cursor = f"{page[-1].priority}:{page[-1].id}" if more and page else None
+    return Page([item_view(r) for r in page], next_cursor)
+
+
+def show_item(ctx: Context, item_id: int) -> InboxItemDetail:
+    """One item with its actions, replies and response times. Raises NotFound."""
+    with ctx.db.read() as session:
+        item = _load(session, item_id)
+        actions = [
+            {"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "reason": a.reason, **a.detail}
+            for a in session.exec(
+                select(ModerationAction)
+                .where(ModerationAction.item_id == item_id)
+                .order_by(col(ModerationAction.id))
+            ).all()
+        ]
+        replies = [
+            ReplyView(publication=p.id or 0, state=p.state, text=p.text, remote_id=p.remote_id)
+            for p in session.exec(
+                select(Publication)
+                .where(Publication.reply_to_item_id == item_id)
+                .order_by(col(Publication.id))
+            ).all()
+        ]
+    times = response_times(
+        working_time(ctx.settings),
+        (ctx.settings.inbox.target_first_response_minutes, ctx.settings.inbox.target_resolution_minutes),
+        item.created_at,
+        item.first_response_at,
+        item.resolved_at,
+        utcnow(),
+    )
+    return InboxItemDetail(
+        **item_view(item), raw=item.raw, actions=actions, replies=replies, response_times=times.to_dict()
+    )
+
+
+# --- writing helpers --------------------------------------------------------------------------
+
+
+def _load(session: Session, item_id: int) -> InboxItem:
+    item = session.get(InboxItem, item_id)
+    if item is None:
+        raise NotFound(f"no inbox item {item_id}; see `smtool inbox list`")
+    return item
+
+
+def _check_version(item: InboxItem, expected: int | None) -> None:
+    if expected is not None and expected != item.version:
+        raise Conflict(
+            f"inbox item {item.id} was changed by someone else (it is now {item.state}"
+            f"{', claimed by ' + item.claimed_by if item.claimed_by else ''}, version {item.version}; "
+            f"you had version {expected}); look at it again with `smtool inbox show {item.id}`"
+        )
+
+
+def _check_claim(item: InboxItem, who: str, now: datetime) -> None:
+    if item.claimed_by and item.claimed_by != who and item.lease_until and item.lease_until > now:
+        raise Conflict(
+            f"inbox item {item.id} is claimed by {item.claimed_by} until "
+            f"{item.lease_until:%H:%M:%S} UTC; ask them, or wait until the claim lapses"
+        )
+
+
+def _guarded_update(session: Session, item: InboxItem, **values: Any) -> None:
+    """UPDATE ... WHERE id=? AND version=?; zero rows raises Conflict."""
+    assert item.id is not None
+    result = session.execute(
+        update(InboxItem)
+        .where(col(InboxItem.id) == item.id, col(InboxItem.version) == item.version)
+        .values(version=item.version + 1, **values)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.expire(item)
+        current = session.get(InboxItem, item.id)
+        now_state = current.state if current else "gone"
+        raise Conflict(
+            f"inbox item {item.id} was changed by someone else just now (it is now {now_state}); "
+            f"look at it again with `smtool inbox show {item.id}`"
+        )
+    session.expire(item)
+
+
+def _record(
+    session: Session,
+    item_id: int,
+    actor: str,
+    action: str,
+    reason: str | None = None,
+    **detail: Any,
+) -> None:
+    session.add(ModerationAction(item_id=item_id, actor=actor, action=action, reason=reason, detail=detail))
+    audit.append(
+        session,
+        actor=actor,
+        action=f"inbox.{action}",
+        subject_type="inbox_item",
+        subject_id=item_id,
+        payload={"reason": reason, **detail},
+    )
+
+
+def _may_answer(person: Person, item: InboxItem) -> None:
+    if person.moderates:
+        return
+    require(person.name, person.roles, Action.ANSWER)
+    if item.assigned_to != person.name and (person.team is None or item.team != person.team):
+        raise PermissionDenied(
+            f"{person.name} may answer only items assigned to them or to their team "
+            f"({person.team or 'no team'}); item {item.id} is for {item.assigned_to or item.team}"
+        )
+
+
+# --- claiming ---------------------------------------------------------------------------------
+
+# The outer WHERE repeats the guards (design.md, "Claiming"): the row is re-checked as it is updated,
+# so an item resolved, reassigned or claimed between the sub-select and the update is never taken.
+_CLAIM = """
+UPDATE inbox_items
+   SET claimed_by = :me, lease_until = :lease_until, version = version + 1
+ WHERE state = :state AND (lease_until IS NULL OR lease_until < :now)
+   AND (assigned_to IS NULL OR assigned_to = :me)
+   AND id = (
+        SELECT id FROM inbox_items
+         WHERE state = :state AND priority = :priority {team}
+           AND (lease_until IS NULL OR lease_until < :now)
+           AND (assigned_to IS NULL OR assigned_to = :me)
+         ORDER BY id
+         LIMIT 1 {lock})
+RETURNING id
+"""
+
+
+@audits_refusals("inbox.claim")
+def claim_next(ctx: Context, actor: str, team: str | None = None) -> InboxItemView | None:
+    """Claim the most urgent, oldest open item not claimed by anyone; None when the queue is empty.
+
+    Items assigned to someone else are left to them. A specialist claims only from their own team.
+    The claim lasts [inbox] lease_seconds; `heartbeat` renews it. Raises PermissionDenied.
+    """
+    person = _person(ctx, actor)
+    if not person.moderates:
+        require(actor, person.roles, Action.ANSWER)
+        if team not in (None, person.team):
+            raise PermissionDenied(f"{actor} may claim only items of their own team ({person.team})")
+        team = person.team
+        if team is None:
+            raise PermissionDenied(f"{actor} has no team in config.toml; only press officers claim any item")
+    lease = timedelta(seconds=ctx.settings.inbox.lease_seconds)
+    with ctx.db.write() as session:
+        dialect = session.get_bind().dialect.name
+        statement = text(
+            _CLAIM.format(
+                team="AND team = :team" if team is not None else "",
+                lock="FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else "",
+            )
+        ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime()))
+        now = utcnow()
+        for priority in PRIORITIES:
+            for state in CLAIMABLE_STATES:
+                params: dict[str, Any] = {
+                    "me": actor,
+                    "now": now,
+                    "lease_until": now + lease,
+                    "state": state.value,
+                    "priority": priority,
+                }
+                if team is not None:
+                    params["team"] = team
+                row = session.execute(statement, params).first()
+                if row is not None:
+                    item_id = int(row[0])
+                    _record(session, item_id, actor, "claim", lease_until=(now + lease).isoformat())
+                    return item_view(_load(session, item_id))
+    return None
+
+
+@audits_refusals("inbox.heartbeat")
+def heartbeat(ctx: Context, actor: str, item_id: int) -> datetime:
+    """Renew the actor's claim; returns the new end. Raises Conflict when the claim was lost."""
+    lease_until = utcnow() + timedelta(seconds=ctx.settings.inbox.lease_seconds)
+    with ctx.db.write() as session:
+        result = session.execute(
+            update(InboxItem)
+            .where(col(InboxItem.id) == item_id, col(InboxItem.claimed_by) == actor)
+            .values(lease_until=lease_until)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            _load(session, item_id)
+            raise Conflict(f"{actor} no longer holds inbox item {item_id}; claim it again")
+    return lease_until
+
+
+@audits_refusals("inbox.release")
+def release(ctx: Context, actor: str, item_id: int) -> None:
+    """Give a claimed item back to the queue. Raises NotFound or Conflict (not claimed by the actor)."""
+    with ctx.db.write() as session:
+        item = _load(session, item_id)
+        if item.claimed_by != actor:
+            raise Conflict(f"inbox item {item_id} is not claimed by {actor}")
+        _guarded_update(session, item, claimed_by=None, lease_until=None)
+        _record(session, item_id, actor, "release")
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+@audits_refusals("inbox.assign")
+def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version: int | None = None) -> str:
+    """Assign to a user (state assigned) or route to a team; returns "user" or "team".
+
+    Raises PermissionDenied, NotFound, Conflict, or UsageError for a target that is neither a user
+    nor a team.
+    """
+    person = _person(ctx, actor)
+    require(actor, person.roles, Action.MODERATE)
+    users = {u.name: u for u in ctx.settings.users}
+    teams = {u.team for u in ctx.settings.users if u.team} | {ctx.settings.inbox.default_team}
+    now = utcnow()
+    with ctx.db.write() as session:
+        item = _load(session, item_id)
+        _check_version(item, expected_version)
+        _check_claim(item, actor, now)
+        if target in users:
+            stored = session.get(User, target)
+            if stored is not None and not stored.active:
+                raise UsageError(f"user {target} is no longer active")
+            event = InboxEvent.ASSIGN
+            values: dict[str, Any] = {"assigned_to": target}
+            if users[target].team:
+                values["team"] = users[target].team
+            kind = "user"
+        elif target in teams:
+            event = InboxEvent.ROUTE
+            values = {"team": target, "assigned_to": None}
+            kind = "team"
+        else:
+            raise UsageError(f"{target!r} is neither a user nor a team; teams: {', '.join(sorted(teams))}")
+        values["state"] = next_inbox_state(item.state, event).value
+        _guarded_update(session, item, claimed_by=None, lease_until=None, **values)
+        _record(session, item_id, actor, "assign", to=target, kind=kind)
+    return kind
+
+
+@audits_refusals("inbox.reply")
+def reply(
+    ctx: Context, actor: str, item_id: int, reply_text: str, expected_version: int | None = None
+) -> int:
+    """Answer an item publicly on its own account, through the checker and the outbox.
+
+    Returns the publication id; the worker sends it with connector.reply. See the module docstring
+    for why no separate approver is needed. Raises PermissionDenied, NotFound, Conflict, or
+    UsageError (empty text, over the platform's length, a checker error, an item that cannot be
+    answered).
+    """
+    from smtool.services.publishing.checks import platform_length, post_findings
+
+    person = _person(ctx, actor)
+    if not reply_text.strip():
+        raise UsageError("the reply has no text")
+    now = utcnow()
+    with ctx.db.write() as session:
+        item = _load(session, item_id)
+        _may_answer(person, item)
+        _check_version(item, expected_version)
+        _check_claim(item, actor, now)
+        if item.kind == "alert":
+            raise UsageError(f"inbox item {item_id} is an alert about our own account; it cannot be answered")
+        answered = next_inbox_state(item.state, InboxEvent.REPLY)
+        account = session.get(Account, item.account_id)
+        if account is None or not account.active:
+            raise UsageError(f"account {item.account_id} is no longer managed; the item cannot be answered")
+        length, limit = platform_length(reply_text, account.platform)
+        if limit is not None and length > limit:
+            raise UsageError(
+                f"the reply is {length} characters as {account.platform} counts them; the limit is {limit}"
+            )
+        findings = post_findings(
+            ctx.settings, text=reply_text, account_id=account.id, author=actor, waivers=[]
+        )
+        blockers = blocking_findings(findings)
+        if blockers:
+            listed = "; ".join(f"{f['rule']}: {f['message']}" for f in blockers)
+            raise UsageError(f"the reply cannot go out as written: {listed}")
+        post_id, publication_id = queue_reply(
+            session,
+            actor=actor,
+            item_id=item_id,
+            account_id=account.id,
+            text=reply_text,
+            window=timedelta(hours=ctx.settings.publishing.window_hours),
+        )
+        _guarded_update(session, item, state=answered.value)
+        _record(
+            session,
+            item_id,
+            actor,
+            "reply",
+            publication=publication_id,
+            post=post_id,
+            findings=[f["rule"] for f in findings],
+        )
+        return publication_id
+
+
+def _hide_reason(ctx: Context, reason: str) -> str:
+    allowed = ctx.settings.inbox.hide_reasons
+    chosen = next((r for r in allowed if r.casefold() == reason.strip().casefold()), None)
+    if chosen is None:
+        raise UsageError(
+            f"{reason!r} is not a reason of the published comment policy; choose one of: "
+            + ", ".join(allowed)
+        )
+    return chosen
+
+
+@audits_refusals("inbox.hide")
+def hide(
+    ctx: Context,
+    actor: str,
+    item_id: int,
+    reason: str,
+    expected_version: int | None = None,
+    factory: ConnectorFactory = connector_for,
+) -> None:
+    """Hide the item on the platform with a reason from the comment policy; the record stays.
+
+    The store is changed first (guarded by version) and the platform asked after the commit; if the
+    platform refuses, the change is reversed and recorded. Raises PermissionDenied, NotFound,
+    Conflict, UsageError (unknown reason, already hidden, an alert) or PlatformRefused.
+    """
+    _set_hidden(ctx, actor, item_id, True, _hide_reason(ctx, reason), expected_version, factory)
+
+
+@audits_refusals("inbox.unhide")
+def unhide(
+    ctx: Context,
+    actor: str,
+    item_id: int,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    factory: ConnectorFactory = connector_for,
+) -> None:
+    """Show a hidden item again on the platform. Raises like `hide`."""
+    _set_hidden(ctx, actor, item_id, False, reason, expected_version, factory)
+
+
+def _set_hidden(
+    ctx: Context,
+    actor: str,
+    item_id: int,
+    hidden: bool,
+    reason: str | None,
+    expected_version: int | None,
+    factory: ConnectorFactory,
+) -> None:
+    require(actor, user_roles(ctx.settings, actor), Action.MODERATE)
+    verb = "hide" if hidden else "unhide"
+    with ctx.db.write() as session:
+        item = _load(session, item_id)
+        _check_version(item, expected_version)
+        _check_claim(item, actor, utcnow())
+        if item.kind == "alert":
+            raise UsageError(
+                f"inbox item {item_id} is an alert about our own post; delete or keep it on the platform"
+            )
+        if item.hidden == hidden:
+            raise UsageError(f"inbox item {item_id} is already {'hidden' if hidden else 'shown'}")
+        previous_reason = item.hidden_reason
+        _guarded_update(session, item, hidden=hidden, hidden_reason=reason if hidden else None)
+        _record(session, item_id, actor, verb, reason)
+        account = session.get(Account, item.account_id)
+        assert account is not None
+        target = incoming_item(item)
+        version_after = item.version
+    try:
+        connector = factory(ctx, account)
+        connector.hide(target) if hidden else connector.unhide(target)
+    except (ConnectorError, SmtoolError) as error:
+        message = error.platform_message if isinstance(error, ConnectorError) else error.msg
+        with ctx.db.write() as session:
+            session.execute(
+                update(InboxItem)
+                .where(col(InboxItem.id) == item_id, col(InboxItem.version) == version_after)
+                .values(hidden=not hidden, hidden_reason=previous_reason, version=version_after + 1)
+            )
+            _record(session, item_id, actor, f"{verb}_failed", reason, platform_message=message)
+        raise PlatformRefused(
+            f"{account.platform} did not {verb} inbox item {item_id}: {message}; nothing changed"
+        ) from None
+
+
+@audits_refusals("inbox.resolve")
+def resolve(ctx: Context, actor: str, item_id: int, expected_version: int | None = None) -> None:
+    """Close the item as handled. Raises PermissionDenied, NotFound, Conflict, UsageError (closed)."""
+    _close(ctx, actor, item_id, InboxEvent.RESOLVE, expected_version)
+
+
+@audits_refusals("inbox.spam")
+def mark_spam(ctx: Context, actor: str, item_id: int, expected_version: int | None = None) -> None:
+    """Close the item as spam (it stays on record; hide it too if it should not stay public).
+    Raises like `resolve`."""
+    _close(ctx, actor, item_id, InboxEvent.SPAM, expected_version)
+
+
+def _close(ctx: Context, actor: str, item_id: int, event: InboxEvent, expected_version: int | None) -> None:
+    person = _person(ctx, actor)
+    now = utcnow()
+    with ctx.db.write() as session:
+        item = _load(session, item_id)
+        if event == InboxEvent.SPAM:
+            require(actor, person.roles, Action.MODERATE)
+        else:
+            _may_answer(person, item)
+        _check_version(item, expected_version)
+        _check_claim(item, actor, now)
+        closed = next_inbox_state(item.state, event)
+        _guarded_update(session, item, state=closed.value, resolved_at=now, claimed_by=None, lease_until=None)
+        _record(session, item_id, actor, event.value)
+
+
+# --- an item's surroundings (the TUI's item view) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    thread: list[InboxItemView]  # the conversation the item belongs to, oldest first
+    earlier: list[InboxItemView]  # the same author's earlier items, newest first
+
+
+def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
+    """The item's thread (other items of its conversation, and the item it answers) and its author's
+    earlier items; at most `limit` of each, each one index range. Raises NotFound."""
+    with ctx.db.read() as session:
+        item = _load(session, item_id)
+        thread: list[InboxItem] = []
+        keys = {k for k in (item.thread_remote_id, item.parent_remote_id) if k}
+        if keys:
+            thread = list(
+                session.exec(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.platform == item.platform,
+                        or_(
+                            col(InboxItem.thread_remote_id).in_(keys),
+                            col(InboxItem.remote_id).in_(keys),
+                        ),
+                        InboxItem.id != item_id,
+                    )
+                    .order_by(col(InboxItem.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+        earlier: list[InboxItem] = []
+        if item.author_id:
+            earlier = list(
+                session.exec(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.platform == item.platform,
+                        InboxItem.author_id == item.author_id,
+                        col(InboxItem.id) < item_id,
+                    )
+                    .order_by(col(InboxItem.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+    return Surroundings([item_view(r) for r in reversed(thread)], [item_view(r) for r in earlier])

@@ -1,0 +1,96 @@
+"""Inbox items as people and scripts read them: the queue, the TUI, `inbox --json` and the archive.
+
+The keys and their order are a contract (`inbox list --json`, `inbox show --json`, archive records);
+mypy holds every producer and reader to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from smtool.domain.working_time import ResponseTimesView
+from smtool.services.text import item_field, item_text
+from smtool.store.tables import InboxItem
+
+
+class InboxItemView(TypedDict):
+    """One inbox item; times are ISO 8601 in UTC, texts exactly as the platform sent them."""
+
+    id: int
+    platform: str
+    account: str
+    kind: str
+    remote_id: str
+    author: str | None
+    author_name: str | None
+    author_handle: str | None
+    author_id: str | None
+    text: str
+    state: str
+    flags: list[str]
+    priority: int
+    team: str | None
+    assigned_to: str | None
+    claimed_by: str | None
+    lease_until: str | None
+    hidden: bool
+    hidden_reason: str | None
+    parent_remote_id: str | None
+    thread_remote_id: str | None
+    created_at: str
+    response_due_at: str | None
+    first_response_at: str | None
+    resolved_at: str | None
+    version: int
+
+
+class ReplyView(TypedDict):
+    """A reply the institution sent (or is sending) to the item, through the outbox."""
+
+    publication: int
+    state: str
+    text: str
+    remote_id: str | None
+
+
+class InboxItemDetail(InboxItemView):
+    """`inbox show`: the item with its raw payload, moderation actions, replies and response times."""
+
+    raw: dict[str, Any]
+    # Each action: at, actor, action, reason, then what that action records (target, publication, ...).
+    actions: list[dict[str, Any]]
+    replies: list[ReplyView]
+    response_times: ResponseTimesView
+
+
+def item_view(item: InboxItem) -> InboxItemView:
+    """The shape scripts rely on (inbox list/show --json)."""
+    name, handle = item_field(item, item.author_name), item_field(item, item.author_handle)
+    return {
+        "id": item.id or 0,
+        "platform": item.platform,
+        "account": item.account_id,
+        "kind": item.kind,
+        "remote_id": item.remote_id,
+        "author": handle or name,
+        "author_name": name,
+        "author_handle": handle,
+        "author_id": item.author_id,
+        "text": item_text(item),
+        "state": item.state,
+        "flags": list(item.flags),
+        "priority": item.priority,
+        "team": item.team,
+        "assigned_to": item.assigned_to,
+        "claimed_by": item.claimed_by,
+        "lease_until": item.lease_until.isoformat() if item.lease_until else None,
+        "hidden": item.hidden,
+        "hidden_reason": item.hidden_reason,
+        "parent_remote_id": item.parent_remote_id,
+        "thread_remote_id": item.thread_remote_id,
+        "created_at": item.created_at.isoformat(),
+        "response_due_at": item.response_due_at.isoformat() if item.response_due_at else None,
+        "first_response_at": item.first_response_at.isoformat() if item.first_response_at else None,
+        "resolved_at": item.resolved_at.isoformat() if item.resolved_at else None,
+        "version": item.version,
+    }

@@ -1,0 +1,8 @@
+"""Publishing: a post from draft to the platform, exactly once.
+
+drafts (create, edit, import) -> checks (findings, what blocks) -> approval (submit, approve, reject,
+waive, withdraw; writes the outbox) -> outbox (the worker claims, sends, settles and reconciles each
+publication). `posts` holds what those steps share about post rows; `replies` writes a citizen's
+answer into the same outbox; `calendar` and `pauses` move and stop what is scheduled; `views` are the
+read models the CLI and TUI show.
+"""

@@ -1,0 +1,99 @@
+"""The guideline checker applied to posts: findings with match hashes, waivers, what blocks, and the
+platforms' hard length limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from smtool.checker import Waiver, match_hash
+from smtool.checker.rules import x_weighted_length
+from smtool.checker.text import Doc
+from smtool.config import Settings
+from smtool.domain.states import PostEvent, PostState, next_post_state
+from smtool.services.context import Context
+from smtool.services.guidelines import check_text
+from smtool.services.publishing.posts import bump, load_post, targets, text_for
+from smtool.services.refusals import audits_refusals
+from smtool.store.tables import Account, Post
+from smtool.store.tables import Waiver as WaiverRow
+
+# What the platforms themselves refuse: a post over these cannot be published at all.
+PLATFORM_LIMITS = {"x": 280, "facebook": 63206}
+
+
+def platform_length(text: str, platform: str) -> tuple[int, int | None]:
+    """The text's length as the platform counts it (X: weighted, URLs 23) and the platform's limit."""
+    length = x_weighted_length(Doc(text)) if platform == "x" else len(text)
+    return length, PLATFORM_LIMITS.get(platform)
+
+
+def post_findings(
+    settings: Settings,
+    *,
+    text: str,
+    account_id: str,
+    author: str,
+    waivers: Sequence[tuple[str, str, str, str, datetime | None]],
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Findings for a post on one account, each with the `match_hash` a waiver names.
+
+    `waivers` are (rule, match_hash, reason, approver, expires_at) as stored with the post.
+    """
+    result = check_text(
+        text,
+        settings=settings,
+        account_id=account_id,
+        author=author,
+        waivers=[Waiver(*w) for w in waivers],
+        now=now,
+    )
+    return [{**f.to_dict(), "match_hash": match_hash(f, text)} for f in result.findings]
+
+
+def findings_for(ctx: Context, session: Session, post: Post) -> list[dict[str, Any]]:
+    """Checker findings of the post on each target account, with this post's waivers applied."""
+    assert post.id is not None
+    waivers = session.exec(select(WaiverRow).where(WaiverRow.post_id == post.id)).all()
+    results: list[dict[str, Any]] = []
+    for account_id in targets(session, post.id):
+        account = session.get(Account, account_id)
+        assert account is not None
+        for finding in post_findings(
+            ctx.settings,
+            text=text_for(post, account.platform),
+            account_id=account_id,
+            author=post.author,
+            waivers=[(w.rule, w.match_hash, w.reason, w.approver, w.expires_at) for w in waivers],
+        ):
+            results.append({**finding, "account": account_id})
+    return results
+
+
+# Findings that the approval itself answers: a post by someone who may not speak for the institution
+# is exactly what an approver (a spokesperson) signs off, so it routes to approval instead of blocking.
+SATISFIED_BY_APPROVAL = frozenset({"authorization.not-spokesperson"})
+
+
+def blocking_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unwaived errors other than those an approval answers."""
+    return [
+        f
+        for f in findings
+        if f["level"] == "error" and not f.get("waived") and f["rule"] not in SATISFIED_BY_APPROVAL
+    ]
+
+
+@audits_refusals("post.check")
+def check_post(ctx: Context, actor: str, post_id: int) -> list[dict[str, Any]]:
+    """Run the checker; a post with no unwaived error becomes `checked`. Returns every finding."""
+    with ctx.db.write() as session:
+        post = load_post(session, post_id)
+        findings = findings_for(ctx, session, post)
+        if post.state in (PostState.DRAFT, PostState.CHECKED) and not blocking_findings(findings):
+            bump(session, post, next_post_state(post.state, PostEvent.CHECK), None)
+        return findings

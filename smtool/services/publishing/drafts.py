@@ -1,0 +1,208 @@
+"""Drafting posts: create, edit and import them; nothing here needs an approver.
+
+An edit of an approved post voids its approval and cancels the publications that have not started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from smtool.domain.roles import Action, require
+from smtool.domain.states import PostEvent, PostState, next_post_state
+from smtool.domain.timezones import parse_local
+from smtool.errors import SmtoolError, UsageError
+from smtool.services.context import Context
+from smtool.services.people import user_roles
+from smtool.services.publishing.approval import submit_in
+from smtool.services.publishing.checks import platform_length
+from smtool.services.publishing.posts import bump, cancel_pending, content_hash, load_post, void_approvals
+from smtool.services.records import audit
+from smtool.services.refusals import audits_refusals
+from smtool.store.tables import Account, Post, PostTarget
+from smtool.store.types import utcnow
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a communicator gives: the text, where, when, and optional extras."""
+
+    text: str
+    accounts: Sequence[str]
+    at: str | None = None  # "YYYY-MM-DD HH:MM" in the institution's zone; None: as soon as approved
+    variants: dict[str, str] = field(default_factory=dict)  # platform -> text used there instead
+    media: Sequence[str] = ()
+    campaigns: Sequence[str] = ()
+
+
+def _validate(ctx: Context, session: Session, draft: Draft) -> tuple[datetime | None, list[Account]]:
+    """Refuse what cannot become a good post, with one message each; nothing is written before."""
+    if not draft.text.strip():
+        raise UsageError("the post has no text")
+    if not draft.accounts:
+        raise UsageError("name at least one target account (--account ID)")
+    accounts = []
+    for account_id in dict.fromkeys(draft.accounts):
+        account = session.get(Account, account_id)
+        if account is None or not account.active:
+            known = ", ".join(a.id for a in ctx.settings.accounts) or "none configured"
+            raise UsageError(f"unknown account {account_id!r}; accounts: {known}")
+        accounts.append(account)
+    for platform in draft.variants:
+        if platform not in {a.platform for a in accounts}:
+            raise UsageError(f"a variant for {platform!r}, but no target account is on that platform")
+    for name in draft.media:
+        if not Path(name).is_file():
+            raise UsageError(f"media file {name!r} does not exist or is not a file")
+    scheduled = None
+    if draft.at:
+        scheduled = parse_local(draft.at, ctx.settings.institution.timezone)
+        if scheduled <= utcnow():
+            raise UsageError(f"{draft.at} is in the past; choose a later time or publish as soon as approved")
+    for account in accounts:
+        _check_length(text_for_platform(draft, account.platform), account.platform)
+    return scheduled, accounts
+
+
+def text_for_platform(draft: Draft, platform: str) -> str:
+    return draft.variants.get(platform, draft.text)
+
+
+def _check_length(text: str, platform: str) -> None:
+    length, limit = platform_length(text, platform)
+    if limit is not None and length > limit:
+        raise UsageError(
+            f"the text is {length} characters as {platform} counts them, over its limit of {limit}; "
+            "shorten it or give a shorter variant for that platform"
+        )
+
+
+@audits_refusals("post.create")
+def create_post(ctx: Context, actor: str, draft: Draft) -> int:
+    """Save a new draft; returns its id. Raises UsageError or PermissionDenied, writing nothing."""
+    require(actor, user_roles(ctx.settings, actor), Action.DRAFT_POST)
+    with ctx.db.write() as session:
+        return _create(ctx, session, actor, draft)
+
+
+def _create(ctx: Context, session: Session, actor: str, draft: Draft) -> int:
+    scheduled, accounts = _validate(ctx, session, draft)
+    post = Post(
+        author=actor,
+        text=draft.text,
+        variants=dict(draft.variants),
+        media=[str(Path(m).resolve()) for m in draft.media],
+        campaigns=list(dict.fromkeys(draft.campaigns)),
+        scheduled_at=scheduled,
+        content_hash=content_hash(draft.text, dict(draft.variants), draft.media, [a.id for a in accounts]),
+    )
+    session.add(post)
+    session.flush()
+    assert post.id is not None
+    for account in accounts:
+        session.add(PostTarget(post_id=post.id, account_id=account.id))
+    audit.append(
+        session,
+        actor=actor,
+        action="post.create",
+        subject_type="post",
+        subject_id=post.id,
+        payload={
+            "accounts": [a.id for a in accounts],
+            "scheduled_at": scheduled,
+            "hash": post.content_hash,
+        },
+    )
+    return post.id
+
+
+@audits_refusals("post.edit")
+def edit_post(
+    ctx: Context,
+    actor: str,
+    post_id: int,
+    draft: Draft,
+    expected_version: int | None = None,
+) -> None:
+    """Replace a post's content; voids any approval and cancels publications not yet started."""
+    with ctx.db.write() as session:
+        post = load_post(session, post_id)
+        if post.author != actor:
+            require(actor, user_roles(ctx.settings, actor), Action.DRAFT_POST)
+        next_state = next_post_state(post.state, PostEvent.EDIT)
+        scheduled, accounts = _validate(ctx, session, draft)
+        was_approved = post.state == PostState.APPROVED
+        cancelled = cancel_pending(session, post_id) if was_approved else []
+        if was_approved:
+            void_approvals(session, post_id)
+        post.text = draft.text
+        post.variants = dict(draft.variants)
+        post.media = [str(Path(m).resolve()) for m in draft.media]
+        post.campaigns = list(dict.fromkeys(draft.campaigns))
+        post.scheduled_at = scheduled
+        post.content_hash = content_hash(post.text, post.variants, post.media, [a.id for a in accounts])
+        for old in session.exec(select(PostTarget).where(PostTarget.post_id == post_id)).all():
+            session.delete(old)
+        session.flush()
+        for account in accounts:
+            session.add(PostTarget(post_id=post_id, account_id=account.id))
+        bump(session, post, next_state, expected_version)
+        audit.append(
+            session,
+            actor=actor,
+            action="post.edit",
+            subject_type="post",
+            subject_id=post_id,
+            payload={"hash": post.content_hash, "voided_approval": was_approved, "cancelled": cancelled},
+        )
+
+
+@audits_refusals("post.import")
+def import_csv(ctx: Context, actor: str, path: Path) -> list[int]:
+    """Create and submit one post per CSV row (columns: account, at, text); all rows or none.
+
+    `at` empty means as soon as approved. Raises UsageError listing every bad row by line number.
+    """
+    import csv
+
+    require(actor, user_roles(ctx.settings, actor), Action.SUBMIT_POST)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"account", "at", "text"} - set(reader.fieldnames or [])
+            if missing:
+                raise UsageError(
+                    f"{path}: missing column(s) {', '.join(sorted(missing))}; expected account, at, text"
+                )
+            rows = [(reader.line_num, row) for row in reader]
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise UsageError(f"{path} is not a readable UTF-8 CSV file: {e}") from None
+    if not rows:
+        raise UsageError(f"{path} has no rows to import")
+    errors: list[str] = []
+    created: list[int] = []
+    with ctx.db.write() as session:
+        for line, row in rows:
+            accounts = [
+                a.strip() for a in (row.get("account") or "").replace(";", ",").split(",") if a.strip()
+            ]
+            draft = Draft(
+                text=row.get("text") or "", accounts=accounts, at=(row.get("at") or "").strip() or None
+            )
+            try:
+                with session.begin_nested():
+                    post_id = _create(ctx, session, actor, draft)
+                    submit_in(ctx, session, actor, post_id)
+                created.append(post_id)
+            except SmtoolError as e:
+                errors.append(f"line {line}: {e.msg}")
+        if errors:
+            # Raising inside the transaction rolls every row back: nothing is half-imported.
+            raise UsageError(f"{path}: {len(errors)} bad row(s), nothing imported:\n" + "\n".join(errors))
+    return created

@@ -1,0 +1,474 @@
+"""The outbox worker: publish each approved publication exactly once, at its time.
+
+The database is the only record of what is due. A worker claims a row with a guarded UPDATE (design.md),
+commits `sending` before the platform call, and records the outcome after it; no transaction is held
+across an HTTP call. When the outcome is unknown (timeout after sending, a crash mid-call) the row
+becomes `unknown` and is settled by reading the account's own recent posts, never by a blind resend.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import bindparam, text, update
+from sqlmodel import Session, col, select
+
+from connectors.base import (
+    AuthExpired,
+    Connector,
+    ConnectorError,
+    DuplicateContent,
+    IncomingItem,
+    OutgoingPost,
+    PublishedRef,
+    RateLimited,
+    Rejected,
+    Transient,
+    UnknownOutcome,
+)
+from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
+from smtool.errors import SmtoolError
+from smtool.services.context import Context
+from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
+from smtool.services.publishing.replies import record_reply_published
+from smtool.services.records import audit
+from smtool.store.tables import Account, InboxItem, Post, Publication
+from smtool.store.types import UTCDateTime, utcnow
+
+S = PublicationState
+WORKER = "worker"
+# Platform and worker clocks differ a little; a post older than this before our send is not ours.
+CLOCK_SKEW = timedelta(minutes=2)
+# Platforms whose `recent_own_posts` includes the account's replies (X: replies are tweets). On
+# Facebook a reply is a comment, which the Page's own feed does not list.
+TIMELINE_SHOWS_REPLIES = frozenset({"x"})
+
+
+def worker_id() -> str:
+    """A name unique to this process, shown in `claimed_by` so a person can tell workers apart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+_CLAIM = """
+UPDATE publications
+   SET state = 'claimed', claimed_by = :me, lease_until = :lease_until,
+       attempt = attempt + 1, version = version + 1, updated_at = :now
+ WHERE state = 'scheduled'
+   AND id = (
+        SELECT p.id FROM publications p JOIN accounts a ON a.id = p.account_id
+         WHERE p.state = 'scheduled' AND p.due_at <= :now
+           AND a.token_status = 'ok'
+           AND (a.rate_limited_until IS NULL OR a.rate_limited_until <= :now)
+           AND NOT EXISTS (SELECT 1 FROM publishing_pauses z WHERE z.scope IN ('*', p.account_id))
+         ORDER BY p.due_at, p.id
+         LIMIT 1 {lock})
+RETURNING id
+"""
+
+
+def claim_next(session: Session, me: str, now: datetime, lease: timedelta) -> int | None:
+    """Claim the most overdue publication, or None. The outer `state` guard makes a lost race a no-op."""
+    dialect = session.get_bind().dialect.name
+    statement = text(_CLAIM.format(lock="FOR UPDATE OF p SKIP LOCKED" if dialect == "postgresql" else ""))
+    statement = statement.bindparams(
+        bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime())
+    )
+    row = session.execute(statement, {"me": me, "now": now, "lease_until": now + lease}).first()
+    return int(row[0]) if row else None
+
+
+def _move(
+    session: Session,
+    publication_id: int,
+    *,
+    from_states: tuple[PublicationState, ...],
+    me: str | None,
+    **values: object,
+) -> bool:
+    """Guarded state change: true only if the row was still in one of `from_states` (and ours)."""
+    statement = update(Publication).where(
+        col(Publication.id) == publication_id,
+        col(Publication.state).in_([s.value for s in from_states]),
+    )
+    if me is not None:
+        statement = statement.where(col(Publication.claimed_by) == me)
+    values.setdefault("updated_at", utcnow())
+    result = session.execute(statement.values(version=Publication.version + 1, **values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _transition(
+    session: Session,
+    publication_id: int,
+    *,
+    from_states: tuple[PublicationState, ...],
+    me: str | None,
+    action: str,
+    payload: dict[str, object],
+    **values: object,
+) -> bool:
+    """A guarded state change and its audit line, together: when another worker or the sweeper
+    moved the row first, nothing changes and nothing is recorded (the audit never claims a change
+    that did not happen)."""
+    if not _move(session, publication_id, from_states=from_states, me=me, **values):
+        return False
+    audit.append(
+        session,
+        actor=WORKER,
+        action=action,
+        subject_type="publication",
+        subject_id=publication_id,
+        payload=payload,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class _Send:
+    """A publication committed as `sending`, with what the platform call needs."""
+
+    publication_id: int
+    account: Account
+    outgoing: OutgoingPost
+    answered: IncomingItem | None
+
+
+class Publisher:
+    """Publishes due publications; one instance per worker process."""
+
+    def __init__(
+        self, ctx: Context, me: str | None = None, factory: ConnectorFactory = connector_for
+    ) -> None:
+        self.ctx = ctx
+        self.me = me or worker_id()
+        self.factory = factory
+        self.settings = ctx.settings.publishing
+        self._connectors: dict[str, Connector] = {}
+
+    def connector(self, account: Account) -> Connector:
+        if account.id not in self._connectors:
+            self._connectors[account.id] = self.factory(self.ctx, account)
+        return self._connectors[account.id]
+
+    # --- one publication ------------------------------------------------------------------------
+
+    def publish_due(self, limit: int | None = None) -> Counter[str]:
+        """Publish due rows until none is left (or `limit`); returns a count per outcome."""
+        outcomes: Counter[str] = Counter()
+        while limit is None or sum(outcomes.values()) < limit:
+            # Claim and mark `sending` in one transaction: one commit fewer per publication, and
+            # the claim is never visible without its send decision.
+            with self.ctx.db.write() as session:
+                claimed = claim_next(
+                    session, self.me, utcnow(), timedelta(seconds=self.settings.lease_seconds)
+                )
+                if claimed is None:
+                    break
+                prepared = self._prepare(session, claimed)
+            outcomes[prepared if isinstance(prepared, str) else self._send(prepared)] += 1
+        return outcomes
+
+    def publish_claimed(self, publication_id: int) -> str:
+        """Send one publication this worker has claimed and record what happened; returns the outcome."""
+        with self.ctx.db.write() as session:
+            prepared = self._prepare(session, publication_id)
+        return prepared if isinstance(prepared, str) else self._send(prepared)
+
+    def _prepare(self, session: Session, publication_id: int) -> str | _Send:
+        """Expire the claimed row, or commit it as `sending` and return what to send."""
+        now = utcnow()
+        publication = session.get(Publication, publication_id)
+        assert publication is not None
+        account = session.get(Account, publication.account_id)
+        post = session.get(Post, publication.post_id)
+        assert account is not None and post is not None
+        if publication.not_after and now > publication.not_after:
+            return S.EXPIRED.value if self._expire(session, publication, post) else "lost"
+        # `sending` is committed before the call: after a crash the sweeper knows the request may
+        # have left, and nobody resends it blindly. The claim commits with it, so this one audit
+        # line records both.
+        if not _transition(
+            session,
+            publication_id,
+            from_states=(S.CLAIMED,),
+            me=self.me,
+            action="publication.sending",
+            payload={"worker": self.me, "attempt": publication.attempt},
+            state=S.SENDING.value,
+            sent_at=now,
+            lease_until=now + timedelta(seconds=self.settings.lease_seconds),
+        ):
+            return "lost"
+        answered = None
+        if publication.reply_to_item_id is not None:
+            # A moderation reply answers the stored inbox item on its own account.
+            item = session.get(InboxItem, publication.reply_to_item_id)
+            assert item is not None
+            answered = incoming_item(item)
+        outgoing = OutgoingPost(text=publication.text, media=tuple(Path(m) for m in post.media))
+        return _Send(publication_id, account, outgoing, answered)
+
+    def _send(self, send: _Send) -> str:
+        """The platform call, outside any transaction, and the record of its outcome."""
+        try:
+            connector = self.connector(send.account)
+            if send.answered is not None:
+                ref = connector.reply(send.answered, send.outgoing.text)
+            else:
+                ref = connector.publish(send.outgoing)
+        except ConnectorError as error:
+            return self._record_failure(send.publication_id, send.account.id, error)
+        except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act
+            return self._record_failure(send.publication_id, send.account.id, AuthExpired(error.msg))
+        except Exception as error:  # an unexpected answer after the request may have left
+            return self._record_failure(send.publication_id, send.account.id, UnknownOutcome(repr(error)))
+        return self._record_published(send.publication_id, ref)
+
+    def _record_published(self, publication_id: int, ref: PublishedRef) -> str:
+        with self.ctx.db.write() as session:
+            # `unknown` too: the sweeper may have given up on our lease while the call was slow.
+            if not _transition(
+                session,
+                publication_id,
+                from_states=(S.SENDING, S.UNKNOWN),
+                me=None,
+                action="publication.published",
+                payload={"remote_id": ref.remote_id, "worker": self.me},
+                state=S.PUBLISHED.value,
+                remote_id=ref.remote_id,
+                raw_response=ref.raw,
+                published_at=ref.created_at,
+                lease_until=None,
+                last_error=None,
+            ):
+                return "lost"
+            self._published_side_effects(session, publication_id, ref.created_at)
+        return S.PUBLISHED.value
+
+    @staticmethod
+    def _published_side_effects(session: Session, publication_id: int, at: datetime) -> None:
+        publication = session.get(Publication, publication_id)
+        assert publication is not None
+        if publication.reply_to_item_id is not None:
+            record_reply_published(session, publication.reply_to_item_id, at)
+        _complete_post_if_done(session, publication.post_id)
+
+    def _record_failure(self, publication_id: int, account_id: str, error: ConnectorError) -> str:
+        now = utcnow()
+        message = error.platform_message or type(error).__name__
+        with self.ctx.db.write() as session:
+            publication = session.get(Publication, publication_id)
+            assert publication is not None
+            values: dict[str, object] = {"last_error": message, "lease_until": None}
+            if isinstance(error, RateLimited):
+                target = S.SCHEDULED
+                values.update(due_at=error.retry_at, claimed_by=None)
+                account = session.get(Account, account_id)
+                assert account is not None
+                account.rate_limited_until = error.retry_at
+                session.add(account)
+            elif isinstance(error, AuthExpired):
+                target = S.NEEDS_REAUTH
+                account = session.get(Account, account_id)
+                assert account is not None
+                account.token_status = "needs_reauth"
+                session.add(account)
+                self._connectors.pop(account_id, None)
+            elif isinstance(error, UnknownOutcome | DuplicateContent):
+                # A duplicate may be our own earlier attempt: reconcile, never resend.
+                target = S.UNKNOWN
+            elif isinstance(error, Transient):
+                delay = timedelta(
+                    seconds=self.settings.retry_base_seconds * 2 ** max(publication.attempt - 1, 0)
+                )
+                retry_at = now + delay
+                out_of_time = publication.not_after is not None and retry_at > publication.not_after
+                if publication.attempt >= self.settings.max_attempts or out_of_time:
+                    target = S.FAILED
+                else:
+                    target = S.SCHEDULED
+                    values.update(due_at=retry_at, claimed_by=None)
+            else:
+                target = S.FAILED
+                if isinstance(error, Rejected):
+                    values["last_error"] = f"{error.reason} ({error.platform_code}): {message}"
+            if not _transition(
+                session,
+                publication_id,
+                from_states=(S.SENDING,),
+                me=self.me,
+                action=f"publication.{target.value}",
+                payload={"error": type(error).__name__, "message": message},
+                state=target.value,
+                **values,
+            ):
+                return "lost"  # the sweeper already made it `unknown`: reconciliation settles it
+        return target.value if target != S.SCHEDULED else "retry"
+
+    def _expire(self, session: Session, publication: Publication, post: Post) -> bool:
+        assert publication.id is not None
+        if not _transition(
+            session,
+            publication.id,
+            from_states=(S.CLAIMED, S.SCHEDULED, S.NEEDS_REAUTH, S.FAILED),
+            me=None,
+            action="publication.expired",
+            payload={"not_after": publication.not_after},
+            state=S.EXPIRED.value,
+            lease_until=None,
+        ):
+            return False
+        if post.state == PostState.APPROVED:
+            post.state = next_post_state(post.state, PostEvent.REAPPROVE)
+            post.version += 1
+            session.add(post)
+        return True
+
+    # --- housekeeping ---------------------------------------------------------------------------
+
+    def sweep(self) -> Counter[str]:
+        """Return lapsed claims, mark lapsed sends unknown, expire what is past its window."""
+        now = utcnow()
+        counts: Counter[str] = Counter()
+        with self.ctx.db.write() as session:
+            lapsed = session.exec(
+                select(Publication).where(
+                    col(Publication.state).in_([S.CLAIMED.value, S.SENDING.value]),
+                    col(Publication.lease_until) < now,
+                )
+            ).all()
+            for row in lapsed:
+                assert row.id is not None
+                if row.state == S.CLAIMED:
+                    counts["returned"] += _transition(
+                        session,
+                        row.id,
+                        from_states=(S.CLAIMED,),
+                        me=None,
+                        action="publication.returned",
+                        payload={"reason": "claim lapsed before sending", "worker": row.claimed_by},
+                        state=S.SCHEDULED.value,
+                        claimed_by=None,
+                        lease_until=None,
+                    )
+                else:
+                    # The worker died or hung mid-call: the post may be out. Reconcile, never resend.
+                    counts["unknown"] += _transition(
+                        session,
+                        row.id,
+                        from_states=(S.SENDING,),
+                        me=None,
+                        action="publication.unknown",
+                        payload={"reason": "lease lapsed while sending", "worker": row.claimed_by},
+                        state=S.UNKNOWN.value,
+                        lease_until=None,
+                        last_error="the worker stopped during the platform call",
+                    )
+            overdue = session.exec(
+                select(Publication).where(
+                    col(Publication.state).in_([S.SCHEDULED.value, S.NEEDS_REAUTH.value]),
+                    col(Publication.not_after) < now,
+                )
+            ).all()
+            for row in overdue:
+                post = session.get(Post, row.post_id)
+                assert post is not None
+                counts["expired"] += self._expire(session, row, post)
+        return counts
+
+    def reconcile(self) -> Counter[str]:
+        """Settle `unknown` rows by reading each account's own recent posts."""
+        counts: Counter[str] = Counter()
+        grace = timedelta(seconds=self.settings.reconcile_grace_seconds)
+        with self.ctx.db.read() as session:
+            unknown = session.exec(select(Publication).where(Publication.state == S.UNKNOWN.value)).all()
+        by_account: dict[str, list[Publication]] = {}
+        for row in unknown:
+            by_account.setdefault(row.account_id, []).append(row)
+        for account_id, rows in by_account.items():
+            with self.ctx.db.read() as session:
+                account = session.get(Account, account_id)
+            assert account is not None
+            since = min((r.sent_at or r.created_at) for r in rows) - CLOCK_SKEW
+            try:
+                own = self.connector(account).recent_own_posts(since)
+            except (ConnectorError, SmtoolError):
+                counts["unreachable"] += len(rows)
+                continue
+            for row in rows:
+                counts[self._settle(row, own, grace, account.platform)] += 1
+        return counts
+
+    def _settle(self, row: Publication, own: list, grace: timedelta, platform: str) -> str:  # type: ignore[type-arg]
+        assert row.id is not None
+        sent = row.sent_at or row.created_at
+        match = next(
+            (p for p in own if _same_text(p.text, row.text) and p.created_at >= sent - CLOCK_SKEW),
+            None,
+        )
+        with self.ctx.db.write() as session:
+            if match is not None:
+                if not _transition(
+                    session,
+                    row.id,
+                    from_states=(S.UNKNOWN,),
+                    me=None,
+                    action="publication.reconciled",
+                    payload={"found": True, "remote_id": match.remote_id},
+                    state=S.PUBLISHED.value,
+                    remote_id=match.remote_id,
+                    raw_response=match.raw,
+                    published_at=match.created_at,
+                    last_error=None,
+                ):
+                    return "lost"  # another worker settled it first
+                self._published_side_effects(session, row.id, match.created_at)
+                return "found"
+            if utcnow() - sent < grace:
+                return "waiting"
+            if row.reply_to_item_id is not None and platform not in TIMELINE_SHOWS_REPLIES:
+                # The account's own posts do not list its comments here, so "not found" proves
+                # nothing: a person checks the thread rather than risk a second reply.
+                return "needs_person"
+            # Read, and not there after the grace period: sending again is not a blind resend.
+            rescheduled = _transition(
+                session,
+                row.id,
+                from_states=(S.UNKNOWN,),
+                me=None,
+                action="publication.reconciled",
+                payload={"found": False},
+                state=S.SCHEDULED.value,
+                claimed_by=None,
+                due_at=utcnow(),
+            )
+            return "rescheduled" if rescheduled else "lost"
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _complete_post_if_done(session: Session, post_id: int) -> None:
+    """A post is published when every live publication of its current approval is."""
+    post = session.get(Post, post_id)
+    assert post is not None
+    if post.state != PostState.APPROVED:
+        return
+    states = session.exec(
+        select(Publication.state).where(
+            Publication.post_id == post_id,
+            col(Publication.state).not_in([S.CANCELLED.value, S.EXPIRED.value]),
+        )
+    ).all()
+    if states and all(s == S.PUBLISHED for s in states):
+        post.state = next_post_state(post.state, PostEvent.COMPLETE)
+        post.version += 1
+        post.updated_at = utcnow()
+        session.add(post)

@@ -1,0 +1,79 @@
+"""Crisis pause: stop all publishing, or one account's, without losing anything.
+
+Paused publications stay `scheduled`; the worker's claim skips them until the pause is lifted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from smtool.domain.roles import Action, require
+from smtool.errors import NotFound, UsageError
+from smtool.services.context import Context
+from smtool.services.people import user_roles
+from smtool.services.records import audit
+from smtool.services.refusals import audits_refusals
+from smtool.store.tables import Account, PublishingPause
+
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class PauseView:
+    scope: str
+    reason: str
+    paused_by: str
+    paused_at: datetime
+
+
+@audits_refusals("publishing.pause")
+def pause(ctx: Context, actor: str, scope: str, reason: str) -> None:
+    """Pause all publishing (scope "*") or one account's; raises UsageError, NotFound, PermissionDenied."""
+    require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)
+    if not reason.strip():
+        raise UsageError("say why publishing is paused (--reason TEXT); others will read it")
+    with ctx.db.write() as session:
+        if scope != ALL and session.get(Account, scope) is None:
+            raise NotFound(f"no account {scope!r}; see `smtool account list`")
+        existing = session.get(PublishingPause, scope)
+        if existing:
+            existing.reason = reason
+            session.add(existing)
+        else:
+            session.add(PublishingPause(scope=scope, reason=reason, paused_by=actor))
+        audit.append(
+            session,
+            actor=actor,
+            action="publishing.pause",
+            subject_type="pause",
+            subject_id=scope,
+            payload={"reason": reason},
+        )
+
+
+@audits_refusals("publishing.resume")
+def resume(ctx: Context, actor: str, scope: str) -> None:
+    """Lift a pause; raises NotFound when that scope is not paused."""
+    require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)
+    with ctx.db.write() as session:
+        existing = session.get(PublishingPause, scope)
+        if existing is None:
+            what = "all publishing" if scope == ALL else f"account {scope}"
+            raise NotFound(f"{what} is not paused")
+        session.delete(existing)
+        audit.append(
+            session,
+            actor=actor,
+            action="publishing.resume",
+            subject_type="pause",
+            subject_id=scope,
+        )
+
+
+def list_pauses(ctx: Context) -> list[PauseView]:
+    with ctx.db.read() as session:
+        rows = session.exec(select(PublishingPause).order_by(col(PublishingPause.scope))).all()
+        return [PauseView(r.scope, r.reason, r.paused_by, r.paused_at) for r in rows]

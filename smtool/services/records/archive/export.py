@@ -1,0 +1,238 @@
+"""Writing an archive: records streamed one at a time into the zip, whole or not at all.
+
+Nothing is held in memory but one batch of records: each record goes into the zip as it is read,
+the register and the manifest go to temporary files and join the zip at the end. The zip is written
+beside the destination and renamed into place only when complete (services.files).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from smtool import __version__
+from smtool.errors import UsageError
+from smtool.services.context import Context
+from smtool.services.files import replacing
+from smtool.services.records import audit
+from smtool.services.records.archive import layout
+from smtool.services.records.archive.records import KINDS, Record, audit_events, records
+from smtool.services.reports.formats import csv_cell
+from smtool.services.reports.period import Period
+from smtool.store.types import utcnow
+
+_CHUNK = 1 << 20
+# Above this a zip member needs ZIP64 headers, which must be chosen before writing it.
+_ZIP64_FROM = (1 << 31) - 1
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    root: str
+    counts: dict[str, int]
+    media_files: int
+    missing_media: list[str] = field(default_factory=list)
+    payload_bytes: int = 0
+    audit_events: int = 0
+
+
+def export_archive(ctx: Context, start: date, end: date, output: Path, actor: str) -> ExportReport:
+    """Write every record of the local days start..end to `output` (a new zip); audit the export.
+
+    Raises UsageError for a reversed period, an existing or unwritable output; nothing is left
+    behind then or on any other failure.
+    """
+    if end < start:
+        raise UsageError(f"--to {end} is before --from {start}; give the period's first and last day")
+    days = Period(start, end, ctx.settings.institution.timezone)
+    institution = layout.safe_name(ctx.settings.institution.name)
+    root = f"smtool-archive_{institution}_{start.isoformat()}_{end.isoformat()}"
+    with (
+        replacing(output, overwrite=False) as temporary,
+        zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as bag,
+        tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as register_file,
+        tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as manifest_file,
+    ):
+        writer = _BagWriter(bag, root, manifest_file)
+        report = ExportReport(output, root, dict.fromkeys(KINDS, 0), 0)
+        register = csv.writer(register_file)
+        register.writerow(layout.REGISTER_COLUMNS)
+        for record in records(ctx, days.start, days.end):
+            media = [
+                _copy_media(writer, record, index, name, report) for index, name in enumerate(record.media)
+            ]
+            body = {**record.body, "media": media} if record.media else record.body
+            path = layout.record_path(record.kind, record.name)
+            digest = writer.add_bytes(path, _json(body))
+            register.writerow(_register_row(record, path, digest, media))
+            report.counts[record.kind] += 1
+        register.writerow(_audit_log(writer, ctx, days, report))
+        register_file.seek(0)
+        writer.add_stream(layout.REGISTER, _encoded(register_file))
+        report.payload_bytes = writer.payload_bytes
+        writer.finish(_bag_info(ctx, start, end, report, writer))
+        tag_digest = writer.tag_manifest_digest
+    with ctx.db.write() as session:
+        audit.append(
+            session,
+            actor=actor,
+            action="archive.export",
+            subject_type="installation",
+            subject_id=ctx.settings.institution.name,
+            payload={
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "records": report.counts,
+                "media_files": report.media_files,
+                "audit_events": report.audit_events,
+                "tagmanifest_sha256": tag_digest,
+            },
+        )
+    return report
+
+
+def _json(value: Any) -> bytes:
+    # ensure_ascii=False keeps citizens' text as written; a NUL becomes \u0000, still exact.
+    # Without indent json.dumps encodes in C, about 3x faster per record (31 -> 12 µs measured).
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _encoded(handle: IO[str]) -> Any:
+    while chunk := handle.read(_CHUNK):
+        yield chunk.encode("utf-8")
+
+
+def _audit_log(writer: _BagWriter, ctx: Context, days: Period, report: ExportReport) -> list[str]:
+    """The period's audit log as one JSON Lines file, streamed; returns its register row."""
+
+    def lines() -> Any:
+        for event in audit_events(ctx, days.start, days.end):
+            report.audit_events += 1
+            yield (json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+    digest = writer.add_stream(layout.AUDIT_LOG, lines())
+    summary = f"{report.audit_events} audit events, hash-chained"
+    return [
+        "audit-log",
+        "audit_log",
+        "",
+        days.start.isoformat(),
+        "",
+        "",
+        "",
+        "",
+        summary,
+        "",
+        layout.AUDIT_LOG,
+        digest,
+        "",
+    ]
+
+
+def _register_row(record: Record, path: str, digest: str, media: list[dict[str, Any]]) -> list[str]:
+    return [
+        record.name,
+        record.kind,
+        str(record.id),
+        record.at.isoformat(),
+        record.account,
+        record.platform,
+        record.remote_id,
+        record.person,
+        # An archivist opens the register in a spreadsheet; a citizen's text must not run there.
+        # The record's own file keeps the exact text.
+        str(csv_cell(record.summary)),
+        record.related,
+        path,
+        digest,
+        ";".join(m.get("archived_as") or f"missing:{m['name']}" for m in media),
+    ]
+
+
+def _copy_media(
+    writer: _BagWriter, record: Record, index: int, name: str, report: ExportReport
+) -> dict[str, Any]:
+    source = Path(name)
+    target = f"data/media/{record.name}/{index + 1}-{layout.safe_name(source.name)}"
+    try:
+        with source.open("rb") as handle:
+            size = source.stat().st_size
+            digest = writer.add_stream(
+                target, iter(lambda: handle.read(_CHUNK), b""), large=size > _ZIP64_FROM
+            )
+    except OSError:
+        # A media file moved or deleted since publishing: the record says so, the export goes on.
+        report.missing_media.append(name)
+        return {"name": name, "missing": True}
+    report.media_files += 1
+    return {"name": name, "archived_as": target, "sha256": digest}
+
+
+def _bag_info(ctx: Context, start: date, end: date, report: ExportReport, writer: _BagWriter) -> str:
+    counts = ", ".join(f"{kind} {n}" for kind, n in report.counts.items())
+    lines = [
+        f"Source-Organization: {ctx.settings.institution.name}",
+        f"Bagging-Date: {utcnow().date().isoformat()}",
+        f"Bag-Software-Agent: smtool {__version__}",
+        f"External-Description: Social media records of {ctx.settings.institution.name}, "
+        f"{start.isoformat()} to {end.isoformat()} ({ctx.settings.institution.timezone})",
+        f"Payload-Oxum: {writer.payload_bytes}.{writer.payload_files}",
+        f"Smtool-Period: {start.isoformat()}/{end.isoformat()}",
+        f"Smtool-Records: {counts}",
+        f"Smtool-Media-Files: {report.media_files}",
+        f"Smtool-Audit-Events: {report.audit_events}",
+    ]
+    return "".join(" ".join(line.split()) + "\n" for line in lines)
+
+
+class _BagWriter:
+    """Adds files to the zip under the bag's folder and keeps the manifests."""
+
+    def __init__(self, bag: zipfile.ZipFile, root: str, manifest: IO[str]) -> None:
+        self.bag = bag
+        self.root = root
+        self.manifest = manifest
+        self.payload_bytes = 0
+        self.payload_files = 0
+        self.tag_manifest_digest = ""
+
+    def add_bytes(self, path: str, data: bytes) -> str:
+        return self.add_stream(path, iter((data,)))
+
+    def add_stream(self, path: str, chunks: Any, *, large: bool = False) -> str:
+        """Write a payload file; returns its SHA-256 (also written to the manifest)."""
+        digest, size = self._write(path, chunks, large)
+        self.manifest.write(layout.manifest_line(digest, path))
+        self.payload_bytes += size
+        self.payload_files += 1
+        return digest
+
+    def finish(self, bag_info: str) -> None:
+        """The tag files: bagit.txt, bag-info.txt, the payload manifest and the tag manifest."""
+        self.manifest.seek(0)
+        tags = [
+            (layout.BAGIT, self._write(layout.BAGIT, iter((layout.BAGIT_TEXT.encode(),)), False)[0]),
+            (layout.BAG_INFO, self._write(layout.BAG_INFO, iter((bag_info.encode("utf-8"),)), False)[0]),
+            (layout.MANIFEST, self._write(layout.MANIFEST, _encoded(self.manifest), False)[0]),
+        ]
+        text = "".join(layout.manifest_line(digest, path) for path, digest in tags).encode("utf-8")
+        self.tag_manifest_digest = hashlib.sha256(text).hexdigest()
+        self._write(layout.TAG_MANIFEST, iter((text,)), False)
+
+    def _write(self, path: str, chunks: Any, large: bool) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        size = 0
+        with self.bag.open(f"{self.root}/{path}", "w", force_zip64=large) as member:
+            for chunk in chunks:
+                digest.update(chunk)
+                member.write(chunk)
+                size += len(chunk)
+        return digest.hexdigest(), size

@@ -1,0 +1,155 @@
+"""Audit checkpoints: the log's head, signed, kept somewhere the database's administrators cannot reach.
+
+The hash chain shows a row changed in place, but someone who can write the database can also
+recompute every later hash. A checkpoint pins the head hash and row count at a moment, signed with
+the institution's Ed25519 key; later the first `rows` rows must still hash to that head, so a
+rewritten, inserted or deleted row before it is found even when the chain itself was recomputed.
+
+File format (JSON, UTF-8): {"format", "institution", "rows", "last_id", "head_hash", "created_at",
+"created_by", "public_key", "signature"}; the signature covers the canonical JSON of every other field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from smtool.errors import SmtoolError, UsageError
+from smtool.services.context import Context
+from smtool.services.files import write_whole
+from smtool.services.records import audit
+from smtool.services.records.signing import fingerprint, load_signing_key, public_text, sign, signature_holds
+from smtool.store.types import utcnow
+
+FORMAT = "smtool-audit-checkpoint/1"
+_FIELDS = ("format", "institution", "rows", "last_id", "head_hash", "created_at", "created_by", "public_key")
+
+
+class CheckpointRefused(SmtoolError):
+    """A checkpoint file that is not a valid checkpoint of this installation."""
+
+    exit_code = 2
+    default_title = "Checkpoint not usable"
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    ok: bool
+    covered_rows: int
+    rows_now: int
+    head_hash: str
+    created_at: str
+    reason: str | None = None
+
+
+def write_checkpoint(ctx: Context, path: Path, actor: str) -> dict[str, Any]:
+    """Sign the log's current head into `path` (whole or not at all) and audit it; returns the fields.
+
+    Raises SecretError without a signing key, SmtoolError (exit 1) when the log does not verify
+    (a broken log must not be signed as good), UsageError when the file exists or cannot be written.
+    """
+    key = load_signing_key(ctx.settings)
+    state = audit.verify(ctx.db)
+    if not state.ok:
+        raise SmtoolError(
+            f"the audit log is broken at row {state.broken_id} ({state.reason}); "
+            "a checkpoint would sign it as good. Find out what happened first (`smtool audit verify`)."
+        )
+    fields: dict[str, Any] = {
+        "format": FORMAT,
+        "institution": ctx.settings.institution.name,
+        "rows": state.rows,
+        "last_id": state.last_id,
+        "head_hash": state.head_hash,
+        "created_at": utcnow().isoformat(),
+        "created_by": actor,
+        "public_key": public_text(key.public_key()),
+    }
+    signed = {**fields, "signature": sign(key, _message(fields))}
+    # Never over an earlier checkpoint: each one is proof of the log up to its own row.
+    write_whole(
+        path, (json.dumps(signed, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), overwrite=False
+    )
+    with ctx.db.write() as session:
+        audit.append(
+            session,
+            actor=actor,
+            action="audit.checkpoint",
+            subject_type="installation",
+            subject_id=ctx.settings.institution.name,
+            payload={"rows": state.rows, "head_hash": state.head_hash},
+        )
+    return signed
+
+
+def check_against(ctx: Context, path: Path) -> CheckpointCheck:
+    """Prove the log was not rewritten since the checkpoint in `path` was made.
+
+    Raises CheckpointRefused (exit 2) for a file that is unreadable, not a checkpoint, of another
+    institution, signed by another key or altered; returns ok=False when the log no longer matches.
+    """
+    fields = _read(path)
+    if fields["institution"] != ctx.settings.institution.name:
+        raise CheckpointRefused(
+            f"{path} is a checkpoint of {fields['institution']!r}, not of this installation "
+            f"({ctx.settings.institution.name!r}); use a checkpoint this installation made"
+        )
+    ours = load_signing_key(ctx.settings).public_key()
+    if fields["public_key"] != public_text(ours):
+        raise CheckpointRefused(
+            f"{path} was signed with key {fingerprint(fields['public_key'])}, not with this "
+            f"installation's signing key {fingerprint(public_text(ours))}; it proves nothing here"
+        )
+    if not _signed_by(ours, fields):
+        raise CheckpointRefused(f"{path}: the signature does not match its content; the file was altered")
+    covered = int(fields["rows"])
+    prefix = audit.verify(ctx.db, rows_limit=covered)
+    whole = audit.verify(ctx.db)
+    made = str(fields["created_at"])
+    if not prefix.ok:
+        reason = f"audit row {prefix.broken_id} does not verify: {prefix.reason}"
+    elif prefix.rows < covered:
+        reason = f"the log has {prefix.rows} rows but the checkpoint covers {covered}: rows were deleted"
+    elif prefix.head_hash != fields["head_hash"]:
+        reason = (
+            f"the first {covered} rows no longer hash to the checkpoint's head: "
+            "the log was rewritten since the checkpoint was made"
+        )
+    elif not whole.ok:
+        reason = f"audit row {whole.broken_id}, after the checkpoint, does not verify: {whole.reason}"
+    else:
+        return CheckpointCheck(True, covered, whole.rows, prefix.head_hash, made)
+    return CheckpointCheck(False, covered, whole.rows, prefix.head_hash, made, reason)
+
+
+def _message(fields: dict[str, Any]) -> bytes:
+    return audit.canonical_json({k: fields[k] for k in _FIELDS}).encode("utf-8")
+
+
+def _signed_by(key: Ed25519PublicKey, fields: dict[str, Any]) -> bool:
+    return signature_holds(key, _message(fields), str(fields["signature"]))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(
+            f"{path} does not exist; give the checkpoint file `smtool audit checkpoint` wrote"
+        ) from None
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise CheckpointRefused(f"{path} is not a checkpoint file (not JSON); was it damaged?") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointRefused(f"{path} is not an smtool audit checkpoint ({FORMAT})")
+    missing = [k for k in (*_FIELDS, "signature") if k not in data]
+    if missing or not isinstance(data.get("rows"), int) or not isinstance(data.get("public_key"), str):
+        raise CheckpointRefused(
+            f"{path} is incomplete (missing or malformed: {', '.join(missing) or 'rows'})"
+        )
+    return data
