@@ -2,5 +2,6 @@
 
 ingest (poll every account's streams into inbox items, triaged and routed) -> queue (list, claim,
 assign, reply, hide, resolve; `queue_pages` holds its keyset pages and search) ; `routing` picks a team
-by keywords and flags; `takeover` raises alerts when an account looks hijacked.
+by keywords and flags; `takeover` raises alerts when an account looks hijacked; `views` are inbox items
+as people and scripts read them.
 """

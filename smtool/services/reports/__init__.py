@@ -1,9 +1,11 @@
 """Reports: what the social media work achieved, and the metrics they are built from.
 
-Each report is a function `(ctx, period, account=None, campaign=None) -> SomethingReport` returning
-typed dataclasses (for the CLI, the TUI and the files); `layout` turns any of them into named
-tables and charts, and `formats.render` into CSV, JSON, XLSX or HTML. `metrics` is the worker's job
-that collects the snapshots every report reads; `schedule` writes the scheduled reports.
+`metrics` is the worker's job that collects the snapshots every report reads. Each report is a
+function `(ctx, period, account=None, campaign=None) -> SomethingReport` returning typed dataclasses
+(for the CLI, the TUI and the files): `engagement`, `response_times`, `cadence` and `campaign`, over a
+`period` of local days, with the SQL they share in `aggregate`. `sheets` (`layout`) turns any of them
+into named tables and charts, and `formats.render` into CSV, JSON, XLSX or HTML (`html_page` with
+`svg` charts). `schedule` writes the scheduled reports.
 """
 
 from __future__ import annotations
