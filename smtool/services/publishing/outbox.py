@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from connectors.base import (
     Transient,
     UnknownOutcome,
 )
+from smtool.domain.outcomes import Backoff, Failure, FailureKind, OutcomeKind, after_failure
 from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
 from smtool.errors import SmtoolError
 from smtool.services.context import Context
@@ -140,7 +142,11 @@ class _Send:
 
 
 class Publisher:
-    """Publishes due publications; one instance per worker process."""
+    """Publishes due publications; one instance per worker process.
+
+    Safe to share between threads (the worker's publish and housekeeping jobs run on different ones):
+    its only mutable state, the connector cache, is guarded by a lock.
+    """
 
     def __init__(
         self, ctx: Context, me: str | None = None, factory: ConnectorFactory = connector_for
@@ -149,12 +155,27 @@ class Publisher:
         self.me = me or worker_id()
         self.factory = factory
         self.settings = ctx.settings.publishing
+        self.backoff = Backoff(self.settings.retry_base_seconds, self.settings.max_attempts)
         self._connectors: dict[str, Connector] = {}
+        self._connectors_lock = threading.Lock()
 
     def connector(self, account: Account) -> Connector:
-        if account.id not in self._connectors:
-            self._connectors[account.id] = self.factory(self.ctx, account)
-        return self._connectors[account.id]
+        """The account's cached connector, built on first use.
+
+        Raises what the factory raises (no token stored, a token that cannot be decrypted).
+        """
+        # The build happens under the lock, so two threads missing at once get one connector, not
+        # two of which one is lost. A build is a token read and a client object, no platform call.
+        with self._connectors_lock:
+            connector = self._connectors.get(account.id)
+            if connector is None:
+                connector = self._connectors[account.id] = self.factory(self.ctx, account)
+            return connector
+
+    def _forget_connector(self, account_id: str) -> None:
+        """Drop the account's cached connector: the next use reads its token again."""
+        with self._connectors_lock:
+            self._connectors.pop(account_id, None)
 
     # --- one publication ------------------------------------------------------------------------
 
@@ -260,51 +281,41 @@ class Publisher:
         _complete_post_if_done(session, publication.post_id)
 
     def _record_failure(self, publication_id: int, account_id: str, error: ConnectorError) -> str:
+        """Apply the retry policy (smtool.domain.outcomes) to a failed send, in one transaction."""
         now = utcnow()
-        message = error.platform_message or type(error).__name__
+        failure = _failure(error)
         with self.ctx.db.write() as session:
             publication = session.get(Publication, publication_id)
             assert publication is not None
-            values: dict[str, object] = {"last_error": message, "lease_until": None}
-            if isinstance(error, RateLimited):
-                target = S.SCHEDULED
-                values.update(due_at=error.retry_at, claimed_by=None)
+            outcome = after_failure(
+                failure,
+                attempt=publication.attempt,
+                now=now,
+                not_after=publication.not_after,
+                backoff=self.backoff,
+            )
+            values: dict[str, object] = {"last_error": outcome.reason, "lease_until": None}
+            if outcome.retry_at is not None:
+                values.update(due_at=outcome.retry_at, claimed_by=None)
+            if outcome.kind in (OutcomeKind.RATE_LIMITED, OutcomeKind.NEEDS_REAUTH):
+                # The account changes even when the row was lost: the platform's answer is about
+                # the account, whoever holds the row now.
                 account = session.get(Account, account_id)
                 assert account is not None
-                account.rate_limited_until = error.retry_at
-                session.add(account)
-            elif isinstance(error, AuthExpired):
-                target = S.NEEDS_REAUTH
-                account = session.get(Account, account_id)
-                assert account is not None
-                account.token_status = "needs_reauth"
-                session.add(account)
-                self._connectors.pop(account_id, None)
-            elif isinstance(error, UnknownOutcome | DuplicateContent):
-                # A duplicate may be our own earlier attempt: reconcile, never resend.
-                target = S.UNKNOWN
-            elif isinstance(error, Transient):
-                delay = timedelta(
-                    seconds=self.settings.retry_base_seconds * 2 ** max(publication.attempt - 1, 0)
-                )
-                retry_at = now + delay
-                out_of_time = publication.not_after is not None and retry_at > publication.not_after
-                if publication.attempt >= self.settings.max_attempts or out_of_time:
-                    target = S.FAILED
+                if outcome.kind is OutcomeKind.RATE_LIMITED:
+                    account.rate_limited_until = outcome.retry_at
                 else:
-                    target = S.SCHEDULED
-                    values.update(due_at=retry_at, claimed_by=None)
-            else:
-                target = S.FAILED
-                if isinstance(error, Rejected):
-                    values["last_error"] = f"{error.reason} ({error.platform_code}): {message}"
+                    account.token_status = "needs_reauth"
+                    self._forget_connector(account_id)
+                session.add(account)
+            target = outcome.state
             if not _transition(
                 session,
                 publication_id,
                 from_states=(S.SENDING,),
                 me=self.me,
                 action=f"publication.{target.value}",
-                payload={"error": type(error).__name__, "message": message},
+                payload={"error": type(error).__name__, "message": failure.message},
                 state=target.value,
                 **values,
             ):
@@ -449,6 +460,22 @@ class Publisher:
                 due_at=utcnow(),
             )
             return "rescheduled" if rescheduled else "lost"
+
+
+def _failure(error: ConnectorError) -> Failure:
+    """The connector's error as the retry policy sees it."""
+    message = error.platform_message or type(error).__name__
+    if isinstance(error, RateLimited):
+        return Failure(FailureKind.RATE_LIMITED, message, retry_at=error.retry_at)
+    if isinstance(error, AuthExpired):
+        return Failure(FailureKind.AUTH_EXPIRED, message)
+    if isinstance(error, UnknownOutcome | DuplicateContent):
+        return Failure(FailureKind.MAYBE_SENT, message)
+    if isinstance(error, Transient):
+        return Failure(FailureKind.TRANSIENT, message)
+    if isinstance(error, Rejected):
+        return Failure(FailureKind.PERMANENT, message, reason=error.reason, code=error.platform_code)
+    return Failure(FailureKind.PERMANENT, message)
 
 
 def _same_text(a: str, b: str) -> bool:
