@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,20 +10,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from smtool.config import Settings, settings_from_dict
 from smtool.services.context import Context
 from smtool.services.installation.setup import initialise
-from smtool.store.engine import Database
-
-PG_ENV = "SMTOOL_TEST_DATABASE_URL"
-
-
-def postgres_base_url() -> str | None:
-    url = os.environ.get(PG_ENV)
-    if not url and os.environ.get("CI"):
-        # In CI the PostgreSQL tests must run, never silently skip.
-        pytest.fail(f"{PG_ENV} is not set in CI; .ci/run must export it")
-    return url
+from tests.support.databases import BASE_CONFIG, PG_ENV, postgres_base_url
 
 
 @pytest.fixture
@@ -54,40 +42,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-BASE_CONFIG = """\
-[institution]
-name = "Testa iestāde"
-timezone = "Europe/Riga"
-
-[database]
-url = "{url}"
-
-[[users]]
-name = "anna"
-roles = ["communicator"]
-
-[[users]]
-name = "karlis"
-roles = ["approver"]
-
-[[users]]
-name = "admin"
-roles = ["admin"]
-
-[[accounts]]
-id = "vk-x"
-platform = "x"
-handle = "@VK"
-spokespeople = ["karlis"]
-
-[[accounts]]
-id = "vk-fb"
-platform = "facebook"
-handle = "VK"
-spokespeople = ["karlis"]
-"""
-
-
 @pytest.fixture
 def config_file(tmp_path: Path, db_url: str) -> Path:
     path = tmp_path / "config.toml"
@@ -104,12 +58,3 @@ def ctx(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Context]
 
     with Context.open(load_settings(config_file)) as context:
         yield context
-
-
-def settings_for(url: str, **extra: object) -> Settings:
-    data: dict[str, object] = {"institution": {"name": "T"}, "database": {"url": url}}
-    data.update(extra)
-    return settings_from_dict(data)
-
-
-__all__ = ["Database", "settings_for"]

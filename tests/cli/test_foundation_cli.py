@@ -9,8 +9,7 @@ import pytest
 from typer.main import get_command
 
 from smtool.cli.main import app
-
-from .conftest import Result
+from tests.support.cli import Result
 
 
 def _walk(command: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
@@ -170,8 +169,7 @@ def test_sandbox_serve_with_an_init_sandbox_config_serves_its_accounts(tmp_path:
     from smtool.config import load_settings
     from smtool.services.context import Context
     from smtool.services.installation.accounts import get_token
-
-    from .conftest import run_smtool
+    from tests.support.cli import run_smtool
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

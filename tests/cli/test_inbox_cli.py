@@ -16,10 +16,9 @@ from smtool.config import load_settings
 from smtool.services.context import Context
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.text import strip_unsafe
-from tests.services.conftest import write_installation
 from tests.services.test_ingest import BAD_INPUT
-
-from .conftest import Result, run_smtool
+from tests.support.cli import Result, run_smtool
+from tests.support.sandbox import write_installation
 
 SHOUTY = "\x1b[2J[bold]Kad[/bold] būs atbilde?\u202e NUL:\x00"
 

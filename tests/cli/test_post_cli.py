@@ -10,9 +10,8 @@ import pytest
 import requests
 
 from connectors.emulator import SandboxServer, new_sandbox_state
-from tests.services.conftest import write_installation
-
-from .conftest import Result, run_smtool
+from tests.support.cli import Result, run_smtool
+from tests.support.sandbox import write_installation
 
 TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties apspriešanā līdz 15. decembrim."
 

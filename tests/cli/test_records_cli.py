@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import BASE_CONFIG
-from .conftest import Result
+from tests.support.cli import Result
+from tests.support.databases import BASE_CONFIG
 
 
 @pytest.fixture

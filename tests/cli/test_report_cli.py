@@ -14,9 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from smtool.services.context import Context
-from tests.services.report_data import add_post, riga
-
-from .conftest import Result, run_smtool
+from tests.support.cli import Result, run_smtool
+from tests.support.store_data import add_post, riga
 
 PERIOD = ("--from", "2025-10-20", "--to", "2025-11-02")
 

@@ -25,8 +25,7 @@ from smtool.services.records.archive import ArchiveUnreadable, export_archive, v
 from smtool.services.records.archive import export as export_module
 from smtool.store.tables import AuditEvent, InboxItem, Publication
 from smtool.worker import run_once
-
-from .conftest import Sandbox
+from tests.support.sandbox import Sandbox
 
 # One pixel PNG: the sandbox accepts it as an image.
 PNG = bytes.fromhex(

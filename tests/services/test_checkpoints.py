@@ -17,8 +17,7 @@ from smtool.services.installation.setup import initialise
 from smtool.services.records import audit
 from smtool.services.records.checkpoints import CheckpointRefused, check_against, write_checkpoint
 from smtool.store.tables import AuditEvent
-
-from ..conftest import BASE_CONFIG
+from tests.support.databases import BASE_CONFIG
 
 
 def _append(ctx: Context, n: int) -> None:

@@ -22,8 +22,7 @@ from smtool.services.monitoring.views import item_view
 from smtool.services.records.audit import verify
 from smtool.store.tables import AuditEvent, InboxItem, ModerationAction
 from smtool.worker import run_once
-
-from .conftest import Sandbox
+from tests.support.sandbox import Sandbox
 
 EXTRA = """
 [[users]]

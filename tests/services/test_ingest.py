@@ -16,8 +16,8 @@ from smtool.services.publishing.drafts import Draft, create_post
 from smtool.services.text import escape_nul, inert, unescape_nul
 from smtool.store.tables import AuditEvent, InboxItem, IngestCursor
 from smtool.worker import run_once
-
-from .conftest import Sandbox
+from tests.support.sandbox import Sandbox
+from tests.support.texts import BAD_INPUT
 
 
 def _count(ctx: Context) -> int:
@@ -95,15 +95,6 @@ def test_triage_and_routing_set_flags_priority_and_team(sctx: Context, sandbox: 
     assert plain.flags == [] and plain.priority == 0
     assert question.team == "press"  # no [[routing]] in this installation: the press office
     assert all(r.response_due_at is not None and r.response_due_at > r.created_at for r in rows.values())
-
-
-BAD_INPUT = [
-    "[bold]Svarīgi[/bold] [link=https://evil.example]klikšķini[/link]",
-    "\x1b[31mred\x1b[0m \x1b]8;;https://x.example\x07link\x1b]8;;\x07 \x1b[2J",
-    "abc\u202edcba\u2066x\u2069 zero\u200bwidth\u200d",
-    "NUL here:\x00 and a backslash \\0 too",
-    "👩‍👩‍👧‍👦 🇱🇻 👍🏽 " * 10,
-]
 
 
 def test_bad_input_is_stored_exactly_and_shown_inert(sctx: Context, sandbox: Sandbox) -> None:

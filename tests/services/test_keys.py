@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from smtool.services.context import Context
 from smtool.services.installation.accounts import get_token, set_token
 from smtool.services.installation.keys import rotate
 from smtool.store.tables import Account, AuditEvent
+from tests.support.waiting import wait_until
 
 TOKENS = {"vk-x": "x-token-0123456789", "vk-fb": "EAAB-page-token-0123456789"}
 
@@ -175,9 +175,7 @@ def test_a_worker_process_reading_tokens_during_rotations_never_fails(ctx: Conte
     try:
         # Rotate only once the reader is reading: on a loaded machine its start-up alone can take
         # longer than ten rotations, and then the test would prove nothing (reads == 0).
-        deadline = time.monotonic() + 60
-        while not ready.exists() and reader.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: ready.exists() or reader.poll() is not None, "the reader process starts reading")
         assert ready.exists(), "the reader process never read a token"
         for _ in range(10):
             rotate(ctx, "admin")

@@ -22,8 +22,7 @@ from smtool.services.publishing.views import show_post
 from smtool.store.tables import Account, AuditEvent, Publication
 from smtool.store.types import utcnow
 from smtool.worker import run_once
-
-from .conftest import Sandbox
+from tests.support.sandbox import Sandbox
 
 TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties apspriešanā līdz 15. decembrim. #{n}"
 

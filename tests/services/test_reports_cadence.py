@@ -11,8 +11,7 @@ from smtool.services.context import Context
 from smtool.services.reports import cadence
 from smtool.services.reports.cadence import is_bare_link
 from smtool.services.reports.period import Period
-
-from .report_data import add_post, riga
+from tests.support.store_data import add_post, riga
 
 # Monday 20 October to Sunday 2 November 2025 (ISO weeks 43 and 44); clocks go back on the 26th.
 PERIOD = Period(date(2025, 10, 20), date(2025, 11, 2), "Europe/Riga")

@@ -11,8 +11,7 @@ from smtool.services.context import Context
 from smtool.services.reports import campaign
 from smtool.services.reports.period import Period
 from smtool.store.tables import Publication
-
-from .report_data import add_item, add_post, riga
+from tests.support.store_data import add_item, add_post, riga
 
 PERIOD = Period(date(2025, 10, 20), date(2025, 11, 2), "Europe/Riga")
 

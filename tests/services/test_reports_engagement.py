@@ -9,8 +9,7 @@ import pytest
 from smtool.services.context import Context
 from smtool.services.reports import engagement
 from smtool.services.reports.period import Period, buckets, period_between, previous_month, previous_week
-
-from .report_data import add_post, riga
+from tests.support.store_data import add_post, riga
 
 ZONE = "Europe/Riga"
 
@@ -126,7 +125,7 @@ def test_daily_trend_across_the_autumn_change_and_filters(ctx: Context) -> None:
 
 
 def test_replies_to_citizens_are_not_posts(ctx: Context) -> None:
-    from .report_data import add_item
+    from tests.support.store_data import add_item
 
     item = add_item(ctx, "vk-x", riga(2025, 10, 20, 9, 0))
     add_post(ctx, "vk-x", riga(2025, 10, 20, 10, 0), reply_to=item)

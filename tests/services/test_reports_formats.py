@@ -16,8 +16,7 @@ from smtool.services import reports
 from smtool.services.context import Context
 from smtool.services.reports.formats import render
 from smtool.services.reports.period import Period
-
-from .report_data import add_item, add_post, riga
+from tests.support.store_data import add_item, add_post, riga
 
 PERIOD = Period(date(2025, 10, 20), date(2025, 11, 2), "Europe/Riga")
 HOSTILE = '<script>alert("x")</script> & "quotes"'

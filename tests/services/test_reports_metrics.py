@@ -15,9 +15,8 @@ from smtool.services.publishing.outbox import Publisher
 from smtool.services.reports.metrics import MetricsRefresher
 from smtool.store.tables import Account, MetricSnapshot, Publication
 from smtool.store.types import utcnow
-
-from .conftest import Sandbox
-from .report_data import add_post
+from tests.support.sandbox import Sandbox
+from tests.support.store_data import add_post
 
 
 def _publish(ctx: Context, n: int) -> None:

@@ -10,8 +10,7 @@ from smtool.services.context import Context
 from smtool.services.reports import response_times
 from smtool.services.reports.period import Period
 from smtool.store.types import utcnow
-
-from .report_data import add_item, riga
+from tests.support.store_data import add_item, riga
 
 # Monday 20 October to Sunday 2 November 2025; clocks go back on Sunday 26 October.
 PERIOD = Period(date(2025, 10, 20), date(2025, 11, 2), "Europe/Riga")

@@ -12,8 +12,7 @@ from smtool.config import Reports, ScheduledReport
 from smtool.services.context import Context
 from smtool.services.reports.schedule import CLAIM_LEASE, ReportScheduler, due_period
 from smtool.store.tables import ReportRun
-
-from .report_data import add_post, riga
+from tests.support.store_data import add_post, riga
 
 
 def _configure(ctx: Context, folder: Path) -> None:

@@ -29,8 +29,7 @@ from smtool.store.tables import (
     Post,
     Publication,
 )
-
-from .report_data import add_post
+from tests.support.store_data import add_post
 
 _REMOTE_IDS = itertools.count(1)
 

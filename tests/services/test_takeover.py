@@ -18,8 +18,7 @@ from smtool.services.publishing.drafts import Draft, create_post
 from smtool.services.publishing.pauses import list_pauses, resume
 from smtool.store.tables import AuditEvent, InboxItem, Publication
 from smtool.worker import run_once
-
-from .conftest import Sandbox
+from tests.support.sandbox import Sandbox
 
 
 @pytest.fixture

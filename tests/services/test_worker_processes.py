@@ -25,8 +25,7 @@ from smtool.services.context import Context
 from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.drafts import Draft, create_post
 from smtool.store.tables import Publication
-
-from .conftest import write_installation
+from tests.support.sandbox import write_installation
 
 POSTS = 300
 TEXT = "Valsts kanceleja informē par pakalpojumu izmaiņām, numurs {n}."

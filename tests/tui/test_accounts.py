@@ -13,8 +13,7 @@ from smtool.store.types import utcnow
 from smtool.tui.app import build_app
 from smtool.tui.screens.accounts import AccountsScreen
 from smtool.tui.widgets.dialogs import LineModal
-
-from .conftest import Installation, until
+from tests.support.tui import Installation, until
 
 
 def test_pause_and_resume_one_account_and_all_publishing(installation: Installation) -> None:

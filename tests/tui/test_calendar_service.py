@@ -15,8 +15,7 @@ from smtool.services.publishing.drafts import Draft, create_post
 from smtool.services.publishing.pauses import pause
 from smtool.services.publishing.views import show_post
 from smtool.store.tables import Publication
-
-from .conftest import Installation
+from tests.support.tui import Installation
 
 ZONE = "Europe/Riga"
 

@@ -16,8 +16,7 @@ from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import FindingsList, render_findings
-
-from .conftest import Installation, fixed_clock, settled, until
+from tests.support.tui import Installation, fixed_clock, settled, until
 
 
 def rules(screen: ComposeScreen) -> set[str]:
@@ -126,7 +125,6 @@ def test_a_time_is_checked_as_it_is_typed_in_the_institutions_zone(sqlite_instal
             await until(pilot, lambda: "07:30 UTC" in shown(screen, "#when-error"), "the instant in UTC")
             when.value = "2030-03-31 03:30"
             await pilot.press("ctrl+s")  # the service refuses it too, and says so next to the field
-            await pilot.pause(0.3)
             await settled(pilot)
             assert not isinstance(app.screen, ErrorModal)
             assert "does not exist" in shown(screen, "#when-error")

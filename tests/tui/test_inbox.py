@@ -24,10 +24,8 @@ from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.item_detail import ItemDetail
-
-from .conftest import RECEIVED, Installation, add_items, settled, until
-
-HOSTILE = "[bold]loud[/bold] [link=https://evil.example]click[/link] \x1b[31mred\x1b[0m \u202etxet"
+from tests.support.texts import HOSTILE_LINE
+from tests.support.tui import RECEIVED, Installation, add_items, settled, until
 
 
 def state(installation: Installation, item_id: int) -> dict[str, object]:
@@ -244,7 +242,7 @@ def test_when_another_officer_acted_first_the_screen_says_so(installation: Insta
 
 
 def test_hostile_comment_text_is_shown_literally(sqlite_installation: Installation) -> None:
-    add_items(sqlite_installation.ctx, HOSTILE, author="[red]@admin[/red]", name="\x1b]0;owned\x07Evil")
+    add_items(sqlite_installation.ctx, HOSTILE_LINE, author="[red]@admin[/red]", name="\x1b]0;owned\x07Evil")
 
     async def scenario() -> None:
         app = build_app(sqlite_installation.ctx, "liga")
@@ -294,7 +292,7 @@ def test_hostile_text_stays_literal_in_the_thread_lines_and_in_a_post() -> None:
     from smtool.tui.screens.inbox import render_surroundings
     from smtool.tui.widgets.post_detail import render_post
 
-    item = {"id": 1, "state": "new", "author": "[red]@x[/red]", "text": HOSTILE}
+    item = {"id": 1, "state": "new", "author": "[red]@x[/red]", "text": HOSTILE_LINE}
     lines = render_surroundings(queue.Surroundings(thread=[item], earlier=[]))
     post = {
         "id": 7,
@@ -305,7 +303,7 @@ def test_hostile_text_stays_literal_in_the_thread_lines_and_in_a_post() -> None:
         "accounts": ["sandbox-x"],
         "campaigns": ["[blink]tag"],
         "media": [],
-        "text": HOSTILE,
+        "text": HOSTILE_LINE,
         "variants": {"x": "\u202egnol"},
         "findings": [],
     }

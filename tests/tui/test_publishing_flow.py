@@ -19,8 +19,7 @@ from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.dialogs import ChoiceModal, ConfirmModal, LineModal
 from smtool.tui.widgets.post_detail import PostDetail
 from smtool.tui.widgets.post_modal import PostModal
-
-from .conftest import Installation, fixed_clock, until
+from tests.support.tui import Installation, fixed_clock, until
 
 TEXT = "Pieteikšanās sāksies 1. decembrī."
 

@@ -9,8 +9,7 @@ from textual.widgets import Static
 from smtool.tui.app import build_app
 from smtool.tui.screens.reports import ReportsScreen
 from smtool.tui.widgets.bars import bar
-
-from .conftest import Installation, add_items, fixed_clock, until
+from tests.support.tui import Installation, add_items, fixed_clock, until
 
 
 def test_a_manager_sees_engagement_and_response_times_and_switches_periods(

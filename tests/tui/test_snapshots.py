@@ -29,9 +29,8 @@ from smtool.tui.screens.reports import ReportsScreen
 from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.item_detail import ItemDetail
 from smtool.tui.widgets.post_detail import PostDetail
-
-from .conftest import NOW, Installation, add_items, fixed_clock, until
-from .test_inbox import HOSTILE
+from tests.support.texts import HOSTILE_LINE
+from tests.support.tui import NOW, Installation, add_items, fixed_clock, until
 
 BOTH = ["sandbox-x", "sandbox-fb"]
 TOKEN_SET = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
@@ -80,7 +79,7 @@ def seed(ctx: Context) -> None:
                 )
         for account in session.exec(select(Account)).all():
             account.token_set_at = TOKEN_SET
-    add_items(ctx, "Kad būs atvērta pieteikšanās?", "Paldies!", HOSTILE)
+    add_items(ctx, "Kad būs atvērta pieteikšanās?", "Paldies!", HOSTILE_LINE)
     recent = IncomingItem(
         "x",
         "7000",

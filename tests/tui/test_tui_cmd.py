@@ -6,15 +6,17 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.app import App
+from textual.command import CommandPalette
+from textual.widgets import OptionList
 
 from smtool.errors import PermissionDenied, UsageError
 from smtool.tui.app import SCREENS, build_app
 from smtool.tui.screens.calendar import CalendarScreen
 from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.widgets.dialogs import ChoiceModal
-from tests.cli.conftest import run_smtool
-
-from .conftest import Installation, add_items, until
+from tests.support.cli import run_smtool
+from tests.support.tui import Installation, add_items, until
 
 
 def test_each_role_starts_where_its_work_is(sqlite_installation: Installation) -> None:
@@ -137,7 +139,7 @@ def test_the_palette_runs_a_command_and_a_dialog_is_answered_before_leaving(
         app = build_app(sqlite_installation.ctx, "liga")
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("ctrl+p", *"Go to calendar")
-            await pilot.pause(0.3)
+            await until(pilot, lambda: _palette_matches(app) > 0, "the palette's matches")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, CalendarScreen), "the calendar")
             await pilot.press("f5")
@@ -177,3 +179,10 @@ def test_a_bug_on_the_event_loop_ends_the_app_with_one_line_and_no_traceback(
     err = capsys.readouterr().err
     assert "Internal error: RuntimeError: boom ␛[31m10" in err and "This is a bug in smtool" in err
     assert "Traceback" not in err and secret not in err and "\x1b[31m" not in err
+
+
+def _palette_matches(app: App[None]) -> int:
+    """How many commands the open command palette lists (0 while it is still searching)."""
+    if not isinstance(app.screen, CommandPalette):
+        return 0
+    return app.screen.query_one(OptionList).option_count
