@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from smtool.errors import InvalidTransition
+from smtool.domain.transitions import Transitions
 
 
 class InboxState(StrEnum):
@@ -48,19 +48,20 @@ _INBOX: dict[InboxState, dict[InboxEvent, InboxState]] = {
     # Spam is never answered, assigned or reopened; unhide and the record stay available.
     InboxState.SPAM: {},
 }
+_ITEMS = Transitions(
+    InboxState,
+    InboxEvent,
+    _INBOX,
+    refusal=lambda state, event, possible: (
+        f"an inbox item that is {state} cannot take {event}; possible now: {possible}"
+    ),
+    final="nothing (it is closed)",
+)
 
 
 def next_inbox_state(state: InboxState | str, event: InboxEvent | str) -> InboxState:
     """The state an item moves to on `event`; raises InvalidTransition when the event is not allowed."""
-    current = InboxState(state)
-    action = InboxEvent(event)
-    allowed = _INBOX[current]
-    if action not in allowed:
-        possible = ", ".join(sorted(allowed)) or "nothing (it is closed)"
-        raise InvalidTransition(
-            f"an inbox item that is {current} cannot take {action}; possible now: {possible}"
-        )
-    return allowed[action]
+    return _ITEMS.next_state(state, event)
 
 
 # Higher is more urgent; claim-next takes the highest first.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from smtool.errors import InvalidTransition
+from smtool.domain.transitions import Transitions
 
 
 class PostState(StrEnum):
@@ -64,6 +64,15 @@ _POST: dict[PostState, dict[PostEvent, PostState]] = {
     PostState.PUBLISHED: {},
     PostState.WITHDRAWN: {},
 }
+_POSTS = Transitions(
+    PostState,
+    PostEvent,
+    _POST,
+    refusal=lambda state, event, possible: (
+        f"a post that is {state} cannot be {_past(event)}; possible now: {possible}"
+    ),
+    final="nothing (final state)",
+)
 
 
 class PublicationState(StrEnum):
@@ -93,6 +102,16 @@ _PUBLICATION: dict[PublicationState, frozenset[PublicationState]] = {
     P.PUBLISHED: frozenset(),
     P.CANCELLED: frozenset(),
 }
+# A publication is moved to a state, not by a named event: the target state is the event.
+_PUBLICATIONS = Transitions(
+    PublicationState,
+    PublicationState,
+    {state: {target: target for target in targets} for state, targets in _PUBLICATION.items()},
+    refusal=lambda state, target, possible: (
+        f"a publication that is {state} cannot become {target}; possible: {possible}"
+    ),
+    final="nothing (final state)",
+)
 
 # States in which a publication may still reach the platform later; editing or withdrawing a post
 # cancels these. `sending` and `unknown` are absent: the request may already be out.
@@ -103,29 +122,14 @@ ATTENTION_PUBLICATION_STATES = frozenset({P.NEEDS_REAUTH, P.UNKNOWN, P.FAILED, P
 
 def next_post_state(state: PostState | str, event: PostEvent | str) -> PostState:
     """The state a post moves to on `event`; raises InvalidTransition when the event is not allowed."""
-    current = PostState(state)
-    action = PostEvent(event)
-    allowed = _POST[current]
-    if action not in allowed:
-        possible = ", ".join(sorted(allowed)) or "nothing (final state)"
-        raise InvalidTransition(
-            f"a post that is {current} cannot be {_past(action)}; possible now: {possible}"
-        )
-    return allowed[action]
+    return _POSTS.next_state(state, event)
 
 
 def check_publication_transition(
     state: PublicationState | str, target: PublicationState | str
 ) -> PublicationState:
     """Validate a publication state change; raises InvalidTransition when it is not allowed."""
-    current = PublicationState(state)
-    wanted = PublicationState(target)
-    if wanted not in _PUBLICATION[current]:
-        possible = ", ".join(sorted(_PUBLICATION[current])) or "nothing (final state)"
-        raise InvalidTransition(
-            f"a publication that is {current} cannot become {wanted}; possible: {possible}"
-        )
-    return wanted
+    return _PUBLICATIONS.next_state(state, target)
 
 
 def publication_targets(state: PublicationState | str) -> frozenset[PublicationState]:

@@ -42,3 +42,17 @@ def test_each_event_from_each_state(state: InboxState, event: InboxEvent) -> Non
 def test_spam_is_final_and_says_so() -> None:
     with pytest.raises(InvalidTransition, match=r"possible now: nothing \(it is closed\)"):
         next_inbox_state("spam", "reply")
+
+
+def test_a_refusal_is_worded_exactly() -> None:
+    # The sentence is shown to press officers as it is; its wording is part of the interface.
+    with pytest.raises(InvalidTransition) as info:
+        next_inbox_state("resolved", "assign")
+    assert info.value.msg == "an inbox item that is resolved cannot take assign; possible now: reply"
+
+
+def test_an_unknown_state_or_event_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        next_inbox_state("closed", "reply")
+    with pytest.raises(ValueError):
+        next_inbox_state("new", "archive")

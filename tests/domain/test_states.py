@@ -73,3 +73,80 @@ def test_sending_and_unknown_are_not_cancellable_by_an_edit() -> None:
     # The request may already be out, so an edit must not pretend it can stop them.
     assert PublicationState.SENDING not in PENDING_PUBLICATION_STATES
     assert PublicationState.UNKNOWN not in PENDING_PUBLICATION_STATES
+
+
+@pytest.mark.parametrize(
+    ("state", "event", "message"),
+    [
+        ("draft", "approve", "a post that is draft cannot be approved; possible now: check, edit, withdraw"),
+        (
+            "approved",
+            "check",
+            "a post that is approved cannot be checked; possible now: complete, edit, reapprove, withdraw",
+        ),
+        (
+            "rejected",
+            "reapprove",
+            "a post that is rejected cannot be sent back for approval; possible now: edit, withdraw",
+        ),
+        (
+            "submitted",
+            "complete",
+            "a post that is submitted cannot be marked published; possible now: "
+            "approve, edit, reject, withdraw",
+        ),
+        (
+            "withdrawn",
+            "edit",
+            "a post that is withdrawn cannot be edited; possible now: nothing (final state)",
+        ),
+    ],
+)
+def test_a_refused_post_event_says_exactly_what_is_possible(state: str, event: str, message: str) -> None:
+    # These sentences reach people through the CLI and the TUI; their wording is the interface.
+    with pytest.raises(InvalidTransition) as info:
+        next_post_state(state, event)
+    assert info.value.msg == message
+
+
+@pytest.mark.parametrize(
+    ("state", "target", "message"),
+    [
+        (
+            "scheduled",
+            "published",
+            "a publication that is scheduled cannot become published; possible: cancelled, claimed, expired",
+        ),
+        (
+            "expired",
+            "scheduled",
+            "a publication that is expired cannot become scheduled; possible: cancelled",
+        ),
+        (
+            "cancelled",
+            "scheduled",
+            "a publication that is cancelled cannot become scheduled; possible: nothing (final state)",
+        ),
+    ],
+)
+def test_a_refused_publication_change_says_exactly_what_is_possible(
+    state: str, target: str, message: str
+) -> None:
+    with pytest.raises(InvalidTransition) as info:
+        check_publication_transition(state, target)
+    assert info.value.msg == message
+
+
+def test_every_allowed_publication_change_is_accepted() -> None:
+    for state in PublicationState:
+        for target in publication_targets(state):
+            assert check_publication_transition(state, target) is target
+
+
+def test_a_state_or_event_that_does_not_exist_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        next_post_state("lost", "edit")
+    with pytest.raises(ValueError):
+        next_post_state("draft", "publish")
+    with pytest.raises(ValueError):
+        check_publication_transition("scheduled", "sent")
