@@ -297,3 +297,24 @@ class LegalHold(SQLModel, table=True):
     placed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     lifted_by: str | None = Field(default=None, max_length=64)
     lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserKey(SQLModel, table=True):
+    """An SSH public key that proves who a person is when they connect (services.identity.keys).
+
+    The fingerprint is unique across revoked keys too: a key belongs to one person, and a revoked
+    key (perhaps lost or copied) is never accepted again. A revoked key stays as a record of who
+    could act when.
+    """
+
+    __tablename__ = "user_keys"
+    id: int | None = Field(default=None, primary_key=True)
+    user_name: str = Field(foreign_key="users.name", max_length=64, index=True)
+    key_type: str = Field(max_length=64)  # ssh-ed25519 | ecdsa-sha2-nistp256/384/521 | ssh-rsa
+    key_blob: str = Field(sa_type=Text)  # base64 of the key as OpenSSH sends it
+    fingerprint: str = Field(max_length=100, unique=True)  # SHA256:... as ssh-keygen -lf prints it
+    comment: str | None = Field(default=None, max_length=200)
+    added_by: str = Field(max_length=64)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by: str | None = Field(default=None, max_length=64)
