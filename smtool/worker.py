@@ -3,13 +3,16 @@
 Jobs: publish due publications, sweep lapsed claims and expired windows, reconcile unknown outcomes,
 poll every account for comments and mentions (the moderation queue), refresh recent posts' metrics,
 write the scheduled reports that are due, ask hourly whom each token speaks for (takeover defence).
-Several workers, on one machine or many, share the work through the database's claims.
+Several workers, on one machine or many, share the work through the database's claims; within one
+worker the jobs run on APScheduler's threads (see `Worker` for what they share).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
 
 from smtool.services.context import Context
 from smtool.services.monitoring.ingest import Ingestor
@@ -37,67 +40,83 @@ def run_once(
     return totals
 
 
+class Worker:
+    """The jobs of one worker process, and what they share between the scheduler's threads.
+
+    APScheduler runs the jobs on its thread pool: never two runs of one job at once (max_instances=1),
+    but different jobs at the same time. Publish and housekeeping share the Publisher, which guards
+    its connector cache with a lock. The Ingestor and its connector cache belong to the ingest job
+    alone, so one thread at a time changes them (`run_once` uses them before the scheduler starts).
+    The metrics refresher and the report scheduler are likewise their own jobs'; token checks keep
+    nothing between runs.
+    """
+
+    def __init__(
+        self, ctx: Context, publisher: Publisher | None = None, ingestor: Ingestor | None = None
+    ) -> None:
+        self.ctx = ctx
+        self.publisher = publisher or Publisher(ctx)
+        self.ingestor = ingestor or Ingestor(ctx)
+        self.refresher = MetricsRefresher(ctx)
+        self.reporter = ReportScheduler(ctx, self.publisher.me)
+
+    def publish(self) -> None:
+        outcomes = self.publisher.publish_due()
+        if outcomes:
+            log.info("published: %s", dict(outcomes))
+
+    def housekeeping(self) -> None:
+        swept = self.publisher.sweep()
+        reconciled = self.publisher.reconcile()
+        if swept or reconciled:
+            log.info("swept: %s reconciled: %s", dict(swept), dict(reconciled))
+
+    def ingest(self) -> None:
+        counts = self.ingestor.poll_all()
+        if counts.get("new") or counts.get("alerts") or counts.get("errors"):
+            log.info("ingest: %s", dict(counts))
+
+    def metrics(self) -> None:
+        counts = self.refresher.refresh_all()
+        if counts:
+            log.info("metrics: %s", dict(counts))
+
+    def scheduled_reports(self) -> None:
+        counts = self.reporter.run_due()
+        if counts:
+            log.info("scheduled reports: %s", dict(counts))
+
+    def tokens(self) -> None:
+        counts = verify_tokens(self.ctx)  # takeover defence: whom each token speaks for
+        if counts.get("takeover_alerts") or counts.get("token_check_errors"):
+            log.warning("token check: %s", dict(counts))
+
+    def jobs(self) -> list[tuple[Callable[[], None], timedelta]]:
+        """Every job with the time between its runs."""
+        settings = self.ctx.settings
+        return [
+            (self.publish, timedelta(seconds=settings.publishing.tick_seconds)),
+            (self.housekeeping, timedelta(seconds=max(settings.publishing.lease_seconds / 4, 1))),
+            (self.ingest, timedelta(seconds=settings.inbox.poll_seconds)),
+            (self.metrics, timedelta(minutes=settings.metrics.interval_minutes)),
+            # The report periods end at local midnight; a check every ten minutes is soon enough.
+            (self.scheduled_reports, timedelta(minutes=10)),
+            (self.tokens, timedelta(seconds=TOKEN_CHECK_SECONDS)),
+        ]
+
+
 def run_forever(ctx: Context) -> None:
     """Run the jobs on intervals until interrupted."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    publisher = Publisher(ctx)
-    ingestor = Ingestor(ctx)
-    settings = ctx.settings.publishing
+    worker = Worker(ctx)
     scheduler = BlockingScheduler(timezone="UTC")
-
-    def publish() -> None:
-        outcomes = publisher.publish_due()
-        if outcomes:
-            log.info("published: %s", dict(outcomes))
-
-    def housekeeping() -> None:
-        swept = publisher.sweep()
-        reconciled = publisher.reconcile()
-        if swept or reconciled:
-            log.info("swept: %s reconciled: %s", dict(swept), dict(reconciled))
-
-    def ingest() -> None:
-        counts = ingestor.poll_all()
-        if counts.get("new") or counts.get("alerts") or counts.get("errors"):
-            log.info("ingest: %s", dict(counts))
-
-    # max_instances=1 and coalesce: a slow tick is never run twice at once by this process.
-    scheduler.add_job(publish, "interval", seconds=settings.tick_seconds, max_instances=1, coalesce=True)
-    scheduler.add_job(
-        housekeeping, "interval", seconds=max(settings.lease_seconds / 4, 1), max_instances=1, coalesce=True
-    )
-    scheduler.add_job(
-        ingest, "interval", seconds=ctx.settings.inbox.poll_seconds, max_instances=1, coalesce=True
-    )
-    refresher = MetricsRefresher(ctx)
-    reporter = ReportScheduler(ctx, publisher.me)
-
-    def metrics() -> None:
-        counts = refresher.refresh_all()
-        if counts:
-            log.info("metrics: %s", dict(counts))
-
-    def scheduled_reports() -> None:
-        counts = reporter.run_due()
-        if counts:
-            log.info("scheduled reports: %s", dict(counts))
-
-    scheduler.add_job(
-        metrics, "interval", minutes=ctx.settings.metrics.interval_minutes, max_instances=1, coalesce=True
-    )
-    # The report periods end at local midnight; a check every ten minutes is soon enough.
-    scheduler.add_job(scheduled_reports, "interval", minutes=10, max_instances=1, coalesce=True)
-
-    def tokens() -> None:
-        counts = verify_tokens(ctx)  # takeover defence: whom each token speaks for
-        if counts.get("takeover_alerts") or counts.get("token_check_errors"):
-            log.warning("token check: %s", dict(counts))
-
-    scheduler.add_job(tokens, "interval", seconds=TOKEN_CHECK_SECONDS, max_instances=1, coalesce=True)
-    log.info("worker %s started", publisher.me)
-    run_once(ctx, publisher, ingestor)
+    for job, every in worker.jobs():
+        # max_instances=1 and coalesce: a slow tick is never run twice at once by this process.
+        scheduler.add_job(job, "interval", seconds=every.total_seconds(), max_instances=1, coalesce=True)
+    log.info("worker %s started", worker.publisher.me)
+    run_once(ctx, worker.publisher, worker.ingestor)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        log.info("worker %s stopped", publisher.me)
+        log.info("worker %s stopped", worker.publisher.me)
