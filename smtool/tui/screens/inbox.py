@@ -3,7 +3,9 @@ its thread and its author's earlier items, and the press officer's actions.
 
 Every action passes the version the officer last saw, so when someone else acted first the service
 refuses with a Conflict; the screen then says so in its notice line and reloads what is current.
-A claim is a lease: while this screen holds claims, a heartbeat renews them.
+A claim is a lease: while this screen holds claims, a heartbeat renews them. The set of claims held
+changes on the event loop only: an action's worker thread posts `ClaimsChanged` instead of touching
+it, so the heartbeat never reads it while a thread changes it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
@@ -47,6 +50,15 @@ class Detail:
     around: queue.Surroundings
 
 
+class ClaimsChanged(Message):
+    """An action in a worker thread took the claim on an item (`held`) or ended it."""
+
+    def __init__(self, item_id: int, held: bool) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.held = held
+
+
 class InboxScreen(MainScreen):
     """A press officer's (or specialist's) queue."""
 
@@ -75,7 +87,8 @@ class InboxScreen(MainScreen):
         # A specialist answers what is routed to their team: the queue opens on it.
         own_team = configured.team if configured and not self.may(Action.MODERATE) else None
         self.filters = Filters(team=own_team)
-        self.held: set[int] = set()  # items this screen claimed; the heartbeat renews them
+        # Items this screen claimed; the heartbeat renews them. Changed on the event loop only.
+        self.held: set[int] = set()
         self._heartbeat: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -236,7 +249,7 @@ class InboxScreen(MainScreen):
             claimed = queue.claim_next(self.ctx, self.user)
             if claimed is None:
                 return "Nothing to claim: every open item is claimed or the queue is empty.", None
-            self.held.add(claimed["id"])
+            self.post_message(ClaimsChanged(claimed["id"], held=True))
             return f"Claimed item {claimed['id']}.", claimed["id"]
 
         self.act(run)
@@ -262,6 +275,13 @@ class InboxScreen(MainScreen):
             return lost
 
         self.background(renew, self._claims_renewed, group="heartbeat")
+
+    def on_claims_changed(self, message: ClaimsChanged) -> None:
+        message.stop()
+        if message.held:
+            self.held.add(message.item_id)
+        else:
+            self.held.discard(message.item_id)
 
     def _claims_renewed(self, lost: list[int]) -> None:
         for item_id in lost:
@@ -345,7 +365,7 @@ class InboxScreen(MainScreen):
 
     def _assign(self, item_id: int, version: int, target: str) -> tuple[str, int | None]:
         kind = queue.assign(self.ctx, self.user, item_id, target, expected_version=version)
-        self.held.discard(item_id)
+        self.post_message(ClaimsChanged(item_id, held=False))
         return f"Item {item_id} assigned to {'team ' if kind == 'team' else ''}{target}.", item_id
 
     def action_resolve(self) -> None:
@@ -358,7 +378,7 @@ class InboxScreen(MainScreen):
         def run(item_id: int, version: int, _: InboxItemView) -> None:
             def act() -> tuple[str, int | None]:
                 close(self.ctx, self.user, item_id, expected_version=version)
-                self.held.discard(item_id)
+                self.post_message(ClaimsChanged(item_id, held=False))
                 return f"Item {item_id} {done}.", None
 
             self.act(act)
