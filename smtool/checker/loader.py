@@ -33,6 +33,7 @@ from smtool.checker.rules import (
     RateRule,
     Rule,
     SubstitutionRule,
+    swap_key,
 )
 from smtool.checker.safety import UnsafePattern, compile_safe
 from smtool.checker.validators import VALIDATORS
@@ -387,7 +388,7 @@ def _build_substitution(
         if lang not in LANGS or not isinstance(table, dict):
             raise PolicyError(f"{where}: swap.{lang}: expected a language and a table of phrases")
         tokens[lang] = list(table)
-        swaps.update({" ".join(k.split()).casefold(): str(v) for k, v in table.items()})
+        swaps.update({swap_key(k): str(v) for k, v in table.items()})
     built = _matcher(
         {"tokens": tokens, "case_sensitive": spec.get("case_sensitive", False)}, where, {}, "swap"
     )

@@ -20,6 +20,7 @@ from smtool.checker.findings import Level
 from smtool.checker.prefilter import Prefilter, pattern_facts
 from smtool.checker.text import WORD, Doc
 from smtool.checker.validators import Validator
+from smtool.domain.text import collapse_spaces
 
 LANGS = ("lv", "en", "ru", "lt", "any")
 
@@ -232,6 +233,15 @@ class ExistenceRule(Rule):
                 yield self._raw(ctx, hit)
 
 
+def swap_key(phrase: str) -> str:
+    """The form a swap table's phrase and a matched phrase are looked up in.
+
+    A swap phrase matches across line breaks and runs of spaces, and in any case unless the rule is
+    case-sensitive, so the table is keyed by the phrase with its spacing collapsed and case folded.
+    """
+    return collapse_spaces(phrase).casefold()
+
+
 @dataclass(eq=False)
 class SubstitutionRule(Rule):
     """Report phrases that have a plainer swap; the swap is the finding's suggestion and replacement."""
@@ -242,8 +252,7 @@ class SubstitutionRule(Rule):
     def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
         for hit in _all_hits(self.matchers, doc, ctx):
             if self._keep(doc, hit[0]):
-                phrase = " ".join(doc.text[hit[0] : hit[1]].split()).casefold()
-                swap = self.swaps.get(phrase, "")
+                swap = self.swaps.get(swap_key(doc.text[hit[0] : hit[1]]), "")
                 yield self._raw(ctx, hit, suggestion=swap, replacement=swap)
 
 

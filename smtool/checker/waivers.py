@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smtool.checker.findings import Finding
+from smtool.domain.text import collapse_spaces
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,10 @@ class Waiver:
 
 
 def _norm(s: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", s).casefold().split())
+    # A waiver is for the words, not for how they were typed: NFC so a letter entered composed or
+    # decomposed (ā, or a + U+0304) hashes alike, casefold so a capital at a sentence's start does
+    # not void it, spacing collapsed so a line break moved by an edit elsewhere does not either.
+    return collapse_spaces(unicodedata.normalize("NFC", s).casefold())
 
 
 def match_hash(finding: Finding, text: str) -> str:

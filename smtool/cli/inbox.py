@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
+from smtool.domain.text import collapse_spaces
 from smtool.services.monitoring import queue
 from smtool.services.monitoring.views import InboxItemView
 
@@ -24,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _one_line(value: str | None, width: int) -> str:
-    shown = common.inert(" ".join((value or "").split()))
+    shown = common.inert(collapse_spaces(value or ""))
     return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 

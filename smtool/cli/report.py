@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
+from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
 from smtool.services import reports
 from smtool.services.reports.formats import FILE_FORMATS, render, write_file
@@ -62,7 +63,7 @@ def _shown(value: Cell, percent: bool, width: int = 60) -> str:
         return f"{value * 100:.1f} %" if percent else f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
-    text = common.inert(" ".join(value.split()))
+    text = common.inert(collapse_spaces(value))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -173,6 +173,14 @@ def test_waivers_cover_one_exact_match_until_it_changes_or_expires(engine: Engin
     assert blocking(expired)
 
 
+def test_a_swap_and_its_waiver_hold_however_the_phrase_is_spaced_or_capitalised(engine: Engine) -> None:
+    # Pasted from a word processor: no-break spaces, a line break, capitals; the same two words.
+    typed = ["Lūdzam veikt pārbaudi.", "Lūdzam VEIKT\u00a0\n  pārbaudi.", "Veikt\u202fpārbaudi."]
+    found = [next(f for f in engine.check(t, INST) if f.rule == "plain-language.officialese") for t in typed]
+    assert [f.replacement for f in found] == ["pārbaudīt"] * 3
+    assert len({match_hash(f, t) for f, t in zip(found, typed, strict=True)}) == 1
+
+
 def test_match_hash_is_stable_and_occurrence_sensitive(engine: Engine) -> None:
     text = "Es un vēlreiz es."
     a, b = [f for f in engine.check(text, INST) if f.rule == "voice.first-person"]

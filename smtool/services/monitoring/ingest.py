@@ -39,6 +39,7 @@ from connectors.base import (
     searcher,
 )
 from smtool.domain.inbox_states import PRIORITY_ALERT, PRIORITY_NORMAL, PRIORITY_QUESTION, PRIORITY_URGENT
+from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context, working_time
 from smtool.services.guidelines import triage_text
@@ -374,7 +375,7 @@ class Ingestor:
             )
             # A publication still being sent may be on the platform before its id is recorded.
             in_flight = {
-                " ".join(t.split())
+                collapse_spaces(t)
                 for t in session.exec(
                     select(Publication.text).where(
                         Publication.account_id == account_id,
@@ -382,7 +383,7 @@ class Ingestor:
                     )
                 ).all()
             }
-        return [p for p in posts if p.remote_id not in ours and " ".join(p.text.split()) not in in_flight]
+        return [p for p in posts if p.remote_id not in ours and collapse_spaces(p.text) not in in_flight]
 
     @staticmethod
     def _alert(account: Account, post: OwnPost) -> IncomingItem:

@@ -35,6 +35,7 @@ from connectors.base import (
 )
 from smtool.domain.outcomes import Backoff, Failure, FailureKind, OutcomeKind, after_failure
 from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
+from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
@@ -479,7 +480,7 @@ def _failure(error: ConnectorError) -> Failure:
 
 
 def _same_text(a: str, b: str) -> bool:
-    return " ".join(a.split()) == " ".join(b.split())
+    return collapse_spaces(a) == collapse_spaces(b)
 
 
 def _complete_post_if_done(session: Session, post_id: int) -> None:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, SelectionList, Static, TextArea
 
+from smtool.domain.text import collapse_spaces
 from smtool.domain.timezones import format_local, parse_local
 from smtool.errors import UsageError
 from smtool.services.guidelines import check_text
@@ -310,7 +311,7 @@ class ComposeScreen(MainScreen):
         def mine() -> list[tuple[str, str]]:
             posts = [p for p in list_posts(self.ctx) if p["author"] == self.user and p["state"] in EDITABLE]
             return [
-                (str(p["id"]), f"#{p['id']} {p['state']}: {' '.join(p['text'].split())[:50]}") for p in posts
+                (str(p["id"]), f"#{p['id']} {p['state']}: {collapse_spaces(p['text'])[:50]}") for p in posts
             ]
 
         def pick(options: list[tuple[str, str]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from smtool.domain.text import collapse_spaces
 from smtool.services.text import strip_unsafe
 
 
@@ -14,6 +15,6 @@ def inert_text(value: str | None, style: str = "") -> Text:
 
 def one_line(value: str | None, width: int) -> Text:
     """The first `width` cells of `value` on one line (newlines and runs of spaces folded), inert."""
-    folded = " ".join(strip_unsafe(value or "").split())
+    folded = collapse_spaces(strip_unsafe(value or ""))
     shown = folded if len(folded) <= width else folded[: width - 1] + "…"
     return Text(shown)

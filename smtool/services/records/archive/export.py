@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smtool import __version__
+from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
 from smtool.services.context import Context
 from smtool.services.files import replacing
@@ -190,7 +191,7 @@ def _bag_info(ctx: Context, start: date, end: date, report: ExportReport, writer
         f"Smtool-Media-Files: {report.media_files}",
         f"Smtool-Audit-Events: {report.audit_events}",
     ]
-    return "".join(" ".join(line.split()) + "\n" for line in lines)
+    return "".join(collapse_spaces(line) + "\n" for line in lines)
 
 
 class _BagWriter:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from smtool.domain.text import collapse_spaces
 from smtool.services.context import Context
 from smtool.services.monitoring.views import item_view
 from smtool.store.tables import (
@@ -79,7 +80,7 @@ def audit_events(ctx: Context, start: datetime, end: datetime) -> Iterator[dict[
 
 
 def _summary(text: str | None) -> str:
-    return " ".join((text or "").split())[:100]
+    return collapse_spaces(text or "")[:100]
 
 
 def _by_id(
