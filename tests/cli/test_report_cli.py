@@ -65,6 +65,23 @@ def test_files_with_output(folder: Path) -> None:
     assert "<svg" in (folder / "r.html").read_text(encoding="utf-8")
 
 
+def test_an_output_that_cannot_be_a_file_is_refused_with_exit_2_and_nothing_written(folder: Path) -> None:
+    (folder / "kept").mkdir()
+    (folder / "notes.txt").write_text("not a folder", encoding="utf-8")
+    for target, reason in [
+        ("kept", "Is a directory"),
+        ("notes.txt/eu.csv", "File exists"),
+        ("notes.txt/out/eu.csv", "Not a directory"),
+    ]:
+        result = _run(folder, "engagement", *PERIOD, "-f", "csv", "-o", target)
+        assert (result.code, result.out) == (2, "")
+        assert (
+            result.err == f"Invalid input: cannot write {target}: {reason}; choose another file or folder\n"
+        )
+    assert not any((folder / "kept").iterdir())
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "not a folder"
+
+
 def test_xlsx_is_refused_on_a_terminal_but_goes_down_a_pipe(folder: Path) -> None:
     piped = subprocess.run(
         [sys.executable, "-m", "smtool", "report", "engagement", *PERIOD, "-f", "xlsx"],

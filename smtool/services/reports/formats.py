@@ -10,12 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from smtool.errors import UsageError
+from smtool.services.files import CannotWrite, write_whole
 from smtool.services.reports.html_page import render_html
 from smtool.services.reports.sheets import Cell, Layout, row_dicts
 
@@ -89,19 +88,14 @@ def render(layout: Layout, fmt: FileFormat, institution: str) -> bytes:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write the whole file or nothing: a temporary file in the same folder, then a rename.
+    """Write the report file whole or not at all (services.files), making its folder if need be.
 
-    Raises UsageError when the folder cannot be created or written.
+    Raises UsageError when the folder cannot be made or written, or when `path` is a folder.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as e:
-        raise UsageError(f"cannot write {path}: {e.strerror}; choose another file or folder") from None
+        # Owner-only, as report files have always been (a mkstemp file renamed into place).
+        write_whole(path, data, mode=0o600)
+    except (OSError, CannotWrite) as e:
+        reason = e.reason if isinstance(e, CannotWrite) else e.strerror
+        raise UsageError(f"cannot write {path}: {reason}; choose another file or folder") from None
