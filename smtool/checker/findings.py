@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Literal, TypedDict
 
 Level = Literal["error", "warning", "suggestion"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "suggestion")
@@ -26,6 +26,25 @@ CATEGORIES: frozenset[str] = frozenset(
         "question",
     }
 )
+
+
+class FindingDict(TypedDict):
+    """A finding as the JSON object of the output contract (`Finding.to_dict`), keys in field order."""
+
+    rule: str
+    category: str
+    level: Level
+    message: str
+    start: int
+    end: int
+    line: int
+    col: int
+    match: str
+    suggestion: str | None
+    source: str
+    replacement: str | None
+    waived: bool
+    waiver_reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +72,25 @@ class Finding:
     waived: bool = False
     waiver_reason: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FindingDict:
         """The finding as the JSON object of the output contract (plus source and waiver fields)."""
-        return asdict(self)
+        # Spelled out rather than asdict(), so that mypy checks every key against FindingDict.
+        return FindingDict(
+            rule=self.rule,
+            category=self.category,
+            level=self.level,
+            message=self.message,
+            start=self.start,
+            end=self.end,
+            line=self.line,
+            col=self.col,
+            match=self.match,
+            suggestion=self.suggestion,
+            source=self.source,
+            replacement=self.replacement,
+            waived=self.waived,
+            waiver_reason=self.waiver_reason,
+        )
 
     def waive(self, reason: str) -> Finding:
         """A copy of this finding marked as waived."""

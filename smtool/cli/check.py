@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
 
+from smtool.checker import Finding
 from smtool.cli import common
 from smtool.config import Settings
 from smtool.errors import ConfigError, UsageError
@@ -169,7 +172,7 @@ def _show(value: str) -> str:
     return strip_unsafe(str(_clean(value)))
 
 
-def _render(body: str, findings: list[Any]) -> None:
+def _render(body: str, findings: Sequence[Finding]) -> None:
     console = common.console
     lines = body.split("\n")
     counts = {"error": 0, "warning": 0, "suggestion": 0}
@@ -192,7 +195,7 @@ def _render(body: str, findings: list[Any]) -> None:
         console.print(summary, markup=False)
 
 
-def _underline(console: Any, lines: list[str], f: Any) -> None:
+def _underline(console: Console, lines: list[str], f: Finding) -> None:
     line = lines[f.line - 1] if f.line - 1 < len(lines) else ""
     col = f.col - 1
     width = max(1, min(f.end - f.start, len(line) - col))

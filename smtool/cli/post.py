@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -11,6 +11,7 @@ from rich.table import Table
 from smtool.cli import common
 from smtool.errors import UsageError
 from smtool.services.publishing import approval, checks, drafts
+from smtool.services.publishing.checks import PostFinding
 from smtool.services.publishing.views import list_posts, show_post
 
 group = typer.Typer(help="Posts: drafting, approval and scheduling.", no_args_is_help=True)
@@ -163,9 +164,9 @@ def show(
         )
 
 
-def _print_findings(findings: list[dict[str, Any]]) -> None:
+def _print_findings(findings: Sequence[PostFinding]) -> None:
     for f in findings:
-        waived = " (waived)" if f.get("waived") else ""
+        waived = " (waived)" if f["waived"] else ""
         common.console.print(
             f"  {f['level']}{waived} {f['rule']} [{common.inert(f['account'])}] "
             f"«{common.inert(f['match'])}»: {common.inert(f['message'])} (match {f['match_hash'][:12]})"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from smtool.checker import (
     ACCOUNT_KINDS,
@@ -27,6 +27,7 @@ from smtool.checker import (
     Waiver,
     blocking,
 )
+from smtool.checker.findings import FindingDict
 from smtool.checker.packs import default_policies_dir
 from smtool.config import Settings
 from smtool.errors import NotFound, UsageError
@@ -39,7 +40,9 @@ LANGS = ("en", "lv")
 __all__ = [
     "BatchItem",
     "BatchResult",
+    "BatchResultDict",
     "CheckResult",
+    "CheckResultDict",
     "check_batch",
     "check_text",
     "context_for",
@@ -71,6 +74,13 @@ def engine_for(packs: Sequence[str] = DEFAULT_PACKS, directory: str | Path | Non
     return _engine(tuple(packs) + INCOMING_PACKS, str(policies_dir(directory)))
 
 
+class CheckResultDict(TypedDict):
+    """`smtool check --format json`: the findings and whether they block submission."""
+
+    findings: list[FindingDict]
+    blocking: bool
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """Findings for one text and whether they block submission (an unwaived error)."""
@@ -79,7 +89,7 @@ class CheckResult:
     blocking: bool
     context: CheckContext
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CheckResultDict:
         return {"findings": [f.to_dict() for f in self.findings], "blocking": self.blocking}
 
 
@@ -243,6 +253,13 @@ class BatchItem:
     platform: str | None = None
 
 
+class BatchResultDict(TypedDict):
+    """One output line of `smtool check --jsonl`: the input's id (any JSON value) and its findings."""
+
+    id: Any
+    findings: list[FindingDict]
+
+
 @dataclass(frozen=True)
 class BatchResult:
     """One output line of batch mode."""
@@ -250,7 +267,7 @@ class BatchResult:
     id: Any
     findings: list[Finding] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> BatchResultDict:
         return {"id": self.id, "findings": [f.to_dict() for f in self.findings]}
 
 

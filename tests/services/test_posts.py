@@ -9,11 +9,19 @@ from sqlmodel import select
 
 from smtool.errors import Conflict, InvalidTransition, PermissionDenied, UsageError
 from smtool.services.context import Context
-from smtool.services.publishing.approval import approve_posts, reject_post, submit_post, withdraw_post
+from smtool.services.publishing.approval import (
+    approve_posts,
+    reject_post,
+    submit_post,
+    waive_finding,
+    withdraw_post,
+)
+from smtool.services.publishing.checks import blocking_findings
 from smtool.services.publishing.drafts import Draft, create_post, edit_post, import_csv
-from smtool.services.publishing.views import show_post
+from smtool.services.publishing.views import list_posts, list_publications, show_post
 from smtool.services.records import audit
 from smtool.store.tables import Post, Publication
+from tests.checker.test_findings import FINDING_KEYS
 
 TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties sabiedriskajā apspriešanā līdz 15. decembrim."
 
@@ -140,3 +148,56 @@ def test_csv_import_is_all_or_nothing(ctx: Context, tmp_path: Path) -> None:
     good.write_text(f"account,at,text\nvk-x,,{TEXT}\nvk-fb,2030-01-01 10:00,{TEXT}\n", encoding="utf-8")
     created = import_csv(ctx, "anna", good)
     assert [show_post(ctx, i)["state"] for i in created] == ["submitted", "submitted"]
+
+
+# The keys of `post show --json`, `post list --json` and `publications list --json`, in the order
+# they are printed: scripts and people diffing the output rely on it.
+POST_KEYS = [
+    "id",
+    "author",
+    "state",
+    "text",
+    "variants",
+    "accounts",
+    "scheduled_at",
+    "scheduled_local",
+    "scheduled_local_input",
+    "campaigns",
+    "media",
+    "version",
+    "content_hash",
+]
+PUBLICATION_KEYS = [
+    "id",
+    "post_id",
+    "account",
+    "state",
+    "due_at",
+    "not_after",
+    "attempt",
+    "remote_id",
+    "claimed_by",
+    "last_error",
+    "published_at",
+]
+
+
+def test_the_views_keep_their_keys_in_the_printed_order(ctx: Context) -> None:
+    post_id = create_post(ctx, "anna", Draft(text="Es aicinu piedalīties. " + TEXT, accounts=["vk-x"]))
+    for finding in blocking_findings(show_post(ctx, post_id)["findings"]):
+        waive_finding(
+            ctx, "karlis", post_id, rule=finding["rule"], match_hash=finding["match_hash"], reason="Citāts"
+        )
+    submit_post(ctx, "anna", post_id)
+    approve_posts(ctx, "karlis", [post_id])
+    detail = show_post(ctx, post_id)
+    assert list(detail) == [*POST_KEYS, "findings", "approvals", "waivers", "publications"]
+    assert [list(f) for f in detail["findings"]] == [[*FINDING_KEYS, "match_hash", "account"]] * len(
+        detail["findings"]
+    )
+    assert any(f["waived"] for f in detail["findings"])
+    assert list(detail["approvals"][0]) == ["approver", "decision", "comment", "at", "voided"]
+    assert list(detail["waivers"][0]) == ["rule", "match_hash", "reason", "approver"]
+    assert list(detail["publications"][0]) == PUBLICATION_KEYS
+    assert list(list_posts(ctx)[0]) == POST_KEYS
+    assert list_publications(ctx) == detail["publications"]

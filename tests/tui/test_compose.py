@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static, TextArea
 
+from smtool.services.guidelines import check_text
 from smtool.services.publishing.approval import reject_post, submit_post
 from smtool.services.publishing.drafts import Draft, create_post
 from smtool.services.publishing.views import list_posts, show_post
@@ -15,7 +16,7 @@ from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.error_modal import ErrorModal
-from smtool.tui.widgets.findings import FindingsList, render_findings
+from smtool.tui.widgets.findings import DraftFinding, FindingsList, render_findings
 from tests.support.tui import Installation, fixed_clock, settled, until
 
 
@@ -233,13 +234,9 @@ def test_advice_is_shown_but_never_pasted_into_the_text(sqlite_installation: Ins
 
 
 def test_a_swap_key_is_named_only_where_one_exists() -> None:
-    swap = {
-        "rule": "plain-language.officialese",
-        "level": "suggestion",
-        "message": "Officialese",
-        "suggestion": "dēļ",
-        "replacement": "dēļ",
-    }
+    checked = check_text("Lūdzam veikt pārbaudi.", account_kind="institution")
+    officialese = next(f for f in checked.findings if f.replacement)
+    swap: DraftFinding = {**officialese.to_dict(), "accounts": [], "text_of": ""}
     assert "Ctrl+R swaps it" in render_findings([swap], swap_key="Ctrl+R").plain
     in_a_reply = render_findings([swap]).plain  # the reply dialog has no swap key
-    assert "swaps it" not in in_a_reply and "→ dēļ" in in_a_reply
+    assert "swaps it" not in in_a_reply and f"→ {officialese.suggestion}" in in_a_reply

@@ -306,6 +306,9 @@ def test_hostile_text_stays_literal_in_the_thread_lines_and_in_a_post() -> None:
         "text": HOSTILE_LINE,
         "variants": {"x": "\u202egnol"},
         "findings": [],
+        "approvals": [],
+        "waivers": [],
+        "publications": [],
     }
     for shown in (lines, render_post(post, "Europe/Riga")):
         assert "[bold]loud[/bold] [link=https://evil.example]click[/link] ␛" in shown.plain

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
@@ -18,7 +17,7 @@ from smtool.domain.states import PostEvent, PostState, next_post_state
 from smtool.errors import Conflict, PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.people import user_roles
-from smtool.services.publishing.checks import blocking_findings, findings_for
+from smtool.services.publishing.checks import PostFinding, blocking_findings, findings_for
 from smtool.services.publishing.posts import (
     bump,
     cancel_pending,
@@ -35,14 +34,18 @@ from smtool.store.types import utcnow
 
 
 @audits_refusals("post.submit")
-def submit_post(ctx: Context, actor: str, post_id: int) -> list[dict[str, Any]]:
-    """Check and submit for approval. Raises UsageError listing unwaived errors; nothing changes then."""
+def submit_post(ctx: Context, actor: str, post_id: int) -> list[PostFinding]:
+    """Check and submit for approval; returns every finding. Raises UsageError listing unwaived errors,
+    PermissionDenied (not a communicator, not the author), NotFound or InvalidTransition; nothing
+    changes then."""
     require(actor, user_roles(ctx.settings, actor), Action.SUBMIT_POST)
     with ctx.db.write() as session:
         return submit_in(ctx, session, actor, post_id)
 
 
-def submit_in(ctx: Context, session: Session, actor: str, post_id: int) -> list[dict[str, Any]]:
+def submit_in(ctx: Context, session: Session, actor: str, post_id: int) -> list[PostFinding]:
+    """`submit_post` inside the caller's transaction (an import submits many posts in one); raises
+    like it."""
     post = load_post(session, post_id)
     if post.author != actor:
         raise PermissionDenied(f"only the author ({post.author}) may submit post {post_id}")

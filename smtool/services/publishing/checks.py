@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 from sqlmodel import Session, select
 
 from smtool.checker import Waiver, match_hash
+from smtool.checker.findings import FindingDict
 from smtool.checker.rules import x_weighted_length
 from smtool.checker.text import Doc
 from smtool.config import Settings
@@ -23,6 +24,21 @@ from smtool.store.tables import Waiver as WaiverRow
 
 # What the platforms themselves refuse: a post over these cannot be published at all.
 PLATFORM_LIMITS = {"x": 280, "facebook": 63206}
+
+
+class HashedFinding(FindingDict):
+    """A finding on a text, with the hash of its match that a waiver names."""
+
+    match_hash: str
+
+
+class PostFinding(HashedFinding):
+    """A finding of a post on one of its target accounts (the post's waivers applied)."""
+
+    account: str
+
+
+F = TypeVar("F", bound=FindingDict)
 
 
 def platform_length(text: str, platform: str) -> tuple[int, int | None]:
@@ -39,7 +55,7 @@ def post_findings(
     author: str,
     waivers: Sequence[tuple[str, str, str, str, datetime | None]],
     now: datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[HashedFinding]:
     """Findings for a post on one account, each with the `match_hash` a waiver names.
 
     `waivers` are (rule, match_hash, reason, approver, expires_at) as stored with the post.
@@ -55,11 +71,11 @@ def post_findings(
     return [{**f.to_dict(), "match_hash": match_hash(f, text)} for f in result.findings]
 
 
-def findings_for(ctx: Context, session: Session, post: Post) -> list[dict[str, Any]]:
+def findings_for(ctx: Context, session: Session, post: Post) -> list[PostFinding]:
     """Checker findings of the post on each target account, with this post's waivers applied."""
     assert post.id is not None
     waivers = session.exec(select(WaiverRow).where(WaiverRow.post_id == post.id)).all()
-    results: list[dict[str, Any]] = []
+    results: list[PostFinding] = []
     for account_id in targets(session, post.id):
         account = session.get(Account, account_id)
         assert account is not None
@@ -79,18 +95,21 @@ def findings_for(ctx: Context, session: Session, post: Post) -> list[dict[str, A
 SATISFIED_BY_APPROVAL = frozenset({"authorization.not-spokesperson"})
 
 
-def blocking_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def blocking_findings(findings: Sequence[F]) -> list[F]:
     """Unwaived errors other than those an approval answers."""
     return [
         f
         for f in findings
-        if f["level"] == "error" and not f.get("waived") and f["rule"] not in SATISFIED_BY_APPROVAL
+        if f["level"] == "error" and not f["waived"] and f["rule"] not in SATISFIED_BY_APPROVAL
     ]
 
 
 @audits_refusals("post.check")
-def check_post(ctx: Context, actor: str, post_id: int) -> list[dict[str, Any]]:
-    """Run the checker; a post with no unwaived error becomes `checked`. Returns every finding."""
+def check_post(ctx: Context, actor: str, post_id: int) -> list[PostFinding]:
+    """Run the checker; a post with no unwaived error becomes `checked`. Returns every finding.
+
+    Raises NotFound for a post that does not exist.
+    """
     with ctx.db.write() as session:
         post = load_post(session, post_id)
         findings = findings_for(ctx, session, post)

@@ -1,20 +1,86 @@
-"""Read models for lists and detail views (CLI, TUI): plain dicts ready for JSON."""
+"""Read models for lists and detail views (CLI, TUI): typed dicts ready for JSON.
+
+Each view's keys are in the order `--json` prints them; scripts read that output.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from sqlmodel import col, select
 
 from smtool.domain.timezones import format_local, to_local
 from smtool.errors import NotFound
 from smtool.services.context import Context
-from smtool.services.publishing.checks import findings_for
+from smtool.services.publishing.checks import PostFinding, findings_for
 from smtool.services.publishing.posts import targets
 from smtool.store.tables import Approval, Post, Publication, Waiver
 
 
-def _post_dict(ctx: Context, post: Post, accounts: list[str]) -> dict[str, Any]:
+class PostView(TypedDict):
+    """A post as lists show it; times are ISO 8601 in UTC, `scheduled_local*` in the institution's zone."""
+
+    id: int
+    author: str
+    state: str
+    text: str
+    variants: dict[str, str]
+    accounts: list[str]
+    scheduled_at: str | None
+    scheduled_local: str
+    scheduled_local_input: str | None
+    campaigns: list[str]
+    media: list[str]
+    version: int
+    content_hash: str
+
+
+class ApprovalView(TypedDict):
+    """A decision on a post: `decision` is approved or rejected; `voided` once the post changed."""
+
+    approver: str
+    decision: str
+    comment: str | None
+    at: str
+    voided: bool
+
+
+class WaiverView(TypedDict):
+    """An approver's waiver of one finding (rule and match hash) with the reason."""
+
+    rule: str
+    match_hash: str
+    reason: str
+    approver: str
+
+
+class PublicationView(TypedDict):
+    """One publication of a post on one account (the outbox row)."""
+
+    id: int
+    post_id: int
+    account: str
+    state: str
+    due_at: str
+    not_after: str | None
+    attempt: int
+    remote_id: str | None
+    claimed_by: str | None
+    last_error: str | None
+    published_at: str | None
+
+
+class PostDetail(PostView):
+    """Everything about one post, as `show_post` returns it."""
+
+    findings: list[PostFinding]
+    approvals: list[ApprovalView]
+    waivers: list[WaiverView]
+    publications: list[PublicationView]
+
+
+def _post_dict(ctx: Context, post: Post, accounts: list[str]) -> PostView:
+    assert post.id is not None  # a post read from the store
     zone = ctx.settings.institution.timezone
     return {
         "id": post.id,
@@ -38,7 +104,8 @@ def _post_dict(ctx: Context, post: Post, accounts: list[str]) -> dict[str, Any]:
     }
 
 
-def list_posts(ctx: Context, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def list_posts(ctx: Context, state: str | None = None, limit: int = 200) -> list[PostView]:
+    """The newest posts first, at most `limit`, in one state or any."""
     with ctx.db.read() as session:
         query = select(Post).order_by(col(Post.id).desc()).limit(limit)
         if state:
@@ -46,36 +113,42 @@ def list_posts(ctx: Context, state: str | None = None, limit: int = 200) -> list
         return [_post_dict(ctx, p, targets(session, p.id or 0)) for p in session.exec(query).all()]
 
 
-def show_post(ctx: Context, post_id: int) -> dict[str, Any]:
-    """Everything about one post: content, findings, approvals, waivers, publications."""
+def show_post(ctx: Context, post_id: int) -> PostDetail:
+    """Everything about one post: content, findings, approvals, waivers, publications.
+
+    Raises NotFound for a post that does not exist.
+    """
     with ctx.db.read() as session:
         post = session.get(Post, post_id)
         if post is None:
             raise NotFound(f"no post {post_id}; see `smtool post list`")
-        result = _post_dict(ctx, post, targets(session, post_id))
-        result["findings"] = findings_for(ctx, session, post)
-        result["approvals"] = [
-            {
-                "approver": a.approver,
-                "decision": a.decision,
-                "comment": a.comment,
-                "at": a.created_at.isoformat(),
-                "voided": a.voided_at is not None,
-            }
-            for a in session.exec(select(Approval).where(Approval.post_id == post_id)).all()
-        ]
-        result["waivers"] = [
-            {"rule": w.rule, "match_hash": w.match_hash, "reason": w.reason, "approver": w.approver}
-            for w in session.exec(select(Waiver).where(Waiver.post_id == post_id)).all()
-        ]
-        result["publications"] = [
-            publication_dict(p)
-            for p in session.exec(select(Publication).where(Publication.post_id == post_id)).all()
-        ]
-        return result
+        return {
+            **_post_dict(ctx, post, targets(session, post_id)),
+            "findings": findings_for(ctx, session, post),
+            "approvals": [
+                {
+                    "approver": a.approver,
+                    "decision": a.decision,
+                    "comment": a.comment,
+                    "at": a.created_at.isoformat(),
+                    "voided": a.voided_at is not None,
+                }
+                for a in session.exec(select(Approval).where(Approval.post_id == post_id)).all()
+            ],
+            "waivers": [
+                {"rule": w.rule, "match_hash": w.match_hash, "reason": w.reason, "approver": w.approver}
+                for w in session.exec(select(Waiver).where(Waiver.post_id == post_id)).all()
+            ],
+            "publications": [
+                publication_dict(p)
+                for p in session.exec(select(Publication).where(Publication.post_id == post_id)).all()
+            ],
+        }
 
 
-def publication_dict(p: Publication) -> dict[str, Any]:
+def publication_dict(p: Publication) -> PublicationView:
+    """The publication as `smtool publications list` and `post show` print it."""
+    assert p.id is not None  # a publication read from the store
     return {
         "id": p.id,
         "post_id": p.post_id,
@@ -91,7 +164,8 @@ def publication_dict(p: Publication) -> dict[str, Any]:
     }
 
 
-def list_publications(ctx: Context, state: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+def list_publications(ctx: Context, state: str | None = None, limit: int = 500) -> list[PublicationView]:
+    """Publications, latest due first, at most `limit`, in one state or any."""
     with ctx.db.read() as session:
         query = (
             select(Publication)

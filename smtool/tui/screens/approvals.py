@@ -1,7 +1,8 @@
 """An approver's desk: the posts waiting for this spokesperson, each in full, and the decisions.
 
-Approving binds the approval to the exact content (services.publishing.approval); the list shows only posts whose
-every target account has this user among its spokespeople, since only those can be approved here.
+Approving binds the approval to the exact content (services.publishing.approval); the list shows only
+posts whose every target account has this user among its spokespeople, since only those can be
+approved here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
 from smtool.services.publishing.approval import approve_posts, reject_post, waive_finding
-from smtool.services.publishing.views import list_posts, show_post
+from smtool.services.publishing.checks import PostFinding
+from smtool.services.publishing.views import PostDetail as PostDetailView
+from smtool.services.publishing.views import PostView, list_posts, show_post
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
 from smtool.tui.widgets.inert import inert_text, one_line
@@ -36,7 +39,7 @@ class ApprovalsScreen(MainScreen):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.posts: list[dict[str, Any]] = []
+        self.posts: list[PostView] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -57,10 +60,10 @@ class ApprovalsScreen(MainScreen):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _pending(self) -> list[dict[str, Any]]:
+    def _pending(self) -> list[PostView]:
         mine = {a.id for a in self.ctx.settings.accounts if self.user in a.spokespeople}
         posts = list_posts(self.ctx, state="submitted")
-        return sorted((p for p in posts if set(p["accounts"]) <= mine), key=lambda p: int(p["id"]))
+        return sorted((p for p in posts if set(p["accounts"]) <= mine), key=lambda p: p["id"])
 
     def action_refresh(self, select_id: int | None = None, done: str | None = None) -> None:
         """Reload the list; `done` is the notice of the decision that caused it, which must not be
@@ -70,7 +73,7 @@ class ApprovalsScreen(MainScreen):
     def on_resize(self) -> None:
         self._fill(self.current_id)
 
-    def _loaded(self, posts: list[dict[str, Any]], select_id: int | None, done: str | None = None) -> None:
+    def _loaded(self, posts: list[PostView], select_id: int | None, done: str | None = None) -> None:
         self.posts = posts
         self._fill(select_id)
         table = self.query_one("#approvals-list", DataTable)
@@ -82,7 +85,7 @@ class ApprovalsScreen(MainScreen):
             if done is None:
                 self.notice("Nothing waits for your approval.", "dim")
         elif table.cursor_row == 0:
-            self._load(int(posts[0]["id"]))
+            self._load(posts[0]["id"])
 
     def _fill(self, select_id: int | None) -> None:
         posts = self.posts
@@ -93,12 +96,12 @@ class ApprovalsScreen(MainScreen):
             table.add_row(
                 Text(str(post["id"])),
                 # Approving one's own post needs an account that allows it: say whose it is.
-                Text("you", style="yellow") if post["author"] == self.user else Text(str(post["author"])),
+                Text("you", style="yellow") if post["author"] == self.user else Text(post["author"]),
                 Text(when),
                 one_line(post["text"], width),
                 key=str(post["id"]),
             )
-        ids = [int(p["id"]) for p in posts]
+        ids = [p["id"] for p in posts]
         if select_id in ids:
             table.move_cursor(row=ids.index(select_id))
 
@@ -115,10 +118,10 @@ class ApprovalsScreen(MainScreen):
     @property
     def current_id(self) -> int | None:
         post = self.query_one(PostDetail).post
-        return int(post["id"]) if post else None
+        return post["id"] if post else None
 
     @property
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> PostDetailView | None:
         post = self.query_one(PostDetail).post
         if post is None:
             self.notice("No post selected.", "yellow")
@@ -137,7 +140,7 @@ class ApprovalsScreen(MainScreen):
         post = self.current
         if post is None:
             return
-        post_id = int(post["id"])
+        post_id = post["id"]
 
         def approve() -> list[int]:
             return approve_posts(self.ctx, self.user, [post_id])
@@ -158,7 +161,7 @@ class ApprovalsScreen(MainScreen):
         post = self.current
         if post is None:
             return
-        post_id = int(post["id"])
+        post_id = post["id"]
 
         def rejected(comment: str | None) -> None:
             if comment:
@@ -181,8 +184,8 @@ class ApprovalsScreen(MainScreen):
         post = self.current
         if post is None:
             return
-        post_id = int(post["id"])
-        waivable: dict[str, dict[str, Any]] = {}
+        post_id = post["id"]
+        waivable: dict[str, PostFinding] = {}
         for finding in post["findings"]:
             if not finding["waived"] and finding["level"] in ("error", "warning"):
                 waivable.setdefault(f"{finding['rule']}:{finding['match_hash']}", finding)
@@ -190,7 +193,7 @@ class ApprovalsScreen(MainScreen):
             self.notice(f"Post {post_id} has no finding left to waive.", "yellow")
             return
         options = [
-            (key, f"{f['level']} {f['rule']} «{one_line(str(f['match']), 30).plain}»")
+            (key, f"{f['level']} {f['rule']} «{one_line(f['match'], 30).plain}»")
             for key, f in waivable.items()
         ]
 
@@ -200,8 +203,8 @@ class ApprovalsScreen(MainScreen):
 
         self.app.push_screen(ChoiceModal(f"Waive which finding of post {post_id}?", options), chosen)
 
-    def _ask_waiver_reason(self, post_id: int, finding: dict[str, Any]) -> None:
-        rule, match = str(finding["rule"]), str(finding["match_hash"])
+    def _ask_waiver_reason(self, post_id: int, finding: PostFinding) -> None:
+        rule, match = finding["rule"], finding["match_hash"]
 
         def reasoned(reason: str | None) -> None:
             if reason:
@@ -216,7 +219,7 @@ class ApprovalsScreen(MainScreen):
         self.app.push_screen(
             LineModal(
                 f"Why does {rule} not block post {post_id}?",
-                quote=inert_text(str(finding["message"])),
+                quote=inert_text(finding["message"]),
                 dialog_id="waive",
             ),
             reasoned,

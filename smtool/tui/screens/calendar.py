@@ -23,7 +23,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
-from smtool.domain.states import ATTENTION_PUBLICATION_STATES
+from smtool.domain.states import ATTENTION_PUBLICATION_STATES, PostState
 from smtool.domain.timezones import parse_local, to_local
 from smtool.errors import UsageError
 from smtool.services.publishing import calendar
@@ -319,7 +319,7 @@ class CalendarScreen(MainScreen):
             if at:
                 self.background(
                     lambda: calendar.reschedule(self.ctx, self.user, post_id, at),
-                    lambda state: self._rescheduled(post_id, at, str(state)),
+                    lambda state: self._rescheduled(post_id, at, state),
                     group="act",
                 )
 
@@ -342,8 +342,8 @@ class CalendarScreen(MainScreen):
             return Text("That time has passed.", style="red")
         return None
 
-    def _rescheduled(self, post_id: int, at: str, state: str) -> None:
-        again = " It needs approval again." if state == "submitted" else ""
+    def _rescheduled(self, post_id: int, at: str, state: PostState) -> None:
+        again = " It needs approval again." if state == PostState.SUBMITTED else ""
         self.notice(f"Post {post_id} moved to {at}.{again}", "green")
         self.action_refresh()
 

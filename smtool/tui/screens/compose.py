@@ -25,11 +25,11 @@ from smtool.services.guidelines import check_text
 from smtool.services.publishing.approval import submit_post
 from smtool.services.publishing.checks import platform_length
 from smtool.services.publishing.drafts import Draft, create_post, edit_post
-from smtool.services.publishing.views import list_posts, show_post
+from smtool.services.publishing.views import PostDetail, list_posts, show_post
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal
-from smtool.tui.widgets.findings import FindingsList
+from smtool.tui.widgets.findings import DraftFinding, FindingsList
 from smtool.tui.widgets.inert import inert_text
 from smtool.tui.work import ServiceFailed
 
@@ -50,7 +50,7 @@ class Checked:
     """Findings and platform lengths for one draft."""
 
     draft: Draft
-    findings: list[dict[str, Any]]
+    findings: list[DraftFinding]
     counts: Text
 
 
@@ -195,7 +195,7 @@ class ComposeScreen(MainScreen):
     def _check(self, draft: Draft) -> Checked:
         """Findings per target account on the text it gets, merged: one line per finding and text,
         naming the accounts when it does not apply everywhere."""
-        merged: dict[tuple[str, str, str, str, int, int], dict[str, Any]] = {}
+        merged: dict[tuple[str, str, str, str, int, int], DraftFinding] = {}
         platform_of = {a.id: a.platform for a in self.ctx.settings.accounts}
         for account_id in draft.accounts:
             platform = platform_of.get(account_id, "")
@@ -326,10 +326,10 @@ class ComposeScreen(MainScreen):
 
         self.background(mine, pick, group="store")
 
-    def _load_post(self, post: dict[str, Any]) -> None:
+    def _load_post(self, post: PostDetail) -> None:
         self.action_new()
-        self.post_id, self.version = int(post["id"]), int(post["version"])
-        self.main_text, self.variants = str(post["text"]), dict(post["variants"])
+        self.post_id, self.version = post["id"], post["version"]
+        self.main_text, self.variants = post["text"], dict(post["variants"])
         self.query_one("#post-text", TextArea).text = self.main_text
         accounts = self.query_one("#post-accounts", SelectionList)
         accounts.deselect_all()
@@ -363,7 +363,7 @@ class ComposeScreen(MainScreen):
             if submit:
                 submit_post(self.ctx, self.user, saved_id)
             shown = show_post(self.ctx, saved_id)
-            return Saved(saved_id, str(shown["state"]), int(shown["version"]), submit)
+            return Saved(saved_id, shown["state"], shown["version"], submit)
 
         self.background(run, self._stored, group="store")
 

@@ -15,7 +15,7 @@ from textual.widgets import Button, Static, TextArea
 
 from smtool.services.context import Context
 from smtool.services.guidelines import check_text
-from smtool.tui.widgets.findings import FindingsList
+from smtool.tui.widgets.findings import DraftFinding, FindingsList
 from smtool.tui.widgets.inert import one_line
 from smtool.tui.work import ServiceDone, in_background
 
@@ -64,15 +64,15 @@ class ReplyModal(ModalScreen[str | None]):
     def _check(self) -> None:
         text = self.query_one("#reply-text", TextArea).text
 
-        def run() -> tuple[str, list[dict[str, object]]]:
+        def run() -> tuple[str, list[DraftFinding]]:
             if not text.strip():
                 return text, []
             result = check_text(text, settings=self.ctx.settings, account_id=self.account, author=self.user)
-            return text, [f.to_dict() | {"accounts": [], "text_of": ""} for f in result.findings]
+            return text, [{**f.to_dict(), "accounts": [], "text_of": ""} for f in result.findings]
 
         in_background(self, run, self._checked, group="check")
 
-    def _checked(self, outcome: tuple[str, list[dict[str, object]]]) -> None:
+    def _checked(self, outcome: tuple[str, list[DraftFinding]]) -> None:
         text, findings = outcome
         if text == self.query_one("#reply-text", TextArea).text:
             self.query_one(FindingsList).show_findings(findings, checked=bool(text.strip()))

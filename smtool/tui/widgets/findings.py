@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widgets import Static
 
+from smtool.checker.findings import FindingDict
 from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, blocking_findings
 from smtool.services.text import strip_unsafe
 
 LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
+
+
+class DraftFinding(FindingDict):
+    """A finding on a text being written: `accounts` where it applies ([] everywhere) and `text_of`
+    the platform whose variant it is in ("" the main text)."""
+
+    accounts: list[str]
+    text_of: str
 
 
 class FindingsList(Static):
@@ -22,13 +31,13 @@ class FindingsList(Static):
         super().__init__(id=id)
         self.answered_by = answered_by  # what answers the findings an approval would answer
         self.swap_key = swap_key  # the key that pastes a finding's replacement, where there is one
-        self.findings: list[dict[str, Any]] = []
+        self.findings: Sequence[DraftFinding] = []
 
     def on_mount(self) -> None:
         self.show_findings([], checked=False)
 
-    def show_findings(self, findings: list[dict[str, Any]], *, checked: bool = True) -> None:
-        """Replace the list. Each finding is a checker dict plus `accounts` (where it applies)."""
+    def show_findings(self, findings: Sequence[DraftFinding], *, checked: bool = True) -> None:
+        """Replace the list."""
         self.findings = findings
         self.update(
             render_findings(findings, checked=checked, answered_by=self.answered_by, swap_key=self.swap_key)
@@ -36,7 +45,7 @@ class FindingsList(Static):
 
 
 def render_findings(
-    findings: list[dict[str, Any]],
+    findings: Sequence[DraftFinding],
     *,
     checked: bool = True,
     answered_by: str = "the approval",
@@ -60,16 +69,15 @@ def render_findings(
         line.append(finding["rule"], style="bold")
         if finding["rule"] in SATISFIED_BY_APPROVAL:
             line.append(f" ({answered_by} answers this)", style="dim")
-        accounts = finding.get("accounts")
-        if accounts:
-            line.append(f" [{', '.join(accounts)}]", style="dim")
-        if finding.get("text_of"):
+        if finding["accounts"]:
+            line.append(f" [{', '.join(finding['accounts'])}]", style="dim")
+        if finding["text_of"]:
             line.append(f" ({finding['text_of']} variant)", style="dim")
         line.append("\n  ")
         line.append(strip_unsafe(finding["message"]))
-        if swap_key and finding.get("replacement"):
+        if swap_key and finding["replacement"]:
             line.append(f"\n  {swap_key} swaps it.", style="cyan")
-        elif finding.get("suggestion"):  # advice, for the writer to act on
+        elif finding["suggestion"]:  # advice, for the writer to act on
             line.append("\n  → ", style="dim")
             line.append(strip_unsafe(finding["suggestion"]), style="dim")
         line.append("\n")

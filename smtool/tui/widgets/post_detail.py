@@ -3,13 +3,15 @@ what the checker found and who waived what, the decisions so far and each public
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
 
 from smtool.domain.timezones import format_local
+from smtool.services.publishing.checks import PostFinding
+from smtool.services.publishing.views import PostDetail as PostDetailView
 from smtool.tui.widgets.findings import LEVEL_STYLES
 from smtool.tui.widgets.inert import inert_text
 
@@ -37,12 +39,12 @@ class PostDetail(Static):
     def __init__(self, zone: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.zone = zone
-        self.post: dict[str, Any] | None = None
+        self.post: PostDetailView | None = None
 
     def on_mount(self) -> None:
         self.show_post(None)
 
-    def show_post(self, post: dict[str, Any] | None) -> None:
+    def show_post(self, post: PostDetailView | None) -> None:
         self.post = post
         self.update(render_post(post, self.zone))
 
@@ -51,15 +53,15 @@ def _local(value: str | None, zone: str) -> str:
     return format_local(datetime.fromisoformat(value), zone) if value else "-"
 
 
-def render_post(post: dict[str, Any] | None, zone: str) -> Text:
+def render_post(post: PostDetailView | None, zone: str) -> Text:
     if post is None:
         return Text("No post selected.", style="dim")
     text = Text()
     text.append(f"Post {post['id']} ", style="bold")
-    text.append(str(post["state"]), style=STATE_STYLES.get(str(post["state"]), ""))
+    text.append(post["state"], style=STATE_STYLES.get(post["state"], ""))
     text.append(f" by {post['author']}, v{post['version']}\n")
     text.append("When: ", style="dim")
-    text.append(str(post["scheduled_local"]))
+    text.append(post["scheduled_local"])
     text.append("\nTo: ", style="dim")
     text.append(", ".join(post["accounts"]))
     if post["campaigns"]:
@@ -73,12 +75,12 @@ def render_post(post: dict[str, Any] | None, zone: str) -> Text:
     for platform, variant in sorted(post["variants"].items()):
         text.append(f"\n\nOn {platform} instead:\n", style="dim")
         text.append_text(inert_text(variant))
-    _findings(text, post.get("findings") or [])
-    for waiver in post.get("waivers") or []:
+    _findings(text, post["findings"])
+    for waiver in post["waivers"]:
         text.append("\nWaived: ", style="dim")
         text.append(f"{waiver['rule']} by {waiver['approver']}: ")
         text.append_text(inert_text(waiver["reason"]))
-    for decision in post.get("approvals") or []:
+    for decision in post["approvals"]:
         text.append(f"\n{decision['decision'].capitalize()} by {decision['approver']}", style="dim")
         text.append(f" {_local(decision['at'], zone)}", style="dim")
         if decision["voided"]:
@@ -86,8 +88,8 @@ def render_post(post: dict[str, Any] | None, zone: str) -> Text:
         if decision["comment"]:
             text.append(": ")
             text.append_text(inert_text(decision["comment"]))
-    for publication in post.get("publications") or []:
-        state = str(publication["state"])
+    for publication in post["publications"]:
+        state = publication["state"]
         text.append(f"\n{publication['account']}: ", style="dim")
         text.append(state, style=STATE_STYLES.get(state, ""))
         text.append(f" due {_local(publication['due_at'], zone)}")
@@ -99,22 +101,22 @@ def render_post(post: dict[str, Any] | None, zone: str) -> Text:
     return text
 
 
-def _findings(text: Text, findings: list[dict[str, Any]]) -> None:
+def _findings(text: Text, findings: Sequence[PostFinding]) -> None:
     if not findings:
         text.append("\n\nChecker: no findings.", style="green")
         return
     text.append("\n\nChecker:", style="bold")
     for finding in findings:
-        level = str(finding["level"])
+        level = finding["level"]
         text.append("\n")
         text.append(f"{level:<11}", style="dim" if finding["waived"] else LEVEL_STYLES.get(level, ""))
-        text.append(str(finding["rule"]), style="bold")
+        text.append(finding["rule"], style="bold")
         text.append(f" [{finding['account']}]", style="dim")
         if finding["waived"]:
             text.append(" waived", style="green")
         if finding["match"]:
             text.append(" «")
-            text.append_text(inert_text(str(finding["match"])))
+            text.append_text(inert_text(finding["match"]))
             text.append("»")
         text.append("\n  ")
-        text.append_text(inert_text(str(finding["message"])))
+        text.append_text(inert_text(finding["message"]))

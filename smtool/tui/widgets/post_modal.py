@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
 from smtool.services.context import Context
+from smtool.services.publishing.views import PostDetail as PostDetailView
 from smtool.services.publishing.views import show_post
 from smtool.tui.widgets.post_detail import PostDetail
 from smtool.tui.work import ServiceDone, in_background
@@ -31,7 +32,7 @@ class PostModal(ModalScreen[None]):
         self.query_one("#post-dialog").border_title = f"Post {self.post_id} (Esc closes)"
         in_background(self, lambda: show_post(self.ctx, self.post_id), self._loaded, group="post")
 
-    def _loaded(self, post: dict[str, Any]) -> None:
+    def _loaded(self, post: PostDetailView) -> None:
         self.query_one(PostDetail).show_post(post)
 
     def on_service_done(self, message: ServiceDone) -> None:
