@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
+from smtool.domain.states import PostState
 from smtool.errors import UsageError
-from smtool.services.publishing import approval, checks, drafts
+from smtool.services.publishing import approval, calendar, checks, drafts
 from smtool.services.publishing.checks import PostFinding
 from smtool.services.publishing.views import list_posts, show_post
 
@@ -116,19 +117,17 @@ def schedule(
     now: bool = NOW,
     as_user: str | None = AS,
 ) -> None:
-    """Change when a post goes out (an approved post then needs approval again)."""
+    """Change when a post goes out; an approved post then needs approval again. Refused once a
+    publication of it is being sent or is out."""
     with common.open_context() as ctx:
-        current = show_post(ctx, post_id)
-        draft = drafts.Draft(
-            text=current["text"],
-            accounts=current["accounts"],
-            at=None if now else at,
-            variants=current["variants"],
-            media=current["media"],
-            campaigns=current["campaigns"],
-        )
-        drafts.edit_post(ctx, common.acting_user(as_user), post_id, draft)
-    common.console.print(f"Post {post_id} rescheduled; submit it for approval again.")
+        state = calendar.reschedule(ctx, common.acting_user(as_user), post_id, None if now else at)
+    if state == PostState.SUBMITTED:
+        step = "it waits for approval"
+    elif state == PostState.REJECTED:
+        step = "edit it, then submit it for approval again"
+    else:
+        step = "submit it for approval"
+    common.console.print(f"Post {post_id} rescheduled; {step}.")
 
 
 @group.command("show")

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from sqlmodel import col, select
 
 from connectors.emulator import SandboxServer, new_sandbox_state
+from smtool.config import load_settings
+from smtool.services.context import Context
+from smtool.store.tables import AuditEvent, Publication
 from tests.support.cli import Result, run_smtool
 from tests.support.sandbox import write_installation
 
@@ -159,3 +164,88 @@ def test_variants_and_an_edit_that_keeps_schedule_and_variants(env: tuple[Path, 
     assert detail["scheduled_local"] == "2030-06-01 09:30 EEST"
     assert detail["variants"] == {"x": TEXT[:100]}
     assert detail["accounts"] == ["sandbox-fb", "sandbox-x"]
+
+
+def _show(folder: Path, post_id: str) -> dict[str, Any]:
+    shown: dict[str, Any] = json.loads(_run(folder, "post", "show", post_id, "--json").out)
+    return shown
+
+
+def _approved(folder: Path, accounts: list[str], at: str | None = None) -> str:
+    targets = [arg for account in accounts for arg in ("--account", account)]
+    when = ["--at", at] if at else ["--now"]
+    post_id = _run(folder, "post", "new", "--as", "anna", *targets, *when, TEXT).out.strip()
+    assert _run(folder, "post", "submit", post_id, "--as", "anna").code == 0
+    assert _run(folder, "post", "approve", post_id, "--as", "karlis").code == 0
+    return post_id
+
+
+def _reschedules(folder: Path, post_id: str) -> list[str]:
+    """The payloads of the post's `post.reschedule` audit lines."""
+    with Context.open(load_settings(folder / "config.toml")) as ctx, ctx.db.read() as session:
+        return list(
+            session.exec(
+                select(AuditEvent.payload).where(
+                    AuditEvent.action == "post.reschedule", AuditEvent.subject_id == post_id
+                )
+            ).all()
+        )
+
+
+def test_rescheduling_an_approved_post_sends_it_back_for_approval(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    post_id = _approved(folder, ["sandbox-x", "sandbox-fb"], at="2030-06-01 09:30")
+    moved = _run(folder, "post", "schedule", post_id, "--at", "2030-06-02 10:00", "--as", "anna")
+    assert moved.code == 0, moved.err
+    detail = _show(folder, post_id)
+    # The approver signed off a post going out at a time: it goes back to them, not to a draft.
+    assert detail["state"] == "submitted"
+    assert moved.out == f"Post {post_id} rescheduled; it waits for approval.\n"
+    assert detail["scheduled_local_input"] == "2030-06-02 10:00"
+    assert [p["state"] for p in detail["publications"]] == ["cancelled", "cancelled"]
+    assert [a["voided"] for a in detail["approvals"]] == [True]
+    assert len(_reschedules(folder, post_id)) == 1
+    assert _run(folder, "post", "approve", post_id, "--as", "karlis").code == 0
+    scheduled = json.loads(_run(folder, "publications", "list", "--state", "scheduled", "--json").out)
+    assert {p["due_at"] for p in scheduled} == {"2030-06-02T07:00:00+00:00"}
+
+
+def test_rescheduling_a_draft_keeps_it_a_draft_and_now_means_once_approved(
+    env: tuple[Path, SandboxServer],
+) -> None:
+    folder, _ = env
+    post_id = _run(folder, "post", "new", "--as", "anna", "--account", "sandbox-x", TEXT).out.strip()
+    moved = _run(folder, "post", "schedule", post_id, "--at", "2030-06-02 10:00", "--as", "anna")
+    assert moved.out == f"Post {post_id} rescheduled; submit it for approval.\n"
+    assert _show(folder, post_id)["scheduled_local"] == "2030-06-02 10:00 EEST"
+    assert _run(folder, "post", "schedule", post_id, "--now", "--as", "anna").code == 0
+    detail = _show(folder, post_id)
+    assert (detail["state"], detail["scheduled_local"]) == ("draft", "as soon as approved")
+    past = _run(folder, "post", "schedule", post_id, "--at", "2020-01-01 10:00", "--as", "anna")
+    assert past.code == 2 and "in the past" in past.err
+
+
+def test_a_post_already_out_on_one_account_cannot_be_rescheduled(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    assert _run(folder, "pause", "--account", "sandbox-fb", "--reason", "Krīze", "--as", "karlis").code == 0
+    post_id = _approved(folder, ["sandbox-x", "sandbox-fb"])
+    assert json.loads(_run(folder, "worker", "--once", "--json").out)["published"] == 1
+    before = _show(folder, post_id)
+    refused = _run(folder, "post", "schedule", post_id, "--at", "2030-06-02 10:00", "--as", "anna")
+    assert refused.code == 1
+    assert "already underway on sandbox-x (published)" in refused.err
+    assert _show(folder, post_id) == before  # the paused account's publication is still scheduled
+    assert _reschedules(folder, post_id) == []
+
+
+def test_a_post_being_sent_cannot_be_rescheduled(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    post_id = _approved(folder, ["sandbox-x"], at="2030-06-01 09:30")
+    with Context.open(load_settings(folder / "config.toml")) as ctx, ctx.db.write() as session:
+        # A worker committed `sending` and is waiting for the platform (or crashed there).
+        row = session.exec(select(Publication).where(col(Publication.post_id) == int(post_id))).one()
+        row.state = "sending"
+    before = _show(folder, post_id)
+    refused = _run(folder, "post", "schedule", post_id, "--now", "--as", "anna")
+    assert refused.code == 1 and "already underway on sandbox-x (sending)" in refused.err
+    assert _show(folder, post_id) == before

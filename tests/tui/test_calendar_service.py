@@ -68,7 +68,7 @@ def test_pages_counts_reschedule_and_account_states(installation: Installation) 
     with ctx.db.write() as session:  # one publication is already out
         row = session.exec(select(Publication).where(Publication.post_id == approved[1])).one()
         row.state = "published"
-    with pytest.raises(UsageError, match="already underway on sandbox-x"):
+    with pytest.raises(InvalidTransition, match="already underway on sandbox-x"):
         calendar.reschedule(ctx, "anna", approved[1], "2030-03-21 10:00")
     withdraw_post(ctx, "anna", approved[2])
     with pytest.raises(InvalidTransition):

@@ -31,7 +31,7 @@ from smtool.domain.states import (
     next_post_state,
 )
 from smtool.domain.timezones import parse_local
-from smtool.errors import Conflict, NotFound, UsageError
+from smtool.errors import Conflict, InvalidTransition, NotFound, UsageError
 from smtool.services.context import Context
 from smtool.services.installation.accounts import list_accounts
 from smtool.services.people import user_roles
@@ -184,17 +184,18 @@ def day_counts(ctx: Context, start: datetime, end: datetime) -> Counter[tuple[da
 
 @audits_refusals("post.reschedule")
 def reschedule(
-    ctx: Context, actor: str, post_id: int, at: str, expected_version: int | None = None
+    ctx: Context, actor: str, post_id: int, at: str | None, expected_version: int | None = None
 ) -> PostState:
-    """Move a post to a new local time `at` ("YYYY-MM-DD HH:MM"); returns its state afterwards.
+    """Move a post to a new local time `at` ("YYYY-MM-DD HH:MM"; None: as soon as approved);
+    returns its state afterwards.
 
     An approved post goes back to `submitted` for a new approval. The author may reschedule their
     own post; anyone else needs the approver's role. Raises PermissionDenied, NotFound, Conflict
-    (changed since read), UsageError (unreadable, DST-refused or past time; already on a platform)
-    or InvalidTransition (published or withdrawn).
+    (changed since read), UsageError (unreadable, DST-refused or past time) or InvalidTransition
+    (published or withdrawn, or a publication already sending or out on a platform).
     """
-    scheduled = parse_local(at, ctx.settings.institution.timezone)
-    if scheduled <= utcnow():
+    scheduled = None if at is None else parse_local(at, ctx.settings.institution.timezone)
+    if scheduled is not None and scheduled <= utcnow():
         raise UsageError(f"{at} is in the past; choose a later time")
     with ctx.db.write() as session:
         post = session.get(Post, post_id)
@@ -242,7 +243,9 @@ def _refuse_when_started(session: Session, post_id: int) -> None:
     ).all()
     if started:
         where = ", ".join(f"{account} ({state})" for account, state in started)
-        raise UsageError(
+        # The post's state allows the move, its publications do not: "not possible now", like any
+        # refused transition, rather than the bad input of a UsageError.
+        raise InvalidTransition(
             f"post {post_id} is already underway on {where}; it cannot move. Withdraw what has "
             "not gone out and write a new post instead."
         )
