@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
+from typing import NamedTuple
 
 from sqlmodel import col, select
 
@@ -26,6 +27,29 @@ from smtool.store.tables import Account
 from smtool.store.types import utcnow
 
 DAY_SECONDS = 86400
+
+
+class _DayRow(NamedTuple):
+    """One account's posts on one local day (d: the day's index in the period)."""
+
+    account_id: str
+    d: int
+    n: int
+    first: datetime
+    last: datetime
+
+
+class _GapRow(NamedTuple):
+    """A silence longer than the threshold between two posts of one account."""
+
+    account_id: str
+    prev: datetime
+    published_at: datetime
+
+
+class _TextRow(NamedTuple):
+    account_id: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -123,7 +147,7 @@ def cadence(
             "COUNT(*) AS n, MIN(published_at) AS first, MAX(published_at) AS last "
             "FROM pubs GROUP BY account_id, d ORDER BY account_id, d",
             params,
-            times=("first", "last"),
+            _DayRow,
         )
         # A silence of a day or more always lies between two days' posts, so the per-day first and
         # last posts below find it; a shorter threshold needs every post's predecessor.
@@ -137,7 +161,7 @@ def cadence(
                 "SELECT account_id, prev, published_at FROM ordered WHERE prev IS NOT NULL AND "
                 f"{epoch_sql('published_at', dialect)} - {epoch_sql('prev', dialect)} > :gap",
                 {**params, "gap": gap_seconds},
-                times=("prev", "published_at"),
+                _GapRow,
             )
         )
         # Every link the checker finds holds a dot or "://"; only such texts reach Python.
@@ -146,6 +170,7 @@ def cadence(
             f"{pubs_cte(dialect, scope, with_text=True)} SELECT account_id, text FROM pubs "
             "WHERE text LIKE '%.%' OR text LIKE '%://%'",
             params,
+            _TextRow,
         )
     days = [date.fromisoformat(b.label) for b in buckets(period, "day")]
     monday = bucket_origin(period, "week")
@@ -154,7 +179,7 @@ def cadence(
     bursts = []
     gaps: list[Gap] = []
     for row in day_rows:
-        day, posts = days[int(row.d)], int(row.n)
+        day, posts = days[row.d], row.n
         weekly[row.account_id][(day - monday).days // 7] += posts
         if posts >= settings.burst_posts_per_day:
             bursts.append(Burst(row.account_id, day, posts))
@@ -170,10 +195,10 @@ def cadence(
     gaps.sort(key=lambda g: (g.account, g.start))
     bare: dict[str, int] = defaultdict(int)
     seen: dict[str, bool] = {}  # a post to several accounts is one text, judged once
-    for row in link_rows:
-        if row.text not in seen:
-            seen[row.text] = is_bare_link(row.text, settings.bare_link_min_words)
-        bare[row.account_id] += seen[row.text]
+    for owner, text in link_rows:
+        if text not in seen:
+            seen[text] = is_bare_link(text, settings.bare_link_min_words)
+        bare[owner] += seen[text]
     return CadenceReport(
         period=period,
         account=account,

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import select
 
@@ -61,7 +61,7 @@ class Figures:
         return self.engagements / self.impressions if self.impressions else None
 
     @classmethod
-    def from_values(cls, values: Sequence[Any]) -> Figures:
+    def from_values(cls, values: Sequence[int | None]) -> Figures:
         """From posts, the METRICS in order, and engagements (as the queries here select them)."""
         posts, impressions, likes, replies, shares, clicks, quotes, bookmarks, engagements = values
         return cls(
@@ -157,24 +157,28 @@ def engagement(
     with ctx.db.read() as session, scratch_table(session, dialect, "report_latest", latest, params):
         # Figures per account and trend step; the totals, accounts and trend are sums of these.
         groups = fetch(
-            session, f"SELECT account_id, b, {_FIGURES_SQL} FROM report_latest GROUP BY account_id, b", {}
+            session,
+            f"SELECT account_id, b, {_FIGURES_SQL} FROM report_latest GROUP BY account_id, b",
+            {},
+            _GroupRow,
         )
         names = {a.id: (a.platform, a.handle) for a in session.exec(select(Account)).all()}
         if with_posts:
-            posts = [_post(r) for r in fetch(session, _posts_sql("published_at, id"), {}, _TIMES)]
+            posts = [_post(r) for r in fetch(session, _posts_sql("published_at, id"), {}, _PostRow)]
             ranked = sorted(
                 posts, key=lambda p: (-p.figures.engagements, -p.figures.impressions, p.publication_id)
             )
             top_posts = ranked[:top]
         else:
             posts = []
-            top_posts = [_post(r) for r in fetch(session, _posts_sql(_TOP_ORDER, True), {"top": top}, _TIMES)]
+            top_rows = fetch(session, _posts_sql(_TOP_ORDER, True), {"top": top}, _PostRow)
+            top_posts = [_post(r) for r in top_rows]
     per_account: dict[str, list[Figures]] = defaultdict(list)
     per_step: dict[int, list[Figures]] = defaultdict(list)
     for row in groups:
         figures = Figures.from_values(row[2:])
         per_account[row.account_id].append(figures)
-        per_step[int(row.b)].append(figures)
+        per_step[row.b].append(figures)
     accounts = [
         AccountEngagement(name, *names.get(name, ("", "")), add_figures(per_account[name]))
         for name in sorted(per_account)
@@ -192,17 +196,52 @@ def engagement(
     )
 
 
+class _GroupRow(NamedTuple):
+    """The figures of one account's posts in one trend step (b: the step's index)."""
+
+    account_id: str
+    b: int
+    posts: int
+    impressions: int
+    likes: int
+    replies: int
+    shares: int
+    clicks: int | None
+    quotes: int
+    bookmarks: int
+    engagements: int
+
+
+class _PostRow(NamedTuple):
+    """One post with its latest figures (taken_at None: never measured) and its text."""
+
+    id: int
+    post_id: int
+    account_id: str
+    published_at: datetime
+    remote_id: str | None
+    taken_at: datetime | None
+    posts: int
+    impressions: int
+    likes: int
+    replies: int
+    shares: int
+    clicks: int | None
+    quotes: int
+    bookmarks: int
+    engagements: int
+    text: str
+
+
 _POST_COLUMNS = (
     "id, post_id, account_id, published_at, remote_id, taken_at, 1 AS posts, "
     # Counts a platform did not give are 0 for a post (the sums treat them so too); clicks stay NULL.
     + ", ".join(m if m == "clicks" else f"COALESCE({m}, 0) AS {m}" for m in METRICS)
     + f", {ENGAGEMENT_SUM.format(p='')} AS engagements"
 )
-
-
-# The columns of report_latest (as _POST_COLUMNS names them), in _post's order.
-_LATEST_COLUMNS = ["id", "post_id", "account_id", "published_at", "remote_id", "taken_at", "posts"]
-_LATEST_COLUMNS += [*METRICS, "engagements"]
+# The columns of report_latest a post's row reads (as _POST_COLUMNS names them); the text comes
+# from publications.
+_LATEST_COLUMNS = [c for c in _PostRow._fields if c != "text"]
 
 
 def _posts_sql(order: str, limit: bool = False) -> str:
@@ -219,14 +258,31 @@ def _posts_sql(order: str, limit: bool = False) -> str:
     return f"SELECT t.*, p.text FROM ({inner}) t JOIN publications p ON p.id = t.id ORDER BY {outer}"
 
 
-_TIMES = ("published_at", "taken_at")
 _TOP_ORDER = "engagements DESC, impressions DESC, id"
 
 
-def _post(row: Any) -> PostEngagement:
-    # Columns as _POST_COLUMNS, then the text. A file lists every post of a year (100,000 rows), so
-    # the figures, already whole numbers, go in as they are (Figures.from_values would convert each).
-    publication_id, post_id, account, published_at, remote_id, measured_at, *figures, text = row
+def _post(row: _PostRow) -> PostEngagement:
+    # A file lists every post of a year (100,000 rows): the row is unpacked in one step (not read
+    # by name), and the figures, already whole numbers, go in as they are (Figures.from_values
+    # would convert each).
+    (
+        publication_id,
+        post_id,
+        account,
+        published_at,
+        remote_id,
+        measured_at,
+        posts,
+        impressions,
+        likes,
+        replies,
+        shares,
+        clicks,
+        quotes,
+        bookmarks,
+        engagements,
+        text,
+    ) = row
     return PostEngagement(
         publication_id=publication_id,
         post_id=post_id,
@@ -235,7 +291,7 @@ def _post(row: Any) -> PostEngagement:
         remote_id=remote_id,
         text=text,
         measured_at=measured_at,
-        figures=Figures(*figures),
+        figures=Figures(posts, impressions, likes, replies, shares, clicks, quotes, bookmarks, engagements),
     )
 
 

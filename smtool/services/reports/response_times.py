@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from smtool.config import Inbox
 from smtool.domain.inbox_states import OPEN_STATES, InboxState
 from smtool.domain.working_time import WorkClock
 from smtool.services.context import Context, working_time
@@ -77,6 +78,22 @@ class ResponseTimesReport:
     """Items open now, by how long ago the citizen wrote."""
 
 
+class _ItemRow(NamedTuple):
+    team: str | None
+    account_id: str
+    created_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    state: str
+
+
+class _AgeRow(NamedTuple):
+    """How many open items are in one BACKLOG_AGES bracket (age: its index)."""
+
+    age: int
+    n: int
+
+
 @dataclass(frozen=True)
 class _Measured:
     team: str
@@ -120,20 +137,21 @@ def response_times(
             "SELECT i.team, i.account_id, i.created_at, i.first_response_at, i.resolved_at, i.state "
             f"FROM inbox_items i WHERE {where} AND i.created_at >= :start AND i.created_at < :end",
             {**params, "start": period.start, "end": period.end},
-            times=("created_at", "first_response_at", "resolved_at"),
+            _ItemRow,
         )
         backlog_rows = fetch(
             session,
             f"SELECT {_age_case()} AS age, COUNT(*) AS n FROM inbox_items i "
             f"WHERE {where} AND i.state IN ({', '.join(repr(s.value) for s in OPEN_STATES)}) GROUP BY age",
             {**params, **{f"age{k}": now - timedelta(hours=h) for k, (_, h) in enumerate(BACKLOG_AGES) if h}},
+            _AgeRow,
         )
     today = now.astimezone(calendar.zone).date()
     clock = WorkClock(
         calendar, period.first_day - timedelta(days=1), max(today, period.last_day) + CLOCK_AHEAD
     )
     measured = [_measure(clock, inbox, r, now) for r in rows]
-    by_age = {int(r.age): int(r.n) for r in backlog_rows}
+    by_age = {r.age: r.n for r in backlog_rows}
     return ResponseTimesReport(
         period=period,
         account=account,
@@ -156,7 +174,7 @@ def _age_case() -> str:
     return f"CASE {whens} ELSE {len(BACKLOG_AGES) - 1} END"
 
 
-def _measure(clock: WorkClock, inbox: Any, row: Any, now: datetime) -> _Measured:
+def _measure(clock: WorkClock, inbox: Inbox, row: _ItemRow, now: datetime) -> _Measured:
     created, answered, resolved = row.created_at, row.first_response_at, row.resolved_at
     first_due = clock.add(created, inbox.target_first_response_minutes)
     resolution_due = clock.add(created, inbox.target_resolution_minutes)
@@ -176,7 +194,7 @@ def _measure(clock: WorkClock, inbox: Any, row: Any, now: datetime) -> _Measured
     )
 
 
-def _groups(measured: list[_Measured], key: Any) -> list[ResponseGroup]:
+def _groups(measured: list[_Measured], key: Callable[[_Measured], str]) -> list[ResponseGroup]:
     grouped: dict[str, list[_Measured]] = defaultdict(list)
     for m in measured:
         grouped[key(m)].append(m)
