@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlmodel import select
 
@@ -75,20 +75,6 @@ class Figures:
             bookmarks=int(bookmarks or 0),
             engagements=int(engagements or 0),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "posts": self.posts,
-            "impressions": self.impressions,
-            "likes": self.likes,
-            "replies": self.replies,
-            "shares": self.shares,
-            "clicks": self.clicks,
-            "quotes": self.quotes,
-            "bookmarks": self.bookmarks,
-            "engagements": self.engagements,
-            "engagement_rate": self.engagement_rate,
-        }
 
 
 @dataclass(frozen=True)
