@@ -36,8 +36,9 @@ log = logging.getLogger("smtool.metrics")
 BATCH = 100
 
 
-def _raw(snapshot: Measured) -> dict[str, Any]:
+def _raw(snapshot: Measured) -> dict[str, dict[str, Any]]:
     # Keep the platform's figure groups (public_metrics, insights, ...), not the post's text again.
+    # What a group holds is the platform's own JSON, different per platform and API version: open.
     return {k: v for k, v in snapshot.raw.items() if isinstance(v, dict)}
 
 

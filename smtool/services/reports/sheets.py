@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from smtool.domain.timezones import to_local
 from smtool.services.reports.cadence import CadenceReport
@@ -346,5 +345,7 @@ def layout(r: Report) -> Layout:
     return Layout(kind, title, r.period, r.account, r.campaign, r.generated_at, sheets, charts)
 
 
-def row_dicts(sheet: Sheet) -> list[dict[str, Any]]:
+def row_dicts(sheet: Sheet) -> list[dict[str, Cell]]:
+    """Each row keyed by its sheet's column names (the JSON file's tables): which keys depends on
+    the sheet, so a row is a dict of cells rather than a shape of its own."""
     return [dict(zip(sheet.columns, row, strict=True)) for row in sheet.rows]
