@@ -141,3 +141,18 @@ def test_an_earlier_checkpoint_is_never_overwritten(ctx: Context, tmp_path: Path
     with pytest.raises(UsageError, match="already exists"):
         write_checkpoint(ctx, path, "admin")
     assert path.read_bytes() == kept and audit.verify(ctx.db).rows == rows
+
+
+def test_a_checkpoint_with_a_field_of_the_wrong_kind_is_refused_naming_it(
+    ctx: Context, tmp_path: Path
+) -> None:
+    ours = write_checkpoint(ctx, tmp_path / "ours.json", "admin")
+    for field, value in [("public_key", 7), ("institution", ["Testa iestāde"]), ("last_id", "3")]:
+        path = tmp_path / f"{field}.json"
+        path.write_text(json.dumps({**ours, field: value}), encoding="utf-8")
+        with pytest.raises(CheckpointRefused, match=f"incomplete \\(missing or malformed: {field}\\)$"):
+            check_against(ctx, path)
+    gone = {k: v for k, v in ours.items() if k not in ("rows", "signature")}
+    (tmp_path / "gone.json").write_text(json.dumps(gone), encoding="utf-8")
+    with pytest.raises(CheckpointRefused, match="missing or malformed: rows, signature"):
+        check_against(ctx, tmp_path / "gone.json")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast, get_type_hints
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -26,7 +26,29 @@ from smtool.services.records.signing import fingerprint, load_signing_key, publi
 from smtool.store.types import utcnow
 
 FORMAT = "smtool-audit-checkpoint/1"
-_FIELDS = ("format", "institution", "rows", "last_id", "head_hash", "created_at", "created_by", "public_key")
+
+
+class CheckpointFields(TypedDict):
+    """What a checkpoint signs, in the file's order."""
+
+    format: str
+    institution: str
+    rows: int
+    last_id: int
+    head_hash: str
+    created_at: str
+    created_by: str
+    public_key: str
+
+
+class Checkpoint(CheckpointFields):
+    """The checkpoint file: the fields and their signature."""
+
+    signature: str
+
+
+# Each field of the file with the type it must have (str or int).
+_TYPES: dict[str, type] = get_type_hints(Checkpoint)
 
 
 class CheckpointRefused(SmtoolError):
@@ -46,8 +68,9 @@ class CheckpointCheck:
     reason: str | None = None
 
 
-def write_checkpoint(ctx: Context, path: Path, actor: str) -> dict[str, Any]:
-    """Sign the log's current head into `path` (whole or not at all) and audit it; returns the fields.
+def write_checkpoint(ctx: Context, path: Path, actor: str) -> Checkpoint:
+    """Sign the log's current head into `path` (whole or not at all) and audit it; returns the file's
+    content.
 
     Raises SecretError without a signing key, SmtoolError (exit 1) when the log does not verify
     (a broken log must not be signed as good), UsageError when the file exists or cannot be written.
@@ -59,7 +82,7 @@ def write_checkpoint(ctx: Context, path: Path, actor: str) -> dict[str, Any]:
             f"the audit log is broken at row {state.broken_id} ({state.reason}); "
             "a checkpoint would sign it as good. Find out what happened first (`smtool audit verify`)."
         )
-    fields: dict[str, Any] = {
+    fields: CheckpointFields = {
         "format": FORMAT,
         "institution": ctx.settings.institution.name,
         "rows": state.rows,
@@ -69,7 +92,7 @@ def write_checkpoint(ctx: Context, path: Path, actor: str) -> dict[str, Any]:
         "created_by": actor,
         "public_key": public_text(key.public_key()),
     }
-    signed = {**fields, "signature": sign(key, _message(fields))}
+    signed: Checkpoint = {**fields, "signature": sign(key, _message(fields))}
     # Never over an earlier checkpoint: each one is proof of the log up to its own row.
     write_whole(
         path, (json.dumps(signed, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), overwrite=False
@@ -106,10 +129,10 @@ def check_against(ctx: Context, path: Path) -> CheckpointCheck:
         )
     if not _signed_by(ours, fields):
         raise CheckpointRefused(f"{path}: the signature does not match its content; the file was altered")
-    covered = int(fields["rows"])
+    covered = fields["rows"]
     prefix = audit.verify(ctx.db, rows_limit=covered)
     whole = audit.verify(ctx.db)
-    made = str(fields["created_at"])
+    made = fields["created_at"]
     if not prefix.ok:
         reason = f"audit row {prefix.broken_id} does not verify: {prefix.reason}"
     elif prefix.rows < covered:
@@ -126,15 +149,17 @@ def check_against(ctx: Context, path: Path) -> CheckpointCheck:
     return CheckpointCheck(False, covered, whole.rows, prefix.head_hash, made, reason)
 
 
-def _message(fields: dict[str, Any]) -> bytes:
-    return audit.canonical_json({k: fields[k] for k in _FIELDS}).encode("utf-8")
+def _message(fields: CheckpointFields) -> bytes:
+    # Only the signed fields: not the signature, nor anything else a file read back may hold.
+    signed = {k: v for k, v in fields.items() if k in CheckpointFields.__annotations__}
+    return audit.canonical_json(signed).encode("utf-8")
 
 
-def _signed_by(key: Ed25519PublicKey, fields: dict[str, Any]) -> bool:
-    return signature_holds(key, _message(fields), str(fields["signature"]))
+def _signed_by(key: Ed25519PublicKey, checkpoint: Checkpoint) -> bool:
+    return signature_holds(key, _message(checkpoint), checkpoint["signature"])
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> Checkpoint:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -147,9 +172,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise CheckpointRefused(f"{path} is not a checkpoint file (not JSON); was it damaged?") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointRefused(f"{path} is not an smtool audit checkpoint ({FORMAT})")
-    missing = [k for k in (*_FIELDS, "signature") if k not in data]
-    if missing or not isinstance(data.get("rows"), int) or not isinstance(data.get("public_key"), str):
-        raise CheckpointRefused(
-            f"{path} is incomplete (missing or malformed: {', '.join(missing) or 'rows'})"
-        )
-    return data
+    wrong = [k for k, kind in _TYPES.items() if not isinstance(data.get(k), kind)]
+    if wrong:
+        raise CheckpointRefused(f"{path} is incomplete (missing or malformed: {', '.join(wrong)})")
+    return cast("Checkpoint", data)  # every field checked above
