@@ -13,8 +13,8 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,6 +31,9 @@ REFUSED = "access.denied"
 # What of a refused call is worth keeping: which objects it was about, never free text or tokens.
 _SUBJECT_SUFFIXES = ("_id", "_ids", "scope", "target", "team")
 ATTRIBUTE = "__audits_refusals__"
+# What a refusal was about, by the refused call's own parameter names (post_id, team, scope, ...):
+# which keys depends on the use case, so it is an open mapping of ids and names, not a fixed shape.
+Subject = Mapping[str, int | str | list[object]]
 
 
 def audits_refusals(use_case: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -62,7 +65,7 @@ def audits_refusals(use_case: str) -> Callable[[Callable[P, R]], Callable[P, R]]
 
 
 def record_refusal(
-    ctx: Context, actor: str, use_case: str, refusal: PermissionDenied, subject: dict[str, Any]
+    ctx: Context, actor: str, use_case: str, refusal: PermissionDenied, subject: Subject
 ) -> None:
     """Append the refusal in its own transaction; a failure to record never hides the refusal."""
     try:
@@ -80,8 +83,8 @@ def record_refusal(
         log.warning("could not audit the refusal of %s to %s: %s", actor, use_case, error)
 
 
-def _subject(arguments: dict[str, Any]) -> dict[str, Any]:
-    kept: dict[str, Any] = {}
+def _subject(arguments: Mapping[str, object]) -> Subject:
+    kept: dict[str, int | str | list[object]] = {}
     for name, value in arguments.items():
         if name.endswith(_SUBJECT_SUFFIXES) and isinstance(value, int | str | list | tuple):
             kept[name] = list(value) if isinstance(value, list | tuple) else value
