@@ -14,8 +14,9 @@ idempotent, so several workers finding the same sign respond once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
@@ -37,6 +38,34 @@ NEEDS_REAUTH = "needs_reauth"
 # How often the worker asks the platform whom each token speaks for (one light call per account).
 TOKEN_CHECK_SECONDS = 3600
 PAUSE = "pause"
+
+
+class NewInboxItem(TypedDict):
+    """An inbox item as it is first stored: by ingest for what it fetched, here for an alert (which
+    has no author id or handle, parent or thread: those stay NULL)."""
+
+    platform: str
+    remote_id: str
+    account_id: str
+    kind: str
+    author_id: NotRequired[str | None]
+    author_name: str | None
+    author_handle: NotRequired[str | None]
+    text: str
+    parent_remote_id: NotRequired[str | None]
+    thread_remote_id: NotRequired[str | None]
+    created_at: datetime
+    fetched_at: datetime
+    # The platform's JSON as it came (for diagnosis): each platform and API version shapes it.
+    raw: dict[str, Any]
+    state: str
+    priority: int
+    flags: list[str]
+    team: str
+    hidden: bool
+    version: int
+    escaped: bool
+    response_due_at: datetime
 
 
 def on_unknown_posts(ctx: Context, account_id: str, remote_ids: Sequence[str]) -> bool:
@@ -134,7 +163,7 @@ def _respond(session: Session, settings: Settings, account_id: str, sign: str, r
     return True
 
 
-def _token_alert(settings: Settings, account: Account, sign: str) -> dict[str, Any]:
+def _token_alert(settings: Settings, account: Account, sign: str) -> NewInboxItem:
     now = utcnow()
     token_from = account.token_set_at.isoformat() if account.token_set_at else "unknown"
     text = (
@@ -165,7 +194,7 @@ def _token_alert(settings: Settings, account: Account, sign: str) -> dict[str, A
     }
 
 
-def _insert_ignoring(session: Session, model: Any, values: dict[str, Any]) -> bool:
+def _insert_ignoring(session: Session, model: Any, values: Mapping[str, object]) -> bool:
     """Insert unless a row with the same key exists (another worker's); True when inserted."""
     table = model.__table__
     dialect = session.get_bind().dialect.name
