@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
@@ -60,6 +60,14 @@ SEARCH_PREFIX = "search:"
 BATCH = 500
 # Re-read own posts this far before the watermark: platform timelines can lag a little.
 OWN_POSTS_OVERLAP = timedelta(minutes=10)
+
+
+class _OwnPostsCursor(TypedDict):
+    """The own-posts stream's cursor (stored as JSON): where the next look starts, and the ids of
+    posts that were there before smtool watched and may still be re-read."""
+
+    watermark: str
+    baseline: list[str]
 
 
 def _clean_json(value: Any) -> Any:
@@ -245,7 +253,7 @@ class Ingestor:
                 )
         return new
 
-    def _row(self, item: IncomingItem, kind: str | None) -> dict[str, Any]:
+    def _row(self, item: IncomingItem, kind: str | None) -> takeover.NewInboxItem:
         flags, priority = triage_flags(self.ctx.settings, item.text)
         team = self.router.team_for(item.text, flags)
         if kind == "alert":
@@ -285,7 +293,7 @@ class Ingestor:
         }
 
     @staticmethod
-    def _upsert(session: Session, rows: list[dict[str, Any]]) -> int:
+    def _upsert(session: Session, rows: list[takeover.NewInboxItem]) -> int:
         new = 0
         dialect = session.get_bind().dialect.name
         for start in range(0, len(rows), BATCH):
@@ -331,10 +339,10 @@ class Ingestor:
             row = session.get(IngestCursor, (account.id, OWN_POSTS))
             cursor = row.cursor if row else None
         first_look = cursor is None
-        state: dict[str, Any] = (
+        state: _OwnPostsCursor = (
             json.loads(cursor) if cursor else {"watermark": utcnow().isoformat(), "baseline": []}
         )
-        watermark = datetime.fromisoformat(str(state["watermark"]))
+        watermark = datetime.fromisoformat(state["watermark"])
         try:
             own = self.connector(account).recent_own_posts(watermark - OWN_POSTS_OVERLAP)
         except (ConnectorError, SmtoolError) as error:
@@ -352,7 +360,7 @@ class Ingestor:
         # Baseline ids older than the re-read window can never come back; forget them.
         horizon = newest - OWN_POSTS_OVERLAP
         keep = sorted(p.remote_id for p in own if p.remote_id in baseline and p.created_at >= horizon)
-        new_state = json.dumps({"watermark": newest.isoformat(), "baseline": keep})
+        new_state = json.dumps(_OwnPostsCursor(watermark=newest.isoformat(), baseline=keep))
         counts["alerts"] += self.store(account.id, OWN_POSTS, cursor, alerts, new_state, kind="alert")
         if counts["alerts"]:  # stored by this poll, not another worker's: respond once
             counts["takeover_pauses"] += takeover.on_unknown_posts(
