@@ -7,6 +7,8 @@ import csv
 import io
 import itertools
 import json
+import types
+import typing
 import warnings
 import zipfile
 from datetime import date, timedelta
@@ -23,6 +25,14 @@ from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.drafts import Draft, create_post
 from smtool.services.records.archive import ArchiveUnreadable, export_archive, verify_archive
 from smtool.services.records.archive import export as export_module
+from smtool.services.records.archive.export import ArchivedMedia
+from smtool.services.records.archive.records import (
+    ApprovalBody,
+    AuditEventBody,
+    InboxItemBody,
+    ModerationActionBody,
+    PostBody,
+)
 from smtool.store.tables import AuditEvent, InboxItem, Publication
 from smtool.worker import run_once
 from tests.support.sandbox import Sandbox
@@ -237,3 +247,54 @@ def test_a_register_that_is_not_text_fails_verify_with_the_rest_checked(
         assert "modified file: data/register.csv (its SHA-256 differs from the manifest)" in problems
         assert "extra file not in the manifests: data/note.txt" in problems
         assert any(p.startswith("data/register.csv cannot be read as a CSV register") for p in problems)
+
+
+def _conforms(value: object, hint: object) -> bool:
+    """Whether JSON `value` has the type `hint` declares (TypedDicts by their exact keys)."""
+    if hint is typing.Any:
+        return True
+    if typing.is_typeddict(hint):
+        fields = typing.get_type_hints(hint)
+        required = hint.__required_keys__  # type: ignore[attr-defined]
+        return (
+            isinstance(value, dict)
+            and required <= value.keys() <= fields.keys()
+            and all(_conforms(v, fields[k]) for k, v in value.items())
+        )
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is types.UnionType:
+        return any(_conforms(value, arg) for arg in args)
+    if origin is list:
+        return isinstance(value, list) and all(_conforms(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_conforms(v, args[1]) for v in value.values())
+    if hint is None:
+        return value is None
+    return isinstance(value, hint) and not (hint is int and isinstance(value, bool))  # type: ignore[arg-type]
+
+
+def test_every_record_file_has_exactly_the_fields_its_type_declares(records: Context, tmp_path: Path) -> None:
+    # The body types are the record files' format: a column added to a table reaches the archive
+    # only with its type (and a field the type promises is never missing).
+    path = tmp_path / "archive.zip"
+    _export(records, path)
+    files = {name.split("/", 1)[1]: data for name, data in _members(path).items()}
+    register = list(csv.DictReader(io.StringIO(files["data/register.csv"].decode("utf-8"))))
+    shapes = {
+        "post": PostBody,
+        "approval": ApprovalBody,
+        "inbox_item": InboxItemBody,
+        "moderation_action": ModerationActionBody,
+    }
+    for row in register:
+        if row["kind"] == "audit_log":
+            continue
+        body = json.loads(files[row["file"]])
+        if row["kind"] == "post":
+            # The record file lists the post's media as archived, not as the stored paths.
+            assert all(_conforms(m, ArchivedMedia) for m in body["media"]) and body["media"]
+            body["media"] = []
+        assert _conforms(body, shapes[row["kind"]]), (row["kind"], sorted(body))
+    events = [json.loads(line) for line in files["data/audit-log.jsonl"].decode("utf-8").splitlines()]
+    assert events and all(_conforms(e, AuditEventBody) for e in events)
+    assert not _conforms({**events[0], "added_later": 1}, AuditEventBody)

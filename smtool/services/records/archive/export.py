@@ -12,10 +12,11 @@ import hashlib
 import json
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypedDict, final
 
 from smtool import __version__
 from smtool.domain.text import collapse_spaces
@@ -32,6 +33,26 @@ from smtool.store.types import utcnow
 _CHUNK = 1 << 20
 # Above this a zip member needs ZIP64 headers, which must be chosen before writing it.
 _ZIP64_FROM = (1 << 31) - 1
+
+
+@final  # closed, so `"archived_as" in m` tells the two kinds apart
+class CopiedMedia(TypedDict):
+    """A post's media file as its record lists it: where the archive holds it, and its checksum."""
+
+    name: str
+    archived_as: str
+    sha256: str
+
+
+@final
+class MissingMedia(TypedDict):
+    """A media file that was gone when the archive was made (moved or deleted since publishing)."""
+
+    name: str
+    missing: bool
+
+
+ArchivedMedia = CopiedMedia | MissingMedia
 
 
 @dataclass
@@ -70,7 +91,8 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
             media = [
                 _copy_media(writer, record, index, name, report) for index, name in enumerate(record.media)
             ]
-            body = {**record.body, "media": media} if record.media else record.body
+            # A post's record file lists its media as archived, not as the paths stored.
+            body: Mapping[str, object] = {**record.body, "media": media} if record.media else record.body
             path = layout.record_path(record.kind, record.name)
             digest = writer.add_bytes(path, _json(body))
             register.writerow(_register_row(record, path, digest, media))
@@ -100,7 +122,7 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
     return report
 
 
-def _json(value: Any) -> bytes:
+def _json(value: object) -> bytes:
     # ensure_ascii=False keeps citizens' text as written; a NUL becomes \u0000, still exact.
     # Without indent json.dumps encodes in C, about 3x faster per record (31 -> 12 µs measured).
     return (json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
@@ -138,7 +160,7 @@ def _audit_log(writer: _BagWriter, ctx: Context, days: Period, report: ExportRep
     ]
 
 
-def _register_row(record: Record, path: str, digest: str, media: list[dict[str, Any]]) -> list[str]:
+def _register_row(record: Record, path: str, digest: str, media: list[ArchivedMedia]) -> list[str]:
     return [
         record.name,
         record.kind,
@@ -154,13 +176,13 @@ def _register_row(record: Record, path: str, digest: str, media: list[dict[str, 
         record.related,
         path,
         digest,
-        ";".join(m.get("archived_as") or f"missing:{m['name']}" for m in media),
+        ";".join(m["archived_as"] if "archived_as" in m else f"missing:{m['name']}" for m in media),
     ]
 
 
 def _copy_media(
     writer: _BagWriter, record: Record, index: int, name: str, report: ExportReport
-) -> dict[str, Any]:
+) -> ArchivedMedia:
     source = Path(name)
     target = f"data/media/{record.name}/{index + 1}-{layout.safe_name(source.name)}"
     try:

@@ -1,8 +1,10 @@
 """The records an archive holds, read in batches so that an archive of any size is streamed.
 
-Each record is a JSON-ready dict plus what the register says of it. Which records belong to a
-period: a post when one of its publications was published in it; an approval, an inbox item and a
-moderation action by the moment they were made (inbox items hidden or not: hiding never deletes).
+Each record is a JSON-ready body (its row's columns as pydantic writes them, with what belongs to
+it; the body types below are the record files' format) plus what the register says of it. Which
+records belong to a period: a post when one of its publications was published in it; an approval,
+an inbox item and a moderation action by the moment they were made (inbox items hidden or not:
+hiding never deletes).
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, TypeVar, cast
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from smtool.domain.text import collapse_spaces
 from smtool.services.context import Context
-from smtool.services.monitoring.views import item_view
+from smtool.services.monitoring.views import InboxItemView, item_view
 from smtool.store.tables import (
     Account,
     Approval,
@@ -32,13 +34,139 @@ from smtool.store.tables import (
 BATCH = 500
 KINDS = ("post", "approval", "inbox_item", "moderation_action")
 
+# Times are ISO 8601 in UTC as pydantic writes them ("...Z"), except where InboxItemView says.
+
+
+class ApprovalBody(TypedDict):
+    id: int
+    post_id: int
+    approver: str
+    decision: str
+    comment: str | None
+    content_hash: str
+    created_at: str
+    voided_at: str | None
+
+
+class WaiverBody(TypedDict):
+    id: int
+    post_id: int
+    rule: str
+    match_hash: str
+    reason: str
+    approver: str
+    expires_at: str | None
+    created_at: str
+
+
+class PublicationColumns(TypedDict):
+    """A post's publication on one account, with the platform's raw response to publishing it."""
+
+    id: int
+    post_id: int
+    approval_id: int
+    account_id: str
+    reply_to_item_id: int | None
+    text: str
+    state: str
+    due_at: str
+    not_after: str | None
+    claimed_by: str | None
+    lease_until: str | None
+    attempt: int
+    remote_id: str | None
+    # The platform's own JSON: its shape is the platform's and its API version's.
+    raw_response: dict[str, Any] | None
+    last_error: str | None
+    sent_at: str | None
+    published_at: str | None
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class PublicationBody(PublicationColumns):
+    platform: str | None
+
+
+class PostColumns(TypedDict):
+    id: int
+    author: str
+    text: str
+    variants: dict[str, str]
+    # Paths as stored; the archive's record file says what became of each (export.ArchivedMedia).
+    media: list[str]
+    campaigns: list[str]
+    state: str
+    scheduled_at: str | None
+    not_after: str | None
+    content_hash: str
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class PostBody(PostColumns):
+    """A post with its targets, every approval and waiver, and its publications."""
+
+    accounts: list[str]
+    approvals: list[ApprovalBody]
+    waivers: list[WaiverBody]
+    publications: list[PublicationBody]
+
+
+class InboxItemBody(InboxItemView):
+    """The item as scripts read it, with the columns the view leaves out."""
+
+    account_id: str
+    fetched_at: str
+    # The platform's JSON as stored (a NUL there is U+FFFD): each platform shapes it.
+    raw: dict[str, Any]
+
+
+class ModerationActionBody(TypedDict):
+    id: int
+    item_id: int
+    actor: str
+    action: str
+    reason: str | None
+    # What the action records (target, publication, ...): each action its own.
+    detail: dict[str, Any]
+    at: str
+
+
+class AuditEventBody(TypedDict):
+    """One audit log row with its chain hashes; `payload` is the canonical JSON that was hashed."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+RecordBody = PostBody | ApprovalBody | InboxItemBody | ModerationActionBody
+Body = TypeVar(
+    "Body", PostColumns, ApprovalBody, WaiverBody, PublicationColumns, ModerationActionBody, AuditEventBody
+)
+
+
+def _dumped(row: SQLModel, body: type[Body]) -> Body:
+    # The row's columns as pydantic writes them (its forms of times, JSON columns as they are);
+    # tests/services/test_archive.py holds each body type to the columns a record file has.
+    return cast("Body", row.model_dump(mode="json"))
+
 
 @dataclass
 class Record:
     kind: str
     id: int
     at: datetime
-    body: dict[str, Any]
+    body: RecordBody
     account: str = ""
     platform: str = ""
     remote_id: str = ""
@@ -61,7 +189,7 @@ def records(ctx: Context, start: datetime, end: datetime) -> Iterator[Record]:
     yield from _by_id(ctx, ModerationAction, col(ModerationAction.at), start, end, _moderation_action)
 
 
-def audit_events(ctx: Context, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+def audit_events(ctx: Context, start: datetime, end: datetime) -> Iterator[AuditEventBody]:
     """The audit log's rows of [start, end) in chain order, with their hashes: an archivist can
     check that each row's previous-hash is the hash of the row before it."""
     last = 0
@@ -76,7 +204,7 @@ def audit_events(ctx: Context, start: datetime, end: datetime) -> Iterator[dict[
         if not rows:
             return
         last = rows[-1].id or last
-        yield from (row.model_dump(mode="json") for row in rows)
+        yield from (_dumped(row, AuditEventBody) for row in rows)
 
 
 def _summary(text: str | None) -> str:
@@ -108,7 +236,7 @@ def _approval(_session: Session, row: Approval) -> Record:
         "approval",
         row.id,
         row.created_at,
-        row.model_dump(mode="json"),
+        _dumped(row, ApprovalBody),
         person=row.approver,
         summary=f"{row.decision} post {row.post_id}" + (f": {_summary(row.comment)}" if row.comment else ""),
         related=f"post-{row.post_id}",
@@ -119,8 +247,9 @@ def _inbox_item(_session: Session, row: InboxItem) -> Record:
     assert row.id is not None
     # item_view gives the exact text, name and handle (NUL restored); the raw payload is the
     # platform's JSON as stored (a NUL there is U+FFFD, see services.text).
-    body = {**row.model_dump(mode="json"), **item_view(row), "raw": row.raw}
-    body.pop("escaped", None)
+    # Not `escaped`: it says how the columns were stored, and the view's texts are the exact ones.
+    columns = row.model_dump(mode="json", exclude={"escaped"})
+    body = cast("InboxItemBody", {**columns, **item_view(row), "raw": row.raw})
     return Record(
         "inbox_item",
         row.id,
@@ -140,7 +269,7 @@ def _moderation_action(_session: Session, row: ModerationAction) -> Record:
         "moderation_action",
         row.id,
         row.at,
-        row.model_dump(mode="json"),
+        _dumped(row, ModerationActionBody),
         person=row.actor,
         summary=row.action + (f": {_summary(row.reason)}" if row.reason else ""),
         related=f"inbox_item-{row.item_id}",
@@ -183,15 +312,15 @@ def _post(session: Session, post_id: int) -> Record:
     ).all()
     waivers = session.exec(select(Waiver).where(Waiver.post_id == post_id).order_by(col(Waiver.id))).all()
     published = [p for p in publications if p.state == "published" and p.published_at]
-    body = {
-        **post.model_dump(mode="json"),
+    body: PostBody = {
+        **_dumped(post, PostColumns),
         "accounts": sorted(accounts),
         # In full: an approval made before the period has no record of its own in this archive.
-        "approvals": [a.model_dump(mode="json") for a in approvals],
-        "waivers": [w.model_dump(mode="json") for w in waivers],
+        "approvals": [_dumped(a, ApprovalBody) for a in approvals],
+        "waivers": [_dumped(w, WaiverBody) for w in waivers],
         # Each with the platform's raw response to the publishing call.
         "publications": [
-            {**p.model_dump(mode="json"), "platform": platforms.get(p.account_id)} for p in publications
+            {**_dumped(p, PublicationColumns), "platform": platforms.get(p.account_id)} for p in publications
         ],
     }
     first = min(published, key=lambda p: p.published_at or post.created_at)
