@@ -79,6 +79,16 @@ class Security(_Strict):
     alert; "pause" also pauses publishing to that account. Accounts may override it."""
 
 
+class Access(_Strict):
+    """How the installation knows who acts."""
+
+    mode: Literal["personal", "shared"] = "personal"
+    """personal: a personal or training installation; whoever runs smtool names who acts with --as
+    or SMTOOL_USER. shared: people connect over SSH and their registered key decides who they are
+    (`smtool user add-key`); --as and SMTOOL_USER are refused, and commands run on the server
+    without SSH act as the installation's operator (its OS account)."""
+
+
 class Checker(_Strict):
     """Institution-wide inputs of the guideline checker."""
 
@@ -297,6 +307,7 @@ class Settings(_Strict):
     institution: Institution
     database: Database = Database()
     security: Security = Security()
+    access: Access = Access()
     checker: Checker = Checker()
     publishing: Publishing = Publishing()
     inbox: Inbox = Inbox()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from importlib import import_module
 
 import typer
@@ -19,6 +20,7 @@ _GROUPS = (
     "config_cmd",
     "account",
     "user",
+    "ssh_cmd",
     "audit",
     "keys",
     "archive",
@@ -34,9 +36,15 @@ _GROUPS = (
     "tui_cmd",
 )
 
+HELP = (
+    "Social media management and monitoring for public institutions.\n\n"
+    "--as USER (or SMTOOL_USER) names who acts only in a personal or training installation; in a "
+    'shared one ([access] mode = "shared") people connect over SSH and their key decides who they are.'
+)
+
 app = typer.Typer(
     name="smtool",
-    help="Social media management and monitoring for public institutions.",
+    help=HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -68,11 +76,12 @@ for _name in _GROUPS:
     _module.register(app)
 
 
-def run() -> None:
-    """Console-script entry point: no traceback ever reaches the user."""
+def run(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point (`argv`: the arguments, default the command line's); exits with the
+    command's code, and no traceback ever reaches the user."""
     try:
         # Without standalone mode Click returns a command's exit code instead of exiting.
-        code = app(standalone_mode=False)
+        code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except SmtoolError as e:
         common.print_error(e)
         sys.exit(e.exit_code)

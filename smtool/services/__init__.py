@@ -13,7 +13,8 @@ One package per flow, in the users' words:
                   legal holds, the archive
 - `installation/` setting an installation up and keeping it healthy: setup, accounts and tokens,
                   secrets and key rotation, status
-- `identity/`     who acts, proven by an SSH key: keys (people's public keys)
+- `identity/`     who acts, proven by an SSH key: keys (people's public keys), authorized (the lines
+                  sshd needs, each with a forced command), shell (that forced command)
 
 Shared by every flow, at this level: `context` (settings and database), `people` (who may do what),
 `guidelines` (the checker bridged to the settings), `platforms` (connectors for accounts), `refusals`

@@ -25,6 +25,8 @@ GENESIS = "0" * 64
 # Names smtool's audit chain among PostgreSQL advisory locks. Advisory locks are database-wide, so
 # the key includes the schema: installations in two schemas of one database do not wait on each other.
 _AUDIT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.smtool.audit', 0))"
+# The engine option that carries how the actors of a process were proven (`attribute_to`).
+_VIA = "smtool_via"
 
 
 def canonical_json(value: Any) -> str:
@@ -55,6 +57,14 @@ def event_hash(
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+def attribute_to(db: Database, via: str) -> None:
+    """Record `via` ("ssh SHA256:...", "local anna") in every event appended through `db`.
+
+    Set once by the interface that proved who acts, so no use case can leave it out or change it.
+    """
+    db.engine.update_execution_options(**{_VIA: via})
+
+
 def append(
     session: Session,
     *,
@@ -64,13 +74,20 @@ def append(
     subject_id: str | int,
     payload: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event inside the caller's write transaction (so it commits with the change)."""
+    """Append one event inside the caller's write transaction (so it commits with the change).
+
+    The payload gets "via" when the session's database was attributed (`attribute_to`).
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(_AUDIT_LOCK))
     last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     prev = last or GENESIS
     at = utcnow()
-    body = canonical_json(dict(payload or {}))
+    event_payload = dict(payload or {})
+    via = session.get_bind().get_execution_options().get(_VIA)
+    if via:
+        event_payload["via"] = via
+    body = canonical_json(event_payload)
     subject = str(subject_id)
     event = AuditEvent(
         at=at,
