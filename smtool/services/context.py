@@ -3,21 +3,31 @@ calendar the settings describe."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from smtool.config import Settings
 from smtool.domain.working_time import WorkingTime
 from smtool.store.engine import Database
 from smtool.store.migrate import check_current
+from smtool.store.types import utcnow
+
+# What "now" is for a use case: aware UTC.
+Clock = Callable[[], datetime]
 
 
 @dataclass
 class Context:
     settings: Settings
     db: Database
+    # Every decision a use case takes against "now" (a time in the past, a lease, a due time, a
+    # report's period) reads this clock, so tests can fix it and do not age with the calendar. The
+    # audit log keeps the system clock: it records when something was done, and no caller may backdate it.
+    clock: Clock = utcnow
 
     @classmethod
-    def open(cls, settings: Settings, *, check_schema: bool = True) -> Context:
+    def open(cls, settings: Settings, *, check_schema: bool = True, clock: Clock = utcnow) -> Context:
         """Open the configured database; raises DatabaseError when it is unreachable or stale."""
         db = Database(settings.database_url)
         if check_schema:
@@ -26,7 +36,7 @@ class Context:
             except BaseException:
                 db.dispose()
                 raise
-        return cls(settings, db)
+        return cls(settings, db, clock)
 
     def close(self) -> None:
         self.db.dispose()

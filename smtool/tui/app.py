@@ -22,10 +22,9 @@ from smtool.errors import PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.people import user_roles
 from smtool.services.text import strip_unsafe
-from smtool.store.types import utcnow
 from smtool.tui.screens.accounts import AccountsScreen
 from smtool.tui.screens.approvals import ApprovalsScreen
-from smtool.tui.screens.base import Clock, MainScreen
+from smtool.tui.screens.base import MainScreen
 from smtool.tui.screens.calendar import CalendarScreen
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.inbox import InboxScreen
@@ -72,19 +71,18 @@ class SmtoolApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, ctx: Context, user: str, roles: list[str], start: str, clock: Clock) -> None:
+    def __init__(self, ctx: Context, user: str, roles: list[str], start: str) -> None:
         super().__init__()
         self.ctx = ctx
         self.user = user
         self.roles = roles
         self.start = start
-        self.clock = clock
         self.allowed = [spec for spec in SPECS if any(can(roles, need) for need in spec.needs)]
         self.title = f"smtool · {ctx.settings.institution.name}"
 
     def on_mount(self) -> None:
         for spec in self.allowed:
-            self.install_screen(spec.screen(self.ctx, self.user, self.roles, self.clock), spec.name)
+            self.install_screen(spec.screen(self.ctx, self.user, self.roles), spec.name)
         self.push_screen(self.start)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -155,8 +153,8 @@ def default_screen(roles: list[str]) -> str:
     return "calendar"
 
 
-def build_app(ctx: Context, user: str, screen: str | None = None, clock: Clock = utcnow) -> SmtoolApp:
-    """The app for `user` on `screen` (default by role). `clock` is what "now" means (tests fix it).
+def build_app(ctx: Context, user: str, screen: str | None = None) -> SmtoolApp:
+    """The app for `user` on `screen` (default by role); "now" is `ctx.clock` (tests fix it).
 
     Raises PermissionDenied for an unknown user or a screen the user's roles do not allow, and
     UsageError for an unknown screen.
@@ -171,4 +169,4 @@ def build_app(ctx: Context, user: str, screen: str | None = None, clock: Clock =
             f"{user} may not use the {start} screen: that needs a role that may "
             + " or ".join(need.value for need in spec.needs)
         )
-    return SmtoolApp(ctx, user, roles, start, clock)
+    return SmtoolApp(ctx, user, roles, start)

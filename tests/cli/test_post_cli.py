@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from smtool.store.tables import AuditEvent, Publication
 from tests.support.cli import Result, run_smtool
 from tests.support.sandbox import write_installation
 
+# Times a person schedules: June of next year, always in the future and in summer time (EEST).
+YEAR = date.today().year + 1
 TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties apspriešanā līdz 15. decembrim."
 
 
@@ -150,7 +153,7 @@ def test_variants_and_an_edit_that_keeps_schedule_and_variants(env: tuple[Path, 
         "--account",
         "sandbox-fb",
         "--at",
-        "2030-06-01 09:30",
+        f"{YEAR}-06-01 09:30",
         "--variant",
         "x=" + TEXT[:100],
         TEXT,
@@ -161,7 +164,7 @@ def test_variants_and_an_edit_that_keeps_schedule_and_variants(env: tuple[Path, 
     )
     assert _run(folder, "post", "edit", post_id, TEXT + " Labots.", "--as", "anna").code == 0
     detail = json.loads(_run(folder, "post", "show", post_id, "--json").out)
-    assert detail["scheduled_local"] == "2030-06-01 09:30 EEST"
+    assert detail["scheduled_local"] == f"{YEAR}-06-01 09:30 EEST"
     assert detail["variants"] == {"x": TEXT[:100]}
     assert detail["accounts"] == ["sandbox-fb", "sandbox-x"]
 
@@ -194,20 +197,20 @@ def _reschedules(folder: Path, post_id: str) -> list[str]:
 
 def test_rescheduling_an_approved_post_sends_it_back_for_approval(env: tuple[Path, SandboxServer]) -> None:
     folder, _ = env
-    post_id = _approved(folder, ["sandbox-x", "sandbox-fb"], at="2030-06-01 09:30")
-    moved = _run(folder, "post", "schedule", post_id, "--at", "2030-06-02 10:00", "--as", "anna")
+    post_id = _approved(folder, ["sandbox-x", "sandbox-fb"], at=f"{YEAR}-06-01 09:30")
+    moved = _run(folder, "post", "schedule", post_id, "--at", f"{YEAR}-06-02 10:00", "--as", "anna")
     assert moved.code == 0, moved.err
     detail = _show(folder, post_id)
     # The approver signed off a post going out at a time: it goes back to them, not to a draft.
     assert detail["state"] == "submitted"
     assert moved.out == f"Post {post_id} rescheduled; it waits for approval.\n"
-    assert detail["scheduled_local_input"] == "2030-06-02 10:00"
+    assert detail["scheduled_local_input"] == f"{YEAR}-06-02 10:00"
     assert [p["state"] for p in detail["publications"]] == ["cancelled", "cancelled"]
     assert [a["voided"] for a in detail["approvals"]] == [True]
     assert len(_reschedules(folder, post_id)) == 1
     assert _run(folder, "post", "approve", post_id, "--as", "karlis").code == 0
     scheduled = json.loads(_run(folder, "publications", "list", "--state", "scheduled", "--json").out)
-    assert {p["due_at"] for p in scheduled} == {"2030-06-02T07:00:00+00:00"}
+    assert {p["due_at"] for p in scheduled} == {f"{YEAR}-06-02T07:00:00+00:00"}
 
 
 def test_rescheduling_a_draft_keeps_it_a_draft_and_now_means_once_approved(
@@ -215,9 +218,9 @@ def test_rescheduling_a_draft_keeps_it_a_draft_and_now_means_once_approved(
 ) -> None:
     folder, _ = env
     post_id = _run(folder, "post", "new", "--as", "anna", "--account", "sandbox-x", TEXT).out.strip()
-    moved = _run(folder, "post", "schedule", post_id, "--at", "2030-06-02 10:00", "--as", "anna")
+    moved = _run(folder, "post", "schedule", post_id, "--at", f"{YEAR}-06-02 10:00", "--as", "anna")
     assert moved.out == f"Post {post_id} rescheduled; submit it for approval.\n"
-    assert _show(folder, post_id)["scheduled_local"] == "2030-06-02 10:00 EEST"
+    assert _show(folder, post_id)["scheduled_local"] == f"{YEAR}-06-02 10:00 EEST"
     assert _run(folder, "post", "schedule", post_id, "--now", "--as", "anna").code == 0
     detail = _show(folder, post_id)
     assert (detail["state"], detail["scheduled_local"]) == ("draft", "as soon as approved")
@@ -231,7 +234,7 @@ def test_a_post_already_out_on_one_account_cannot_be_rescheduled(env: tuple[Path
     post_id = _approved(folder, ["sandbox-x", "sandbox-fb"])
     assert json.loads(_run(folder, "worker", "--once", "--json").out)["published"] == 1
     before = _show(folder, post_id)
-    refused = _run(folder, "post", "schedule", post_id, "--at", "2030-06-02 10:00", "--as", "anna")
+    refused = _run(folder, "post", "schedule", post_id, "--at", f"{YEAR}-06-02 10:00", "--as", "anna")
     assert refused.code == 1
     assert "already underway on sandbox-x (published)" in refused.err
     assert _show(folder, post_id) == before  # the paused account's publication is still scheduled
@@ -240,7 +243,7 @@ def test_a_post_already_out_on_one_account_cannot_be_rescheduled(env: tuple[Path
 
 def test_a_post_being_sent_cannot_be_rescheduled(env: tuple[Path, SandboxServer]) -> None:
     folder, _ = env
-    post_id = _approved(folder, ["sandbox-x"], at="2030-06-01 09:30")
+    post_id = _approved(folder, ["sandbox-x"], at=f"{YEAR}-06-01 09:30")
     with Context.open(load_settings(folder / "config.toml")) as ctx, ctx.db.write() as session:
         # A worker committed `sending` and is waiting for the platform (or crashed there).
         row = session.exec(select(Publication).where(col(Publication.post_id) == int(post_id))).one()

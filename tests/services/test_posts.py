@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,10 @@ def test_csv_import_is_all_or_nothing(ctx: Context, tmp_path: Path) -> None:
     with ctx.db.read() as session:
         assert session.exec(select(Post)).all() == []
     good = tmp_path / "good.csv"
-    good.write_text(f"account,at,text\nvk-x,,{TEXT}\nvk-fb,2030-01-01 10:00,{TEXT}\n", encoding="utf-8")
+    next_year = date.today().year + 1  # always in the future
+    good.write_text(
+        f"account,at,text\nvk-x,,{TEXT}\nvk-fb,{next_year}-01-01 10:00,{TEXT}\n", encoding="utf-8"
+    )
     created = import_csv(ctx, "anna", good)
     assert [show_post(ctx, i)["state"] for i in created] == ["submitted", "submitted"]
 

@@ -17,9 +17,9 @@ from smtool.services.monitoring.ingest import Ingestor
 
 # Fixed so that snapshots and ids do not depend on the clock.
 RECEIVED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
-# The TUI's "now" in tests: a Monday (Riga winter time, UTC+2), years ahead so that services, which
-# refuse past times against the real clock, accept the week's times too.
-NOW = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+# The clock of the TUI tests' installations (their Context's, which the app and the services
+# read): a Monday in Riga's winter time (UTC+2). In the past, so no test ages with the calendar.
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def fixed_clock() -> datetime:

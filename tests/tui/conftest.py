@@ -14,7 +14,7 @@ from smtool.services.installation.accounts import sync_from_settings
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.moderation import ReplyModal
 from tests.support.sandbox import write_installation
-from tests.support.tui import Installation
+from tests.support.tui import Installation, fixed_clock
 
 MORE_USERS = """
 [[users]]
@@ -46,7 +46,7 @@ def _installation(folder: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) ->
         config = write_installation(folder, db_url, server)
         config.write_text(config.read_text(encoding="utf-8") + MORE_USERS, encoding="utf-8")
         settings = load_settings(config)
-        with Context.open(settings) as ctx:
+        with Context.open(settings, clock=fixed_clock) as ctx:
             with ctx.db.write() as session:
                 sync_from_settings(session, settings, "test")
             yield Installation(ctx, server, config)

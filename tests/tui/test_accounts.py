@@ -9,7 +9,6 @@ from textual.widgets import DataTable, Input, Static
 
 from smtool.services.publishing.pauses import list_pauses
 from smtool.store.tables import Account
-from smtool.store.types import utcnow
 from smtool.tui.app import build_app
 from smtool.tui.screens.accounts import AccountsScreen
 from smtool.tui.widgets.dialogs import LineModal
@@ -60,7 +59,7 @@ def test_token_health_and_rate_limits_stand_out(sqlite_installation: Installatio
         x = session.get(Account, "sandbox-x")
         assert x is not None
         x.token_status = "needs_reauth"
-        x.rate_limited_until = utcnow() + timedelta(minutes=10)
+        x.rate_limited_until = ctx.clock() + timedelta(minutes=10)
 
     async def scenario() -> None:
         app = build_app(ctx, "anna", "accounts")

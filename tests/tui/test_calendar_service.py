@@ -21,9 +21,9 @@ ZONE = "Europe/Riga"
 
 
 def test_a_local_period_is_whole_local_days_across_a_dst_change() -> None:
-    start, end = calendar.local_period(ZONE, date(2030, 3, 31), 1)  # clocks go forward that night
+    start, end = calendar.local_period(ZONE, date(2026, 3, 29), 1)  # clocks go forward that night
     assert (end - start).total_seconds() == 23 * 3600
-    assert start.isoformat() == "2030-03-30T22:00:00+00:00"
+    assert start.isoformat() == "2026-03-28T22:00:00+00:00"
 
 
 def test_pages_counts_reschedule_and_account_states(installation: Installation) -> None:
@@ -31,16 +31,16 @@ def test_pages_counts_reschedule_and_account_states(installation: Installation) 
     approved = []
     for day in range(4, 9):
         post_id = create_post(
-            ctx, "anna", Draft(f"Ziņa {day}. martā.", ["sandbox-x"], at=f"2030-03-{day:02d} 10:00")
+            ctx, "anna", Draft(f"Ziņa {day}. martā.", ["sandbox-x"], at=f"2026-03-{day:02d} 10:00")
         )
         submit_post(ctx, "anna", post_id)
         approved.append(post_id)
     approve_posts(ctx, "karlis", approved)
     waiting = create_post(
-        ctx, "anna", Draft("Vēl jāapstiprina.", ["sandbox-x", "sandbox-fb"], at="2030-03-05 12:00")
+        ctx, "anna", Draft("Vēl jāapstiprina.", ["sandbox-x", "sandbox-fb"], at="2026-03-05 12:00")
     )
     submit_post(ctx, "anna", waiting)
-    start, end = calendar.local_period(ZONE, date(2030, 3, 4), 7)
+    start, end = calendar.local_period(ZONE, date(2026, 3, 4), 7)
 
     first = calendar.entries(ctx, start, end, limit=2)
     assert [e.post_id for e in first.entries] == [approved[0], approved[1], waiting, waiting]
@@ -51,17 +51,17 @@ def test_pages_counts_reschedule_and_account_states(installation: Installation) 
     assert [e.post_id for e in last.entries] == approved[4:] and last.next_after is None
 
     counts = calendar.day_counts(ctx, start, end)
-    assert counts[(date(2030, 3, 5), "sandbox-x", "scheduled")] == 1
-    assert counts[(date(2030, 3, 5), "sandbox-fb", "submitted")] == 1
+    assert counts[(date(2026, 3, 5), "sandbox-x", "scheduled")] == 1
+    assert counts[(date(2026, 3, 5), "sandbox-fb", "submitted")] == 1
 
     with pytest.raises(UsageError, match="does not exist"):
-        calendar.reschedule(ctx, "anna", approved[0], "2030-03-31 03:30")
+        calendar.reschedule(ctx, "anna", approved[0], "2026-03-29 03:30")
     with pytest.raises(PermissionDenied):
-        calendar.reschedule(ctx, "liga", approved[0], "2030-03-20 10:00")  # not hers, not an approver
-    assert calendar.reschedule(ctx, "anna", waiting, "2030-03-06 12:00") == "submitted"
-    assert calendar.reschedule(ctx, "karlis", approved[0], "2030-03-20 10:00") == "submitted"
+        calendar.reschedule(ctx, "liga", approved[0], "2026-03-20 10:00")  # not hers, not an approver
+    assert calendar.reschedule(ctx, "anna", waiting, "2026-03-06 12:00") == "submitted"
+    assert calendar.reschedule(ctx, "karlis", approved[0], "2026-03-20 10:00") == "submitted"
     moved = show_post(ctx, approved[0])
-    assert moved["scheduled_local_input"] == "2030-03-20 10:00"
+    assert moved["scheduled_local_input"] == "2026-03-20 10:00"
     assert [p["state"] for p in moved["publications"]] == ["cancelled"]
     assert all(a["voided"] for a in moved["approvals"])
 
@@ -69,10 +69,10 @@ def test_pages_counts_reschedule_and_account_states(installation: Installation) 
         row = session.exec(select(Publication).where(Publication.post_id == approved[1])).one()
         row.state = "published"
     with pytest.raises(InvalidTransition, match="already underway on sandbox-x"):
-        calendar.reschedule(ctx, "anna", approved[1], "2030-03-21 10:00")
+        calendar.reschedule(ctx, "anna", approved[1], "2026-03-21 10:00")
     withdraw_post(ctx, "anna", approved[2])
     with pytest.raises(InvalidTransition):
-        calendar.reschedule(ctx, "anna", approved[2], "2030-03-21 10:00")
+        calendar.reschedule(ctx, "anna", approved[2], "2026-03-21 10:00")
 
     with ctx.db.write() as session:
         row = session.exec(select(Publication).where(Publication.post_id == approved[3])).one()

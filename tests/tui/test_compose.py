@@ -17,7 +17,7 @@ from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import DraftFinding, FindingsList, render_findings
-from tests.support.tui import Installation, fixed_clock, settled, until
+from tests.support.tui import Installation, settled, until
 
 
 def rules(screen: ComposeScreen) -> set[str]:
@@ -34,7 +34,7 @@ def test_findings_appear_while_typing_and_a_clean_post_is_saved_and_submitted(
     ctx = installation.ctx
 
     async def scenario() -> None:
-        app = build_app(ctx, "anna", clock=fixed_clock)
+        app = build_app(ctx, "anna")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)
@@ -75,7 +75,7 @@ def test_a_variant_media_and_campaign_tags_are_counted_checked_and_saved(
     picture.write_bytes(b"\x89PNG not really")
 
     async def scenario() -> None:
-        app = build_app(ctx, "anna", clock=fixed_clock)
+        app = build_app(ctx, "anna")
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)
@@ -107,24 +107,24 @@ def test_a_time_is_checked_as_it_is_typed_in_the_institutions_zone(sqlite_instal
     ctx = sqlite_installation.ctx
 
     async def scenario() -> None:
-        app = build_app(ctx, "anna", clock=fixed_clock)
+        app = build_app(ctx, "anna")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)
             screen.query_one("#post-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
             when = screen.query_one("#post-when", Input)
             # Riga's clocks jump from 03:00 to 04:00 on the last Sunday of March.
-            when.value = "2030-03-31 03:30"
+            when.value = "2026-03-29 03:30"
             await until(pilot, lambda: "does not exist" in shown(screen, "#when-error"), "the DST refusal")
-            when.value = "2030-10-27 03:30"  # and back from 04:00 to 03:00 in October
+            when.value = "2026-10-25 03:30"  # and back from 04:00 to 03:00 in October
             await until(pilot, lambda: "happens twice" in shown(screen, "#when-error"), "the overlap")
-            when.value = "2030-03-01 09:00"
+            when.value = "2026-02-27 09:00"
             await until(
                 pilot, lambda: "has passed" in shown(screen, "#when-error"), "past, by the TUI's clock"
             )
-            when.value = "2030-03-05 09:30"
+            when.value = "2026-03-03 09:30"
             await until(pilot, lambda: "07:30 UTC" in shown(screen, "#when-error"), "the instant in UTC")
-            when.value = "2030-03-31 03:30"
+            when.value = "2026-03-29 03:30"
             await pilot.press("ctrl+s")  # the service refuses it too, and says so next to the field
             await settled(pilot)
             assert not isinstance(app.screen, ErrorModal)
@@ -136,7 +136,7 @@ def test_a_time_is_checked_as_it_is_typed_in_the_institutions_zone(sqlite_instal
 
 def test_a_suggested_swap_is_applied_with_a_key(sqlite_installation: Installation) -> None:
     async def scenario() -> None:
-        app = build_app(sqlite_installation.ctx, "anna", clock=fixed_clock)
+        app = build_app(sqlite_installation.ctx, "anna")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)
@@ -159,7 +159,7 @@ def test_a_suggested_swap_is_applied_with_a_key(sqlite_installation: Installatio
 
 def test_a_refusal_is_shown_in_a_modal_with_its_title(sqlite_installation: Installation) -> None:
     async def scenario() -> None:
-        app = build_app(sqlite_installation.ctx, "anna", clock=fixed_clock)
+        app = build_app(sqlite_installation.ctx, "anna")
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("ctrl+t")  # submit with no text
             await until(pilot, lambda: isinstance(app.screen, ErrorModal), "the error modal")
@@ -175,13 +175,13 @@ def test_a_refusal_is_shown_in_a_modal_with_its_title(sqlite_installation: Insta
 def test_a_rejected_post_is_opened_with_the_reason_fixed_and_resubmitted(installation: Installation) -> None:
     ctx = installation.ctx
     post_id = create_post(
-        ctx, "anna", Draft("Pieteikšanās sāksies drīz.", ["sandbox-fb"], at="2030-03-05 10:00")
+        ctx, "anna", Draft("Pieteikšanās sāksies drīz.", ["sandbox-fb"], at="2026-03-03 10:00")
     )
     submit_post(ctx, "anna", post_id)
     reject_post(ctx, "karlis", post_id, "Norādiet datumu.")
 
     async def scenario() -> None:
-        app = build_app(ctx, "anna", clock=fixed_clock)
+        app = build_app(ctx, "anna")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)
@@ -191,7 +191,7 @@ def test_a_rejected_post_is_opened_with_the_reason_fixed_and_resubmitted(install
             await until(pilot, lambda: screen.post_id == post_id, "the post in the form")
             assert "Norādiet datumu." in shown(screen, "#notice")
             assert screen.accounts == ("sandbox-fb",)
-            assert screen.query_one("#post-when", Input).value == "2030-03-05 10:00"
+            assert screen.query_one("#post-when", Input).value == "2026-03-03 10:00"
             screen.query_one("#post-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
             await pilot.press("ctrl+t")
             await until(pilot, lambda: show_post(ctx, post_id)["state"] == "submitted", "the resubmission")
@@ -203,7 +203,7 @@ def test_a_rejected_post_is_opened_with_the_reason_fixed_and_resubmitted(install
 
 def test_advice_is_shown_but_never_pasted_into_the_text(sqlite_installation: Installation) -> None:
     async def scenario() -> None:
-        app = build_app(sqlite_installation.ctx, "anna", clock=fixed_clock)
+        app = build_app(sqlite_installation.ctx, "anna")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)

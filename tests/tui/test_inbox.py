@@ -16,7 +16,6 @@ from connectors.base import IncomingItem
 from smtool.services.monitoring import queue
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.store.tables import InboxItem
-from smtool.store.types import utcnow
 from smtool.tui.app import build_app
 from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.screens.moderation import ReplyModal
@@ -203,11 +202,11 @@ def test_the_heartbeat_renews_a_claim_and_says_when_it_was_lost(sqlite_installat
             with ctx.db.write() as session:  # the lease almost over
                 row = session.get(InboxItem, item_id)
                 assert row is not None
-                row.lease_until = utcnow() + timedelta(seconds=5)
+                row.lease_until = ctx.clock() + timedelta(seconds=5)
             screen._renew_claims()
             await settled(pilot)
             renewed = state(sqlite_installation, item_id)["lease_until"]
-            assert str(renewed) > (utcnow() + timedelta(seconds=60)).isoformat()
+            assert str(renewed) > (ctx.clock() + timedelta(seconds=60)).isoformat()
 
             with ctx.db.write() as session:  # an administrator took it away meanwhile
                 row = session.get(InboxItem, item_id)
@@ -299,7 +298,7 @@ def test_hostile_text_stays_literal_in_the_thread_lines_and_in_a_post() -> None:
         "state": "submitted",
         "author": "anna",
         "version": 1,
-        "scheduled_local": "2030-03-05 10:00 EET",
+        "scheduled_local": "2026-03-03 10:00 EET",
         "accounts": ["sandbox-x"],
         "campaigns": ["[blink]tag"],
         "media": [],

@@ -19,7 +19,7 @@ from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.dialogs import ChoiceModal, ConfirmModal, LineModal
 from smtool.tui.widgets.post_detail import PostDetail
 from smtool.tui.widgets.post_modal import PostModal
-from tests.support.tui import Installation, fixed_clock, until
+from tests.support.tui import Installation, until
 
 TEXT = "Pieteikšanās sāksies 1. decembrī."
 
@@ -38,17 +38,17 @@ def test_compose_submit_approve_and_the_calendar_shows_it(installation: Installa
     ctx = installation.ctx
 
     async def compose() -> None:
-        app = build_app(ctx, "anna", clock=fixed_clock)
+        app = build_app(ctx, "anna")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ComposeScreen)
             screen.query_one("#post-text", TextArea).text = TEXT
-            screen.query_one("#post-when", Input).value = "2030-03-05 10:00"
+            screen.query_one("#post-when", Input).value = "2026-03-03 10:00"
             await pilot.press("ctrl+t")
             await until(pilot, lambda: bool(list_posts(ctx)), "the post to be submitted")
 
     async def approve() -> None:
-        app = build_app(ctx, "karlis", clock=fixed_clock)
+        app = build_app(ctx, "karlis")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ApprovalsScreen)  # an approver starts at the approvals
@@ -70,7 +70,7 @@ def test_compose_submit_approve_and_the_calendar_shows_it(installation: Installa
             entry = calendar.entries[0]
             assert (entry.post_id, entry.account, entry.state) == (post_id, "sandbox-x", "scheduled")
             grid = as_text(calendar.query_one("#calendar-grid", Static).content)
-            assert "Tu 5" in grid and "◷1" in grid
+            assert "Tu 3" in grid and "◷1" in grid
 
             await pilot.press("o")
             await until(pilot, lambda: isinstance(app.screen, PostModal), "the post opened")
@@ -87,7 +87,7 @@ def test_compose_submit_approve_and_the_calendar_shows_it(installation: Installa
 
 def test_reject_with_a_comment_and_waive_a_finding_with_a_reason(installation: Installation) -> None:
     ctx = installation.ctx
-    rejected = create_post(ctx, "anna", Draft(TEXT, ["sandbox-x"], at="2030-03-05 10:00"))
+    rejected = create_post(ctx, "anna", Draft(TEXT, ["sandbox-x"], at="2026-03-03 10:00"))
     submit_post(ctx, "anna", rejected)
     warned = create_post(
         ctx, "anna", Draft("Pieteikumi netiek pieņemti, jo notiek remonts!!!", ["sandbox-x"])
@@ -97,7 +97,7 @@ def test_reject_with_a_comment_and_waive_a_finding_with_a_reason(installation: I
     assert waivable
 
     async def scenario() -> None:
-        app = build_app(ctx, "karlis", clock=fixed_clock)
+        app = build_app(ctx, "karlis")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, ApprovalsScreen)
@@ -138,12 +138,12 @@ def test_reject_with_a_comment_and_waive_a_finding_with_a_reason(installation: I
 
 def test_reschedule_needs_a_new_approval_and_withdraw_cancels(installation: Installation) -> None:
     ctx = installation.ctx
-    post_id = create_post(ctx, "anna", Draft(TEXT, ["sandbox-x", "sandbox-fb"], at="2030-03-05 10:00"))
+    post_id = create_post(ctx, "anna", Draft(TEXT, ["sandbox-x", "sandbox-fb"], at="2026-03-03 10:00"))
     submit_post(ctx, "anna", post_id)
     approve_posts(ctx, "karlis", [post_id])
 
     async def scenario() -> None:
-        app = build_app(ctx, "karlis", "calendar", clock=fixed_clock)
+        app = build_app(ctx, "karlis", "calendar")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, CalendarScreen)
@@ -156,17 +156,17 @@ def test_reschedule_needs_a_new_approval_and_withdraw_cancels(installation: Inst
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, LineModal), "the time modal")
             field = app.screen.query_one(Input)
-            assert field.value == "2030-03-05 10:00"
-            field.value = "2030-03-31 03:30"
+            assert field.value == "2026-03-03 10:00"
+            field.value = "2026-03-29 03:30"
             await pilot.pause()
             assert "does not exist" in str(app.screen.query_one("#line-hint", Static).render())
             await pilot.press("enter")  # refused in the modal
             assert isinstance(app.screen, LineModal)
-            field.value = "2030-03-07 12:15"
+            field.value = "2026-03-05 12:15"
             await pilot.press("enter")
             await until(pilot, lambda: state_of(installation, post_id) == "submitted", "back to approval")
             post = show_post(ctx, post_id)
-            assert post["scheduled_local_input"] == "2030-03-07 12:15"
+            assert post["scheduled_local_input"] == "2026-03-05 12:15"
             assert {p["state"] for p in post["publications"]} == {"cancelled"}
             await until(
                 pilot,
@@ -187,11 +187,11 @@ def test_reschedule_needs_a_new_approval_and_withdraw_cancels(installation: Inst
 
 def test_an_author_may_move_only_their_own_posts(installation: Installation) -> None:
     ctx = installation.ctx
-    own = create_post(ctx, "anna", Draft(TEXT, ["sandbox-x"], at="2030-03-05 10:00"))
-    other = create_post(ctx, "eva", Draft(TEXT, ["sandbox-x"], at="2030-03-06 10:00"))
+    own = create_post(ctx, "anna", Draft(TEXT, ["sandbox-x"], at="2026-03-03 10:00"))
+    other = create_post(ctx, "eva", Draft(TEXT, ["sandbox-x"], at="2026-03-04 10:00"))
 
     async def scenario() -> None:
-        app = build_app(ctx, "anna", "calendar", clock=fixed_clock)
+        app = build_app(ctx, "anna", "calendar")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, CalendarScreen)

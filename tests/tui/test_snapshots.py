@@ -30,28 +30,28 @@ from smtool.tui.widgets.findings import FindingsList
 from smtool.tui.widgets.item_detail import ItemDetail
 from smtool.tui.widgets.post_detail import PostDetail
 from tests.support.texts import HOSTILE_LINE
-from tests.support.tui import NOW, Installation, add_items, fixed_clock, until
+from tests.support.tui import NOW, Installation, add_items, until
 
 BOTH = ["sandbox-x", "sandbox-fb"]
-TOKEN_SET = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
+TOKEN_SET = datetime(2026, 2, 27, 9, 0, tzinfo=UTC)
 
 
 def seed(ctx: Context) -> None:
     """A week of posts in every state a person should notice, and a small queue."""
     waiting = create_post(
-        ctx, "anna", Draft("Pieteikšanās sāksies 1. decembrī.", BOTH, at="2030-03-05 10:00")
+        ctx, "anna", Draft("Pieteikšanās sāksies 1. decembrī.", BOTH, at="2026-03-03 10:00")
     )
     submit_post(ctx, "anna", waiting)
     out = create_post(
-        ctx, "anna", Draft("Valsts kanceleja aicina pieteikties kursiem.", BOTH, at="2030-03-06 09:00")
+        ctx, "anna", Draft("Valsts kanceleja aicina pieteikties kursiem.", BOTH, at="2026-03-04 09:00")
     )
     troubled = create_post(
-        ctx, "anna", Draft("Sēde notiks ceturtdien plkst. 14.00.", BOTH, at="2030-03-07 14:00")
+        ctx, "anna", Draft("Sēde notiks ceturtdien plkst. 14.00.", BOTH, at="2026-03-05 14:00")
     )
     for post_id in (out, troubled):
         submit_post(ctx, "anna", post_id)
     approve_posts(ctx, "karlis", [out, troubled])
-    create_post(ctx, "anna", Draft("Melnraksts piektdienai.", ["sandbox-x"], at="2030-03-08 11:00"))
+    create_post(ctx, "anna", Draft("Melnraksts piektdienai.", ["sandbox-x"], at="2026-03-06 11:00"))
     outcomes = {
         (out, "sandbox-x"): ("published", None),
         (out, "sandbox-fb"): ("failed", "(#100) Invalid parameter"),
@@ -102,7 +102,7 @@ async def settle(pilot: Pilot[None]) -> None:
         area = screen.query_one("#post-text", TextArea)
         area.cursor_blink = False
         area.text = "Es uzskatu, ka jaunais e-pakalpojums ir ērts."
-        screen.query_one("#post-when", Input).value = "2030-03-31 03:30"
+        screen.query_one("#post-when", Input).value = "2026-03-29 03:30"
         await until(pilot, lambda: bool(screen.query_one(FindingsList).findings), "the findings")
     elif isinstance(screen, InboxScreen):
         await until(pilot, lambda: screen.query_one(ItemDetail).item is not None, "the item")
@@ -134,5 +134,5 @@ def test_screen(
     sqlite_installation: Installation, snap_compare: Any, screen: str, size: tuple[int, int]
 ) -> None:
     seed(sqlite_installation.ctx)
-    app = build_app(sqlite_installation.ctx, USERS[screen], screen, clock=fixed_clock)
+    app = build_app(sqlite_installation.ctx, USERS[screen], screen)
     assert snap_compare(app, terminal_size=size, run_before=settle)

@@ -160,16 +160,17 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
     load_keys(ctx.settings)  # a missing or malformed key is reported before the transaction
     with ctx.db.write() as session:
         # The row is locked before the keys are read, so a key rotation that holds the row either
-        # sees this token (and re-encrypts it) or has already put the new key in the file (services.installation.keys).
+        # sees this token (and re-encrypts it) or has already put the new key in the file
+        # (services.installation.keys).
         account = session.get(Account, account_id, with_for_update=True)
         if account is None or not account.active:
             raise NotFound(f"no account {account_id!r}; see `smtool account list`")
         account.token_encrypted = encrypt(load_keys(ctx.settings), token)
         account.token_status = "ok"
-        account.token_set_at = utcnow()
+        account.token_set_at = ctx.clock()
         account.version += 1
         session.add(account)
-        waiting = _release_waiting_publications(session, account_id)
+        waiting = _release_waiting_publications(session, account_id, ctx.clock())
         # The token itself never enters the audit log.
         audit.append(
             session,
@@ -181,7 +182,7 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
         )
 
 
-def _release_waiting_publications(session: Session, account_id: str) -> int:
+def _release_waiting_publications(session: Session, account_id: str, now: datetime) -> int:
     """Publications that waited for a new token go back to the schedule (their window still holds)."""
     rows = session.exec(
         select(Publication).where(Publication.account_id == account_id, Publication.state == "needs_reauth")
@@ -190,7 +191,7 @@ def _release_waiting_publications(session: Session, account_id: str) -> int:
         row.state = "scheduled"
         row.claimed_by = None
         row.version += 1
-        row.updated_at = utcnow()
+        row.updated_at = now
         session.add(row)
     return len(rows)
 
@@ -201,7 +202,8 @@ _READ_ATTEMPTS = 3
 def get_token(ctx: Context, account_id: str) -> str:
     """The decrypted token; raises NotFound when none is stored, SecretError on a wrong key."""
     # A key rotation may re-encrypt the row between loading the keys and reading it; loaded again,
-    # the keys hold the new key by then (services.installation.keys). Rotations back to back may need one more.
+    # the keys hold the new key by then (services.installation.keys). Rotations back to back may need
+    # one more.
     for _ in range(_READ_ATTEMPTS - 1):
         try:
             return _read_token(ctx, account_id)

@@ -19,7 +19,6 @@ from smtool.services.records.signing import create_signing_key, load_signing_key
 from smtool.store.engine import Database
 from smtool.store.migrate import current_revision, refuse_newer, upgrade
 from smtool.store.tables import Account
-from smtool.store.types import utcnow
 
 STARTER_CONFIG = """\
 # smtool configuration. Every key is described in the config.toml of the smtool repository.
@@ -175,7 +174,7 @@ def _store_sandbox_tokens(ctx: Context, accounts: list[SandboxAccountSpec], acto
                 continue
             account.token_encrypted = encrypt(keys, spec.token)
             account.token_status = "ok"
-            account.token_set_at = utcnow()
+            account.token_set_at = ctx.clock()
             session.add(account)
             audit.append(
                 session,

@@ -49,7 +49,6 @@ from smtool.services.platforms import ConnectorFactory, connector_for
 from smtool.services.records import audit
 from smtool.services.text import escape_nul
 from smtool.store.tables import Account, InboxItem, IngestCursor, Publication
-from smtool.store.types import utcnow
 
 log = logging.getLogger("smtool.ingest")
 
@@ -116,7 +115,7 @@ class Ingestor:
     def poll_all(self) -> Counter[str]:
         """One poll of every active account with a usable token; returns counts per outcome."""
         totals: Counter[str] = Counter()
-        now = utcnow()
+        now = self.ctx.clock()
         with self.ctx.db.read() as session:
             accounts = session.exec(
                 select(Account).where(col(Account.active).is_(True)).order_by(col(Account.id))
@@ -189,11 +188,11 @@ class Ingestor:
     def _record_error(self, account_id: str, stream: str, error: Exception) -> None:
         message = error.platform_message if isinstance(error, ConnectorError) else str(error)
         with self.ctx.db.write() as session:
-            _ensure_cursor_row(session, account_id, stream)
+            _ensure_cursor_row(session, account_id, stream, self.ctx.clock())
             session.execute(
                 update(IngestCursor)
                 .where(col(IngestCursor.account_id) == account_id, col(IngestCursor.stream) == stream)
-                .values(polled_at=utcnow(), last_error=f"{type(error).__name__}: {message}")
+                .values(polled_at=self.ctx.clock(), last_error=f"{type(error).__name__}: {message}")
             )
             account = session.get(Account, account_id)
             assert account is not None
@@ -226,7 +225,7 @@ class Ingestor:
         prepared = [self._row(item, kind) for item in items]
         with self.ctx.db.write() as session:
             new = self._upsert(session, prepared)
-            _ensure_cursor_row(session, account_id, stream)
+            _ensure_cursor_row(session, account_id, stream, self.ctx.clock())
             # Compare-and-set: a cursor someone else moved meanwhile is theirs to keep.
             session.execute(
                 update(IngestCursor)
@@ -240,7 +239,7 @@ class Ingestor:
             session.execute(
                 update(IngestCursor)
                 .where(col(IngestCursor.account_id) == account_id, col(IngestCursor.stream) == stream)
-                .values(polled_at=utcnow(), last_error=None)
+                .values(polled_at=self.ctx.clock(), last_error=None)
             )
             if new:
                 audit.append(
@@ -278,7 +277,7 @@ class Ingestor:
             "parent_remote_id": item.parent_remote_id,
             "thread_remote_id": item.thread_remote_id,
             "created_at": item.created_at,
-            "fetched_at": utcnow(),
+            "fetched_at": self.ctx.clock(),
             "raw": _clean_json(item.raw),
             "state": "new",
             "priority": priority,
@@ -340,7 +339,7 @@ class Ingestor:
             cursor = row.cursor if row else None
         first_look = cursor is None
         state: _OwnPostsCursor = (
-            json.loads(cursor) if cursor else {"watermark": utcnow().isoformat(), "baseline": []}
+            json.loads(cursor) if cursor else {"watermark": self.ctx.clock().isoformat(), "baseline": []}
         )
         watermark = datetime.fromisoformat(state["watermark"])
         try:
@@ -411,11 +410,11 @@ class Ingestor:
         )
 
 
-def _ensure_cursor_row(session: Session, account_id: str, stream: str) -> None:
+def _ensure_cursor_row(session: Session, account_id: str, stream: str, now: datetime) -> None:
     """Create the stream's cursor row unless it exists (two workers may both try at once)."""
     dialect = session.get_bind().dialect.name
     table = IngestCursor.__table__  # type: ignore[attr-defined]
-    values = {"account_id": account_id, "stream": stream, "cursor": None, "polled_at": utcnow()}
+    values = {"account_id": account_id, "stream": stream, "cursor": None, "polled_at": now}
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 

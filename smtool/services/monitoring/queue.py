@@ -57,7 +57,7 @@ from smtool.store.tables import (
     Publication,
     User,
 )
-from smtool.store.types import UTCDateTime, utcnow
+from smtool.store.types import UTCDateTime
 
 # Re-exported: the CLI and TUI know the domain's states and flags through this service.
 InboxState = inbox_states.InboxState
@@ -181,7 +181,7 @@ def show_item(ctx: Context, item_id: int) -> InboxItemDetail:
         item.created_at,
         item.first_response_at,
         item.resolved_at,
-        utcnow(),
+        ctx.clock(),
     )
     return InboxItemDetail(
         **item_view(item), raw=item.raw, actions=actions, replies=replies, response_times=times.to_dict()
@@ -308,7 +308,7 @@ def claim_next(ctx: Context, actor: str, team: str | None = None) -> InboxItemVi
                 lock="FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else "",
             )
         ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime()))
-        now = utcnow()
+        now = ctx.clock()
         for priority in PRIORITIES:
             for state in CLAIMABLE_STATES:
                 params: dict[str, Any] = {
@@ -331,7 +331,7 @@ def claim_next(ctx: Context, actor: str, team: str | None = None) -> InboxItemVi
 @audits_refusals("inbox.heartbeat")
 def heartbeat(ctx: Context, actor: str, item_id: int) -> datetime:
     """Renew the actor's claim; returns the new end. Raises Conflict when the claim was lost."""
-    lease_until = utcnow() + timedelta(seconds=ctx.settings.inbox.lease_seconds)
+    lease_until = ctx.clock() + timedelta(seconds=ctx.settings.inbox.lease_seconds)
     with ctx.db.write() as session:
         result = session.execute(
             update(InboxItem)
@@ -369,7 +369,7 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
     require(actor, person.roles, Action.MODERATE)
     users = {u.name: u for u in ctx.settings.users}
     teams = {u.team for u in ctx.settings.users if u.team} | {ctx.settings.inbox.default_team}
-    now = utcnow()
+    now = ctx.clock()
     with ctx.db.write() as session:
         item = _load(session, item_id)
         _check_version(item, expected_version)
@@ -411,7 +411,7 @@ def reply(
     person = _person(ctx, actor)
     if not reply_text.strip():
         raise UsageError("the reply has no text")
-    now = utcnow()
+    now = ctx.clock()
     with ctx.db.write() as session:
         item = _load(session, item_id)
         _may_answer(person, item)
@@ -441,6 +441,7 @@ def reply(
             item_id=item_id,
             account_id=account.id,
             text=reply_text,
+            now=now,
             window=timedelta(hours=ctx.settings.publishing.window_hours),
         )
         _guarded_update(session, item, state=answered.value)
@@ -512,7 +513,7 @@ def _set_hidden(
     with ctx.db.write() as session:
         item = _load(session, item_id)
         _check_version(item, expected_version)
-        _check_claim(item, actor, utcnow())
+        _check_claim(item, actor, ctx.clock())
         if item.kind == "alert":
             raise UsageError(
                 f"inbox item {item_id} is an alert about our own post; delete or keep it on the platform"
@@ -558,7 +559,7 @@ def mark_spam(ctx: Context, actor: str, item_id: int, expected_version: int | No
 
 def _close(ctx: Context, actor: str, item_id: int, event: InboxEvent, expected_version: int | None) -> None:
     person = _person(ctx, actor)
-    now = utcnow()
+    now = ctx.clock()
     with ctx.db.write() as session:
         item = _load(session, item_id)
         if event == InboxEvent.SPAM:

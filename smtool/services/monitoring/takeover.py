@@ -29,7 +29,6 @@ from smtool.services.context import Context, working_time
 from smtool.services.platforms import ConnectorFactory, connector_for
 from smtool.services.records import audit
 from smtool.store.tables import Account, InboxItem, PublishingPause
-from smtool.store.types import utcnow
 
 GUARD = "worker"
 REFUSED = "the platform refused the account's token"
@@ -71,7 +70,9 @@ class NewInboxItem(TypedDict):
 def on_unknown_posts(ctx: Context, account_id: str, remote_ids: Sequence[str]) -> bool:
     """Respond to posts on the account that smtool did not publish; True when publishing paused."""
     with ctx.db.write() as session:
-        return _respond(session, ctx.settings, account_id, "posts smtool did not publish", list(remote_ids))
+        return _respond(
+            session, ctx.settings, account_id, "posts smtool did not publish", list(remote_ids), ctx.clock()
+        )
 
 
 def sweep(ctx: Context) -> Counter[str]:
@@ -130,13 +131,15 @@ def _mark_refused(ctx: Context, account: Account) -> None:
 def _raise(ctx: Context, account: Account, sign: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     with ctx.db.write() as session:
-        if _insert_ignoring(session, InboxItem, _token_alert(ctx.settings, account, sign)):
+        if _insert_ignoring(session, InboxItem, _token_alert(ctx.settings, account, sign, ctx.clock())):
             counts["takeover_alerts"] += 1
-            counts["takeover_pauses"] += _respond(session, ctx.settings, account.id, sign, [])
+            counts["takeover_pauses"] += _respond(session, ctx.settings, account.id, sign, [], ctx.clock())
     return counts  # nothing when this token's sign was already raised
 
 
-def _respond(session: Session, settings: Settings, account_id: str, sign: str, remote_ids: list[str]) -> bool:
+def _respond(
+    session: Session, settings: Settings, account_id: str, sign: str, remote_ids: list[str], now: datetime
+) -> bool:
     answer = settings.on_takeover(account_id)
     audit.append(
         session,
@@ -149,7 +152,7 @@ def _respond(session: Session, settings: Settings, account_id: str, sign: str, r
     if answer != PAUSE:
         return False
     reason = f"possible account takeover: {sign}; check the account, then `smtool resume --account`"
-    paused = {"scope": account_id, "reason": reason, "paused_by": GUARD, "paused_at": utcnow()}
+    paused = {"scope": account_id, "reason": reason, "paused_by": GUARD, "paused_at": now}
     if not _insert_ignoring(session, PublishingPause, paused):
         return False  # already paused (by a person or an earlier sign); their reason stays
     audit.append(
@@ -163,8 +166,7 @@ def _respond(session: Session, settings: Settings, account_id: str, sign: str, r
     return True
 
 
-def _token_alert(settings: Settings, account: Account, sign: str) -> NewInboxItem:
-    now = utcnow()
+def _token_alert(settings: Settings, account: Account, sign: str, now: datetime) -> NewInboxItem:
     token_from = account.token_set_at.isoformat() if account.token_set_at else "unknown"
     text = (
         f"Takeover sign on {account.handle}: {sign}. Someone may have changed the password or "

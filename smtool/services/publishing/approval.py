@@ -30,7 +30,6 @@ from smtool.services.publishing.posts import (
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, Approval, Publication, Waiver
-from smtool.store.types import utcnow
 
 
 @audits_refusals("post.submit")
@@ -60,7 +59,7 @@ def submit_in(ctx: Context, session: Session, actor: str, post_id: int) -> list[
     state = PostState(post.state)
     if state == PostState.DRAFT:
         state = next_post_state(state, PostEvent.CHECK)
-    bump(session, post, next_post_state(state, PostEvent.SUBMIT), None)
+    bump(session, post, next_post_state(state, PostEvent.SUBMIT), None, now=ctx.clock())
     audit.append(
         session,
         actor=actor,
@@ -110,7 +109,8 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
             session.add(approval)
             session.flush()
             assert approval.id is not None
-            due = post.scheduled_at or utcnow()
+            now = ctx.clock()
+            due = post.scheduled_at or now
             for account_id in accounts:
                 account = session.get(Account, account_id)
                 assert account is not None
@@ -120,13 +120,13 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
                     account_id=account_id,
                     text=text_for(post, account.platform),
                     due_at=due,
-                    not_after=max(due, utcnow()) + window,
+                    not_after=max(due, now) + window,
                 )
                 session.add(publication)
                 session.flush()
                 assert publication.id is not None
                 written.append(publication.id)
-            bump(session, post, next_state, None)
+            bump(session, post, next_state, None, now=ctx.clock())
             audit.append(
                 session,
                 actor=actor,
@@ -156,7 +156,7 @@ def reject_post(ctx: Context, actor: str, post_id: int, comment: str) -> None:
                 content_hash=post.content_hash,
             )
         )
-        bump(session, post, next_state, None)
+        bump(session, post, next_state, None, now=ctx.clock())
         audit.append(
             session,
             actor=actor,
@@ -176,9 +176,9 @@ def withdraw_post(ctx: Context, actor: str, post_id: int) -> list[int]:
         if post.author != actor:
             require(actor, roles, Action.APPROVE_POST)
         next_state = next_post_state(post.state, PostEvent.WITHDRAW)
-        cancelled = cancel_pending(session, post_id)
-        void_approvals(session, post_id)
-        bump(session, post, next_state, None)
+        cancelled = cancel_pending(session, post_id, now=ctx.clock())
+        void_approvals(session, post_id, now=ctx.clock())
+        bump(session, post, next_state, None, now=ctx.clock())
         audit.append(
             session,
             actor=actor,

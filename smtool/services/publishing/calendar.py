@@ -40,7 +40,6 @@ from smtool.services.publishing.posts import cancel_pending, void_approvals
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, Post, PostTarget, Publication
-from smtool.store.types import utcnow
 
 # Posts that are on the calendar before any publication exists: written, checked or waiting.
 UNAPPROVED_STATES = (PostState.DRAFT, PostState.CHECKED, PostState.SUBMITTED, PostState.REJECTED)
@@ -195,7 +194,7 @@ def reschedule(
     (published or withdrawn, or a publication already sending or out on a platform).
     """
     scheduled = None if at is None else parse_local(at, ctx.settings.institution.timezone)
-    if scheduled is not None and scheduled <= utcnow():
+    if scheduled is not None and scheduled <= ctx.clock():
         raise UsageError(f"{at} is in the past; choose a later time")
     with ctx.db.write() as session:
         post = session.get(Post, post_id)
@@ -213,14 +212,14 @@ def reschedule(
         if state == PostState.APPROVED:
             _refuse_when_started(session, post_id)
             state = next_post_state(state, PostEvent.REAPPROVE)
-            cancelled = cancel_pending(session, post_id)
-            void_approvals(session, post_id)
+            cancelled = cancel_pending(session, post_id, now=ctx.clock())
+            void_approvals(session, post_id, now=ctx.clock())
         elif state not in UNAPPROVED_STATES:
             next_post_state(state, PostEvent.EDIT)  # raises InvalidTransition naming the state
         post.scheduled_at = scheduled
         post.state = state
         post.version += 1
-        post.updated_at = utcnow()
+        post.updated_at = ctx.clock()
         session.add(post)
         audit.append(
             session,
@@ -277,7 +276,7 @@ class Overview:
 def account_overview(ctx: Context) -> Overview:
     """Every account with its token health, rate-limit state, pause and publication counts."""
     pauses = {p.scope: f"{p.reason} ({p.paused_by})" for p in list_pauses(ctx)}
-    now = utcnow()
+    now = ctx.clock()
     with ctx.db.read() as session:
         limited = dict(session.exec(select(Account.id, Account.rate_limited_until)).all())
         counted = session.exec(

@@ -114,5 +114,5 @@ def check_post(ctx: Context, actor: str, post_id: int) -> list[PostFinding]:
         post = load_post(session, post_id)
         findings = findings_for(ctx, session, post)
         if post.state in (PostState.DRAFT, PostState.CHECKED) and not blocking_findings(findings):
-            bump(session, post, next_post_state(post.state, PostEvent.CHECK), None)
+            bump(session, post, next_post_state(post.state, PostEvent.CHECK), None, now=ctx.clock())
         return findings

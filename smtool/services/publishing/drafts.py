@@ -24,7 +24,6 @@ from smtool.services.publishing.posts import bump, cancel_pending, content_hash,
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, Post, PostTarget
-from smtool.store.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def _validate(ctx: Context, session: Session, draft: Draft) -> tuple[datetime | 
     scheduled = None
     if draft.at:
         scheduled = parse_local(draft.at, ctx.settings.institution.timezone)
-        if scheduled <= utcnow():
+        if scheduled <= ctx.clock():
             raise UsageError(f"{draft.at} is in the past; choose a later time or publish as soon as approved")
     for account in accounts:
         _check_length(text_for_platform(draft, account.platform), account.platform)
@@ -136,9 +135,9 @@ def edit_post(
         next_state = next_post_state(post.state, PostEvent.EDIT)
         scheduled, accounts = _validate(ctx, session, draft)
         was_approved = post.state == PostState.APPROVED
-        cancelled = cancel_pending(session, post_id) if was_approved else []
+        cancelled = cancel_pending(session, post_id, now=ctx.clock()) if was_approved else []
         if was_approved:
-            void_approvals(session, post_id)
+            void_approvals(session, post_id, now=ctx.clock())
         post.text = draft.text
         post.variants = dict(draft.variants)
         post.media = [str(Path(m).resolve()) for m in draft.media]
@@ -150,7 +149,7 @@ def edit_post(
         session.flush()
         for account in accounts:
             session.add(PostTarget(post_id=post_id, account_id=account.id))
-        bump(session, post, next_state, expected_version)
+        bump(session, post, next_state, expected_version, now=ctx.clock())
         audit.append(
             session,
             actor=actor,

@@ -42,7 +42,7 @@ from smtool.services.platforms import ConnectorFactory, connector_for, incoming_
 from smtool.services.publishing.replies import record_reply_published
 from smtool.services.records import audit
 from smtool.store.tables import Account, InboxItem, Post, Publication
-from smtool.store.types import UTCDateTime, utcnow
+from smtool.store.types import UTCDateTime
 
 S = PublicationState
 WORKER = "worker"
@@ -92,6 +92,7 @@ def _move(
     *,
     from_states: tuple[PublicationState, ...],
     me: str | None,
+    now: datetime,
     **values: object,
 ) -> bool:
     """Guarded state change: true only if the row was still in one of `from_states` (and ours)."""
@@ -101,7 +102,7 @@ def _move(
     )
     if me is not None:
         statement = statement.where(col(Publication.claimed_by) == me)
-    values.setdefault("updated_at", utcnow())
+    values.setdefault("updated_at", now)
     result = session.execute(statement.values(version=Publication.version + 1, **values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -114,12 +115,13 @@ def _transition(
     me: str | None,
     action: str,
     payload: dict[str, object],
+    now: datetime,
     **values: object,
 ) -> bool:
     """A guarded state change and its audit line, together: when another worker or the sweeper
     moved the row first, nothing changes and nothing is recorded (the audit never claims a change
     that did not happen)."""
-    if not _move(session, publication_id, from_states=from_states, me=me, **values):
+    if not _move(session, publication_id, from_states=from_states, me=me, now=now, **values):
         return False
     audit.append(
         session,
@@ -188,7 +190,7 @@ class Publisher:
             # the claim is never visible without its send decision.
             with self.ctx.db.write() as session:
                 claimed = claim_next(
-                    session, self.me, utcnow(), timedelta(seconds=self.settings.lease_seconds)
+                    session, self.me, self.ctx.clock(), timedelta(seconds=self.settings.lease_seconds)
                 )
                 if claimed is None:
                     break
@@ -204,7 +206,7 @@ class Publisher:
 
     def _prepare(self, session: Session, publication_id: int) -> str | _Send:
         """Expire the claimed row, or commit it as `sending` and return what to send."""
-        now = utcnow()
+        now = self.ctx.clock()
         publication = session.get(Publication, publication_id)
         assert publication is not None
         account = session.get(Account, publication.account_id)
@@ -218,6 +220,7 @@ class Publisher:
         if not _transition(
             session,
             publication_id,
+            now=now,
             from_states=(S.CLAIMED,),
             me=self.me,
             action="publication.sending",
@@ -253,11 +256,13 @@ class Publisher:
         return self._record_published(send.publication_id, ref)
 
     def _record_published(self, publication_id: int, ref: PublishedRef) -> str:
+        now = self.ctx.clock()
         with self.ctx.db.write() as session:
             # `unknown` too: the sweeper may have given up on our lease while the call was slow.
             if not _transition(
                 session,
                 publication_id,
+                now=now,
                 from_states=(S.SENDING, S.UNKNOWN),
                 me=None,
                 action="publication.published",
@@ -270,20 +275,20 @@ class Publisher:
                 last_error=None,
             ):
                 return "lost"
-            self._published_side_effects(session, publication_id, ref.created_at)
+            self._published_side_effects(session, publication_id, ref.created_at, now)
         return S.PUBLISHED.value
 
     @staticmethod
-    def _published_side_effects(session: Session, publication_id: int, at: datetime) -> None:
+    def _published_side_effects(session: Session, publication_id: int, at: datetime, now: datetime) -> None:
         publication = session.get(Publication, publication_id)
         assert publication is not None
         if publication.reply_to_item_id is not None:
             record_reply_published(session, publication.reply_to_item_id, at)
-        _complete_post_if_done(session, publication.post_id)
+        _complete_post_if_done(session, publication.post_id, now)
 
     def _record_failure(self, publication_id: int, account_id: str, error: ConnectorError) -> str:
         """Apply the retry policy (smtool.domain.outcomes) to a failed send, in one transaction."""
-        now = utcnow()
+        now = self.ctx.clock()
         failure = _failure(error)
         with self.ctx.db.write() as session:
             publication = session.get(Publication, publication_id)
@@ -313,6 +318,7 @@ class Publisher:
             if not _transition(
                 session,
                 publication_id,
+                now=now,
                 from_states=(S.SENDING,),
                 me=self.me,
                 action=f"publication.{target.value}",
@@ -325,9 +331,11 @@ class Publisher:
 
     def _expire(self, session: Session, publication: Publication, post: Post) -> bool:
         assert publication.id is not None
+        now = self.ctx.clock()
         if not _transition(
             session,
             publication.id,
+            now=now,
             from_states=(S.CLAIMED, S.SCHEDULED, S.NEEDS_REAUTH, S.FAILED),
             me=None,
             action="publication.expired",
@@ -346,7 +354,7 @@ class Publisher:
 
     def sweep(self) -> Counter[str]:
         """Return lapsed claims, mark lapsed sends unknown, expire what is past its window."""
-        now = utcnow()
+        now = self.ctx.clock()
         counts: Counter[str] = Counter()
         with self.ctx.db.write() as session:
             lapsed = session.exec(
@@ -361,6 +369,7 @@ class Publisher:
                     counts["returned"] += _transition(
                         session,
                         row.id,
+                        now=now,
                         from_states=(S.CLAIMED,),
                         me=None,
                         action="publication.returned",
@@ -374,6 +383,7 @@ class Publisher:
                     counts["unknown"] += _transition(
                         session,
                         row.id,
+                        now=now,
                         from_states=(S.SENDING,),
                         me=None,
                         action="publication.unknown",
@@ -419,6 +429,7 @@ class Publisher:
 
     def _settle(self, row: Publication, own: list, grace: timedelta, platform: str) -> str:  # type: ignore[type-arg]
         assert row.id is not None
+        now = self.ctx.clock()
         sent = row.sent_at or row.created_at
         match = next(
             (p for p in own if _same_text(p.text, row.text) and p.created_at >= sent - CLOCK_SKEW),
@@ -429,6 +440,7 @@ class Publisher:
                 if not _transition(
                     session,
                     row.id,
+                    now=now,
                     from_states=(S.UNKNOWN,),
                     me=None,
                     action="publication.reconciled",
@@ -440,9 +452,9 @@ class Publisher:
                     last_error=None,
                 ):
                     return "lost"  # another worker settled it first
-                self._published_side_effects(session, row.id, match.created_at)
+                self._published_side_effects(session, row.id, match.created_at, now)
                 return "found"
-            if utcnow() - sent < grace:
+            if now - sent < grace:
                 return "waiting"
             if row.reply_to_item_id is not None and platform not in TIMELINE_SHOWS_REPLIES:
                 # The account's own posts do not list its comments here, so "not found" proves
@@ -452,13 +464,14 @@ class Publisher:
             rescheduled = _transition(
                 session,
                 row.id,
+                now=now,
                 from_states=(S.UNKNOWN,),
                 me=None,
                 action="publication.reconciled",
                 payload={"found": False},
                 state=S.SCHEDULED.value,
                 claimed_by=None,
-                due_at=utcnow(),
+                due_at=now,
             )
             return "rescheduled" if rescheduled else "lost"
 
@@ -483,7 +496,7 @@ def _same_text(a: str, b: str) -> bool:
     return collapse_spaces(a) == collapse_spaces(b)
 
 
-def _complete_post_if_done(session: Session, post_id: int) -> None:
+def _complete_post_if_done(session: Session, post_id: int, now: datetime) -> None:
     """A post is published when every live publication of its current approval is."""
     post = session.get(Post, post_id)
     assert post is not None
@@ -498,5 +511,5 @@ def _complete_post_if_done(session: Session, post_id: int) -> None:
     if states and all(s == S.PUBLISHED for s in states):
         post.state = next_post_state(post.state, PostEvent.COMPLETE)
         post.version += 1
-        post.updated_at = utcnow()
+        post.updated_at = now
         session.add(post)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -17,7 +18,6 @@ from smtool.domain.states import PENDING_PUBLICATION_STATES, PostState, Publicat
 from smtool.errors import Conflict, NotFound
 from smtool.services.records.audit import canonical_json
 from smtool.store.tables import Approval, Post, PostTarget, Publication
-from smtool.store.types import utcnow
 
 
 def content_hash(text: str, variants: dict[str, str], media: Sequence[str], accounts: Sequence[str]) -> str:
@@ -50,7 +50,9 @@ def targets(session: Session, post_id: int) -> list[str]:
     return sorted(rows)
 
 
-def bump(session: Session, post: Post, state: PostState, expected_version: int | None) -> None:
+def bump(
+    session: Session, post: Post, state: PostState, expected_version: int | None, *, now: datetime
+) -> None:
     """Optimistic check: the row changes only if nobody changed it since the caller read it."""
     if expected_version is not None and expected_version != post.version:
         raise Conflict(
@@ -59,11 +61,11 @@ def bump(session: Session, post: Post, state: PostState, expected_version: int |
         )
     post.state = state
     post.version += 1
-    post.updated_at = utcnow()
+    post.updated_at = now
     session.add(post)
 
 
-def cancel_pending(session: Session, post_id: int) -> list[int]:
+def cancel_pending(session: Session, post_id: int, *, now: datetime) -> list[int]:
     rows = session.exec(
         select(Publication).where(
             Publication.post_id == post_id,
@@ -73,14 +75,14 @@ def cancel_pending(session: Session, post_id: int) -> list[int]:
     for row in rows:
         row.state = PublicationState.CANCELLED
         row.version += 1
-        row.updated_at = utcnow()
+        row.updated_at = now
         session.add(row)
     return [row.id for row in rows if row.id is not None]
 
 
-def void_approvals(session: Session, post_id: int) -> None:
+def void_approvals(session: Session, post_id: int, *, now: datetime) -> None:
     for approval in session.exec(
         select(Approval).where(Approval.post_id == post_id, col(Approval.voided_at).is_(None))
     ).all():
-        approval.voided_at = utcnow()
+        approval.voided_at = now
         session.add(approval)

@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from smtool.services.publishing.posts import content_hash
 from smtool.store.tables import Approval, InboxItem, Post, PostTarget, Publication
-from smtool.store.types import utcnow
 
 
 def record_reply_published(session: Session, item_id: int, at: datetime) -> None:
@@ -26,14 +25,20 @@ def record_reply_published(session: Session, item_id: int, at: datetime) -> None
 
 
 def queue_reply(
-    session: Session, *, actor: str, item_id: int, account_id: str, text: str, window: timedelta
+    session: Session,
+    *,
+    actor: str,
+    item_id: int,
+    account_id: str,
+    text: str,
+    now: datetime,
+    window: timedelta,
 ) -> tuple[int, int]:
     """Write a reply to inbox item `item_id` into the outbox, due now; returns (post id, publication id).
 
     The caller has checked who may reply and that the checker finds no blocking error: the approval
     row records that decision in the replying person's name, bound to the exact text.
     """
-    now = utcnow()
     digest = content_hash(text, {}, [], [account_id])
     post = Post(author=actor, text=text, state="approved", content_hash=digest)
     session.add(post)

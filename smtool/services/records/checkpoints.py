@@ -88,6 +88,7 @@ def write_checkpoint(ctx: Context, path: Path, actor: str) -> Checkpoint:
         "rows": state.rows,
         "last_id": state.last_id,
         "head_hash": state.head_hash,
+        # The system clock, as in the audit log: a signed record of when, which no caller may set.
         "created_at": utcnow().isoformat(),
         "created_by": actor,
         "public_key": public_text(key.public_key()),

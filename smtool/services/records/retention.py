@@ -39,7 +39,6 @@ from smtool.store.tables import (
     Publication,
     Waiver,
 )
-from smtool.store.types import utcnow
 
 SCOPES = ("post", "inbox_item", "account", "all")
 ALL = "*"
@@ -105,7 +104,7 @@ def lift_hold(ctx: Context, actor: str, hold_id: int, reason: str) -> None:
         hold = session.get(LegalHold, hold_id)
         if hold is None or hold.lifted_at is not None:
             raise NotFound(f"no active legal hold {hold_id}; see `smtool retention holds`")
-        hold.lifted_by, hold.lifted_at = actor, utcnow()
+        hold.lifted_by, hold.lifted_at = actor, ctx.clock()
         session.add(hold)
         audit.append(
             session,
@@ -139,7 +138,7 @@ def purge(ctx: Context, actor: str, *, dry_run: bool = False) -> PurgeReport:
     require(actor, user_roles(ctx.settings, actor), Action.MANAGE)
     report = PurgeReport(dry_run)
     days = ctx.settings.retention
-    now = utcnow()
+    now = ctx.clock()
     kinds = (
         ("post", days.posts_days, _post_batch, _delete_posts),
         ("inbox_item", days.inbox_items_days, _item_batch, _delete_items),

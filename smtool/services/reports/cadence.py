@@ -24,7 +24,6 @@ from smtool.services.context import Context
 from smtool.services.reports.aggregate import Scope, bucket_sql, epoch_sql, fetch, pubs_cte, scope_params
 from smtool.services.reports.period import Bucket, Period, bucket_origin, buckets
 from smtool.store.tables import Account
-from smtool.store.types import utcnow
 
 DAY_SECONDS = 86400
 
@@ -191,7 +190,7 @@ def cadence(
             first = row.first
         spans[row.account_id] = (first, row.last)
     gaps += [Gap(r.account_id, r.prev, r.published_at) for r in inner_gaps]
-    gaps += _edge_gaps(names, spans, period, gap_seconds)
+    gaps += _edge_gaps(names, spans, period, gap_seconds, ctx.clock())
     gaps.sort(key=lambda g: (g.account, g.start))
     bare: dict[str, int] = defaultdict(int)
     seen: dict[str, bool] = {}  # a post to several accounts is one text, judged once
@@ -203,7 +202,7 @@ def cadence(
         period=period,
         account=account,
         campaign=campaign,
-        generated_at=utcnow(),
+        generated_at=ctx.clock(),
         gap_days=settings.gap_days,
         burst_posts_per_day=settings.burst_posts_per_day,
         weeks=weeks,
@@ -214,11 +213,15 @@ def cadence(
 
 
 def _edge_gaps(
-    names: list[str], spans: dict[str, tuple[datetime, datetime]], period: Period, gap_seconds: int
+    names: list[str],
+    spans: dict[str, tuple[datetime, datetime]],
+    period: Period,
+    gap_seconds: int,
+    now: datetime,
 ) -> list[Gap]:
     """Silences from the period's start to the first post and from the last post to its end (or
     now, for a period still running); a whole silent period for an account without posts."""
-    end = min(period.end, utcnow())
+    end = min(period.end, now)
     longest = timedelta(seconds=gap_seconds)
     out = []
     for name in names:

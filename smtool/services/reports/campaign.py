@@ -15,7 +15,6 @@ from smtool.services.reports.cadence import CadenceReport, cadence
 from smtool.services.reports.engagement import EngagementReport, engagement
 from smtool.services.reports.period import Period
 from smtool.services.reports.response_times import ResponseTimesReport, response_times
-from smtool.store.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -81,4 +80,4 @@ def campaign(
         Indicator("Bare-link posts", steady.bare_link_share, "%"),
         Indicator("Bursts", len(steady.bursts)),
     ]
-    return CampaignReport(period, account, campaign, utcnow(), indicators, reach, answers, steady)
+    return CampaignReport(period, account, campaign, ctx.clock(), indicators, reach, answers, steady)

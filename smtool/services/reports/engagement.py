@@ -31,7 +31,6 @@ from smtool.services.reports.aggregate import (
 )
 from smtool.services.reports.period import Bucket, Period, buckets
 from smtool.store.tables import Account
-from smtool.store.types import utcnow
 
 _FIGURES_SQL = ", ".join(
     ["COUNT(*) AS posts"]
@@ -173,7 +172,7 @@ def engagement(
         period=period,
         account=account,
         campaign=campaign,
-        generated_at=utcnow(),
+        generated_at=ctx.clock(),
         totals=add_figures([a.figures for a in accounts]),
         accounts=accounts,
         top_posts=top_posts,

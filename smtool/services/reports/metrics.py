@@ -28,7 +28,6 @@ from smtool.errors import SmtoolError
 from smtool.services.context import Context
 from smtool.services.platforms import ConnectorFactory, connector_for
 from smtool.store.tables import Account, MetricSnapshot, Publication
-from smtool.store.types import utcnow
 
 log = logging.getLogger("smtool.metrics")
 
@@ -78,7 +77,7 @@ class MetricsRefresher:
 
     def refresh_all(self, now: datetime | None = None) -> Counter[str]:
         """One refresh of every active account with a usable token; returns counts per outcome."""
-        now = now or utcnow()
+        now = now or self.ctx.clock()
         totals: Counter[str] = Counter()
         with self.ctx.db.read() as session:
             accounts = session.exec(

@@ -24,7 +24,6 @@ from smtool.domain.working_time import WorkClock
 from smtool.services.context import Context, working_time
 from smtool.services.reports.aggregate import campaign_params, campaign_sql, fetch
 from smtool.services.reports.period import Period
-from smtool.store.types import utcnow
 
 MESSAGE_KINDS = ("comment", "reply", "mention")
 NO_TEAM = "(none)"
@@ -129,7 +128,7 @@ def response_times(
     """The response-times report of the citizens' messages created in `period`."""
     inbox = ctx.settings.inbox
     calendar = working_time(ctx.settings)
-    now = utcnow()
+    now = ctx.clock()
     where, params = _filters(ctx.db.dialect, account, campaign)
     with ctx.db.read() as session:
         rows = fetch(

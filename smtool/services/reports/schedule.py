@@ -27,7 +27,6 @@ from smtool.services.reports import build, layout, previous_month, previous_week
 from smtool.services.reports.formats import render, write_file
 from smtool.services.reports.period import Period
 from smtool.store.tables import ReportRun
-from smtool.store.types import utcnow
 
 log = logging.getLogger("smtool.reports")
 
@@ -63,7 +62,7 @@ class ReportScheduler:
 
     def run_due(self, now: datetime | None = None) -> Counter[str]:
         """Generate every scheduled report whose current period has not been generated yet."""
-        now = now or utcnow()
+        now = now or self.ctx.clock()
         counts: Counter[str] = Counter()
         zone = self.ctx.settings.institution.timezone
         for entry in self.ctx.settings.reports.scheduled:
@@ -126,7 +125,7 @@ class ReportScheduler:
             session.execute(
                 update(ReportRun)
                 .where(col(ReportRun.name) == name, col(ReportRun.period_start) == period.start)
-                .values(state=DONE, path=str(path), finished_at=utcnow())
+                .values(state=DONE, path=str(path), finished_at=self.ctx.clock())
             )
 
     def release(self, name: str, period: Period) -> None:

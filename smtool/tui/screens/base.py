@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TypeVar
 
 from rich.text import Text
@@ -15,7 +14,6 @@ from smtool.services.context import Context
 from smtool.tui.work import ServiceDone, in_background
 
 T = TypeVar("T")
-Clock = Callable[[], datetime]
 
 
 class MainScreen(Screen[None]):
@@ -23,12 +21,13 @@ class MainScreen(Screen[None]):
 
     TITLE_NAME = ""
 
-    def __init__(self, ctx: Context, user: str, roles: list[str], clock: Clock) -> None:
+    def __init__(self, ctx: Context, user: str, roles: list[str]) -> None:
         super().__init__()
         self.ctx = ctx
         self.user = user
         self.roles = roles
-        self.clock = clock
+        # What "now" is: the services' clock, so the screen and the use cases never disagree.
+        self.clock = ctx.clock
         self.zone = ctx.settings.institution.timezone
 
     def on_mount(self) -> None:

@@ -28,7 +28,6 @@ from smtool.services.records.archive import layout
 from smtool.services.records.archive.records import KINDS, Record, audit_events, records
 from smtool.services.reports.formats import csv_cell
 from smtool.services.reports.period import Period
-from smtool.store.types import utcnow
 
 _CHUNK = 1 << 20
 # Above this a zip member needs ZIP64 headers, which must be chosen before writing it.
@@ -203,7 +202,7 @@ def _bag_info(ctx: Context, start: date, end: date, report: ExportReport, writer
     counts = ", ".join(f"{kind} {n}" for kind, n in report.counts.items())
     lines = [
         f"Source-Organization: {ctx.settings.institution.name}",
-        f"Bagging-Date: {utcnow().date().isoformat()}",
+        f"Bagging-Date: {ctx.clock().date().isoformat()}",
         f"Bag-Software-Agent: smtool {__version__}",
         f"External-Description: Social media records of {ctx.settings.institution.name}, "
         f"{start.isoformat()} to {end.isoformat()} ({ctx.settings.institution.timezone})",
