@@ -35,7 +35,7 @@ test: lint typecheck pytest
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check smtool connectors tests benchmarks
 	$(BIN)/ruff format --check smtool connectors tests benchmarks
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache  # a stale cache once hid a broken contract
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy smtool connectors
