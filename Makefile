@@ -41,7 +41,7 @@ typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy smtool connectors
 
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 ## bench: reproducible benchmarks; they print figures and ratios
 bench: $(VENV)/.installed-dev
