@@ -70,10 +70,13 @@ def require(user: str, roles: Iterable[Role | str], action: Action) -> None:
         )
 
 
-def require_spokesperson(user: str, account_id: str, spokespeople: Iterable[str]) -> None:
-    """Raise PermissionDenied unless `user` may speak for the institution on `account_id`."""
+def require_spokesperson(
+    user: str, account_id: str, spokespeople: Iterable[str], doing: str = "approve posts for it"
+) -> None:
+    """Raise PermissionDenied unless `user` may speak for the institution on `account_id`; `doing`
+    says what only its spokespeople may do there."""
     if user not in set(spokespeople):
         raise PermissionDenied(
             f"{user} is not a spokesperson of account {account_id}; only its spokespeople "
-            "may approve posts for it (config.toml: accounts.spokespeople)"
+            f"may {doing} (config.toml: accounts.spokespeople)"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from smtool.services.publishing.checks import blocking_findings
 from smtool.services.publishing.drafts import Draft, create_post, edit_post, import_csv
 from smtool.services.publishing.views import list_posts, list_publications, show_post
 from smtool.services.records import audit
-from smtool.store.tables import Post, Publication
+from smtool.store.tables import AuditEvent, Post, Publication
 from tests.checker.test_findings import FINDING_KEYS
 
 TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties sabiedriskajā apspriešanā līdz 15. decembrim."
@@ -59,6 +60,29 @@ def test_an_approver_who_is_not_a_spokesperson_cannot(ctx: Context) -> None:
     post_id = _submitted(ctx)
     with pytest.raises(PermissionDenied, match="not a spokesperson of account vk-x"):
         approve_posts(other, "janis", [post_id])
+
+
+def test_only_a_spokesperson_of_every_target_may_waive_a_finding(ctx: Context) -> None:
+    # janis approves (the role) but speaks for no account: a waiver would let him make vk-x say
+    # what the guidelines flag.
+    settings = ctx.settings.model_copy(
+        update={"users": [*ctx.settings.users, ctx.settings.users[1].model_copy(update={"name": "janis"})]}
+    )
+    other = Context(settings, ctx.db)
+    post_id = create_post(ctx, "anna", Draft(text="Es aicinu piedalīties. " + TEXT, accounts=["vk-x"]))
+    (finding, *_) = blocking_findings(show_post(ctx, post_id)["findings"])
+    with pytest.raises(PermissionDenied, match="only its spokespeople may waive checker findings"):
+        waive_finding(
+            other, "janis", post_id, rule=finding["rule"], match_hash=finding["match_hash"], reason="x"
+        )
+    assert show_post(ctx, post_id)["waivers"] == []
+    with ctx.db.read() as session:
+        refused = session.exec(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
+    assert [(e.actor, json.loads(e.payload)["tried"]) for e in refused] == [("janis", "post.waive")]
+    waive_finding(
+        ctx, "karlis", post_id, rule=finding["rule"], match_hash=finding["match_hash"], reason="Citāts"
+    )
+    assert [w["approver"] for w in show_post(ctx, post_id)["waivers"]] == ["karlis"]
 
 
 def test_editing_after_approval_voids_it_and_cancels_publications(ctx: Context) -> None:

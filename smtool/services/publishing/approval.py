@@ -201,12 +201,25 @@ def waive_finding(
     reason: str,
     expires_at: datetime | None = None,
 ) -> None:
-    """Record an approver's waiver of one finding (rule + match hash) with a reason."""
+    """Record an approver's waiver of one finding (rule + match hash) with a reason.
+
+    A waiver lets the institution say something its guidelines flag, so only someone who may speak
+    for it on every account the post targets may give one. Raises PermissionDenied (not an approver,
+    not a spokesperson of a target), NotFound or UsageError (no reason, no such finding).
+    """
     require(actor, user_roles(ctx.settings, actor), Action.WAIVE_FINDING)
     if not reason.strip():
         raise UsageError("a waiver needs a reason (--reason TEXT)")
     with ctx.db.write() as session:
         post = load_post(session, post_id)
+        for account_id in targets(session, post_id):
+            configured = ctx.settings.account(account_id)
+            require_spokesperson(
+                actor,
+                account_id,
+                configured.spokespeople if configured else [],
+                doing="waive checker findings on its posts",
+            )
         current = findings_for(ctx, session, post)
         if not any(f["rule"] == rule and f["match_hash"] == match_hash for f in current):
             raise UsageError(
