@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from smtool.services.context import Context
 from smtool.services.installation.accounts import set_token
-from smtool.services.publishing.approval import approve_posts, submit_post
+from smtool.services.publishing.approval import approve_posts, submit_post, withdraw_post
 from smtool.services.publishing.drafts import Draft, create_post
 from smtool.services.publishing.outbox import Publisher
 from smtool.services.publishing.pauses import pause, resume
@@ -152,6 +152,33 @@ def test_duplicate_answer_is_reconciled(sctx: Context, sandbox: Sandbox) -> None
     assert totals["reconciled_rescheduled"] == 1 and totals["published"] == 1
     assert _texts(sandbox) == [TEXT.format(n=0)]
     assert show_post(sctx, post_id)["state"] == "published"
+
+
+def test_a_post_withdrawn_while_its_send_is_unknown_is_never_sent_again(
+    sctx: Context, sandbox: Sandbox
+) -> None:
+    sandbox.fault("x", "duplicate", "POST /2/tweets")  # the answer is lost; nothing reached the timeline
+    post_id = _approved(sctx)
+    assert run_once(sctx)["unknown"] == 1
+    withdraw_post(sctx, "anna", post_id)
+    totals = run_once(sctx)
+    assert totals["reconciled_cancelled"] == 1 and totals["published"] == 0
+    assert _states(sctx, post_id) == ["cancelled"]
+    assert run_once(sctx)["published"] == 0
+    assert _texts(sandbox) == []
+
+
+def test_a_post_withdrawn_after_its_send_went_out_is_recorded_as_published(
+    sctx: Context, sandbox: Sandbox
+) -> None:
+    sandbox.fault("x", "timeout_after_store", "POST /2/tweets")  # out, but the answer never came
+    post_id = _approved(sctx)
+    assert run_once(sctx)["unknown"] == 1
+    withdraw_post(sctx, "anna", post_id)
+    assert run_once(sctx)["reconciled_found"] == 1
+    # The record says what the platform shows: it went out once, before the withdrawal took effect.
+    assert _states(sctx, post_id) == ["published"] and show_post(sctx, post_id)["state"] == "withdrawn"
+    assert _texts(sandbox) == [TEXT.format(n=0)]
 
 
 def test_a_crash_mid_call_becomes_unknown_then_reconciled(sctx: Context, sandbox: Sandbox) -> None:

@@ -41,7 +41,7 @@ from smtool.services.context import Context
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
 from smtool.services.publishing.replies import record_reply_published
 from smtool.services.records import audit
-from smtool.store.tables import Account, InboxItem, Post, Publication
+from smtool.store.tables import Account, Approval, InboxItem, Post, Publication
 from smtool.store.types import UTCDateTime
 
 S = PublicationState
@@ -460,6 +460,26 @@ class Publisher:
                 # The account's own posts do not list its comments here, so "not found" proves
                 # nothing: a person checks the thread rather than risk a second reply.
                 return "needs_person"
+            approval = session.get(Approval, row.approval_id)
+            if approval is None or approval.voided_at is not None:
+                # The post was withdrawn or edited while this send's outcome was unknown: had it gone
+                # out, the platform would list it (found above); it did not, and it never will.
+                cancelled = _transition(
+                    session,
+                    row.id,
+                    now=now,
+                    from_states=(S.UNKNOWN,),
+                    me=None,
+                    action="publication.reconciled",
+                    payload={
+                        "found": False,
+                        "cancelled": "the approval was voided (post withdrawn or edited)",
+                    },
+                    state=S.CANCELLED.value,
+                    claimed_by=None,
+                    lease_until=None,
+                )
+                return "cancelled" if cancelled else "lost"
             # Read, and not there after the grace period: sending again is not a blind resend.
             rescheduled = _transition(
                 session,
