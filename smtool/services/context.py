@@ -9,6 +9,7 @@ from datetime import datetime
 
 from smtool.config import Settings
 from smtool.domain.working_time import WorkingTime
+from smtool.services.files import check_private
 from smtool.store.engine import Database
 from smtool.store.migrate import check_current
 from smtool.store.types import utcnow
@@ -28,7 +29,10 @@ class Context:
 
     @classmethod
     def open(cls, settings: Settings, *, check_schema: bool = True, clock: Clock = utcnow) -> Context:
-        """Open the configured database; raises DatabaseError when it is unreachable or stale."""
+        """Open the configured database; raises DatabaseError when it is unreachable or stale, and
+        NotPrivate when a shared installation's config, keys or database are open to other accounts."""
+        if settings.access.mode == "shared":
+            check_private(settings)
         db = Database(settings.database_url)
         if check_schema:
             try:

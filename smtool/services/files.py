@@ -1,19 +1,28 @@
-"""Writing a file whole or not at all: written beside its destination, synced, then renamed.
+"""The installation's files: written whole or not at all, and private where they hold secrets.
 
-A crash or an error part-way leaves the destination as it was (absent, or the previous version), never
-a half-written archive, checkpoint or key file.
+Written whole: beside the destination, synced, then renamed, so a crash or an error part-way leaves
+the destination as it was (absent, or the previous version), never a half-written archive, checkpoint
+or key file.
+
+Private: whoever can read the key file and the database can decrypt every platform token and post
+around smtool; whoever can read the database reads citizens' personal data. So `init` creates them
+private (files 0600), and a shared installation refuses to start, as ssh does with a private key,
+while any of them is open to the group or to others, naming the file and the command that fixes it.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import shlex
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from smtool.errors import UsageError
+from smtool.config import Settings
+from smtool.errors import ConfigError, UsageError
 
 
 class CannotWrite(UsageError):
@@ -73,3 +82,64 @@ def write_whole(path: Path, data: bytes, *, mode: int = 0o644, overwrite: bool =
             temporary.write_bytes(data)
         except OSError as e:
             raise _failed(str(path), e) from None
+
+
+PRIVATE_FILE = 0o600
+
+
+class NotPrivate(ConfigError):
+    """A secret file or the database can be read or written by other OS accounts."""
+
+    default_title = "Files not private"
+
+
+def sqlite_path(settings: Settings) -> Path | None:
+    """The SQLite database file, or None when the database is PostgreSQL (its credentials are the
+    server's business) or in memory."""
+    url = settings.database_url
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == prefix or url.endswith(":memory:"):
+        return None
+    return Path(url[len(prefix) :])
+
+
+def secret_files(settings: Settings) -> list[Path]:
+    """Every file of the installation that must stay private: config, keys, database and its journal."""
+    files = [settings.key_path, settings.signing_key_path]
+    if settings.source is not None:
+        files.insert(0, settings.source)
+    database = sqlite_path(settings)
+    if database is not None:
+        files += [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+    return files
+
+
+def make_private(path: Path) -> None:
+    """Create `path` empty and private if it does not exist, so that what is written into it later
+    (SQLite creates its journal files with the database's mode) is never readable by others."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def keep_private(settings: Settings) -> None:
+    """Make every existing secret file of the installation private (`init` does, on every run)."""
+    for path in secret_files(settings):
+        if path.exists():
+            path.chmod(PRIVATE_FILE)
+
+
+def check_private(settings: Settings) -> None:
+    """Raise NotPrivate naming the first secret file that other OS accounts may read or write."""
+    for path in secret_files(settings):
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_IMODE(mode) & 0o077:
+            raise NotPrivate(
+                f"{path} can be read or written by other accounts (mode {stat.S_IMODE(mode):04o}); "
+                f"a shared installation keeps it to its own account. Run: chmod 600 {shlex.quote(str(path))}"
+            )

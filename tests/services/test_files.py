@@ -5,12 +5,16 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from smtool.config import load_settings
 from smtool.errors import UsageError
-from smtool.services.files import CannotWrite, replacing, write_whole
+from smtool.services.context import Context
+from smtool.services.files import CannotWrite, NotPrivate, replacing, write_whole
+from smtool.services.installation.setup import initialise
 from smtool.services.reports.formats import write_file
 
 
@@ -70,3 +74,66 @@ def test_a_report_path_that_cannot_be_a_file_is_refused_in_the_reports_words(
     assert info.value.msg == f"cannot write {tmp_path / target}: {reason}; choose another file or folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder"]
     assert not any((tmp_path / "folder").iterdir())
+
+
+# --- private files ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The umask most systems give: files readable by everyone unless smtool says otherwise."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _modes(folder: Path) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir() if p.is_file()}
+
+
+def test_init_keeps_the_config_database_and_keys_to_the_installation_account(
+    tmp_path: Path, open_umask: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
+    initialise(tmp_path / "config.toml", actor="test")
+    modes = _modes(tmp_path)
+    for name in ("config.toml", "smtool.db", "smtool.key", "smtool-signing.key"):
+        assert modes[name] == 0o600, f"{name} is {modes[name]:04o}"
+    # SQLite's journal files take the database's mode.
+    assert all(mode == 0o600 for name, mode in modes.items() if name.startswith("smtool.db-"))
+
+
+def test_a_shared_installation_will_not_start_while_its_files_are_open_to_others(
+    tmp_path: Path, open_umask: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
+    config = tmp_path / "config.toml"
+    initialise(config, actor="test")
+    config.write_text(config.read_text(encoding="utf-8") + '\n[access]\nmode = "shared"\n', encoding="utf-8")
+    settings = load_settings(config)
+    database = tmp_path / "smtool.db"
+    database.chmod(0o644)  # e.g. copied in from a backup
+    with pytest.raises(NotPrivate) as refused:
+        Context.open(settings)
+    assert str(database) in refused.value.msg and f"chmod 600 {database}" in refused.value.msg
+    assert refused.value.exit_code == 2
+    database.chmod(0o600)
+    (tmp_path / "smtool.key").chmod(0o640)
+    with pytest.raises(NotPrivate, match=r"smtool\.key"):
+        Context.open(settings)
+    (tmp_path / "smtool.key").chmod(0o600)
+    with Context.open(settings) as ctx:
+        assert ctx.settings.access.mode == "shared"
+    # `init` (run again, or after restoring a backup) makes them private.
+    database.chmod(0o644)
+    config.chmod(0o664)
+    initialise(config, actor="test")
+    assert _modes(tmp_path)["smtool.db"] == _modes(tmp_path)["config.toml"] == 0o600
+    # A personal installation (one person's own files) is not refused for a readable database.
+    database.chmod(0o644)
+    personal = config.read_text(encoding="utf-8").replace('mode = "shared"', 'mode = "personal"')
+    config.write_text(personal, encoding="utf-8")
+    with Context.open(load_settings(config)):
+        pass

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from smtool.config import Settings, load_settings, parse_settings
 from smtool.services.context import Context
+from smtool.services.files import keep_private, make_private, sqlite_path
 from smtool.services.installation.accounts import sync_from_settings
 from smtool.services.installation.secrets import KEY_ENV, create_key_file, encrypt, load_keys
 from smtool.services.records import audit
@@ -125,17 +126,22 @@ def initialise(
         config_path.parent.mkdir(parents=True, exist_ok=True)
     else:
         settings = load_settings(config_path)
+    database_file = sqlite_path(settings)
+    if database_file is not None and database_file.parent.is_dir():
+        make_private(database_file)  # before SQLite creates it world-readable (citizens' personal data)
     db = Database(settings.database_url)
     try:
         # Reach the database and refuse a newer schema before anything is written.
         refuse_newer(db, current_revision(db))
         if config_written:
+            make_private(config_path)
             config_path.write_text(text, encoding="utf-8")
         key_created = False if os.environ.get(KEY_ENV) else create_key_file(settings.key_path)
         signing_key_created = create_signing_key(settings.signing_key_path)
         load_signing_key(settings)  # a damaged existing signing key is reported here, not at a checkpoint
         load_keys(settings)  # a malformed existing key is reported before the schema changes
         before, after = upgrade(db)
+        keep_private(settings)  # a config written with an editor, a database from a backup
         ctx = Context(settings, db)
         with db.write() as session:
             changes = sync_from_settings(session, settings, actor)
