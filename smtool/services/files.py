@@ -127,8 +127,15 @@ def make_private(path: Path) -> None:
 def keep_private(settings: Settings) -> None:
     """Make every existing secret file of the installation private (`init` does, on every run)."""
     for path in secret_files(settings):
-        if path.exists():
+        try:
             path.chmod(PRIVATE_FILE)
+        except FileNotFoundError:
+            continue
+        except OSError as e:  # e.g. a file another account owns: only its owner or root may change it
+            raise NotPrivate(
+                f"cannot make {path} private: {e.strerror}; "
+                f"as its owner run: chmod 600 {shlex.quote(str(path))}"
+            ) from None
 
 
 def check_private(settings: Settings) -> None:
@@ -138,6 +145,8 @@ def check_private(settings: Settings) -> None:
             mode = path.stat().st_mode
         except FileNotFoundError:
             continue
+        except OSError as e:  # a folder on the way that this account may not enter
+            raise NotPrivate(f"cannot check {path}: {e.strerror}") from None
         if stat.S_IMODE(mode) & 0o077:
             raise NotPrivate(
                 f"{path} can be read or written by other accounts (mode {stat.S_IMODE(mode):04o}); "

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from smtool.checker import CheckContext, Engine, RecentPost, Waiver, apply_waivers, blocking, match_hash
 from smtool.checker.validators import lv_personal_code_checksum_ok
+from tests.checker.test_findings import FINDING_KEYS
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 INST = CheckContext(account_kind="institution", account_id="vk", institution_name="Valsts kanceleja", now=NOW)
@@ -63,18 +64,7 @@ def test_findings_point_into_the_original_text(engine: Engine) -> None:
     f = next(f for f in engine.check(text, INST) if f.rule == "voice.first-person")
     assert text[f.start : f.end] == f.match == "apmeklēju"
     assert (f.line, f.col) == (2, 9)
-    assert set(f.to_dict()) >= {
-        "rule",
-        "category",
-        "level",
-        "message",
-        "start",
-        "end",
-        "line",
-        "col",
-        "match",
-        "suggestion",
-    }
+    assert list(f.to_dict()) == FINDING_KEYS
 
 
 def test_only_a_substitution_gives_a_replacement_an_editor_may_paste(engine: Engine) -> None:

@@ -137,3 +137,20 @@ def test_a_shared_installation_will_not_start_while_its_files_are_open_to_others
     config.write_text(personal, encoding="utf-8")
     with Context.open(load_settings(config)):
         pass
+
+
+def test_init_says_which_file_it_cannot_make_private(
+    tmp_path: Path, open_umask: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
+    config = tmp_path / "config.toml"
+    initialise(config, actor="test")
+    key = tmp_path / "smtool.key"
+
+    def refused(path: Path, mode: int) -> None:
+        if path == key:
+            raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(Path, "chmod", refused)
+    with pytest.raises(NotPrivate, match=r"cannot make .*smtool\.key private: Operation not permitted"):
+        initialise(config, actor="test")
