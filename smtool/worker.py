@@ -21,6 +21,9 @@ from smtool.services.publishing.outbox import Publisher
 from smtool.services.reports.metrics import MetricsRefresher
 from smtool.services.reports.schedule import ReportScheduler
 
+# How soon a running worker sees users and accounts applied by `smtool config apply`.
+DIRECTORY_SECONDS = 30
+
 log = logging.getLogger("smtool.worker")
 
 
@@ -91,6 +94,11 @@ class Worker:
         if counts.get("takeover_alerts") or counts.get("token_check_errors"):
             log.warning("token check: %s", dict(counts))
 
+    def directory(self) -> None:
+        # Users and accounts changed by `smtool config apply` reach a running worker: a spokesperson
+        # removed, an account's takeover answer or base_url changed.
+        self.ctx.refresh_directory()
+
     def jobs(self) -> list[tuple[Callable[[], None], timedelta]]:
         """Every job with the time between its runs."""
         settings = self.ctx.settings
@@ -102,6 +110,7 @@ class Worker:
             # The report periods end at local midnight; a check every ten minutes is soon enough.
             (self.scheduled_reports, timedelta(minutes=10)),
             (self.tokens, timedelta(seconds=TOKEN_CHECK_SECONDS)),
+            (self.directory, timedelta(seconds=DIRECTORY_SECONDS)),
         ]
 
 

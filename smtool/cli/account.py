@@ -23,6 +23,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) 
     """List accounts with their platform, kind, spokespeople and token health."""
     with common.open_context() as ctx:
         accounts = list_accounts(ctx)
+        common.note_unapplied_config(ctx)
     if as_json:
         common.emit_json(
             [

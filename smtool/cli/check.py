@@ -65,7 +65,7 @@ def check(
         raise UsageError(f"unknown --format {output!r}; expected text or json")
     if account is None and account_kind is None:
         account_kind = None if jsonl is not None else "institution"
-    settings = common.settings() if account is not None else _optional_settings()
+    settings = _applied_settings() if account is not None else _optional_settings()
     if jsonl is not None:
         if text is not None or file is not None:
             raise UsageError("--jsonl cannot be combined with TEXT or --file")
@@ -87,6 +87,12 @@ def check(
     else:
         _render(body, result.findings)
     raise typer.Exit(1 if result.blocking else 0)
+
+
+def _applied_settings() -> Settings:
+    # An account's allowed names, policies and spokespeople as applied, as submit will check them.
+    with common.open_context() as ctx:
+        return ctx.settings
 
 
 def _optional_settings() -> Settings | None:

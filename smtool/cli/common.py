@@ -95,7 +95,7 @@ def actor(explicit: str | None = None) -> str:
 
     Raises UsageError when a name is typed in a shared installation.
     """
-    from smtool.services.installation.accounts import OPERATOR_PREFIX
+    from smtool.services.people import OPERATOR_PREFIX
 
     if state.proven is not None:
         return state.proven.user
@@ -112,8 +112,27 @@ def open_context() -> Context:
     """Settings plus an opened, schema-checked database whose audit events say how the actor was
     proven: by an SSH key, or locally by the OS account that ran the command."""
     ctx = Context.open(settings())
-    attribute_to(ctx.db, state.proven.via if state.proven else f"local {_os_user()}")
+    attribute_to(ctx.db, via())
     return ctx
+
+
+def via() -> str:
+    """How the actor was proven, for the audit log: by an SSH key, or locally by the OS account."""
+    return state.proven.via if state.proven else f"local {_os_user()}"
+
+
+def note_unapplied_config(ctx: Context) -> None:
+    """Say on stderr when config.toml's users or accounts differ from the applied ones, so nobody
+    reads the file and believes it is in effect."""
+    from smtool.services.installation.directory import pending_changes_of
+
+    pending = pending_changes_of(ctx, settings())
+    if pending:
+        err_console.print(
+            f"Note: config.toml changes {len(pending)} user(s) or account(s) not applied yet; "
+            "see `smtool config apply --dry-run`",
+            markup=False,
+        )
 
 
 AS_USER_HELP = "Act as this user (default: SMTOOL_USER); only in a personal installation."

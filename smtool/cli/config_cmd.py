@@ -1,13 +1,17 @@
-"""`smtool config show`: the effective configuration, with secrets masked."""
+"""`smtool config show` (the configuration, secrets masked) and `smtool config apply` (config.toml's
+users and accounts into the database, shown first and audited)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import typer
 
 from smtool.cli import common
+from smtool.errors import UsageError
+from smtool.services.installation import directory
 from smtool.store.engine import describe_url
 
 group = typer.Typer(help="Configuration.", no_args_is_help=True)
@@ -28,6 +32,55 @@ def show(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) -
         return
     print(f"# {settings.source}")
     print(to_toml(data))
+
+
+@group.command("apply")
+def apply(
+    yes: bool = typer.Option(False, "--yes", help="Apply without asking (for scripts)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would change."),
+    as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
+    as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
+) -> None:
+    """Apply config.toml's [[users]] and [[accounts]]: roles, teams, spokespeople, account settings.
+
+    They live in the database; an edit of the file changes nothing until it is applied here. The
+    difference is shown first and the change is audited. The operator or an admin may apply.
+    """
+    settings = common.settings()
+    with common.open_context() as ctx:
+        changes = directory.pending_changes_of(ctx, settings)
+        applied = bool(changes) and not dry_run and (yes or _confirmed(changes, as_json))
+        if applied:
+            directory.apply(ctx, settings, common.actor(as_user), expected=changes)
+    if as_json:
+        common.emit_json({"changes": [c.as_dict() for c in changes], "applied": applied})
+    elif not changes:
+        print("config.toml's users and accounts are applied; nothing to change.")
+    elif applied:
+        if yes:
+            _print_changes(changes)
+        print(f"Applied {len(changes)} change(s); the audit log records them (config.apply).")
+    elif dry_run:
+        _print_changes(changes)
+        print("Nothing applied (--dry-run).")
+    else:
+        print("Nothing applied.")
+
+
+def _confirmed(changes: list[directory.Change], as_json: bool) -> bool:
+    """Ask at a terminal; a script must say --yes (it saw the difference with --dry-run)."""
+    if as_json or not sys.stdin.isatty():
+        raise UsageError(
+            f"config.toml changes {len(changes)} user(s) or account(s); see them with "
+            "`smtool config apply --dry-run`, then apply them with `smtool config apply --yes`"
+        )
+    _print_changes(changes)
+    return typer.confirm("Apply these changes?", default=False)
+
+
+def _print_changes(changes: list[directory.Change]) -> None:
+    for change in changes:
+        common.console.print(f"  {common.inert(change.describe())}")
 
 
 def to_toml(data: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 @group.command("upgrade")
 def upgrade() -> None:
     """Migrate the database to this version's schema (safe to run repeatedly)."""
-    before, after = upgrade_database(common.settings(), common.actor())
+    before, after = upgrade_database(common.settings(), common.actor(), via=common.via())
     if before == after:
         common.console.print(f"Database schema is current ({after}).")
     else:

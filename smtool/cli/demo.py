@@ -54,11 +54,11 @@ def ensure_installation(port: int) -> tuple[Path, bool]:
     An existing one is brought up to date (migrations), as `smtool init` would."""
     path = config_path(common.state.config_path)
     if path.exists():
-        initialise(path, actor=common.actor())
+        initialise(path, actor=common.actor(), via=common.via())
         return path, False
     common.console.print(f"Creating a training installation in {common.inert(str(path.parent))}/")
     extra, accounts = prepare_sandbox_init(path, port)
-    initialise(path, actor=common.actor(), extra_config=extra, sandbox_accounts=accounts)
+    initialise(path, actor=common.actor(), extra_config=extra, sandbox_accounts=accounts, via=common.via())
     return path, True
 
 

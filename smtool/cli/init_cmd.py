@@ -26,7 +26,8 @@ def init(
         "Valsts kanceleja", "--institution", help="Institution name for a new config file."
     ),
 ) -> None:
-    """Create config.toml (if missing), the secret key and the database, and sync users/accounts."""
+    """Create config.toml (if missing), the keys and the database; the first time, write config.toml's
+    users and accounts into it (later edits: `smtool config apply`)."""
     path = config_path(common.state.config_path)
     if sandbox:
         from smtool.cli.sandbox_setup import prepare_sandbox_init
@@ -38,9 +39,10 @@ def init(
             institution=institution,
             extra_config=extra,
             sandbox_accounts=accounts,
+            via=common.via(),
         )
     else:
-        report = initialise(path, actor=common.actor(), institution=institution)
+        report = initialise(path, actor=common.actor(), institution=institution, via=common.via())
     _print(report)
 
 
@@ -55,7 +57,12 @@ def _print(report: InitReport) -> None:
     else:
         out.print(f"Database schema is current ({report.schema_after})")
     for change in report.changes:
-        out.print(f"  synced {common.inert(change)}")
+        out.print(f"  {common.inert(change.describe())}")
+    if report.pending:
+        out.print(
+            f"config.toml changes {len(report.pending)} user(s) or account(s); they take effect only "
+            "when applied: review them with `smtool config apply`"
+        )
     for account in report.tokens_stored:
         out.print(f"  stored the sandbox token of {common.inert(account)} (encrypted)")
     out.print("Ready. Next: `smtool account list`, `smtool audit verify`.")

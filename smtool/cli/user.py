@@ -22,9 +22,10 @@ def register(app: typer.Typer) -> None:
 
 @group.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) -> None:
-    """List users, their roles and teams (from config.toml, synced into the database)."""
+    """List users, their roles and teams as applied (`smtool config apply`)."""
     with common.open_context() as ctx:
         users = list_users(ctx)
+        common.note_unapplied_config(ctx)
     if as_json:
         common.emit_json(
             [

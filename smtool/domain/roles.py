@@ -78,5 +78,5 @@ def require_spokesperson(
     if user not in set(spokespeople):
         raise PermissionDenied(
             f"{user} is not a spokesperson of account {account_id}; only its spokespeople "
-            f"may {doing} (config.toml: accounts.spokespeople)"
+            f"may {doing} (spokespeople: config.toml [[accounts]], applied by `smtool config apply`)"
         )

@@ -10,6 +10,7 @@ from datetime import datetime
 from smtool.config import Settings
 from smtool.domain.working_time import WorkingTime
 from smtool.services.files import check_private
+from smtool.services.people import with_stored_directory
 from smtool.store.engine import Database
 from smtool.store.migrate import check_current
 from smtool.store.types import utcnow
@@ -30,17 +31,26 @@ class Context:
     @classmethod
     def open(cls, settings: Settings, *, check_schema: bool = True, clock: Clock = utcnow) -> Context:
         """Open the configured database; raises DatabaseError when it is unreachable or stale, and
-        NotPrivate when a shared installation's config, keys or database are open to other accounts."""
+        NotPrivate when a shared installation's config, keys or database are open to other accounts.
+
+        With the schema checked, the users and accounts are the database's (services.people), not
+        the file's: a later edit of those sections waits for `smtool config apply`."""
         if settings.access.mode == "shared":
             check_private(settings)
         db = Database(settings.database_url)
         if check_schema:
             try:
                 check_current(db)
+                settings = with_stored_directory(db, settings)
             except BaseException:
                 db.dispose()
                 raise
         return cls(settings, db, clock)
+
+    def refresh_directory(self) -> None:
+        """Read the users and accounts again: a long-running process (the worker, the TUI) sees a
+        `config apply` made since it started."""
+        self.settings = with_stored_directory(self.db, self.settings)
 
     def close(self) -> None:
         self.db.dispose()

@@ -21,7 +21,7 @@ def _json(default: Any = None) -> Any:
 
 
 class User(SQLModel, table=True):
-    """A person, synchronised from config.toml's [[users]]."""
+    """A person: seeded from config.toml's [[users]] at init, changed by `smtool config apply`."""
 
     __tablename__ = "users"
     name: str = Field(primary_key=True, max_length=64)
@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     roles: list[str] = _json([])
     team: str | None = Field(default=None, max_length=64, index=True)
     active: bool = Field(default=True)
+    # The whole [[users]] entry last applied (services.installation.directory); the columns above
+    # repeat what queries filter on.
+    entry: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -48,6 +51,9 @@ class Account(SQLModel, table=True):
     ingest_cursor: str | None = Field(default=None, max_length=500)
     rate_limited_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     active: bool = Field(default=True)
+    # The whole [[accounts]] entry last applied: spokespeople, self-approval, policies and the rest
+    # (services.installation.directory). None only before `db upgrade` seeded it.
+    entry: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
     version: int = Field(default=1)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

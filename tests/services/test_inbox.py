@@ -15,7 +15,7 @@ from connectors.base import IncomingItem
 from smtool.config import load_settings
 from smtool.errors import Conflict, PermissionDenied, UsageError
 from smtool.services.context import Context
-from smtool.services.installation.accounts import sync_from_settings
+from smtool.services.installation import directory
 from smtool.services.monitoring import queue
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.views import item_view
@@ -46,8 +46,7 @@ def ictx(sandbox: Sandbox) -> Iterator[Context]:
     sandbox.config.write_text(sandbox.config.read_text(encoding="utf-8") + EXTRA, encoding="utf-8")
     settings = load_settings(sandbox.config)
     with Context.open(settings) as ctx:
-        with ctx.db.write() as session:
-            sync_from_settings(session, settings, "test")
+        directory.apply(ctx, settings, "local:test")
         yield ctx
 
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from smtool.config import load_settings
 from smtool.services.context import Context
+from smtool.services.installation import directory
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.takeover import verify_tokens
 from smtool.services.publishing.approval import approve_posts, submit_post
@@ -28,6 +29,7 @@ def guarded(sandbox: Sandbox) -> Iterator[Context]:
     text = text.replace('id = "sandbox-fb"\n', 'id = "sandbox-fb"\non_takeover = "alert"\n')
     sandbox.config.write_text(text + '\n[security]\non_takeover = "pause"\n', encoding="utf-8")
     with Context.open(load_settings(sandbox.config)) as context:
+        directory.apply(context, load_settings(sandbox.config), "local:test")  # the Page's own answer
         yield context
 
 

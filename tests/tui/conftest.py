@@ -10,7 +10,7 @@ import pytest
 from connectors.emulator import SandboxServer, new_sandbox_state
 from smtool.config import load_settings
 from smtool.services.context import Context
-from smtool.services.installation.accounts import sync_from_settings
+from smtool.services.installation import directory
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.moderation import ReplyModal
 from tests.support.sandbox import write_installation
@@ -47,8 +47,7 @@ def _installation(folder: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) ->
         config.write_text(config.read_text(encoding="utf-8") + MORE_USERS, encoding="utf-8")
         settings = load_settings(config)
         with Context.open(settings, clock=fixed_clock) as ctx:
-            with ctx.db.write() as session:
-                sync_from_settings(session, settings, "test")
+            directory.apply(ctx, settings, "local:test")
             yield Installation(ctx, server, config)
     finally:
         server.stop()

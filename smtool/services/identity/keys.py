@@ -23,11 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from smtool.domain.roles import Action, can, require
+from smtool.domain.roles import Action, can
 from smtool.errors import InvalidTransition, NotFound, PermissionDenied, UsageError
 from smtool.services.context import Context
-from smtool.services.installation.accounts import OPERATOR_PREFIX
-from smtool.services.people import user_roles
+from smtool.services.people import is_operator, require_manager, user_roles
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import User, UserKey
@@ -149,7 +148,7 @@ def _unaccepted(key_type: str, fields: list[str]) -> str:
 
 def _may_manage(ctx: Context, actor: str) -> bool:
     """The installation's operator (its OS account) may; a named user needs the admin's role."""
-    return actor.startswith(OPERATOR_PREFIX) or can(user_roles(ctx.settings, actor), Action.MANAGE)
+    return is_operator(actor) or can(user_roles(ctx.settings, actor), Action.MANAGE)
 
 
 @audits_refusals("user.add_key")
@@ -159,8 +158,7 @@ def add_key(ctx: Context, actor: str, user: str, public_key_line: str) -> KeyVie
     Raises PermissionDenied, UsageError (not a key smtool accepts, or a key already registered,
     naming its owner) or NotFound (no such active user); nothing is written then.
     """
-    if not actor.startswith(OPERATOR_PREFIX):
-        require(actor, user_roles(ctx.settings, actor), Action.MANAGE)
+    require_manager(ctx.settings, actor)
     key = parse_public_key(public_key_line)
     try:
         with ctx.db.write() as session:

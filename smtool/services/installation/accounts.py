@@ -1,4 +1,4 @@
-"""Users and accounts: kept in step with config.toml, tokens stored encrypted."""
+"""Accounts and users as stored, and the accounts' tokens, stored encrypted."""
 
 from __future__ import annotations
 
@@ -7,99 +7,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smtool.config import Settings
-from smtool.domain.roles import Action, require
 from smtool.errors import NotFound, SecretError, UsageError
 from smtool.services.context import Context
 from smtool.services.installation.secrets import decrypt, encrypt, load_keys
-from smtool.services.people import user_roles
+from smtool.services.people import require_manager
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, Publication, User
-from smtool.store.types import utcnow
-
-
-def sync_from_settings(session: Session, settings: Settings, actor: str) -> list[str]:
-    """Make the users and accounts tables match the config; returns what changed, for the audit.
-
-    Entries removed from the config are deactivated, never deleted: posts and the audit log refer
-    to them.
-    """
-    changes = _sync_users(session, settings) + _sync_accounts(session, settings)
-    if changes:
-        session.flush()
-        audit.append(
-            session,
-            actor=actor,
-            action="config.sync",
-            subject_type="installation",
-            subject_id=settings.institution.name,
-            payload={"changed": changes},
-        )
-    return changes
-
-
-def _sync_users(session: Session, settings: Settings) -> list[str]:
-    changes: list[str] = []
-    users = {u.name: u for u in session.exec(select(User)).all()}
-    for configured in settings.users:
-        existing_user = users.pop(configured.name, None)
-        row = existing_user or User(name=configured.name)
-        fields = {
-            "display_name": configured.display_name,
-            "roles": list(configured.roles),
-            "team": configured.team,
-            "active": True,
-        }
-        if existing_user is None or any(getattr(row, k) != v for k, v in fields.items()):
-            for key, value in fields.items():
-                setattr(row, key, value)
-            session.add(row)
-            changes.append(f"user {configured.name}")
-    for gone in users.values():
-        if gone.active:
-            gone.active = False
-            session.add(gone)
-            changes.append(f"user {gone.name} deactivated")
-    return changes
-
-
-def _sync_accounts(session: Session, settings: Settings) -> list[str]:
-    changes: list[str] = []
-    accounts = {a.id: a for a in session.exec(select(Account)).all()}
-    for configured_account in settings.accounts:
-        existing = accounts.pop(configured_account.id, None)
-        if existing and existing.platform != configured_account.platform:
-            raise UsageError(
-                f"account {configured_account.id} is stored as a {existing.platform} account but "
-                f"config.toml says {configured_account.platform}; give the new account another id"
-            )
-        account_row = existing or Account(
-            id=configured_account.id,
-            platform=configured_account.platform,
-            handle=configured_account.handle,
-            kind=configured_account.kind,
-        )
-        fields = {
-            "handle": configured_account.handle,
-            "kind": configured_account.kind,
-            "base_url": configured_account.base_url,
-            "active": True,
-        }
-        if configured_account.remote_id:
-            fields["remote_id"] = configured_account.remote_id
-        if existing is None or any(getattr(account_row, k) != v for k, v in fields.items()):
-            for key, value in fields.items():
-                setattr(account_row, key, value)
-            account_row.updated_at = utcnow()
-            session.add(account_row)
-            changes.append(f"account {configured_account.id}")
-    for gone_account in accounts.values():
-        if gone_account.active:
-            gone_account.active = False
-            session.add(gone_account)
-            changes.append(f"account {gone_account.id} deactivated")
-    return changes
 
 
 @dataclass(frozen=True)
@@ -140,18 +54,11 @@ def list_users(ctx: Context) -> list[User]:
         return list(session.exec(select(User).order_by(col(User.name))).all())
 
 
-# The actor of an installation-level command run with no user named: the operating-system account
-# that owns the installation's files and key, and so may do what its files allow.
-OPERATOR_PREFIX = "local:"
-
-
 @audits_refusals("account.set_token")
 def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
     """Store a platform token encrypted; raises NotFound, UsageError or PermissionDenied, writing
-    nothing then. The installation's operator may; a named user needs the admin's role, so that the
-    audit log never names someone who could not have done it."""
-    if not actor.startswith(OPERATOR_PREFIX):
-        require(actor, user_roles(ctx.settings, actor), Action.MANAGE)
+    nothing then. The installation's operator or an admin may."""
+    require_manager(ctx.settings, actor)
     token = token.strip()
     if not token:
         raise UsageError("the token is empty; paste the access token the platform issued")

@@ -13,7 +13,7 @@ from pathlib import Path
 from smtool.config import Settings, load_settings, parse_settings
 from smtool.services.context import Context
 from smtool.services.files import keep_private, make_private, sqlite_path
-from smtool.services.installation.accounts import sync_from_settings
+from smtool.services.installation.directory import Change, pending_changes, seed, seed_unapplied_accounts
 from smtool.services.installation.secrets import KEY_ENV, create_key_file, encrypt, load_keys
 from smtool.services.records import audit
 from smtool.services.records.signing import create_signing_key, load_signing_key
@@ -56,7 +56,10 @@ class InitReport:
     key_created: bool
     schema_before: str | None
     schema_after: str
-    changes: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    """What the first `init` wrote from config.toml's users and accounts."""
+    pending: list[Change] = field(default_factory=list)
+    """How config.toml's users and accounts differ from the applied ones (see `smtool config apply`)."""
     tokens_stored: list[str] = field(default_factory=list)
     signing_key_created: bool = False
 
@@ -111,12 +114,15 @@ def initialise(
     institution: str = "Valsts kanceleja",
     extra_config: str = "",
     sandbox_accounts: list[SandboxAccountSpec] | None = None,
+    via: str | None = None,
 ) -> InitReport:
     """Create (or bring up to date) an installation around `config_path`.
 
     Writes a starter config when none exists, creates the key file unless SMTOOL_SECRET_KEY is set,
-    migrates the database and synchronises users and accounts. Raises ConfigError, DatabaseError or
-    SecretError before writing anything when the configuration or database cannot be used.
+    migrates the database and, the first time, writes config.toml's users and accounts into it; later
+    edits of those wait for `smtool config apply` and are reported as pending. Raises ConfigError,
+    DatabaseError or SecretError before writing anything when the configuration or database cannot
+    be used.
     """
     config_written = not config_path.exists()
     if config_written:
@@ -130,6 +136,8 @@ def initialise(
     if database_file is not None and database_file.parent.is_dir():
         make_private(database_file)  # before SQLite creates it world-readable (citizens' personal data)
     db = Database(settings.database_url)
+    if via:
+        audit.attribute_to(db, via)
     try:
         # Reach the database and refuse a newer schema before anything is written.
         refuse_newer(db, current_revision(db))
@@ -144,7 +152,8 @@ def initialise(
         keep_private(settings)  # a config written with an editor, a database from a backup
         ctx = Context(settings, db)
         with db.write() as session:
-            changes = sync_from_settings(session, settings, actor)
+            changes = seed(session, settings, actor)
+            pending = pending_changes(session, settings)
             if before is None:
                 audit.append(
                     session,
@@ -162,6 +171,7 @@ def initialise(
             before,
             after,
             changes,
+            pending,
             stored,
             signing_key_created=signing_key_created,
         )
@@ -193,13 +203,17 @@ def _store_sandbox_tokens(ctx: Context, accounts: list[SandboxAccountSpec], acto
     return [spec.id for spec in accounts]
 
 
-def upgrade_database(settings: Settings, actor: str) -> tuple[str | None, str]:
-    """Migrate the configured database to this code's schema and re-sync users and accounts."""
+def upgrade_database(settings: Settings, actor: str, via: str | None = None) -> tuple[str | None, str]:
+    """Migrate the configured database to this code's schema; accounts stored before their settings
+    lived in the database get config.toml's entry once (audited). `via` says how the actor was
+    proven, for the audit log (services.records.audit.attribute_to)."""
     db = Database(settings.database_url)
+    if via:
+        audit.attribute_to(db, via)
     try:
         before, after = upgrade(db)
         with db.write() as session:
-            sync_from_settings(session, settings, actor)
+            seed_unapplied_accounts(session, settings, actor)
             if before != after:
                 audit.append(
                     session,

@@ -1,0 +1,232 @@
+"""Users and accounts in the database: seeded from config.toml at `init`, changed only by the
+audited `smtool config apply`, which shows what changes first.
+
+Roles, teams, spokespeople and self-approval decide who may make the institution speak, so a change
+to them is an act with a name and a time in the audit log, never an edit of a file that takes effect
+silently at the next start (services.people reads what is applied). Entries removed from the file
+are deactivated, never deleted: posts and the audit log refer to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict
+
+from sqlmodel import Session, col, select
+
+from smtool.config import Account as ConfiguredAccount
+from smtool.config import Settings
+from smtool.config import User as ConfiguredUser
+from smtool.errors import UsageError
+from smtool.services.context import Context
+from smtool.services.people import require_manager, stored_accounts, stored_users
+from smtool.services.records import audit
+from smtool.services.refusals import audits_refusals
+from smtool.store.tables import Account, User
+from smtool.store.types import utcnow
+
+Kind = Literal["user", "account"]
+What = Literal["added", "changed", "deactivated"]
+
+
+class FieldChangeDict(TypedDict):
+    field: str
+    before: Any
+    after: Any
+
+
+class ChangeDict(TypedDict):
+    kind: Kind
+    name: str
+    what: What
+    fields: list[FieldChangeDict]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    """One user or account whose applied entry differs from config.toml's."""
+
+    kind: Kind
+    name: str
+    what: What
+    fields: tuple[FieldChange, ...] = ()
+
+    def describe(self) -> str:
+        head = f"{self.kind} {self.name}: {self.what}"
+        if self.what == "deactivated":
+            return head
+        shown = "; ".join(f"{f.field} {_show(f.before)} -> {_show(f.after)}" for f in self.fields)
+        return f"{head} ({shown})" if shown else head
+
+    def as_dict(self) -> ChangeDict:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "what": self.what,
+            "fields": [{"field": f.field, "before": f.before, "after": f.after} for f in self.fields],
+        }
+
+
+def pending_changes(session: Session, settings: Settings) -> list[Change]:
+    """What `config apply` would change: config.toml's [[users]] and [[accounts]] against the database."""
+    return _diff("user", _entries(stored_users(session)), _entries(settings.users)) + _diff(
+        "account", _entries(stored_accounts(session)), _entries(settings.accounts)
+    )
+
+
+def pending_changes_of(ctx: Context, settings: Settings) -> list[Change]:
+    with ctx.db.read() as session:
+        return pending_changes(session, settings)
+
+
+def seed(session: Session, settings: Settings, actor: str) -> list[Change]:
+    """Write config.toml's users and accounts into an installation that has none yet (`init`)."""
+    if session.exec(select(User)).first() is not None or session.exec(select(Account)).first():
+        return []
+    return _write(session, settings, actor, action="config.seed")
+
+
+def seed_unapplied_accounts(session: Session, settings: Settings, actor: str) -> list[str]:
+    """Give accounts stored before their settings lived in the database (schema 0009) the entry
+    config.toml has for them, once, audited; returns their ids."""
+    seeded: list[str] = []
+    for row in session.exec(select(Account).order_by(col(Account.id))).all():
+        configured = settings.account(row.id)
+        if row.entry is not None or configured is None or configured.platform != row.platform:
+            continue
+        row.entry = configured.model_dump(mode="json")
+        session.add(row)
+        seeded.append(row.id)
+    if seeded:
+        audit.append(
+            session,
+            actor=actor,
+            action="config.seed",
+            subject_type="installation",
+            subject_id=settings.institution.name,
+            payload={"accounts": seeded},
+        )
+    return seeded
+
+
+@audits_refusals("config.apply")
+def apply(
+    ctx: Context, settings: Settings, actor: str, expected: Sequence[Change] | None = None
+) -> list[Change]:
+    """Apply config.toml's users and accounts (`settings`, read from the file) to the database, as
+    one audited change; returns what changed. The installation's operator or an admin may.
+
+    `expected` is the difference the person was shown: when the file or the database changed since,
+    nothing is written and a UsageError asks to look again."""
+    require_manager(ctx.settings, actor)
+    with ctx.db.write() as session:
+        if expected is not None and list(expected) != pending_changes(session, settings):
+            raise UsageError(
+                "config.toml or the stored users and accounts changed since the difference was "
+                "shown; run `smtool config apply` again to see the new one"
+            )
+        changes = _write(session, settings, actor, action="config.apply")
+    ctx.refresh_directory()
+    return changes
+
+
+def _write(session: Session, settings: Settings, actor: str, *, action: str) -> list[Change]:
+    changes = pending_changes(session, settings)
+    if not changes:
+        return []
+    _write_users(session, settings.users)
+    _write_accounts(session, settings.accounts)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action=action,
+        subject_type="installation",
+        subject_id=settings.institution.name,
+        payload={"changes": [c.as_dict() for c in changes]},
+    )
+    return changes
+
+
+def _write_users(session: Session, configured: Sequence[ConfiguredUser]) -> None:
+    rows = {u.name: u for u in session.exec(select(User)).all()}
+    for entry in configured:
+        row = rows.pop(entry.name, None) or User(name=entry.name)
+        row.display_name = entry.display_name
+        row.roles = list(entry.roles)
+        row.team = entry.team
+        row.active = True
+        row.entry = entry.model_dump(mode="json")
+        session.add(row)
+    for gone in rows.values():
+        gone.active = False
+        session.add(gone)
+
+
+def _write_accounts(session: Session, configured: Sequence[ConfiguredAccount]) -> None:
+    rows = {a.id: a for a in session.exec(select(Account)).all()}
+    for entry in configured:
+        row = rows.pop(entry.id, None)
+        if row is not None and row.platform != entry.platform:
+            raise UsageError(
+                f"account {entry.id} is stored as a {row.platform} account but config.toml says "
+                f"{entry.platform}; give the new account another id"
+            )
+        row = row or Account(id=entry.id, platform=entry.platform, handle=entry.handle, kind=entry.kind)
+        row.handle = entry.handle
+        row.kind = entry.kind
+        row.base_url = entry.base_url
+        if entry.remote_id:
+            row.remote_id = entry.remote_id
+        row.active = True
+        row.entry = entry.model_dump(mode="json")
+        row.updated_at = utcnow()
+        session.add(row)
+    for gone in rows.values():
+        gone.active = False
+        session.add(gone)
+
+
+def _entries(models: Sequence[ConfiguredUser] | Sequence[ConfiguredAccount]) -> dict[str, dict[str, Any]]:
+    return {_key(m): m.model_dump(mode="json") for m in models}
+
+
+def _key(model: ConfiguredUser | ConfiguredAccount) -> str:
+    return model.name if isinstance(model, ConfiguredUser) else model.id
+
+
+def _diff(
+    kind: Kind, stored: dict[str, dict[str, Any]], configured: dict[str, dict[str, Any]]
+) -> list[Change]:
+    changes: list[Change] = []
+    for name, entry in configured.items():
+        before = stored.get(name)
+        if before is None:
+            fields = tuple(FieldChange(k, None, v) for k, v in entry.items() if v not in (None, [], False))
+            changes.append(Change(kind, name, "added", fields))
+            continue
+        differing = tuple(
+            FieldChange(k, before.get(k), entry.get(k))
+            for k in dict.fromkeys([*before, *entry])
+            if before.get(k) != entry.get(k)
+        )
+        if differing:
+            changes.append(Change(kind, name, "changed", differing))
+    changes += [Change(kind, name, "deactivated") for name in stored if name not in configured]
+    return changes
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
