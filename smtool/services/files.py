@@ -85,6 +85,7 @@ def write_whole(path: Path, data: bytes, *, mode: int = 0o644, overwrite: bool =
 
 
 PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
 
 
 class NotPrivate(ConfigError):
@@ -114,6 +115,11 @@ def secret_files(settings: Settings) -> list[Path]:
     return files
 
 
+def secret_folders(settings: Settings) -> list[Path]:
+    """The folders that hold the secret files: whoever may write in one can replace what is in it."""
+    return sorted({path.parent for path in secret_files(settings)})
+
+
 def make_private(path: Path) -> None:
     """Create `path` empty and private if it does not exist, so that what is written into it later
     (SQLite creates its journal files with the database's mode) is never readable by others."""
@@ -125,7 +131,17 @@ def make_private(path: Path) -> None:
 
 
 def keep_private(settings: Settings) -> None:
-    """Make every existing secret file of the installation private (`init` does, on every run)."""
+    """Make every existing secret file of the installation private, and the folders holding them
+    that this account owns in a shared installation (`init` does, on every run). A folder owned by
+    another account (root's /etc/smtool, say) is left to its owner; `check_private` still refuses it
+    when others may write in it. A personal installation's folder (a home folder, perhaps) is left
+    as it is."""
+    for folder in secret_folders(settings) if settings.access.mode == "shared" else []:
+        try:
+            if folder.stat().st_uid == os.geteuid():
+                folder.chmod(PRIVATE_FOLDER)
+        except OSError:
+            continue
     for path in secret_files(settings):
         try:
             path.chmod(PRIVATE_FILE)
@@ -139,7 +155,18 @@ def keep_private(settings: Settings) -> None:
 
 
 def check_private(settings: Settings) -> None:
-    """Raise NotPrivate naming the first secret file that other OS accounts may read or write."""
+    """Raise NotPrivate naming the first secret file that other OS accounts may read or write, or
+    the first folder holding one that they may write in (they could replace the file)."""
+    for folder in secret_folders(settings):
+        try:
+            mode = stat.S_IMODE(folder.stat().st_mode)
+        except OSError:
+            continue  # reported for the files in it
+        if mode & 0o022:
+            raise NotPrivate(
+                f"other accounts may write in {folder} (mode {mode:04o}), so they could replace the "
+                f"installation's files there. Run: chmod 700 {shlex.quote(str(folder))}"
+            )
     for path in secret_files(settings):
         try:
             mode = path.stat().st_mode

@@ -16,6 +16,7 @@ from smtool.services.context import Context
 from smtool.services.files import CannotWrite, NotPrivate, replacing, write_whole
 from smtool.services.installation.setup import initialise
 from smtool.services.reports.formats import write_file
+from tests.support.databases import BASE_CONFIG
 
 
 def _disk_error(fd: int) -> None:
@@ -154,3 +155,30 @@ def test_init_says_which_file_it_cannot_make_private(
     monkeypatch.setattr(Path, "chmod", refused)
     with pytest.raises(NotPrivate, match=r"cannot make .*smtool\.key private: Operation not permitted"):
         initialise(config, actor="test")
+
+
+def test_a_shared_installation_will_not_start_while_others_may_write_in_its_folder(
+    tmp_path: Path, open_umask: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files 0600 in a folder others may write in can be replaced by them (a config naming another
+    # database, a key of their own): the folder is as secret as the files.
+    monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
+    folder = tmp_path / "installation"
+    folder.mkdir()
+    config = folder / "config.toml"
+    config.write_text(
+        BASE_CONFIG.format(url="sqlite:///smtool.db") + '\n[access]\nmode = "shared"\n', encoding="utf-8"
+    )
+    initialise(config, actor="test")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    folder.chmod(0o775)
+    with pytest.raises(NotPrivate) as refused:
+        Context.open(load_settings(config))
+    assert f"other accounts may write in {folder}" in refused.value.msg
+    assert f"chmod 700 {folder}" in refused.value.msg
+    folder.chmod(0o755)  # readable is not enough to replace anything
+    with Context.open(load_settings(config)):
+        pass
+    folder.chmod(0o775)
+    initialise(config, actor="test")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
