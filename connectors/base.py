@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 __all__ = [
@@ -63,11 +62,25 @@ class AccountRef:
 
 
 @dataclass(frozen=True)
+class MediaFile:
+    """One picture or video to publish: its bytes as approved, never a path a connector would read.
+
+    `name` is what the platform is told the file was called; `media_type` was sniffed from the
+    bytes (image/png, video/mp4, ...); `alt` is the description for people who cannot see it.
+    """
+
+    name: str
+    content: bytes = field(repr=False)
+    media_type: str
+    alt: str | None = None
+
+
+@dataclass(frozen=True)
 class OutgoingPost:
-    """What to publish: text, optional image files and an optional link."""
+    """What to publish: text, optional pictures or a video, and an optional link."""
 
     text: str
-    media: tuple[Path, ...] = ()
+    media: tuple[MediaFile, ...] = ()
     link: str | None = None
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import facebook
 import requests
@@ -25,6 +24,7 @@ from connectors.base import (
     Credentials,
     DuplicateContent,
     IncomingItem,
+    MediaFile,
     MetricSnapshot,
     OutgoingPost,
     OwnPost,
@@ -87,7 +87,7 @@ class FacebookConnector:
         path: str,
         args: dict[str, Any] | None = None,
         post_args: dict[str, Any] | None = None,
-        files: dict[str, IO[bytes]] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         method: str | None = None,
     ) -> dict[str, Any]:
         try:
@@ -187,7 +187,7 @@ class FacebookConnector:
         """Publish on the Page: a status or link post, one photo, or several photos in one post.
 
         A link with photos goes into the text (photo posts take no link). Raises as
-        Connector.publish, and Rejected for an unreadable media file.
+        Connector.publish.
         """
         page = self._page()
         if not post.media:
@@ -204,21 +204,16 @@ class FacebookConnector:
             post_id = result.get("post_id") or result.get("id")
             return self._published(self._id({"id": post_id}, "id", write=True), result)
         photo_ids = [
-            self._id(self._upload(page, path, {"published": "false"}), "id", write=True)
-            for path in post.media
+            self._id(self._upload(page, media, {"published": "false"}), "id", write=True)
+            for media in post.media
         ]
         attached = json.dumps([{"media_fbid": photo_id} for photo_id in photo_ids])
         result = self._call(True, f"{page}/feed", post_args={"message": text, "attached_media": attached})
         return self._published(self._id(result, "id", write=True), result)
 
-    def _upload(self, page: str, path: Path, args: dict[str, str]) -> dict[str, Any]:
-        try:
-            with path.open("rb") as image:
-                return self._call(True, f"{page}/photos", post_args=dict(args), files={"source": image})
-        except OSError as e:
-            raise Rejected(
-                f"cannot read {path.name}: {e.strerror}", reason="media unreadable", platform_code=None
-            ) from e
+    def _upload(self, page: str, media: MediaFile, args: dict[str, str]) -> dict[str, Any]:
+        source = (media.name, media.content, media.media_type)
+        return self._call(True, f"{page}/photos", post_args=dict(args), files={"source": source})
 
     def _published(self, remote_id: str, raw: dict[str, Any]) -> PublishedRef:
         return PublishedRef(PLATFORM, remote_id, self.account.id, utc_now(), raw)

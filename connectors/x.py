@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, NoReturn
 
 import requests
@@ -25,6 +24,7 @@ from connectors.base import (
     DuplicateContent,
     IncomingItem,
     IncomingKind,
+    MediaFile,
     MetricSnapshot,
     OutgoingPost,
     OwnPost,
@@ -48,6 +48,15 @@ PLATFORM = "x"
 MEDIA_UPLOAD_URL = "https://api.x.com/2/media/upload"
 # X takes at most four images a post and 100 ids per lookup.
 MAX_IMAGES = 4
+
+
+def _category(media_type: str) -> str:
+    """X's media_category for a media type (the upload is refused under the wrong one)."""
+    if media_type == "image/gif":
+        return "tweet_gif"
+    return "tweet_video" if media_type.startswith("video/") else "tweet_image"
+
+
 LOOKUP_BATCH = 100
 PAGE_SIZE = 100
 # A server that keeps handing out next tokens must not keep a poll running forever.
@@ -195,7 +204,7 @@ class XConnector:
         text = post.text
         if post.link and post.link not in text:
             text = f"{text} {post.link}".strip()
-        media_ids = [self._upload(path) for path in post.media]
+        media_ids = [self._upload(media) for media in post.media]
         return self._create(text, media_ids=media_ids or None)
 
     def reply(self, item: IncomingItem, text: str) -> PublishedRef:
@@ -220,21 +229,15 @@ class XConnector:
             raise unexpected_answer("tweet without id", self._adapter.last_response, write=True)
         return PublishedRef(PLATFORM, tweet_id, self.account.id, utc_now(), body)
 
-    def _upload(self, path: Path) -> str:
-        try:
-            content = path.read_bytes()
-        except OSError as e:
-            raise Rejected(
-                f"cannot read {path.name}: {e.strerror}", reason="media unreadable", platform_code=None
-            ) from e
+    def _upload(self, media: MediaFile) -> str:
         body = self._call(
             True,
             lambda: self._raise_like_tweepy(
                 self._session.post(
                     MEDIA_UPLOAD_URL,
                     headers={"Authorization": f"Bearer {self._token}"},
-                    files={"media": (path.name, content)},
-                    data={"media_category": "tweet_image"},
+                    files={"media": (media.name, media.content, media.media_type)},
+                    data={"media_category": _category(media.media_type)},
                 )
             ),
         )

@@ -301,6 +301,14 @@ class Retention(_Strict):
     """Engagement snapshots, counted from when they were taken."""
 
 
+class Storage(_Strict):
+    """Where the installation keeps files it owns besides the database."""
+
+    media_dir: str = "media"
+    """The media store: a copy of every attached file, named by its SHA-256 (folders 0700, files
+    0600), relative to the config file. Posts refer to their media only through it."""
+
+
 class Settings(_Strict):
     """The whole configuration of one installation."""
 
@@ -314,6 +322,7 @@ class Settings(_Strict):
     metrics: Metrics = Metrics()
     reports: Reports = Reports()
     retention: Retention = Retention()
+    storage: Storage = Storage()
     routing: list[RoutingRule] = Field(default_factory=list)
     """Routing rules, first match wins; unmatched items go to inbox.default_team."""
     users: list[User] = Field(default_factory=list)

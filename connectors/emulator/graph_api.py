@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
 import re
 import secrets
@@ -669,6 +670,7 @@ def create_photo(call: Call, page_id: str) -> Any:
         "caption": caption,
         "t": call.sb.now(),
         "size": len(data or b""),
+        "sha256": hashlib.sha256(data or b"").hexdigest(),  # which bytes arrived, for tests
         "post_id": None,
     }
     call.sb.state.fb_photos[photo_id] = photo

@@ -9,11 +9,12 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
+from smtool.domain.media import MediaEntry
 from smtool.domain.states import PostState
 from smtool.errors import UsageError
 from smtool.services.publishing import approval, calendar, checks, drafts
 from smtool.services.publishing.checks import PostFinding
-from smtool.services.publishing.views import list_posts, show_post
+from smtool.services.publishing.views import describe_media, kept_media, list_posts, show_post
 
 group = typer.Typer(help="Posts: drafting, approval and scheduling.", no_args_is_help=True)
 
@@ -21,7 +22,18 @@ AS = typer.Option(None, "--as", help=common.AS_USER_HELP)
 ACCOUNTS = typer.Option([], "--account", help="Target account id (repeat for several).")
 AT = typer.Option(None, "--at", help='Publish at "YYYY-MM-DD HH:MM" in the institution\'s time zone.')
 NOW = typer.Option(False, "--now", help="Publish as soon as approved (the default when --at is absent).")
-MEDIA = typer.Option([], "--media", help="An image file to attach (repeat for several).")
+MEDIA = typer.Option(
+    [],
+    "--media",
+    help="A picture or video to attach (JPEG, PNG, GIF, WEBP, MP4, MOV; repeat for several). It is "
+    "copied into the installation's media store now; changing the file later changes nothing.",
+)
+ALT = typer.Option(
+    [],
+    "--alt",
+    help="Alt text for the --media at the same position: the first --alt describes the first "
+    '--media, and so on; --alt "" leaves one without.',
+)
 CAMPAIGN = typer.Option([], "--campaign", help="A campaign tag, e.g. an EU project id (repeatable).")
 VARIANT = typer.Option(
     [], "--variant", help='A text for one platform instead of the main text: PLATFORM=TEXT (e.g. x="...").'
@@ -42,12 +54,22 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="post")
 
 
+def _attachments(media: list[str], alt: list[str]) -> list[drafts.Attachment]:
+    if len(alt) > len(media):
+        raise UsageError(
+            f"{len(alt)} --alt for {len(media)} --media; each --alt describes the --media at its position"
+        )
+    texts: list[str | None] = [a or None for a in alt]
+    texts += [None] * (len(media) - len(alt))
+    return [drafts.Attachment(path, text) for path, text in zip(media, texts, strict=True)]
+
+
 def _draft(
     text: str,
     accounts: list[str],
     at: str | None,
     now: bool,
-    media: list[str],
+    media: Sequence[drafts.Attachment | MediaEntry | str],
     campaigns: list[str],
     variants: dict[str, str] | None = None,
 ) -> drafts.Draft:
@@ -65,12 +87,13 @@ def new(
     at: str | None = AT,
     now: bool = NOW,
     media: list[str] = MEDIA,
+    alt: list[str] = ALT,
     campaign: list[str] = CAMPAIGN,
     variant: list[str] = VARIANT,
     as_user: str | None = AS,
 ) -> None:
     """Save a new draft; prints the new post's id alone."""
-    draft = _draft(text, account, at, now, media, campaign, _variants(variant))
+    draft = _draft(text, account, at, now, _attachments(media, alt), campaign, _variants(variant))
     with common.open_context() as ctx:
         post_id = drafts.create_post(ctx, common.acting_user(as_user), draft)
     print(post_id)
@@ -84,6 +107,7 @@ def edit(
     at: str | None = AT,
     now: bool = NOW,
     media: list[str] = MEDIA,
+    alt: list[str] = ALT,
     campaign: list[str] = CAMPAIGN,
     variant: list[str] = VARIANT,
     version: int | None = typer.Option(
@@ -92,7 +116,9 @@ def edit(
     as_user: str | None = AS,
 ) -> None:
     """Replace a post's text; what is not given (accounts, time, media, tags, variants) is kept.
-    An approval is voided and the post returns to draft."""
+    --media replaces all media (with their --alt). An approval is voided and the post returns to draft."""
+    if alt and not media:
+        raise UsageError("--alt describes a --media given with it; give the files again with their alt text")
     with common.open_context() as ctx:
         current = show_post(ctx, post_id)
         if not at and not now:
@@ -102,7 +128,7 @@ def edit(
             account or current["accounts"],
             at,
             now,
-            media or current["media"],
+            _attachments(media, alt) if media else [kept_media(m) for m in current["media"]],
             campaign or current["campaigns"],
             _variants(variant) if variant else current["variants"],
         )
@@ -148,6 +174,8 @@ def show(
     )
     out.print(f"Accounts: {common.inert(', '.join(detail['accounts']))}; when: {detail['scheduled_local']}")
     out.print(common.inert(detail["text"]))
+    for number, item in enumerate(detail["media"], 1):
+        out.print(f"Media {number}: {common.inert(describe_media(item))}")
     _print_findings(detail["findings"])
     for a in detail["approvals"]:
         out.print(

@@ -18,7 +18,8 @@ One package per flow, in the users' words:
 
 Shared by every flow, at this level: `context` (settings and database), `people` (who may do what),
 `guidelines` (the checker bridged to the settings), `platforms` (connectors for accounts), `refusals`
-(refused actions audited), `files` (files written whole) and `text` (citizens' text kept exact, shown
+(refused actions audited), `files` (files written whole), `media` (the media store: attached
+files by SHA-256, read back only with their hash checked) and `text` (citizens' text kept exact, shown
 inert). Flows import the shared modules, never the other way round; publishing knows nothing of
 monitoring, and reports read the store, not the other flows (contracts in pyproject.toml).
 """

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from smtool.domain.media import MediaEntry
 from smtool.store.types import JSONType, UTCDateTime, utcnow
 
 
@@ -68,7 +69,8 @@ class Post(SQLModel, table=True):
     author: str = Field(foreign_key="users.name", max_length=64, index=True)
     text: str = Field(sa_type=Text)
     variants: dict[str, str] = _json({})  # platform -> text replacing `text` there
-    media: list[str] = _json([])
+    # Media store entries (services.media); a plain path string is a post from before the store.
+    media: list[MediaEntry | str] = _json([])
     campaigns: list[str] = _json([])
     state: str = Field(default="draft", max_length=32, index=True)
     scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: asap

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -17,6 +18,7 @@ from smtool.config import load_settings
 from smtool.services.context import Context
 from smtool.store.tables import AuditEvent, Publication
 from tests.support.cli import Result, run_smtool
+from tests.support.media import jpeg, png
 from tests.support.sandbox import write_installation
 
 # Times a person schedules: June of next year, always in the future and in summer time (EEST).
@@ -252,3 +254,54 @@ def test_a_post_being_sent_cannot_be_rescheduled(env: tuple[Path, SandboxServer]
     refused = _run(folder, "post", "schedule", post_id, "--now", "--as", "anna")
     assert refused.code == 1 and "already underway on sandbox-x (sending)" in refused.err
     assert _show(folder, post_id) == before
+
+
+def test_post_show_lists_every_media_item_and_an_edit_keeps_them(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    (folder / "karte.png").write_bytes(png(4, 3))
+    (folder / "foto.jpg").write_bytes(jpeg(640, 480))
+    new = _run(
+        folder,
+        *("post", "new", "--as", "anna", "--account", "sandbox-x", "--now"),
+        *("--media", "karte.png", "--alt", "Latvijas karte", "--media", "foto.jpg", TEXT),
+    )
+    assert new.code == 0, new.err
+    post_id = new.out.strip()
+    shown = _run(folder, "post", "show", post_id)
+    digest = hashlib.sha256(png(4, 3)).hexdigest()
+    assert (
+        f"Media 1: karte.png · image/png · {len(png(4, 3))} bytes · 4x3 px · sha256 {digest[:12]}"
+        in shown.out
+    )
+    assert "alt: Latvijas karte" in shown.out
+    assert "Media 2: foto.jpg · image/jpeg" in shown.out and "640x480 px" in shown.out
+    assert "no alt text" in shown.out
+    media = json.loads(_run(folder, "post", "show", post_id, "--json").out)["media"]
+    assert [(m["name"], m["type"], m["alt"], m["sha256"]) for m in media] == [
+        ("karte.png", "image/png", "Latvijas karte", digest),
+        ("foto.jpg", "image/jpeg", None, hashlib.sha256(jpeg(640, 480)).hexdigest()),
+    ]
+    (folder / "karte.png").unlink()  # the store has the bytes; an edit without --media keeps them
+    edited = _run(folder, "post", "edit", post_id, "--as", "anna", TEXT + " Jauns teksts.")
+    assert edited.code == 0, edited.err
+    assert json.loads(_run(folder, "post", "show", post_id, "--json").out)["media"] == media
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "code", "message"),
+    [
+        ({"a.png": b"x"}, ("--media", "a.png", "--alt", "A", "--alt", "B"), 2, "2 --alt for 1 --media"),
+        ({"notes.png": b"Parole: ...\n"}, ("--media", "notes.png"), 1, "notes.png is not a JPEG, PNG"),
+        ({}, ("--media", "smtool.key"), 1, "installation's own files"),
+    ],
+)
+def test_media_refusals_name_the_file(
+    env: tuple[Path, SandboxServer], files: dict[str, bytes], args: tuple[str, ...], code: int, message: str
+) -> None:
+    folder, _ = env
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    result = _run(folder, "post", "new", "--as", "anna", "--account", "sandbox-x", *args, TEXT)
+    assert (result.code, result.out) == (code, "")
+    assert message in " ".join(result.err.split())
+    assert not (folder / "media").exists() or not any((folder / "media").rglob("*"))

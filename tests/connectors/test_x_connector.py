@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from connectors.base import Credentials, DuplicateContent, IncomingItem, OutgoingPost, Rejected
+from connectors.base import (
+    Credentials,
+    DuplicateContent,
+    IncomingItem,
+    MediaFile,
+    OutgoingPost,
+    Rejected,
+)
 from connectors.emulator import SandboxServer
 from connectors.x import XConnector
 
@@ -27,16 +34,24 @@ def test_publish_reaches_the_platform(x: XConnector, control) -> None:
     ]
 
 
-def test_publish_with_images_uploads_them_first(x: XConnector, tmp_path: Path, server: SandboxServer) -> None:
-    image = tmp_path / "a.png"
-    image.write_bytes(b"\x89PNG fake")
+def test_publish_with_images_uploads_their_bytes_first(x: XConnector, server: SandboxServer) -> None:
+    image = MediaFile("a.png", b"\x89PNG\r\n\x1a\n fake", "image/png")
     ref = x.publish(OutgoingPost("Ar attēlu", media=(image, image)))
-    assert len(server.state.tweets[ref.remote_id]["media_ids"]) == 2
+    media_ids = server.state.tweets[ref.remote_id]["media_ids"]
+    assert len(media_ids) == 2
+    uploaded = server.state.media[media_ids[0]]
+    assert uploaded["sha256"] == hashlib.sha256(image.content).hexdigest()
+    assert uploaded["category"] == "tweet_image"
 
 
-def test_more_than_four_images_is_refused_before_sending(x: XConnector, tmp_path: Path) -> None:
-    image = tmp_path / "a.png"
-    image.write_bytes(b"x")
+def test_a_gif_is_uploaded_as_a_gif(x: XConnector, server: SandboxServer) -> None:
+    ref = x.publish(OutgoingPost("Kustīgs", media=(MediaFile("a.gif", b"GIF89a....", "image/gif"),)))
+    (media_id,) = server.state.tweets[ref.remote_id]["media_ids"]
+    assert server.state.media[media_id]["category"] == "tweet_gif"
+
+
+def test_more_than_four_images_is_refused_before_sending(x: XConnector) -> None:
+    image = MediaFile("a.png", b"x", "image/png")
     calls = x.api_calls
     with pytest.raises(Rejected):
         x.publish(OutgoingPost("Pārāk daudz", media=(image,) * 5))

@@ -19,10 +19,11 @@ from sqlmodel import func, select
 
 from smtool.errors import UsageError
 from smtool.services.context import Context
+from smtool.services.media import MediaUnavailable, stored_path
 from smtool.services.monitoring import queue
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.publishing.approval import approve_posts, submit_post
-from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.publishing.drafts import Attachment, Draft, create_post
 from smtool.services.records.archive import ArchiveUnreadable, export_archive, verify_archive
 from smtool.services.records.archive import export as export_module
 from smtool.services.records.archive.export import ArchivedMedia
@@ -33,7 +34,7 @@ from smtool.services.records.archive.records import (
     ModerationActionBody,
     PostBody,
 )
-from smtool.store.tables import AuditEvent, InboxItem, Publication
+from smtool.store.tables import AuditEvent, InboxItem, Post, Publication
 from smtool.worker import run_once
 from tests.support.sandbox import Sandbox
 
@@ -52,7 +53,9 @@ def records(sctx: Context, sandbox: Sandbox, tmp_path: Path) -> Context:
     image = tmp_path / "karte.png"
     image.write_bytes(PNG)
     post_id = create_post(
-        sctx, "anna", Draft(text="Valsts kanceleja informē.", accounts=["sandbox-x"], media=[str(image)])
+        sctx,
+        "anna",
+        Draft(text="Valsts kanceleja informē.", accounts=["sandbox-x"], media=[Attachment(str(image))]),
     )
     submit_post(sctx, "anna", post_id)
     approve_posts(sctx, "karlis", [post_id])
@@ -187,6 +190,36 @@ def test_a_truncated_or_corrupt_zip_is_unreadable(records: Context, tmp_path: Pa
     (tmp_path / "locked.zip").write_bytes(bytes(locked))
     with pytest.raises(ArchiveUnreadable, match="password-protected"):
         verify_archive(tmp_path / "locked.zip")
+
+
+def test_media_come_from_the_store_by_hash_never_from_a_recorded_path(
+    records: Context, tmp_path: Path
+) -> None:
+    (tmp_path / "karte.png").write_bytes(b"replaced after publishing")
+    with records.db.write() as session:
+        post = session.exec(select(Post)).one()
+        # A row from before the media store names a path: it is listed as missing, never read.
+        post.media = [*post.media, str(records.settings.key_path)]
+        session.add(post)
+    path = tmp_path / "archive.zip"
+    _export(records, path)
+    files = {name.split("/", 1)[1]: data for name, data in _members(path).items()}
+    post_file = next(name for name in files if name.startswith("data/records/post"))
+    stored, legacy = json.loads(files[post_file])["media"]
+    assert files[stored["archived_as"]] == PNG
+    assert legacy == {"name": str(records.settings.key_path), "missing": True}
+    key = records.settings.key_path.read_bytes()
+    assert not any(key in data for data in files.values())
+
+
+def test_a_store_file_changed_since_publishing_stops_the_export(records: Context, tmp_path: Path) -> None:
+    with records.db.read() as session:
+        (entry,) = session.exec(select(Post)).one().media
+    assert not isinstance(entry, str)
+    stored_path(records.settings, entry["sha256"]).write_bytes(b"not the published picture")
+    with pytest.raises(MediaUnavailable, match="changed in the media store"):
+        _export(records, tmp_path / "archive.zip")
+    assert not (tmp_path / "archive.zip").exists()
 
 
 def test_a_failed_export_leaves_nothing(

@@ -19,7 +19,7 @@ from smtool.services.publishing.approval import (
     withdraw_post,
 )
 from smtool.services.publishing.checks import blocking_findings
-from smtool.services.publishing.drafts import Draft, create_post, edit_post, import_csv
+from smtool.services.publishing.drafts import Attachment, Draft, create_post, edit_post, import_csv
 from smtool.services.publishing.views import list_posts, list_publications, show_post
 from smtool.services.records import audit
 from smtool.store.tables import AuditEvent, Post, Publication
@@ -118,7 +118,7 @@ def test_stale_edit_is_a_conflict(ctx: Context) -> None:
         (Draft(text=TEXT, accounts=["nope"]), "unknown account 'nope'"),
         (Draft(text=TEXT, accounts=["vk-x"], at="2020-01-01 10:00"), "in the past"),
         (Draft(text="Valsts kanceleja informē. " * 20, accounts=["vk-x"]), "over its limit of 280"),
-        (Draft(text=TEXT, accounts=["vk-x"], media=["/no/such/file.png"]), "does not exist"),
+        (Draft(text=TEXT, accounts=["vk-x"], media=[Attachment("/no/such/file.png")]), "does not exist"),
         (Draft(text="   ", accounts=["vk-x"]), "no text"),
         (Draft(text=TEXT, accounts=["vk-x"], at="2026-03-29 03:30"), "does not exist in Europe/Riga"),
     ],

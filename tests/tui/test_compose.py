@@ -17,6 +17,7 @@ from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import DraftFinding, FindingsList, render_findings
+from tests.support.media import png
 from tests.support.tui import Installation, settled, until
 
 
@@ -72,7 +73,7 @@ def test_a_variant_media_and_campaign_tags_are_counted_checked_and_saved(
 ) -> None:
     ctx = sqlite_installation.ctx
     picture = tmp_path / "karte.png"
-    picture.write_bytes(b"\x89PNG not really")
+    picture.write_bytes(png(2, 2))
 
     async def scenario() -> None:
         app = build_app(ctx, "anna")
@@ -97,8 +98,17 @@ def test_a_variant_media_and_campaign_tags_are_counted_checked_and_saved(
             assert post["variants"] == {"x": "Pieteikšanās sāksies 1. decembrī."}
             assert post["text"].startswith("Pieteikšanās sāksies 1. decembrī. Pieteikšanās")
             assert post["campaigns"] == ["e-pakalpojumi", "2030"]
-            assert post["media"] == [str(picture.resolve())]
+            (media,) = post["media"]
+            assert (media["name"], media["type"], media["in_store"]) == ("karte.png", "image/png", True)
             assert post["accounts"] == ["sandbox-fb", "sandbox-x"]
+            # Opened again, the field names the stored copy; saving keeps it though the file is gone.
+            picture.unlink()
+            screen._load_post(post)
+            assert screen.query_one("#post-media", Input).value.startswith(f"stored:{media['sha256'][:12]}:")
+            version = post["version"]
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: show_post(ctx, post["id"])["version"] > version, "the second save")
+            assert show_post(ctx, post["id"])["media"] == [media]
 
     asyncio.run(scenario())
 

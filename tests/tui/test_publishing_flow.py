@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from smtool.services.publishing.approval import approve_posts, submit_post
-from smtool.services.publishing.drafts import Draft, create_post
+from smtool.services.publishing.drafts import Attachment, Draft, create_post
 from smtool.services.publishing.views import list_posts, show_post
 from smtool.tui.app import build_app
 from smtool.tui.screens.approvals import ApprovalsScreen
@@ -19,6 +20,7 @@ from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.dialogs import ChoiceModal, ConfirmModal, LineModal
 from smtool.tui.widgets.post_detail import PostDetail
 from smtool.tui.widgets.post_modal import PostModal
+from tests.support.media import jpeg, png
 from tests.support.tui import Installation, until
 
 TEXT = "Pieteikšanās sāksies 1. decembrī."
@@ -83,6 +85,32 @@ def test_compose_submit_approve_and_the_calendar_shows_it(installation: Installa
     post_id = int(list_posts(ctx)[0]["id"])
     assert state_of(installation, post_id) == "submitted"
     asyncio.run(approve())
+
+
+def test_the_approver_sees_every_media_item(installation: Installation, tmp_path: Path) -> None:
+    ctx = installation.ctx
+    (tmp_path / "karte.png").write_bytes(png(4, 3))
+    (tmp_path / "foto.jpg").write_bytes(jpeg(640, 480))
+    media = [
+        Attachment(str(tmp_path / "karte.png"), "Latvijas karte"),
+        Attachment(str(tmp_path / "foto.jpg")),
+    ]
+    post_id = create_post(ctx, "anna", Draft(TEXT, ["sandbox-x"], media=media))
+    submit_post(ctx, "anna", post_id)
+
+    async def scenario() -> None:
+        app = build_app(ctx, "karlis")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ApprovalsScreen)
+            detail = screen.query_one(PostDetail)
+            await until(pilot, lambda: detail.post is not None, "the pending post")
+            shown = as_text(detail.render())
+            assert "Media 1: karte.png · image/png · " in shown and "4x3 px" in shown
+            assert "alt: Latvijas karte" in shown
+            assert "Media 2: foto.jpg · image/jpeg" in shown and "640x480 px" in shown
+
+    asyncio.run(scenario())
 
 
 def test_reject_with_a_comment_and_waive_a_finding_with_a_reason(installation: Installation) -> None:

@@ -97,7 +97,8 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
             current = content_hash(post.text, post.variants, post.media, accounts)
             if current != post.content_hash:
                 raise Conflict(
-                    f"post {post_id} changed since it was submitted (its media differ); resubmit it"
+                    f"post {post_id} changed since it was submitted (its content no longer matches its "
+                    "hash); resubmit it"
                 )
             blockers = blocking_findings(findings_for(ctx, session, post))
             if blockers:

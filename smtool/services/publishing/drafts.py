@@ -12,11 +12,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from smtool.domain.media import ALT_TEXT_MAX, MediaEntry, set_refusal
+from smtool.domain.media import refusal as media_refusal
 from smtool.domain.roles import Action, require
 from smtool.domain.states import PostEvent, PostState, next_post_state
 from smtool.domain.timezones import parse_local
 from smtool.errors import SmtoolError, UsageError
+from smtool.services import media as media_store
 from smtool.services.context import Context
+from smtool.services.media import MediaRefused, Prepared, not_in_store, prepare
 from smtool.services.people import user_roles
 from smtool.services.publishing.approval import submit_in
 from smtool.services.publishing.checks import platform_length
@@ -34,8 +38,17 @@ class Draft:
     accounts: Sequence[str]
     at: str | None = None  # "YYYY-MM-DD HH:MM" in the institution's zone; None: as soon as approved
     variants: dict[str, str] = field(default_factory=dict)  # platform -> text used there instead
-    media: Sequence[str] = ()
+    # New files to copy into the media store, and (on an edit) entries the post already has.
+    media: Sequence[Attachment | MediaEntry | str] = ()
     campaigns: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a person attaches: copied into the media store when the post is saved."""
+
+    path: str
+    alt: str | None = None
 
 
 def _validate(ctx: Context, session: Session, draft: Draft) -> tuple[datetime | None, list[Account]]:
@@ -54,9 +67,6 @@ def _validate(ctx: Context, session: Session, draft: Draft) -> tuple[datetime | 
     for platform in draft.variants:
         if platform not in {a.platform for a in accounts}:
             raise UsageError(f"a variant for {platform!r}, but no target account is on that platform")
-    for name in draft.media:
-        if not Path(name).is_file():
-            raise UsageError(f"media file {name!r} does not exist or is not a file")
     scheduled = None
     if draft.at:
         scheduled = parse_local(draft.at, ctx.settings.institution.timezone)
@@ -65,6 +75,46 @@ def _validate(ctx: Context, session: Session, draft: Draft) -> tuple[datetime | 
     for account in accounts:
         _check_length(text_for_platform(draft, account.platform), account.platform)
     return scheduled, accounts
+
+
+def _attach(
+    ctx: Context, draft: Draft, accounts: list[Account], current: Sequence[MediaEntry | str] = ()
+) -> list[MediaEntry]:
+    """Check every media item against every target account's platform, then copy the new files
+    into the media store; nothing is written when any item is refused.
+
+    Raises UsageError, SecretFileRefused or MediaRefused (services.media) naming the file.
+    """
+    had = {m["sha256"]: m for m in current if not isinstance(m, str)}
+    entries: list[MediaEntry] = []
+    new: list[Prepared] = []
+    for item in draft.media:
+        if isinstance(item, Attachment):
+            if item.alt is not None and len(item.alt) > ALT_TEXT_MAX:
+                raise UsageError(
+                    f"the alt text of {item.path} is {len(item.alt)} characters; at most {ALT_TEXT_MAX}"
+                )
+            prepared = prepare(ctx.settings, item.path, item.alt)
+            new.append(prepared)
+            entries.append(prepared.entry)
+        elif isinstance(item, str):
+            raise UsageError(not_in_store(item))
+        elif item["sha256"] in had and media_store.stored(ctx.settings, item["sha256"]):
+            # Kept as the post recorded it; only the alt text may change.
+            entries.append({**had[item["sha256"]], "alt": item["alt"]})
+        else:
+            raise UsageError(f"media {item['name']} is not one of this post's stored media; attach the file")
+    for account in accounts:
+        for entry in entries:
+            refused = media_refusal(entry["name"], entry["type"], entry["size"], account.platform)
+            if refused:
+                raise MediaRefused(f"{refused}; account {account.id} is on {account.platform}")
+        refused = set_refusal([e["type"] for e in entries], account.platform)
+        if refused:
+            raise MediaRefused(f"{refused} (account {account.id})")
+    for prepared in new:
+        media_store.keep(ctx.settings, prepared)
+    return entries
 
 
 def text_for_platform(draft: Draft, platform: str) -> str:
@@ -90,14 +140,15 @@ def create_post(ctx: Context, actor: str, draft: Draft) -> int:
 
 def _create(ctx: Context, session: Session, actor: str, draft: Draft) -> int:
     scheduled, accounts = _validate(ctx, session, draft)
+    media = _attach(ctx, draft, accounts)
     post = Post(
         author=actor,
         text=draft.text,
         variants=dict(draft.variants),
-        media=[str(Path(m).resolve()) for m in draft.media],
+        media=list(media),
         campaigns=list(dict.fromkeys(draft.campaigns)),
         scheduled_at=scheduled,
-        content_hash=content_hash(draft.text, dict(draft.variants), draft.media, [a.id for a in accounts]),
+        content_hash=content_hash(draft.text, dict(draft.variants), media, [a.id for a in accounts]),
     )
     session.add(post)
     session.flush()
@@ -114,6 +165,7 @@ def _create(ctx: Context, session: Session, actor: str, draft: Draft) -> int:
             "accounts": [a.id for a in accounts],
             "scheduled_at": scheduled,
             "hash": post.content_hash,
+            "media": [m["sha256"] for m in media],
         },
     )
     return post.id
@@ -134,13 +186,14 @@ def edit_post(
             require(actor, user_roles(ctx.settings, actor), Action.DRAFT_POST)
         next_state = next_post_state(post.state, PostEvent.EDIT)
         scheduled, accounts = _validate(ctx, session, draft)
+        media = _attach(ctx, draft, accounts, post.media)
         was_approved = post.state == PostState.APPROVED
         cancelled = cancel_pending(session, post_id, now=ctx.clock()) if was_approved else []
         if was_approved:
             void_approvals(session, post_id, now=ctx.clock())
         post.text = draft.text
         post.variants = dict(draft.variants)
-        post.media = [str(Path(m).resolve()) for m in draft.media]
+        post.media = list(media)
         post.campaigns = list(dict.fromkeys(draft.campaigns))
         post.scheduled_at = scheduled
         post.content_hash = content_hash(post.text, post.variants, post.media, [a.id for a in accounts])
@@ -156,7 +209,12 @@ def edit_post(
             action="post.edit",
             subject_type="post",
             subject_id=post_id,
-            payload={"hash": post.content_hash, "voided_approval": was_approved, "cancelled": cancelled},
+            payload={
+                "hash": post.content_hash,
+                "voided_approval": was_approved,
+                "cancelled": cancelled,
+                "media": [m["sha256"] for m in media],
+            },
         )
 
 

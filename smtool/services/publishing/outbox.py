@@ -15,7 +15,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col, select
@@ -26,6 +25,7 @@ from connectors.base import (
     ConnectorError,
     DuplicateContent,
     IncomingItem,
+    MediaFile,
     OutgoingPost,
     PublishedRef,
     RateLimited,
@@ -33,11 +33,13 @@ from connectors.base import (
     Transient,
     UnknownOutcome,
 )
+from smtool.domain.media import MediaEntry
 from smtool.domain.outcomes import Backoff, Failure, FailureKind, OutcomeKind, after_failure
 from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
 from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context
+from smtool.services.media import MediaUnavailable, read_verified
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
 from smtool.services.publishing.replies import record_reply_published
 from smtool.services.records import audit
@@ -140,8 +142,14 @@ class _Send:
 
     publication_id: int
     account: Account
-    outgoing: OutgoingPost
+    text: str
+    media: list[MediaEntry | str]
     answered: IncomingItem | None
+
+
+class MediaNotSent(ConnectorError):
+    """The post's media could not be read from the media store as approved (missing, changed, or a
+    path from before the store); nothing reached the platform, and a person must attach it again."""
 
 
 class Publisher:
@@ -236,17 +244,33 @@ class Publisher:
             item = session.get(InboxItem, publication.reply_to_item_id)
             assert item is not None
             answered = incoming_item(item)
-        outgoing = OutgoingPost(text=publication.text, media=tuple(Path(m) for m in post.media))
-        return _Send(publication_id, account, outgoing, answered)
+        return _Send(publication_id, account, publication.text, list(post.media), answered)
+
+    def _outgoing(self, send: _Send) -> OutgoingPost:
+        """What goes to the platform: the media read from the store, each checked against its hash.
+
+        Raises MediaNotSent. Read here, after `sending` is committed and outside any transaction,
+        so a large video holds no database lock; the bytes read are the bytes sent.
+        """
+        media = []
+        for entry in send.media:
+            try:
+                content = read_verified(self.ctx.settings, entry)
+            except MediaUnavailable as error:
+                raise MediaNotSent(error.msg) from None
+            assert not isinstance(entry, str)  # read_verified refuses a plain path
+            media.append(MediaFile(entry["name"], content, entry["type"], entry["alt"]))
+        return OutgoingPost(text=send.text, media=tuple(media))
 
     def _send(self, send: _Send) -> str:
         """The platform call, outside any transaction, and the record of its outcome."""
         try:
+            outgoing = self._outgoing(send)
             connector = self.connector(send.account)
             if send.answered is not None:
-                ref = connector.reply(send.answered, send.outgoing.text)
+                ref = connector.reply(send.answered, outgoing.text)
             else:
-                ref = connector.publish(send.outgoing)
+                ref = connector.publish(outgoing)
         except ConnectorError as error:
             return self._record_failure(send.publication_id, send.account.id, error)
         except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act

@@ -10,24 +10,28 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from smtool.domain.media import MediaEntry
 from smtool.domain.states import PENDING_PUBLICATION_STATES, PostState, PublicationState
 from smtool.errors import Conflict, NotFound
 from smtool.services.records.audit import canonical_json
 from smtool.store.tables import Approval, Post, PostTarget, Publication
 
 
-def content_hash(text: str, variants: dict[str, str], media: Sequence[str], accounts: Sequence[str]) -> str:
-    """The fingerprint an approval is bound to: text, variants, media bytes and target accounts."""
-    media_digests = []
-    for name in media:
-        try:
-            media_digests.append(hashlib.sha256(Path(name).read_bytes()).hexdigest())
-        except OSError:
-            media_digests.append(f"missing:{name}")
+def content_hash(
+    text: str, variants: dict[str, str], media: Sequence[MediaEntry | str], accounts: Sequence[str]
+) -> str:
+    """The fingerprint an approval is bound to: text, variants, media bytes and target accounts.
+
+    Media count by their SHA-256 in the media store (and their alt text, which is published with
+    them), so other bytes are another post; nothing is read from disk here. A plain path (a post
+    from before the store) counts as that path: it is never sent (services.media).
+    """
+    media_digests: list[object] = [
+        f"path:{m}" if isinstance(m, str) else {"sha256": m["sha256"], "alt": m["alt"]} for m in media
+    ]
     body = canonical_json(
         {"text": text, "variants": variants, "media": media_digests, "accounts": sorted(set(accounts))}
     )

@@ -9,12 +9,70 @@ from typing import TypedDict
 
 from sqlmodel import col, select
 
+from smtool.domain.media import MediaEntry, size_text
 from smtool.domain.timezones import format_local, to_local
 from smtool.errors import NotFound
 from smtool.services.context import Context
 from smtool.services.publishing.checks import PostFinding, findings_for
 from smtool.services.publishing.posts import targets
 from smtool.store.tables import Approval, Post, Publication, Waiver
+
+
+class MediaView(TypedDict):
+    """One media item as approvers see it. `in_store` is false for a post from before the media
+    store: then `name` is the path it recorded and the other fields are None (it cannot be sent)."""
+
+    name: str
+    type: str | None
+    size: int | None
+    alt: str | None
+    sha256: str | None
+    width: int | None
+    height: int | None
+    in_store: bool
+
+
+def media_view(entry: MediaEntry | str) -> MediaView:
+    if isinstance(entry, str):
+        return {
+            "name": entry,
+            "type": None,
+            "size": None,
+            "alt": None,
+            "sha256": None,
+            "width": None,
+            "height": None,
+            "in_store": False,
+        }
+    return {**entry, "in_store": True}
+
+
+def describe_media(view: MediaView) -> str:
+    """One line an approver reads: name, type, size, pixels, short hash and alt text (plain text;
+    the name and alt text are a person's input, so callers show it inert)."""
+    if not view["in_store"]:
+        return f"{view['name']}: not in the media store; cannot be sent until attached again"
+    parts = [view["name"], view["type"] or "", size_text(view["size"] or 0)]
+    if view["width"] and view["height"]:
+        parts.append(f"{view['width']}x{view['height']} px")
+    parts.append(f"sha256 {(view['sha256'] or '')[:12]}")
+    parts.append(f"alt: {view['alt']}" if view["alt"] else "no alt text")
+    return " · ".join(parts)
+
+
+def kept_media(view: MediaView) -> MediaEntry | str:
+    """The post's own media entry back from its view: what an edit that keeps the media passes."""
+    if not view["in_store"] or view["sha256"] is None:
+        return view["name"]
+    return {
+        "sha256": view["sha256"],
+        "name": view["name"],
+        "type": view["type"] or "",
+        "size": view["size"] or 0,
+        "alt": view["alt"],
+        "width": view["width"],
+        "height": view["height"],
+    }
 
 
 class PostView(TypedDict):
@@ -30,7 +88,7 @@ class PostView(TypedDict):
     scheduled_local: str
     scheduled_local_input: str | None
     campaigns: list[str]
-    media: list[str]
+    media: list[MediaView]
     version: int
     content_hash: str
 
@@ -98,7 +156,7 @@ def _post_dict(ctx: Context, post: Post, accounts: list[str]) -> PostView:
         if post.scheduled_at
         else None,
         "campaigns": post.campaigns,
-        "media": post.media,
+        "media": [media_view(m) for m in post.media],
         "version": post.version,
         "content_hash": post.content_hash,
     }

@@ -18,14 +18,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, SelectionList, Static, TextArea
 
+from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
 from smtool.domain.timezones import format_local, parse_local
 from smtool.errors import UsageError
 from smtool.services.guidelines import check_text
 from smtool.services.publishing.approval import submit_post
 from smtool.services.publishing.checks import platform_length
-from smtool.services.publishing.drafts import Draft, create_post, edit_post
-from smtool.services.publishing.views import PostDetail, list_posts, show_post
+from smtool.services.publishing.drafts import Attachment, Draft, create_post, edit_post
+from smtool.services.publishing.views import MediaView, PostDetail, kept_media, list_posts, show_post
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal
@@ -59,6 +60,15 @@ def split_list(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
+def media_token(media: MediaView) -> str:
+    """How the Media field shows an item already in the store: short hash and name (without the
+    separators the field splits on); a path for a post from before the store."""
+    if not media["in_store"] or media["sha256"] is None:
+        return media["name"]
+    name = media["name"].replace(",", " ").replace(";", " ")
+    return f"stored:{media['sha256'][:12]}:{name}"
+
+
 class ComposeScreen(MainScreen):
     """A communicator's editor."""
 
@@ -80,6 +90,9 @@ class ComposeScreen(MainScreen):
         self.version: int | None = None
         self.main_text = ""
         self.variants: dict[str, str] = {}
+        # The opened post's media, by the token the Media field shows for each: kept while the
+        # token stays in the field (the file is in the media store already, not at a path).
+        self.stored_media: dict[str, MediaEntry | str] = {}
         self.editing = ""  # "" the main text, else the platform whose variant is edited
         self._debounce: Timer | None = None
         self.checked: Checked | None = None
@@ -151,7 +164,10 @@ class ComposeScreen(MainScreen):
             accounts=self.accounts,
             at=self.when,
             variants={p: v for p, v in variants.items() if p in platforms},
-            media=split_list(self.query_one("#post-media", Input).value),
+            media=[
+                self.stored_media.get(item) or Attachment(item)
+                for item in split_list(self.query_one("#post-media", Input).value)
+            ],
             campaigns=split_list(self.query_one("#post-campaigns", Input).value),
         )
 
@@ -298,6 +314,7 @@ class ComposeScreen(MainScreen):
     def action_new(self) -> None:
         self.post_id = self.version = None
         self.main_text, self.variants, self.editing = "", {}, ""
+        self.stored_media = {}
         self.query_one("#post-text", TextArea).text = ""
         for field in ("#post-when", "#post-media", "#post-campaigns"):
             self.query_one(field, Input).value = ""
@@ -336,7 +353,12 @@ class ComposeScreen(MainScreen):
         for account in post["accounts"]:
             accounts.select(account)
         self.query_one("#post-when", Input).value = post["scheduled_local_input"] or ""
-        self.query_one("#post-media", Input).value = ", ".join(post["media"])
+        # A post from before the media store shows its path: saving attaches that file again.
+        tokens = [media_token(m) for m in post["media"]]
+        self.stored_media = {
+            t: kept_media(m) for t, m in zip(tokens, post["media"], strict=True) if m["in_store"]
+        }
+        self.query_one("#post-media", Input).value = ", ".join(tokens)
         self.query_one("#post-campaigns", Input).value = ", ".join(post["campaigns"])
         self._title_editor()
         rejected = [a for a in post["approvals"] if a["decision"] == "rejected"]

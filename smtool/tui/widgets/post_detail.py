@@ -1,5 +1,6 @@
 """One post in full, as an approver or a calendar reader needs it: the exact text, where and when,
-what the checker found and who waived what, the decisions so far and each publication's state."""
+every media item (name, type, size, pixels, alt text), what the checker found and who waived what,
+the decisions so far and each publication's state."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import Static
 from smtool.domain.timezones import format_local
 from smtool.services.publishing.checks import PostFinding
 from smtool.services.publishing.views import PostDetail as PostDetailView
+from smtool.services.publishing.views import describe_media
 from smtool.tui.widgets.findings import LEVEL_STYLES
 from smtool.tui.widgets.inert import inert_text
 
@@ -67,9 +69,10 @@ def render_post(post: PostDetailView | None, zone: str) -> Text:
     if post["campaigns"]:
         text.append("\nCampaigns: ", style="dim")
         text.append_text(inert_text(", ".join(post["campaigns"])))
-    for name in post["media"]:
-        text.append("\nMedia: ", style="dim")
-        text.append_text(inert_text(name))
+    for number, item in enumerate(post["media"], 1):
+        # Every item, so an approver approves exactly what will be sent (not only the text).
+        text.append(f"\nMedia {number}: ", style="dim")
+        text.append_text(inert_text(describe_media(item), style="" if item["in_store"] else "bold red"))
     text.append("\n\n")
     text.append_text(inert_text(post["text"]))
     for platform, variant in sorted(post["variants"].items()):

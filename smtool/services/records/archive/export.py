@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import IO, Any, TypedDict, final
 
 from smtool import __version__
+from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
 from smtool.services.context import Context
 from smtool.services.files import replacing
+from smtool.services.media import read_chunks, stored_path
 from smtool.services.records import audit
 from smtool.services.records.archive import layout
 from smtool.services.records.archive.records import KINDS, Record, audit_events, records
@@ -45,7 +47,8 @@ class CopiedMedia(TypedDict):
 
 @final
 class MissingMedia(TypedDict):
-    """A media file that was gone when the archive was made (moved or deleted since publishing)."""
+    """A media item the archive could not hold: gone from the media store, or a post from before
+    the store (its recorded path is never read)."""
 
     name: str
     missing: bool
@@ -88,7 +91,8 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
         register.writerow(layout.REGISTER_COLUMNS)
         for record in records(ctx, days.start, days.end):
             media = [
-                _copy_media(writer, record, index, name, report) for index, name in enumerate(record.media)
+                _copy_media(writer, ctx, record, index, entry, report)
+                for index, entry in enumerate(record.media)
             ]
             # A post's record file lists its media as archived, not as the paths stored.
             body: Mapping[str, object] = {**record.body, "media": media} if record.media else record.body
@@ -180,22 +184,31 @@ def _register_row(record: Record, path: str, digest: str, media: list[ArchivedMe
 
 
 def _copy_media(
-    writer: _BagWriter, record: Record, index: int, name: str, report: ExportReport
+    writer: _BagWriter,
+    ctx: Context,
+    record: Record,
+    index: int,
+    entry: MediaEntry | str,
+    report: ExportReport,
 ) -> ArchivedMedia:
-    source = Path(name)
-    target = f"data/media/{record.name}/{index + 1}-{layout.safe_name(source.name)}"
+    """Copy one media item from the media store, by its hash; never a path a post recorded.
+
+    Raises MediaUnavailable when the store's file no longer hashes to the recorded SHA-256: an
+    archive is a public record, so it is not written with bytes that are not the published ones.
+    """
+    if isinstance(entry, str):
+        # A post from before the media store: its path is not read (it may name any file).
+        report.missing_media.append(entry)
+        return {"name": entry, "missing": True}
+    target = f"data/media/{record.name}/{index + 1}-{layout.safe_name(entry['name'])}"
     try:
-        with source.open("rb") as handle:
-            size = source.stat().st_size
-            digest = writer.add_stream(
-                target, iter(lambda: handle.read(_CHUNK), b""), large=size > _ZIP64_FROM
-            )
+        stored_path(ctx.settings, entry["sha256"]).stat()
     except OSError:
-        # A media file moved or deleted since publishing: the record says so, the export goes on.
-        report.missing_media.append(name)
-        return {"name": name, "missing": True}
+        report.missing_media.append(entry["name"])
+        return {"name": entry["name"], "missing": True}
+    digest = writer.add_stream(target, read_chunks(ctx.settings, entry), large=entry["size"] > _ZIP64_FROM)
     report.media_files += 1
-    return {"name": name, "archived_as": target, "sha256": digest}
+    return {"name": entry["name"], "archived_as": target, "sha256": digest}
 
 
 def _bag_info(ctx: Context, start: date, end: date, report: ExportReport, writer: _BagWriter) -> str:

@@ -16,6 +16,7 @@ from typing import Any, TypedDict, TypeVar, cast
 
 from sqlmodel import Session, SQLModel, col, select
 
+from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
 from smtool.services.context import Context
 from smtool.services.monitoring.views import InboxItemView, item_view
@@ -94,8 +95,9 @@ class PostColumns(TypedDict):
     author: str
     text: str
     variants: dict[str, str]
-    # Paths as stored; the archive's record file says what became of each (export.ArchivedMedia).
-    media: list[str]
+    # Media store entries (or a path, before the store); the archive's record file says what
+    # became of each (export.ArchivedMedia).
+    media: list[MediaEntry | str]
     campaigns: list[str]
     state: str
     scheduled_at: str | None
@@ -173,8 +175,8 @@ class Record:
     person: str = ""
     summary: str = ""
     related: str = ""
-    media: list[str] = field(default_factory=list)
-    """Paths of media files the record refers to (posts); the archive copies them."""
+    media: list[MediaEntry | str] = field(default_factory=list)
+    """Media the record refers to (posts); the archive copies them from the media store."""
 
     @property
     def name(self) -> str:
