@@ -115,6 +115,11 @@ def secret_files(settings: Settings) -> list[Path]:
     return files
 
 
+def media_folder(settings: Settings) -> Path:
+    """The media store's folder (services.media): attachments not yet public, kept like the database."""
+    return settings.resolve_path(settings.storage.media_dir)
+
+
 def secret_folders(settings: Settings) -> list[Path]:
     """The folders that hold the secret files: whoever may write in one can replace what is in it."""
     return sorted({path.parent for path in secret_files(settings)})
@@ -136,7 +141,8 @@ def keep_private(settings: Settings) -> None:
     another account (root's /etc/smtool, say) is left to its owner; `check_private` still refuses it
     when others may write in it. A personal installation's folder (a home folder, perhaps) is left
     as it is."""
-    for folder in secret_folders(settings) if settings.access.mode == "shared" else []:
+    shared = settings.access.mode == "shared"
+    for folder in [*secret_folders(settings), media_folder(settings)] if shared else []:
         try:
             if folder.stat().st_uid == os.geteuid():
                 folder.chmod(PRIVATE_FOLDER)
@@ -154,6 +160,19 @@ def keep_private(settings: Settings) -> None:
             ) from None
 
 
+def _check_media_folder(folder: Path) -> None:
+    # The store's files are 0600 and named by hash; its folder is the one door to them.
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+    except OSError:
+        return  # not made yet: the store makes it 0700
+    if mode & 0o077:
+        raise NotPrivate(
+            f"the media store {folder} is open to other accounts (mode {mode:04o}); a shared "
+            f"installation keeps it to its own account. Run: chmod -R go= {shlex.quote(str(folder))}"
+        )
+
+
 def check_private(settings: Settings) -> None:
     """Raise NotPrivate naming the first secret file that other OS accounts may read or write, or
     the first folder holding one that they may write in (they could replace the file)."""
@@ -167,6 +186,7 @@ def check_private(settings: Settings) -> None:
                 f"other accounts may write in {folder} (mode {mode:04o}), so they could replace the "
                 f"installation's files there. Run: chmod 700 {shlex.quote(str(folder))}"
             )
+    _check_media_folder(media_folder(settings))
     for path in secret_files(settings):
         try:
             mode = path.stat().st_mode

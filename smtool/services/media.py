@@ -23,11 +23,9 @@ from pathlib import Path
 from smtool.config import Settings
 from smtool.domain.media import HEAD_BYTES, MediaEntry, dimensions, is_sha256, sniff
 from smtool.errors import PermissionDenied, SmtoolError, UsageError
-from smtool.services.files import replacing, secret_files
+from smtool.services.files import PRIVATE_FILE, PRIVATE_FOLDER, media_folder, replacing, secret_files
 
 _CHUNK = 1 << 20
-PRIVATE_FOLDER = 0o700
-PRIVATE_FILE = 0o600
 
 
 class MediaRefused(SmtoolError):
@@ -51,7 +49,7 @@ class MediaUnavailable(SmtoolError):
 
 
 def media_dir(settings: Settings) -> Path:
-    return settings.resolve_path(settings.storage.media_dir)
+    return media_folder(settings)
 
 
 def stored_path(settings: Settings, sha256: str) -> Path:

@@ -7,6 +7,7 @@ import csv
 import io
 import itertools
 import json
+import stat
 import types
 import typing
 import warnings
@@ -92,6 +93,7 @@ def _rewrite(target: Path, members: dict[str, bytes]) -> None:
 def test_export_holds_every_record_exactly_and_verifies(records: Context, tmp_path: Path) -> None:
     path = tmp_path / "archive.zip"
     _export(records, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # citizens' words: the exporting account's only
     check = verify_archive(path)
     assert check.ok, check.problems
     members = _members(path)

@@ -182,3 +182,9 @@ def test_a_shared_installation_will_not_start_while_others_may_write_in_its_fold
     folder.chmod(0o775)
     initialise(config, actor="test")
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    media = folder / "media"
+    media.mkdir(mode=0o755)
+    with pytest.raises(NotPrivate, match=r"the media store .*media is open to other accounts \(mode 0755\)"):
+        Context.open(load_settings(config))
+    initialise(config, actor="test")
+    assert stat.S_IMODE(media.stat().st_mode) == 0o700

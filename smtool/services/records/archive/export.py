@@ -23,7 +23,7 @@ from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
 from smtool.services.context import Context
-from smtool.services.files import replacing
+from smtool.services.files import PRIVATE_FILE, replacing
 from smtool.services.media import read_chunks, stored_path
 from smtool.services.records import audit
 from smtool.services.records.archive import layout
@@ -80,7 +80,8 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
     institution = layout.safe_name(ctx.settings.institution.name)
     root = f"smtool-archive_{institution}_{start.isoformat()}_{end.isoformat()}"
     with (
-        replacing(output, overwrite=False) as temporary,
+        # Citizens' words and personal data: readable by the exporting account only.
+        replacing(output, mode=PRIVATE_FILE, overwrite=False) as temporary,
         zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as bag,
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as register_file,
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as manifest_file,

@@ -16,7 +16,7 @@ and the archive lists it as missing without reading the path.
 from collections.abc import Sequence
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
