@@ -17,12 +17,10 @@ from datetime import timedelta
 from smtool.services.context import Context
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.takeover import TOKEN_CHECK_SECONDS, verify_tokens
+from smtool.services.people import DIRECTORY_REFRESH_SECONDS
 from smtool.services.publishing.outbox import Publisher
 from smtool.services.reports.metrics import MetricsRefresher
 from smtool.services.reports.schedule import ReportScheduler
-
-# How soon a running worker sees users and accounts applied by `smtool config apply`.
-DIRECTORY_SECONDS = 30
 
 log = logging.getLogger("smtool.worker")
 
@@ -110,7 +108,7 @@ class Worker:
             # The report periods end at local midnight; a check every ten minutes is soon enough.
             (self.scheduled_reports, timedelta(minutes=10)),
             (self.tokens, timedelta(seconds=TOKEN_CHECK_SECONDS)),
-            (self.directory, timedelta(seconds=DIRECTORY_SECONDS)),
+            (self.directory, timedelta(seconds=DIRECTORY_REFRESH_SECONDS)),
         ]
 
 

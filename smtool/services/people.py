@@ -32,6 +32,10 @@ def user_roles(settings: Settings, name: str) -> list[str]:
     return list(user.roles)
 
 
+# How soon a long-running process (the worker, the TUI) sees users and accounts applied since it
+# started: a role taken away stops working within this many seconds.
+DIRECTORY_REFRESH_SECONDS = 30
+
 # The actor of an installation-level command run with no user named: the operating-system account
 # that owns the installation's files and key, and so may do what its files allow.
 OPERATOR_PREFIX = "local:"

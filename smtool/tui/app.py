@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from smtool.domain.roles import Action, can
 from smtool.errors import PermissionDenied, UsageError
 from smtool.services.context import Context
-from smtool.services.people import user_roles
+from smtool.services.people import DIRECTORY_REFRESH_SECONDS, user_roles
 from smtool.services.text import strip_unsafe
 from smtool.tui.screens.accounts import AccountsScreen
 from smtool.tui.screens.approvals import ApprovalsScreen
@@ -84,6 +84,9 @@ class SmtoolApp(App[None]):
         for spec in self.allowed:
             self.install_screen(spec.screen(self.ctx, self.user, self.roles), spec.name)
         self.push_screen(self.start)
+        # Every action checks the roles again in the services; a `config apply` that took a role
+        # away must reach them while this session stays open.
+        self.set_interval(DIRECTORY_REFRESH_SECONDS, self.ctx.refresh_directory)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show":

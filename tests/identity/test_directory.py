@@ -4,6 +4,7 @@ gives nobody anything until an operator or admin applies it, and the application
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ from smtool.errors import PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.installation import directory
 from smtool.services.installation.setup import initialise, upgrade_database
+from smtool.services.people import DIRECTORY_REFRESH_SECONDS
 from smtool.services.records.audit import verify
 from smtool.store.engine import Database
 from smtool.store.migrate import _config
 from smtool.store.tables import Account, AuditEvent
+from smtool.worker import Worker
 from tests.support.cli import Result, run_smtool
 
 SELF_APPROVING_ANNA = (
@@ -182,3 +185,16 @@ def test_init_and_db_upgrade_record_how_their_actor_was_proven(config_file: Path
     assert [e.action for e in events][:2] == ["config.seed", "installation.init"]
     for event in events:
         assert json.loads(event.payload)["via"].startswith("local "), event.action
+
+
+def test_a_running_worker_sees_roles_applied_by_another_process(ctx: Context, config_file: Path) -> None:
+    worker = Worker(ctx)
+    assert (worker.directory, timedelta(seconds=DIRECTORY_REFRESH_SECONDS)) in worker.jobs()
+    _edit(config_file, SELF_APPROVING_ANNA)
+    with Context.open(load_settings(config_file)) as elsewhere:
+        directory.apply(elsewhere, load_settings(config_file), "local:test")
+    anna = ctx.settings.user("anna")
+    assert anna is not None and anna.roles == ["communicator"]
+    worker.directory()
+    anna = ctx.settings.user("anna")
+    assert anna is not None and anna.roles == ["communicator", "approver"]
