@@ -49,29 +49,33 @@ class Reader:
         return f"items assigned to them or routed to their team ({self.team or 'no team'})"
 
 
-def reader(ctx: Context, actor: str) -> Reader:
-    """The actor as a reader; raises PermissionDenied for a role that may not read citizens' data."""
-    roles = user_roles(ctx.settings, actor)
-    require(actor, roles, Action.READ_CITIZEN_DATA)
+# The helpers below are steps of audited use cases (they take `name`, not `actor`): the use case
+# that calls them audits their refusals (services.refusals).
+
+
+def reader(ctx: Context, name: str) -> Reader:
+    """The person as a reader; raises PermissionDenied for a role that may not read citizens' data."""
+    roles = user_roles(ctx.settings, name)
+    require(name, roles, Action.READ_CITIZEN_DATA)
     others = [r for r in roles if r != Role.SPECIALIST]
-    configured = ctx.settings.user(actor)
-    return Reader(actor, configured.team if configured else None, can(others, Action.READ_CITIZEN_DATA))
+    configured = ctx.settings.user(name)
+    return Reader(name, configured.team if configured else None, can(others, Action.READ_CITIZEN_DATA))
 
 
-def require_whole_reader(ctx: Context, actor: str, what: str) -> None:
+def require_whole_reader(ctx: Context, name: str, what: str) -> None:
     """Refuse anyone who may not read every item (`what` says what needs that): the operator may."""
-    if actor.startswith(OPERATOR_PREFIX):
+    if name.startswith(OPERATOR_PREFIX):
         return
-    person = reader(ctx, actor)
+    person = reader(ctx, name)
     if not person.reads_all:
         raise PermissionDenied(
-            f"{actor} may read only {person.scope()}; {what} holds every item's "
+            f"{name} may read only {person.scope()}; {what} holds every item's "
             "citizens' data (a press officer, manager or admin may)"
         )
 
 
 def record_read(
-    ctx: Context, actor: str, what: What, filters: Filters, count: int, item_ids: list[int] | None = None
+    ctx: Context, name: str, what: What, filters: Filters, count: int, item_ids: list[int] | None = None
 ) -> None:
     """Append the read's one audit row in a transaction of its own."""
     payload: dict[str, object] = {"what": what, "filters": dict(filters), "items": count}
@@ -79,5 +83,5 @@ def record_read(
         payload["item_ids"] = item_ids
     with ctx.db.write() as session:
         audit.append(
-            session, actor=actor, action=READ, subject_type="citizen_data", subject_id=what, payload=payload
+            session, actor=name, action=READ, subject_type="citizen_data", subject_id=what, payload=payload
         )

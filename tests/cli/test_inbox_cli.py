@@ -40,7 +40,11 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
 
 
 def _run(config: Path, *args: str) -> Result:
-    result = run_smtool("--config", str(config), "inbox", *args, cwd=config.parent)
+    # Reading the queue is a role's task now (issue 15, item 7): the reader is liga, a press officer,
+    # unless the command names someone with --as.
+    result = run_smtool(
+        "--config", str(config), "inbox", *args, cwd=config.parent, env={"SMTOOL_USER": "liga"}
+    )
     assert "Traceback" not in result.err, result.err
     return result
 

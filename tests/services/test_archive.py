@@ -72,7 +72,7 @@ def records(sctx: Context, sandbox: Sandbox, tmp_path: Path) -> Context:
 
 
 def _export(ctx: Context, path: Path) -> None:
-    export_archive(ctx, TODAY - timedelta(days=1), TODAY + timedelta(days=1), path, "test")
+    export_archive(ctx, TODAY - timedelta(days=1), TODAY + timedelta(days=1), path, "local:test")  # the operator (issue 15, item 7)
 
 
 def _members(path: Path) -> dict[str, bytes]:
@@ -210,7 +210,7 @@ def test_a_failed_export_leaves_nothing(
         _export(records, out / "archive.zip")
     assert (out / "archive.zip").read_bytes() == b"an earlier archive"
     with pytest.raises(UsageError, match="before"):
-        export_archive(records, TODAY, TODAY - timedelta(days=1), out / "b.zip", "test")
+        export_archive(records, TODAY, TODAY - timedelta(days=1), out / "b.zip", "local:test")
 
 
 def test_the_register_never_runs_a_citizens_text_as_a_formula(

@@ -26,7 +26,6 @@ from smtool.errors import Conflict, PermissionDenied, UsageError
 from smtool.services.citizen_data import reader, record_read
 from smtool.services.context import Context
 from smtool.services.monitoring.queue import (
-    Person,
     _check_version,
     _load,
     _person,
@@ -185,7 +184,6 @@ def waiting_proposals(ctx: Context, actor: str, *, record: bool = True) -> list[
     """The proposals waiting that `actor` may decide (accounts whose reply_roles allow them) and
     their own, oldest first; audited as a read of citizens' data. Raises PermissionDenied."""
     reader(ctx, actor)
-    person = _person(ctx, actor)
     decides: dict[str, bool] = {}
     with ctx.db.read() as session:
         rows = session.exec(
@@ -194,7 +192,7 @@ def waiting_proposals(ctx: Context, actor: str, *, record: bool = True) -> list[
         shown = []
         for row in rows:
             if row.account_id not in decides:
-                decides[row.account_id] = _may_reply(ctx, person, row.account_id)
+                decides[row.account_id] = may_decide(ctx, actor, row.account_id)
             if decides[row.account_id] or row.author == actor:
                 shown.append(proposal_view(row))
     if record:
@@ -203,9 +201,10 @@ def waiting_proposals(ctx: Context, actor: str, *, record: bool = True) -> list[
     return shown
 
 
-def _may_reply(ctx: Context, person: Person, account_id: str) -> bool:
+def may_decide(ctx: Context, name: str, account_id: str) -> bool:
+    """Whether `name` may reply on the account, and so approve or reject proposals there."""
     try:
-        require_reply_right(ctx, person, account_id)
+        require_reply_right(ctx, _person(ctx, name), account_id)
     except PermissionDenied:
         return False
     return True
