@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from smtool.config import load_settings
-from smtool.errors import PermissionDenied, UsageError
+from smtool.errors import NotFound, PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.installation.accounts import sync_from_settings
 from smtool.services.monitoring import proposals, queue
@@ -108,7 +108,7 @@ def test_a_specialists_reply_waits_for_a_press_officer_then_goes_out_once(
         proposals.approve(rctx, "janis", item["id"], proposal["content_hash"])
 
     publication = proposals.approve(rctx, "liga", item["id"], proposal["content_hash"][:16])
-    with pytest.raises(UsageError, match="no proposed reply is waiting"):
+    with pytest.raises(NotFound, match="no proposed reply is waiting"):
         proposals.approve(rctx, "liga", item["id"], proposal["content_hash"])
     assert run_once(rctx)["published"] == 1
     assert run_once(rctx)["published"] == 0
@@ -133,7 +133,7 @@ def test_a_rejected_proposal_never_goes_out(rctx: Context, sandbox: Sandbox) -> 
         proposals.reject(rctx, "liga", item["id"], "  ")
     rejected = proposals.reject(rctx, "liga", item["id"], "Atsauce uz VID lapu, lūdzu")
     assert rejected["state"] == "rejected" and rejected["comment"] == "Atsauce uz VID lapu, lūdzu"
-    with pytest.raises(UsageError, match="no proposed reply is waiting"):
+    with pytest.raises(NotFound, match="no proposed reply is waiting"):
         proposals.approve(rctx, "liga", item["id"], proposal["content_hash"])
     assert run_once(rctx)["published"] == 0 and _sent(sandbox, ANSWER) == []
     assert proposals.waiting_proposals(rctx, "liga") == []
@@ -150,7 +150,7 @@ def test_approving_a_text_other_than_the_one_read_is_refused(rctx: Context, sand
     read = proposals.propose(rctx, "janis", item["id"], ANSWER)
     changed = proposals.propose(rctx, "janis", item["id"], ANSWER + " Vai zvaniet 67120000.")
     # The officer read the first text: the second replaced it, so approving what they read is refused.
-    with pytest.raises(UsageError, match="not the text you read"):
+    with pytest.raises(proposals.NotTheTextRead, match="not the text you read"):
         proposals.approve(rctx, "liga", item["id"], read["content_hash"])
     assert [p["state"] for p in queue.show_item(rctx, item["id"])["proposals"]] == ["superseded", "proposed"]
     # A text altered behind smtool no longer matches its own hash: refused, never sent.
@@ -158,7 +158,7 @@ def test_approving_a_text_other_than_the_one_read_is_refused(rctx: Context, sand
         session.execute(
             update(ReplyProposal).where(col(ReplyProposal.id) == changed["id"]).values(text="Cits teksts.")
         )
-    with pytest.raises(UsageError, match="no longer matches its hash"):
+    with pytest.raises(proposals.NotTheTextRead, match="no longer matches its hash"):
         proposals.approve(rctx, "liga", item["id"], changed["content_hash"])
     with pytest.raises(UsageError, match="at least 12"):
         proposals.approve(rctx, "liga", item["id"], changed["content_hash"][:6])

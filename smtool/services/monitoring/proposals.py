@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from smtool.errors import Conflict, PermissionDenied, UsageError
+from smtool.errors import Conflict, NotFound, PermissionDenied, SmtoolError, UsageError
 from smtool.services.citizen_data import reader, record_read
 from smtool.services.context import Context
 from smtool.services.monitoring.queue import (
@@ -38,6 +38,13 @@ from smtool.services.monitoring.queue import (
 from smtool.services.monitoring.views import ProposalView, proposal_view
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import InboxItem, ReplyProposal
+
+
+class NotTheTextRead(SmtoolError):
+    """The approver named a text that is not the one waiting (replaced since, or altered): refused."""
+
+    default_title = "Not the text you read"
+
 
 PROPOSED, APPROVED, REJECTED, SUPERSEDED = "proposed", "approved", "rejected", "superseded"
 # How much of a content hash people see and must type at least (64 hex digits in full).
@@ -111,8 +118,8 @@ def approve(
 ) -> int:
     """Send the reply waiting on the item, exactly the text whose hash the approver names; returns
     the publication id. Raises PermissionDenied (not allowed to reply on the account), NotFound,
-    Conflict (decided by someone else first), UsageError (no proposal, a hash that is not the
-    waiting text's, a blocking checker finding)."""
+    Conflict (decided by someone else first), NotFound (no proposal waiting), NotTheTextRead (a
+    hash that is not the waiting text's), UsageError (a blocking checker finding)."""
     person = _person(ctx, actor)
     now = ctx.clock()
     with ctx.db.write() as session:
@@ -154,7 +161,7 @@ def approve(
 @audits_refusals("inbox.reject_reply")
 def reject(ctx: Context, actor: str, item_id: int, reason: str) -> ProposalView:
     """Refuse the reply waiting on the item, with a reason its author reads; it never goes out.
-    Raises PermissionDenied, NotFound, Conflict, UsageError (no reason, no proposal)."""
+    Raises PermissionDenied, NotFound (no item, no proposal), Conflict, UsageError (no reason)."""
     if not reason.strip():
         raise UsageError("say why the reply is rejected: --reason TEXT (its author reads it)")
     person = _person(ctx, actor)
@@ -164,7 +171,7 @@ def reject(ctx: Context, actor: str, item_id: int, reason: str) -> ProposalView:
         require_reply_right(ctx, person, item.account_id)
         proposal = _waiting(session, item_id)
         if proposal is None:
-            raise UsageError(f"no proposed reply is waiting on inbox item {item_id}")
+            raise NotFound(f"no proposed reply is waiting on inbox item {item_id}")
         _decide(session, proposal, REJECTED, actor, now, reason.strip())
         _record(
             session,
@@ -211,7 +218,7 @@ def may_decide(ctx: Context, name: str, account_id: str) -> bool:
 
 
 def _named(session: Session, item: InboxItem, given: str) -> ReplyProposal:
-    """The waiting proposal, if `given` names its exact text; else a UsageError saying what changed."""
+    """The waiting proposal, if `given` names its exact text; else NotTheTextRead saying what changed."""
     given = given.strip().lower()
     if len(given) < MIN_HASH:
         raise UsageError(
@@ -219,16 +226,16 @@ def _named(session: Session, item: InboxItem, given: str) -> ReplyProposal:
         )
     proposal = _waiting(session, item.id or 0)
     if proposal is None:
-        raise UsageError(f"no proposed reply is waiting on inbox item {item.id}")
+        raise NotFound(f"no proposed reply is waiting on inbox item {item.id}")
     if not proposal.content_hash.startswith(given):
-        raise UsageError(
+        raise NotTheTextRead(
             f"the reply waiting on inbox item {item.id} is not the text you read (hash {given} given; "
             f"proposal {proposal.id} by {proposal.author} has {proposal.content_hash[:SHORT_HASH]}): "
             f"read it again with `smtool inbox show {item.id}` and approve that text"
         )
     if text_hash(proposal.text) != proposal.content_hash:
         # Someone changed the text behind smtool: what the approver read is not what would go out.
-        raise UsageError(
+        raise NotTheTextRead(
             f"proposal {proposal.id} on inbox item {item.id} no longer matches its hash (its text was "
             "changed outside smtool); it cannot be approved, ask its author to propose it again"
         )
