@@ -72,7 +72,8 @@ def records(sctx: Context, sandbox: Sandbox, tmp_path: Path) -> Context:
 
 
 def _export(ctx: Context, path: Path) -> None:
-    export_archive(ctx, TODAY - timedelta(days=1), TODAY + timedelta(days=1), path, "local:test")  # the operator (issue 15, item 7)
+    # The installation's operator: a named person needs a role that reads every item (issue 15, item 7).
+    export_archive(ctx, TODAY - timedelta(days=1), TODAY + timedelta(days=1), path, "local:test")
 
 
 def _members(path: Path) -> dict[str, bytes]:
