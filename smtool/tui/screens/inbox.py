@@ -55,6 +55,7 @@ class Detail:
     item: InboxItemDetail
     around: queue.Surroundings
     may_reply: bool  # the item's account lets this user reply (and decide proposals) there
+    recorded: bool  # this read wrote the audit row of the item's opening
 
 
 class ClaimsChanged(Message):
@@ -102,6 +103,7 @@ class InboxScreen(MainScreen):
         self.detail: Detail | None = None  # the selected item as last read in full
         # Items whose reading this screen has recorded in the audit log (one row per item opened).
         self.opened: set[int] = set()
+        self._detail_loading: int | None = None  # the item whose read is under way
 
     def compose(self) -> ComposeResult:
         teams = sorted(
@@ -244,26 +246,35 @@ class InboxScreen(MainScreen):
             self.load_detail(int(event.row_key.value))
 
     def load_detail(self, item_id: int) -> None:
+        # The page load and the row highlight both ask for the selected item: one read is enough,
+        # and one audit row. Marked opened only when a recorded read came back (a superseded worker
+        # may never have run), so an item is recorded at least once and, but for that, only once.
+        if item_id == self._detail_loading:
+            return
+        self._detail_loading = item_id
         record = item_id not in self.opened
-        self.opened.add(item_id)
 
         def read() -> Detail:
             got = reading.read_item(self.ctx, self.user, item_id, around=10, record=record)
-            return Detail(
-                got.item, got.around, proposals.may_decide(self.ctx, self.user, got.item["account"])
-            )
+            may_reply = proposals.may_decide(self.ctx, self.user, got.item["account"])
+            return Detail(got.item, got.around, may_reply, record)
 
         self.background(read, self._detail_loaded, group="detail")
 
     def _detail_loaded(self, detail: Detail) -> None:
-        if detail.item["id"] != self.current_id:
+        item_id = detail.item["id"]
+        if self._detail_loading == item_id:
+            self._detail_loading = None
+        if detail.recorded:
+            self.opened.add(item_id)
+        if item_id != self.current_id:
             return
         self.query_one(ItemDetail).show_item(detail.item)
         self.query_one("#item-around", Static).update(render_surroundings(detail.around))
         self.detail = detail
         self.refresh_bindings()
         if detail.item["claimed_by"] != self.user:
-            self.held.discard(detail.item["id"])
+            self.held.discard(item_id)
 
     # --- claims and their heartbeat -------------------------------------------------------------
 
@@ -481,6 +492,7 @@ class InboxScreen(MainScreen):
         self.load(select_id=select_id if select_id is not None else self.current_id)
 
     def on_service_failed(self, message: ServiceFailed) -> None:
+        self._detail_loading = None  # a failed read may be tried again
         # The modal (shown by the app) says what happened; the notice line keeps it visible after.
         if isinstance(message.error, Conflict):
             self.notice(inert_text(f"Someone else acted first: {message.error.msg}", style="bold red"))
