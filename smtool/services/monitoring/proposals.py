@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -36,6 +35,7 @@ from smtool.services.monitoring.queue import (
     send_reply,
 )
 from smtool.services.monitoring.views import ProposalView, proposal_view
+from smtool.services.publishing.checks import HashedFinding
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import InboxItem, ReplyProposal
 
@@ -57,7 +57,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _checker_hash(findings: list[Any]) -> str:
+def _checker_hash(findings: list[HashedFinding]) -> str:
     keys = sorted((f["rule"], f["level"], f["match_hash"]) for f in findings)
     return hashlib.sha256(json.dumps(keys).encode("utf-8")).hexdigest()
 
