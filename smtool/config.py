@@ -122,6 +122,9 @@ class User(_Strict):
     display_name: str | None = None
 
 
+_PRESS_OFFICER_ONLY: list[Role] = ["press_officer"]
+
+
 class Account(_Strict):
     """A social media account the institution manages."""
 
@@ -145,6 +148,10 @@ class Account(_Strict):
     """An official's or employee's profile says the views are their own (checker: voice.no-disclaimer)."""
     on_takeover: Literal["alert", "pause"] | None = None
     """This account's answer to a sign of takeover; unset: [security] on_takeover."""
+    reply_roles: list[Role] = Field(default_factory=_PRESS_OFFICER_ONLY.copy)
+    """Roles whose holders may reply publicly here from the inbox; the account's spokespeople always
+    may. Anyone else who may answer an item (a specialist) proposes a reply, and one of these
+    approves it before it goes out."""
 
 
 class Publishing(_Strict):

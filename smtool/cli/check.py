@@ -14,7 +14,7 @@ from rich.console import Console
 from smtool.checker import Finding
 from smtool.cli import common
 from smtool.config import Settings
-from smtool.errors import ConfigError, UsageError
+from smtool.errors import ConfigError, DatabaseError, UsageError
 from smtool.services.guidelines import check_batch, check_text, read_jsonl
 from smtool.services.text import strip_unsafe
 
@@ -90,9 +90,13 @@ def check(
 
 
 def _applied_settings() -> Settings:
-    # An account's allowed names, policies and spokespeople as applied, as submit will check them.
-    with common.open_context() as ctx:
-        return ctx.settings
+    # An account's allowed names, policies and spokespeople as applied, as submit will check them;
+    # before `smtool init` made a database, the file's are all there is.
+    try:
+        with common.open_context() as ctx:
+            return ctx.settings
+    except DatabaseError:
+        return common.settings()
 
 
 def _optional_settings() -> Settings | None:

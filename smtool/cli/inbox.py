@@ -1,4 +1,5 @@
-"""`smtool inbox`: the moderation queue: list, claim, show, reply, hide, unhide, assign, resolve, spam."""
+"""`smtool inbox`: the moderation queue: list, claim, show, reply, hide, unhide, assign, resolve, spam,
+and proposed replies (propose, proposals, approve-reply, reject-reply)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from rich.table import Table
 
 from smtool.cli import common
 from smtool.domain.text import collapse_spaces
-from smtool.services.monitoring import queue
-from smtool.services.monitoring.views import InboxItemView
+from smtool.services.monitoring import proposals, queue, reading
+from smtool.services.monitoring.views import InboxItemView, ProposalView
 
 group = typer.Typer(
     help="The moderation queue: comments and mentions from every account.", no_args_is_help=True
@@ -64,11 +65,13 @@ def list_(
         None, "--after", help="Where the previous page ended (printed after it, on stderr with --json)."
     ),
     as_json: bool = JSON,
+    as_user: str | None = AS,
 ) -> None:
-    """List the queue, most urgent first; open items unless --state or --all."""
+    """List the queue, most urgent first; open items unless --state or --all (audited: citizens' data)."""
     with common.open_context() as ctx:
-        page = queue.list_items(
+        page = reading.read_queue(
             ctx,
+            common.acting_user(as_user),
             state=state,
             team=team,
             flag=flag,
@@ -129,10 +132,10 @@ def _print_detail(item: InboxItemView) -> None:
 
 
 @group.command("show")
-def show(item_id: int = ITEM, as_json: bool = JSON) -> None:
-    """Show one item with its actions, replies and response times."""
+def show(item_id: int = ITEM, as_json: bool = JSON, as_user: str | None = AS) -> None:
+    """Show one item with its actions, replies, proposed replies and response times (audited)."""
     with common.open_context() as ctx:
-        item = queue.show_item(ctx, item_id)
+        item = reading.read_item(ctx, common.acting_user(as_user), item_id).item
     if as_json:
         common.emit_json(item)
         return
@@ -151,6 +154,19 @@ def show(item_id: int = ITEM, as_json: bool = JSON) -> None:
         common.console.print(
             f"  reply #{reply['publication']} {reply['state']}: {common.inert(reply['text'])}"
         )
+    for proposal in item["proposals"]:
+        _print_proposal(proposal)
+
+
+def _print_proposal(proposal: ProposalView) -> None:
+    decided = f" by {proposal['decided_by']}" if proposal["decided_by"] else ""
+    comment = f" ({common.inert(proposal['comment'])})" if proposal["comment"] else ""
+    common.console.print(
+        f"  proposed reply #{proposal['id']} by {proposal['author']}, {proposal['state']}{decided}{comment}; "
+        f"hash {proposal['content_hash'][: proposals.SHORT_HASH]}:",
+        markup=False,
+    )
+    common.console.print(f"    {common.inert(proposal['text'])}", markup=False)
 
 
 @group.command("reply")
@@ -160,7 +176,8 @@ def reply(
     version: int | None = VERSION,
     as_user: str | None = AS,
 ) -> None:
-    """Answer publicly on the item's account, through the checker and the outbox."""
+    """Answer publicly on the item's account, through the checker and the outbox (only the roles the
+    account's reply_roles allow, and its spokespeople; others: inbox propose)."""
     with common.open_context() as ctx:
         publication = queue.reply(ctx, common.acting_user(as_user), item_id, text, expected_version=version)
     common.console.print(f"Reply queued as publication {publication}; the worker sends it.")
@@ -229,3 +246,75 @@ def release(item_id: int = ITEM, as_user: str | None = AS) -> None:
     with common.open_context() as ctx:
         queue.release(ctx, common.acting_user(as_user), item_id)
     common.console.print(f"Item {item_id} released.")
+
+
+@group.command("propose")
+def propose(
+    item_id: int = ITEM,
+    text: str = typer.Argument(..., help="The answer you propose, as the institution."),
+    version: int | None = VERSION,
+    as_user: str | None = AS,
+) -> None:
+    """Propose a public answer for approval (a specialist's reply); checked like a reply, sent only
+    when someone allowed to reply on the account approves this exact text."""
+    with common.open_context() as ctx:
+        actor = common.acting_user(as_user)
+        proposal = proposals.propose(ctx, actor, item_id, text, expected_version=version)
+    common.console.print(
+        f"Proposed reply #{proposal['id']} to item {item_id} waits for approval "
+        f"(hash {proposal['content_hash'][: proposals.SHORT_HASH]}); nothing was sent.",
+        markup=False,
+    )
+
+
+@group.command("proposals")
+def proposals_(as_json: bool = JSON, as_user: str | None = AS) -> None:
+    """Proposed replies waiting: those you may approve, and your own (audited: citizens' data)."""
+    with common.open_context() as ctx:
+        waiting = proposals.waiting_proposals(ctx, common.acting_user(as_user))
+    if as_json:
+        common.emit_json(waiting)
+        return
+    if not waiting:
+        common.console.print("No proposed replies are waiting.")
+        return
+    table = Table("item", "account", "author", "proposed", "hash", "text")
+    for proposal in waiting:
+        table.add_row(
+            str(proposal["item"]),
+            proposal["account"],
+            proposal["author"],
+            proposal["created_at"][:16],
+            proposal["content_hash"][: proposals.SHORT_HASH],
+            _one_line(proposal["text"], 60),
+        )
+    common.console.print(table)
+
+
+@group.command("approve-reply")
+def approve_reply(
+    item_id: int = ITEM,
+    content_hash: str = typer.Option(
+        ..., "--hash", help="The proposal's hash as `inbox show` or `inbox proposals` printed it."
+    ),
+    version: int | None = VERSION,
+    as_user: str | None = AS,
+) -> None:
+    """Send the reply proposed on the item, in your name: exactly the text whose hash you give."""
+    with common.open_context() as ctx:
+        publication = proposals.approve(
+            ctx, common.acting_user(as_user), item_id, content_hash, expected_version=version
+        )
+    common.console.print(f"Reply approved and queued as publication {publication}; the worker sends it.")
+
+
+@group.command("reject-reply")
+def reject_reply(
+    item_id: int = ITEM,
+    reason: str = typer.Option(..., "--reason", help="Why; the proposal's author reads it."),
+    as_user: str | None = AS,
+) -> None:
+    """Reject the reply proposed on the item; it is never sent."""
+    with common.open_context() as ctx:
+        proposal = proposals.reject(ctx, common.acting_user(as_user), item_id, reason)
+    common.console.print(f"Proposed reply #{proposal['id']} to item {item_id} rejected; nothing was sent.")

@@ -32,6 +32,10 @@ class Action(StrEnum):
     PAUSE_PUBLISHING = "pause and resume publishing"
     MANAGE = "manage accounts, tokens, users and policies"
     VIEW = "view posts, publications and the queue"
+    # Citizens' comments and who wrote them are personal data: reading them is a role's task, and
+    # every read is audited (services.monitoring.citizen_data). A specialist reads only the items
+    # assigned to them or routed to their team; the others read every item.
+    READ_CITIZEN_DATA = "read citizens' comments and who wrote them"
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -40,11 +44,20 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
         {Action.APPROVE_POST, Action.WAIVE_FINDING, Action.PAUSE_PUBLISHING, Action.VIEW}
     ),
     Role.PRESS_OFFICER: frozenset(
-        {Action.MODERATE, Action.ANSWER, Action.DRAFT_POST, Action.SUBMIT_POST, Action.VIEW}
+        {
+            Action.MODERATE,
+            Action.ANSWER,
+            Action.DRAFT_POST,
+            Action.SUBMIT_POST,
+            Action.VIEW,
+            Action.READ_CITIZEN_DATA,
+        }
     ),
-    Role.SPECIALIST: frozenset({Action.ANSWER, Action.VIEW}),
-    Role.MANAGER: frozenset({Action.VIEW_REPORTS, Action.PAUSE_PUBLISHING, Action.VIEW}),
-    Role.ADMIN: frozenset({Action.MANAGE, Action.PAUSE_PUBLISHING, Action.VIEW}),
+    Role.SPECIALIST: frozenset({Action.ANSWER, Action.VIEW, Action.READ_CITIZEN_DATA}),
+    Role.MANAGER: frozenset(
+        {Action.VIEW_REPORTS, Action.PAUSE_PUBLISHING, Action.VIEW, Action.READ_CITIZEN_DATA}
+    ),
+    Role.ADMIN: frozenset({Action.MANAGE, Action.PAUSE_PUBLISHING, Action.VIEW, Action.READ_CITIZEN_DATA}),
 }
 
 
@@ -79,4 +92,30 @@ def require_spokesperson(
         raise PermissionDenied(
             f"{user} is not a spokesperson of account {account_id}; only its spokespeople "
             f"may {doing} (spokespeople: config.toml [[accounts]], applied by `smtool config apply`)"
+        )
+
+
+def may_reply_publicly(
+    user: str, roles: Iterable[Role | str], reply_roles: Iterable[Role | str], spokespeople: Iterable[str]
+) -> bool:
+    """Whether `user` may answer citizens publicly on an account: a spokesperson of it always may,
+    otherwise one of the roles the account's settings allow (reply_roles)."""
+    return user in set(spokespeople) or bool({Role(r) for r in roles} & {Role(r) for r in reply_roles})
+
+
+def require_reply_right(
+    user: str,
+    account_id: str,
+    roles: Iterable[Role | str],
+    reply_roles: Iterable[Role | str],
+    spokespeople: Iterable[str],
+) -> None:
+    """Raise PermissionDenied, naming who may, unless `user` may reply publicly on `account_id`."""
+    allowed, speakers = list(reply_roles), sorted(set(spokespeople))
+    if not may_reply_publicly(user, roles, allowed, speakers):
+        who = " or ".join(sorted(Role(r).value for r in allowed)) or "no role"
+        raise PermissionDenied(
+            f"{user} may not reply publicly on account {account_id}: only a {who} or its "
+            f"spokespeople ({', '.join(speakers) or 'none named'}) may "
+            f"(config.toml: accounts.reply_roles, accounts.spokespeople)"
         )

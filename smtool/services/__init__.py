@@ -6,7 +6,7 @@ One package per flow, in the users' words:
                   approval, the outbox the worker publishes from, replies (the institution answering in
                   a thread), calendar, pauses, and views (posts and publications as the CLI shows them)
 - `monitoring/`   citizens' comments and mentions: ingest, the moderation queue and its pages,
-                  routing to teams, takeover alerts
+                  routing to teams, takeover alerts, reading (audited), proposed replies
 - `reports/`      what the work achieved: metrics (the snapshots the worker collects) and the
                   engagement, response-time, cadence and campaign reports with their file formats
 - `records/`      the public record and its proof: the audit log, signed checkpoints, retention and
@@ -19,7 +19,8 @@ One package per flow, in the users' words:
 Shared by every flow, at this level: `context` (settings and database), `people` (who may do what),
 `guidelines` (the checker bridged to the settings), `platforms` (connectors for accounts), `refusals`
 (refused actions audited), `files` (files written whole), `media` (the media store: attached
-files by SHA-256, read back only with their hash checked) and `text` (citizens' text kept exact, shown
-inert). Flows import the shared modules, never the other way round; publishing knows nothing of
-monitoring, and reports read the store, not the other flows (contracts in pyproject.toml).
+files by SHA-256, read back only with their hash checked), `text` (citizens' text kept exact, shown
+inert) and `citizen_data` (who may read citizens' data, each read audited). Flows import the
+shared modules, never the other way round; publishing knows nothing of monitoring, and reports
+read the store, not the other flows (contracts in pyproject.toml).
 """

@@ -326,3 +326,35 @@ class UserKey(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by: str | None = Field(default=None, max_length=64)
+
+
+class ReplyProposal(SQLModel, table=True):
+    """A public reply someone may write but not send (a specialist), waiting for a person the
+    account's reply_roles allow (services.monitoring.proposals).
+
+    `content_hash` is the SHA-256 of the exact text: the approver names it, so only the text they
+    read goes out; a changed text is a new proposal (the older one becomes superseded).
+    `checker_hash` fingerprints the checker's findings when proposed. state: proposed | approved |
+    rejected | superseded; an approved one names the publication it became.
+    """
+
+    __tablename__ = "reply_proposals"
+    __table_args__ = (
+        Index("ix_reply_proposals_item", "item_id", "id"),
+        Index("ix_reply_proposals_state", "state", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="inbox_items.id")
+    account_id: str = Field(max_length=64)
+    author: str = Field(max_length=64)
+    text: str = Field(sa_type=Text)
+    content_hash: str = Field(max_length=64)
+    findings: list[str] = _json([])
+    checker_hash: str = Field(max_length=64)
+    state: str = Field(default="proposed", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    comment: str | None = Field(default=None, sa_type=Text)
+    # No foreign key: retention may purge the reply post on its own schedule; the id stays a record.
+    publication_id: int | None = None

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 
 from connectors.base import IncomingItem
 from connectors.emulator import SandboxServer, new_sandbox_state
@@ -16,6 +17,7 @@ from smtool.config import load_settings
 from smtool.services.context import Context
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.text import strip_unsafe
+from smtool.store.tables import AuditEvent
 from tests.services.test_ingest import BAD_INPUT
 from tests.support.cli import Result, run_smtool
 from tests.support.sandbox import write_installation
@@ -40,7 +42,11 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
 
 
 def _run(config: Path, *args: str) -> Result:
-    result = run_smtool("--config", str(config), "inbox", *args, cwd=config.parent)
+    # Reading the queue is a role's task now (issue 15, item 7): the reader is liga, a press officer,
+    # unless the command names someone with --as.
+    result = run_smtool(
+        "--config", str(config), "inbox", *args, cwd=config.parent, env={"SMTOOL_USER": "liga"}
+    )
     assert "Traceback" not in result.err, result.err
     return result
 
@@ -170,3 +176,43 @@ def test_every_inbox_command_has_help_text() -> None:
     names = {c.name for c in group.registered_commands}
     assert {"list", "claim", "show", "reply", "hide", "unhide", "assign", "resolve", "spam"} <= names
     assert all(c.callback is not None and c.callback.__doc__ for c in group.registered_commands)
+
+
+def test_a_communicator_cannot_read_the_queue_and_a_press_officer_leaves_one_audit_row(
+    installed: tuple[Path, SandboxServer],
+) -> None:
+    config, _ = installed
+    for args in (("list",), ("show", "1")):
+        refused = _run(config, *args, "--as", "anna")
+        assert refused.code == 1 and refused.out == ""
+        assert "anna may not read citizens' comments and who wrote them" in refused.err
+    assert _run(config, "list", "--as", "liga", "--json").code == 0
+    with Context.open(load_settings(config)) as ctx, ctx.db.read() as session:
+        rows = session.exec(
+            select(AuditEvent).where(col(AuditEvent.action).in_(["citizen_data.read", "access.denied"]))
+        ).all()
+    assert [(r.actor, r.action, r.subject_id) for r in rows] == [
+        ("anna", "access.denied", "inbox.list"),
+        ("anna", "access.denied", "inbox.show"),
+        ("liga", "citizen_data.read", "inbox.list"),
+    ]
+
+
+def test_a_specialists_reply_is_proposed_then_approved_by_hash(installed: tuple[Path, SandboxServer]) -> None:
+    config, _ = installed
+    with config.open("a", encoding="utf-8") as file:
+        file.write('\n[[users]]\nname = "janis"\nroles = ["specialist"]\nteam = "press"\n')
+    assert run_smtool("--config", str(config), "config", "apply", "--yes", cwd=config.parent).code == 0
+    refused = _run(config, "reply", "2", "Paldies!", "--as", "janis")
+    assert refused.code == 1 and "may not reply publicly on account sandbox-x" in refused.err
+    assert "smtool inbox propose 2 TEXT" in refused.err
+    proposed = _run(config, "propose", "2", "Paldies par jautājumu!", "--as", "janis")
+    assert proposed.code == 0 and "nothing was sent" in proposed.out
+    waiting = json.loads(_run(config, "proposals", "--as", "liga", "--json").out)
+    assert [(p["item"], p["author"], p["text"]) for p in waiting] == [(2, "janis", "Paldies par jautājumu!")]
+    wrong = _run(config, "approve-reply", "2", "--hash", "0" * 16, "--as", "liga")
+    assert wrong.code == 1 and "not the text you read" in wrong.err
+    approved = _run(config, "approve-reply", "2", "--hash", waiting[0]["content_hash"][:16], "--as", "liga")
+    assert approved.code == 0 and "queued as publication" in approved.out
+    shown = json.loads(_run(config, "show", "2", "--json").out)
+    assert shown["state"] == "answered" and shown["proposals"][0]["state"] == "approved"

@@ -76,7 +76,8 @@ def records(sctx: Context, sandbox: Sandbox, tmp_path: Path) -> Context:
 
 
 def _export(ctx: Context, path: Path) -> None:
-    export_archive(ctx, TODAY - timedelta(days=1), TODAY + timedelta(days=1), path, "test")
+    # The installation's operator: a named person needs a role that reads every item (issue 15, item 7).
+    export_archive(ctx, TODAY - timedelta(days=1), TODAY + timedelta(days=1), path, "local:test")
 
 
 def _members(path: Path) -> dict[str, bytes]:
@@ -245,7 +246,7 @@ def test_a_failed_export_leaves_nothing(
         _export(records, out / "archive.zip")
     assert (out / "archive.zip").read_bytes() == b"an earlier archive"
     with pytest.raises(UsageError, match="before"):
-        export_archive(records, TODAY, TODAY - timedelta(days=1), out / "b.zip", "test")
+        export_archive(records, TODAY, TODAY - timedelta(days=1), out / "b.zip", "local:test")
 
 
 def test_the_register_never_runs_a_citizens_text_as_a_formula(

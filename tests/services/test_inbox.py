@@ -16,7 +16,7 @@ from smtool.config import load_settings
 from smtool.errors import Conflict, PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.installation import directory
-from smtool.services.monitoring import queue
+from smtool.services.monitoring import proposals, queue
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.views import item_view
 from smtool.services.records.audit import verify
@@ -187,7 +187,8 @@ def test_routing_and_specialists(ictx: Context, sandbox: Sandbox) -> None:
         queue.reply(ictx, "janis", int(general["id"]), "Darba laiks ir 8:30-17:00.")
     claimed = queue.claim_next(ictx, "janis")
     assert claimed is not None and claimed["id"] == tax["id"]
-    queue.reply(ictx, "janis", int(tax["id"]), "Nodokli var samaksāt VID EDS sistēmā.")
+    # A specialist's answer waits for a press officer (issue 15, item 7; tests/monitoring).
+    proposals.propose(ictx, "janis", int(tax["id"]), "Nodokli var samaksāt VID EDS sistēmā.")
     assert queue.assign(ictx, "liga", int(general["id"]), "janis") == "user"
     moved = queue.show_item(ictx, int(general["id"]))
     assert moved["assigned_to"] == "janis" and moved["state"] == "assigned" and moved["team"] == "taxes"

@@ -3,5 +3,7 @@
 ingest (poll every account's streams into inbox items, triaged and routed) -> queue (list, claim,
 assign, reply, hide, resolve; `queue_pages` holds its keyset pages and search) ; `routing` picks a team
 by keywords and flags; `takeover` raises alerts when an account looks hijacked; `views` are inbox items
-as people and scripts read them.
+as people and scripts read them; `reading` is how people read the queue and its items (role-checked,
+audited); `proposals` holds the replies someone may write but not send until a person allowed to
+reply on the account approves them.
 """

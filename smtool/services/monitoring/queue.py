@@ -9,14 +9,15 @@ other action is `UPDATE ... WHERE id=? AND version=?`; zero rows means someone e
 the person gets a Conflict naming who and what. While someone holds a live claim, only they act on it.
 
 Who may reply without an approver: a reply is the institution speaking, so it goes through the
-guideline checker and the publishing outbox like any post, on the item's own account. A press officer
-(Action.MODERATE) may reply on an institution account without a separate approver when the checker
-finds no unwaived error: answering citizens is the press officer's mandate, and four eyes on every
-answer would break the response-time targets. The "not a spokesperson" finding is answered by that
-mandate (as an approval answers it for posts); every other error blocks the reply, and the person
-must rewrite it or turn it into a post for approval. A specialist (Action.ANSWER) may reply the
-same way, but only to items assigned to them or routed to their team. The reply's approval row
-names the replying person, so the record shows who spoke.
+guideline checker and the publishing outbox like any post, on the item's own account. The people an
+account's settings allow (`reply_roles`, default press officers, and always its spokespeople) may
+reply there without a separate approver when the checker finds no unwaived error: answering
+citizens is their mandate, and four eyes on every answer would break the response-time targets.
+The "not a spokesperson" finding is answered by that mandate (as an approval answers it for posts);
+every other error blocks the reply. Anyone else who may answer the item (a specialist, on items
+assigned to them or routed to their team) proposes the reply instead; one of the allowed people
+approves that exact text or rejects it (services.monitoring.proposals). The reply's approval row
+names the person who let it out, so the record shows who spoke.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from connectors.base import ConnectorError
 from smtool.domain import inbox_states
 from smtool.domain.inbox_states import CLAIMABLE_STATES, PRIORITIES, InboxEvent, next_inbox_state
 from smtool.domain.roles import Action, can, require
+from smtool.domain.roles import require_reply_right as require_reply_role
 from smtool.domain.working_time import response_times
 from smtool.errors import Conflict, NotFound, PermissionDenied, SmtoolError, UsageError
 from smtool.services.context import Context, working_time
@@ -42,10 +44,16 @@ from smtool.services.monitoring.queue_pages import (
     matched_rows,
     state_rows,
 )
-from smtool.services.monitoring.views import InboxItemDetail, InboxItemView, ReplyView, item_view
+from smtool.services.monitoring.views import (
+    InboxItemDetail,
+    InboxItemView,
+    ReplyView,
+    item_view,
+    proposal_view,
+)
 from smtool.services.people import user_roles
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
-from smtool.services.publishing.checks import blocking_findings
+from smtool.services.publishing.checks import HashedFinding, blocking_findings
 from smtool.services.publishing.replies import queue_reply
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -55,6 +63,7 @@ from smtool.store.tables import (
     InboxItem,
     ModerationAction,
     Publication,
+    ReplyProposal,
     User,
 )
 from smtool.store.types import UTCDateTime
@@ -175,6 +184,12 @@ def show_item(ctx: Context, item_id: int) -> InboxItemDetail:
                 .order_by(col(Publication.id))
             ).all()
         ]
+        proposals = [
+            proposal_view(p)
+            for p in session.exec(
+                select(ReplyProposal).where(ReplyProposal.item_id == item_id).order_by(col(ReplyProposal.id))
+            ).all()
+        ]
     times = response_times(
         working_time(ctx.settings),
         (ctx.settings.inbox.target_first_response_minutes, ctx.settings.inbox.target_resolution_minutes),
@@ -184,7 +199,12 @@ def show_item(ctx: Context, item_id: int) -> InboxItemDetail:
         ctx.clock(),
     )
     return InboxItemDetail(
-        **item_view(item), raw=item.raw, actions=actions, replies=replies, response_times=times.to_dict()
+        **item_view(item),
+        raw=item.raw,
+        actions=actions,
+        replies=replies,
+        response_times=times.to_dict(),
+        proposals=proposals,
     )
 
 
@@ -251,6 +271,17 @@ def _record(
         subject_id=item_id,
         payload={"reason": reason, **detail},
     )
+
+
+def answerable(
+    session: Session, person: Person, item_id: int, expected_version: int | None, now: datetime
+) -> InboxItem:
+    """The item, once `person` may answer it, it is the version they saw and no one else holds it."""
+    item = _load(session, item_id)
+    _may_answer(person, item)
+    _check_version(item, expected_version)
+    _check_claim(item, person.name, now)
+    return item
 
 
 def _may_answer(person: Person, item: InboxItem) -> None:
@@ -402,59 +433,95 @@ def reply(
     """Answer an item publicly on its own account, through the checker and the outbox.
 
     Returns the publication id; the worker sends it with connector.reply. See the module docstring
-    for why no separate approver is needed. Raises PermissionDenied, NotFound, Conflict, or
-    UsageError (empty text, over the platform's length, a checker error, an item that cannot be
-    answered).
+    for why no separate approver is needed. Raises PermissionDenied (someone the account's
+    reply_roles do not allow: they propose instead, services.monitoring.proposals), NotFound,
+    Conflict, or UsageError (empty text, over the platform's length, a checker error, an item that
+    cannot be answered).
     """
+    person = _person(ctx, actor)
+    with ctx.db.write() as session:
+        item = answerable(session, person, item_id, expected_version, ctx.clock())
+        try:
+            require_reply_right(ctx, person, item.account_id)
+        except PermissionDenied as refusal:
+            raise PermissionDenied(
+                f"{refusal.msg}; propose the reply instead: smtool inbox propose {item_id} TEXT"
+            ) from None
+        findings = reply_checks(ctx, session, item, actor, reply_text)
+        return send_reply(ctx, session, item, actor, reply_text, findings)
+
+
+def require_reply_right(ctx: Context, person: Person, account_id: str) -> None:
+    """Raise PermissionDenied unless the account's settings let `person` reply publicly on it."""
+    configured = ctx.settings.account(account_id)
+    reply_roles = configured.reply_roles if configured else []
+    spokespeople = configured.spokespeople if configured else []
+    require_reply_role(person.name, account_id, person.roles, reply_roles, spokespeople)
+
+
+def reply_checks(
+    ctx: Context, session: Session, item: InboxItem, speaker: str, reply_text: str
+) -> list[HashedFinding]:
+    """What every public answer passes, sent or proposed: an item that can be answered on a managed
+    account, the platform's length and no blocking checker finding. Returns the findings; raises
+    UsageError (or InvalidTransition for a closed item)."""
     from smtool.services.publishing.checks import platform_length, post_findings
 
-    person = _person(ctx, actor)
     if not reply_text.strip():
         raise UsageError("the reply has no text")
-    now = ctx.clock()
-    with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _may_answer(person, item)
-        _check_version(item, expected_version)
-        _check_claim(item, actor, now)
-        if item.kind == "alert":
-            raise UsageError(f"inbox item {item_id} is an alert about our own account; it cannot be answered")
-        answered = next_inbox_state(item.state, InboxEvent.REPLY)
-        account = session.get(Account, item.account_id)
-        if account is None or not account.active:
-            raise UsageError(f"account {item.account_id} is no longer managed; the item cannot be answered")
-        length, limit = platform_length(reply_text, account.platform)
-        if limit is not None and length > limit:
-            raise UsageError(
-                f"the reply is {length} characters as {account.platform} counts them; the limit is {limit}"
-            )
-        findings = post_findings(
-            ctx.settings, text=reply_text, account_id=account.id, author=actor, waivers=[]
+    if item.kind == "alert":
+        raise UsageError(f"inbox item {item.id} is an alert about our own account; it cannot be answered")
+    next_inbox_state(item.state, InboxEvent.REPLY)
+    account = session.get(Account, item.account_id)
+    if account is None or not account.active:
+        raise UsageError(f"account {item.account_id} is no longer managed; the item cannot be answered")
+    length, limit = platform_length(reply_text, account.platform)
+    if limit is not None and length > limit:
+        raise UsageError(
+            f"the reply is {length} characters as {account.platform} counts them; the limit is {limit}"
         )
-        blockers = blocking_findings(findings)
-        if blockers:
-            listed = "; ".join(f"{f['rule']}: {f['message']}" for f in blockers)
-            raise UsageError(f"the reply cannot go out as written: {listed}")
-        post_id, publication_id = queue_reply(
-            session,
-            actor=actor,
-            item_id=item_id,
-            account_id=account.id,
-            text=reply_text,
-            now=now,
-            window=timedelta(hours=ctx.settings.publishing.window_hours),
-        )
-        _guarded_update(session, item, state=answered.value)
-        _record(
-            session,
-            item_id,
-            actor,
-            "reply",
-            publication=publication_id,
-            post=post_id,
-            findings=[f["rule"] for f in findings],
-        )
-        return publication_id
+    findings = post_findings(ctx.settings, text=reply_text, account_id=account.id, author=speaker, waivers=[])
+    blockers = blocking_findings(findings)
+    if blockers:
+        listed = "; ".join(f"{f['rule']}: {f['message']}" for f in blockers)
+        raise UsageError(f"the reply cannot go out as written: {listed}")
+    return findings
+
+
+def send_reply(
+    ctx: Context,
+    session: Session,
+    item: InboxItem,
+    actor: str,
+    reply_text: str,
+    findings: list[HashedFinding],
+    **detail: Any,
+) -> int:
+    """Put a checked reply into the outbox in `actor`'s name (publishing.replies.queue_reply, the
+    one writer of outbox rows), mark the item answered and record it; returns the publication id.
+    `detail` joins the moderation record and its audit row (a proposal's id and author)."""
+    assert item.id is not None
+    post_id, publication_id = queue_reply(
+        session,
+        actor=actor,
+        item_id=item.id,
+        account_id=item.account_id,
+        text=reply_text,
+        now=ctx.clock(),
+        window=timedelta(hours=ctx.settings.publishing.window_hours),
+    )
+    _guarded_update(session, item, state=next_inbox_state(item.state, InboxEvent.REPLY).value)
+    _record(
+        session,
+        item.id,
+        actor,
+        "reply",
+        publication=publication_id,
+        post=post_id,
+        findings=[f["rule"] for f in findings],
+        **detail,
+    )
+    return publication_id
 
 
 def _hide_reason(ctx: Context, reason: str) -> str:

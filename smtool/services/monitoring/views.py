@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 from smtool.domain.working_time import ResponseTimesView
 from smtool.services.text import item_field, item_text
-from smtool.store.tables import InboxItem
+from smtool.store.tables import InboxItem, ReplyProposal
 
 
 class InboxItemView(TypedDict):
@@ -53,6 +53,45 @@ class ReplyView(TypedDict):
     remote_id: str | None
 
 
+class ProposalView(TypedDict):
+    """A reply someone proposed and a person allowed to reply decides on (services.monitoring.proposals).
+
+    `content_hash` is what the approver names (`inbox approve-reply ITEM --hash H`): the exact text.
+    """
+
+    id: int
+    item: int
+    account: str
+    author: str
+    text: str
+    content_hash: str
+    findings: list[str]
+    state: str
+    created_at: str
+    decided_by: str | None
+    decided_at: str | None
+    comment: str | None
+    publication: int | None
+
+
+def proposal_view(row: ReplyProposal) -> ProposalView:
+    return {
+        "id": row.id or 0,
+        "item": row.item_id,
+        "account": row.account_id,
+        "author": row.author,
+        "text": row.text,
+        "content_hash": row.content_hash,
+        "findings": list(row.findings),
+        "state": row.state,
+        "created_at": row.created_at.isoformat(),
+        "decided_by": row.decided_by,
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+        "comment": row.comment,
+        "publication": row.publication_id,
+    }
+
+
 class InboxItemDetail(InboxItemView):
     """`inbox show`: the item with its raw payload, moderation actions, replies and response times."""
 
@@ -61,6 +100,7 @@ class InboxItemDetail(InboxItemView):
     actions: list[dict[str, Any]]
     replies: list[ReplyView]
     response_times: ResponseTimesView
+    proposals: list[ProposalView]  # replies proposed for approval, oldest first
 
 
 def item_view(item: InboxItem) -> InboxItemView:

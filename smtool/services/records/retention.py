@@ -37,6 +37,7 @@ from smtool.store.tables import (
     Post,
     PostTarget,
     Publication,
+    ReplyProposal,
     Waiver,
 )
 
@@ -284,6 +285,8 @@ def _delete_posts(session: Session, ids: Sequence[int]) -> None:
 
 def _delete_items(session: Session, ids: Sequence[int]) -> None:
     session.execute(delete(ModerationAction).where(col(ModerationAction.item_id).in_(ids)))
+    # A proposed reply goes with its item, as its moderation actions do (it is one of them, kept longer).
+    session.execute(delete(ReplyProposal).where(col(ReplyProposal.item_id).in_(ids)))
     session.execute(delete(InboxItem).where(col(InboxItem.id).in_(ids)))
 
 

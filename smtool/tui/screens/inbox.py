@@ -1,6 +1,12 @@
 """The moderation queue: filters, items most urgent first in keyset pages, one item in detail with
 its thread and its author's earlier items, and the press officer's actions.
 
+Reading citizens' data is audited (services.monitoring.reading): one row when a page of the queue
+is loaded for new filters or the next page, and one the first time each item is opened here; the
+periodic refresh and the reloads after an action re-read what was already recorded and do not
+repeat it. A person the item's account does not allow to reply publicly proposes the reply (r);
+those it allows see a waiting proposal in the item and approve (y) or reject (j) it.
+
 Every action passes the version the officer last saw, so when someone else acted first the service
 refuses with a Conflict; the screen then says so in its notice line and reloads what is current.
 A claim is a lease: while this screen holds claims, a heartbeat renews them. The set of claims held
@@ -25,11 +31,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from smtool.domain.roles import Action
 from smtool.errors import Conflict
-from smtool.services.monitoring import queue
-from smtool.services.monitoring.views import InboxItemDetail, InboxItemView
+from smtool.services.monitoring import proposals, queue, reading
+from smtool.services.monitoring.views import InboxItemDetail, InboxItemView, ProposalView
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.screens.moderation import ReplyModal
-from smtool.tui.widgets.dialogs import ChoiceModal
+from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
 from smtool.tui.widgets.inert import inert_text, one_line
 from smtool.tui.widgets.item_detail import ItemDetail
 from smtool.tui.widgets.tables import set_columns
@@ -48,6 +54,8 @@ class Filters:
 class Detail:
     item: InboxItemDetail
     around: queue.Surroundings
+    may_reply: bool  # the item's account lets this user reply (and decide proposals) there
+    recorded: bool  # this read wrote the audit row of the item's opening
 
 
 class ClaimsChanged(Message):
@@ -69,6 +77,8 @@ class InboxScreen(MainScreen):
         Binding("h", "hide", "Hide"),
         Binding("e", "resolve", "Resolve"),
         Binding("a", "assign", "Assign"),
+        Binding("y", "approve_reply", "Approve reply"),
+        Binding("j", "reject_reply", "Reject reply"),
         Binding("u", "unhide", "Unhide", show=False),
         Binding("s", "spam", "Spam", show=False),
         Binding("n", "more", "More", show=False),
@@ -90,6 +100,10 @@ class InboxScreen(MainScreen):
         # Items this screen claimed; the heartbeat renews them. Changed on the event loop only.
         self.held: set[int] = set()
         self._heartbeat: Timer | None = None
+        self.detail: Detail | None = None  # the selected item as last read in full
+        # Items whose reading this screen has recorded in the audit log (one row per item opened).
+        self.opened: set[int] = set()
+        self._detail_loading: int | None = None  # the item whose read is under way
 
     def compose(self) -> ComposeResult:
         teams = sorted(
@@ -126,7 +140,7 @@ class InboxScreen(MainScreen):
         beat = max(self.ctx.settings.inbox.lease_seconds / 3, 1)
         self._heartbeat = self.set_interval(beat, self._renew_claims)
         self.set_interval(self.REFRESH_SECONDS, self._refresh_queue)
-        self.load()
+        self.load(record=True)
 
     def on_resize(self) -> None:
         self._fill_table(select_id=self.current_id)
@@ -161,25 +175,28 @@ class InboxScreen(MainScreen):
             chosen("#filter-state"), chosen("#filter-flag"), chosen("#filter-team"), search
         )
         self.query_one("#inbox-items", DataTable).focus()
-        self.load()
+        self.load(record=True)
 
     def action_search(self) -> None:
         self.query_one("#filter-search", Input).focus()
 
     # --- reading ---------------------------------------------------------------------------
 
-    def load(self, after: str | None = None, select_id: int | None = None) -> None:
+    def load(self, after: str | None = None, select_id: int | None = None, record: bool = False) -> None:
+        """Read a page; `record` when it is a new read (new filters, the next page), not a re-read."""
         f = self.filters
 
         def read() -> queue.Page:
-            return queue.list_items(
+            return reading.read_queue(
                 self.ctx,
+                self.user,
                 state=f.state,
                 flag=f.flag,
                 team=f.team,
                 search=f.search,
                 limit=self.PAGE_SIZE,
                 after=after,
+                record=record,
             )
 
         self.background(
@@ -229,18 +246,35 @@ class InboxScreen(MainScreen):
             self.load_detail(int(event.row_key.value))
 
     def load_detail(self, item_id: int) -> None:
+        # The page load and the row highlight both ask for the selected item: one read is enough,
+        # and one audit row. Marked opened only when a recorded read came back (a superseded worker
+        # may never have run), so an item is recorded at least once and, but for that, only once.
+        if item_id == self._detail_loading:
+            return
+        self._detail_loading = item_id
+        record = item_id not in self.opened
+
         def read() -> Detail:
-            return Detail(queue.show_item(self.ctx, item_id), queue.surroundings(self.ctx, item_id, limit=10))
+            got = reading.read_item(self.ctx, self.user, item_id, around=10, record=record)
+            may_reply = proposals.may_decide(self.ctx, self.user, got.item["account"])
+            return Detail(got.item, got.around, may_reply, record)
 
         self.background(read, self._detail_loaded, group="detail")
 
     def _detail_loaded(self, detail: Detail) -> None:
-        if detail.item["id"] != self.current_id:
+        item_id = detail.item["id"]
+        if self._detail_loading == item_id:
+            self._detail_loading = None
+        if detail.recorded:
+            self.opened.add(item_id)
+        if item_id != self.current_id:
             return
         self.query_one(ItemDetail).show_item(detail.item)
         self.query_one("#item-around", Static).update(render_surroundings(detail.around))
+        self.detail = detail
+        self.refresh_bindings()
         if detail.item["claimed_by"] != self.user:
-            self.held.discard(detail.item["id"])
+            self.held.discard(item_id)
 
     # --- claims and their heartbeat -------------------------------------------------------------
 
@@ -294,7 +328,16 @@ class InboxScreen(MainScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("hide", "unhide", "spam", "assign"):
             return self.may(Action.MODERATE)
+        if action in ("approve_reply", "reject_reply"):
+            return self._waiting_proposal() is not None
         return True
+
+    def _waiting_proposal(self) -> ProposalView | None:
+        """The proposal waiting on the selected item, when this user may decide it."""
+        detail = self.detail
+        if detail is None or not detail.may_reply or detail.item["id"] != self.current_id:
+            return None
+        return next((p for p in reversed(detail.item["proposals"]) if p["state"] == "proposed"), None)
 
     def _on_selected(self, what: Callable[[int, int, InboxItemView], None]) -> None:
         item = self.current
@@ -305,18 +348,63 @@ class InboxScreen(MainScreen):
 
     def action_reply(self) -> None:
         def ask(item_id: int, version: int, item: InboxItemView) -> None:
-            def send(text: str | None) -> None:
-                if text is not None:
-                    self.act(lambda: self._reply(item_id, version, text))
+            # Someone the account does not allow to reply publicly proposes the text instead.
+            proposing = not proposals.may_decide(self.ctx, self.user, str(item["account"]))
+            do = self._propose if proposing else self._reply
 
-            modal = ReplyModal(self.ctx, self.user, item_id, str(item["account"]), str(item["text"]))
-            self.app.push_screen(modal, send)
+            def done(text: str | None) -> None:
+                if text is not None:
+                    self.act(lambda: do(item_id, version, text))
+
+            modal = ReplyModal(
+                self.ctx, self.user, item_id, str(item["account"]), str(item["text"]), proposing=proposing
+            )
+            self.app.push_screen(modal, done)
 
         self._on_selected(ask)
 
     def _reply(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
         publication = queue.reply(self.ctx, self.user, item_id, text, expected_version=version)
         return f"Reply to item {item_id} is in the outbox (publication {publication}).", item_id
+
+    def _propose(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
+        proposal = proposals.propose(self.ctx, self.user, item_id, text, expected_version=version)
+        return f"Reply to item {item_id} proposed (#{proposal['id']}); it waits for approval.", item_id
+
+    def action_approve_reply(self) -> None:
+        proposal = self._waiting_proposal()
+        if proposal is None:
+            self.notice("No proposed reply that you may approve is waiting on this item.", "yellow")
+            return
+        item_id, digest, version = proposal["item"], proposal["content_hash"], self._version()
+
+        def approve() -> tuple[str, int | None]:
+            # The hash of the text shown: a proposal replaced meanwhile is refused, never sent.
+            publication = proposals.approve(self.ctx, self.user, item_id, digest, expected_version=version)
+            return f"Reply to item {item_id} approved; in the outbox (publication {publication}).", item_id
+
+        self.act(approve)
+
+    def action_reject_reply(self) -> None:
+        proposal = self._waiting_proposal()
+        if proposal is None:
+            self.notice("No proposed reply that you may reject is waiting on this item.", "yellow")
+            return
+        item_id = proposal["item"]
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None:
+                self.act(lambda: self._reject(item_id, reason))
+
+        title = f"Reject the reply {proposal['author']} proposed to item {item_id}: why? (they read it)"
+        self.app.push_screen(LineModal(title, quote=inert_text(proposal["text"]), dialog_id="reject"), chosen)
+
+    def _reject(self, item_id: int, reason: str) -> tuple[str, int | None]:
+        proposals.reject(self.ctx, self.user, item_id, reason)
+        return f"Proposed reply to item {item_id} rejected; nothing was sent.", item_id
+
+    def _version(self) -> int | None:
+        return self.detail.item["version"] if self.detail is not None else None
 
     def action_hide(self) -> None:
         def ask(item_id: int, version: int, item: InboxItemView) -> None:
@@ -389,7 +477,7 @@ class InboxScreen(MainScreen):
         if self.next_cursor is None:
             self.notice("That is the whole queue.", "dim")
         else:
-            self.load(after=self.next_cursor, select_id=self.current_id)
+            self.load(after=self.next_cursor, select_id=self.current_id, record=True)
 
     def action_refresh(self) -> None:
         self.notice("")
@@ -404,6 +492,7 @@ class InboxScreen(MainScreen):
         self.load(select_id=select_id if select_id is not None else self.current_id)
 
     def on_service_failed(self, message: ServiceFailed) -> None:
+        self._detail_loading = None  # a failed read may be tried again
         # The modal (shown by the app) says what happened; the notice line keeps it visible after.
         if isinstance(message.error, Conflict):
             self.notice(inert_text(f"Someone else acted first: {message.error.msg}", style="bold red"))

@@ -29,8 +29,12 @@ class ReplyModal(ModalScreen[str | None]):
     ]
     DEBOUNCE_SECONDS = 0.3
 
-    def __init__(self, ctx: Context, user: str, item_id: int, account: str, item_text: str) -> None:
+    def __init__(
+        self, ctx: Context, user: str, item_id: int, account: str, item_text: str, *, proposing: bool = False
+    ) -> None:
         super().__init__()
+        # Someone the account's reply_roles do not allow proposes instead: the text waits for approval.
+        self.proposing = proposing
         self.ctx = ctx
         self.user = user
         self.item_id = item_id
@@ -40,16 +44,20 @@ class ReplyModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reply-dialog", classes="dialog"):
-            yield Static(
-                f"Reply to item {self.item_id} on {self.account} (Ctrl+S sends)", classes="dialog-title"
+            title = (
+                f"Propose a reply to item {self.item_id} on {self.account} (Ctrl+S proposes; "
+                "it goes out when someone allowed to reply approves it)"
+                if self.proposing
+                else f"Reply to item {self.item_id} on {self.account} (Ctrl+S sends)"
             )
+            yield Static(title, classes="dialog-title")
             yield Static(one_line(self.item_text, 60), classes="dialog-quote")
             yield TextArea(id="reply-text", soft_wrap=True)
             with VerticalScroll(id="reply-findings"):
                 # A reply needs no approver: answering citizens is the replying person's mandate.
                 yield FindingsList(id="reply-findings-list", answered_by="your role")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Send", variant="primary", id="reply-send")
+                yield Button("Propose" if self.proposing else "Send", variant="primary", id="reply-send")
                 yield Button("Cancel", id="reply-cancel")
 
     def on_mount(self) -> None:

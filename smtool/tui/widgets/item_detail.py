@@ -62,4 +62,15 @@ def render_item(item: InboxItemDetail | None) -> Text:
     for reply in item["replies"]:
         text.append(f"\nReply ({reply['state']}): ", style="dim")
         text.append_text(inert_text(reply["text"]))
+    for proposal in item["proposals"]:
+        waiting = proposal["state"] == "proposed"
+        text.append(
+            f"\nProposed reply #{proposal['id']} by {proposal['author']} ({proposal['state']}"
+            f"{', hash ' + proposal['content_hash'][:16] if waiting else ''}): ",
+            style="bold yellow" if waiting else "dim",
+        )
+        text.append_text(inert_text(proposal["text"]))
+        if proposal["comment"] and proposal["state"] == "rejected":
+            text.append(f"\n  rejected by {proposal['decided_by']}: ", style="dim")
+            text.append_text(inert_text(proposal["comment"]))
     return text

@@ -22,12 +22,14 @@ from smtool import __version__
 from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
+from smtool.services.citizen_data import record_read, require_whole_reader
 from smtool.services.context import Context
 from smtool.services.files import PRIVATE_FILE, replacing
 from smtool.services.media import read_chunks, stored_path
 from smtool.services.records import audit
 from smtool.services.records.archive import layout
 from smtool.services.records.archive.records import KINDS, Record, audit_events, records
+from smtool.services.refusals import audits_refusals
 from smtool.services.reports.formats import csv_cell
 from smtool.services.reports.period import Period
 
@@ -68,14 +70,18 @@ class ExportReport:
     audit_events: int = 0
 
 
+@audits_refusals("archive.export")
 def export_archive(ctx: Context, start: date, end: date, output: Path, actor: str) -> ExportReport:
-    """Write every record of the local days start..end to `output` (a new zip); audit the export.
+    """Write every record of the local days start..end to `output` (a new zip); audit the export
+    and, as a read of citizens' data, who made it (services.citizen_data: the operator, or a person
+    who may read every item; PermissionDenied for anyone else).
 
     Raises UsageError for a reversed period, an existing or unwritable output; nothing is left
     behind then or on any other failure.
     """
     if end < start:
         raise UsageError(f"--to {end} is before --from {start}; give the period's first and last day")
+    require_whole_reader(ctx, actor, "the archive")
     days = Period(start, end, ctx.settings.institution.timezone)
     institution = layout.safe_name(ctx.settings.institution.name)
     root = f"smtool-archive_{institution}_{start.isoformat()}_{end.isoformat()}"
@@ -123,6 +129,8 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
                 "tagmanifest_sha256": tag_digest,
             },
         )
+    filters = {"from": start.isoformat(), "to": end.isoformat()}
+    record_read(ctx, actor, "archive.export", filters, report.counts.get("inbox_item", 0))
     return report
 
 

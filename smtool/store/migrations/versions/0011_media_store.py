@@ -1,7 +1,7 @@
 """media store: posts refer to media by SHA-256 in the installation's media store
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05
 
 No column changes: `posts.media` stays a JSON list. New items are media store entries
