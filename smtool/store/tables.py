@@ -140,6 +140,9 @@ class Publication(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    seal: str | None = Field(default=None, sa_type=Text)
+    """The approval's signature over what this row sends (services.publishing.seals); the worker
+    holds a row whose seal is missing or does not match."""
 
 
 class InboxItem(SQLModel, table=True):

@@ -4,12 +4,16 @@ The database is the only record of what is due. A worker claims a row with a gua
 commits `sending` before the platform call, and records the outcome after it; no transaction is held
 across an HTTP call. When the outcome is unknown (timeout after sending, a crash mid-call) the row
 becomes `unknown` and is settled by reading the account's own recent posts, never by a blind resend.
+Before `sending` is committed the row's seal is checked against what is about to go out (seals): on a
+mismatch it is `held`, audited and alerted (holds), and never sent.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import uuid
 from collections import Counter
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col, select
 
@@ -39,8 +44,12 @@ from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
+from smtool.services.publishing.holds import held_message, raise_alert
+from smtool.services.publishing.posts import content_hash, targets
 from smtool.services.publishing.replies import record_reply_published
+from smtool.services.publishing.seals import MediaItem, SealCheck, check_seal, fields_for, load_media
 from smtool.services.records import audit
+from smtool.services.records.signing import load_signing_key
 from smtool.store.tables import Account, Approval, InboxItem, Post, Publication
 from smtool.store.types import UTCDateTime
 
@@ -142,6 +151,7 @@ class _Send:
     account: Account
     outgoing: OutgoingPost
     answered: IncomingItem | None
+    media_folder: Path | None  # the checked media bytes, copied for the upload; removed after it
 
 
 class Publisher:
@@ -161,6 +171,14 @@ class Publisher:
         self.backoff = Backoff(self.settings.retry_base_seconds, self.settings.max_attempts)
         self._connectors: dict[str, Connector] = {}
         self._connectors_lock = threading.Lock()
+        self._public_key: Ed25519PublicKey | None = None
+
+    def seal_key(self) -> Ed25519PublicKey:
+        """The key that checks seals, read once; raises SecretError when the signing key is missing
+        or unreadable (before anything is claimed, so nothing waits on a lost claim)."""
+        if self._public_key is None:
+            self._public_key = load_signing_key(self.ctx.settings).public_key()
+        return self._public_key
 
     def connector(self, account: Account) -> Connector:
         """The account's cached connector, built on first use.
@@ -185,6 +203,7 @@ class Publisher:
     def publish_due(self, limit: int | None = None) -> Counter[str]:
         """Publish due rows until none is left (or `limit`); returns a count per outcome."""
         outcomes: Counter[str] = Counter()
+        self.seal_key()
         while limit is None or sum(outcomes.values()) < limit:
             # Claim and mark `sending` in one transaction: one commit fewer per publication, and
             # the claim is never visible without its send decision.
@@ -200,12 +219,14 @@ class Publisher:
 
     def publish_claimed(self, publication_id: int) -> str:
         """Send one publication this worker has claimed and record what happened; returns the outcome."""
+        self.seal_key()
         with self.ctx.db.write() as session:
             prepared = self._prepare(session, publication_id)
         return prepared if isinstance(prepared, str) else self._send(prepared)
 
     def _prepare(self, session: Session, publication_id: int) -> str | _Send:
-        """Expire the claimed row, or commit it as `sending` and return what to send."""
+        """Expire the claimed row, hold it when its seal does not match, or commit it as `sending` and
+        return what to send."""
         now = self.ctx.clock()
         publication = session.get(Publication, publication_id)
         assert publication is not None
@@ -214,6 +235,11 @@ class Publisher:
         assert account is not None and post is not None
         if publication.not_after and now > publication.not_after:
             return S.EXPIRED.value if self._expire(session, publication, post) else "lost"
+        # The bytes are read once: those hashed for the check are those uploaded.
+        media = load_media(post.media)
+        check = self._check_seal(session, publication, media)
+        if not check.ok:
+            return S.HELD.value if self._hold(session, publication, post, account, check) else "lost"
         # `sending` is committed before the call: after a crash the sweeper knows the request may
         # have left, and nobody resends it blindly. The claim commits with it, so this one audit
         # line records both.
@@ -236,11 +262,65 @@ class Publisher:
             item = session.get(InboxItem, publication.reply_to_item_id)
             assert item is not None
             answered = incoming_item(item)
-        outgoing = OutgoingPost(text=publication.text, media=tuple(Path(m) for m in post.media))
-        return _Send(publication_id, account, outgoing, answered)
+        folder, paths = _copy_media(media)
+        outgoing = OutgoingPost(text=publication.text, media=paths)
+        return _Send(publication_id, account, outgoing, answered, folder)
+
+    def _check_seal(self, session: Session, publication: Publication, media: list[MediaItem]) -> SealCheck:
+        """The seal against what is about to be sent, and the approval it names still standing."""
+        check = check_seal(self.seal_key(), publication.seal, fields_for(session, publication, media))
+        if not check.ok:
+            return check
+        approval = session.get(Approval, publication.approval_id)
+        if approval is None or approval.decision != "approved" or approval.voided_at is not None:
+            # A sealed row of a withdrawn or edited post put back into `scheduled` by hand.
+            return SealCheck(
+                False, "its approval was voided (the post was withdrawn or edited)", ("approval",)
+            )
+        return check
+
+    def _hold(
+        self, session: Session, publication: Publication, post: Post, account: Account, check: SealCheck
+    ) -> bool:
+        """Never send it: `held`, audited with what differs, and an alert for a person."""
+        assert publication.id is not None
+        now = self.ctx.clock()
+        approval = session.get(Approval, publication.approval_id)
+        # The post row against its approval's hash: whether the post was changed too, or only the
+        # outbox row (an insider's edit that skipped the post).
+        current = content_hash(post.text, post.variants, post.media, targets(session, post.id or 0))
+        if not _transition(
+            session,
+            publication.id,
+            now=now,
+            from_states=(S.CLAIMED,),
+            me=self.me,
+            action="publication.seal_mismatch",
+            payload={
+                "publication": publication.id,
+                "post": publication.post_id,
+                "reason": check.reason,
+                "differs": list(check.differs),
+                "post_matches_approval": approval is not None and approval.content_hash == current,
+                "worker": self.me,
+            },
+            state=S.HELD.value,
+            lease_until=None,
+            last_error=held_message(publication, check),
+        ):
+            return False
+        raise_alert(session, self.ctx.settings, publication, account, check, now)
+        return True
 
     def _send(self, send: _Send) -> str:
         """The platform call, outside any transaction, and the record of its outcome."""
+        try:
+            return self._call(send)
+        finally:
+            if send.media_folder is not None:
+                shutil.rmtree(send.media_folder, ignore_errors=True)
+
+    def _call(self, send: _Send) -> str:
         try:
             connector = self.connector(send.account)
             if send.answered is not None:
@@ -510,6 +590,22 @@ def _failure(error: ConnectorError) -> Failure:
     if isinstance(error, Rejected):
         return Failure(FailureKind.PERMANENT, message, reason=error.reason, code=error.platform_code)
     return Failure(FailureKind.PERMANENT, message)
+
+
+def _copy_media(media: list[MediaItem]) -> tuple[Path | None, tuple[Path, ...]]:
+    """The checked bytes in a private folder (mkdtemp: 0700), one subfolder per item so names never
+    clash: the upload reads these, never the original files, which may change after the check."""
+    if not media:
+        return None, ()
+    folder = Path(tempfile.mkdtemp(prefix="smtool-send-"))
+    paths = []
+    for n, item in enumerate(media):
+        assert item.data is not None  # a missing file fails the seal check
+        path = folder / str(n) / Path(item.name).name
+        path.parent.mkdir()
+        path.write_bytes(item.data)
+        paths.append(path)
+    return folder, tuple(paths)
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -10,26 +10,25 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from smtool.domain.states import PENDING_PUBLICATION_STATES, PostState, PublicationState
 from smtool.errors import Conflict, NotFound
+from smtool.services.publishing.seals import media_digests
 from smtool.services.records.audit import canonical_json
 from smtool.store.tables import Approval, Post, PostTarget, Publication
 
 
 def content_hash(text: str, variants: dict[str, str], media: Sequence[str], accounts: Sequence[str]) -> str:
     """The fingerprint an approval is bound to: text, variants, media bytes and target accounts."""
-    media_digests = []
-    for name in media:
-        try:
-            media_digests.append(hashlib.sha256(Path(name).read_bytes()).hexdigest())
-        except OSError:
-            media_digests.append(f"missing:{name}")
     body = canonical_json(
-        {"text": text, "variants": variants, "media": media_digests, "accounts": sorted(set(accounts))}
+        {
+            "text": text,
+            "variants": variants,
+            "media": media_digests(media),
+            "accounts": sorted(set(accounts)),
+        }
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 

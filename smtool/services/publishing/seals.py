@@ -1,0 +1,192 @@
+"""Seals: each publication signed with the installation's key when it is approved, checked before
+every send.
+
+An approval is a decision about exact content, and the publication row is where that content waits
+for the worker. Without a seal, anyone able to write the database could change a row's text, replace
+a media file, or insert an approval and a publication of their own; the worker would send it, and
+`audit verify` would still pass (the chain records what smtool did, not what the rows hold now). So
+`approval.approve_posts` and `replies.queue_reply` seal every publication they write, and the worker
+(`outbox`) recomputes the seal's input from what it is about to send and holds the publication when
+the signature does not match.
+
+Why Ed25519 with the installation's signing key (`records.signing`) and not an HMAC key: the key
+already exists (`smtool init`, 0600, readable by the service account only) and is never rotated,
+since `smtool keys rotate` re-encrypts tokens under the separate *token* key, so seals survive a
+rotation. A signature can also be checked with the public key alone: an auditor can check seals
+without being able to make one, where anyone who could check an HMAC could forge it too. Signing and
+checking cost well under a millisecond, nothing beside a platform call.
+
+What is signed (`SEAL_VERSION`): a manifest with the SHA-256 of the canonical JSON of each field
+(`SealFields`): the publication, post and approval ids, the approver, the account, the exact text,
+the SHA-256 of each media item's bytes in order, the inbox item a reply answers and that item's
+remote id, and `not_after`. Each field is encoded on its own as JSON, so no two different splits of
+the same characters between fields give the same bytes. Signing the digests rather than the values
+lets a mismatch name the field that changed, and that diagnosis can be trusted because the stored
+manifest must itself carry a valid signature.
+
+Publications written before seals existed cannot be signed by the migration (migrations hold no
+key); `smtool db upgrade` seals the pending ones once, in one audited step, because before the
+upgrade the database was the record trusted (installation.setup).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypedDict
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlmodel import Session
+
+from smtool.services.records.audit import canonical_json
+from smtool.services.records.signing import sign, signature_holds, signing_key_for
+from smtool.store.tables import Approval, InboxItem, Post, Publication
+
+SEAL_VERSION = "smtool-seal-v1"
+
+
+class SealFields(TypedDict):
+    """Everything a send depends on, as the seal binds it."""
+
+    publication_id: int
+    post_id: int
+    approval_id: int
+    approver: str
+    account_id: str
+    text: str
+    media: list[str]  # SHA-256 hex of each item's bytes, in order ("missing:NAME" when unreadable)
+    reply_to_item_id: int | None
+    reply_to_remote_id: str | None
+    not_after: str | None  # ISO 8601 in UTC, to the microsecond
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One media item's bytes as read once: what is hashed is what is uploaded."""
+
+    name: str
+    data: bytes | None  # None: the file could not be read
+
+    @property
+    def digest(self) -> str:
+        if self.data is None:
+            return f"missing:{self.name}"
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def load_media(names: Sequence[str]) -> list[MediaItem]:
+    """The bytes named by a post's media, in order: the one place they are read for hashing (the
+    content hash, the seal, the worker's check), so a content-addressed store can replace it."""
+    items = []
+    for name in names:
+        try:
+            items.append(MediaItem(name, Path(name).read_bytes()))
+        except OSError:
+            items.append(MediaItem(name, None))
+    return items
+
+
+def media_digests(names: Sequence[str]) -> list[str]:
+    return [item.digest for item in load_media(names)]
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """The worker's verdict on a publication's seal."""
+
+    ok: bool
+    reason: str = ""
+    differs: tuple[str, ...] = ()
+    """Fields whose value is not the sealed one; empty when that cannot be told (no or forged seal)."""
+
+
+def fields_for(session: Session, publication: Publication, media: Sequence[MediaItem]) -> SealFields:
+    """The seal's input as the rows say now, with `media` the bytes that will be (or were) sent."""
+    assert publication.id is not None
+    approval = session.get(Approval, publication.approval_id)
+    item = None
+    if publication.reply_to_item_id is not None:
+        item = session.get(InboxItem, publication.reply_to_item_id)
+    return SealFields(
+        publication_id=publication.id,
+        post_id=publication.post_id,
+        approval_id=publication.approval_id,
+        approver=approval.approver if approval is not None else "",
+        account_id=publication.account_id,
+        text=publication.text,
+        media=[m.digest for m in media],
+        reply_to_item_id=publication.reply_to_item_id,
+        reply_to_remote_id=item.remote_id if item is not None else None,
+        not_after=_instant(publication.not_after),
+    )
+
+
+def manifest(fields: SealFields) -> dict[str, str]:
+    """Each field's SHA-256 over its own canonical JSON."""
+    return {
+        name: hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+        for name, value in fields.items()
+    }
+
+
+def seal_message(digests: Mapping[str, str]) -> bytes:
+    """The bytes that are signed: the version and the manifest, canonical JSON."""
+    return canonical_json({"v": SEAL_VERSION, "fields": dict(digests)}).encode("utf-8")
+
+
+def make_seal(key: Ed25519PrivateKey, fields: SealFields) -> str:
+    """The text stored in `publications.seal`: the manifest and its signature."""
+    digests = manifest(fields)
+    return canonical_json({"v": SEAL_VERSION, "fields": digests, "sig": sign(key, seal_message(digests))})
+
+
+def seal(session: Session, publication: Publication, key: Ed25519PrivateKey | None = None) -> None:
+    """Sign `publication` (flushed, so it has an id) with the installation's key, reading its post's
+    media now. Raises SecretError when the signing key is missing or unreadable."""
+    post = session.get(Post, publication.post_id)
+    assert post is not None
+    signer = key if key is not None else signing_key_for(session)
+    publication.seal = make_seal(signer, fields_for(session, publication, load_media(post.media)))
+    session.add(publication)
+
+
+def check_seal(public: Ed25519PublicKey, stored: str | None, fields: SealFields) -> SealCheck:
+    """Does `stored` seal exactly `fields`? When not, say why and, if it can be told, what changed."""
+    if not stored:
+        return SealCheck(False, "it has no seal (written outside smtool's approval or reply)")
+    sealed = _parse(stored)
+    if sealed is None:
+        return SealCheck(False, "its seal is unreadable")
+    digests, signature = sealed
+    expected = manifest(fields)
+    if digests == expected and signature_holds(public, seal_message(expected), signature):
+        return SealCheck(True)
+    if not signature_holds(public, seal_message(digests), signature):
+        return SealCheck(False, "its seal's signature does not hold (not made by this installation's key)")
+    differs = tuple(name for name in expected if digests.get(name) != expected[name])
+    return SealCheck(False, f"{', '.join(differs)} changed since it was sealed", differs)
+
+
+def _parse(stored: str) -> tuple[dict[str, str], str] | None:
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or value.get("v") != SEAL_VERSION:
+        return None
+    digests, signature = value.get("fields"), value.get("sig")
+    if not isinstance(digests, dict) or not isinstance(signature, str):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in digests.items()):
+        return None
+    return digests, signature
+
+
+def _instant(value: datetime | None) -> str | None:
+    # One text per instant whatever the database handed back (SQLite: naive made UTC; PostgreSQL:
+    # aware in the session's zone).
+    return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
