@@ -40,10 +40,13 @@ from pathlib import Path
 from typing import TypedDict
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlmodel import Session
+from sqlalchemy import inspect
+from sqlmodel import Session, col, select
 
+from smtool.domain.states import PENDING_PUBLICATION_STATES, PublicationState
 from smtool.services.records.audit import canonical_json
 from smtool.services.records.signing import sign, signature_holds, signing_key_for
+from smtool.store.engine import Database
 from smtool.store.tables import Approval, InboxItem, Post, Publication
 
 SEAL_VERSION = "smtool-seal-v1"
@@ -190,3 +193,35 @@ def _instant(value: datetime | None) -> str | None:
     # One text per instant whatever the database handed back (SQLite: naive made UTC; PostgreSQL:
     # aware in the session's zone).
     return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+# States whose rows may still be sent (`unknown` may be rescheduled by reconciliation).
+_UNSENT = sorted(
+    (PENDING_PUBLICATION_STATES - {PublicationState.HELD})
+    | {PublicationState.SENDING, PublicationState.UNKNOWN}
+)
+
+
+def seal_unsealed(session: Session, key: Ed25519PrivateKey) -> list[int]:
+    """Seal every unsent publication that has no seal yet; returns their ids.
+
+    Only for `db upgrade` onto the schema that brought seals: rows written before it were trusted
+    as the database held them. Anywhere else this would launder an inserted row.
+    """
+    rows = session.exec(
+        select(Publication)
+        .where(col(Publication.seal).is_(None), col(Publication.state).in_(_UNSENT))
+        .order_by(col(Publication.id))
+    ).all()
+    for row in rows:
+        seal(session, row, key)
+    return [row.id for row in rows if row.id is not None]
+
+
+def sealing_due(db: Database) -> bool:
+    """True when the database has publications but not yet their seal column: the upgrade onto
+    seals will have rows to seal (`seal_unsealed`)."""
+    inspector = inspect(db.engine)
+    if not inspector.has_table("publications"):
+        return False
+    return all(column["name"] != "seal" for column in inspector.get_columns("publications"))
