@@ -36,6 +36,7 @@ from tests.support.cli import run_smtool
 from tests.support.sandbox import Sandbox
 
 TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties apspriešanā līdz 15. decembrim. #{n}"
+REPLY = "Pieteikšanās sāksies 1. decembrī."
 FORGED = "Valsts kanceleja paziņo: pakalpojums slēgts uz visiem laikiem."
 # One pixel PNGs: the sandbox accepts them as images.
 PNG = bytes.fromhex(
@@ -50,6 +51,17 @@ def _approved(ctx: Context, n: int = 0, media: tuple[str, ...] = ()) -> int:
     submit_post(ctx, "anna", post_id)
     [publication] = approve_posts(ctx, "karlis", [post_id])
     return publication
+
+
+def _question(ctx: Context, sandbox: Sandbox) -> int:
+    """A citizen's question on the sandbox X account, ingested; returns its inbox item's id."""
+    x = sandbox.server.account("x").id
+    remote = sandbox.control("POST", "mentions", {"account": x, "text": "Kad būs atvērta pieteikšanās?"})
+    Ingestor(ctx).poll_all()
+    with ctx.db.read() as session:
+        item = session.exec(select(InboxItem).where(InboxItem.remote_id == remote["id"])).one()
+    assert item.id is not None
+    return item.id
 
 
 def _sql(ctx: Context, statement: str, **values: object) -> None:
@@ -180,33 +192,18 @@ def test_a_normal_approval_and_a_moderation_reply_publish_exactly_once(
     sctx: Context, sandbox: Sandbox
 ) -> None:
     _approved(sctx)
-    x = sandbox.server.account("x").id
-    remote = sandbox.control("POST", "mentions", {"account": x, "text": "Kad būs atvērta pieteikšanās?"})[
-        "id"
-    ]
-    Ingestor(sctx).poll_all()
-    with sctx.db.read() as session:
-        item = session.exec(select(InboxItem).where(InboxItem.remote_id == remote)).one()
-    assert item.id is not None
-    queue.reply(sctx, "liga", item.id, "Pieteikšanās sāksies 1. decembrī.")
+    queue.reply(sctx, "liga", _question(sctx, sandbox), REPLY)
     totals = run_once(sctx)
     assert totals["published"] == 2 and not totals["held"]
     assert run_once(sctx)["published"] == 0
     texts = sorted(p["text"] for p in sandbox.published("x"))
-    assert texts == sorted([TEXT.format(n=0), "Pieteikšanās sāksies 1. decembrī."])
+    assert texts == sorted([TEXT.format(n=0), REPLY])
 
 
 def test_a_reply_redirected_to_another_thread_is_held(sctx: Context, sandbox: Sandbox) -> None:
-    x = sandbox.server.account("x").id
-    remote = sandbox.control("POST", "mentions", {"account": x, "text": "Kad būs atvērta pieteikšanās?"})[
-        "id"
-    ]
-    Ingestor(sctx).poll_all()
-    with sctx.db.read() as session:
-        item = session.exec(select(InboxItem).where(InboxItem.remote_id == remote)).one()
-    assert item.id is not None
-    publication = queue.reply(sctx, "liga", item.id, "Pieteikšanās sāksies 1. decembrī.")
-    _sql(sctx, "UPDATE inbox_items SET remote_id = '1' WHERE id = :id", id=item.id)
+    item_id = _question(sctx, sandbox)
+    publication = queue.reply(sctx, "liga", item_id, REPLY)
+    _sql(sctx, "UPDATE inbox_items SET remote_id = '1' WHERE id = :id", id=item_id)
     assert run_once(sctx)["published"] == 0
     assert _held(sctx, int(publication))["differs"] == ["reply_to_remote_id"]
 
