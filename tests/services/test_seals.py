@@ -22,12 +22,13 @@ from smtool.domain.inbox_states import PRIORITY_ALERT
 from smtool.services.context import Context
 from smtool.services.installation.keys import rotate
 from smtool.services.installation.setup import upgrade_database
+from smtool.services.installation.status import status
 from smtool.services.monitoring import queue
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.publishing.approval import approve_posts, submit_post, withdraw_post
 from smtool.services.publishing.calendar import account_overview
 from smtool.services.publishing.drafts import Draft, create_post
-from smtool.services.publishing.seals import SealFields, manifest, seal_message
+from smtool.services.publishing.seals import SealFields, manifest, seal_message, verify_publications
 from smtool.services.publishing.views import list_publications
 from smtool.services.records.audit import verify
 from smtool.store.tables import AuditEvent, InboxItem, Publication
@@ -99,7 +100,14 @@ def test_text_changed_in_the_database_after_approval_is_held_not_sent(
     sctx: Context, sandbox: Sandbox
 ) -> None:
     publication = _approved(sctx)
+    assert verify_publications(sctx) == []
     _sql(sctx, "UPDATE publications SET text = :t WHERE id = :id", t=FORGED, id=publication)
+    found = run_smtool(
+        "--config", str(sandbox.config), "publications", "verify", "--json", cwd=sandbox.config.parent
+    )
+    assert found.code == 1 and [(p["id"], p["differs"]) for p in json.loads(found.out)] == [
+        (publication, ["text"])
+    ]
     totals = run_once(sctx)
     assert totals["held"] == 1 and totals["published"] == 0
     assert sandbox.published("x") == []
@@ -110,6 +118,7 @@ def test_text_changed_in_the_database_after_approval_is_held_not_sent(
     # A person sees it: the list, the accounts' attention count, and the audit chain is intact.
     assert [p["id"] for p in list_publications(sctx, "held")] == [publication]
     assert {a.id: a.attention for a in account_overview(sctx).accounts}["sandbox-x"] == 1
+    assert status(sctx).attention == {"held": 1}
     assert verify(sctx.db).ok
     shown = run_smtool(
         "--config",
@@ -155,6 +164,7 @@ def test_an_approval_and_a_publication_inserted_by_sql_are_not_sent(sctx: Contex
             t=FORGED,
             seal=seal,
         )
+    assert [p["account"] for p in verify_publications(sctx)] == ["sandbox-fb", "sandbox-fb"]
     totals = run_once(sctx)
     assert totals["held"] == 2 and totals["published"] == 1
     assert [p["text"] for p in sandbox.published("x")] == [TEXT.format(n=0)]

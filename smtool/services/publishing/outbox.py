@@ -47,7 +47,7 @@ from smtool.services.platforms import ConnectorFactory, connector_for, incoming_
 from smtool.services.publishing.holds import held_message, raise_alert
 from smtool.services.publishing.posts import content_hash, targets
 from smtool.services.publishing.replies import record_reply_published
-from smtool.services.publishing.seals import MediaItem, SealCheck, check_seal, fields_for, load_media
+from smtool.services.publishing.seals import MediaItem, SealCheck, check_publication, load_media
 from smtool.services.records import audit
 from smtool.services.records.signing import load_signing_key
 from smtool.store.tables import Account, Approval, InboxItem, Post, Publication
@@ -237,7 +237,7 @@ class Publisher:
             return S.EXPIRED.value if self._expire(session, publication, post) else "lost"
         # The bytes are read once: those hashed for the check are those uploaded.
         media = load_media(post.media)
-        check = self._check_seal(session, publication, media)
+        check = check_publication(session, self.seal_key(), publication, media)
         if not check.ok:
             return S.HELD.value if self._hold(session, publication, post, account, check) else "lost"
         # `sending` is committed before the call: after a crash the sweeper knows the request may
@@ -265,19 +265,6 @@ class Publisher:
         folder, paths = _copy_media(media)
         outgoing = OutgoingPost(text=publication.text, media=paths)
         return _Send(publication_id, account, outgoing, answered, folder)
-
-    def _check_seal(self, session: Session, publication: Publication, media: list[MediaItem]) -> SealCheck:
-        """The seal against what is about to be sent, and the approval it names still standing."""
-        check = check_seal(self.seal_key(), publication.seal, fields_for(session, publication, media))
-        if not check.ok:
-            return check
-        approval = session.get(Approval, publication.approval_id)
-        if approval is None or approval.decision != "approved" or approval.voided_at is not None:
-            # A sealed row of a withdrawn or edited post put back into `scheduled` by hand.
-            return SealCheck(
-                False, "its approval was voided (the post was withdrawn or edited)", ("approval",)
-            )
-        return check
 
     def _hold(
         self, session: Session, publication: Publication, post: Post, account: Account, check: SealCheck

@@ -44,12 +44,18 @@ from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from smtool.domain.states import PENDING_PUBLICATION_STATES, PublicationState
+from smtool.services.context import Context
 from smtool.services.records.audit import canonical_json
-from smtool.services.records.signing import sign, signature_holds, signing_key_for
+from smtool.services.records.signing import load_signing_key, sign, signature_holds, signing_key_for
 from smtool.store.engine import Database
 from smtool.store.tables import Approval, InboxItem, Post, Publication
 
 SEAL_VERSION = "smtool-seal-v1"
+# States whose rows may still be sent (`unknown` may be rescheduled by reconciliation).
+_UNSENT = sorted(
+    (PENDING_PUBLICATION_STATES - {PublicationState.HELD})
+    | {PublicationState.SENDING, PublicationState.UNKNOWN}
+)
 
 
 class SealFields(TypedDict):
@@ -174,6 +180,56 @@ def check_seal(public: Ed25519PublicKey, stored: str | None, fields: SealFields)
     return SealCheck(False, f"{', '.join(differs)} changed since it was sealed", differs)
 
 
+def check_publication(
+    session: Session, public: Ed25519PublicKey, publication: Publication, media: Sequence[MediaItem]
+) -> SealCheck:
+    """The row's seal against the rows as they are and `media` (the bytes that would be sent), and
+    the approval it names still standing."""
+    check = check_seal(public, publication.seal, fields_for(session, publication, media))
+    if not check.ok:
+        return check
+    approval = session.get(Approval, publication.approval_id)
+    if approval is None or approval.decision != "approved" or approval.voided_at is not None:
+        # A sealed row of a withdrawn or edited post, put back by hand into a state that sends.
+        return SealCheck(False, "its approval was voided (the post was withdrawn or edited)", ("approval",))
+    return check
+
+
+class SealProblem(TypedDict):
+    """A publication that may still be sent but would be held: `publications verify`."""
+
+    id: int
+    post_id: int
+    account: str
+    state: str
+    reason: str
+    differs: list[str]
+
+
+def unsent_problems(session: Session, public: Ed25519PublicKey) -> list[SealProblem]:
+    """Every publication that may still be sent whose seal does not hold, by id."""
+    rows = session.exec(
+        select(Publication).where(col(Publication.state).in_(_UNSENT)).order_by(col(Publication.id))
+    ).all()
+    problems: list[SealProblem] = []
+    for row in rows:
+        post = session.get(Post, row.post_id)
+        assert post is not None and row.id is not None
+        check = check_publication(session, public, row, load_media(post.media))
+        if not check.ok:
+            problems.append(
+                SealProblem(
+                    id=row.id,
+                    post_id=row.post_id,
+                    account=row.account_id,
+                    state=row.state,
+                    reason=check.reason,
+                    differs=list(check.differs),
+                )
+            )
+    return problems
+
+
 def _parse(stored: str) -> tuple[dict[str, str], str] | None:
     try:
         value = json.loads(stored)
@@ -193,13 +249,6 @@ def _instant(value: datetime | None) -> str | None:
     # One text per instant whatever the database handed back (SQLite: naive made UTC; PostgreSQL:
     # aware in the session's zone).
     return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-# States whose rows may still be sent (`unknown` may be rescheduled by reconciliation).
-_UNSENT = sorted(
-    (PENDING_PUBLICATION_STATES - {PublicationState.HELD})
-    | {PublicationState.SENDING, PublicationState.UNKNOWN}
-)
 
 
 def seal_unsealed(session: Session, key: Ed25519PrivateKey) -> list[int]:
@@ -225,3 +274,11 @@ def sealing_due(db: Database) -> bool:
     if not inspector.has_table("publications"):
         return False
     return all(column["name"] != "seal" for column in inspector.get_columns("publications"))
+
+
+def verify_publications(ctx: Context) -> list[SealProblem]:
+    """`smtool publications verify`: what the worker would hold if it were due now. Raises
+    SecretError when the signing key is missing or unreadable."""
+    public = load_signing_key(ctx.settings).public_key()
+    with ctx.db.read() as session:
+        return unsent_problems(session, public)
