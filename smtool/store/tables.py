@@ -140,9 +140,6 @@ class Publication(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    seal: str | None = Field(default=None, sa_type=Text)
-    """The approval's signature over what this row sends (services.publishing.seals); the worker
-    holds a row whose seal is missing or does not match."""
 
 
 class InboxItem(SQLModel, table=True):
@@ -321,3 +318,16 @@ class UserKey(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by: str | None = Field(default=None, max_length=64)
+
+
+class PublicationSeal(SQLModel, table=True):
+    """A publication's seal: the installation's signature over exactly what it sends, written with
+    it by the approval or reply (services.publishing.seals); the worker holds a publication whose
+    seal is missing or does not match. A table of its own, not a column: the record of what was
+    published (the archive's publication files) stays as it was, and a purged publication takes
+    its seal with it."""
+
+    __tablename__ = "publication_seals"
+    publication_id: int = Field(foreign_key="publications.id", primary_key=True, ondelete="CASCADE")
+    seal: str = Field(sa_type=Text)
+    sealed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

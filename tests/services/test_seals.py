@@ -31,7 +31,7 @@ from smtool.services.publishing.drafts import Draft, create_post
 from smtool.services.publishing.seals import SealFields, manifest, seal_message, verify_publications
 from smtool.services.publishing.views import list_publications
 from smtool.services.records.audit import verify
-from smtool.store.tables import AuditEvent, InboxItem, Publication
+from smtool.store.tables import AuditEvent, InboxItem, Publication, PublicationSeal
 from smtool.worker import run_once
 from tests.support.cli import run_smtool
 from tests.support.sandbox import Sandbox
@@ -145,9 +145,9 @@ def test_putting_a_held_row_back_by_hand_holds_it_again(sctx: Context, sandbox: 
 def test_an_approval_and_a_publication_inserted_by_sql_are_not_sent(sctx: Context, sandbox: Sandbox) -> None:
     genuine = _approved(sctx)
     with sctx.db.read() as session:
-        row = session.get(Publication, genuine)
-        assert row is not None and row.seal
-        post_id, stolen_seal = row.post_id, row.seal
+        row, sealed = session.get(Publication, genuine), session.get(PublicationSeal, genuine)
+        assert row is not None and sealed is not None
+        post_id, stolen_seal = row.post_id, sealed.seal
     for seal in (None, stolen_seal):  # none at all, or a genuine row's seal copied over
         _sql(
             sctx,
@@ -158,12 +158,18 @@ def test_an_approval_and_a_publication_inserted_by_sql_are_not_sent(sctx: Contex
         _sql(
             sctx,
             "INSERT INTO publications (post_id, approval_id, account_id, text, state, due_at, attempt,"
-            " version, created_at, updated_at, seal) SELECT :post, MAX(id), 'sandbox-fb', :t, 'scheduled',"
-            " CURRENT_TIMESTAMP, 0, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :seal FROM approvals",
+            " version, created_at, updated_at) SELECT :post, MAX(id), 'sandbox-fb', :t, 'scheduled',"
+            " CURRENT_TIMESTAMP, 0, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM approvals",
             post=post_id,
             t=FORGED,
-            seal=seal,
         )
+        if seal is not None:
+            _sql(
+                sctx,
+                "INSERT INTO publication_seals (publication_id, seal, sealed_at)"
+                " SELECT MAX(id), :seal, CURRENT_TIMESTAMP FROM publications",
+                seal=seal,
+            )
     assert [p["account"] for p in verify_publications(sctx)] == ["sandbox-fb", "sandbox-fb"]
     totals = run_once(sctx)
     assert totals["held"] == 2 and totals["published"] == 1
@@ -239,6 +245,13 @@ def test_withdrawing_the_post_cancels_a_held_row(sctx: Context, sandbox: Sandbox
     assert withdraw_post(sctx, "karlis", row.post_id) == [publication]
 
 
+def test_a_purged_publication_takes_its_seal_with_it(sctx: Context, sandbox: Sandbox) -> None:
+    publication = _approved(sctx)
+    _sql(sctx, "DELETE FROM publications WHERE id = :id", id=publication)  # as retention purges
+    with sctx.db.read() as session:
+        assert session.get(PublicationSeal, publication) is None
+
+
 def test_seals_survive_rotating_the_token_key(sctx: Context, sandbox: Sandbox) -> None:
     _approved(sctx)
     rotate(sctx, actor="test")
@@ -247,7 +260,7 @@ def test_seals_survive_rotating_the_token_key(sctx: Context, sandbox: Sandbox) -
 
 def test_db_upgrade_seals_what_was_waiting_before_seals_once(sctx: Context, sandbox: Sandbox) -> None:
     waiting = _approved(sctx, 1)
-    _sql(sctx, "UPDATE publications SET seal = NULL")  # as every row was before seals
+    _sql(sctx, "DELETE FROM publication_seals")  # as every row was before seals
     config = Config()
     config.set_main_option("script_location", str(Path(smtool.store.migrate.__file__).parent / "migrations"))
     scripts = ScriptDirectory.from_config(config)
@@ -262,11 +275,11 @@ def test_db_upgrade_seals_what_was_waiting_before_seals_once(sctx: Context, sand
         sealed = session.exec(
             select(AuditEvent.payload).where(AuditEvent.action == "publication.seal_existing")
         ).all()
-        seals_now = session.exec(select(Publication.seal)).all()
+        seals_now = session.exec(select(PublicationSeal.publication_id)).all()
     assert len(sealed) == 1 and json.loads(sealed[0])["publications"] == [waiting]
-    assert all(seals_now)
+    assert seals_now == [waiting]
     # A row inserted afterwards is not laundered by another upgrade.
-    _sql(sctx, "UPDATE publications SET seal = NULL")
+    _sql(sctx, "DELETE FROM publication_seals")
     upgrade_database(settings, "local:smtool")
     assert run_once(sctx)["published"] == 0
 

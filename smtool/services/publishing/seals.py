@@ -48,7 +48,7 @@ from smtool.services.context import Context
 from smtool.services.records.audit import canonical_json
 from smtool.services.records.signing import load_signing_key, sign, signature_holds, signing_key_for
 from smtool.store.engine import Database
-from smtool.store.tables import Approval, InboxItem, Post, Publication
+from smtool.store.tables import Approval, InboxItem, Post, Publication, PublicationSeal
 
 SEAL_VERSION = "smtool-seal-v1"
 # States whose rows may still be sent (`unknown` may be rescheduled by reconciliation).
@@ -148,7 +148,7 @@ def seal_message(digests: Mapping[str, str]) -> bytes:
 
 
 def make_seal(key: Ed25519PrivateKey, fields: SealFields) -> str:
-    """The text stored in `publications.seal`: the manifest and its signature."""
+    """The text stored in `publication_seals.seal`: the manifest and its signature."""
     digests = manifest(fields)
     return canonical_json({"v": SEAL_VERSION, "fields": digests, "sig": sign(key, seal_message(digests))})
 
@@ -159,8 +159,9 @@ def seal(session: Session, publication: Publication, key: Ed25519PrivateKey | No
     post = session.get(Post, publication.post_id)
     assert post is not None
     signer = key if key is not None else signing_key_for(session)
-    publication.seal = make_seal(signer, fields_for(session, publication, load_media(post.media)))
-    session.add(publication)
+    assert publication.id is not None
+    text = make_seal(signer, fields_for(session, publication, load_media(post.media)))
+    session.add(PublicationSeal(publication_id=publication.id, seal=text))
 
 
 def check_seal(public: Ed25519PublicKey, stored: str | None, fields: SealFields) -> SealCheck:
@@ -185,7 +186,8 @@ def check_publication(
 ) -> SealCheck:
     """The row's seal against the rows as they are and `media` (the bytes that would be sent), and
     the approval it names still standing."""
-    check = check_seal(public, publication.seal, fields_for(session, publication, media))
+    stored = session.get(PublicationSeal, publication.id)
+    check = check_seal(public, stored.seal if stored else None, fields_for(session, publication, media))
     if not check.ok:
         return check
     approval = session.get(Approval, publication.approval_id)
@@ -259,7 +261,8 @@ def seal_unsealed(session: Session, key: Ed25519PrivateKey) -> list[int]:
     """
     rows = session.exec(
         select(Publication)
-        .where(col(Publication.seal).is_(None), col(Publication.state).in_(_UNSENT))
+        .outerjoin(PublicationSeal, col(PublicationSeal.publication_id) == col(Publication.id))
+        .where(col(PublicationSeal.publication_id).is_(None), col(Publication.state).in_(_UNSENT))
         .order_by(col(Publication.id))
     ).all()
     for row in rows:
@@ -268,12 +271,10 @@ def seal_unsealed(session: Session, key: Ed25519PrivateKey) -> list[int]:
 
 
 def sealing_due(db: Database) -> bool:
-    """True when the database has publications but not yet their seal column: the upgrade onto
+    """True when the database has publications but not yet their seals' table: the upgrade onto
     seals will have rows to seal (`seal_unsealed`)."""
     inspector = inspect(db.engine)
-    if not inspector.has_table("publications"):
-        return False
-    return all(column["name"] != "seal" for column in inspector.get_columns("publications"))
+    return inspector.has_table("publications") and not inspector.has_table(PublicationSeal.__tablename__)
 
 
 def verify_publications(ctx: Context) -> list[SealProblem]:
