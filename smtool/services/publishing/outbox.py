@@ -149,9 +149,9 @@ class _Send:
 
     publication_id: int
     account: Account
-    outgoing: OutgoingPost
+    text: str
+    media: list[MediaItem]  # the bytes the seal check read: those are uploaded
     answered: IncomingItem | None
-    media_folder: Path | None  # the checked media bytes, copied for the upload; removed after it
 
 
 class Publisher:
@@ -262,9 +262,7 @@ class Publisher:
             item = session.get(InboxItem, publication.reply_to_item_id)
             assert item is not None
             answered = incoming_item(item)
-        folder, paths = _copy_media(media)
-        outgoing = OutgoingPost(text=publication.text, media=paths)
-        return _Send(publication_id, account, outgoing, answered, folder)
+        return _Send(publication_id, account, publication.text, media, answered)
 
     def _hold(
         self, session: Session, publication: Publication, post: Post, account: Account, check: SealCheck
@@ -275,7 +273,7 @@ class Publisher:
         approval = session.get(Approval, publication.approval_id)
         # The post row against its approval's hash: whether the post was changed too, or only the
         # outbox row (an insider's edit that skipped the post).
-        current = content_hash(post.text, post.variants, post.media, targets(session, post.id or 0))
+        current = content_hash(post.text, post.variants, post.media, targets(session, publication.post_id))
         if not _transition(
             session,
             publication.id,
@@ -302,18 +300,23 @@ class Publisher:
     def _send(self, send: _Send) -> str:
         """The platform call, outside any transaction, and the record of its outcome."""
         try:
-            return self._call(send)
+            folder, paths = _copy_media(send.media)
+        except OSError as error:  # nothing left: a later attempt may find the disk writable
+            failure = Transient(f"cannot stage the media for upload: {error.strerror}")
+            return self._record_failure(send.publication_id, send.account.id, failure)
+        try:
+            return self._call(send, OutgoingPost(text=send.text, media=paths))
         finally:
-            if send.media_folder is not None:
-                shutil.rmtree(send.media_folder, ignore_errors=True)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
-    def _call(self, send: _Send) -> str:
+    def _call(self, send: _Send, outgoing: OutgoingPost) -> str:
         try:
             connector = self.connector(send.account)
             if send.answered is not None:
-                ref = connector.reply(send.answered, send.outgoing.text)
+                ref = connector.reply(send.answered, outgoing.text)
             else:
-                ref = connector.publish(send.outgoing)
+                ref = connector.publish(outgoing)
         except ConnectorError as error:
             return self._record_failure(send.publication_id, send.account.id, error)
         except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act
@@ -581,17 +584,22 @@ def _failure(error: ConnectorError) -> Failure:
 
 def _copy_media(media: list[MediaItem]) -> tuple[Path | None, tuple[Path, ...]]:
     """The checked bytes in a private folder (mkdtemp: 0700), one subfolder per item so names never
-    clash: the upload reads these, never the original files, which may change after the check."""
+    clash: the upload reads these, never the original files, which may change after the check.
+    Raises OSError when the folder cannot be written."""
     if not media:
         return None, ()
     folder = Path(tempfile.mkdtemp(prefix="smtool-send-"))
     paths = []
-    for n, item in enumerate(media):
-        assert item.data is not None  # a missing file fails the seal check
-        path = folder / str(n) / Path(item.name).name
-        path.parent.mkdir()
-        path.write_bytes(item.data)
-        paths.append(path)
+    try:
+        for n, item in enumerate(media):
+            assert item.data is not None  # a missing file fails the seal check
+            path = folder / str(n) / Path(item.name).name
+            path.parent.mkdir()
+            path.write_bytes(item.data)
+            paths.append(path)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return folder, tuple(paths)
 
 
