@@ -21,7 +21,7 @@ def list_(
     state: str | None = typer.Option(None, "--state", help="Only publications in this state."),
     as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
 ) -> None:
-    """List publications with their state; failed, unknown and needs_reauth need a person."""
+    """List publications with their state; failed, unknown, needs_reauth and held need a person."""
     with common.open_context() as ctx:
         rows = list_publications(ctx, state)
     if as_json:
