@@ -36,6 +36,8 @@ from connectors.emulator.state import SandboxAccount, SandboxState
 from smtool.config import load_settings
 from smtool.services.context import Context
 from smtool.services.installation.setup import SandboxAccountSpec, initialise, sandbox_config
+from smtool.services.publishing.seals import seal
+from smtool.services.records.signing import load_signing_key
 from smtool.store.tables import Approval, Post, PostTarget, Publication
 from smtool.store.types import utcnow
 
@@ -85,6 +87,7 @@ def seed_outbox(config: Path, posts: int, accounts: int) -> None:
     """`posts` approved posts, one target each, spread over the accounts, all due now."""
     now = utcnow()
     with Context.open(load_settings(config)) as ctx, ctx.db.write() as session:
+        key = load_signing_key(ctx.settings)
         for n in range(posts):
             account = f"acc{n % accounts}"
             body = f"Valsts iestāde informē: paziņojums Nr. {n} par pakalpojumu izmaiņām."
@@ -97,16 +100,17 @@ def seed_outbox(config: Path, posts: int, accounts: int) -> None:
             session.add(approval)
             session.flush()
             assert approval.id is not None
-            session.add(
-                Publication(
-                    post_id=post.id,
-                    approval_id=approval.id,
-                    account_id=account,
-                    text=body,
-                    due_at=now,
-                    not_after=now + timedelta(hours=24),
-                )
+            publication = Publication(
+                post_id=post.id,
+                approval_id=approval.id,
+                account_id=account,
+                text=body,
+                due_at=now,
+                not_after=now + timedelta(hours=24),
             )
+            session.add(publication)
+            session.flush()
+            seal(session, publication, key)  # as an approval does; the worker holds unsealed rows
 
 
 def run_workers(config: Path, workers: int) -> float:

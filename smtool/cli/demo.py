@@ -135,6 +135,9 @@ def show_status(ctx: Context) -> None:
     out.print(
         f"Users: {s.users}  Posts: {s.posts}  Publications: {s.publications}  Inbox items: {s.inbox_items}"
     )
+    if s.attention:
+        listed = ", ".join(f"{count} {state}" for state, count in s.attention.items())
+        out.print(f"Publications needing a person: {listed} (`smtool publications list --state STATE`)")
     table = Table("account", "platform", "handle", "token", title="Accounts")
     for a in s.accounts:
         table.add_row(common.inert(a.id), a.platform, common.inert(a.handle), a.token_status)

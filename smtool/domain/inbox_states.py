@@ -31,7 +31,8 @@ class InboxEvent(StrEnum):
 OPEN_STATES = (InboxState.NEW, InboxState.ASSIGNED, InboxState.ANSWERED)
 CLAIMABLE_STATES = (InboxState.ASSIGNED, InboxState.NEW)
 ALL_STATES = tuple(InboxState)
-FLAGS = ("question", "personal_data", "abuse", "spam", "takeover", "deleted_author")
+# "seal_mismatch": the worker held a publication whose content is not what was approved.
+FLAGS = ("question", "personal_data", "abuse", "spam", "takeover", "deleted_author", "seal_mismatch")
 
 _OPEN = {
     InboxEvent.ASSIGN: InboxState.ASSIGNED,

@@ -85,13 +85,14 @@ class PublicationState(StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    HELD = "held"  # its seal did not match what the worker was about to send: never sent
 
 
 P = PublicationState
 _PUBLICATION: dict[PublicationState, frozenset[PublicationState]] = {
     P.SCHEDULED: frozenset({P.CLAIMED, P.CANCELLED, P.EXPIRED}),
     # A claim returns to scheduled when its lease runs out before sending began.
-    P.CLAIMED: frozenset({P.SENDING, P.SCHEDULED, P.CANCELLED, P.EXPIRED}),
+    P.CLAIMED: frozenset({P.SENDING, P.SCHEDULED, P.CANCELLED, P.EXPIRED, P.HELD}),
     # From sending: rate limit or a failure before the request left -> scheduled (retry_at).
     P.SENDING: frozenset({P.PUBLISHED, P.SCHEDULED, P.NEEDS_REAUTH, P.UNKNOWN, P.FAILED, P.EXPIRED}),
     P.NEEDS_REAUTH: frozenset({P.SCHEDULED, P.CANCELLED, P.EXPIRED}),
@@ -99,6 +100,10 @@ _PUBLICATION: dict[PublicationState, frozenset[PublicationState]] = {
     P.UNKNOWN: frozenset({P.PUBLISHED, P.SCHEDULED, P.FAILED, P.CANCELLED}),
     P.FAILED: frozenset({P.SCHEDULED, P.CANCELLED}),
     P.EXPIRED: frozenset({P.CANCELLED}),
+    # Held rows never go out: what a person approved is not what the row holds. Withdrawing or
+    # editing the post cancels them; the post goes out again only through a new approval, which
+    # writes new, newly sealed rows.
+    P.HELD: frozenset({P.CANCELLED}),
     P.PUBLISHED: frozenset(),
     P.CANCELLED: frozenset(),
 }
@@ -114,10 +119,11 @@ _PUBLICATIONS = Transitions(
 )
 
 # States in which a publication may still reach the platform later; editing or withdrawing a post
-# cancels these. `sending` and `unknown` are absent: the request may already be out.
-PENDING_PUBLICATION_STATES = frozenset({P.SCHEDULED, P.CLAIMED, P.NEEDS_REAUTH, P.FAILED})
+# cancels these (and `held`, which never goes out but waits for that decision). `sending` and
+# `unknown` are absent: the request may already be out.
+PENDING_PUBLICATION_STATES = frozenset({P.SCHEDULED, P.CLAIMED, P.NEEDS_REAUTH, P.FAILED, P.HELD})
 # States a person must look at.
-ATTENTION_PUBLICATION_STATES = frozenset({P.NEEDS_REAUTH, P.UNKNOWN, P.FAILED, P.EXPIRED})
+ATTENTION_PUBLICATION_STATES = frozenset({P.NEEDS_REAUTH, P.UNKNOWN, P.FAILED, P.EXPIRED, P.HELD})
 
 
 def next_post_state(state: PostState | str, event: PostEvent | str) -> PostState:

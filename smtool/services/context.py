@@ -15,6 +15,9 @@ from smtool.store.engine import Database
 from smtool.store.migrate import check_current
 from smtool.store.types import utcnow
 
+# The engine option naming the signing key's file (records.signing.signing_key_for reads it).
+SIGNING_KEY_OPTION = "smtool_signing_key_file"
+
 # What "now" is for a use case: aware UTC.
 Clock = Callable[[], datetime]
 
@@ -38,6 +41,8 @@ class Context:
         if settings.access.mode == "shared":
             check_private(settings)
         db = Database(settings.database_url)
+        # Publications are sealed with the signing key, also where only a session is at hand.
+        db.engine.update_execution_options(**{SIGNING_KEY_OPTION: str(settings.signing_key_path)})
         if check_schema:
             try:
                 check_current(db)

@@ -358,3 +358,16 @@ class ReplyProposal(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_type=Text)
     # No foreign key: retention may purge the reply post on its own schedule; the id stays a record.
     publication_id: int | None = None
+
+
+class PublicationSeal(SQLModel, table=True):
+    """A publication's seal: the installation's signature over exactly what it sends, written with
+    it by the approval or reply (services.publishing.seals); the worker holds a publication whose
+    seal is missing or does not match. A table of its own, not a column: the record of what was
+    published (the archive's publication files) stays as it was, and a purged publication takes
+    its seal with it."""
+
+    __tablename__ = "publication_seals"
+    publication_id: int = Field(foreign_key="publications.id", primary_key=True, ondelete="CASCADE")
+    seal: str = Field(sa_type=Text)
+    sealed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -10,11 +10,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlmodel import Session
+
 from smtool.config import Settings, load_settings, parse_settings
 from smtool.services.context import Context
 from smtool.services.files import keep_private, make_private, sqlite_path
 from smtool.services.installation.directory import Change, pending_changes, seed, seed_unapplied_accounts
 from smtool.services.installation.secrets import KEY_ENV, create_key_file, encrypt, load_keys
+from smtool.services.publishing.seals import seal_unsealed, sealing_due
 from smtool.services.records import audit
 from smtool.services.records.signing import create_signing_key, load_signing_key
 from smtool.store.engine import Database
@@ -148,12 +152,15 @@ def initialise(
         signing_key_created = create_signing_key(settings.signing_key_path)
         load_signing_key(settings)  # a damaged existing signing key is reported here, not at a checkpoint
         load_keys(settings)  # a malformed existing key is reported before the schema changes
+        sealing = sealing_due(db)
         before, after = upgrade(db)
         keep_private(settings)  # a config written with an editor, a database from a backup
         ctx = Context(settings, db)
         with db.write() as session:
             changes = seed(session, settings, actor)
             pending = pending_changes(session, settings)
+            if sealing:
+                _seal_waiting(session, load_signing_key(settings), actor)
             if before is None:
                 audit.append(
                     session,
@@ -206,11 +213,17 @@ def _store_sandbox_tokens(ctx: Context, accounts: list[SandboxAccountSpec], acto
 def upgrade_database(settings: Settings, actor: str, via: str | None = None) -> tuple[str | None, str]:
     """Migrate the configured database to this code's schema; accounts stored before their settings
     lived in the database get config.toml's entry once (audited). `via` says how the actor was
-    proven, for the audit log (services.records.audit.attribute_to)."""
+    proven, for the audit log (services.records.audit.attribute_to).
+
+    The upgrade that brings publication seals also seals the publications still waiting to go out
+    (`_seal_waiting`). Raises SecretError before anything changes when that needs the signing key
+    and it is missing or unreadable.
+    """
     db = Database(settings.database_url)
     if via:
         audit.attribute_to(db, via)
     try:
+        key = load_signing_key(settings) if sealing_due(db) else None
         before, after = upgrade(db)
         with db.write() as session:
             seed_unapplied_accounts(session, settings, actor)
@@ -223,6 +236,27 @@ def upgrade_database(settings: Settings, actor: str, via: str | None = None) -> 
                     subject_id=settings.institution.name,
                     payload={"from": before, "to": after},
                 )
+            if key is not None:
+                _seal_waiting(session, key, actor)
         return before, after
     finally:
         db.dispose()
+
+
+def _seal_waiting(session: Session, key: Ed25519PrivateKey, actor: str) -> None:
+    """Seal the publications written before seals existed, in one audited step.
+
+    A migration holds no key, so it cannot sign them; without a seal the worker would hold every
+    one. Until this upgrade the database was the record smtool trusted, so what it holds for them
+    now is what was approved. Later rows without a seal are never sealed: the worker holds them.
+    """
+    sealed = seal_unsealed(session, key)
+    if sealed:
+        audit.append(
+            session,
+            actor=actor,
+            action="publication.seal_existing",
+            subject_type="installation",
+            subject_id="publications",
+            payload={"publications": sealed, "reason": "written before seals; sealed at the upgrade"},
+        )

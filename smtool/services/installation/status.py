@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
+from smtool.domain.states import ATTENTION_PUBLICATION_STATES
 from smtool.services.context import Context
 from smtool.services.installation.accounts import AccountView, list_accounts
 from smtool.services.records.audit import Verification, verify
@@ -27,6 +28,7 @@ class Status:
     publications: int
     inbox_items: int
     audit: Verification
+    attention: dict[str, int]  # publications a person must look at, per state (held, unknown, ...)
 
 
 def status(ctx: Context) -> Status:
@@ -35,6 +37,11 @@ def status(ctx: Context) -> Status:
             session.exec(select(func.count()).select_from(table)).one()
             for table in (User, Post, Publication, InboxItem)
         ]
+        attention = session.exec(
+            select(Publication.state, func.count())
+            .where(col(Publication.state).in_(sorted(ATTENTION_PUBLICATION_STATES)))
+            .group_by(col(Publication.state))
+        ).all()
     return Status(
         institution=ctx.settings.institution.name,
         timezone=ctx.settings.institution.timezone,
@@ -46,4 +53,5 @@ def status(ctx: Context) -> Status:
         publications=counts[2],
         inbox_items=counts[3],
         audit=verify(ctx.db),
+        attention={state: count for state, count in sorted(attention)},
     )

@@ -4,5 +4,6 @@ drafts (create, edit, import) -> checks (findings, what blocks) -> approval (sub
 waive, withdraw; writes the outbox) -> outbox (the worker claims, sends, settles and reconciles each
 publication). `posts` holds what those steps share about post rows; `replies` writes a citizen's
 answer into the same outbox; `calendar` and `pauses` move and stop what is scheduled; `views` are the
-read models the CLI and TUI show.
+read models the CLI and TUI show. `seals` signs each publication with the installation's key when it
+is written and checks it before a send; `holds` tells a person about one the worker held instead.
 """

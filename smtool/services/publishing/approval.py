@@ -2,7 +2,8 @@
 
 An approval is bound to a hash of the exact content and targets. Its transaction writes one
 publication row per target account: the outbox the worker publishes from, so an approved post cannot
-be lost between the approval and the worker.
+be lost between the approval and the worker. Each row is sealed (seals): signed with the
+installation's key over exactly what it will send.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from smtool.services.publishing.posts import (
     text_for,
     void_approvals,
 )
+from smtool.services.publishing.seals import seal
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, Approval, Publication, Waiver
@@ -126,6 +128,7 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
                 session.add(publication)
                 session.flush()
                 assert publication.id is not None
+                seal(session, publication)  # the worker sends only what this approval signed
                 written.append(publication.id)
             bump(session, post, next_state, None, now=ctx.clock())
             audit.append(

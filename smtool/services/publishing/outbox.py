@@ -4,6 +4,8 @@ The database is the only record of what is due. A worker claims a row with a gua
 commits `sending` before the platform call, and records the outcome after it; no transaction is held
 across an HTTP call. When the outcome is unknown (timeout after sending, a crash mid-call) the row
 becomes `unknown` and is settled by reading the account's own recent posts, never by a blind resend.
+Before `sending` is committed the row's seal is checked against what is about to go out (seals): on a
+mismatch it is `held`, audited and alerted (holds), and never sent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col, select
 
@@ -41,8 +44,12 @@ from smtool.errors import SmtoolError
 from smtool.services.context import Context
 from smtool.services.media import MediaUnavailable, read_verified
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
+from smtool.services.publishing.holds import held_message, raise_alert
+from smtool.services.publishing.posts import content_hash, targets
 from smtool.services.publishing.replies import record_reply_published
+from smtool.services.publishing.seals import SealCheck, check_publication
 from smtool.services.records import audit
+from smtool.services.records.signing import load_signing_key
 from smtool.store.tables import Account, Approval, InboxItem, Post, Publication
 from smtool.store.types import UTCDateTime
 
@@ -169,6 +176,14 @@ class Publisher:
         self.backoff = Backoff(self.settings.retry_base_seconds, self.settings.max_attempts)
         self._connectors: dict[str, Connector] = {}
         self._connectors_lock = threading.Lock()
+        self._public_key: Ed25519PublicKey | None = None
+
+    def seal_key(self) -> Ed25519PublicKey:
+        """The key that checks seals, read once; raises SecretError when the signing key is missing
+        or unreadable (before anything is claimed, so nothing waits on a lost claim)."""
+        if self._public_key is None:
+            self._public_key = load_signing_key(self.ctx.settings).public_key()
+        return self._public_key
 
     def connector(self, account: Account) -> Connector:
         """The account's cached connector, built on first use.
@@ -193,6 +208,7 @@ class Publisher:
     def publish_due(self, limit: int | None = None) -> Counter[str]:
         """Publish due rows until none is left (or `limit`); returns a count per outcome."""
         outcomes: Counter[str] = Counter()
+        self.seal_key()
         while limit is None or sum(outcomes.values()) < limit:
             # Claim and mark `sending` in one transaction: one commit fewer per publication, and
             # the claim is never visible without its send decision.
@@ -208,12 +224,14 @@ class Publisher:
 
     def publish_claimed(self, publication_id: int) -> str:
         """Send one publication this worker has claimed and record what happened; returns the outcome."""
+        self.seal_key()
         with self.ctx.db.write() as session:
             prepared = self._prepare(session, publication_id)
         return prepared if isinstance(prepared, str) else self._send(prepared)
 
     def _prepare(self, session: Session, publication_id: int) -> str | _Send:
-        """Expire the claimed row, or commit it as `sending` and return what to send."""
+        """Expire the claimed row, hold it when its seal does not match, or commit it as `sending` and
+        return what to send."""
         now = self.ctx.clock()
         publication = session.get(Publication, publication_id)
         assert publication is not None
@@ -222,6 +240,11 @@ class Publisher:
         assert account is not None and post is not None
         if publication.not_after and now > publication.not_after:
             return S.EXPIRED.value if self._expire(session, publication, post) else "lost"
+        # The seal binds the media by their SHA-256; `_outgoing` reads them from the store and checks
+        # the bytes against it, so the bytes sent are those approved.
+        check = check_publication(session, self.seal_key(), publication, post.media)
+        if not check.ok:
+            return S.HELD.value if self._hold(session, publication, post, account, check) else "lost"
         # `sending` is committed before the call: after a crash the sweeper knows the request may
         # have left, and nobody resends it blindly. The claim commits with it, so this one audit
         # line records both.
@@ -261,6 +284,39 @@ class Publisher:
             assert not isinstance(entry, str)  # read_verified refuses a plain path
             media.append(MediaFile(entry["name"], content, entry["type"], entry["alt"]))
         return OutgoingPost(text=send.text, media=tuple(media))
+
+    def _hold(
+        self, session: Session, publication: Publication, post: Post, account: Account, check: SealCheck
+    ) -> bool:
+        """Never send it: `held`, audited with what differs, and an alert for a person."""
+        assert publication.id is not None
+        now = self.ctx.clock()
+        approval = session.get(Approval, publication.approval_id)
+        # The post row against its approval's hash: whether the post was changed too, or only the
+        # outbox row (an insider's edit that skipped the post).
+        current = content_hash(post.text, post.variants, post.media, targets(session, publication.post_id))
+        if not _transition(
+            session,
+            publication.id,
+            now=now,
+            from_states=(S.CLAIMED,),
+            me=self.me,
+            action="publication.seal_mismatch",
+            payload={
+                "publication": publication.id,
+                "post": publication.post_id,
+                "reason": check.reason,
+                "differs": list(check.differs),
+                "post_matches_approval": approval is not None and approval.content_hash == current,
+                "worker": self.me,
+            },
+            state=S.HELD.value,
+            lease_until=None,
+            last_error=held_message(publication, check),
+        ):
+            return False
+        raise_alert(session, self.ctx.settings, publication, account, check, now)
+        return True
 
     def _send(self, send: _Send) -> str:
         """The platform call, outside any transaction, and the record of its outcome."""

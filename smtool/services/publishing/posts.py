@@ -29,11 +29,16 @@ def content_hash(
     them), so other bytes are another post; nothing is read from disk here. A plain path (a post
     from before the store) counts as that path: it is never sent (services.media).
     """
-    media_digests: list[object] = [
+    media_items: list[object] = [
         f"path:{m}" if isinstance(m, str) else {"sha256": m["sha256"], "alt": m["alt"]} for m in media
     ]
     body = canonical_json(
-        {"text": text, "variants": variants, "media": media_digests, "accounts": sorted(set(accounts))}
+        {
+            "text": text,
+            "variants": variants,
+            "media": media_items,
+            "accounts": sorted(set(accounts)),
+        }
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from smtool.services.publishing.posts import content_hash
+from smtool.services.publishing.seals import seal
 from smtool.store.tables import Approval, InboxItem, Post, PostTarget, Publication
 
 
@@ -67,4 +68,5 @@ def queue_reply(
     session.add(publication)
     session.flush()
     assert publication.id is not None
+    seal(session, publication)  # the worker sends only what this decision signed
     return post.id, publication.id

@@ -1,4 +1,4 @@
-"""The institution's signing key: an Ed25519 key that signs audit checkpoints.
+"""The institution's signing key: an Ed25519 key that signs audit checkpoints and publications' seals.
 
 It lives in its own file next to the token key (`[security] signing_key_file`, PEM, mode 0600), made
 by `smtool init`. It is separate from the token key because the two have different lives: the token
@@ -16,9 +16,11 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlmodel import Session
 
 from smtool.config import Settings
 from smtool.errors import SecretError
+from smtool.services.context import SIGNING_KEY_OPTION
 
 
 def create_signing_key(path: Path) -> bool:
@@ -37,7 +39,22 @@ def create_signing_key(path: Path) -> bool:
 
 def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The installation's signing key; raises SecretError when it is missing or unreadable."""
-    path = settings.signing_key_path
+    return _load(settings.signing_key_path)
+
+
+def signing_key_for(session: Session) -> Ed25519PrivateKey:
+    """The signing key of the installation whose database `session` writes; raises SecretError when
+    it is missing, unreadable, or the database was not opened through a Context.
+
+    For code handed only a session: publishing.replies.queue_reply seals a reply inside its
+    caller's transaction."""
+    path = session.get_bind().get_execution_options().get(SIGNING_KEY_OPTION)
+    if not path:
+        raise SecretError("no signing key is known for this database; open it with Context.open")
+    return _load(Path(path))
+
+
+def _load(path: Path) -> Ed25519PrivateKey:
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -1,7 +1,7 @@
 """media store: posts refer to media by SHA-256 in the installation's media store
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-05
 
 No column changes: `posts.media` stays a JSON list. New items are media store entries
@@ -16,7 +16,7 @@ and the archive lists it as missing without reading the path.
 from collections.abc import Sequence
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
