@@ -160,8 +160,12 @@ def main() -> None:
         )
 
     print()
-    print("precision and recall per category on the labelled corpus (tests/checker/corpus/posts.jsonl):")
-    print(report(score(engine)))
+    for part in ("tuning", "held-out"):
+        print(
+            f"precision and recall per category on the {part} part of the labelled corpus "
+            "(tests/checker/corpus/posts.jsonl; rules are never tuned against the held-out part):"
+        )
+        print(report(score(engine, part)))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,20 @@
-"""Precision and recall per category on the labelled corpus (shared by the test and the benchmark)."""
+"""Precision and recall per category on the labelled corpus (shared by the test and the benchmark).
+
+The corpus is split once, by a hash of each post's id, into a tuning part (three quarters) and a
+held-out part (a quarter). Rules are tuned against the tuning part only; the held-out part is scored
+to estimate how the rules do on text nobody tuned them against, so nobody reads its posts or its
+missed examples while changing a rule. The split was fixed on 2026-12-05, before the lexicon work of
+the Latvian-grammar issue; `test_corpus` pins it so that it cannot drift.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from smtool.checker import CheckContext, Engine
 
@@ -13,9 +22,19 @@ CORPUS = Path(__file__).with_name("corpus") / "posts.jsonl"
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 
 
-def load_corpus() -> list[dict[str, object]]:
+Part = Literal["all", "tuning", "held-out"]
+
+
+def is_held_out(post_id: str) -> bool:
+    return int(hashlib.sha256(post_id.encode("utf-8")).hexdigest(), 16) % 4 == 0
+
+
+def load_corpus(part: Part = "all") -> list[dict[str, object]]:
     with CORPUS.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        rows = [json.loads(line) for line in fh if line.strip()]
+    if part == "all":
+        return rows
+    return [r for r in rows if is_held_out(str(r["id"])) == (part == "held-out")]
 
 
 def corpus_context(kind: str) -> CheckContext:
@@ -56,9 +75,9 @@ class Scores:
         return self.announcement_alarms / self.announcements if self.announcements else 0.0
 
 
-def score(engine: Engine) -> Scores:
+def score(engine: Engine, part: Part = "all") -> Scores:
     s = Scores()
-    for row in load_corpus():
+    for row in load_corpus(part):
         findings = engine.check(str(row["text"]), corpus_context(str(row["account_kind"])))
         found = {f.category for f in findings}
         expected = set(row["expect"])  # type: ignore[arg-type]
