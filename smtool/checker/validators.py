@@ -8,52 +8,75 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
+
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError
+from stdnum.lv import pvn
 
 from smtool.checker.context import CheckContext
 
 Verdict = str | None
 Validator = Callable[[str, str, CheckContext, Mapping[str, Any]], Verdict]
 
-_WEIGHTS = (1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
 
 def lv_personal_code_checksum_ok(digits: str) -> bool:
-    """True when the 11th digit is (1101 - sum(d_i * w_i)) mod 11 over the first ten digits."""
-    total = sum(int(d) * w for d, w in zip(digits[:10], _WEIGHTS, strict=True))
-    return (1101 - total) % 11 == int(digits[10])
+    """True when the 11th digit is the personal code's check digit (python-stdnum's stdnum.lv.pvn,
+    which validates personal codes, both the birth-date and the 32 format, as Latvian VAT numbers)."""
+    return pvn.calc_check_digit_pers(digits[:10]) == digits[10]
 
 
 def _birth_date_ok(digits: str) -> bool:
-    day, month, year, century = int(digits[0:2]), int(digits[2:4]), int(digits[4:6]), digits[6]
-    if century not in "012":
+    # The 7th digit is the century (0: 1800s, 1: 1900s, 2: 2000s); stdnum accepts any digit there.
+    if digits[6] not in "012":
         return False
     try:
-        date(1800 + 100 * int(century) + year, month, day)
-    except ValueError:
+        pvn.get_birth_date(digits)
+    except ValidationError:
         return False
     return True
 
 
 def lv_personal_code(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
     """A Latvian personal code: the 32 format or a real birth date with a valid check digit fires at
-    the rule's level; a real birth date with a wrong check digit is a warning; anything else is dropped.
+    the rule's level. With a wrong check digit it is more likely an invoice or case number of the same
+    shape: a suggestion, unless the match itself names it a personal code ("personas kods 120380-…",
+    a pattern that takes the label in). Numbers starting 4-9 (companies) and impossible dates are dropped.
     """
     digits = re.sub(r"\D", "", match)
-    if len(digits) != 11:
+    if len(digits) != 11 or digits[0] > "3":
         return None
-    if digits.startswith("32"):
+    if not digits.startswith("32") and not _birth_date_ok(digits):
+        return None
+    if lv_personal_code_checksum_ok(digits):
         return "rule"
-    if not _birth_date_ok(digits):
+    labelled = any(c.isalpha() for c in match)
+    return "rule" if labelled else "suggestion"
+
+
+def iban(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+    """An IBAN with a valid mod-97 check and its country's format (python-stdnum's stdnum.iban).
+
+    Accounts at the banks in options.institution_banks (the State Treasury, TREL, holds every public
+    body's accounts) are the institution's own, published for fees: dropped.
+    """
+    try:
+        number = stdnum_iban.validate(match)
+    except ValidationError:
         return None
-    return "rule" if lv_personal_code_checksum_ok(digits) else "warning"
+    if number[:2] == "LV" and number[4:8] in {str(b).upper() for b in options.get("institution_banks", ())}:
+        return None
+    return "rule"
 
 
 _UNIT_AFTER = re.compile(
     r"\s*(?:eur|euro|eiro|€|\$|gab|km|kg|m2|ha|cilvēk|iedzīvotāj|tūkst|milj|people|residents)",
     re.IGNORECASE,
 )
+
+
+# An ISO date ("2026-12-03") has eight digits starting with 2 and looks like a Latvian mobile number.
+_DATE = re.compile(r"(?:19|20)\d\d[-./ ](?:0[1-9]|1[0-2])[-./ ](?:0[1-9]|[12]\d|3[01])")
 
 
 def _digits(value: str) -> str:
@@ -65,6 +88,8 @@ def phone(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any])
     """A phone number that is not allow-listed; amounts ("26 000 000 eiro") and service numbers
     (80…, 90… in Latvia, or prefixes listed in options.service_prefixes) are dropped.
     """
+    if _DATE.fullmatch(match):
+        return None
     digits = _digits(match)
     if _UNIT_AFTER.match(after) or digits.endswith("000"):
         return None
@@ -102,6 +127,7 @@ def not_allowed_name(match: str, after: str, ctx: CheckContext, options: Mapping
 
 VALIDATORS: dict[str, Validator] = {
     "lv-personal-code": lv_personal_code,
+    "iban": iban,
     "phone": phone,
     "email": email,
     "not-allowed-name": not_allowed_name,

@@ -33,6 +33,8 @@ GUIDELINE_RULES = {
     "personal-data.phone",
     "personal-data.email",
     "personal-data.special-category",
+    "personal-data.iban",
+    "personal-data.home-address",
     "ethics.abusive",
     "ethics.emotive",
     "unsourced-claim.statistic",
