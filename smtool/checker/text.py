@@ -13,7 +13,9 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+
+from publicsuffixlist import PublicSuffixList
 
 # Removed before matching, because they split words invisibly ("man\u00adprāt").
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
@@ -21,17 +23,54 @@ _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-URL = re.compile(
-    r"(?i)(?<![\w@.])(?:https?://|www\.)[^\s<>\"“”„«»]+"
-    r"|(?<![\w@./-])(?:[a-z0-9-]+\.)+(?:lv|lt|ee|eu|com|org|net|gov|int|ru|uk)(?:/[^\s<>\"“”„«»]*)?(?![\w@-])"
+URL = re.compile(r"(?i)(?<![\w@.])(?:https?://|www\.)[^\s<>\"“”„«»]+")
+# A domain name without a scheme ("bit.ly/abc", "ej.uz/x", "example.gov.lv/path"): a candidate only,
+# a link when the Public Suffix List knows its suffix (see is_domain). The top-level label is lower case
+# and made of letters, so "3.5", "v1.2" and a missing space after a full stop ("darbs.No") are not one.
+BARE_DOMAIN = re.compile(
+    r"(?<![\w@./-])(?:[^\W_][\w-]{0,62}\.){1,10}(?-i:[^\W\dA-ZĀČĒĢĪĶĻŅŠŪŽ_]{2,63})"
+    r"(?:/[^\s<>\"“”„«»]*)?(?![\w@-])"
 )
-# Every URL match holds "://", "www." or a listed top-level domain ending there or before a "/".
-_URL_HINT = re.compile(r"(?i)://|www\.|\.(?:lv|lt|ee|eu|com|org|net|gov|int|ru|uk)(?![\w@-])")
+# Every URL match holds "://" or "www.", every domain candidate a letter or digit, a dot and two letters.
+_URL_HINT = re.compile(r"(?i)://|www\.|[^\W_]\.[^\W\d_]{2}")
 _URL_TRAIL = ".,;:!?)]}'’\""
 HASHTAG = re.compile(r"(?<![\w&#])#\w+")
 MENTION = re.compile(r"(?<![\w.@])@\w+")
 WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")  # the complement of the letter class [^\W\d_]
+
+
+@cache
+def _suffix_list() -> PublicSuffixList:
+    # The snapshot bundled with the package, ICANN section only (private suffixes such as
+    # "blogspot.com" say nothing about whether a word is a domain); read once, when a post first holds
+    # a candidate, since parsing it takes tens of milliseconds. Never fetched over the network.
+    return PublicSuffixList(accept_unknown=False, only_icann=True, accept_encoded_idn=False)
+
+
+def is_domain(candidate: str) -> bool:
+    """True when `candidate` (a BARE_DOMAIN match) names a host under a public suffix: "bit.ly/x" and
+    "example.gov.lv" do, "nolikums.pdf" and "t.sk" (an abbreviation, "tai skaitā") do not."""
+    host, slash, _ = candidate.partition("/")
+    host = host.rstrip(".").lower()
+    if not slash and host in ABBREVIATIONS:
+        return False
+    return _suffix_list().privatesuffix(host) is not None
+
+
+def link_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the links in `text`: URLs with a scheme or "www.", and domain names the Public Suffix
+    List knows, each without trailing punctuation ("Skatiet bit.ly/x." ends before the full stop)."""
+    found = [m.span() for m in URL.finditer(text)]
+    found += [m.span() for m in BARE_DOMAIN.finditer(text) if is_domain(m.group())]
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        stop = end
+        while stop > start and text[stop - 1] in _URL_TRAIL:
+            stop -= 1
+        if not spans or start >= spans[-1][1]:  # a domain inside a URL with a scheme is that URL
+            spans.append((start, stop))
+    return spans
 
 
 def prepare(text: str) -> tuple[str, list[int] | None]:
@@ -376,11 +415,7 @@ class Doc:
         urls: list[tuple[int, int]] = []
         # Each scan is skipped when the text lacks what any match needs; most posts have no link.
         if _URL_HINT.search(self.text):
-            for m in URL.finditer(self.text):
-                s, e = m.span()
-                while e > s and self.text[e - 1] in _URL_TRAIL:
-                    e -= 1
-                urls.append((s, e))
+            urls = link_spans(self.text)
         return {
             "url": urls,
             "hashtag": [m.span() for m in HASHTAG.finditer(self.text)] if "#" in self.text else [],
