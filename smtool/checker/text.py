@@ -23,13 +23,15 @@ _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-URL = re.compile(r"(?i)(?<![\w@.])(?:https?://|www\.)[^\s<>\"“”„«»]+")
+# Bidirectional controls end a URL (twitter-text counts them apart; a URL's text never holds them).
+_NOT_IN_URL = '\\s<>"“”„«»\u200e\u200f\u202a-\u202e\u2066-\u2069'
+URL = re.compile(rf"(?i)(?<![\w@.])(?:https?://|www\.)[^{_NOT_IN_URL}]+")
 # A domain name without a scheme ("bit.ly/abc", "ej.uz/x", "example.gov.lv/path"): a candidate only,
 # a link when the Public Suffix List knows its suffix (see is_domain). The top-level label is lower case
 # and made of letters, so "3.5", "v1.2" and a missing space after a full stop ("darbs.No") are not one.
 BARE_DOMAIN = re.compile(
     r"(?<![\w@./-])(?:[^\W_][\w-]{0,62}\.){1,10}(?-i:[^\W\dA-ZĀČĒĢĪĶĻŅŠŪŽ_]{2,63})"
-    r"(?:/[^\s<>\"“”„«»]*)?(?![\w@-])"
+    rf"(?:/[^{_NOT_IN_URL}]*)?(?![\w@-])"
 )
 # Every URL match holds "://" or "www.", every domain candidate a letter or digit, a dot and two letters.
 _URL_HINT = re.compile(r"(?i)://|www\.|[^\W_]\.[^\W\d_]{2}")
@@ -48,6 +50,16 @@ def _suffix_list() -> PublicSuffixList:
     return PublicSuffixList(accept_unknown=False, only_icann=True, accept_encoded_idn=False)
 
 
+def _host_ok(url: str) -> bool:
+    # A DNS label holds at most 63 characters, counted in its ASCII (punycode) form; twitter-text
+    # counts a "URL" with a longer one character by character, and no browser would open it.
+    host = url.partition("://")[2] or url
+    for label in host.split("/", 1)[0].split("."):
+        if len(label) > 63 or (not label.isascii() and len(label.encode("punycode")) > 59):
+            return False
+    return True
+
+
 def is_domain(candidate: str) -> bool:
     """True when `candidate` (a BARE_DOMAIN match) names a host under a public suffix: "bit.ly/x" and
     "example.gov.lv" do, "nolikums.pdf" and "t.sk" (an abbreviation, "tai skaitā") do not."""
@@ -61,7 +73,7 @@ def is_domain(candidate: str) -> bool:
 def link_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the links in `text`: URLs with a scheme or "www.", and domain names the Public Suffix
     List knows, each without trailing punctuation ("Skatiet bit.ly/x." ends before the full stop)."""
-    found = [m.span() for m in URL.finditer(text)]
+    found = [m.span() for m in URL.finditer(text) if _host_ok(m.group())]
     found += [m.span() for m in BARE_DOMAIN.finditer(text) if is_domain(m.group())]
     spans: list[tuple[int, int]] = []
     for start, end in sorted(found):
@@ -119,12 +131,31 @@ def _fix_surrogates(text: str) -> str:
 
 # --- quoted speech -------------------------------------------------------------------------------------
 
-_QUOTE_CHARS = re.compile('[„“”«»"]')
-_CLOSERS = {"„": '”“"', "“": '”"', "«": "»", '"': '"'}
+# Double marks („…”, „…“, “…”, «…», "…") and single ones (‘…’, ‚…‘, ‚…’). A ’ between letters is an
+# apostrophe ("don’t"), never a closing mark; a ‘ or ‚ right after a letter opens nothing.
+_QUOTE_CHARS = re.compile('[„“”«»"‘‚]|’(?!\\w)')
+_CLOSERS = {"„": '”“"', "“": '”"', "«": "»", '"': '"', "‘": "’", "‚": "‘’"}
+
+# Speech introduced by a speaker and a colon ("Ministrs: …", "Veselības ministre Ilze Bērziņa: …",
+# "Jānis Ozols: …") at the start of a sentence or line runs to the end of that line.
+_UPPER, _LOWER = "[A-ZĀČĒĢĪĶĻŅŠŪŽ]", "[a-zāčēģīķļņšūž]"
+_NAME = f"(?:{_UPPER}{_LOWER}{{1,25}}(?:-{_UPPER}{_LOWER}{{1,25}})?|{_UPPER}\\.)"
+_TITLE = (
+    "(?i:ministr[seaui]|premjerministr[seaui]|valsts\\s{1,3}sekretār[seaui]|sekretār[seaui]|direktor[seaui]"
+    "|vadītāj[sa]|priekšsēdētāj[sa]|padomniek[se]|ekspert[se]|speciālist[se]|pārstāv[ji]s|pārstāve"
+    "|runasvīrs|runaspersona|mēr[se]|prezident[se]|rektor[se]|ārst[se]|profesor[se]|deputāt[se]"
+    "|minister|secretary|director|head|spokes(?:person|man|woman)|chair(?:man|woman|person)?|mayor)"
+)
+_ATTRIBUTION = re.compile(
+    f"(?:^|(?<=\\n)|(?<=[.!?…]\\s))[ \\t]{{0,4}}"
+    f"(?:(?:[^\\W\\d_]{{1,30}}\\s{{1,3}}){{0,3}}{_TITLE}(?:\\s{{1,3}}{_NAME}){{0,3}}|{_NAME}(?:\\s{{1,3}}{_NAME}){{1,2}})"
+    "[ \\t]{0,2}:[ \\t]{1,4}(?=\\S)([^\\n]{1,2000})"
+)
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Spans (start, end) of text inside quotation marks, marks included; unclosed quotes give none."""
+    """Spans (start, end) of quoted speech, in order and disjoint: text inside quotation marks, marks
+    included (unclosed quotes give none), and what follows a speaker's colon to the end of its line."""
     spans: list[tuple[int, int]] = []
     opener = ""
     start = 0
@@ -135,10 +166,23 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((start, m.end()))
                 opener = ""
             continue
-        if c in _CLOSERS:
+        if c in _CLOSERS and not (c in "‘‚" and m.start() and text[m.start() - 1].isalnum()):
             opener = c
             start = m.start()
+    if ":" in text:
+        spans += [m.span(1) for m in _ATTRIBUTION.finditer(text)]
+        spans = _merged(sorted(spans))
     return spans
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
 
 
 # --- sentences -----------------------------------------------------------------------------------------
