@@ -22,6 +22,7 @@ GUIDELINE_RULES = {
     "authorization.not-spokesperson",
     "authorization.branding",
     "political.partisan",
+    "political.election-period",
     "language.state-language",
     "plain-language.long-sentence",
     "plain-language.readability",
