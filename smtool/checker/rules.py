@@ -97,7 +97,8 @@ class Matcher:
                 continue
             verdict: str | None = None
             if self.validator is not None:
-                verdict = self.validator(text, target[e : e + 24], ctx, self.options)
+                before, after = target[max(0, s - 24) : s], target[e : e + 24]
+                verdict = self.validator(text, before, after, ctx, self.options)
                 if verdict is None:
                     continue
                 if verdict == "rule":
@@ -335,6 +336,9 @@ _CAPS = re.compile(r"(?<!\w)[A-ZĀČĒĢĪĶĻŅŠŪŽ]{3,}(?!\w)")
 
 def x_weighted_length(doc: Doc) -> int:
     """X's count of the post (twitter-text v3): each URL 23, each emoji sequence 2, CJK 2 (xlength)."""
+    # The analysis text is the original whenever that was already NFC and free of controls (most posts).
+    if doc.text is doc.original and "\r" not in doc.original:
+        return weighted_length(doc.original, doc.masks["url"])
     text = counted_text(doc.original)
     links = doc.masks["url"] if text == doc.text else link_spans(text)
     return weighted_length(text, links)

@@ -17,7 +17,8 @@ from stdnum.lv import pvn
 from smtool.checker.context import CheckContext
 
 Verdict = str | None
-Validator = Callable[[str, str, CheckContext, Mapping[str, Any]], Verdict]
+# (match, up to 24 characters before it, up to 24 after it, context, the rule's options)
+Validator = Callable[[str, str, str, CheckContext, Mapping[str, Any]], Verdict]
 
 
 def lv_personal_code_checksum_ok(digits: str) -> bool:
@@ -37,11 +38,19 @@ def _birth_date_ok(digits: str) -> bool:
     return True
 
 
-def lv_personal_code(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+# "personas kods 120380-…", "p.k.: …", "kodu …" right before the number: the author calls it a code.
+_CODE_LABEL = re.compile(
+    r"(?i)(?<!\w)(?:personas\s{1,3}kod\w{0,3}|p\.\s?k\.|kod[asuāi]|personal\s{1,3}code)\s{0,3}[:\-–]?\s{0,3}$"
+)
+
+
+def lv_personal_code(
+    match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]
+) -> Verdict:
     """A Latvian personal code: the 32 format or a real birth date with a valid check digit fires at
     the rule's level. With a wrong check digit it is more likely an invoice or case number of the same
-    shape: a suggestion, unless the match itself names it a personal code ("personas kods 120380-…",
-    a pattern that takes the label in). Numbers starting 4-9 (companies) and impossible dates are dropped.
+    shape: a suggestion, unless the words right before it name it a personal code ("personas kods
+    120380-…"). Numbers starting 4-9 (companies) and impossible dates are dropped.
     """
     digits = re.sub(r"\D", "", match)
     if len(digits) != 11 or digits[0] > "3":
@@ -50,11 +59,10 @@ def lv_personal_code(match: str, after: str, ctx: CheckContext, options: Mapping
         return None
     if lv_personal_code_checksum_ok(digits):
         return "rule"
-    labelled = any(c.isalpha() for c in match)
-    return "rule" if labelled else "suggestion"
+    return "rule" if _CODE_LABEL.search(before) else "suggestion"
 
 
-def iban(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+def iban(match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
     """An IBAN with a valid mod-97 check and its country's format (python-stdnum's stdnum.iban).
 
     Accounts at the banks in options.institution_banks (the State Treasury, TREL, holds every public
@@ -84,7 +92,7 @@ def _digits(value: str) -> str:
     return d[-8:] if d.startswith("371") and len(d) == 11 else d
 
 
-def phone(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+def phone(match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
     """A phone number that is not allow-listed; amounts ("26 000 000 eiro") and service numbers
     (80…, 90… in Latvia, or prefixes listed in options.service_prefixes) are dropped.
     """
@@ -100,7 +108,7 @@ def phone(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any])
     return None if digits in allowed else "rule"
 
 
-def email(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+def email(match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
     """An e-mail address outside the allow-listed domains; role addresses (info@, prese@, options.
     role_local_parts) are not personal data and are dropped.
     """
@@ -114,7 +122,9 @@ def email(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any])
     return "rule"
 
 
-def not_allowed_name(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+def not_allowed_name(
+    match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]
+) -> Verdict:
     """A name that is not among the officials who may be named (config allowed_names)."""
     # Any word shared with an allowed name is enough: inflection and titles ("Ministrs Krišjānis")
     # make whole-name comparison miss.
