@@ -33,8 +33,9 @@ BARE_DOMAIN = re.compile(
     r"(?<![\w@./-])(?:[^\W_][\w-]{0,62}\.){1,10}(?-i:[^\W\dA-ZĀČĒĢĪĶĻŅŠŪŽ_]{2,63})"
     rf"(?:/[^{_NOT_IN_URL}]*)?(?![\w@-])"
 )
-# Every URL match holds "://" or "www.", every domain candidate a letter or digit, a dot and two letters.
-_URL_HINT = re.compile(r"(?i)://|www\.|[^\W_]\.[^\W\d_]{2}")
+# Every domain holds a dot and two lower-case letters: a pattern that starts with a literal is found by
+# a fast scan, where one that starts with a class or a look-behind is tried at every position.
+_DOMAIN_DOT = re.compile(r"\.[a-zāčēģīķļņšūž]{2}")
 _URL_TRAIL = ".,;:!?)]}'’\""
 HASHTAG = re.compile(r"(?<![\w&#])#\w+")
 MENTION = re.compile(r"(?<![\w.@])@\w+")
@@ -70,11 +71,33 @@ def is_domain(candidate: str) -> bool:
     return _suffix_list().privatesuffix(host) is not None
 
 
+def _bare_domains(text: str, urls: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    # BARE_DOMAIN tried at every word costs more than the rest of the link search: it is tried only
+    # from the start of the word around each dot that follows a letter or digit and precedes two
+    # lower-case letters, outside the URLs found already.
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for hint in _DOMAIN_DOT.finditer(text):
+        start = hint.start()
+        if start < done or not start or not text[start - 1].isalnum() or any(a <= start < b for a, b in urls):
+            continue
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+            start -= 1
+        m = BARE_DOMAIN.match(text, start)
+        done = hint.end()
+        if m is not None and is_domain(m.group()):
+            spans.append(m.span())
+            done = m.end()
+    return spans
+
+
 def link_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the links in `text`: URLs with a scheme or "www.", and domain names the Public Suffix
     List knows, each without trailing punctuation ("Skatiet bit.ly/x." ends before the full stop)."""
-    found = [m.span() for m in URL.finditer(text) if _host_ok(m.group())]
-    found += [m.span() for m in BARE_DOMAIN.finditer(text) if is_domain(m.group())]
+    found = []
+    if "://" in text or "www." in text.lower():
+        found = [m.span() for m in URL.finditer(text) if _host_ok(m.group())]
+    found += _bare_domains(text, found)
     spans: list[tuple[int, int]] = []
     for start, end in sorted(found):
         stop = end
@@ -133,7 +156,7 @@ def _fix_surrogates(text: str) -> str:
 
 # Double marks („…”, „…“, “…”, «…», "…") and single ones (‘…’, ‚…‘, ‚…’). A ’ between letters is an
 # apostrophe ("don’t"), never a closing mark; a ‘ or ‚ right after a letter opens nothing.
-_QUOTE_CHARS = re.compile('[„“”«»"‘‚]|’(?!\\w)')
+_QUOTE_CHARS = re.compile('[„“”«»"‘‚’]')  # one class: scanned fastest; apostrophes are skipped below
 _CLOSERS = {"„": '”“"', "“": '”"', "«": "»", '"': '"', "‘": "’", "‚": "‘’"}
 
 # Speech introduced by a speaker and a colon ("Ministrs: …", "Veselības ministre Ilze Bērziņa: …",
@@ -146,11 +169,26 @@ _TITLE = (
     "|runasvīrs|runaspersona|mēr[se]|prezident[se]|rektor[se]|ārst[se]|profesor[se]|deputāt[se]"
     "|minister|secretary|director|head|spokes(?:person|man|woman)|chair(?:man|woman|person)?|mayor)"
 )
-_ATTRIBUTION = re.compile(
-    f"(?:^|(?<=\\n)|(?<=[.!?…]\\s))[ \\t]{{0,4}}"
+_SPEAKER = re.compile(
     f"(?:(?:[^\\W\\d_]{{1,30}}\\s{{1,3}}){{0,3}}{_TITLE}(?:\\s{{1,3}}{_NAME}){{0,3}}|{_NAME}(?:\\s{{1,3}}{_NAME}){{1,2}})"
-    "[ \\t]{0,2}:[ \\t]{1,4}(?=\\S)([^\\n]{1,2000})"
 )
+_COLON = re.compile(r":[ \t]{1,4}(?=[^\s])")  # a literal first: found by a fast scan
+# Where a speaker's label may start inside the line before a colon: after a sentence's end.
+_LABEL_START = re.compile(r"[.!?…][ \t]+")
+
+
+def _attributions(text: str) -> list[tuple[int, int]]:
+    # Colons are few, so each one's line is tested, from the line's start or a sentence end before it
+    # (the last three: "Ministrs J. Bērziņš:" holds an initial's full stop), to the colon.
+    spans = []
+    for m in _COLON.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        head = text[max(line_start, m.start() - 160) : m.start()]
+        starts = [0, *(b.end() for b in _LABEL_START.finditer(head))][-3:]
+        if any(_SPEAKER.fullmatch(head[k:].strip()) for k in starts):
+            line_end = text.find("\n", m.end())
+            spans.append((m.end(), len(text) if line_end < 0 else line_end))
+    return spans
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
@@ -161,6 +199,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _QUOTE_CHARS.finditer(text):
         c = m.group()
+        if c == "’" and m.end() < len(text) and (text[m.end()].isalnum() or text[m.end()] == "_"):
+            continue  # an apostrophe ("don’t")
         if opener:
             if c in _CLOSERS[opener]:
                 spans.append((start, m.end()))
@@ -170,7 +210,7 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
             opener = c
             start = m.start()
     if ":" in text:
-        spans += [m.span(1) for m in _ATTRIBUTION.finditer(text)]
+        spans += _attributions(text)
         spans = _merged(sorted(spans))
     return spans
 
@@ -458,7 +498,7 @@ class Doc:
         """Spans of URLs, hashtags and mentions in the analysis text."""
         urls: list[tuple[int, int]] = []
         # Each scan is skipped when the text lacks what any match needs; most posts have no link.
-        if _URL_HINT.search(self.text):
+        if "://" in self.text or _DOMAIN_DOT.search(self.text) or "www." in self.text.lower():
             urls = link_spans(self.text)
         return {
             "url": urls,
