@@ -135,10 +135,19 @@ def not_allowed_name(
     return "rule"
 
 
+def preceded_by(
+    match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]
+) -> Verdict:
+    """Kept when the text right before the match ends with options.pattern (case-insensitive), for
+    context a pattern would have to try at every position: "Nr. 5" after the name of an act."""
+    return "rule" if re.search(f"(?:{options['pattern']})$", before, re.IGNORECASE) else None
+
+
 VALIDATORS: dict[str, Validator] = {
     "lv-personal-code": lv_personal_code,
     "iban": iban,
     "phone": phone,
     "email": email,
     "not-allowed-name": not_allowed_name,
+    "preceded-by": preceded_by,
 }
