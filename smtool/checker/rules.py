@@ -18,8 +18,9 @@ from smtool.checker.context import CheckContext
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
 from smtool.checker.prefilter import Prefilter, pattern_facts
-from smtool.checker.text import WORD, Doc
+from smtool.checker.text import WORD, Doc, link_spans
 from smtool.checker.validators import Validator
+from smtool.checker.xlength import counted_text, weighted_length
 from smtool.domain.text import collapse_spaces
 
 LANGS = ("lv", "en", "ru", "lt", "any")
@@ -96,7 +97,8 @@ class Matcher:
                 continue
             verdict: str | None = None
             if self.validator is not None:
-                verdict = self.validator(text, target[e : e + 24], ctx, self.options)
+                before, after = target[max(0, s - 24) : s], target[e : e + 24]
+                verdict = self.validator(text, before, after, ctx, self.options)
                 if verdict is None:
                     continue
                 if verdict == "rule":
@@ -330,20 +332,16 @@ _PASSIVE = re.compile(
     r"(?i)(?<!\w)(?:tiek|tika|tiks|tiekot|tikt|ir\s+ticis|ir\s+tikusi)\s+\w+(?:ts|ta|ti|tas|tie|tā)(?!\w)"
 )
 _CAPS = re.compile(r"(?<!\w)[A-ZĀČĒĢĪĶĻŅŠŪŽ]{3,}(?!\w)")
-X_URL_WEIGHT = 23
-
-
-# X weights code points 0-4351, 8192-8205, 8208-8223 and 8242-8247 as 1 and the rest (CJK, emoji) as 2.
-_X_HEAVY = re.compile(r"[^\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 
 
 def x_weighted_length(doc: Doc) -> int:
-    """X's count: every URL counts 23; code points from the CJK and emoji ranges count 2."""
-    text = doc.original
-    total = len(text) + len(_X_HEAVY.findall(text))
-    for s, e in doc.masks["url"]:
-        total -= doc.orig(e) - doc.orig(s) - X_URL_WEIGHT
-    return total
+    """X's count of the post (twitter-text v3): each URL 23, each emoji sequence 2, CJK 2 (xlength)."""
+    # The analysis text is the original whenever that was already NFC and free of controls (most posts).
+    if doc.text is doc.original and "\r" not in doc.original:
+        return weighted_length(doc.original, doc.masks["url"])
+    text = counted_text(doc.original)
+    links = doc.masks["url"] if text == doc.text else link_spans(text)
+    return weighted_length(text, links)
 
 
 def _count(pattern: re.Pattern[str]) -> Callable[[Doc, CheckContext, int, int], float]:

@@ -13,7 +13,9 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+
+from publicsuffixlist import PublicSuffixList
 
 # Removed before matching, because they split words invisibly ("man\u00adprāt").
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
@@ -21,17 +23,89 @@ _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-URL = re.compile(
-    r"(?i)(?<![\w@.])(?:https?://|www\.)[^\s<>\"“”„«»]+"
-    r"|(?<![\w@./-])(?:[a-z0-9-]+\.)+(?:lv|lt|ee|eu|com|org|net|gov|int|ru|uk)(?:/[^\s<>\"“”„«»]*)?(?![\w@-])"
+# Bidirectional controls end a URL (twitter-text counts them apart; a URL's text never holds them).
+_NOT_IN_URL = '\\s<>"“”„«»\u200e\u200f\u202a-\u202e\u2066-\u2069'
+URL = re.compile(rf"(?i)(?<![\w@.])(?:https?://|www\.)[^{_NOT_IN_URL}]+")
+# A domain name without a scheme ("bit.ly/abc", "ej.uz/x", "example.gov.lv/path"): a candidate only,
+# a link when the Public Suffix List knows its suffix (see is_domain). The top-level label is lower case
+# and made of letters, so "3.5", "v1.2" and a missing space after a full stop ("darbs.No") are not one.
+BARE_DOMAIN = re.compile(
+    r"(?<![\w@./-])(?:[^\W_][\w-]{0,62}\.){1,10}(?-i:[^\W\dA-ZĀČĒĢĪĶĻŅŠŪŽ_]{2,63})"
+    rf"(?:/[^{_NOT_IN_URL}]*)?(?![\w@-])"
 )
-# Every URL match holds "://", "www." or a listed top-level domain ending there or before a "/".
-_URL_HINT = re.compile(r"(?i)://|www\.|\.(?:lv|lt|ee|eu|com|org|net|gov|int|ru|uk)(?![\w@-])")
+# Every domain holds a dot and two lower-case letters: a pattern that starts with a literal is found by
+# a fast scan, where one that starts with a class or a look-behind is tried at every position.
+_DOMAIN_DOT = re.compile(r"\.[a-zāčēģīķļņšūž]{2}")
 _URL_TRAIL = ".,;:!?)]}'’\""
 HASHTAG = re.compile(r"(?<![\w&#])#\w+")
 MENTION = re.compile(r"(?<![\w.@])@\w+")
 WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")  # the complement of the letter class [^\W\d_]
+
+
+@cache
+def _suffix_list() -> PublicSuffixList:
+    # The snapshot bundled with the package, ICANN section only (private suffixes such as
+    # "blogspot.com" say nothing about whether a word is a domain); read once, when a post first holds
+    # a candidate, since parsing it takes tens of milliseconds. Never fetched over the network.
+    return PublicSuffixList(accept_unknown=False, only_icann=True, accept_encoded_idn=False)
+
+
+def _host_ok(url: str) -> bool:
+    # A DNS label holds at most 63 characters, counted in its ASCII (punycode) form; twitter-text
+    # counts a "URL" with a longer one character by character, and no browser would open it.
+    host = url.partition("://")[2] or url
+    for label in host.split("/", 1)[0].split("."):
+        if len(label) > 63 or (not label.isascii() and len(label.encode("punycode")) > 59):
+            return False
+    return True
+
+
+def is_domain(candidate: str) -> bool:
+    """True when `candidate` (a BARE_DOMAIN match) names a host under a public suffix: "bit.ly/x" and
+    "example.gov.lv" do, "nolikums.pdf" and "t.sk" (an abbreviation, "tai skaitā") do not."""
+    host, slash, _ = candidate.partition("/")
+    host = host.rstrip(".").lower()
+    if not slash and host in ABBREVIATIONS:
+        return False
+    return _suffix_list().privatesuffix(host) is not None
+
+
+def _bare_domains(text: str, urls: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    # BARE_DOMAIN tried at every word costs more than the rest of the link search: it is tried only
+    # from the start of the word around each dot that follows a letter or digit and precedes two
+    # lower-case letters, outside the URLs found already.
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for hint in _DOMAIN_DOT.finditer(text):
+        start = hint.start()
+        if start < done or not start or not text[start - 1].isalnum() or any(a <= start < b for a, b in urls):
+            continue
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+            start -= 1
+        m = BARE_DOMAIN.match(text, start)
+        done = hint.end()
+        if m is not None and is_domain(m.group()):
+            spans.append(m.span())
+            done = m.end()
+    return spans
+
+
+def link_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the links in `text`: URLs with a scheme or "www.", and domain names the Public Suffix
+    List knows, each without trailing punctuation ("Skatiet bit.ly/x." ends before the full stop)."""
+    found = []
+    if "://" in text or "www." in text.lower():
+        found = [m.span() for m in URL.finditer(text) if _host_ok(m.group())]
+    found += _bare_domains(text, found)
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        stop = end
+        while stop > start and text[stop - 1] in _URL_TRAIL:
+            stop -= 1
+        if not spans or start >= spans[-1][1]:  # a domain inside a URL with a scheme is that URL
+            spans.append((start, stop))
+    return spans
 
 
 def prepare(text: str) -> tuple[str, list[int] | None]:
@@ -80,26 +154,75 @@ def _fix_surrogates(text: str) -> str:
 
 # --- quoted speech -------------------------------------------------------------------------------------
 
-_QUOTE_CHARS = re.compile('[„“”«»"]')
-_CLOSERS = {"„": '”“"', "“": '”"', "«": "»", '"': '"'}
+# Double marks („…”, „…“, “…”, «…», "…") and single ones (‘…’, ‚…‘, ‚…’). A ’ between letters is an
+# apostrophe ("don’t"), never a closing mark; a ‘ or ‚ right after a letter opens nothing.
+_QUOTE_CHARS = re.compile('[„“”«»"‘‚’]')  # one class: scanned fastest; apostrophes are skipped below
+_CLOSERS = {"„": '”“"', "“": '”"', "«": "»", '"': '"', "‘": "’", "‚": "‘’"}
+
+# Speech introduced by a speaker and a colon ("Ministrs: …", "Veselības ministre Ilze Bērziņa: …",
+# "Jānis Ozols: …") at the start of a sentence or line runs to the end of that line.
+_UPPER, _LOWER = "[A-ZĀČĒĢĪĶĻŅŠŪŽ]", "[a-zāčēģīķļņšūž]"
+_NAME = f"(?:{_UPPER}{_LOWER}{{1,25}}(?:-{_UPPER}{_LOWER}{{1,25}})?|{_UPPER}\\.)"
+_TITLE = (
+    "(?i:ministr[seaui]|premjerministr[seaui]|valsts\\s{1,3}sekretār[seaui]|sekretār[seaui]|direktor[seaui]"
+    "|vadītāj[sa]|priekšsēdētāj[sa]|padomniek[se]|ekspert[se]|speciālist[se]|pārstāv[ji]s|pārstāve"
+    "|runasvīrs|runaspersona|mēr[se]|prezident[se]|rektor[se]|ārst[se]|profesor[se]|deputāt[se]"
+    "|minister|secretary|director|head|spokes(?:person|man|woman)|chair(?:man|woman|person)?|mayor)"
+)
+_SPEAKER = re.compile(
+    f"(?:(?:[^\\W\\d_]{{1,30}}\\s{{1,3}}){{0,3}}{_TITLE}(?:\\s{{1,3}}{_NAME}){{0,3}}|{_NAME}(?:\\s{{1,3}}{_NAME}){{1,2}})"
+)
+_COLON = re.compile(r":[ \t]{1,4}(?=[^\s])")  # a literal first: found by a fast scan
+# Where a speaker's label may start inside the line before a colon: after a sentence's end.
+_LABEL_START = re.compile(r"[.!?…][ \t]+")
+
+
+def _attributions(text: str) -> list[tuple[int, int]]:
+    # Colons are few, so each one's line is tested, from the line's start or a sentence end before it
+    # (the last three: "Ministrs J. Bērziņš:" holds an initial's full stop), to the colon.
+    spans = []
+    for m in _COLON.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        head = text[max(line_start, m.start() - 160) : m.start()]
+        starts = [0, *(b.end() for b in _LABEL_START.finditer(head))][-3:]
+        if any(_SPEAKER.fullmatch(head[k:].strip()) for k in starts):
+            line_end = text.find("\n", m.end())
+            spans.append((m.end(), len(text) if line_end < 0 else line_end))
+    return spans
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Spans (start, end) of text inside quotation marks, marks included; unclosed quotes give none."""
+    """Spans (start, end) of quoted speech, in order and disjoint: text inside quotation marks, marks
+    included (unclosed quotes give none), and what follows a speaker's colon to the end of its line."""
     spans: list[tuple[int, int]] = []
     opener = ""
     start = 0
     for m in _QUOTE_CHARS.finditer(text):
         c = m.group()
+        if c == "’" and m.end() < len(text) and (text[m.end()].isalnum() or text[m.end()] == "_"):
+            continue  # an apostrophe ("don’t")
         if opener:
             if c in _CLOSERS[opener]:
                 spans.append((start, m.end()))
                 opener = ""
             continue
-        if c in _CLOSERS:
+        if c in _CLOSERS and not (c in "‘‚" and m.start() and text[m.start() - 1].isalnum()):
             opener = c
             start = m.start()
+    if ":" in text:
+        spans += _attributions(text)
+        spans = _merged(sorted(spans))
     return spans
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
 
 
 # --- sentences -----------------------------------------------------------------------------------------
@@ -375,12 +498,8 @@ class Doc:
         """Spans of URLs, hashtags and mentions in the analysis text."""
         urls: list[tuple[int, int]] = []
         # Each scan is skipped when the text lacks what any match needs; most posts have no link.
-        if _URL_HINT.search(self.text):
-            for m in URL.finditer(self.text):
-                s, e = m.span()
-                while e > s and self.text[e - 1] in _URL_TRAIL:
-                    e -= 1
-                urls.append((s, e))
+        if "://" in self.text or _DOMAIN_DOT.search(self.text) or "www." in self.text.lower():
+            urls = link_spans(self.text)
         return {
             "url": urls,
             "hashtag": [m.span() for m in HASHTAG.finditer(self.text)] if "#" in self.text else [],

@@ -8,46 +8,73 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
+
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError
+from stdnum.lv import pvn
 
 from smtool.checker.context import CheckContext
 
 Verdict = str | None
-Validator = Callable[[str, str, CheckContext, Mapping[str, Any]], Verdict]
-
-_WEIGHTS = (1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# (match, up to 24 characters before it, up to 24 after it, context, the rule's options)
+Validator = Callable[[str, str, str, CheckContext, Mapping[str, Any]], Verdict]
 
 
 def lv_personal_code_checksum_ok(digits: str) -> bool:
-    """True when the 11th digit is (1101 - sum(d_i * w_i)) mod 11 over the first ten digits."""
-    total = sum(int(d) * w for d, w in zip(digits[:10], _WEIGHTS, strict=True))
-    return (1101 - total) % 11 == int(digits[10])
+    """True when the 11th digit is the personal code's check digit (python-stdnum's stdnum.lv.pvn,
+    which validates personal codes, both the birth-date and the 32 format, as Latvian VAT numbers)."""
+    return pvn.calc_check_digit_pers(digits[:10]) == digits[10]
 
 
 def _birth_date_ok(digits: str) -> bool:
-    day, month, year, century = int(digits[0:2]), int(digits[2:4]), int(digits[4:6]), digits[6]
-    if century not in "012":
+    # The 7th digit is the century (0: 1800s, 1: 1900s, 2: 2000s); stdnum accepts any digit there.
+    if digits[6] not in "012":
         return False
     try:
-        date(1800 + 100 * int(century) + year, month, day)
-    except ValueError:
+        pvn.get_birth_date(digits)
+    except ValidationError:
         return False
     return True
 
 
-def lv_personal_code(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+# "personas kods 120380-…", "p.k.: …", "kodu …" right before the number: the author calls it a code.
+_CODE_LABEL = re.compile(
+    r"(?i)(?<!\w)(?:personas\s{1,3}kod\w{0,3}|p\.\s?k\.|kod[asuāi]|personal\s{1,3}code)\s{0,3}[:\-–]?\s{0,3}$"
+)
+
+
+def lv_personal_code(
+    match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]
+) -> Verdict:
     """A Latvian personal code: the 32 format or a real birth date with a valid check digit fires at
-    the rule's level; a real birth date with a wrong check digit is a warning; anything else is dropped.
+    the rule's level. With a wrong check digit it is more likely an invoice or case number of the same
+    shape: a suggestion, unless the words right before it name it a personal code ("personas kods
+    120380-…"). Numbers starting 4-9 (companies) and impossible dates are dropped.
     """
     digits = re.sub(r"\D", "", match)
-    if len(digits) != 11:
+    if len(digits) != 11 or digits[0] > "3":
         return None
-    if digits.startswith("32"):
+    if not digits.startswith("32") and not _birth_date_ok(digits):
+        return None
+    if lv_personal_code_checksum_ok(digits):
         return "rule"
-    if not _birth_date_ok(digits):
+    return "rule" if _CODE_LABEL.search(before) else "suggestion"
+
+
+def iban(match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+    """An IBAN with a valid mod-97 check and its country's format (python-stdnum's stdnum.iban).
+
+    Accounts at the banks in options.institution_banks (the State Treasury, TREL, holds every public
+    body's accounts) are the institution's own, published for fees: dropped.
+    """
+    try:
+        number = stdnum_iban.validate(match)
+    except ValidationError:
         return None
-    return "rule" if lv_personal_code_checksum_ok(digits) else "warning"
+    if number[:2] == "LV" and number[4:8] in {str(b).upper() for b in options.get("institution_banks", ())}:
+        return None
+    return "rule"
 
 
 _UNIT_AFTER = re.compile(
@@ -56,15 +83,21 @@ _UNIT_AFTER = re.compile(
 )
 
 
+# An ISO date ("2026-12-03") has eight digits starting with 2 and looks like a Latvian mobile number.
+_DATE = re.compile(r"(?:19|20)\d\d[-./ ](?:0[1-9]|1[0-2])[-./ ](?:0[1-9]|[12]\d|3[01])")
+
+
 def _digits(value: str) -> str:
     d = re.sub(r"\D", "", value)
     return d[-8:] if d.startswith("371") and len(d) == 11 else d
 
 
-def phone(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+def phone(match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
     """A phone number that is not allow-listed; amounts ("26 000 000 eiro") and service numbers
     (80…, 90… in Latvia, or prefixes listed in options.service_prefixes) are dropped.
     """
+    if _DATE.fullmatch(match):
+        return None
     digits = _digits(match)
     if _UNIT_AFTER.match(after) or digits.endswith("000"):
         return None
@@ -75,7 +108,7 @@ def phone(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any])
     return None if digits in allowed else "rule"
 
 
-def email(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+def email(match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
     """An e-mail address outside the allow-listed domains; role addresses (info@, prese@, options.
     role_local_parts) are not personal data and are dropped.
     """
@@ -89,7 +122,9 @@ def email(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any])
     return "rule"
 
 
-def not_allowed_name(match: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
+def not_allowed_name(
+    match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]
+) -> Verdict:
     """A name that is not among the officials who may be named (config allowed_names)."""
     # Any word shared with an allowed name is enough: inflection and titles ("Ministrs Krišjānis")
     # make whole-name comparison miss.
@@ -100,9 +135,19 @@ def not_allowed_name(match: str, after: str, ctx: CheckContext, options: Mapping
     return "rule"
 
 
+def preceded_by(
+    match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]
+) -> Verdict:
+    """Kept when the text right before the match ends with options.pattern (case-insensitive), for
+    context a pattern would have to try at every position: "Nr. 5" after the name of an act."""
+    return "rule" if re.search(f"(?:{options['pattern']})$", before, re.IGNORECASE) else None
+
+
 VALIDATORS: dict[str, Validator] = {
     "lv-personal-code": lv_personal_code,
+    "iban": iban,
     "phone": phone,
     "email": email,
     "not-allowed-name": not_allowed_name,
+    "preceded-by": preceded_by,
 }

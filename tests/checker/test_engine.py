@@ -105,7 +105,8 @@ def test_personal_code_levels(engine: Engine) -> None:
         for f in engine.check("A 120380-12348 B 120380-12345 C 321234-56789 D 999999-12345", INST)
         if f.rule == "personal-data.personal-code"
     }
-    assert levels == {"120380-12348": "error", "120380-12345": "warning", "321234-56789": "error"}
+    # A wrong check digit (120380-12345, 321234-56789) is more likely an invoice number: a suggestion.
+    assert levels == {"120380-12348": "error", "120380-12345": "suggestion", "321234-56789": "suggestion"}
 
 
 def test_allow_lists(engine: Engine) -> None:
@@ -142,9 +143,9 @@ def test_burst_of_posts_and_near_duplicates(engine: Engine) -> None:
 
 def test_the_pre_election_period_is_stricter(engine: Engine) -> None:
     text = "Tiekamies ar kandidātu Rīgā."
-    assert "political.partisan" not in rules(engine, text)
+    assert "political.election-period" not in rules(engine, text)
     period = CheckContext(election_period=(date(2025, 3, 1), date(2025, 10, 3)), now=NOW)
-    assert "political.partisan" in rules(engine, text, period)
+    assert "political.election-period" in rules(engine, text, period)
 
 
 def test_waivers_cover_one_exact_match_until_it_changes_or_expires(engine: Engine) -> None:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from sqlmodel import col, select
 
-from smtool.checker.text import HASHTAG, MENTION, URL, WORD
+from smtool.checker.text import HASHTAG, MENTION, WORD, link_spans
 from smtool.services.context import Context
 from smtool.services.reports.aggregate import Scope, bucket_sql, epoch_sql, fetch, pubs_cte, scope_params
 from smtool.services.reports.period import Bucket, Period, bucket_origin, buckets
@@ -118,9 +118,12 @@ class CadenceReport:
 def is_bare_link(text: str, min_words: int) -> bool:
     """A link with fewer than `min_words` words of its own text: the checker's bare-link rule
     (URLs, hashtags and mentions are not words), with the checker's patterns."""
-    if not URL.search(text):
+    links = link_spans(text)
+    if not links:
         return False
-    own = MENTION.sub(" ", HASHTAG.sub(" ", URL.sub(" ", text)))
+    for start, end in reversed(links):
+        text = text[:start] + " " + text[end:]
+    own = MENTION.sub(" ", HASHTAG.sub(" ", text))
     return sum(1 for _ in islice(WORD.finditer(own), min_words)) < min_words
 
 
