@@ -293,12 +293,18 @@ def fold(text: str) -> str:
     return lowered.translate(_CLASS_MEMBER) if _CLASS_CHARS.search(lowered) else lowered
 
 
+def _is_word_char(c: str) -> bool:
+    # Exactly `re`'s \w on str: alphanumeric in Unicode's sense, or the underscore.
+    return c.isalnum() or c == "_"
+
+
 class Words:
     """The words (maximal runs of \\w) of one text, case-folded, and where they start.
 
     Built once per text and shared by every matcher: word lists are looked up in hash sets instead of
     being tried, case-insensitively, at every position by a regular expression. Offsets are only worked
-    out for the few words a matcher asks about.
+    out for the few words a matcher asks about: indexing every word's offsets cost more than all the
+    lookups a post needs.
     """
 
     def __init__(self, folded: str) -> None:
@@ -306,6 +312,7 @@ class Words:
         # Folding keeps every character's word-ness (see words_of), so these are the text's words.
         self.all = frozenset(_WORD_RUN.findall(folded))
         self._beginnings: dict[int, frozenset[str]] = {}
+        self._starts: dict[tuple[str, bool], list[int]] = {}
 
     def beginnings(self, length: int) -> frozenset[str]:
         """The first `length` characters of every word at least that long."""
@@ -316,29 +323,41 @@ class Words:
 
     def containing(self, needles: re.Pattern[str] | None) -> list[int]:
         """Start offsets of the words holding a match of `needles` (of every word for None); the
-        needles are word characters, so each match lies inside one word: the last one starting before it.
+        needles are word characters, so each match lies inside one word: walk back to its start.
         """
-        starts = self._in_order
         if needles is None:
-            return starts
-        return [starts[bisect_right(starts, m.start()) - 1] for m in needles.finditer(self.folded)]
+            return [m.start() for m in _WORD_RUN.finditer(self.folded)]
+        text = self.folded
+        starts: list[int] = []
+        for m in needles.finditer(text):
+            at = m.start()
+            while at > 0 and _is_word_char(text[at - 1]):
+                at -= 1
+            starts.append(at)
+        return starts
 
     def starts(self, key: str, length: int | None = None) -> list[int]:
-        """Start offsets of the words equal to `key` (or, with `length`, beginning with it)."""
-        if length is None:
-            return self._index.get(key, [])
-        return [at for word, ats in self._index.items() if word.startswith(key) for at in ats]
+        """Start offsets, in order, of the words equal to `key` (or, with `length`, beginning with it;
+        `key` is then a word's first `length` characters). `key` is made of word characters."""
+        whole = length is None
+        found = self._starts.get((key, whole))
+        if found is None:
+            found = self._starts[(key, whole)] = self._find(key, whole)
+        return found
 
-    @cached_property
-    def _index(self) -> dict[str, list[int]]:
-        index: dict[str, list[int]] = {}
-        for m in _WORD_RUN.finditer(self.folded):
-            index.setdefault(m.group(), []).append(m.start())
-        return index
-
-    @cached_property
-    def _in_order(self) -> list[int]:
-        return sorted(at for ats in self._index.values() for at in ats)
+    def _find(self, key: str, whole: bool) -> list[int]:
+        text = self.folded
+        size = len(key)
+        found: list[int] = []
+        at = text.find(key)
+        while at >= 0:
+            end = at + size
+            if (at == 0 or not _is_word_char(text[at - 1])) and (
+                not whole or end == len(text) or not _is_word_char(text[end])
+            ):
+                found.append(at)
+            at = text.find(key, at + 1)
+        return found
 
 
 def words_of(text: str) -> Words | None:
