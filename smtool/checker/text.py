@@ -12,8 +12,38 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
+
+_T = TypeVar("_T")
+
+
+class lazy(Generic[_T]):
+    """functools.cached_property without the lock Python 3.11 takes on every first access (removed in
+    3.12). A document is analysed by one thread, and every post pays a dozen first accesses: with the
+    lock they took about 2 us each. Later reads find the value in the instance dict, as with
+    cached_property, without calling this descriptor at all."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name: str = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> lazy[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> lazy[_T] | _T:
+        if obj is None:
+            return self
+        value: _T = self.func(obj)
+        obj.__dict__[self.name] = value
+        return value
+
 
 # Removed before matching, because they split words invisibly ("man\u00adprāt").
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
@@ -389,7 +419,7 @@ class Doc:
         """The original offset of analysis offset `i`."""
         return i if self._map is None else self._map[i]
 
-    @cached_property
+    @lazy
     def masks(self) -> dict[str, list[tuple[int, int]]]:
         """Spans of URLs, hashtags and mentions in the analysis text."""
         urls: list[tuple[int, int]] = []
@@ -406,7 +436,7 @@ class Doc:
             "mention": [m.span() for m in MENTION.finditer(self.text)] if "@" in self.text else [],
         }
 
-    @cached_property
+    @lazy
     def masked(self) -> str:
         """The analysis text with URLs, hashtags and mentions blanked out (same offsets)."""
         spans = [s for kind in self.masks.values() for s in kind]
@@ -417,11 +447,11 @@ class Doc:
             chars[s:e] = " " * (e - s)
         return "".join(chars)
 
-    @cached_property
+    @lazy
     def quotes(self) -> list[tuple[int, int]]:
         return quote_spans(self.masked)
 
-    @cached_property
+    @lazy
     def _quote_starts(self) -> list[int]:
         return [s for s, _ in self.quotes]
 
@@ -432,7 +462,7 @@ class Doc:
         k = bisect_right(self._quote_starts, pos) - 1
         return k >= 0 and pos < self.quotes[k][1]
 
-    @cached_property
+    @lazy
     def sentences(self) -> list[Sentence]:
         spans = split_sentences(self.masked)
         langs = [sentence_language(self.masked[s:e]) for s, e in spans]
@@ -444,7 +474,7 @@ class Doc:
         )
         return [Sentence(s, e, lang or fallback) for (s, e), lang in zip(spans, langs, strict=True)]
 
-    @cached_property
+    @lazy
     def _sentence_starts(self) -> list[int]:
         return [s.start for s in self.sentences]
 
@@ -458,11 +488,11 @@ class Doc:
             return self.sentences[0].lang if self.sentences else self.default_language
         return self.sentences[k].lang
 
-    @cached_property
+    @lazy
     def languages(self) -> frozenset[str]:
         return frozenset(s.lang for s in self.sentences)
 
-    @cached_property
+    @lazy
     def main_language(self) -> str:
         """The language of most sentences ("" for an empty text)."""
         counts = [x.lang for x in self.sentences]
@@ -474,21 +504,21 @@ class Doc:
         order = _LANG_ORDER.index(lang) if lang in _LANG_ORDER else len(_LANG_ORDER)
         return (count, lang == self.default_language, -order)
 
-    @cached_property
+    @lazy
     def words(self) -> list[tuple[int, int]]:
         return [m.span() for m in WORD.finditer(self.masked)]
 
-    @cached_property
+    @lazy
     def masked_words(self) -> Words | None:
         """Folded words of the masked text (see `Words`)."""
         return words_of(self.masked)
 
-    @cached_property
+    @lazy
     def text_words(self) -> Words | None:
         """Folded words of the unmasked analysis text."""
         return self.masked_words if self.masked is self.text else words_of(self.text)
 
-    @cached_property
+    @lazy
     def _newlines(self) -> list[int]:
         return [i for i, c in enumerate(self.original) if c == "\n"]
 
