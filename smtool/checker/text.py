@@ -233,13 +233,37 @@ _LANG_ORDER = ("lv", "en", "lt", "ru")  # on equal scores the first wins
 
 def sentence_language(sentence: str) -> str:
     """The language of one sentence among lv, en, ru, lt, or "" when there is too little evidence."""
-    # Typographic apostrophes count as plain ones ("i’m" is "i'm"); both join the same words.
-    hits = list(map(_LANG_WORDS.get, _LOWER_WORD.findall(sentence.lower().replace("’", "'"))))
-    ru = len(_CYRILLIC.findall(sentence))
+    return sentence_languages(sentence, [(0, len(sentence))])[0]
+
+
+def sentence_languages(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """sentence_language of each span (start, end) of `text`, analysing the whole text once."""
+    if "\u0130" in text:  # the one character whose lower case is longer: spans would shift
+        return [
+            _language(t, _lower(t), _LT_LETTERS, _CYRILLIC, 0, len(t)) for t in (text[s:e] for s, e in spans)
+        ]
+    # Letters of a script absent from the whole text are absent from each sentence: one scan says so.
+    lt = _LT_LETTERS if _LT_LETTERS.search(text) else None
+    cyrillic = _CYRILLIC if _CYRILLIC.search(text) else None
+    low = _lower(text)
+    return [_language(text, low, lt, cyrillic, s, e) for s, e in spans]
+
+
+def _lower(text: str) -> str:
+    # Typographic apostrophes count as plain ones ("i’m" is "i'm"); both join the same words. Lower
+    # case differs in context only for a final sigma, which no language here has a letter or word for.
+    return text.lower().replace("’", "'")
+
+
+def _language(
+    text: str, low: str, lt: re.Pattern[str] | None, cyrillic: re.Pattern[str] | None, s: int, e: int
+) -> str:
+    hits = list(map(_LANG_WORDS.get, _LOWER_WORD.findall(low, s, e)))
+    ru = len(cyrillic.findall(text, s, e)) if cyrillic is not None else 0
     scores = (
-        2 * len(_LV_LETTERS.findall(sentence)) + 3 * hits.count("lv"),
+        2 * len(_LV_LETTERS.findall(text, s, e)) + 3 * hits.count("lv"),
         3 * hits.count("en"),
-        2 * len(_LT_LETTERS.findall(sentence)) + 3 * hits.count("lt"),
+        (2 * len(lt.findall(text, s, e)) if lt is not None else 0) + 3 * hits.count("lt"),
         ru,
     )
     best = max(scores)
@@ -465,7 +489,7 @@ class Doc:
     @lazy
     def sentences(self) -> list[Sentence]:
         spans = split_sentences(self.masked)
-        langs = [sentence_language(self.masked[s:e]) for s, e in spans]
+        langs = sentence_languages(self.masked, spans)
         known = [lang for lang in langs if lang]
         fallback = (
             max(sorted(set(known)), key=lambda g: self._preference(g, known.count(g)))
