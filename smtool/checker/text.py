@@ -239,14 +239,15 @@ def sentence_language(sentence: str) -> str:
 def sentence_languages(text: str, spans: list[tuple[int, int]]) -> list[str]:
     """sentence_language of each span (start, end) of `text`, analysing the whole text once."""
     if "\u0130" in text:  # the one character whose lower case is longer: spans would shift
+        pieces = [text[s:e] for s, e in spans]
         return [
-            _language(t, _lower(t), _LT_LETTERS, _CYRILLIC, 0, len(t)) for t in (text[s:e] for s, e in spans)
+            _language(t, _LOWER_WORD.findall(_lower(t)), _LT_LETTERS, _CYRILLIC, 0, len(t)) for t in pieces
         ]
     # Letters of a script absent from the whole text are absent from each sentence: one scan says so.
     lt = _LT_LETTERS if _LT_LETTERS.search(text) else None
     cyrillic = _CYRILLIC if _CYRILLIC.search(text) else None
     low = _lower(text)
-    return [_language(text, low, lt, cyrillic, s, e) for s, e in spans]
+    return [_language(text, _LOWER_WORD.findall(low, s, e), lt, cyrillic, s, e) for s, e in spans]
 
 
 def _lower(text: str) -> str:
@@ -256,9 +257,10 @@ def _lower(text: str) -> str:
 
 
 def _language(
-    text: str, low: str, lt: re.Pattern[str] | None, cyrillic: re.Pattern[str] | None, s: int, e: int
+    text: str, words: list[str], lt: re.Pattern[str] | None, cyrillic: re.Pattern[str] | None, s: int, e: int
 ) -> str:
-    hits = list(map(_LANG_WORDS.get, _LOWER_WORD.findall(low, s, e)))
+    """The language of text[s:e], whose lower-case words are `words`."""
+    hits = list(map(_LANG_WORDS.get, words))
     ru = len(cyrillic.findall(text, s, e)) if cyrillic is not None else 0
     scores = (
         2 * len(_LV_LETTERS.findall(text, s, e)) + 3 * hits.count("lv"),
