@@ -18,6 +18,18 @@ from smtool.checker.text import Doc
 from smtool.checker.waivers import Waiver, apply_waivers
 
 _LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
+# Every rule's message has these texts (the loader refuses a rule without both).
+MESSAGE_LANGUAGES: tuple[str, ...] = ("en", "lv")
+
+
+def message_language(doc: Doc) -> str:
+    """The language findings on `doc` are written in: the post's own language when messages exist in it,
+    else the institution's (a Russian post in a Latvian ministry is read by Latvian staff), else English.
+    """
+    for lang in (doc.main_language, doc.default_language):
+        if lang in MESSAGE_LANGUAGES:
+            return lang
+    return "en"
 
 
 class _Fill(dict[str, object]):
@@ -76,19 +88,20 @@ class Engine:
         text: str,
         ctx: CheckContext | None = None,
         *,
-        lang: str = "en",
+        lang: str | None = None,
         waivers: Iterable[Waiver] = (),
         rules: Sequence[Rule] | None = None,
     ) -> list[Finding]:
-        """Findings for a post, sorted by position, then level. Never raises for any text."""
+        """Findings for a post, sorted by position, then level, with messages in `lang` (by default the
+        post's own language, see message_language). Never raises for any text."""
         ctx = ctx or CheckContext()
         findings = self._run(self.post_rules if rules is None else rules, text, ctx, lang)
         waivers = list(waivers)
         return apply_waivers(findings, waivers, ctx.now, text) if waivers else findings
 
-    def triage(self, text: str, ctx: CheckContext | None = None, *, lang: str = "en") -> Triage:
+    def triage(self, text: str, ctx: CheckContext | None = None, *, lang: str | None = None) -> Triage:
         """Flags and findings for incoming citizen text (comments, mentions), with personal data
-        redacted in `redacted`. Never raises for any text."""
+        redacted in `redacted`; messages as in check(). Never raises for any text."""
         ctx = ctx or CheckContext(account_kind="institution")
         findings = self._run(self.incoming_rules, text, ctx, lang)
         by_rule = {r.id: r for r in self.incoming_rules}
@@ -116,12 +129,13 @@ class Engine:
             found = self._applicable[key] = tuple(r for r in rules if r.applies(ctx))
         return found
 
-    def _run(self, rules: Sequence[Rule], text: str, ctx: CheckContext, lang: str) -> list[Finding]:
+    def _run(self, rules: Sequence[Rule], text: str, ctx: CheckContext, lang: str | None) -> list[Finding]:
         doc = Doc(text, ctx.languages[0] if ctx.languages else "lv")
-        out: list[Finding] = []
-        for rule in self._applying(rules, ctx):
-            for raw in rule.run(doc, ctx):
-                out.append(self._finding(rule, raw, doc, lang))
+        found = [(rule, raw) for rule in self._applying(rules, ctx) for raw in rule.run(doc, ctx)]
+        if not found:  # most keystrokes: no need to settle the language
+            return []
+        lang = lang or message_language(doc)
+        out = [self._finding(rule, raw, doc, lang) for rule, raw in found]
         out.sort(key=lambda f: (f.start, _LEVEL_ORDER[f.level], f.rule))
         return out
 

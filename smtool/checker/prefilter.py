@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-from smtool.checker.text import Words, fold
+from smtool.checker.text import Words, fold, lazy
 
 _WORD_START = re.compile(r"\w+")
 _REPEATS = {sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)}
@@ -152,7 +151,7 @@ class PatternFacts:
     shape: str
     run: re.Pattern[str] | None = None  # a repeated class every match holds, such as \d{6}
 
-    @cached_property
+    @lazy
     def needed(self) -> re.Pattern[str] | None:
         """Finds any of `needs` in a folded text in one scan."""
         if self.needs is None:

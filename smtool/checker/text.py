@@ -12,10 +12,41 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
+from typing import Any, Generic, TypeVar, overload
 
 from publicsuffixlist import PublicSuffixList
+
+_T = TypeVar("_T")
+
+
+class lazy(Generic[_T]):
+    """functools.cached_property without the lock Python 3.11 takes on every first access (removed in
+    3.12). A document is analysed by one thread, and every post pays a dozen first accesses: with the
+    lock they took about 2 us each. Later reads find the value in the instance dict, as with
+    cached_property, without calling this descriptor at all."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name: str = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> lazy[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> lazy[_T] | _T:
+        if obj is None:
+            return self
+        value: _T = self.func(obj)
+        obj.__dict__[self.name] = value
+        return value
+
 
 # Removed before matching, because they split words invisibly ("man\u00adprāt").
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
@@ -326,13 +357,39 @@ _LANG_ORDER = ("lv", "en", "lt", "ru")  # on equal scores the first wins
 
 def sentence_language(sentence: str) -> str:
     """The language of one sentence among lv, en, ru, lt, or "" when there is too little evidence."""
-    # Typographic apostrophes count as plain ones ("i’m" is "i'm"); both join the same words.
-    hits = list(map(_LANG_WORDS.get, _LOWER_WORD.findall(sentence.lower().replace("’", "'"))))
-    ru = len(_CYRILLIC.findall(sentence))
+    return sentence_languages(sentence, [(0, len(sentence))])[0]
+
+
+def sentence_languages(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """sentence_language of each span (start, end) of `text`, analysing the whole text once."""
+    if "\u0130" in text:  # the one character whose lower case is longer: spans would shift
+        pieces = [text[s:e] for s, e in spans]
+        return [
+            _language(t, _LOWER_WORD.findall(_lower(t)), _LT_LETTERS, _CYRILLIC, 0, len(t)) for t in pieces
+        ]
+    # Letters of a script absent from the whole text are absent from each sentence: one scan says so.
+    lt = _LT_LETTERS if _LT_LETTERS.search(text) else None
+    cyrillic = _CYRILLIC if _CYRILLIC.search(text) else None
+    low = _lower(text)
+    return [_language(text, _LOWER_WORD.findall(low, s, e), lt, cyrillic, s, e) for s, e in spans]
+
+
+def _lower(text: str) -> str:
+    # Typographic apostrophes count as plain ones ("i’m" is "i'm"); both join the same words. Lower
+    # case differs in context only for a final sigma, which no language here has a letter or word for.
+    return text.lower().replace("’", "'")
+
+
+def _language(
+    text: str, words: list[str], lt: re.Pattern[str] | None, cyrillic: re.Pattern[str] | None, s: int, e: int
+) -> str:
+    """The language of text[s:e], whose lower-case words are `words`."""
+    hits = list(map(_LANG_WORDS.get, words))
+    ru = len(cyrillic.findall(text, s, e)) if cyrillic is not None else 0
     scores = (
-        2 * len(_LV_LETTERS.findall(sentence)) + 3 * hits.count("lv"),
+        2 * len(_LV_LETTERS.findall(text, s, e)) + 3 * hits.count("lv"),
         3 * hits.count("en"),
-        2 * len(_LT_LETTERS.findall(sentence)) + 3 * hits.count("lt"),
+        (2 * len(lt.findall(text, s, e)) if lt is not None else 0) + 3 * hits.count("lt"),
         ru,
     )
     best = max(scores)
@@ -416,12 +473,18 @@ def fold(text: str) -> str:
     return lowered.translate(_CLASS_MEMBER) if _CLASS_CHARS.search(lowered) else lowered
 
 
+def _is_word_char(c: str) -> bool:
+    # Exactly `re`'s \w on str: alphanumeric in Unicode's sense, or the underscore.
+    return c.isalnum() or c == "_"
+
+
 class Words:
     """The words (maximal runs of \\w) of one text, case-folded, and where they start.
 
     Built once per text and shared by every matcher: word lists are looked up in hash sets instead of
     being tried, case-insensitively, at every position by a regular expression. Offsets are only worked
-    out for the few words a matcher asks about.
+    out for the few words a matcher asks about: indexing every word's offsets cost more than all the
+    lookups a post needs.
     """
 
     def __init__(self, folded: str) -> None:
@@ -429,6 +492,7 @@ class Words:
         # Folding keeps every character's word-ness (see words_of), so these are the text's words.
         self.all = frozenset(_WORD_RUN.findall(folded))
         self._beginnings: dict[int, frozenset[str]] = {}
+        self._starts: dict[tuple[str, bool], list[int]] = {}
 
     def beginnings(self, length: int) -> frozenset[str]:
         """The first `length` characters of every word at least that long."""
@@ -439,29 +503,41 @@ class Words:
 
     def containing(self, needles: re.Pattern[str] | None) -> list[int]:
         """Start offsets of the words holding a match of `needles` (of every word for None); the
-        needles are word characters, so each match lies inside one word: the last one starting before it.
+        needles are word characters, so each match lies inside one word: walk back to its start.
         """
-        starts = self._in_order
         if needles is None:
-            return starts
-        return [starts[bisect_right(starts, m.start()) - 1] for m in needles.finditer(self.folded)]
+            return [m.start() for m in _WORD_RUN.finditer(self.folded)]
+        text = self.folded
+        starts: list[int] = []
+        for m in needles.finditer(text):
+            at = m.start()
+            while at > 0 and _is_word_char(text[at - 1]):
+                at -= 1
+            starts.append(at)
+        return starts
 
     def starts(self, key: str, length: int | None = None) -> list[int]:
-        """Start offsets of the words equal to `key` (or, with `length`, beginning with it)."""
-        if length is None:
-            return self._index.get(key, [])
-        return [at for word, ats in self._index.items() if word.startswith(key) for at in ats]
+        """Start offsets, in order, of the words equal to `key` (or, with `length`, beginning with it;
+        `key` is then a word's first `length` characters). `key` is made of word characters."""
+        whole = length is None
+        found = self._starts.get((key, whole))
+        if found is None:
+            found = self._starts[(key, whole)] = self._find(key, whole)
+        return found
 
-    @cached_property
-    def _index(self) -> dict[str, list[int]]:
-        index: dict[str, list[int]] = {}
-        for m in _WORD_RUN.finditer(self.folded):
-            index.setdefault(m.group(), []).append(m.start())
-        return index
-
-    @cached_property
-    def _in_order(self) -> list[int]:
-        return sorted(at for ats in self._index.values() for at in ats)
+    def _find(self, key: str, whole: bool) -> list[int]:
+        text = self.folded
+        size = len(key)
+        found: list[int] = []
+        at = text.find(key)
+        while at >= 0:
+            end = at + size
+            if (at == 0 or not _is_word_char(text[at - 1])) and (
+                not whole or end == len(text) or not _is_word_char(text[end])
+            ):
+                found.append(at)
+            at = text.find(key, at + 1)
+        return found
 
 
 def words_of(text: str) -> Words | None:
@@ -493,7 +569,7 @@ class Doc:
         """The original offset of analysis offset `i`."""
         return i if self._map is None else self._map[i]
 
-    @cached_property
+    @lazy
     def masks(self) -> dict[str, list[tuple[int, int]]]:
         """Spans of URLs, hashtags and mentions in the analysis text."""
         urls: list[tuple[int, int]] = []
@@ -506,7 +582,7 @@ class Doc:
             "mention": [m.span() for m in MENTION.finditer(self.text)] if "@" in self.text else [],
         }
 
-    @cached_property
+    @lazy
     def masked(self) -> str:
         """The analysis text with URLs, hashtags and mentions blanked out (same offsets)."""
         spans = [s for kind in self.masks.values() for s in kind]
@@ -517,11 +593,11 @@ class Doc:
             chars[s:e] = " " * (e - s)
         return "".join(chars)
 
-    @cached_property
+    @lazy
     def quotes(self) -> list[tuple[int, int]]:
         return quote_spans(self.masked)
 
-    @cached_property
+    @lazy
     def _quote_starts(self) -> list[int]:
         return [s for s, _ in self.quotes]
 
@@ -532,10 +608,10 @@ class Doc:
         k = bisect_right(self._quote_starts, pos) - 1
         return k >= 0 and pos < self.quotes[k][1]
 
-    @cached_property
+    @lazy
     def sentences(self) -> list[Sentence]:
         spans = split_sentences(self.masked)
-        langs = [sentence_language(self.masked[s:e]) for s, e in spans]
+        langs = sentence_languages(self.masked, spans)
         known = [lang for lang in langs if lang]
         fallback = (
             max(sorted(set(known)), key=lambda g: self._preference(g, known.count(g)))
@@ -544,7 +620,7 @@ class Doc:
         )
         return [Sentence(s, e, lang or fallback) for (s, e), lang in zip(spans, langs, strict=True)]
 
-    @cached_property
+    @lazy
     def _sentence_starts(self) -> list[int]:
         return [s.start for s in self.sentences]
 
@@ -558,11 +634,11 @@ class Doc:
             return self.sentences[0].lang if self.sentences else self.default_language
         return self.sentences[k].lang
 
-    @cached_property
+    @lazy
     def languages(self) -> frozenset[str]:
         return frozenset(s.lang for s in self.sentences)
 
-    @cached_property
+    @lazy
     def main_language(self) -> str:
         """The language of most sentences ("" for an empty text)."""
         counts = [x.lang for x in self.sentences]
@@ -574,21 +650,21 @@ class Doc:
         order = _LANG_ORDER.index(lang) if lang in _LANG_ORDER else len(_LANG_ORDER)
         return (count, lang == self.default_language, -order)
 
-    @cached_property
+    @lazy
     def words(self) -> list[tuple[int, int]]:
         return [m.span() for m in WORD.finditer(self.masked)]
 
-    @cached_property
+    @lazy
     def masked_words(self) -> Words | None:
         """Folded words of the masked text (see `Words`)."""
         return words_of(self.masked)
 
-    @cached_property
+    @lazy
     def text_words(self) -> Words | None:
         """Folded words of the unmasked analysis text."""
         return self.masked_words if self.masked is self.text else words_of(self.text)
 
-    @cached_property
+    @lazy
     def _newlines(self) -> list[int]:
         return [i for i, c in enumerate(self.original) if c == "\n"]
 

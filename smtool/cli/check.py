@@ -52,7 +52,9 @@ def check(
         None, "--platform", help="x | facebook: enables the platform's length limit."
     ),
     output: str = typer.Option("text", "--format", help="text (underlined spans) or json."),
-    lang: str = typer.Option("en", "--lang", help="Language of the messages: en or lv."),
+    lang: str | None = typer.Option(
+        None, "--lang", help="Language of the messages: en or lv (default: the post's own language)."
+    ),
     policies: Path | None = typer.Option(
         None, "--policies", help="Policies folder (default: SMTOOL_POLICIES_DIR or the bundled policies/)."
     ),
@@ -140,7 +142,7 @@ def _batch(
     account_kind: str | None,
     author: str | None,
     platform: str | None,
-    lang: str,
+    lang: str | None,
     policies: Path | None,
     account: str | None,
 ) -> bool:

@@ -195,8 +195,8 @@ def _packs(settings: Settings | None, account_id: str | None) -> tuple[str, ...]
     return DEFAULT_PACKS
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
+def _check_lang(lang: str | None) -> None:
+    if lang is not None and lang not in LANGS:
         raise UsageError(f"unknown message language {lang!r}; expected one of {', '.join(LANGS)}")
 
 
@@ -208,13 +208,14 @@ def check_text(
     account_kind: str | None = None,
     author: str | None = None,
     platform: str | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     waivers: Iterable[Waiver] = (),
     recent_posts: Sequence[RecentPost] = (),
     now: datetime | None = None,
     policies: str | Path | None = None,
 ) -> CheckResult:
-    """Check one post. Raises UsageError/NotFound for a bad account or option (see context_for) and
+    """Check one post; messages in `lang`, by default in the post's own language (Engine.check).
+    Raises UsageError/NotFound for a bad account or option (see context_for) and
     PolicyError for a bad policy pack."""
     _check_lang(lang)
     ctx = context_for(
@@ -232,7 +233,11 @@ def check_text(
 
 
 def triage_text(
-    text: str, *, settings: Settings | None = None, lang: str = "en", policies: str | Path | None = None
+    text: str,
+    *,
+    settings: Settings | None = None,
+    lang: str | None = None,
+    policies: str | Path | None = None,
 ) -> Triage:
     """Triage incoming citizen text: flags (question, personal data, abuse, spam), findings and a
     redacted copy. Raises PolicyError for a bad policy pack."""
@@ -303,7 +308,7 @@ def check_batch(
     account_kind: str | None = None,
     author: str | None = None,
     platform: str | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     policies: str | Path | None = None,
 ) -> Iterator[BatchResult]:
     """Check many posts; per-item fields win over the defaults given here. Raises like check_text

@@ -144,3 +144,13 @@ def test_every_option_has_help() -> None:
     for param in inspect.signature(check_command).parameters.values():
         assert getattr(param.default, "help", None), param.name
     assert check_command.__doc__
+
+
+def test_messages_are_in_the_posts_language_unless_lang_says_otherwise() -> None:
+    def message(*args: str) -> str:
+        return str(json.loads(invoke(["check", "--format", "json", *args]).output)["findings"][0]["message"])
+
+    assert "Pirmā persona" in message("Es uzskatu, ka tā ir laba ideja.")
+    assert "First person" in message("I think it is a good idea.")
+    assert "First person" in message("--lang", "en", "Es uzskatu, ka tā ir laba ideja.")
+    assert "Pirmā persona" in message("--lang", "lv", "I think it is a good idea.")

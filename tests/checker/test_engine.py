@@ -219,3 +219,26 @@ def test_offsets_always_index_the_original(engine: Engine, text: str) -> None:
     for f in engine.check(text, INST):
         assert 0 <= f.start <= f.end <= len(text)
         assert text[f.start : f.end] == f.match
+
+
+def test_messages_follow_the_posts_own_language_unless_asked(engine: Engine) -> None:
+    lv = engine.check("Es uzskatu, ka tas ir labs lēmums.", INST)
+    en = engine.check("I think this is a good decision.", INST)
+    assert "Pirmā persona" in next(f.message for f in lv if f.rule == "voice.first-person")
+    assert "First person" in next(f.message for f in en if f.rule == "voice.first-person")
+    asked = engine.check("Es uzskatu, ka tas ir labs lēmums.", INST, lang="en")
+    assert "First person" in next(f.message for f in asked if f.rule == "voice.first-person")
+
+
+def test_a_post_in_a_language_without_messages_gets_the_institutions(engine: Engine) -> None:
+    # Russian and Lithuanian posts have no messages of their own; Latvian staff read the findings.
+    found = engine.check("Я считаю, что это правильно. Мой ответ: да!!!", INST)
+    assert found and all(
+        f.message == g.message
+        for f, g in zip(
+            found, engine.check("Я считаю, что это правильно. Мой ответ: да!!!", INST, lang="lv"), strict=True
+        )
+    )
+    english_institution = CheckContext(account_kind="institution", languages=("en",), now=NOW)
+    found = engine.check("Я считаю, что это правильно!!!", english_institution)
+    assert found == engine.check("Я считаю, что это правильно!!!", english_institution, lang="en")

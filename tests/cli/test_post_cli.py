@@ -305,3 +305,17 @@ def test_media_refusals_name_the_file(
     assert (result.code, result.out) == (code, "")
     assert message in " ".join(result.err.split())
     assert not (folder / "media").exists() or not any((folder / "media").rglob("*"))
+
+
+def test_findings_speak_the_posts_language(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    posts = {
+        "lv": ("Manuprāt, pieteikšanās sāksies 1. decembrī.", "Personiska viedokļa"),
+        "en": ("In my view, applications open on 1 December.", "Personal opinion marker"),
+    }
+    for text, wording in posts.values():
+        post_id = _run(folder, "post", "new", "--as", "anna", "--account", "sandbox-x", text).out.strip()
+        messages = [f["message"] for f in _show(folder, post_id)["findings"] if f["rule"] == "voice.opinion"]
+        assert messages and all(wording in m for m in messages), messages
+        checked = _run(folder, "post", "check", post_id, "--as", "anna")
+        assert wording in checked.out, checked.out

@@ -225,7 +225,8 @@ def test_advice_is_shown_but_never_pasted_into_the_text(sqlite_installation: Ins
                 pilot, lambda: "plain-language.officialese" in rules(screen), "the officialese finding"
             )
             listed = str(screen.query_one(FindingsList).render())
-            assert "→ Rephrase as the institution" in listed and "Ctrl+R swaps it." in listed
+            # A Latvian post: its findings, and the advice with them, are in Latvian.
+            assert "→ Pārfrāzējiet iestādes vārdā" in listed and "Ctrl+R swaps it." in listed
             await pilot.press("ctrl+r")
             assert area.text == "Es domāju, ka pieteikumi netiek pieņemti dēļ remontu."
             await until(pilot, lambda: "plain-language.officialese" not in rules(screen), "the swap checked")
@@ -250,3 +251,24 @@ def test_a_swap_key_is_named_only_where_one_exists() -> None:
     assert "Ctrl+R swaps it" in render_findings([swap], swap_key="Ctrl+R").plain
     in_a_reply = render_findings([swap]).plain  # the reply dialog has no swap key
     assert "swaps it" not in in_a_reply and f"→ {officialese.suggestion}" in in_a_reply
+
+
+def test_findings_speak_the_language_being_typed(installation: Installation) -> None:
+    def messages(screen: ComposeScreen) -> list[str]:
+        return [f["message"] for f in screen.query_one(FindingsList).findings if f["rule"] == "voice.opinion"]
+
+    async def scenario() -> None:
+        app = build_app(installation.ctx, "anna")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            area = screen.query_one("#post-text", TextArea)
+            area.text = "Manuprāt, pieteikšanās sāksies 1. decembrī."
+            await until(pilot, lambda: bool(messages(screen)), "the opinion finding")
+            assert all("Personiska viedokļa" in m for m in messages(screen))
+            area.text = "In my view, applications open on 1 December."
+            await until(
+                pilot, lambda: any("Personal opinion" in m for m in messages(screen)), "the English finding"
+            )
+
+    asyncio.run(scenario())

@@ -243,3 +243,37 @@ def test_an_author_may_move_only_their_own_posts(installation: Installation) -> 
             assert state_of(installation, other) == "draft"
 
     asyncio.run(scenario())
+
+
+def test_the_approver_reads_findings_in_each_posts_language(installation: Installation) -> None:
+    ctx = installation.ctx
+    wording = {
+        "Pieteikumi netiek pieņemti, jo notiek remonts!!!": "Emocionāls stils",
+        "Applications are closed while the office is being repaired!!!": "Emotive style",
+    }
+    for text in wording:
+        submit_post(ctx, "anna", create_post(ctx, "anna", Draft(text, ["sandbox-x"])))
+
+    async def scenario() -> None:
+        app = build_app(ctx, "karlis")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ApprovalsScreen)
+            detail = screen.query_one(PostDetail)
+            seen: set[str] = set()
+            for _ in wording:
+                await until(
+                    pilot,
+                    lambda: detail.post is not None and detail.post["text"] not in seen,
+                    "the next post",
+                )
+                assert detail.post is not None
+                text = detail.post["text"]
+                seen.add(text)
+                assert wording[text] in as_text(detail.render()).replace("\n", " ")
+                await pilot.press("j")
+                await until(pilot, lambda: isinstance(app.screen, LineModal), "the comment modal")
+                app.screen.query_one(Input).value = "Vēlreiz."
+                await pilot.press("enter")
+
+    asyncio.run(scenario())
