@@ -54,7 +54,7 @@ _KIND_KEYS: dict[str, set[str]] = {
     "metric": {"formula", "when", "min", "max", "per"},
     "metadata": _MATCHER_KEYS | {"condition", "unless", "language", "min_words"},
     "rate": {"max_posts", "window_minutes", "similar_window_minutes", "similarity"},
-    "morphology": _MATCHER_KEYS | {"reading", "context", "unsettled", "guess"},
+    "morphology": _MATCHER_KEYS | {"reading", "context", "unsettled", "guess", "not_verbs"},
 }
 _CONTEXT_KEYS = {"then", "previous", "clause", "finite_verb_elsewhere"}
 FLAGS = frozenset({"question", "personal_data", "abuse", "spam"})
@@ -510,6 +510,7 @@ def _build_morphology(
         unsettled=None if unsettled == "pass" else _level(unsettled, f"{where}: unsettled"),
         guess=guess_matcher,
         guess_level=guess_level,
+        not_verbs=_refs(spec["not_verbs"], where, lexicons, "not_verbs")[0] if "not_verbs" in spec else None,
     )
 
 

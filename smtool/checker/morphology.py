@@ -62,6 +62,7 @@ class MorphologyRule(ExistenceRule):
     unsettled: Level | None = None
     guess: Matcher | None = None
     guess_level: Level = "warning"
+    not_verbs: Matcher | None = None
 
     def check(self, doc: Doc, ctx: CheckContext) -> Iterator[Raw]:
         yield from super().check(doc, ctx)
@@ -91,7 +92,7 @@ class MorphologyRule(ExistenceRule):
                 if not any(a.first_person_singular for a in analyses):
                     continue
                 level = self.effective_level(ctx)
-                if not all(a.first_person_singular for a in analyses):
+                if any(a.pos != "verb" for a in analyses):
                     settled = self._settle(doc, ctx, lex, words, i)
                     if settled == "other" or (settled is None and self.unsettled is None):
                         continue
@@ -116,11 +117,15 @@ class MorphologyRule(ExistenceRule):
             if rule.clause is not None and not any(_matches(rule.clause, doc, ctx, w) for w in others):
                 continue
             if rule.finite_verb_elsewhere is not None and rule.finite_verb_elsewhere != any(
-                _other_finite(lex, w.text) for w in others
+                _other_finite(lex, w.text) and not self._not_verb(doc, ctx, w) for w in others
             ):
                 continue
             return rule.then
         return None
+
+    def _not_verb(self, doc: Doc, ctx: CheckContext, word: _Word) -> bool:
+        # Function words that a rare verb shares a spelling with ("ar": with, or ploughs).
+        return self.not_verbs is not None and _matches(self.not_verbs, doc, ctx, word)
 
 
 def _words(text: str, start: int, end: int) -> list[_Word]:
