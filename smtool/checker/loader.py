@@ -56,7 +56,7 @@ _KIND_KEYS: dict[str, set[str]] = {
     "rate": {"max_posts", "window_minutes", "similar_window_minutes", "similarity"},
     "morphology": _MATCHER_KEYS | {"reading", "context", "unsettled", "guess", "not_verbs"},
 }
-_CONTEXT_KEYS = {"then", "previous", "clause", "finite_verb_elsewhere"}
+_CONTEXT_KEYS = {"then", "previous", "clause", "finite_verb_elsewhere", "also_finite"}
 FLAGS = frozenset({"question", "personal_data", "abuse", "spam"})
 
 
@@ -527,12 +527,14 @@ def _context_rule(item: Any, where: str, lexicons: Mapping[str, Matcher]) -> Con
     if previous is not None and previous_class is None:
         (previous_matcher,) = _refs(previous, where, lexicons, "previous")
     clause = _refs(item["clause"], where, lexicons, "clause") if "clause" in item else ()
-    elsewhere = item.get("finite_verb_elsewhere")
-    if elsewhere is not None and not isinstance(elsewhere, bool):
-        raise PolicyError(f"{where}: finite_verb_elsewhere must be true or false")
-    if previous is None and not clause and elsewhere is None:
-        raise PolicyError(f"{where}: needs previous, clause or finite_verb_elsewhere")
-    return ContextRule(str(then), previous_class, previous_matcher, clause[0] if clause else None, elsewhere)
+    elsewhere, also = item.get("finite_verb_elsewhere"), item.get("also_finite")
+    if not all(v is None or isinstance(v, bool) for v in (elsewhere, also)):
+        raise PolicyError(f"{where}: finite_verb_elsewhere and also_finite must be true or false")
+    if previous is None and not clause and elsewhere is None and also is None:
+        raise PolicyError(f"{where}: needs previous, clause, finite_verb_elsewhere or also_finite")
+    return ContextRule(
+        str(then), previous_class, previous_matcher, clause[0] if clause else None, elsewhere, also
+    )
 
 
 _BUILDERS: dict[str, _Builder] = {

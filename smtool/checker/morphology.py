@@ -17,7 +17,7 @@ from smtool.checker.context import CheckContext
 from smtool.checker.findings import Level
 from smtool.checker.lexicon import Lexicon, lexicon
 from smtool.checker.rules import ExistenceRule, Matcher, Raw
-from smtool.checker.text import WORD, Doc
+from smtool.checker.text import Doc, Word, sentence_words
 
 READINGS = frozenset({"first-person-singular"})
 LEXICON_CLASSES = frozenset({"@adjective", "@genitive", "@finite-verb"})
@@ -35,7 +35,8 @@ class ContextRule:
     `previous`: the word before it in its clause is in a lexicon class or matches a matcher;
     `clause`: a matcher matches elsewhere in its clause; `finite_verb_elsewhere`: true when another
     word of the clause is a finite verb that cannot itself be the reading, false when none is (the
-    homograph would be the clause's only verb). Every condition given must hold.
+    homograph would be the clause's only verb); `also_finite`: the spelling itself can also be a
+    finite verb of another person ("ceļos": I rise, or it will travel). Every condition given must hold.
     """
 
     then: str
@@ -43,14 +44,7 @@ class ContextRule:
     previous: Matcher | None = None
     clause: Matcher | None = None
     finite_verb_elsewhere: bool | None = None
-
-
-@dataclass(frozen=True)
-class _Word:
-    start: int
-    end: int
-    text: str
-    first: bool  # the first word of its sentence (after any emoji, bullet or number)
+    also_finite: bool | None = None
 
 
 @dataclass(eq=False)
@@ -80,7 +74,7 @@ class MorphologyRule(ExistenceRule):
         for sentence in doc.sentences:
             if sentence.lang != "lv":
                 continue
-            words = _words(doc.masked, sentence.start, sentence.end)
+            words = sentence_words(doc.masked, sentence.start, sentence.end)
             for i, word in enumerate(words):
                 if not word.first and word.text[:1].isupper():
                     continue  # Latvian capitalises names, not verbs, inside a sentence
@@ -92,7 +86,7 @@ class MorphologyRule(ExistenceRule):
                 if not any(a.first_person_singular for a in analyses):
                     continue
                 level = self.effective_level(ctx)
-                if any(a.pos != "verb" for a in analyses):
+                if any(a.pos != "verb" or a.person not in (0, 1) for a in analyses):
                     settled = self._settle(doc, ctx, lex, words, i)
                     if settled == "other" or (settled is None and self.unsettled is None):
                         continue
@@ -101,7 +95,7 @@ class MorphologyRule(ExistenceRule):
                         level = self.unsettled
                 yield word.start, word.end, level
 
-    def _settle(self, doc: Doc, ctx: CheckContext, lex: Lexicon, words: list[_Word], i: int) -> str | None:
+    def _settle(self, doc: Doc, ctx: CheckContext, lex: Lexicon, words: list[Word], i: int) -> str | None:
         clause = _clause(doc.masked, words, i)
         before = words[i - 1] if i > 0 and words[i - 1] in clause else None
         for rule in self.context:
@@ -120,20 +114,17 @@ class MorphologyRule(ExistenceRule):
                 _other_finite(lex, w.text) and not self._not_verb(doc, ctx, w) for w in others
             ):
                 continue
+            if rule.also_finite is not None and rule.also_finite != _also_finite(lex, words[i].text):
+                continue
             return rule.then
         return None
 
-    def _not_verb(self, doc: Doc, ctx: CheckContext, word: _Word) -> bool:
+    def _not_verb(self, doc: Doc, ctx: CheckContext, word: Word) -> bool:
         # Function words that a rare verb shares a spelling with ("ar": with, or ploughs).
         return self.not_verbs is not None and _matches(self.not_verbs, doc, ctx, word)
 
 
-def _words(text: str, start: int, end: int) -> list[_Word]:
-    found = [m for m in WORD.finditer(text, start, end) if not m.group().isdigit()]
-    return [_Word(m.start(), m.end(), m.group(), k == 0) for k, m in enumerate(found)]
-
-
-def _clause(text: str, words: list[_Word], i: int) -> list[_Word]:
+def _clause(text: str, words: list[Word], i: int) -> list[Word]:
     """The words of word i's clause: up to the nearest clause-ending punctuation either side."""
     lo = i
     while lo > 0 and not _CLAUSE_END.search(text, words[lo - 1].end, words[lo].start):
@@ -144,7 +135,7 @@ def _clause(text: str, words: list[_Word], i: int) -> list[_Word]:
     return words[lo : hi + 1]
 
 
-def _matches(matcher: Matcher, doc: Doc, ctx: CheckContext, word: _Word) -> bool:
+def _matches(matcher: Matcher, doc: Doc, ctx: CheckContext, word: Word) -> bool:
     return any(s <= word.start and word.end <= e for s, e, _ in matcher.find(doc, ctx))
 
 
@@ -154,3 +145,7 @@ def _other_finite(lex: Lexicon, word: str) -> bool:
         return False
     analyses = lex.analyses(word)
     return analyses is None or not any(a.first_person_singular for a in analyses)
+
+
+def _also_finite(lex: Lexicon, word: str) -> bool:
+    return any(a.pos == "verb" and a.person not in (0, 1) for a in lex.analyses(word) or ())

@@ -17,8 +17,9 @@ from typing import Any
 from smtool.checker.context import CheckContext
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
+from smtool.checker.lexicon import lexicon
 from smtool.checker.prefilter import Prefilter, pattern_facts
-from smtool.checker.text import WORD, Doc
+from smtool.checker.text import WORD, Doc, sentence_words
 from smtool.checker.validators import Validator
 from smtool.domain.text import collapse_spaces
 
@@ -129,10 +130,29 @@ def _builtin(name: str, doc: Doc, ctx: CheckContext) -> list[Hit]:
             pattern = re.compile(r"(?<!\w)" + r"\s+".join(stems) + r"(?!\w)", re.IGNORECASE)
             _NAME_CACHE[ctx.institution_name] = pattern
         return [(m.start(), m.end(), None) for m in pattern.finditer(doc.masked)]
+    if name == "@lv-first-person-verb":
+        return _first_person_verbs(doc)
     raise AssertionError(f"unknown builtin {name}")  # the loader refuses unknown names
 
 
-BUILTINS = frozenset({"@url", "@hashtag", "@mention", "@institution"})
+def _first_person_verbs(doc: Doc) -> list[Hit]:
+    """Latvian words the lexicon reads only as a first person singular verb (no homographs: those
+    need a morphology rule's context rules); a capitalised one only as its sentence's first word."""
+    lex = lexicon()
+    hits: list[Hit] = []
+    for sentence in doc.sentences:
+        if sentence.lang != "lv":
+            continue
+        for word in sentence_words(doc.masked, sentence.start, sentence.end):
+            if word.text[:1].isupper() and not word.first:
+                continue
+            readings = lex.analyses(word.text)
+            if readings and all(a.first_person_singular for a in readings):
+                hits.append((word.start, word.end, None))
+    return hits
+
+
+BUILTINS = frozenset({"@url", "@hashtag", "@mention", "@institution", "@lv-first-person-verb"})
 
 
 def _all_hits(matchers: Sequence[Matcher], doc: Doc, ctx: CheckContext) -> list[Hit]:

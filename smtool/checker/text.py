@@ -351,6 +351,22 @@ def words_of(text: str) -> Words | None:
     return Words(folded)
 
 
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word of a sentence and whether it is the sentence's first (after any emoji, bullet or number)."""
+
+    start: int
+    end: int
+    text: str
+    first: bool
+
+
+def sentence_words(text: str, start: int, end: int) -> list[Word]:
+    """The words of text[start:end], numbers left out."""
+    found = [m for m in WORD.finditer(text, start, end) if not m.group().isdigit()]
+    return [Word(m.start(), m.end(), m.group(), k == 0) for k, m in enumerate(found)]
+
+
 # --- the analysed document -----------------------------------------------------------------------------
 
 
