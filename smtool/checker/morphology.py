@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from smtool.checker.context import CheckContext
 from smtool.checker.findings import Level
-from smtool.checker.lexicon import Lexicon, lexicon
+from smtool.checker.lexicon import FIRST_PERSON_ENDINGS, Lexicon, lexicon
 from smtool.checker.rules import ExistenceRule, Matcher, Raw
 from smtool.checker.text import Doc, Word, sentence_words
 
@@ -76,6 +76,8 @@ class MorphologyRule(ExistenceRule):
                 continue
             words = sentence_words(doc.masked, sentence.start, sentence.end)
             for i, word in enumerate(words):
+                if not word.text[-2:].lower().endswith(FIRST_PERSON_ENDINGS):
+                    continue  # no first person form, and no guessed ending, ends otherwise
                 if not word.first and word.text[:1].isupper():
                     continue  # Latvian capitalises names, not verbs, inside a sentence
                 analyses = lex.analyses(word.text)

@@ -17,7 +17,7 @@ from typing import Any
 from smtool.checker.context import CheckContext
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
-from smtool.checker.lexicon import lexicon
+from smtool.checker.lexicon import FIRST_PERSON_ENDINGS, lexicon
 from smtool.checker.prefilter import Prefilter, pattern_facts
 from smtool.checker.text import WORD, Doc, sentence_words
 from smtool.checker.validators import Validator
@@ -144,6 +144,8 @@ def _first_person_verbs(doc: Doc) -> list[Hit]:
         if sentence.lang != "lv":
             continue
         for word in sentence_words(doc.masked, sentence.start, sentence.end):
+            if not word.text[-2:].lower().endswith(FIRST_PERSON_ENDINGS):
+                continue
             if word.text[:1].isupper() and not word.first:
                 continue
             readings = lex.analyses(word.text)

@@ -23,6 +23,9 @@ FORMS_FILE = "lv_forms.tsv.gz"
 CLASSES_FILE = "lv_classes.u32.gz"
 # Endings the suffix guess fires on; the table holds every known form with one of them.
 GUESS_ENDINGS = ("āju", "ājos", "ēju", "ējos", "īju", "ījos", "oju", "ojos", "inu", "īšu", "ēšu", "āšu")
+FIRST_PERSON_ENDINGS = ("u", "os")
+"""Every first person singular form ends so (tests/checker/test_lexicon_paradigms.py checks it): other
+words need no lookup."""
 CLASSES = ("finite-verb", "imperative-2pl", "adjective", "genitive")
 """The hashed classes, in the order they are stored."""
 
