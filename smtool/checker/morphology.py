@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from smtool.checker.context import CheckContext
 from smtool.checker.findings import Level
-from smtool.checker.lexicon import FIRST_PERSON_ENDINGS, Lexicon, lexicon
-from smtool.checker.rules import ExistenceRule, Matcher, Raw
+from smtool.checker.lexicon import Lexicon, lexicon
+from smtool.checker.rules import ExistenceRule, Matcher, Raw, first_person_candidates
 from smtool.checker.text import Doc, Word, sentence_words
 
 READINGS = frozenset({"first-person-singular"})
@@ -70,32 +70,33 @@ class MorphologyRule(ExistenceRule):
 
     def _readings(self, doc: Doc, ctx: CheckContext) -> Iterator[tuple[int, int, Level]]:
         lex: Lexicon = lexicon()
-        guessed = {s for s, _, _ in self.guess.find(doc, ctx)} if self.guess is not None else set()
-        for sentence in doc.sentences:
-            if sentence.lang != "lv":
+        guessed: set[int] | None = None  # the guess runs only once a word is unknown: most are known
+        words: dict[int, list[Word]] = {}  # each sentence's words, for the few homographs
+        for start, end, _ in first_person_candidates(doc):
+            text = doc.masked[start:end]
+            analyses = lex.analyses(text)
+            if analyses is None:
+                if guessed is None:
+                    guessed = {s for s, _, _ in self.guess.find(doc, ctx)} if self.guess else set()
+                if start in guessed:
+                    yield start, end, self.guess_level
                 continue
-            words = sentence_words(doc.masked, sentence.start, sentence.end)
-            for i, word in enumerate(words):
-                if not word.text[-2:].lower().endswith(FIRST_PERSON_ENDINGS):
-                    continue  # no first person form, and no guessed ending, ends otherwise
-                if not word.first and word.text[:1].isupper():
-                    continue  # Latvian capitalises names, not verbs, inside a sentence
-                analyses = lex.analyses(word.text)
-                if analyses is None:
-                    if word.start in guessed:
-                        yield word.start, word.end, self.guess_level
+            if not any(a.first_person_singular for a in analyses):
+                continue
+            level = self.effective_level(ctx)
+            if any(a.pos != "verb" or a.person not in (0, 1) for a in analyses):
+                sentence = doc.sentences[doc.sentence_at(start)]
+                if sentence.start not in words:
+                    words[sentence.start] = sentence_words(doc.masked, sentence.start, sentence.end)
+                found = words[sentence.start]
+                i = next((k for k, w in enumerate(found) if w.start == start), None)
+                settled = None if i is None else self._settle(doc, ctx, lex, found, i)
+                if settled == "other" or (settled is None and self.unsettled is None):
                     continue
-                if not any(a.first_person_singular for a in analyses):
-                    continue
-                level = self.effective_level(ctx)
-                if any(a.pos != "verb" or a.person not in (0, 1) for a in analyses):
-                    settled = self._settle(doc, ctx, lex, words, i)
-                    if settled == "other" or (settled is None and self.unsettled is None):
-                        continue
-                    if settled is None:
-                        assert self.unsettled is not None
-                        level = self.unsettled
-                yield word.start, word.end, level
+                if settled is None:
+                    assert self.unsettled is not None
+                    level = self.unsettled
+            yield start, end, level
 
     def _settle(self, doc: Doc, ctx: CheckContext, lex: Lexicon, words: list[Word], i: int) -> str | None:
         clause = _clause(doc.masked, words, i)

@@ -17,9 +17,9 @@ from typing import Any
 from smtool.checker.context import CheckContext
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
-from smtool.checker.lexicon import FIRST_PERSON_ENDINGS, lexicon
+from smtool.checker.lexicon import FIRST_PERSON_WORD, lexicon
 from smtool.checker.prefilter import Prefilter, pattern_facts
-from smtool.checker.text import WORD, Doc, sentence_words
+from smtool.checker.text import WORD, Doc, first_word_start
 from smtool.checker.validators import Validator
 from smtool.domain.text import collapse_spaces
 
@@ -135,22 +135,35 @@ def _builtin(name: str, doc: Doc, ctx: CheckContext) -> list[Hit]:
     raise AssertionError(f"unknown builtin {name}")  # the loader refuses unknown names
 
 
-def _first_person_verbs(doc: Doc) -> list[Hit]:
-    """Latvian words the lexicon reads only as a first person singular verb (no homographs: those
-    need a morphology rule's context rules); a capitalised one only as its sentence's first word."""
-    lex = lexicon()
+def first_person_candidates(doc: Doc) -> list[Hit]:
+    """Words of Latvian sentences with a first person ending (FIRST_PERSON_WORD), a capitalised one
+    only as its sentence's first word, since Latvian capitalises names, not verbs. Computed once per
+    document for every rule that reads the lexicon."""
+    key = id(first_person_candidates)
+    cached = doc.cache.get(key)
+    if cached is not None:
+        return cached
     hits: list[Hit] = []
     for sentence in doc.sentences:
         if sentence.lang != "lv":
             continue
-        for word in sentence_words(doc.masked, sentence.start, sentence.end):
-            if not word.text[-2:].lower().endswith(FIRST_PERSON_ENDINGS):
+        for m in FIRST_PERSON_WORD.finditer(doc.masked, sentence.start, sentence.end):
+            if m.group()[:1].isupper() and m.start() != first_word_start(doc.masked, m.pos, m.endpos):
                 continue
-            if word.text[:1].isupper() and not word.first:
-                continue
-            readings = lex.analyses(word.text)
-            if readings and all(a.first_person_singular for a in readings):
-                hits.append((word.start, word.end, None))
+            hits.append((m.start(), m.end(), None))
+    doc.cache[key] = hits
+    return hits
+
+
+def _first_person_verbs(doc: Doc) -> list[Hit]:
+    """Words the lexicon reads only as a first person singular verb (no homographs: those need a
+    morphology rule's context rules)."""
+    lex = lexicon()
+    hits: list[Hit] = []
+    for hit in first_person_candidates(doc):
+        readings = lex.analyses(doc.masked[hit[0] : hit[1]])
+        if readings and all(a.first_person_singular for a in readings):
+            hits.append(hit)
     return hits
 
 

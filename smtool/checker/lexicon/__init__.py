@@ -10,6 +10,7 @@ read once per process, on first use.
 from __future__ import annotations
 
 import gzip
+import re
 import sys
 import zlib
 from array import array
@@ -26,6 +27,8 @@ GUESS_ENDINGS = ("āju", "ājos", "ēju", "ējos", "īju", "ījos", "oju", "ojos
 FIRST_PERSON_ENDINGS = ("u", "os")
 """Every first person singular form ends so (tests/checker/test_lexicon_paradigms.py checks it): other
 words need no lookup."""
+FIRST_PERSON_WORD = re.compile(r"(?<![\w'’-])\w+(?:u|os)(?![\w'’-])", re.IGNORECASE)
+"""A word with one of FIRST_PERSON_ENDINGS: one scan finds the few words worth looking up."""
 CLASSES = ("finite-verb", "imperative-2pl", "adjective", "genitive")
 """The hashed classes, in the order they are stored."""
 
