@@ -78,6 +78,14 @@ def test_the_wheel_holds_every_policy_file(wheel: Path) -> None:
     assert on_disk == in_wheel
 
 
+def test_the_wheel_holds_the_lexicon_and_its_licence(wheel: Path) -> None:
+    # The voice rules read the Latvian lexicon at run time; without it every check would fail.
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    for name in ("lv_forms.tsv.gz", "lv_classes.u32.gz", "LICENSE", "README.md"):
+        assert f"smtool/checker/lexicon/{name}" in names
+
+
 def test_the_installed_wheel_uses_its_own_smtool_and_packs(venv: Path) -> None:
     cwd = venv.parent
     # -I: no PYTHON* variables, no user site-packages, and not the working directory on sys.path.

@@ -16,10 +16,10 @@ from typing import Any, cast
 from smtool.checker.context import ACCOUNT_KINDS, PLATFORMS
 from smtool.checker.expr import FormulaError, compile_formula
 from smtool.checker.findings import CATEGORIES, LEVELS, Level
+from smtool.checker.morphology import LEXICON_CLASSES, OUTCOMES, READINGS, ContextRule, MorphologyRule
 from smtool.checker.prefilter import build_prefilter
 from smtool.checker.rules import (
     BUILTINS,
-    KINDS,
     LANGS,
     METADATA_CONDITIONS,
     METRIC_VARIABLES,
@@ -54,7 +54,9 @@ _KIND_KEYS: dict[str, set[str]] = {
     "metric": {"formula", "when", "min", "max", "per"},
     "metadata": _MATCHER_KEYS | {"condition", "unless", "language", "min_words"},
     "rate": {"max_posts", "window_minutes", "similar_window_minutes", "similarity"},
+    "morphology": _MATCHER_KEYS | {"reading", "context", "unsettled", "guess", "not_verbs"},
 }
+_CONTEXT_KEYS = {"then", "previous", "clause", "finite_verb_elsewhere", "also_finite"}
 FLAGS = frozenset({"question", "personal_data", "abuse", "spam"})
 
 
@@ -300,8 +302,8 @@ def _identity(spec: Any, file: Path, index: int) -> tuple[str, str, str]:
         raise PolicyError(f"{file}: rule #{index + 1}: id {rule_id!r} must look like 'category.name'")
     where = f"{file}: rule {rule_id}"
     kind = spec.get("kind")
-    if kind not in KINDS:
-        raise PolicyError(f"{where}: unknown rule kind {kind!r}; expected one of {sorted(KINDS)}")
+    if kind not in _BUILDERS:
+        raise PolicyError(f"{where}: unknown rule kind {kind!r}; expected one of {sorted(_BUILDERS)}")
     _only_keys(spec, _COMMON | _KIND_KEYS[kind], where)
     return rule_id, str(kind), where
 
@@ -479,7 +481,64 @@ def _build_rate(
         raise PolicyError(f"{where}: rate settings must be numbers ({e})") from None
 
 
+def _build_morphology(
+    spec: Mapping[str, Any], where: str, lexicons: Mapping[str, Matcher], common: dict[str, Any]
+) -> Rule:
+    reading = spec.get("reading")
+    if reading not in READINGS:
+        raise PolicyError(f"{where}: reading {reading!r} unknown; known: {sorted(READINGS)}")
+    context = spec.get("context", [])
+    if not isinstance(context, list):
+        raise PolicyError(f"{where}: context must be a list of tables (context = [{{ ... }}])")
+    rules = tuple(_context_rule(item, f"{where}: context[{i}]", lexicons) for i, item in enumerate(context))
+    unsettled = spec.get("unsettled", "pass")
+    guess = spec.get("guess")
+    guess_matcher: Matcher | None = None
+    guess_level: Level = "warning"
+    if guess is not None:
+        if not isinstance(guess, dict):
+            raise PolicyError(f"{where}: guess must be a table (patterns, level)")
+        guess_level = _level(guess.get("level", "warning"), f"{where}: guess")
+        spec_only = {k: v for k, v in guess.items() if k != "level"}
+        _only_keys(spec_only, _MATCHER_KEYS - {"use"}, f"{where}: guess")
+        guess_matcher = _matcher(spec_only, f"{where}: guess", {}, "guess")
+    return MorphologyRule(
+        **common,
+        matchers=_own_matchers(spec, where, lexicons),
+        reading=str(reading),
+        context=rules,
+        unsettled=None if unsettled == "pass" else _level(unsettled, f"{where}: unsettled"),
+        guess=guess_matcher,
+        guess_level=guess_level,
+        not_verbs=_refs(spec["not_verbs"], where, lexicons, "not_verbs")[0] if "not_verbs" in spec else None,
+    )
+
+
+def _context_rule(item: Any, where: str, lexicons: Mapping[str, Matcher]) -> ContextRule:
+    if not isinstance(item, dict):
+        raise PolicyError(f"{where}: must be a table")
+    _only_keys(item, _CONTEXT_KEYS, where)
+    then = item.get("then")
+    if then not in OUTCOMES:
+        raise PolicyError(f"{where}: then must be one of {sorted(OUTCOMES)}")
+    previous = item.get("previous")
+    previous_class = previous if isinstance(previous, str) and previous in LEXICON_CLASSES else None
+    previous_matcher = None
+    if previous is not None and previous_class is None:
+        (previous_matcher,) = _refs(previous, where, lexicons, "previous")
+    clause = _refs(item["clause"], where, lexicons, "clause") if "clause" in item else ()
+    elsewhere, also = item.get("finite_verb_elsewhere"), item.get("also_finite")
+    if not all(v is None or isinstance(v, bool) for v in (elsewhere, also)):
+        raise PolicyError(f"{where}: finite_verb_elsewhere and also_finite must be true or false")
+    if previous is None and not clause and elsewhere is None and also is None:
+        raise PolicyError(f"{where}: needs previous, clause, finite_verb_elsewhere or also_finite")
+    return ContextRule(
+        str(then), previous_class, previous_matcher, clause[0] if clause else None, elsewhere, also
+    )
+
+
 _BUILDERS: dict[str, _Builder] = {
+    "morphology": _build_morphology,
     "existence": _build_existence,
     "pattern": _build_existence,
     "substitution": _build_substitution,

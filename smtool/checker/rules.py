@@ -17,8 +17,9 @@ from typing import Any
 from smtool.checker.context import CheckContext
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
+from smtool.checker.lexicon import FIRST_PERSON_WORD, lexicon
 from smtool.checker.prefilter import Prefilter, pattern_facts
-from smtool.checker.text import WORD, Doc, link_spans
+from smtool.checker.text import WORD, Doc, first_word_start, link_spans
 from smtool.checker.validators import Validator
 from smtool.checker.xlength import counted_text, weighted_length
 from smtool.domain.text import collapse_spaces
@@ -131,10 +132,44 @@ def _builtin(name: str, doc: Doc, ctx: CheckContext) -> list[Hit]:
             pattern = re.compile(r"(?<!\w)" + r"\s+".join(stems) + r"(?!\w)", re.IGNORECASE)
             _NAME_CACHE[ctx.institution_name] = pattern
         return [(m.start(), m.end(), None) for m in pattern.finditer(doc.masked)]
+    if name == "@lv-first-person-verb":
+        return _first_person_verbs(doc)
     raise AssertionError(f"unknown builtin {name}")  # the loader refuses unknown names
 
 
-BUILTINS = frozenset({"@url", "@hashtag", "@mention", "@institution"})
+def first_person_candidates(doc: Doc) -> list[Hit]:
+    """Words of Latvian sentences with a first person ending (FIRST_PERSON_WORD), a capitalised one
+    only as its sentence's first word, since Latvian capitalises names, not verbs. Computed once per
+    document for every rule that reads the lexicon."""
+    key = id(first_person_candidates)
+    cached = doc.cache.get(key)
+    if cached is not None:
+        return cached
+    hits: list[Hit] = []
+    for sentence in doc.sentences:
+        if sentence.lang != "lv":
+            continue
+        for m in FIRST_PERSON_WORD.finditer(doc.masked, sentence.start, sentence.end):
+            if m.group()[:1].isupper() and m.start() != first_word_start(doc.masked, m.pos, m.endpos):
+                continue
+            hits.append((m.start(), m.end(), None))
+    doc.cache[key] = hits
+    return hits
+
+
+def _first_person_verbs(doc: Doc) -> list[Hit]:
+    """Words the lexicon reads only as a first person singular verb (no homographs: those need a
+    morphology rule's context rules)."""
+    lex = lexicon()
+    hits: list[Hit] = []
+    for hit in first_person_candidates(doc):
+        readings = lex.analyses(doc.masked[hit[0] : hit[1]])
+        if readings and all(a.first_person_singular for a in readings):
+            hits.append(hit)
+    return hits
+
+
+BUILTINS = frozenset({"@url", "@hashtag", "@mention", "@institution", "@lv-first-person-verb"})
 
 
 def _all_hits(matchers: Sequence[Matcher], doc: Doc, ctx: CheckContext) -> list[Hit]:

@@ -550,6 +550,29 @@ def words_of(text: str) -> Words | None:
     return Words(folded)
 
 
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word of a sentence: where it starts and ends, and its text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def sentence_words(text: str, start: int, end: int) -> list[Word]:
+    """The words of text[start:end], numbers left out."""
+    found = [m for m in WORD.finditer(text, start, end) if not m.group().isdigit()]
+    return [Word(m.start(), m.end(), m.group()) for m in found]
+
+
+def first_word_start(text: str, start: int, end: int) -> int:
+    """Where the first word of text[start:end] that is not a number starts (-1: none)."""
+    for m in WORD.finditer(text, start, end):
+        if not m.group().isdigit():
+            return m.start()
+    return -1
+
+
 # --- the analysed document -----------------------------------------------------------------------------
 
 
