@@ -35,7 +35,7 @@ from connectors.emulator import DEFAULT_LIMITS, SandboxServer, new_sandbox_state
 from smtool.config import load_settings, settings_from_dict
 from smtool.services.context import Context
 from smtool.services.installation.setup import SandboxAccountSpec, initialise, sandbox_config
-from smtool.services.monitoring import queue
+from smtool.services.monitoring import queue, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.store.engine import Database
 from smtool.store.migrate import upgrade
@@ -222,10 +222,12 @@ def queue_bench(kind: str, count: int, pg_base: str | None) -> None:
 
             session.add(User(name="liga", roles=["press_officer"], team="press"))
         claims = timed(200, lambda: queue.claim_next(ctx, "liga"))
-        first_page = timed(50, lambda: queue.list_items(ctx, limit=50))
-        all_page = timed(20, lambda: queue.list_items(ctx, limit=50, include_closed=True))
-        search = timed(20, lambda: queue.list_items(ctx, search="pieteikums slimnīca", limit=50))
-        rare = timed(20, lambda: queue.list_items(ctx, search="citizen4242", include_closed=True, limit=50))
+        first_page = timed(50, lambda: queue_pages.list_items(ctx, limit=50))
+        all_page = timed(20, lambda: queue_pages.list_items(ctx, limit=50, include_closed=True))
+        search = timed(20, lambda: queue_pages.list_items(ctx, search="pieteikums slimnīca", limit=50))
+        rare = timed(
+            20, lambda: queue_pages.list_items(ctx, search="citizen4242", include_closed=True, limit=50)
+        )
         print(
             f"{kind}: claim-next p50 {statistics.median(claims):.2f} ms, p99 {p99(claims):.2f} ms; "
             f"first page (open) p50 {statistics.median(first_page):.2f} ms; "

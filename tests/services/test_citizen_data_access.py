@@ -17,7 +17,7 @@ from smtool.errors import PermissionDenied
 from smtool.services import citizen_data
 from smtool.services.context import Context
 from smtool.services.installation import directory
-from smtool.services.monitoring import proposals, queue, reading
+from smtool.services.monitoring import proposals, queue, queue_pages, reading
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.records.archive import export_archive
 from smtool.services.refusals import REFUSED
@@ -88,7 +88,7 @@ def _refused(ctx: Context) -> list[tuple[str, str]]:
 
 
 def _ids(ctx: Context) -> dict[str, int]:
-    return {i["text"]: i["id"] for i in queue.list_items(ctx).items}
+    return {i["text"]: i["id"] for i in queue_pages.list_items(ctx).items}
 
 
 @pytest.mark.parametrize("who", ["anna", "karlis"])  # a communicator, an approver

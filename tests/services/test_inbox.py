@@ -16,7 +16,7 @@ from smtool.config import load_settings
 from smtool.errors import Conflict, PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.installation import directory
-from smtool.services.monitoring import proposals, queue
+from smtool.services.monitoring import proposals, queue, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.views import item_view
 from smtool.services.records.audit import verify
@@ -101,7 +101,7 @@ def test_claim_order_lease_and_conflicts(ictx: Context, sandbox: Sandbox) -> Non
         queue.resolve(ictx, "liga", int(urgent["id"]), expected_version=int(urgent["version"]))
     queue.heartbeat(ictx, "liga", int(urgent["id"]))
     queue.resolve(ictx, "liga", int(urgent["id"]), expected_version=int(claimed["version"]))
-    detail = queue.show_item(ictx, int(urgent["id"]))
+    detail = queue_pages.show_item(ictx, int(urgent["id"]))
     assert detail["state"] == "resolved" and detail["resolved_at"]
     assert [a["action"] for a in detail["actions"]] == ["claim", "resolve"]
     second = queue.claim_next(ictx, "toms")
@@ -129,13 +129,13 @@ def test_a_lapsed_claim_goes_to_the_next_officer(ictx: Context) -> None:
 def test_reply_goes_out_once_through_the_outbox_as_a_reply(ictx: Context, sandbox: Sandbox) -> None:
     item = _mention(sandbox, ictx, "Kad būs atvērta pieteikšanās?")
     publication = queue.reply(ictx, "liga", int(item["id"]), "Pieteikšanās sāksies 1. decembrī.")
-    assert queue.show_item(ictx, int(item["id"]))["state"] == "answered"
+    assert queue_pages.show_item(ictx, int(item["id"]))["state"] == "answered"
     totals = run_once(ictx)
     assert totals["published"] == 1
     assert run_once(ictx)["published"] == 0
     sent = [p for p in sandbox.published("x") if p["text"] == "Pieteikšanās sāksies 1. decembrī."]
     assert len(sent) == 1 and sent[0]["in_reply_to"] == item["remote_id"]
-    detail = queue.show_item(ictx, int(item["id"]))
+    detail = queue_pages.show_item(ictx, int(item["id"]))
     assert detail["first_response_at"] and detail["replies"][0]["publication"] == publication
     assert detail["replies"][0]["state"] == "published"
     assert detail["response_times"]["first_response_minutes"] is not None
@@ -145,7 +145,7 @@ def test_a_reply_the_checker_refuses_is_not_queued(ictx: Context, sandbox: Sandb
     item = _mention(sandbox, ictx, "Kāds ir mans statuss?")
     with pytest.raises(UsageError, match="cannot go out"):
         queue.reply(ictx, "liga", int(item["id"]), "Balsojiet par partiju X!")
-    assert queue.show_item(ictx, int(item["id"]))["replies"] == []
+    assert queue_pages.show_item(ictx, int(item["id"]))["replies"] == []
 
 
 def test_hidden_item_stays_in_the_store_and_the_audit_log(ictx: Context, sandbox: Sandbox) -> None:
@@ -154,11 +154,11 @@ def test_hidden_item_stays_in_the_store_and_the_audit_log(ictx: Context, sandbox
     text = "Mans tālrunis ir 29123456, zvaniet!"
     sandbox.control("POST", "comments", {"post_id": post, "text": text})
     Ingestor(ictx).poll_all()
-    item = queue.list_items(ictx).items[0]
+    item = queue_pages.list_items(ictx).items[0]
     with pytest.raises(UsageError, match="comment policy"):
         queue.hide(ictx, "liga", int(item["id"]), "I do not like it")
     queue.hide(ictx, "liga", int(item["id"]), "Personal data", expected_version=int(item["version"]))
-    detail = queue.show_item(ictx, int(item["id"]))
+    detail = queue_pages.show_item(ictx, int(item["id"]))
     assert detail["hidden"] and detail["hidden_reason"] == "personal data" and detail["text"] == text
     with ictx.db.read() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "inbox.hide")).all()
@@ -166,15 +166,15 @@ def test_hidden_item_stays_in_the_store_and_the_audit_log(ictx: Context, sandbox
     assert len(events) == 1 and events[0].actor == "liga" and len(actions) == 1
     assert verify(ictx.db).ok
     queue.unhide(ictx, "toms", int(item["id"]))
-    assert not queue.show_item(ictx, int(item["id"]))["hidden"]
-    assert queue.list_items(ictx, include_closed=True).items[0]["text"] == text
+    assert not queue_pages.show_item(ictx, int(item["id"]))["hidden"]
+    assert queue_pages.list_items(ictx, include_closed=True).items[0]["text"] == text
 
 
 def test_a_refused_hide_changes_nothing(ictx: Context, sandbox: Sandbox) -> None:
     item = _mention(sandbox, ictx, "Paldies!")  # a mention, not a reply in our thread: X refuses to hide
     with pytest.raises(queue.PlatformRefused):
         queue.hide(ictx, "liga", int(item["id"]), "spam")
-    detail = queue.show_item(ictx, int(item["id"]))
+    detail = queue_pages.show_item(ictx, int(item["id"]))
     assert not detail["hidden"]
     assert [a["action"] for a in detail["actions"]] == ["hide", "hide_failed"]
 
@@ -190,36 +190,36 @@ def test_routing_and_specialists(ictx: Context, sandbox: Sandbox) -> None:
     # A specialist's answer waits for a press officer (issue 15, item 7; tests/monitoring).
     proposals.propose(ictx, "janis", int(tax["id"]), "Nodokli var samaksāt VID EDS sistēmā.")
     assert queue.assign(ictx, "liga", int(general["id"]), "janis") == "user"
-    moved = queue.show_item(ictx, int(general["id"]))
+    moved = queue_pages.show_item(ictx, int(general["id"]))
     assert moved["assigned_to"] == "janis" and moved["state"] == "assigned" and moved["team"] == "taxes"
     assert queue.assign(ictx, "liga", int(general["id"]), "press") == "team"
     with pytest.raises(UsageError, match="neither a user nor a team"):
         queue.assign(ictx, "liga", int(general["id"]), "nobody")
     queue.mark_spam(ictx, "liga", int(general["id"]))
-    assert queue.show_item(ictx, int(general["id"]))["state"] == "spam"
-    assert [i["id"] for i in queue.list_items(ictx, state="spam").items] == [general["id"]]
+    assert queue_pages.show_item(ictx, int(general["id"]))["state"] == "spam"
+    assert [i["id"] for i in queue_pages.list_items(ictx, state="spam").items] == [general["id"]]
 
 
 def test_list_filters_search_and_keyset_pages(ictx: Context, sandbox: Sandbox) -> None:
     _synthetic(ictx, 25)
     _mention(sandbox, ictx, "Kad būs gatavs mans pieteikums?")
-    first = queue.list_items(ictx, limit=10)
+    first = queue_pages.list_items(ictx, limit=10)
     assert len(first.items) == 10 and first.items[0]["flags"] == ["question"] and first.next_cursor
     seen = [i["id"] for i in first.items]
     cursor = first.next_cursor
     while cursor:
-        page = queue.list_items(ictx, limit=10, after=cursor)
+        page = queue_pages.list_items(ictx, limit=10, after=cursor)
         seen += [i["id"] for i in page.items]
         cursor = page.next_cursor
     assert len(seen) == 26 == len(set(seen))
-    found = queue.list_items(ictx, search="pieteik")
+    found = queue_pages.list_items(ictx, search="pieteik")
     assert [i["text"] for i in found.items] == [
         "@" + sandbox.server.account("x").handle.lstrip("@") + " Kad būs gatavs mans pieteikums?"
     ]
-    assert len(queue.list_items(ictx, search="teksts 7").items) == 1
-    assert [i["flags"] for i in queue.list_items(ictx, flag="question").items] == [["question"]]
+    assert len(queue_pages.list_items(ictx, search="teksts 7").items) == 1
+    assert [i["flags"] for i in queue_pages.list_items(ictx, flag="question").items] == [["question"]]
     with pytest.raises(UsageError):
-        queue.list_items(ictx, state="bogus")
+        queue_pages.list_items(ictx, state="bogus")
 
 
 def test_a_facebook_reply_with_an_unknown_outcome_waits_for_a_person(ictx: Context, sandbox: Sandbox) -> None:
@@ -228,7 +228,7 @@ def test_a_facebook_reply_with_an_unknown_outcome_waits_for_a_person(ictx: Conte
     post = sandbox.control("POST", "posts", {"account": page_id, "text": "Ziņa par pakalpojumu"})["id"]
     sandbox.control("POST", "comments", {"post_id": post, "text": "Kad tas sāks darboties?"})
     Ingestor(ictx).poll_all()
-    item = queue.list_items(ictx).items[0]
+    item = queue_pages.list_items(ictx).items[0]
     sandbox.fault("facebook", "timeout_after_store")
     queue.reply(ictx, "liga", int(item["id"]), "Pakalpojums darbosies no 1. decembra.")
     assert run_once(ictx)["unknown"] == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import col, func, select
 
 from smtool.services.context import Context
-from smtool.services.monitoring import queue
+from smtool.services.monitoring import queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.drafts import Draft, create_post
@@ -109,7 +109,7 @@ def test_bad_input_is_stored_exactly_and_shown_inert(sctx: Context, sandbox: San
     sandbox.control("POST", "comments", {"post_id": post, "text": "x", "author": "\x1b[1mBold\x00 name"})
     counts = Ingestor(sctx).poll_all()
     assert counts["errors"] == 0 and counts["new"] == len(texts) + 1
-    page = queue.list_items(sctx, limit=100)
+    page = queue_pages.list_items(sctx, limit=100)
     by_text = {i["text"]: i for i in page.items}
     for text in texts:
         assert text in by_text, repr(text[:40])
@@ -119,7 +119,7 @@ def test_bad_input_is_stored_exactly_and_shown_inert(sctx: Context, sandbox: San
     # Zero-width characters that only hide things are shown; the joiner in emoji sequences stays.
     assert "zero<U+200B>width\u200d" in inert(BAD_INPUT[2])
     assert inert(BAD_INPUT[4]) == BAD_INPUT[4]
-    detail = queue.show_item(sctx, by_text[BAD_INPUT[3]]["id"])
+    detail = queue_pages.show_item(sctx, by_text[BAD_INPUT[3]]["id"])
     assert detail["text"] == BAD_INPUT[3]
 
 
@@ -141,12 +141,12 @@ def test_deleted_authors_and_replies_to_vanished_parents(sctx: Context, sandbox:
     with sctx.db.read() as session:
         rows = {r.remote_id: r for r in session.exec(select(InboxItem)).all()}
     assert rows[reply].parent_remote_id == parent["id"] and "deleted_author" not in rows[reply].flags
-    orphan = queue.surroundings(sctx, int(rows[reply].id or 0))
+    orphan = queue_pages.surroundings(sctx, int(rows[reply].id or 0))
     assert orphan.thread == []  # nothing of the vanished conversation is in the store
-    shown = queue.show_item(sctx, int(rows[gone].id or 0))
+    shown = queue_pages.show_item(sctx, int(rows[gone].id or 0))
     assert shown["author"] is None and shown["author_id"] and "deleted_author" in shown["flags"]
     assert shown["text"].endswith(" Kad?")
-    assert [i["id"] for i in queue.list_items(sctx, flag="deleted_author").items] == [shown["id"]]
+    assert [i["id"] for i in queue_pages.list_items(sctx, flag="deleted_author").items] == [shown["id"]]
 
 
 def test_nul_escape_round_trips() -> None:

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from connectors.base import IncomingItem
 from smtool.services.context import Context
-from smtool.services.monitoring import queue, queue_pages
+from smtool.services.monitoring import queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.store.tables import InboxItem
 
@@ -64,7 +64,7 @@ def _all_pages(ctx: Context, query: str, *, include_closed: bool) -> list[int]:
     seen: list[int] = []
     cursor = None
     while True:
-        page = queue.list_items(ctx, search=query, include_closed=include_closed, limit=7, after=cursor)
+        page = queue_pages.list_items(ctx, search=query, include_closed=include_closed, limit=7, after=cursor)
         seen += [int(i["id"]) for i in page.items]
         if not page.next_cursor:
             return seen
@@ -77,7 +77,7 @@ def test_every_search_strategy_finds_exactly_the_matches_in_queue_order(
 ) -> None:
     truth = _fill(ctx, 160)
     if strategy != "probe":
-        monkeypatch.setattr(queue, "SEARCH_PROBE", 3)  # every query below matches more than 3 items
+        monkeypatch.setattr(queue_pages, "SEARCH_PROBE", 3)  # every query below matches more than 3 items
         monkeypatch.setattr(queue_pages, "WALK_CHUNK", 5)
         monkeypatch.setattr(queue_pages, "WALK_CHUNKS", 1 if strategy == "walk-then-index" else 100)
     for query, include_closed in [
@@ -98,5 +98,5 @@ def test_every_search_strategy_finds_exactly_the_matches_in_queue_order(
 
 def test_a_search_with_no_match_is_an_empty_page(ctx: Context) -> None:
     _fill(ctx, 20)
-    page = queue.list_items(ctx, search="neesošsvārds", include_closed=True)
+    page = queue_pages.list_items(ctx, search="neesošsvārds", include_closed=True)
     assert page.items == [] and page.next_cursor is None

@@ -16,7 +16,7 @@ from smtool.config import load_settings
 from smtool.errors import NotFound, PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.installation import directory
-from smtool.services.monitoring import proposals, queue
+from smtool.services.monitoring import proposals, queue, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.views import InboxItemView, item_view
 from smtool.services.refusals import REFUSED
@@ -94,7 +94,7 @@ def test_a_specialists_reply_waits_for_a_press_officer_then_goes_out_once(
     item = _tax_question(sandbox, rctx)
     proposal = proposals.propose(rctx, "janis", item["id"], ANSWER)
     assert run_once(rctx)["published"] == 0 and _sent(sandbox, ANSWER) == []
-    shown = queue.show_item(rctx, item["id"])
+    shown = queue_pages.show_item(rctx, item["id"])
     assert shown["state"] == "new" and shown["replies"] == []
     assert [(p["author"], p["state"], p["text"]) for p in shown["proposals"]] == [
         ("janis", "proposed", ANSWER)
@@ -122,7 +122,7 @@ def test_a_specialists_reply_waits_for_a_press_officer_then_goes_out_once(
         approved = session.exec(select(AuditEvent).where(AuditEvent.action == "inbox.approve_reply")).one()
     # In the approver's name, with the author on record.
     assert approved.actor == "liga" and json.loads(approved.payload)["proposed_by"] == "janis"
-    assert queue.show_item(rctx, item["id"])["state"] == "answered"
+    assert queue_pages.show_item(rctx, item["id"])["state"] == "answered"
 
 
 def test_a_rejected_proposal_never_goes_out(rctx: Context, sandbox: Sandbox) -> None:
@@ -151,7 +151,10 @@ def test_approving_a_text_other_than_the_one_read_is_refused(rctx: Context, sand
     # The officer read the first text: the second replaced it, so approving what they read is refused.
     with pytest.raises(proposals.NotTheTextRead, match="not the text you read"):
         proposals.approve(rctx, "liga", item["id"], read["content_hash"])
-    assert [p["state"] for p in queue.show_item(rctx, item["id"])["proposals"]] == ["superseded", "proposed"]
+    assert [p["state"] for p in queue_pages.show_item(rctx, item["id"])["proposals"]] == [
+        "superseded",
+        "proposed",
+    ]
     # A text altered behind smtool no longer matches its own hash: refused, never sent.
     with rctx.db.write() as session:
         session.execute(
@@ -170,7 +173,7 @@ def test_a_proposal_passes_the_checker_like_a_reply(rctx: Context, sandbox: Sand
     item = _tax_question(sandbox, rctx)
     with pytest.raises(UsageError, match="cannot go out as written"):
         proposals.propose(rctx, "janis", item["id"], "Rakstiet man uz janis.berzins@gmail.com, es palīdzēšu.")
-    assert queue.show_item(rctx, item["id"])["proposals"] == []
+    assert queue_pages.show_item(rctx, item["id"])["proposals"] == []
 
 
 def test_only_the_roles_an_account_allows_reply_and_approve_there(sandbox: Sandbox) -> None:

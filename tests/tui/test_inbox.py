@@ -13,7 +13,7 @@ from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from connectors.base import IncomingItem
-from smtool.services.monitoring import queue
+from smtool.services.monitoring import queue, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.store.tables import InboxItem
 from smtool.tui.app import build_app
@@ -28,7 +28,7 @@ from tests.support.tui import RECEIVED, Installation, add_items, settled, until
 
 
 def state(installation: Installation, item_id: int) -> dict[str, object]:
-    return queue.show_item(installation.ctx, item_id)
+    return queue_pages.show_item(installation.ctx, item_id)
 
 
 def notice(screen: InboxScreen) -> str:
@@ -37,7 +37,7 @@ def notice(screen: InboxScreen) -> str:
 
 def test_claim_reply_with_live_checks_then_resolve(installation: Installation) -> None:
     add_items(installation.ctx, "Kad būs atvērta pieteikšanās?")
-    item_id = int(queue.list_items(installation.ctx).items[0]["id"])
+    item_id = int(queue_pages.list_items(installation.ctx).items[0]["id"])
 
     async def scenario() -> None:
         app = build_app(installation.ctx, "liga")
@@ -125,7 +125,7 @@ def test_hiding_asks_for_a_reason_of_the_comment_policy_and_keeps_the_record(
 
 def test_assigning_to_a_specialist_and_marking_spam(installation: Installation) -> None:
     add_items(installation.ctx, "Kā pieteikties e-pakalpojumam?", "Lēti pulksteņi šeit")
-    first, second = sorted(int(i["id"]) for i in queue.list_items(installation.ctx).items)
+    first, second = sorted(int(i["id"]) for i in queue_pages.list_items(installation.ctx).items)
 
     async def scenario() -> None:
         app = build_app(installation.ctx, "liga")
@@ -159,7 +159,7 @@ def test_filters_and_the_items_surroundings(sqlite_installation: Installation) -
     add_items(
         ctx, "Kad būs atvērta pieteikšanās?", "Paldies par atbildi!", "Vēl viens jautājums par nodokli?"
     )
-    items = sorted(int(i["id"]) for i in queue.list_items(ctx).items)
+    items = sorted(int(i["id"]) for i in queue_pages.list_items(ctx).items)
 
     async def scenario() -> None:
         app = build_app(ctx, "liga")
@@ -292,7 +292,7 @@ def test_hostile_text_stays_literal_in_the_thread_lines_and_in_a_post() -> None:
     from smtool.tui.widgets.post_detail import render_post
 
     item = {"id": 1, "state": "new", "author": "[red]@x[/red]", "text": HOSTILE_LINE}
-    lines = render_surroundings(queue.Surroundings(thread=[item], earlier=[]))
+    lines = render_surroundings(queue_pages.Surroundings(thread=[item], earlier=[]))
     post = {
         "id": 7,
         "state": "submitted",

@@ -7,7 +7,7 @@ import asyncio
 import threading
 from collections.abc import Iterable
 
-from smtool.services.monitoring import queue
+from smtool.services.monitoring import queue_pages
 from smtool.tui.app import build_app
 from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.widgets.dialogs import ChoiceModal
@@ -51,7 +51,7 @@ def test_claims_change_on_the_event_loop_while_the_actions_run_in_threads(
             await until(pilot, lambda: screen.current_id == first, "the claimed item selected")
             await pilot.press("e")
             await until(pilot, lambda: not held, "the claim ended by resolving")
-            assert queue.show_item(ctx, first)["state"] == "resolved"
+            assert queue_pages.show_item(ctx, first)["state"] == "resolved"
 
             await pilot.press("c")
             await until(pilot, lambda: len(held) == 1, "the second claim")
@@ -61,7 +61,7 @@ def test_claims_change_on_the_event_loop_while_the_actions_run_in_threads(
             await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the assign dialog")
             await app.screen.dismiss("toms")  # as if chosen in the dialog
             await until(pilot, lambda: not held, "the claim ended by assigning")
-            assert queue.show_item(ctx, second)["assigned_to"] == "toms"
+            assert queue_pages.show_item(ctx, second)["assigned_to"] == "toms"
 
             assert held.changed_on == {loop_thread}
 

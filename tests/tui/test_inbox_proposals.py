@@ -10,7 +10,7 @@ import json
 from sqlmodel import col, select
 
 from smtool.services.citizen_data import READ
-from smtool.services.monitoring import proposals, queue
+from smtool.services.monitoring import proposals, queue_pages
 from smtool.store.tables import AuditEvent
 from smtool.tui.app import build_app
 from smtool.tui.screens.inbox import InboxScreen
@@ -32,7 +32,7 @@ def test_a_waiting_proposal_is_shown_and_approved_with_y_and_reads_are_audited_o
     installation: Installation,
 ) -> None:
     add_items(installation.ctx, "Kad būs atvērta pieteikšanās?")
-    item_id = int(queue.list_items(installation.ctx).items[0]["id"])
+    item_id = int(queue_pages.list_items(installation.ctx).items[0]["id"])
     proposal = proposals.propose(installation.ctx, "liga", item_id, ANSWER)
 
     async def scenario() -> None:
@@ -50,9 +50,11 @@ def test_a_waiting_proposal_is_shown_and_approved_with_y_and_reads_are_audited_o
 
             await pilot.press("y")
             await until(
-                pilot, lambda: queue.show_item(installation.ctx, item_id)["state"] == "answered", "approval"
+                pilot,
+                lambda: queue_pages.show_item(installation.ctx, item_id)["state"] == "answered",
+                "approval",
             )
-            detail = queue.show_item(installation.ctx, item_id)
+            detail = queue_pages.show_item(installation.ctx, item_id)
             assert [r["text"] for r in detail["replies"]] == [ANSWER]
             assert detail["proposals"][0]["state"] == "approved"
 

@@ -26,7 +26,6 @@ from smtool.services.citizen_data import reader, record_read
 from smtool.services.context import Context
 from smtool.services.monitoring.queue import (
     _check_version,
-    _load,
     _person,
     _record,
     answerable,
@@ -34,6 +33,7 @@ from smtool.services.monitoring.queue import (
     require_reply_right,
     send_reply,
 )
+from smtool.services.monitoring.queue_pages import load_item
 from smtool.services.monitoring.views import ProposalView, proposal_view
 from smtool.services.publishing.checks import HashedFinding
 from smtool.services.refusals import audits_refusals
@@ -123,7 +123,7 @@ def approve(
     person = _person(ctx, actor)
     now = ctx.clock()
     with ctx.db.write() as session:
-        item = _load(session, item_id)
+        item = load_item(session, item_id)
         require_reply_right(ctx, person, item.account_id)
         proposal = _named(session, item, content_hash)
         _check_version(item, expected_version)
@@ -167,7 +167,7 @@ def reject(ctx: Context, actor: str, item_id: int, reason: str) -> ProposalView:
     person = _person(ctx, actor)
     now = ctx.clock()
     with ctx.db.write() as session:
-        item = _load(session, item_id)
+        item = load_item(session, item_id)
         require_reply_right(ctx, person, item.account_id)
         proposal = _waiting(session, item_id)
         if proposal is None:

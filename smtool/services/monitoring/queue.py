@@ -26,30 +26,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, text, update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, text, update
+from sqlmodel import Session, col
 
 from connectors.base import ConnectorError
 from smtool.domain import inbox_states
 from smtool.domain.inbox_states import CLAIMABLE_STATES, PRIORITIES, InboxEvent, next_inbox_state
 from smtool.domain.roles import Action, can, require
 from smtool.domain.roles import require_reply_right as require_reply_role
-from smtool.domain.working_time import response_times
-from smtool.errors import Conflict, NotFound, PermissionDenied, SmtoolError, UsageError
-from smtool.services.context import Context, working_time
-from smtool.services.monitoring.queue_pages import (
-    SEARCH_PROBE,
-    PageFilter,
-    common_search_rows,
-    matched_rows,
-    state_rows,
-)
+from smtool.errors import Conflict, PermissionDenied, SmtoolError, UsageError
+from smtool.services.context import Context
+from smtool.services.monitoring.queue_pages import load_item
 from smtool.services.monitoring.views import (
-    InboxItemDetail,
     InboxItemView,
-    ReplyView,
     item_view,
-    proposal_view,
 )
 from smtool.services.people import user_roles
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
@@ -57,13 +47,10 @@ from smtool.services.publishing.checks import HashedFinding, blocking_findings
 from smtool.services.publishing.replies import queue_reply
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
-from smtool.store.fts import matching_ids, words
 from smtool.store.tables import (
     Account,
     InboxItem,
     ModerationAction,
-    Publication,
-    ReplyProposal,
     User,
 )
 from smtool.store.types import UTCDateTime
@@ -98,124 +85,7 @@ def _person(ctx: Context, name: str) -> Person:
     return Person(name, roles, configured.team if configured else None)
 
 
-# --- reading ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[InboxItemView]
-    next_cursor: str | None
-
-
-def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
-    if not cursor:
-        return None
-    try:
-        priority, item_id = (int(part) for part in cursor.split(":"))
-    except ValueError:
-        raise UsageError(f"{cursor!r} is not a page cursor; use the next_cursor a list printed") from None
-    return priority, item_id
-
-
-def list_items(
-    ctx: Context,
-    *,
-    state: str | None = None,
-    team: str | None = None,
-    flag: str | None = None,
-    search: str | None = None,
-    limit: int = 50,
-    include_closed: bool = False,
-    after: str | None = None,
-) -> Page:
-    """One page of the queue, most urgent first (priority, then newest), with a keyset cursor.
-
-    Without `state`, open items (new, assigned, answered); with `include_closed`, every item.
-    Raises UsageError for an unknown state or flag, a bad cursor or a limit below 1.
-    """
-    if limit < 1:
-        raise UsageError("--limit must be at least 1")
-    if state is not None and state not in ALL_STATES:
-        raise UsageError(f"unknown state {state!r}; states: {', '.join(ALL_STATES)}")
-    if flag is not None and flag not in FLAGS:
-        raise UsageError(f"unknown flag {flag!r}; flags: {', '.join(FLAGS)}")
-    if search is not None and not words(search):
-        raise UsageError("--search needs at least one word")
-    states = [state] if state else list(ALL_STATES if include_closed else OPEN_STATES)
-    position = _parse_cursor(after)
-    rows: list[InboxItem] = []
-    with ctx.db.read() as session:
-        matches = matching_ids(session, search, SEARCH_PROBE) if search is not None else None
-        if matches == []:
-            return Page([], None)
-        # One index range per state (state, priority, id), merged here: each stays an index walk.
-        where = PageFilter(team, flag, position)
-        if matches is not None:
-            rows.extend(matched_rows(session, states, where, limit + 1, matches))
-        elif search is not None:
-            rows.extend(common_search_rows(session, states, where, limit + 1, search))
-        else:
-            for one_state in states:
-                rows.extend(state_rows(session, one_state, where, limit + 1))
-    rows.sort(key=lambda r: (r.priority, r.id or 0), reverse=True)
-    page = rows[:limit]
-    more = len(rows) > limit
-    next_cursor = f"{page[-1].priority}:{page[-1].id}" if more and page else None
-    return Page([item_view(r) for r in page], next_cursor)
-
-
-def show_item(ctx: Context, item_id: int) -> InboxItemDetail:
-    """One item with its actions, replies and response times. Raises NotFound."""
-    with ctx.db.read() as session:
-        item = _load(session, item_id)
-        actions = [
-            {"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "reason": a.reason, **a.detail}
-            for a in session.exec(
-                select(ModerationAction)
-                .where(ModerationAction.item_id == item_id)
-                .order_by(col(ModerationAction.id))
-            ).all()
-        ]
-        replies = [
-            ReplyView(publication=p.id or 0, state=p.state, text=p.text, remote_id=p.remote_id)
-            for p in session.exec(
-                select(Publication)
-                .where(Publication.reply_to_item_id == item_id)
-                .order_by(col(Publication.id))
-            ).all()
-        ]
-        proposals = [
-            proposal_view(p)
-            for p in session.exec(
-                select(ReplyProposal).where(ReplyProposal.item_id == item_id).order_by(col(ReplyProposal.id))
-            ).all()
-        ]
-    times = response_times(
-        working_time(ctx.settings),
-        (ctx.settings.inbox.target_first_response_minutes, ctx.settings.inbox.target_resolution_minutes),
-        item.created_at,
-        item.first_response_at,
-        item.resolved_at,
-        ctx.clock(),
-    )
-    return InboxItemDetail(
-        **item_view(item),
-        raw=item.raw,
-        actions=actions,
-        replies=replies,
-        response_times=times.to_dict(),
-        proposals=proposals,
-    )
-
-
 # --- writing helpers --------------------------------------------------------------------------
-
-
-def _load(session: Session, item_id: int) -> InboxItem:
-    item = session.get(InboxItem, item_id)
-    if item is None:
-        raise NotFound(f"no inbox item {item_id}; see `smtool inbox list`")
-    return item
 
 
 def _check_version(item: InboxItem, expected: int | None) -> None:
@@ -277,7 +147,7 @@ def answerable(
     session: Session, person: Person, item_id: int, expected_version: int | None, now: datetime
 ) -> InboxItem:
     """The item, once `person` may answer it, it is the version they saw and no one else holds it."""
-    item = _load(session, item_id)
+    item = load_item(session, item_id)
     _may_answer(person, item)
     _check_version(item, expected_version)
     _check_claim(item, person.name, now)
@@ -355,7 +225,7 @@ def claim_next(ctx: Context, actor: str, team: str | None = None) -> InboxItemVi
                 if row is not None:
                     item_id = int(row[0])
                     _record(session, item_id, actor, "claim", lease_until=(now + lease).isoformat())
-                    return item_view(_load(session, item_id))
+                    return item_view(load_item(session, item_id))
     return None
 
 
@@ -370,7 +240,7 @@ def heartbeat(ctx: Context, actor: str, item_id: int) -> datetime:
             .values(lease_until=lease_until)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
-            _load(session, item_id)
+            load_item(session, item_id)
             raise Conflict(f"{actor} no longer holds inbox item {item_id}; claim it again")
     return lease_until
 
@@ -379,7 +249,7 @@ def heartbeat(ctx: Context, actor: str, item_id: int) -> datetime:
 def release(ctx: Context, actor: str, item_id: int) -> None:
     """Give a claimed item back to the queue. Raises NotFound or Conflict (not claimed by the actor)."""
     with ctx.db.write() as session:
-        item = _load(session, item_id)
+        item = load_item(session, item_id)
         if item.claimed_by != actor:
             raise Conflict(f"inbox item {item_id} is not claimed by {actor}")
         _guarded_update(session, item, claimed_by=None, lease_until=None)
@@ -402,7 +272,7 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
     teams = {u.team for u in ctx.settings.users if u.team} | {ctx.settings.inbox.default_team}
     now = ctx.clock()
     with ctx.db.write() as session:
-        item = _load(session, item_id)
+        item = load_item(session, item_id)
         _check_version(item, expected_version)
         _check_claim(item, actor, now)
         if target in users:
@@ -578,7 +448,7 @@ def _set_hidden(
     require(actor, user_roles(ctx.settings, actor), Action.MODERATE)
     verb = "hide" if hidden else "unhide"
     with ctx.db.write() as session:
-        item = _load(session, item_id)
+        item = load_item(session, item_id)
         _check_version(item, expected_version)
         _check_claim(item, actor, ctx.clock())
         if item.kind == "alert":
@@ -628,7 +498,7 @@ def _close(ctx: Context, actor: str, item_id: int, event: InboxEvent, expected_v
     person = _person(ctx, actor)
     now = ctx.clock()
     with ctx.db.write() as session:
-        item = _load(session, item_id)
+        item = load_item(session, item_id)
         if event == InboxEvent.SPAM:
             require(actor, person.roles, Action.MODERATE)
         else:
@@ -638,52 +508,3 @@ def _close(ctx: Context, actor: str, item_id: int, event: InboxEvent, expected_v
         closed = next_inbox_state(item.state, event)
         _guarded_update(session, item, state=closed.value, resolved_at=now, claimed_by=None, lease_until=None)
         _record(session, item_id, actor, event.value)
-
-
-# --- an item's surroundings (the TUI's item view) ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Surroundings:
-    thread: list[InboxItemView]  # the conversation the item belongs to, oldest first
-    earlier: list[InboxItemView]  # the same author's earlier items, newest first
-
-
-def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
-    """The item's thread (other items of its conversation, and the item it answers) and its author's
-    earlier items; at most `limit` of each, each one index range. Raises NotFound."""
-    with ctx.db.read() as session:
-        item = _load(session, item_id)
-        thread: list[InboxItem] = []
-        keys = {k for k in (item.thread_remote_id, item.parent_remote_id) if k}
-        if keys:
-            thread = list(
-                session.exec(
-                    select(InboxItem)
-                    .where(
-                        InboxItem.platform == item.platform,
-                        or_(
-                            col(InboxItem.thread_remote_id).in_(keys),
-                            col(InboxItem.remote_id).in_(keys),
-                        ),
-                        InboxItem.id != item_id,
-                    )
-                    .order_by(col(InboxItem.id).desc())
-                    .limit(limit)
-                ).all()
-            )
-        earlier: list[InboxItem] = []
-        if item.author_id:
-            earlier = list(
-                session.exec(
-                    select(InboxItem)
-                    .where(
-                        InboxItem.platform == item.platform,
-                        InboxItem.author_id == item.author_id,
-                        col(InboxItem.id) < item_id,
-                    )
-                    .order_by(col(InboxItem.id).desc())
-                    .limit(limit)
-                ).all()
-            )
-    return Surroundings([item_view(r) for r in reversed(thread)], [item_view(r) for r in earlier])

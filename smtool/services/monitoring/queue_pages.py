@@ -1,5 +1,10 @@
 """The queue's pages: one ordered index walk per state, with full-text search that stays fast for
-rare and common words alike (smtool.store.fts explains why there are several ways to search)."""
+rare and common words alike (smtool.store.fts explains why there are several ways to search); and
+the reads of citizens' items themselves (`list_items`, `show_item`, `surroundings`).
+
+Those reads ask nobody's role: `monitoring.reading` checks who reads and audits it, and an import
+contract keeps the interfaces (cli, tui, worker) from importing this module, so every person's read
+goes through it."""
 
 from __future__ import annotations
 
@@ -10,8 +15,19 @@ from typing import Any
 from sqlalchemy import Cast, String, and_, func, or_
 from sqlmodel import Session, col, select
 
-from smtool.store.fts import pg_condition, pg_matching_among, sqlite_condition
-from smtool.store.tables import InboxItem
+from smtool.domain.inbox_states import ALL_STATES, FLAGS, OPEN_STATES
+from smtool.domain.working_time import response_times
+from smtool.errors import NotFound, UsageError
+from smtool.services.context import Context, working_time
+from smtool.services.monitoring.views import (
+    InboxItemDetail,
+    InboxItemView,
+    ReplyView,
+    item_view,
+    proposal_view,
+)
+from smtool.store.fts import matching_ids, pg_condition, pg_matching_among, sqlite_condition, words
+from smtool.store.tables import InboxItem, ModerationAction, Publication, ReplyProposal
 
 # Searches matching at most this many items fetch exactly those; commoner words are searched along
 # the queue's order.
@@ -110,3 +126,170 @@ def _by_id(session: Session, ids: list[int]) -> list[InboxItem]:
     if not ids:
         return []
     return list(session.exec(select(InboxItem).where(col(InboxItem.id).in_(ids))).all())
+
+
+# --- reading, for monitoring.reading only (it checks and audits who reads) ---------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[InboxItemView]
+    next_cursor: str | None
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
+    if not cursor:
+        return None
+    try:
+        priority, item_id = (int(part) for part in cursor.split(":"))
+    except ValueError:
+        raise UsageError(f"{cursor!r} is not a page cursor; use the next_cursor a list printed") from None
+    return priority, item_id
+
+
+def list_items(
+    ctx: Context,
+    *,
+    state: str | None = None,
+    team: str | None = None,
+    flag: str | None = None,
+    search: str | None = None,
+    limit: int = 50,
+    include_closed: bool = False,
+    after: str | None = None,
+) -> Page:
+    """One page of the queue, most urgent first (priority, then newest), with a keyset cursor.
+
+    Without `state`, open items (new, assigned, answered); with `include_closed`, every item.
+    Raises UsageError for an unknown state or flag, a bad cursor or a limit below 1.
+    """
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if state is not None and state not in ALL_STATES:
+        raise UsageError(f"unknown state {state!r}; states: {', '.join(ALL_STATES)}")
+    if flag is not None and flag not in FLAGS:
+        raise UsageError(f"unknown flag {flag!r}; flags: {', '.join(FLAGS)}")
+    if search is not None and not words(search):
+        raise UsageError("--search needs at least one word")
+    states = [state] if state else list(ALL_STATES if include_closed else OPEN_STATES)
+    position = _parse_cursor(after)
+    rows: list[InboxItem] = []
+    with ctx.db.read() as session:
+        matches = matching_ids(session, search, SEARCH_PROBE) if search is not None else None
+        if matches == []:
+            return Page([], None)
+        # One index range per state (state, priority, id), merged here: each stays an index walk.
+        where = PageFilter(team, flag, position)
+        if matches is not None:
+            rows.extend(matched_rows(session, states, where, limit + 1, matches))
+        elif search is not None:
+            rows.extend(common_search_rows(session, states, where, limit + 1, search))
+        else:
+            for one_state in states:
+                rows.extend(state_rows(session, one_state, where, limit + 1))
+    rows.sort(key=lambda r: (r.priority, r.id or 0), reverse=True)
+    page = rows[:limit]
+    more = len(rows) > limit
+    next_cursor = f"{page[-1].priority}:{page[-1].id}" if more and page else None
+    return Page([item_view(r) for r in page], next_cursor)
+
+
+def show_item(ctx: Context, item_id: int) -> InboxItemDetail:
+    """One item with its actions, replies and response times. Raises NotFound."""
+    with ctx.db.read() as session:
+        item = load_item(session, item_id)
+        actions = [
+            {"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "reason": a.reason, **a.detail}
+            for a in session.exec(
+                select(ModerationAction)
+                .where(ModerationAction.item_id == item_id)
+                .order_by(col(ModerationAction.id))
+            ).all()
+        ]
+        replies = [
+            ReplyView(publication=p.id or 0, state=p.state, text=p.text, remote_id=p.remote_id)
+            for p in session.exec(
+                select(Publication)
+                .where(Publication.reply_to_item_id == item_id)
+                .order_by(col(Publication.id))
+            ).all()
+        ]
+        proposals = [
+            proposal_view(p)
+            for p in session.exec(
+                select(ReplyProposal).where(ReplyProposal.item_id == item_id).order_by(col(ReplyProposal.id))
+            ).all()
+        ]
+    times = response_times(
+        working_time(ctx.settings),
+        (ctx.settings.inbox.target_first_response_minutes, ctx.settings.inbox.target_resolution_minutes),
+        item.created_at,
+        item.first_response_at,
+        item.resolved_at,
+        ctx.clock(),
+    )
+    return InboxItemDetail(
+        **item_view(item),
+        raw=item.raw,
+        actions=actions,
+        replies=replies,
+        response_times=times.to_dict(),
+        proposals=proposals,
+    )
+
+
+# --- an item's surroundings (the TUI's item view) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    thread: list[InboxItemView]  # the conversation the item belongs to, oldest first
+    earlier: list[InboxItemView]  # the same author's earlier items, newest first
+
+
+def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
+    """The item's thread (other items of its conversation, and the item it answers) and its author's
+    earlier items; at most `limit` of each, each one index range. Raises NotFound."""
+    with ctx.db.read() as session:
+        item = load_item(session, item_id)
+        thread: list[InboxItem] = []
+        keys = {k for k in (item.thread_remote_id, item.parent_remote_id) if k}
+        if keys:
+            thread = list(
+                session.exec(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.platform == item.platform,
+                        or_(
+                            col(InboxItem.thread_remote_id).in_(keys),
+                            col(InboxItem.remote_id).in_(keys),
+                        ),
+                        InboxItem.id != item_id,
+                    )
+                    .order_by(col(InboxItem.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+        earlier: list[InboxItem] = []
+        if item.author_id:
+            earlier = list(
+                session.exec(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.platform == item.platform,
+                        InboxItem.author_id == item.author_id,
+                        col(InboxItem.id) < item_id,
+                    )
+                    .order_by(col(InboxItem.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+    return Surroundings([item_view(r) for r in reversed(thread)], [item_view(r) for r in earlier])
+
+
+def load_item(session: Session, item_id: int) -> InboxItem:
+    """The item; raises NotFound."""
+    item = session.get(InboxItem, item_id)
+    if item is None:
+        raise NotFound(f"no inbox item {item_id}; see `smtool inbox list`")
+    return item

@@ -1,7 +1,7 @@
 """The queue and its items as people read them: role-checked and audited (services.citizen_data).
 
-`queue.list_items`, `queue.show_item` and `queue.surroundings` are the store reads; every command
-and screen that shows citizens' data to a person goes through this module instead, which checks the
+`queue_pages.list_items`, `show_item` and `surroundings` are the store reads; every command and
+screen that shows citizens' data to a person goes through this module instead, which checks the
 reader's role and scope and leaves one audit row per read. `record=False` is for a screen that
 re-reads what this person already opened (its periodic refresh): the role is still checked, the
 audit log is not repeated.
@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from smtool.errors import PermissionDenied
 from smtool.services.citizen_data import Reader, reader, record_read
 from smtool.services.context import Context
-from smtool.services.monitoring import queue
+from smtool.services.monitoring import queue_pages
+from smtool.services.monitoring.queue_pages import Page, Surroundings
 from smtool.services.monitoring.views import InboxItemDetail, InboxItemView
 from smtool.services.refusals import audits_refusals
+
+# Page and Surroundings are re-exported: the screens that show them name their types from here.
+__all__ = ["ItemRead", "Page", "Surroundings", "read_item", "read_queue"]
 
 
 @audits_refusals("inbox.list")
@@ -32,8 +36,8 @@ def read_queue(
     include_closed: bool = False,
     after: str | None = None,
     record: bool = True,
-) -> queue.Page:
-    """One page of the queue (see queue.list_items) for `actor`; a specialist's is their team's.
+) -> Page:
+    """One page of the queue (see queue_pages.list_items) for `actor`; a specialist's is their team's.
 
     Raises PermissionDenied (no role to read citizens' data, another team, a specialist with no
     team) and what list_items raises.
@@ -48,7 +52,7 @@ def read_queue(
         if team not in (None, person.team):
             raise PermissionDenied(f"{actor} may list only their own team's items ({person.team})")
         team = person.team
-    page = queue.list_items(
+    page = queue_pages.list_items(
         ctx,
         state=state,
         team=team,
@@ -75,19 +79,19 @@ def read_queue(
 @dataclass(frozen=True)
 class ItemRead:
     item: InboxItemDetail
-    around: queue.Surroundings  # empty unless asked for
+    around: Surroundings  # empty unless asked for
 
 
 @audits_refusals("inbox.show")
 def read_item(ctx: Context, actor: str, item_id: int, *, around: int = 0, record: bool = True) -> ItemRead:
-    """One item in full (queue.show_item), with up to `around` items of its thread and its author's
+    """One item in full (queue_pages.show_item), with up to `around` items of its thread and its author's
     earlier items; a specialist sees only their own and their team's. Raises PermissionDenied,
     NotFound."""
     person = reader(ctx, actor)
-    item = queue.show_item(ctx, item_id)
+    item = queue_pages.show_item(ctx, item_id)
     _require_readable(person, item)
-    context = queue.surroundings(ctx, item_id, limit=around) if around else queue.Surroundings([], [])
-    visible = queue.Surroundings(_readable(person, context.thread), _readable(person, context.earlier))
+    context = queue_pages.surroundings(ctx, item_id, limit=around) if around else Surroundings([], [])
+    visible = Surroundings(_readable(person, context.thread), _readable(person, context.earlier))
     if record:
         shown = [item_id] + [i["id"] for i in visible.thread] + [i["id"] for i in visible.earlier]
         record_read(ctx, actor, "inbox.show", {"item": item_id, "around": around}, len(shown), shown)

@@ -53,7 +53,7 @@ class Filters:
 @dataclass(frozen=True)
 class Detail:
     item: InboxItemDetail
-    around: queue.Surroundings
+    around: reading.Surroundings
     may_reply: bool  # the item's account lets this user reply (and decide proposals) there
     recorded: bool  # this read wrote the audit row of the item's opening
 
@@ -186,7 +186,7 @@ class InboxScreen(MainScreen):
         """Read a page; `record` when it is a new read (new filters, the next page), not a re-read."""
         f = self.filters
 
-        def read() -> queue.Page:
+        def read() -> reading.Page:
             return reading.read_queue(
                 self.ctx,
                 self.user,
@@ -203,7 +203,7 @@ class InboxScreen(MainScreen):
             read, lambda page: self._page_loaded(page, after is not None, select_id), group="list"
         )
 
-    def _page_loaded(self, page: queue.Page, append: bool, select_id: int | None) -> None:
+    def _page_loaded(self, page: reading.Page, append: bool, select_id: int | None) -> None:
         if not append:
             self.items.clear()
         for item in page.items:
@@ -499,7 +499,7 @@ class InboxScreen(MainScreen):
             self.load(select_id=self.current_id)
 
 
-def render_surroundings(around: queue.Surroundings) -> Text:
+def render_surroundings(around: reading.Surroundings) -> Text:
     """The thread and the author's earlier items under the item, one inert line each."""
     text = Text()
     for title, items in (("Thread", around.thread), ("Author's earlier items", around.earlier)):
