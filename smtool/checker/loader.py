@@ -16,7 +16,7 @@ from typing import Any, cast
 from smtool.checker.context import ACCOUNT_KINDS, PLATFORMS
 from smtool.checker.expr import FormulaError, compile_formula
 from smtool.checker.findings import CATEGORIES, LEVELS, Level
-from smtool.checker.morphology import LEXICON_CLASSES, OUTCOMES, READINGS, ContextRule, MorphologyRule
+from smtool.checker.morphology import CASES, LEXICON_CLASSES, OUTCOMES, READINGS, ContextRule, MorphologyRule
 from smtool.checker.prefilter import build_prefilter
 from smtool.checker.rules import (
     BUILTINS,
@@ -56,7 +56,7 @@ _KIND_KEYS: dict[str, set[str]] = {
     "rate": {"max_posts", "window_minutes", "similar_window_minutes", "similarity"},
     "morphology": _MATCHER_KEYS | {"reading", "context", "unsettled", "guess", "not_verbs"},
 }
-_CONTEXT_KEYS = {"then", "previous", "clause", "finite_verb_elsewhere", "also_finite"}
+_CONTEXT_KEYS = {"then", "previous", "clause", "finite_verb_elsewhere", "also_finite", "also_case"}
 FLAGS = frozenset({"question", "personal_data", "abuse", "spam"})
 
 
@@ -530,10 +530,19 @@ def _context_rule(item: Any, where: str, lexicons: Mapping[str, Matcher]) -> Con
     elsewhere, also = item.get("finite_verb_elsewhere"), item.get("also_finite")
     if not all(v is None or isinstance(v, bool) for v in (elsewhere, also)):
         raise PolicyError(f"{where}: finite_verb_elsewhere and also_finite must be true or false")
-    if previous is None and not clause and elsewhere is None and also is None:
-        raise PolicyError(f"{where}: needs previous, clause, finite_verb_elsewhere or also_finite")
+    cases = item.get("also_case", [])
+    if not isinstance(cases, list) or not set(cases) <= CASES:
+        raise PolicyError(f"{where}: also_case must be a list of cases from {sorted(CASES)}")
+    if previous is None and not clause and elsewhere is None and also is None and not cases:
+        raise PolicyError(f"{where}: needs previous, clause, finite_verb_elsewhere, also_finite or also_case")
     return ContextRule(
-        str(then), previous_class, previous_matcher, clause[0] if clause else None, elsewhere, also
+        str(then),
+        previous_class,
+        previous_matcher,
+        clause[0] if clause else None,
+        elsewhere,
+        also,
+        frozenset(cases),
     )
 
 

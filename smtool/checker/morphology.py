@@ -22,8 +22,11 @@ from smtool.checker.text import Doc, Word, sentence_words
 READINGS = frozenset({"first-person-singular"})
 LEXICON_CLASSES = frozenset({"@adjective", "@genitive", "@finite-verb"})
 """Word classes a context rule may ask the lexicon about (for `previous`)."""
-OUTCOMES = frozenset({"reading", "other"})
-"""What a context rule's `then` may say: the rule's reading (it fires) or another one (quiet)."""
+OUTCOMES = frozenset({"reading", "other", "unsettled"})
+"""What a context rule's `then` may say: the rule's reading (it fires), another one (quiet), or that
+the context cannot tell (reported at the rule's `unsettled` level)."""
+CASES = frozenset({"nom", "gen", "dat", "acc", "ins", "loc", "voc"})
+"""Cases a context rule's `also_case` may name."""
 # Clauses end at punctuation that Latvian puts between clauses (a comma before "ka", "lai", ...).
 _CLAUSE_END = re.compile(r"[,;:()\[\]–—]|\s-\s")
 
@@ -36,7 +39,9 @@ class ContextRule:
     `clause`: a matcher matches elsewhere in its clause; `finite_verb_elsewhere`: true when another
     word of the clause is a finite verb that cannot itself be the reading, false when none is (the
     homograph would be the clause's only verb); `also_finite`: the spelling itself can also be a
-    finite verb of another person ("ceļos": I rise, or it will travel). Every condition given must hold.
+    finite verb of another person ("ceļos": I rise, or it will travel); `also_case`: the spelling can
+    also be a noun, adjective or pronoun in one of these cases ("novados": I am led, or in the
+    municipalities). Every condition given must hold.
     """
 
     then: str
@@ -45,6 +50,7 @@ class ContextRule:
     clause: Matcher | None = None
     finite_verb_elsewhere: bool | None = None
     also_finite: bool | None = None
+    also_case: frozenset[str] = frozenset()
 
 
 @dataclass(eq=False)
@@ -91,6 +97,7 @@ class MorphologyRule(ExistenceRule):
                 found = words[sentence.start]
                 i = next((k for k, w in enumerate(found) if w.start == start), None)
                 settled = None if i is None else self._settle(doc, ctx, lex, found, i)
+                settled = None if settled == "unsettled" else settled
                 if settled == "other" or (settled is None and self.unsettled is None):
                     continue
                 if settled is None:
@@ -118,6 +125,8 @@ class MorphologyRule(ExistenceRule):
             ):
                 continue
             if rule.also_finite is not None and rule.also_finite != _also_finite(lex, words[i].text):
+                continue
+            if rule.also_case and not _also_case(lex, words[i].text, rule.also_case):
                 continue
             return rule.then
         return None
@@ -152,3 +161,7 @@ def _other_finite(lex: Lexicon, word: str) -> bool:
 
 def _also_finite(lex: Lexicon, word: str) -> bool:
     return any(a.pos == "verb" and a.person not in (0, 1) for a in lex.analyses(word) or ())
+
+
+def _also_case(lex: Lexicon, word: str, cases: frozenset[str]) -> bool:
+    return any(a.pos != "verb" and a.case in cases for a in lex.analyses(word) or ())

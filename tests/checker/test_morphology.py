@@ -30,6 +30,10 @@ def _voice(engine: Engine, text: str) -> list[tuple[str, str]]:
             "nowhere",
         ),
         ('reading = "first-person-singular"\nunsettled = "loud"', "level 'loud'"),
+        (
+            'reading = "first-person-singular"\ncontext = [{ also_case = ["lok"], then = "other" }]',
+            "also_case",
+        ),
     ],
 )
 def test_a_wrong_morphology_rule_is_refused_at_load(tmp_path: Path, extra: str, message: str) -> None:
@@ -80,6 +84,24 @@ def test_first_person_verbs_fire(engine: Engine, text: str, word: str) -> None:
 )
 def test_nouns_spelt_like_first_person_verbs_stay_quiet(engine: Engine, text: str) -> None:
     assert _voice(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    "text, word, level",
+    [
+        # The clause has no finite verb: a locative plural is likelier than "I am led", but unsure.
+        ("Piešķirti 2 miljoni eiro skolu remontiem novados.", "novados", "suggestion"),
+        ("Bezmaksas pusdienas skolēniem novados.", "novados", "suggestion"),
+        # "es" in the clause settles it as the verb, as does the previous word for the noun.
+        ("Es vienmēr vados pēc likuma.", "vados", "error"),
+    ],
+)
+def test_a_locative_homograph_without_a_finite_verb_is_only_a_suggestion(
+    engine: Engine, text: str, word: str, level: str
+) -> None:
+    assert any(a.case == "loc" for a in lexicon().analyses(word) or ())
+    assert (word, level) in _voice(engine, text)
+    assert [w for w, _ in _voice(engine, text) if w != "Es"] == [word]
 
 
 def test_an_unknown_verb_falls_back_to_the_ending_guess_as_a_warning(engine: Engine) -> None:
