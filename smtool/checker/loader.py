@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from smtool.checker.context import ACCOUNT_KINDS, PLATFORMS
+from smtool.checker.declension import phrase_forms
 from smtool.checker.expr import FormulaError, compile_formula
 from smtool.checker.findings import CATEGORIES, LEVELS, Level
 from smtool.checker.morphology import CASES, LEXICON_CLASSES, OUTCOMES, READINGS, ContextRule, MorphologyRule
@@ -44,7 +45,9 @@ _COMMON = {
     "id", "kind", "category", "level", "message", "suggestion", "source", "account_kinds", "platforms",
     "languages", "scope", "only_if", "skip_if", "once", "election", "flag", "examples", "description",
 }  # fmt: skip
-_MATCHER_KEYS = {"tokens", "patterns", "exclude", "use", "case_sensitive", "validator", "options", "unmasked"}
+_MATCHER_KEYS = {
+    "tokens", "names", "patterns", "exclude", "use", "case_sensitive", "validator", "options", "unmasked",
+}  # fmt: skip
 _KIND_KEYS: dict[str, set[str]] = {
     "existence": _MATCHER_KEYS,
     "pattern": _MATCHER_KEYS,
@@ -171,9 +174,30 @@ def _token_regex(token: str) -> str:
     return body
 
 
+def _with_names(
+    tokens: dict[str, list[str]], patterns: dict[str, list[str]], names: dict[str, list[str]]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Tokens and patterns with names added: in the nominative, Latvian ones in every case
+    (smtool.checker.declension). A capitalised name matches only capitalised, so that the party
+    "Progresīvie" is not the adjective in "progresīvie risinājumi"; a lower-case one ("mūsu partija")
+    joins the word list."""
+    tokens, patterns = dict(tokens), dict(patterns)
+    for lang, listed in names.items():
+        forms = [f for n in listed for f in (phrase_forms(n) if lang == "lv" else (n,))]
+        proper = sorted((f for f in forms if f[:1].isupper()), key=len, reverse=True)
+        tokens[lang] = [*tokens.get(lang, ()), *(f for f in forms if not f[:1].isupper())]
+        if proper:
+            cased = "|".join(_token_regex(f) for f in proper)
+            patterns[lang] = [*patterns.get(lang, ()), rf"(?<!\w)(?-i:{cased})(?!\w)"]
+    return tokens, patterns
+
+
 def _matcher(spec: Mapping[str, Any], where: str, options: Mapping[str, Any], name: str) -> Matcher | None:
-    tokens = _per_lang(spec.get("tokens"), where, "tokens")
-    patterns = _per_lang(spec.get("patterns"), where, "patterns")
+    tokens, patterns = _with_names(
+        _per_lang(spec.get("tokens"), where, "tokens"),
+        _per_lang(spec.get("patterns"), where, "patterns"),
+        _per_lang(spec.get("names"), where, "names"),
+    )
     if not tokens and not patterns:
         return None
     parts: list[str] = []

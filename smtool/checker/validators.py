@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from stdnum import iban as stdnum_iban
@@ -15,6 +16,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.lv import pvn
 
 from smtool.checker.context import CheckContext
+from smtool.checker.declension import person_forms
 
 Verdict = str | None
 # (match, up to 24 characters before it, up to 24 after it, context, the rule's options)
@@ -126,13 +128,18 @@ def not_allowed_name(
     match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]
 ) -> Verdict:
     """A name that is not among the officials who may be named (config allowed_names)."""
-    # Any word shared with an allowed name is enough: inflection and titles ("Ministrs Krišjānis")
-    # make whole-name comparison miss.
-    allowed = {w[:-2] if len(w) > 5 else w for n in ctx.allowed_names for w in n.casefold().split()}
+    # Any word shared with an allowed name, in any case ("Ministru Krišjāni Kariņu"), is enough: titles
+    # and a first name or surname alone make whole-name comparison miss.
+    allowed = _allowed_forms(ctx.allowed_names)
     for word in match.casefold().replace(".", " ").split():
-        if (word[:-2] if len(word) > 5 else word) in allowed:
+        if word in allowed:
             return None
     return "rule"
+
+
+@cache
+def _allowed_forms(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(form for name in names for form in person_forms(name))
 
 
 def preceded_by(

@@ -3,8 +3,9 @@
 `build.py` writes two files next to this module from the Latvian Hunspell dictionary (LGPL-2.1, see
 LICENSE and README.md here): `lv_forms.tsv.gz`, the spellings the voice rules read analysis by
 analysis, and `lv_classes.u32.gz`, sets of 32-bit hashes of every form in a class (finite verb,
-imperative, adjective or participle, genitive) for questions that need only a yes or a no. Both are
-read once per process, on first use.
+imperative, adjective or participle, genitive) for questions that need only a yes or a no, and
+`lv_nouns.tsv.gz`, how nouns decline by their ending (see nouns.py). Each is read once per process,
+on first use.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from smtool.checker.lexicon.nouns import NounParadigms, read_nouns
 
 HERE = Path(__file__).resolve().parent
 FORMS_FILE = "lv_forms.tsv.gz"
@@ -130,3 +133,9 @@ def read_lexicon(folder: Path = HERE) -> Lexicon:
 def lexicon() -> Lexicon:
     """The shipped lexicon, read on first use and kept for the life of the process."""
     return read_lexicon()
+
+
+@cache
+def nouns() -> NounParadigms:
+    """The shipped noun paradigms by ending (for declining names), read on first use."""
+    return read_nouns(HERE)

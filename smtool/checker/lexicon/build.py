@@ -33,6 +33,7 @@ from smtool.checker.lexicon import (
     form_hash,
 )
 from smtool.checker.lexicon.hunspell import AffixFile, expand, read_aff, read_dic
+from smtool.checker.lexicon.nouns import NOUNS_FILE, Paradigm, compress, paradigm_of, table_lines
 
 # The part of speech from the .dic's "po:" field (Latvian grammar terms, cut to their stem).
 _POS = {
@@ -175,6 +176,34 @@ def build(dic: Path, aff_path: Path) -> tuple[bytes, bytes]:
     return _gzip(table), _gzip(packed.tobytes())
 
 
+def noun_paradigms(dic: Path, aff: AffixFile) -> Iterator[tuple[str, Paradigm, bool]]:
+    """Every noun entry's lemma, paradigm (plain forms, not diminutives, by number and case) and
+    whether it is a proper noun (the dictionary's "po:lietv..i": Ilze, Jānis, Latvija)."""
+    for entry in read_dic(dic):
+        kind = next((f for f in entry.morph if f.startswith("po:liet")), None)
+        if kind is None:
+            continue
+        tagged: list[tuple[str, str]] = []
+        for form, morph in expand(aff, entry):
+            if any(f.startswith("pfx:") for f in morph):
+                continue
+            code = analysis_code(morph)
+            if len(code) == 4 and code[2] == "p":  # n, number, p(lain), case
+                tagged.append((form, code[1] + code[3]))
+        if tagged:
+            number = "v" if any(tag[0] == "v" for _, tag in tagged) else "d"
+            paradigm = paradigm_of(entry.stem, [(entry.stem, number + "n"), *tagged])
+            yield entry.stem, paradigm, kind.endswith("i")
+
+
+def build_nouns(dic: Path, aff_path: Path) -> bytes:
+    """The noun paradigm table's bytes (see `smtool.checker.lexicon.nouns`)."""
+    aff = read_aff(aff_path)
+    lines = table_lines((lemma, paradigm) for lemma, paradigm, _ in noun_paradigms(dic, aff))
+    header = [*_provenance(aff.header)[:3], "Columns: nominative ending, paradigm (tag=strip>add ...)."]
+    return compress(header, lines)
+
+
 def _provenance(header: list[str]) -> list[str]:
     version = next((h for h in header if "Version" in h), "# Version: unknown").lstrip("# ").strip()
     return [
@@ -195,10 +224,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("aff", type=Path)
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write to (default: the package)")
     args = parser.parse_args(argv)
+    nouns = build_nouns(args.dic, args.aff)
+    (args.out / NOUNS_FILE).write_bytes(nouns)
     table, packed = build(args.dic, args.aff)
     (args.out / FORMS_FILE).write_bytes(table)
     (args.out / CLASSES_FILE).write_bytes(packed)
-    print(f"{FORMS_FILE}: {len(table):,} bytes; {CLASSES_FILE}: {len(packed):,} bytes")
+    for name, data in ((FORMS_FILE, table), (CLASSES_FILE, packed), (NOUNS_FILE, nouns)):
+        print(f"{name}: {len(data):,} bytes")
 
 
 if __name__ == "__main__":
