@@ -17,6 +17,7 @@ from smtool.checker.context import ACCOUNT_KINDS, PLATFORMS
 from smtool.checker.declension import phrase_forms
 from smtool.checker.expr import FormulaError, compile_formula
 from smtool.checker.findings import CATEGORIES, LEVELS, Level
+from smtool.checker.lexicon import CLASSES as WORD_CLASSES
 from smtool.checker.morphology import CASES, LEXICON_CLASSES, OUTCOMES, READINGS, ContextRule, MorphologyRule
 from smtool.checker.prefilter import build_prefilter
 from smtool.checker.rules import (
@@ -47,6 +48,7 @@ _COMMON = {
 }  # fmt: skip
 _MATCHER_KEYS = {
     "tokens", "names", "patterns", "exclude", "use", "case_sensitive", "validator", "options", "unmasked",
+    "word_class",
 }  # fmt: skip
 _KIND_KEYS: dict[str, set[str]] = {
     "existence": _MATCHER_KEYS,
@@ -239,8 +241,12 @@ def _matcher(spec: Mapping[str, Any], where: str, options: Mapping[str, Any], na
             raise PolicyError(
                 f"{where}: unknown validator {spec['validator']!r}; known: {sorted(VALIDATORS)}"
             )
+    word_class = spec.get("word_class")
+    if word_class is not None and word_class not in WORD_CLASSES:
+        raise PolicyError(f"{where}: word_class must be one of {sorted(WORD_CLASSES)}, not {word_class!r}")
     return Matcher(
         name=name,
+        word_class=word_class,
         regex=regex,
         group_langs=group_langs,
         exclude=exclude,

@@ -15,6 +15,7 @@ from types import CodeType
 from typing import Any
 
 from smtool.checker.context import CheckContext
+from smtool.checker.declension import phrase_forms
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
 from smtool.checker.lexicon import FIRST_PERSON_WORD, lexicon
@@ -49,7 +50,9 @@ class Matcher:
     """Words, phrases and patterns per language, compiled into one regular expression.
 
     Words in the `lv` group match only in sentences detected as Latvian, and so on; `any` matches
-    everywhere. Matches whose text is in `exclude` are dropped; a validator may drop or re-level them.
+    everywhere. Matches whose text is in `exclude` are dropped, and so are those the lexicon does not
+    put in `word_class` (when given: "imperative-2pl" keeps "balsojiet", not "balsojām"); a validator
+    may drop or re-level them.
     """
 
     name: str
@@ -62,6 +65,7 @@ class Matcher:
     builtin: str | None = None
     by_lang: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     prefilter: Prefilter | None = None
+    word_class: str | None = None
 
     def find(self, doc: Doc, ctx: CheckContext) -> list[Hit]:
         """All hits in the document (cached per document, since several rules share lexicons)."""
@@ -96,6 +100,8 @@ class Matcher:
             text = m.group()
             if self.exclude and text.casefold() in self.exclude:
                 continue
+            if self.word_class is not None and not lexicon().is_a(text, self.word_class):
+                continue
             verdict: str | None = None
             if self.validator is not None:
                 before, after = target[max(0, s - 24) : s], target[e : e + 24]
@@ -119,6 +125,17 @@ class Matcher:
 _NAME_CACHE: dict[str, re.Pattern[str]] = {}
 
 
+def _institution_pattern(name: str) -> re.Pattern[str]:
+    """The institution's name in every case ("Valsts kancelejai", "Veselības ministrijā"). A name
+    the lexicon cannot decline (an abbreviation, a foreign name) matches by the stem of each word."""
+    forms = phrase_forms(name)
+    if len(forms) > 1:
+        body = "|".join(r"\s+".join(map(re.escape, f.split())) for f in sorted(forms, key=len, reverse=True))
+    else:
+        body = r"\s+".join(re.escape(w[: max(3, len(w) - 2)]) + r"\w{0,4}" for w in name.split())
+    return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)", re.IGNORECASE)
+
+
 def _builtin(name: str, doc: Doc, ctx: CheckContext) -> list[Hit]:
     if name in ("@url", "@hashtag", "@mention"):
         return [(s, e, None) for s, e in doc.masks[name[1:]]]
@@ -127,9 +144,7 @@ def _builtin(name: str, doc: Doc, ctx: CheckContext) -> list[Hit]:
             return []
         pattern = _NAME_CACHE.get(ctx.institution_name)
         if pattern is None:
-            # The stem of each word, so that inflected forms ("Valsts kancelejas") match too.
-            stems = [re.escape(w[: max(3, len(w) - 2)]) + r"\w{0,4}" for w in ctx.institution_name.split()]
-            pattern = re.compile(r"(?<!\w)" + r"\s+".join(stems) + r"(?!\w)", re.IGNORECASE)
+            pattern = _institution_pattern(ctx.institution_name)
             _NAME_CACHE[ctx.institution_name] = pattern
         return [(m.start(), m.end(), None) for m in pattern.finditer(doc.masked)]
     if name == "@lv-first-person-verb":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from smtool.checker import CheckContext, Engine, load_pack
+from smtool.checker import CheckContext, Engine, PolicyError, load_pack
 from smtool.checker.declension import person_forms, phrase_forms
 from tests.checker.test_policies import RULE, _pack
 
@@ -82,3 +82,24 @@ def test_names_in_a_pack_are_declined_at_load(tmp_path: Path) -> None:
     engine = Engine([load_pack(folder)])
     found = engine.check("Iesniegums Jūrmalas domei.", CheckContext(account_kind="personal"))
     assert [f.match for f in found] == ["Jūrmalas domei"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Manuprāt, Valsts ieņēmumu dienestam jāmaina kārtība.",
+        "Manuprāt, Valsts ieņēmumu dienesta darbinieki strādā lēni.",
+    ],
+)
+def test_the_institution_is_named_in_any_case(engine: Engine, text: str) -> None:
+    ctx = CheckContext(account_kind="personal", institution_name="Valsts ieņēmumu dienests")
+    assert "voice.no-disclaimer" in [f.rule for f in engine.check(text, ctx)]
+    unrelated = CheckContext(account_kind="personal", institution_name="Valsts kase")
+    assert "voice.no-disclaimer" not in [f.rule for f in engine.check(text, unrelated)]
+
+
+def test_a_word_class_the_lexicon_lacks_is_refused_at_load(tmp_path: Path) -> None:
+    extra = 'tokens.lv = ["balso*"]\nword_class = "imperative"'
+    folder = _pack(tmp_path, RULE.format(id="x.class", kind="existence", extra=extra))
+    with pytest.raises(PolicyError, match="word_class must be one of"):
+        load_pack(folder)

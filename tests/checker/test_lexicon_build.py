@@ -57,6 +57,7 @@ def test_the_command_writes_files_the_lexicon_reads(generated: tuple[bytes, byte
     readings = lex.analyses("uzskatu") or ()
     assert {a.pos for a in readings} == {"verb", "noun"}
     assert lex.is_a("apmeklējiet", "imperative-2pl")
+    assert lex.is_a("izvēlieties", "imperative-2pl")  # reflexive imperatives too
 
 
 def test_the_header_names_source_version_and_licence() -> None:

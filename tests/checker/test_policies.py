@@ -23,6 +23,7 @@ GUIDELINE_RULES = {
     "authorization.branding",
     "political.partisan",
     "political.election-period",
+    "political.call-to-vote",  # the partisan guideline's imperatives, by the lexicon (issue 16)
     "language.state-language",
     "plain-language.long-sentence",
     "plain-language.readability",

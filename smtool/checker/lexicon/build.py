@@ -104,7 +104,7 @@ def classes_of(code: str, form: str) -> tuple[str, ...]:
     """
     pos, tag = code[:1], code[1:]
     if pos == "v" and len(tag) == 5:
-        return ("finite-verb", "imperative-2pl") if tag == "2dttp" else ("finite-verb",)
+        return ("finite-verb", "imperative-2pl") if tag in ("2dttp", "2dtap") else ("finite-verb",)
     if pos == "a" and form.endswith(_AGREEING):
         return ("adjective",)
     if pos == "v" and not tag and _PARTICIPLE.search(form):
