@@ -367,8 +367,9 @@ class ConditionalRule(Rule):
         self, matcher: Matcher, doc: Doc, ctx: CheckContext, sentence: int | None, own: list[Hit]
     ) -> bool:
         for s, e, _ in matcher.find(doc, ctx):
-            if any(s < oe and os < e for os, oe, _ in own):
-                continue  # the flagged word itself does not satisfy the condition
+            if any(os <= s and e <= oe for os, oe, _ in own):
+                continue  # the flagged words themselves do not satisfy the condition; a match reaching
+                # beyond them does ("Diagnoze Ilzei Bērziņai": a name after a capitalised trigger)
             if self.scope == "unquoted" and doc.in_quote(s):
                 continue
             if sentence is None or doc.sentence_at(s) == sentence:

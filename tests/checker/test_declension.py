@@ -103,3 +103,17 @@ def test_a_word_class_the_lexicon_lacks_is_refused_at_load(tmp_path: Path) -> No
     folder = _pack(tmp_path, RULE.format(id="x.class", kind="existence", extra=extra))
     with pytest.raises(PolicyError, match="word_class must be one of"):
         load_pack(folder)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ilzi Bērziņu hospitalizēja pēc insulta.",  # accusative
+        "Jānim Ozolam diagnosticēts diabēts.",  # dative, second and first declension
+        "Diagnoze Ilzei Bērziņai apstiprināta.",  # a capitalised trigger right before the name
+    ],
+)
+def test_a_named_person_in_any_case_with_health_details_is_special_category(
+    engine: Engine, text: str
+) -> None:
+    assert "personal-data.special-category" in [f.rule for f in engine.check(text, INSTITUTION)]
