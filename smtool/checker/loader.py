@@ -177,29 +177,26 @@ def _token_regex(token: str) -> str:
 
 
 def _with_names(
-    tokens: dict[str, list[str]], patterns: dict[str, list[str]], names: dict[str, list[str]]
-) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Tokens and patterns with names added: in the nominative, Latvian ones in every case
-    (smtool.checker.declension). A capitalised name matches only capitalised, so that the party
-    "Progresīvie" is not the adjective in "progresīvie risinājumi"; a lower-case one ("mūsu partija")
-    joins the word list."""
-    tokens, patterns = dict(tokens), dict(patterns)
+    tokens: dict[str, list[str]], names: dict[str, list[str]]
+) -> tuple[dict[str, list[str]], frozenset[str]]:
+    """Tokens with names added: in the nominative, Latvian ones in every case
+    (smtool.checker.declension); and the capitalised forms, which match only as capitalised, so that
+    the party "Progresīvie" is not the adjective in "progresīvie risinājumi" (a lower-case name, "mūsu
+    partija", matches as any word does). They stay word-list tokens, which the prefilter finds fast."""
+    tokens = dict(tokens)
+    cased: set[str] = set()
     for lang, listed in names.items():
         forms = [f for n in listed for f in (phrase_forms(n) if lang == "lv" else (n,))]
-        proper = sorted((f for f in forms if f[:1].isupper()), key=len, reverse=True)
-        tokens[lang] = [*tokens.get(lang, ()), *(f for f in forms if not f[:1].isupper())]
-        if proper:
-            cased = "|".join(_token_regex(f) for f in proper)
-            patterns[lang] = [*patterns.get(lang, ()), rf"(?<!\w)(?-i:{cased})(?!\w)"]
-    return tokens, patterns
+        tokens[lang] = [*tokens.get(lang, ()), *forms]
+        cased.update(" ".join(f.split()) for f in forms if f[:1].isupper())
+    return tokens, frozenset(cased)
 
 
 def _matcher(spec: Mapping[str, Any], where: str, options: Mapping[str, Any], name: str) -> Matcher | None:
-    tokens, patterns = _with_names(
-        _per_lang(spec.get("tokens"), where, "tokens"),
-        _per_lang(spec.get("patterns"), where, "patterns"),
-        _per_lang(spec.get("names"), where, "names"),
+    tokens, cased = _with_names(
+        _per_lang(spec.get("tokens"), where, "tokens"), _per_lang(spec.get("names"), where, "names")
     )
+    patterns = _per_lang(spec.get("patterns"), where, "patterns")
     if not tokens and not patterns:
         return None
     parts: list[str] = []
@@ -247,6 +244,7 @@ def _matcher(spec: Mapping[str, Any], where: str, options: Mapping[str, Any], na
     return Matcher(
         name=name,
         word_class=word_class,
+        cased=cased,
         regex=regex,
         group_langs=group_langs,
         exclude=exclude,

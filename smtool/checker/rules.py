@@ -66,6 +66,11 @@ class Matcher:
     by_lang: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     prefilter: Prefilter | None = None
     word_class: str | None = None
+    cased: frozenset[str] = frozenset()
+    """Listed forms that match only with their own capitalisation (names: "Progresīvie")."""
+
+    def __post_init__(self) -> None:
+        self._cased_folded = frozenset(c.casefold() for c in self.cased)
 
     def find(self, doc: Doc, ctx: CheckContext) -> list[Hit]:
         """All hits in the document (cached per document, since several rules share lexicons)."""
@@ -102,6 +107,8 @@ class Matcher:
                 continue
             if self.word_class is not None and not lexicon().is_a(text, self.word_class):
                 continue
+            if self.cased and self._miscased(text):
+                continue
             verdict: str | None = None
             if self.validator is not None:
                 before, after = target[max(0, s - 24) : s], target[e : e + 24]
@@ -112,6 +119,10 @@ class Matcher:
                     verdict = None
             hits.append((s, e, verdict))
         return hits
+
+    def _miscased(self, text: str) -> bool:
+        spaced = " ".join(text.split())
+        return spaced.casefold() in self._cased_folded and spaced not in self.cased
 
     def _scan(self, doc: Doc, target: str) -> Iterable[re.Match[str]]:
         """The regex's matches in `target`, tried only where the prefilter says it could match."""
