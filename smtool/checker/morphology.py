@@ -25,8 +25,9 @@ LEXICON_CLASSES = frozenset({"@adjective", "@genitive", "@finite-verb"})
 OUTCOMES = frozenset({"reading", "other", "unsettled"})
 """What a context rule's `then` may say: the rule's reading (it fires), another one (quiet), or that
 the context cannot tell (reported at the rule's `unsettled` level)."""
-CASES = frozenset({"nom", "gen", "dat", "acc", "ins", "loc", "voc"})
-"""Cases a context rule's `also_case` may name."""
+CASES = frozenset({"nom", "gen", "dat", "acc", "ins", "loc", "voc", "indeclinable"})
+"""Cases a context rule's `also_case` may name ("indeclinable": a word that never changes, such as
+the attributive "papildu", additional)."""
 # Clauses end at punctuation that Latvian puts between clauses (a comma before "ka", "lai", ...).
 _CLAUSE_END = re.compile(r"[,;:()\[\]–—]|\s-\s")
 

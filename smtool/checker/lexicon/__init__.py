@@ -25,6 +25,7 @@ from smtool.checker.lexicon.nouns import NounParadigms, read_nouns
 HERE = Path(__file__).resolve().parent
 FORMS_FILE = "lv_forms.tsv.gz"
 CLASSES_FILE = "lv_classes.u32.gz"
+SUPPLEMENT_FILE = "lv_supplement.tsv"
 # Endings the suffix guess fires on; the table holds every known form with one of them.
 GUESS_ENDINGS = ("āju", "ājos", "ēju", "ējos", "īju", "ījos", "oju", "ojos", "inu", "īšu", "ēšu", "āšu")
 FIRST_PERSON_ENDINGS = ("u", "os")
@@ -75,6 +76,8 @@ def parse_code(code: str) -> Analysis:
         )
     if tag == "inf":
         return Analysis(pos, mood="infinitive")
+    if tag == "0":
+        return Analysis(pos, case="indeclinable")  # from lv_supplement.tsv: "papildu", "pagaidu"
     if len(tag) in (3, 4) and tag[0] in "vd":
         return Analysis(pos, number=_NUMBERS[tag[0]], case=_CASES.get(tag[-1], ""))
     return Analysis(pos)
@@ -110,12 +113,14 @@ class Lexicon:
 
 
 def read_lexicon(folder: Path = HERE) -> Lexicon:
-    """Read the two data files. Raises OSError when they are missing."""
+    """Read the data files. Raises OSError when they are missing."""
     text = gzip.decompress((folder / FORMS_FILE).read_bytes()).decode("utf-8")
     body = text[text.index("\n", text.rindex("\n#") + 1) + 1 :] if text.startswith("#") else text
     # One split in C over "form<TAB>codes<NEWLINE>..." pairs: a loop over 120,000 lines took 3x longer.
     cells = body.rstrip("\n").replace("\n", "\t").split("\t")
     forms = dict(zip(cells[0::2], cells[1::2], strict=True))
+    for form, codes in read_supplement(folder).items():
+        forms[form] = ",".join(filter(None, (forms.get(form), codes)))
     packed = array("I")
     packed.frombytes(gzip.decompress((folder / CLASSES_FILE).read_bytes()))
     if sys.byteorder != "little":
@@ -127,6 +132,16 @@ def read_lexicon(folder: Path = HERE) -> Lexicon:
         classes[name] = packed[at + 1 : at + 1 + count]
         at += 1 + count
     return Lexicon(forms, classes)
+
+
+def read_supplement(folder: Path = HERE) -> dict[str, str]:
+    """Readings the dictionary lacks, written by hand in `lv_supplement.tsv`: form, tab, codes."""
+    out: dict[str, str] = {}
+    for line in (folder / SUPPLEMENT_FILE).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            form, _, codes = line.partition("\t")
+            out[form.strip()] = codes.strip()
+    return out
 
 
 @cache
