@@ -244,6 +244,50 @@ def test_advice_is_shown_but_never_pasted_into_the_text(sqlite_installation: Ins
     asyncio.run(scenario())
 
 
+def test_a_swap_inserts_one_phrase_in_the_originals_case_offers_alternatives_and_never_advice(
+    sqlite_installation: Installation,
+) -> None:
+    async def scenario() -> None:
+        app = build_app(sqlite_installation.ctx, "anna")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            area = screen.query_one("#post-text", TextArea)
+
+            def officialese() -> list[str]:
+                return [
+                    f["match"]
+                    for f in screen.query_one(FindingsList).findings
+                    if f["rule"] == "plain-language.officialese"
+                ]
+
+            # Issue 18's example: "saskaņā ar" has two plainer phrases, "attiecīgi" only advice.
+            area.text = "Saskaņā ar noteikumiem lūdzam veikt apmaksu līdz piektdienai, attiecīgi ātrāk."
+            await until(pilot, lambda: len(officialese()) == 3, "three officialese findings")
+            listed = str(screen.query_one(FindingsList).render())
+            assert "Ctrl+R offers: Pēc / Kā noteikts." in listed and "→ (bieži lieks)" in listed
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the choice of phrases")
+            await pilot.press("enter")  # the first: "Pēc", capitalised as the sentence's first word
+            assert area.text == "Pēc noteikumiem lūdzam veikt apmaksu līdz piektdienai, attiecīgi ātrāk."
+            await until(pilot, lambda: len(officialese()) == 2, "the swap checked")
+            await pilot.press("ctrl+r")
+            assert area.text == "Pēc noteikumiem lūdzam samaksāt līdz piektdienai, attiecīgi ātrāk."
+            await until(pilot, lambda: officialese() == ["attiecīgi"], "only the advice left")
+            await pilot.press("ctrl+r")  # advice never goes into the post
+            assert area.text == "Pēc noteikumiem lūdzam samaksāt līdz piektdienai, attiecīgi ātrāk."
+            assert "No suggested swap" in shown(screen, "#notice")
+
+            area.text = "Veikt apmaksu var līdz piektdienai. SAKARĀ AR remontu slēgts."
+            await until(pilot, lambda: len(officialese()) == 2, "a capitalised and a shouted phrase")
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: len(officialese()) == 1, "the first swap checked")
+            await pilot.press("ctrl+r")
+            assert area.text == "Samaksāt var līdz piektdienai. DĒĻ remontu slēgts."
+
+    asyncio.run(scenario())
+
+
 def test_a_swap_key_is_named_only_where_one_exists() -> None:
     checked = check_text("Lūdzam veikt pārbaudi.", account_kind="institution")
     officialese = next(f for f in checked.findings if f.replacement)

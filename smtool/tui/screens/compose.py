@@ -30,7 +30,7 @@ from smtool.services.publishing.views import MediaView, PostDetail, kept_media, 
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal
-from smtool.tui.widgets.findings import DraftFinding, FindingsList
+from smtool.tui.widgets.findings import DraftFinding, FindingsList, swap_choices
 from smtool.tui.widgets.inert import inert_text
 from smtool.tui.work import ServiceFailed
 
@@ -265,26 +265,47 @@ class ComposeScreen(MainScreen):
         self._show_counts(checked.counts)
 
     def action_apply_suggestion(self) -> None:
-        """Swap the first suggested phrase in the text being edited for the checker's plainer phrase.
-        Only a `replacement` may go into the text; other suggestions are advice to the writer."""
+        """Swap the first suggested phrase in the text being edited for the checker's plainer one,
+        in the original's capitalisation; where the rule names alternatives, the writer picks one.
+        Advice (a suggestion that is no phrase to put there) never goes into the text."""
         area = self.query_one("#post-text", TextArea)
         findings = self.checked.findings if self.checked else []
-        for finding in findings:
-            start, end, swap = finding["start"], finding["end"], finding.get("replacement")
-            if (
-                finding["text_of"] == self.editing
-                and swap
-                and end > start
-                and area.text[start:end] == finding["match"]
-            ):
-                area.text = area.text[:start] + swap + area.text[end:]
-                self.notice(
-                    Text.assemble(
-                        "Swapped «", inert_text(finding["match"]), "» for «", inert_text(swap), "»."
-                    )
-                )
-                return
-        self.notice("No suggested swap in this text.", "dim")
+        finding = next(
+            (
+                f
+                for f in findings
+                if f["text_of"] == self.editing
+                and swap_choices(f)
+                and f["end"] > f["start"]
+                and area.text[f["start"] : f["end"]] == f["match"]
+            ),
+            None,
+        )
+        if finding is None:
+            self.notice("No suggested swap in this text.", "dim")
+            return
+        choices = swap_choices(finding)
+        if len(choices) == 1:
+            self._swap(finding, choices[0])
+            return
+
+        def chosen(n: str | None) -> None:
+            if n is not None and finding is not None:
+                self._swap(finding, choices[int(n)])
+
+        options = [(str(n), choice) for n, choice in enumerate(choices)]
+        self.app.push_screen(ChoiceModal(f"Swap «{finding['match']}» for", options, dialog_id="swap"), chosen)
+
+    def _swap(self, finding: DraftFinding, phrase: str) -> None:
+        area = self.query_one("#post-text", TextArea)
+        start, end = finding["start"], finding["end"]
+        if area.text[start:end] != finding["match"]:  # the text changed while the choice was open
+            self.notice("The text changed; press Ctrl+R again.", "yellow")
+            return
+        area.text = area.text[:start] + phrase + area.text[end:]
+        self.notice(
+            Text.assemble("Swapped «", inert_text(finding["match"]), "» for «", inert_text(phrase), "».")
+        )
 
     # --- the time, as it is typed ------------------------------------------------------------
 
