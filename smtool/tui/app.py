@@ -29,6 +29,7 @@ from smtool.tui.screens.calendar import CalendarScreen
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.screens.reports import ReportsScreen
+from smtool.tui.widgets.dialogs import ConfirmModal
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.work import ServiceFailed
 
@@ -100,6 +101,20 @@ class SmtoolApp(App[None]):
         if self.check_action("show", (name,)) and self.screen is not self.get_screen(name):
             self.switch_screen(name)
 
+    async def action_quit(self) -> None:
+        """Leave, after asking when a screen holds edits that are not saved (they would be lost)."""
+        unsaved = [
+            what
+            for spec in self.allowed
+            if isinstance(screen := self.get_screen(spec.name), MainScreen)
+            and (what := screen.unsaved_edits()) is not None
+        ]
+        if not unsaved:
+            self.exit()
+            return
+        question = Text(f"{', '.join(unsaved).capitalize()}: edits not saved. Quit and drop them?")
+        self.push_screen(ConfirmModal(question), lambda yes: self.exit() if yes else None)
+
     def format_title(self, title: str, sub_title: str) -> Content:
         """A main screen's header: the screens this user may open, each with its key, the current
         one highlighted, then who is acting. Other titles (dialogs) as Textual shows them."""
@@ -130,7 +145,7 @@ class SmtoolApp(App[None]):
                 f"key {binding.key}",
                 partial(screen.run_action, binding.action),
             )
-        yield SystemCommand("Quit", "Leave smtool (Ctrl+Q)", self.exit)
+        yield SystemCommand("Quit", "Leave smtool (Ctrl+Q)", self.action_quit)
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         self.push_screen(ErrorModal(message.error))
