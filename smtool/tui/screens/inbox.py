@@ -34,8 +34,9 @@ from smtool.errors import Conflict
 from smtool.services.monitoring import proposals, queue, reading
 from smtool.services.monitoring.views import InboxItemDetail, InboxItemView, ProposalView
 from smtool.tui.screens.base import MainScreen
-from smtool.tui.screens.moderation import ReplyModal
+from smtool.tui.screens.moderation import Acted, ReplyModal
 from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
+from smtool.tui.widgets.error_modal import in_tui_words
 from smtool.tui.widgets.inert import inert_text, one_line
 from smtool.tui.widgets.item_detail import ItemDetail
 from smtool.tui.widgets.tables import set_columns
@@ -352,12 +353,24 @@ class InboxScreen(MainScreen):
             proposing = not proposals.may_decide(self.ctx, self.user, str(item["account"]))
             do = self._propose if proposing else self._reply
 
-            def done(text: str | None) -> None:
-                if text is not None:
-                    self.act(lambda: do(item_id, version, text))
+            def send(text: str) -> Acted:
+                # The version last read: after a conflict the screen reads the item again, and the
+                # writer, told what changed, may send the same text on what is there now.
+                return do(item_id, self._version_of(item_id, version), text)
+
+            def done(outcome: Acted | None) -> None:
+                if outcome is not None:
+                    self._acted(outcome)
 
             modal = ReplyModal(
-                self.ctx, self.user, item_id, str(item["account"]), str(item["text"]), proposing=proposing
+                self.ctx,
+                self.user,
+                item_id,
+                str(item["account"]),
+                str(item["text"]),
+                send=send,
+                on_conflict=lambda: self.load(select_id=item_id),
+                proposing=proposing,
             )
             self.app.push_screen(modal, done)
 
@@ -405,6 +418,11 @@ class InboxScreen(MainScreen):
 
     def _version(self) -> int | None:
         return self.detail.item["version"] if self.detail is not None else None
+
+    def _version_of(self, item_id: int, seen: int) -> int:
+        """The item's version as this screen last read it in full, else the one the action began with."""
+        detail = self.detail
+        return detail.item["version"] if detail is not None and detail.item["id"] == item_id else seen
 
     def action_hide(self) -> None:
         def ask(item_id: int, version: int, item: InboxItemView) -> None:
@@ -495,7 +513,8 @@ class InboxScreen(MainScreen):
         self._detail_loading = None  # a failed read may be tried again
         # The modal (shown by the app) says what happened; the notice line keeps it visible after.
         if isinstance(message.error, Conflict):
-            self.notice(inert_text(f"Someone else acted first: {message.error.msg}", style="bold red"))
+            said = in_tui_words(message.error).msg
+            self.notice(inert_text(f"Someone else acted first: {said}", style="bold red"))
             self.load(select_id=self.current_id)
 
 
