@@ -280,9 +280,18 @@ class InboxScreen(MainScreen):
     # --- claims and their heartbeat -------------------------------------------------------------
 
     def action_claim(self) -> None:
+        """Claim the most urgent claimable item among those listed (so under the filters and search
+        in force, never one outside them); the list then selects it and the pane shows it."""
+        shown = list(self.items)
+        more = self.next_cursor is not None
+
         def run() -> tuple[str, int | None]:
-            claimed = queue.claim_next(self.ctx, self.user)
+            claimed = queue.claim_next(self.ctx, self.user, team=self.filters.team, among=shown)
             if claimed is None:
+                if more:
+                    return f"Nothing to claim among the {len(shown)} items shown; press n for more.", None
+                if self.filters != Filters():
+                    return "Nothing to claim under these filters: every item is claimed or closed.", None
                 return "Nothing to claim: every open item is claimed or the queue is empty.", None
             self.post_message(ClaimsChanged(claimed["id"], held=True))
             return f"Claimed item {claimed['id']}.", claimed["id"]
