@@ -146,8 +146,8 @@ def test_the_palette_runs_a_command_and_a_dialog_is_answered_before_leaving(
             inbox = app.screen
             assert isinstance(inbox, InboxScreen)
             await until(pilot, lambda: inbox.current is not None, "the queue")
-            await pilot.press("h")
-            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the reason dialog")
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the assign dialog")
             await pilot.press("f3")  # refused while the dialog is open
             assert isinstance(app.screen, ChoiceModal)
             await pilot.press("escape", "f3")

@@ -449,6 +449,26 @@ def unhide(
     _set_hidden(ctx, actor, item_id, False, reason, expected_version, factory)
 
 
+# What each platform lets an account hide: X only replies to the account's own posts (hide_reply),
+# Facebook comments and replies under the Page's posts. Mentions elsewhere belong to their authors.
+HIDEABLE_KINDS: dict[str, frozenset[str]] = {
+    "x": frozenset({"reply"}),
+    "facebook": frozenset({"comment", "reply"}),
+}
+
+
+def hide_refusal(platform: str, kind: str) -> str | None:
+    """Why an item of this kind cannot be hidden on its platform, or None when it can."""
+    if kind in HIDEABLE_KINDS.get(platform, frozenset()):
+        return None
+    if kind == "alert":
+        return "it is an alert about our own post; delete or keep the post on the platform"
+    kinds = {"reply": "replies to its own posts", "comment": "comments under its posts"}
+    allowed = " and ".join(kinds.get(k, k) for k in sorted(HIDEABLE_KINDS.get(platform, frozenset())))
+    name = {"x": "X", "facebook": "Facebook"}.get(platform, platform)
+    return f"{name} lets an account hide only {allowed or 'nothing'}; this is a {kind.replace('_', ' ')}"
+
+
 def _set_hidden(
     ctx: Context,
     actor: str,
@@ -464,10 +484,9 @@ def _set_hidden(
         item = load_item(session, item_id)
         _check_version(item, expected_version)
         _check_claim(item, actor, ctx.clock())
-        if item.kind == "alert":
-            raise UsageError(
-                f"inbox item {item_id} is an alert about our own post; delete or keep it on the platform"
-            )
+        refusal = hide_refusal(item.platform, item.kind) if hidden or item.kind == "alert" else None
+        if refusal is not None:
+            raise UsageError(f"inbox item {item_id} cannot be hidden: {refusal}")
         if item.hidden == hidden:
             raise UsageError(f"inbox item {item_id} is already {'hidden' if hidden else 'shown'}")
         previous_reason = item.hidden_reason

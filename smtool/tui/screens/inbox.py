@@ -183,8 +183,16 @@ class InboxScreen(MainScreen):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def load(self, after: str | None = None, select_id: int | None = None, record: bool = False) -> None:
-        """Read a page; `record` when it is a new read (new filters, the next page), not a re-read."""
+    def load(
+        self,
+        after: str | None = None,
+        select_id: int | None = None,
+        record: bool = False,
+        *,
+        keep_order: bool = False,
+    ) -> None:
+        """Read a page; `record` when it is a new read (new filters, the next page), not a re-read.
+        `keep_order` (the periodic refresh) keeps the rows where they are and the cursor on its item."""
         f = self.filters
 
         def read() -> reading.Page:
@@ -201,14 +209,25 @@ class InboxScreen(MainScreen):
             )
 
         self.background(
-            read, lambda page: self._page_loaded(page, after is not None, select_id), group="list"
+            read, lambda page: self._page_loaded(page, after is not None, select_id, keep_order), group="list"
         )
 
-    def _page_loaded(self, page: reading.Page, append: bool, select_id: int | None) -> None:
-        if not append:
-            self.items.clear()
-        for item in page.items:
-            self.items[item["id"]] = item
+    def _page_loaded(self, page: reading.Page, append: bool, select_id: int | None, keep_order: bool) -> None:
+        fresh = {item["id"]: item for item in page.items}
+        if keep_order:
+            # Not re-sorted under the reader's eyes: the rows stay in place, items closed or gone
+            # leave, new ones join at the end, and the cursor stays on the item it is on now (the
+            # one at the request may have been left since). g sorts the queue again.
+            select_id = self.current_id
+            arrived = [i for i in fresh if i not in self.items]
+            order = [i for i in self.items if i in fresh] + arrived
+            self.items = {i: fresh[i] for i in order}
+            if arrived:
+                self.notice(f"{len(arrived)} new item(s) at the end of the list; g sorts the queue.", "cyan")
+        else:
+            if not append:
+                self.items.clear()
+            self.items.update(fresh)
         self.next_cursor = page.next_cursor
         self._fill_table(select_id)
         table = self.query_one("#inbox-items", DataTable)
@@ -244,6 +263,7 @@ class InboxScreen(MainScreen):
     @on(DataTable.RowHighlighted, "#inbox-items")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
+            self.refresh_bindings()  # what the footer offers depends on the item (hiding)
             self.load_detail(int(event.row_key.value))
 
     def load_detail(self, item_id: int) -> None:
@@ -302,7 +322,7 @@ class InboxScreen(MainScreen):
         # Only when this screen is in front (no dialog open) and shows just the first page, which
         # a reload would otherwise cut back to.
         if self.is_current and len(self.items) <= self.PAGE_SIZE:
-            self.load(select_id=self.current_id)
+            self.load(keep_order=True)
 
     def _renew_claims(self) -> None:
         held = sorted(self.held)
@@ -336,7 +356,12 @@ class InboxScreen(MainScreen):
     # --- acting on the selected item ---------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("hide", "unhide", "spam", "assign"):
+        if action == "hide":
+            # Offered only where the platform allows it (X: replies to our posts, not mentions).
+            item = self.current
+            refused = item is None or queue.hide_refusal(item["platform"], item["kind"]) is not None
+            return self.may(Action.MODERATE) and not refused
+        if action in ("unhide", "spam", "assign"):
             return self.may(Action.MODERATE)
         if action in ("approve_reply", "reject_reply"):
             return self._waiting_proposal() is not None
