@@ -94,11 +94,19 @@ class SmtoolApp(App[None]):
             # Not from a dialog: answering or cancelling it comes first.
             if isinstance(self.screen, ModalScreen):
                 return False
-            return any(spec.name == parameters[0] for spec in self.allowed)
+            # Every screen's key works, so one this user may not open says why (action_show).
+            return parameters[0] in SCREENS
         return True
 
     def action_show(self, name: str) -> None:
-        if self.check_action("show", (name,)) and self.screen is not self.get_screen(name):
+        if not self.check_action("show", (name,)):
+            return
+        spec = next(s for s in SPECS if s.name == name)
+        if spec not in self.allowed:
+            if isinstance(self.screen, MainScreen):
+                self.screen.notice(not_allowed(self.user, spec), "yellow")
+            return
+        if self.screen is not self.get_screen(name):
             self.switch_screen(name)
 
     async def action_quit(self) -> None:
@@ -163,6 +171,13 @@ class SmtoolApp(App[None]):
         ]
 
 
+def not_allowed(user: str, spec: ScreenSpec) -> str:
+    """Why the user may not open the screen: what a role must allow to open it."""
+    return f"{user} may not use the {spec.name} screen: that needs a role that may " + " or ".join(
+        need.value for need in spec.needs
+    )
+
+
 def default_screen(roles: list[str]) -> str:
     """Where a user starts: a press officer in the inbox, a communicator in compose, and so on."""
     for role, screen in STARTS:
@@ -183,8 +198,5 @@ def build_app(ctx: Context, user: str, screen: str | None = None) -> SmtoolApp:
     if spec is None:
         raise UsageError(f"unknown screen {start!r}; screens: {', '.join(SCREENS)}")
     if not any(can(roles, need) for need in spec.needs):
-        raise PermissionDenied(
-            f"{user} may not use the {start} screen: that needs a role that may "
-            + " or ".join(need.value for need in spec.needs)
-        )
+        raise PermissionDenied(not_allowed(user, spec))
     return SmtoolApp(ctx, user, roles, start)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.command import CommandPalette
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from smtool.errors import PermissionDenied, UsageError
 from smtool.tui.app import SCREENS, build_app
@@ -58,6 +58,9 @@ def test_a_user_sees_only_the_screens_and_actions_their_roles_allow(
             assert [s.name for s in app.allowed] == ["compose", "calendar", "accounts"]
             await pilot.press("f4")  # approvals: not hers
             assert app.screen.__class__.__name__ == "CalendarScreen"
+            # Said, not silently ignored (issue 18, item 20).
+            said = str(app.screen.query_one("#notice", Static).render())
+            assert "anna may not use the approvals screen" in said and "approve" in said
             await pilot.press("f7")
             accounts = app.screen
             assert accounts.__class__.__name__ == "AccountsScreen"
