@@ -15,6 +15,7 @@ from connectors.base import IncomingItem
 from smtool.errors import UsageError
 from smtool.services.monitoring import queue, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
+from smtool.services.publishing import pauses
 from smtool.tui.app import build_app
 from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.screens.moderation import ReplyModal
@@ -179,5 +180,25 @@ def test_new_items_join_at_the_end_and_the_cursor_stays_on_its_item(
             await pilot.press("g")  # sorted on request
             await until(pilot, lambda: next(iter(screen.items)) not in before, "the queue sorted")
             assert screen.current_id == before[1]
+
+    asyncio.run(scenario())
+
+
+def test_a_reply_during_a_pause_says_it_waits(sqlite_installation: Installation) -> None:
+    ctx = sqlite_installation.ctx
+    add_items(ctx, "Kad būs atvērta pieteikšanās?")
+    pauses.pause(ctx, "karlis", pauses.ALL, "Krīze")
+
+    async def scenario() -> None:
+        app = build_app(ctx, "liga")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _queue(app, pilot, 1)
+            await until(pilot, lambda: screen.detail is not None, "the item")
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, ReplyModal), "the reply modal")
+            app.screen.query_one("#reply-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "in the outbox" in notice(screen), "the reply")
+            assert "not sent yet: all publishing is paused (Krīze)" in notice(screen)
 
     asyncio.run(scenario())

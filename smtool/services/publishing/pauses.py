@@ -17,7 +17,7 @@ from smtool.services.context import Context
 from smtool.services.people import user_roles
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
-from smtool.store.tables import Account, PublishingPause
+from smtool.store.tables import Account, Publication, PublishingPause
 
 ALL = "*"
 
@@ -92,3 +92,17 @@ def paused_note(ctx: Context, accounts: Sequence[str]) -> str | None:
     if not stopped:
         return None
     return f"publishing is paused on {', '.join(stopped)}; it goes out there once resumed"
+
+
+def publication_paused_note(ctx: Context, publication_id: int) -> str | None:
+    """`paused_note` for the account of one publication (a reply just queued, say)."""
+    with ctx.db.read() as session:
+        publication = session.get(Publication, publication_id)
+        account = publication.account_id if publication is not None else None
+    return paused_note(ctx, [account]) if account is not None else None
+
+
+def queued_note(ctx: Context, publication_id: int) -> str:
+    """What happens next to a publication just queued: sent by the worker, or held by a pause."""
+    note = publication_paused_note(ctx, publication_id)
+    return f"not sent yet: {note}" if note else "the worker sends it"

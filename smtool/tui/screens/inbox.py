@@ -33,6 +33,7 @@ from smtool.domain.roles import Action
 from smtool.errors import Conflict
 from smtool.services.monitoring import proposals, queue, reading
 from smtool.services.monitoring.views import InboxItemDetail, InboxItemView, ProposalView
+from smtool.services.publishing import pauses
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.screens.moderation import Acted, ReplyModal
 from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
@@ -412,7 +413,8 @@ class InboxScreen(MainScreen):
 
     def _reply(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
         publication = queue.reply(self.ctx, self.user, item_id, text, expected_version=version)
-        return f"Reply to item {item_id} is in the outbox (publication {publication}).", item_id
+        queued = pauses.queued_note(self.ctx, publication)
+        return f"Reply to item {item_id} is in the outbox (publication {publication}); {queued}.", item_id
 
     def _propose(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
         proposal = proposals.propose(self.ctx, self.user, item_id, text, expected_version=version)
@@ -428,7 +430,8 @@ class InboxScreen(MainScreen):
         def approve() -> tuple[str, int | None]:
             # The hash of the text shown: a proposal replaced meanwhile is refused, never sent.
             publication = proposals.approve(self.ctx, self.user, item_id, digest, expected_version=version)
-            return f"Reply to item {item_id} approved; in the outbox (publication {publication}).", item_id
+            queued = pauses.queued_note(self.ctx, publication)
+            return f"Reply to item {item_id} approved, publication {publication}; {queued}.", item_id
 
         self.act(approve)
 
