@@ -108,15 +108,15 @@ def legend() -> Text:
 class CalendarScreen(MainScreen):
     TITLE_NAME = "Calendar"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "toggle_view", "Week/month"),
+        Binding("v", "toggle_view", "View"),
         Binding("p", "step(-1)", "Prev"),
         Binding("n", "step(1)", "Next"),
         Binding("t", "today", "Today"),
-        Binding("a", "next_account", "Account"),
+        Binding("a", "next_account", "Acct"),
         Binding("o", "open", "Open"),
-        Binding("s", "reschedule", "Reschedule"),
+        Binding("s", "reschedule", "Move"),  # short: at 80 columns the footer holds every key
         Binding("x", "withdraw", "Withdraw"),
-        Binding("m", "more", "More"),
+        Binding("m", "more", "More", show=False),  # the list says "m for more" when there is more
         Binding("g", "refresh", "Refresh", show=False),
     ]
 
