@@ -10,6 +10,7 @@ from smtool.cli import common
 from smtool.domain.text import collapse_spaces
 from smtool.services.monitoring import proposals, queue, reading
 from smtool.services.monitoring.views import InboxItemView, ProposalView
+from smtool.services.publishing import pauses
 
 group = typer.Typer(
     help="The moderation queue: comments and mentions from every account.", no_args_is_help=True
@@ -180,7 +181,8 @@ def reply(
     account's reply_roles allow, and its spokespeople; others: inbox propose)."""
     with common.open_context() as ctx:
         publication = queue.reply(ctx, common.acting_user(as_user), item_id, text, expected_version=version)
-    common.console.print(f"Reply queued as publication {publication}; the worker sends it.")
+        queued = pauses.queued_note(ctx, publication)  # a pause holds it: say so
+    common.console.print(f"Reply queued as publication {publication}; {queued}.")
 
 
 @group.command("hide")
@@ -305,7 +307,8 @@ def approve_reply(
         publication = proposals.approve(
             ctx, common.acting_user(as_user), item_id, content_hash, expected_version=version
         )
-    common.console.print(f"Reply approved and queued as publication {publication}; the worker sends it.")
+        queued = pauses.queued_note(ctx, publication)
+    common.console.print(f"Reply approved and queued as publication {publication}; {queued}.")
 
 
 @group.command("reject-reply")

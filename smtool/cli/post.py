@@ -12,7 +12,7 @@ from smtool.cli import common
 from smtool.domain.media import MediaEntry
 from smtool.domain.states import PostState
 from smtool.errors import UsageError
-from smtool.services.publishing import approval, calendar, checks, drafts
+from smtool.services.publishing import approval, calendar, checks, drafts, pauses
 from smtool.services.publishing.checks import PostFinding
 from smtool.services.publishing.views import describe_media, kept_media, list_posts, show_post
 
@@ -252,7 +252,11 @@ def approve(
     """Approve one or more submitted posts (all or none); they are then published at their time."""
     with common.open_context() as ctx:
         written = approval.approve_posts(ctx, common.acting_user(as_user), post_ids, comment)
+        # During a pause "scheduled" is not the whole story: say what holds them.
+        held = sorted({n for n in (pauses.publication_paused_note(ctx, p) for p in written) if n})
     common.console.print(f"Approved {len(post_ids)} post(s); {len(written)} publication(s) scheduled.")
+    for note in held:
+        common.console.print(f"Not sent yet: {note}.")
 
 
 @group.command("reject")

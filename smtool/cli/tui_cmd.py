@@ -8,6 +8,7 @@ for new comments while the UI is open.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from smtool.cli import common
+from smtool.errors import UsageError
 from smtool.services.context import Context
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ def tui(
     if not sandbox:
         with common.open_context() as ctx:
             app = build_app(ctx, user, screen)
+            _require_terminal()
             app.run()
         _exit_like(app)
         return
@@ -63,6 +66,7 @@ def tui(
     path, created = demo.ensure_installation(port)
     with common.open_context() as ctx:
         app = build_app(ctx, user, screen)  # refuses a bad user or screen before anything starts
+        _require_terminal()
         with demo.training_sandbox(ctx, path) as server:
             if created:
                 demo.seed_citizens(ctx, server)
@@ -70,6 +74,16 @@ def tui(
             with _worker_thread(ctx, lambda: server.sandbox.simulate(CITIZENS_PER_TICK)):
                 app.run()
     _exit_like(app)
+
+
+def _require_terminal() -> None:
+    """Refuse before the screen is taken over when input or output is not a terminal: Textual would
+    write escape codes into a pipe or a file and then wait for keys that never come."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "smtool tui needs a terminal for its input and output (it is not one here); run it in a "
+            "terminal, over SSH with `ssh -t`, or use the other commands (`smtool --help`) in scripts"
+        )
 
 
 def _exit_like(app: App[None]) -> None:

@@ -29,6 +29,7 @@ from smtool.tui.screens.calendar import CalendarScreen
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.screens.reports import ReportsScreen
+from smtool.tui.widgets.dialogs import ConfirmModal
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.work import ServiceFailed
 
@@ -93,12 +94,34 @@ class SmtoolApp(App[None]):
             # Not from a dialog: answering or cancelling it comes first.
             if isinstance(self.screen, ModalScreen):
                 return False
-            return any(spec.name == parameters[0] for spec in self.allowed)
+            # Every screen's key works, so one this user may not open says why (action_show).
+            return parameters[0] in SCREENS
         return True
 
     def action_show(self, name: str) -> None:
-        if self.check_action("show", (name,)) and self.screen is not self.get_screen(name):
+        if not self.check_action("show", (name,)):
+            return
+        spec = next(s for s in SPECS if s.name == name)
+        if spec not in self.allowed:
+            if isinstance(self.screen, MainScreen):
+                self.screen.notice(not_allowed(self.user, spec), "yellow")
+            return
+        if self.screen is not self.get_screen(name):
             self.switch_screen(name)
+
+    async def action_quit(self) -> None:
+        """Leave, after asking when a screen holds edits that are not saved (they would be lost)."""
+        unsaved = [
+            what
+            for spec in self.allowed
+            if isinstance(screen := self.get_screen(spec.name), MainScreen)
+            and (what := screen.unsaved_edits()) is not None
+        ]
+        if not unsaved:
+            self.exit()
+            return
+        question = Text(f"{', '.join(unsaved).capitalize()}: edits not saved. Quit and drop them?")
+        self.push_screen(ConfirmModal(question), lambda yes: self.exit() if yes else None)
 
     def format_title(self, title: str, sub_title: str) -> Content:
         """A main screen's header: the screens this user may open, each with its key, the current
@@ -130,7 +153,7 @@ class SmtoolApp(App[None]):
                 f"key {binding.key}",
                 partial(screen.run_action, binding.action),
             )
-        yield SystemCommand("Quit", "Leave smtool (Ctrl+Q)", self.exit)
+        yield SystemCommand("Quit", "Leave smtool (Ctrl+Q)", self.action_quit)
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         self.push_screen(ErrorModal(message.error))
@@ -146,6 +169,13 @@ class SmtoolApp(App[None]):
                 "This is a bug in smtool; please report what you did."
             )
         ]
+
+
+def not_allowed(user: str, spec: ScreenSpec) -> str:
+    """Why the user may not open the screen: what a role must allow to open it."""
+    return f"{user} may not use the {spec.name} screen: that needs a role that may " + " or ".join(
+        need.value for need in spec.needs
+    )
 
 
 def default_screen(roles: list[str]) -> str:
@@ -168,8 +198,5 @@ def build_app(ctx: Context, user: str, screen: str | None = None) -> SmtoolApp:
     if spec is None:
         raise UsageError(f"unknown screen {start!r}; screens: {', '.join(SCREENS)}")
     if not any(can(roles, need) for need in spec.needs):
-        raise PermissionDenied(
-            f"{user} may not use the {start} screen: that needs a role that may "
-            + " or ".join(need.value for need in spec.needs)
-        )
+        raise PermissionDenied(not_allowed(user, spec))
     return SmtoolApp(ctx, user, roles, start)

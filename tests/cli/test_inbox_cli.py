@@ -216,3 +216,16 @@ def test_a_specialists_reply_is_proposed_then_approved_by_hash(installed: tuple[
     assert approved.code == 0 and "queued as publication" in approved.out
     shown = json.loads(_run(config, "show", "2", "--json").out)
     assert shown["state"] == "answered" and shown["proposals"][0]["state"] == "approved"
+
+
+def test_a_reply_during_a_pause_says_it_waits_for_the_pause(installed: tuple[Path, SandboxServer]) -> None:
+    config, _ = installed
+    paused = run_smtool(
+        "--config", str(config), "pause", "--all", "--reason", "Krīze", "--as", "karlis", cwd=config.parent
+    )
+    assert paused.code == 0, paused.err
+    replied = _run(config, "reply", "2", "Paldies par jautājumu!")
+    assert replied.code == 0, replied.err
+    # Not "the worker sends it" (issue 18, item 21): nothing goes out while publishing is paused.
+    assert "not sent yet: all publishing is paused (Krīze)" in replied.out
+    assert "the worker sends it" not in replied.out

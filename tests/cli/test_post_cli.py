@@ -319,3 +319,14 @@ def test_findings_speak_the_posts_language(env: tuple[Path, SandboxServer]) -> N
         assert messages and all(wording in m for m in messages), messages
         checked = _run(folder, "post", "check", post_id, "--as", "anna")
         assert wording in checked.out, checked.out
+
+
+def test_approving_during_a_pause_says_what_holds_the_post(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    assert _run(folder, "pause", "--account", "sandbox-x", "--reason", "Pārbaude", "--as", "karlis").code == 0
+    post_id = _run(folder, "post", "new", "--as", "anna", "--account", "sandbox-x", "--now", TEXT).out.strip()
+    assert _run(folder, "post", "submit", post_id, "--as", "anna").code == 0
+    approved = _run(folder, "post", "approve", post_id, "--as", "karlis")
+    assert approved.code == 0, approved.err
+    # Issue 18, item 21: "scheduled" alone would promise it goes out now.
+    assert "Not sent yet: publishing is paused on sandbox-x (Pārbaude)" in approved.out

@@ -172,6 +172,13 @@ def test_hidden_item_stays_in_the_store_and_the_audit_log(ictx: Context, sandbox
 
 def test_a_refused_hide_changes_nothing(ictx: Context, sandbox: Sandbox) -> None:
     item = _mention(sandbox, ictx, "Paldies!")  # a mention, not a reply in our thread: X refuses to hide
+    # Known before X is asked (issue 18, item 19): refused with what X allows, nothing recorded.
+    with pytest.raises(UsageError, match="X lets an account hide only replies to its own posts"):
+        queue.hide(ictx, "liga", int(item["id"]), "spam")
+    assert queue_pages.show_item(ictx, int(item["id"]))["actions"] == []
+    # An item X refuses all the same (recorded as a reply to us, which X does not agree it is).
+    with ictx.db.write() as session:
+        session.execute(update(InboxItem).where(col(InboxItem.id) == item["id"]).values(kind="reply"))
     with pytest.raises(queue.PlatformRefused):
         queue.hide(ictx, "liga", int(item["id"]), "spam")
     detail = queue_pages.show_item(ictx, int(item["id"]))

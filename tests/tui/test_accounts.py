@@ -44,6 +44,10 @@ def test_pause_and_resume_one_account_and_all_publishing(installation: Installat
             await pilot.press("enter")
             banner = screen.query_one("#accounts-all", Static)
             await until(pilot, lambda: "ALL PUBLISHING PAUSED" in str(banner.render()), "the banner")
+            # Under that banner no row says "no" (issue 18, item 21): the other account is paused too.
+            table = screen.query_one("#accounts-list", DataTable)
+            await until(pilot, lambda: table.get_row_at(1)[-1].plain == "all paused", "the rows")
+            assert table.get_row_at(0)[-1].plain.startswith("Konta pārbaude")
 
             await pilot.press("U")
             await until(pilot, lambda: [p.scope for p in list_pauses(ctx)] == [account], "all resumed")

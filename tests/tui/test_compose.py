@@ -14,7 +14,7 @@ from smtool.services.publishing.views import list_posts, show_post
 from smtool.tui.app import build_app
 from smtool.tui.screens.compose import ComposeScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
-from smtool.tui.widgets.dialogs import ChoiceModal
+from smtool.tui.widgets.dialogs import ChoiceModal, ConfirmModal
 from smtool.tui.widgets.error_modal import ErrorModal
 from smtool.tui.widgets.findings import DraftFinding, FindingsList, render_findings
 from tests.support.media import png
@@ -240,6 +240,103 @@ def test_advice_is_shown_but_never_pasted_into_the_text(sqlite_installation: Ins
                 await pilot.press("tab")
                 visited.append(app.focused.id if app.focused else None)
             assert "compose-findings" in visited
+
+    asyncio.run(scenario())
+
+
+def test_a_swap_inserts_one_phrase_in_the_originals_case_offers_alternatives_and_never_advice(
+    sqlite_installation: Installation,
+) -> None:
+    async def scenario() -> None:
+        app = build_app(sqlite_installation.ctx, "anna")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            area = screen.query_one("#post-text", TextArea)
+
+            def officialese() -> list[str]:
+                return [
+                    f["match"]
+                    for f in screen.query_one(FindingsList).findings
+                    if f["rule"] == "plain-language.officialese"
+                ]
+
+            # Issue 18's example: "saskaņā ar" has two plainer phrases, "attiecīgi" only advice.
+            area.text = "Saskaņā ar noteikumiem lūdzam veikt apmaksu līdz piektdienai, attiecīgi ātrāk."
+            await until(pilot, lambda: len(officialese()) == 3, "three officialese findings")
+            listed = str(screen.query_one(FindingsList).render())
+            assert "Ctrl+R offers: Pēc / Kā noteikts." in listed and "→ (bieži lieks)" in listed
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the choice of phrases")
+            await pilot.press("enter")  # the first: "Pēc", capitalised as the sentence's first word
+            assert area.text == "Pēc noteikumiem lūdzam veikt apmaksu līdz piektdienai, attiecīgi ātrāk."
+            await until(pilot, lambda: len(officialese()) == 2, "the swap checked")
+            await pilot.press("ctrl+r")
+            assert area.text == "Pēc noteikumiem lūdzam samaksāt līdz piektdienai, attiecīgi ātrāk."
+            await until(pilot, lambda: officialese() == ["attiecīgi"], "only the advice left")
+            await pilot.press("ctrl+r")  # advice never goes into the post
+            assert area.text == "Pēc noteikumiem lūdzam samaksāt līdz piektdienai, attiecīgi ātrāk."
+            assert "No suggested swap" in shown(screen, "#notice")
+
+            area.text = "Veikt apmaksu var līdz piektdienai. SAKARĀ AR remontu slēgts."
+            await until(pilot, lambda: len(officialese()) == 2, "a capitalised and a shouted phrase")
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: len(officialese()) == 1, "the first swap checked")
+            await pilot.press("ctrl+r")
+            assert area.text == "Samaksāt var līdz piektdienai. DĒĻ remontu slēgts."
+
+    asyncio.run(scenario())
+
+
+def test_leaving_unsaved_edits_asks_first_new_open_and_quit(sqlite_installation: Installation) -> None:
+    ctx = sqlite_installation.ctx
+    post_id = create_post(ctx, "anna", Draft("Pieteikšanās sāksies drīz.", ["sandbox-x"]))
+
+    async def scenario() -> None:
+        app = build_app(ctx, "anna")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            await pilot.press("ctrl+o")  # nothing typed yet: no question
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the list of her posts")
+            await pilot.press("enter")
+            await until(pilot, lambda: screen.post_id == post_id, "the draft in the form")
+            assert screen.unsaved_edits() is None
+            # Issue 18's steps: add an account and a variant, then Ctrl+N.
+            await pilot.click("#post-accounts")
+            await pilot.press("down", "space")
+            await pilot.press("ctrl+e")
+            screen.query_one("#post-text", TextArea).text = "Pieteikšanās sāksies 1. decembrī."
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmModal), "the question")
+            assert f"Post {post_id} has edits that are not saved" in str(
+                app.screen.query_one(".dialog-title", Static).render()
+            )
+            await pilot.press("n")  # keep them
+            assert app.screen is screen and screen.post_id == post_id
+            assert screen.query_one("#post-text", TextArea).text == "Pieteikšanās sāksies 1. decembrī."
+            await pilot.press("ctrl+o")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmModal), "the question before opening")
+            await pilot.press("n")
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmModal), "the question before quitting")
+            await pilot.press("n")
+            assert app.is_running and app.screen is screen
+
+            await pilot.press("ctrl+s")  # saved: nothing is lost by leaving now
+            await until(pilot, lambda: screen.unsaved_edits() is None, "the save")
+            assert show_post(ctx, post_id)["variants"] == {"x": "Pieteikšanās sāksies 1. decembrī."}
+            await pilot.press("ctrl+n")
+            await settled(pilot)
+            assert app.screen is screen and screen.post_id is None
+
+            screen.query_one("#post-text", TextArea).text = "Melnraksts"
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmModal), "the question for a new post")
+            await pilot.press("y")
+            await until(
+                pilot, lambda: screen.query_one("#post-text", TextArea).text == "", "the form cleared"
+            )
 
     asyncio.run(scenario())
 

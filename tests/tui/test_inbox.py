@@ -234,7 +234,9 @@ def test_when_another_officer_acted_first_the_screen_says_so(installation: Insta
             await until(pilot, lambda: isinstance(app.screen, ErrorModal), "the conflict modal")
             modal = app.screen
             assert isinstance(modal, ErrorModal) and modal.error.title == "Changed by someone else"
-            assert "Someone else acted first" in notice(screen)
+            # What to do is said in the TUI's terms: the screen reads the item again by itself.
+            assert "smtool inbox show" not in modal.error.msg and "shown again here" in modal.error.msg
+            assert "Someone else acted first" in notice(screen) and "smtool inbox" not in notice(screen)
             assert state(installation, int(claimed["id"]))["state"] == "new"  # liga's resolve did nothing
 
     asyncio.run(scenario())

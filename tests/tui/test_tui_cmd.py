@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.command import CommandPalette
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from smtool.errors import PermissionDenied, UsageError
 from smtool.tui.app import SCREENS, build_app
@@ -58,6 +58,9 @@ def test_a_user_sees_only_the_screens_and_actions_their_roles_allow(
             assert [s.name for s in app.allowed] == ["compose", "calendar", "accounts"]
             await pilot.press("f4")  # approvals: not hers
             assert app.screen.__class__.__name__ == "CalendarScreen"
+            # Said, not silently ignored (issue 18, item 20).
+            said = str(app.screen.query_one("#notice", Static).render())
+            assert "anna may not use the approvals screen" in said and "approve" in said
             await pilot.press("f7")
             accounts = app.screen
             assert accounts.__class__.__name__ == "AccountsScreen"
@@ -78,7 +81,7 @@ def test_a_user_sees_only_the_screens_and_actions_their_roles_allow(
             assert calendar.check_action("reschedule", ()) is False
             assert calendar.check_action("withdraw", ()) is False
             titles = [c.title for c in app.get_system_commands(calendar)]
-            assert "Calendar: Open" in titles and "Calendar: Reschedule" not in titles
+            assert "Calendar: Open" in titles and "Calendar: Move" not in titles
             await pilot.press("x")
             await pilot.pause()
             assert app.screen is calendar
@@ -146,8 +149,8 @@ def test_the_palette_runs_a_command_and_a_dialog_is_answered_before_leaving(
             inbox = app.screen
             assert isinstance(inbox, InboxScreen)
             await until(pilot, lambda: inbox.current is not None, "the queue")
-            await pilot.press("h")
-            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the reason dialog")
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the assign dialog")
             await pilot.press("f3")  # refused while the dialog is open
             assert isinstance(app.screen, ChoiceModal)
             await pilot.press("escape", "f3")

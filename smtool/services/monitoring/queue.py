@@ -22,6 +22,7 @@ names the person who let it out, so the record shows who spoke.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -176,7 +177,7 @@ UPDATE inbox_items
    AND (assigned_to IS NULL OR assigned_to = :me)
    AND id = (
         SELECT id FROM inbox_items
-         WHERE state = :state AND priority = :priority {team}
+         WHERE state = :state AND priority = :priority {team} {among}
            AND (lease_until IS NULL OR lease_until < :now)
            AND (assigned_to IS NULL OR assigned_to = :me)
          ORDER BY id
@@ -186,8 +187,13 @@ RETURNING id
 
 
 @audits_refusals("inbox.claim")
-def claim_next(ctx: Context, actor: str, team: str | None = None) -> InboxItemView | None:
+def claim_next(
+    ctx: Context, actor: str, team: str | None = None, among: Sequence[int] | None = None
+) -> InboxItemView | None:
     """Claim the most urgent, oldest open item not claimed by anyone; None when the queue is empty.
+
+    `among` limits the claim to those items (the ones a person sees under a filter), so what is
+    claimed is one of what they were looking at.
 
     Items assigned to someone else are left to them. A specialist claims only from their own team.
     The claim lasts [inbox] lease_seconds; `heartbeat` renews it. Raises PermissionDenied.
@@ -200,15 +206,20 @@ def claim_next(ctx: Context, actor: str, team: str | None = None) -> InboxItemVi
         team = person.team
         if team is None:
             raise PermissionDenied(f"{actor} has no team in config.toml; only press officers claim any item")
+    if among is not None and not among:
+        return None  # nothing in view, nothing to claim (and IN () is no SQL)
     lease = timedelta(seconds=ctx.settings.inbox.lease_seconds)
     with ctx.db.write() as session:
         dialect = session.get_bind().dialect.name
         statement = text(
             _CLAIM.format(
                 team="AND team = :team" if team is not None else "",
+                among="AND id IN :among" if among is not None else "",
                 lock="FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else "",
             )
         ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime()))
+        if among is not None:
+            statement = statement.bindparams(bindparam("among", expanding=True))
         now = ctx.clock()
         for priority in PRIORITIES:
             for state in CLAIMABLE_STATES:
@@ -221,6 +232,8 @@ def claim_next(ctx: Context, actor: str, team: str | None = None) -> InboxItemVi
                 }
                 if team is not None:
                     params["team"] = team
+                if among is not None:
+                    params["among"] = list(among)
                 row = session.execute(statement, params).first()
                 if row is not None:
                     item_id = int(row[0])
@@ -436,6 +449,26 @@ def unhide(
     _set_hidden(ctx, actor, item_id, False, reason, expected_version, factory)
 
 
+# What each platform lets an account hide: X only replies to the account's own posts (hide_reply),
+# Facebook comments and replies under the Page's posts. Mentions elsewhere belong to their authors.
+HIDEABLE_KINDS: dict[str, frozenset[str]] = {
+    "x": frozenset({"reply"}),
+    "facebook": frozenset({"comment", "reply"}),
+}
+
+
+def hide_refusal(platform: str, kind: str) -> str | None:
+    """Why an item of this kind cannot be hidden on its platform, or None when it can."""
+    if kind in HIDEABLE_KINDS.get(platform, frozenset()):
+        return None
+    if kind == "alert":
+        return "it is an alert about our own post; delete or keep the post on the platform"
+    kinds = {"reply": "replies to its own posts", "comment": "comments under its posts"}
+    allowed = " and ".join(kinds.get(k, k) for k in sorted(HIDEABLE_KINDS.get(platform, frozenset())))
+    name = {"x": "X", "facebook": "Facebook"}.get(platform, platform)
+    return f"{name} lets an account hide only {allowed or 'nothing'}; this is a {kind.replace('_', ' ')}"
+
+
 def _set_hidden(
     ctx: Context,
     actor: str,
@@ -451,10 +484,9 @@ def _set_hidden(
         item = load_item(session, item_id)
         _check_version(item, expected_version)
         _check_claim(item, actor, ctx.clock())
-        if item.kind == "alert":
-            raise UsageError(
-                f"inbox item {item_id} is an alert about our own post; delete or keep it on the platform"
-            )
+        refusal = hide_refusal(item.platform, item.kind) if hidden or item.kind == "alert" else None
+        if refusal is not None:
+            raise UsageError(f"inbox item {item_id} cannot be hidden: {refusal}")
         if item.hidden == hidden:
             raise UsageError(f"inbox item {item_id} is already {'hidden' if hidden else 'shown'}")
         previous_reason = item.hidden_reason

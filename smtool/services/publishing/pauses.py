@@ -5,6 +5,7 @@ Paused publications stay `scheduled`; the worker's claim skips them until the pa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from smtool.services.context import Context
 from smtool.services.people import user_roles
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
-from smtool.store.tables import Account, PublishingPause
+from smtool.store.tables import Account, Publication, PublishingPause
 
 ALL = "*"
 
@@ -77,3 +78,31 @@ def list_pauses(ctx: Context) -> list[PauseView]:
     with ctx.db.read() as session:
         rows = session.exec(select(PublishingPause).order_by(col(PublishingPause.scope))).all()
         return [PauseView(r.scope, r.reason, r.paused_by, r.paused_at) for r in rows]
+
+
+def paused_note(ctx: Context, accounts: Sequence[str]) -> str | None:
+    """Why something queued for `accounts` will not go out yet, or None when none of them is paused.
+
+    Said wherever a person approves or replies: "the worker sends it" is untrue during a pause.
+    """
+    held = {p.scope: p for p in list_pauses(ctx)}
+    if ALL in held:
+        return f"all publishing is paused ({held[ALL].reason}); it goes out once publishing is resumed"
+    stopped = [f"{a} ({held[a].reason})" for a in dict.fromkeys(accounts) if a in held]
+    if not stopped:
+        return None
+    return f"publishing is paused on {', '.join(stopped)}; it goes out there once resumed"
+
+
+def publication_paused_note(ctx: Context, publication_id: int) -> str | None:
+    """`paused_note` for the account of one publication (a reply just queued, say)."""
+    with ctx.db.read() as session:
+        publication = session.get(Publication, publication_id)
+        account = publication.account_id if publication is not None else None
+    return paused_note(ctx, [account]) if account is not None else None
+
+
+def queued_note(ctx: Context, publication_id: int) -> str:
+    """What happens next to a publication just queued: sent by the worker, or held by a pause."""
+    note = publication_paused_note(ctx, publication_id)
+    return f"not sent yet: {note}" if note else "the worker sends it"

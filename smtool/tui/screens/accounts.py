@@ -102,11 +102,20 @@ class AccountsScreen(MainScreen):
                 else Text("ok", style="green"),
                 Text(str(account.scheduled)),
                 Text(str(account.attention), style="bold red" if account.attention else "dim"),
-                inert_text(account.paused, style="bold red") if account.paused else Text("no", style="dim"),
+                self._paused_cell(account, overview),
             )
         if overview.accounts:
             table.move_cursor(row=min(row, len(overview.accounts) - 1))
         self._detail()
+
+    @staticmethod
+    def _paused_cell(account: calendar.AccountState, overview: calendar.Overview) -> Text:
+        # Under a pause of all publishing no account is "not paused": the row says so too.
+        if account.paused:
+            return inert_text(account.paused, style="bold red")
+        if overview.paused_all:
+            return Text("all paused", style="bold red")
+        return Text("no", style="dim")
 
     def on_data_table_row_highlighted(self) -> None:
         self._detail()
@@ -122,6 +131,9 @@ class AccountsScreen(MainScreen):
         if account.paused:  # its column is cut short at 80 columns: the reason in full here
             text.append("\nPaused: ", style="bold red")
             text.append_text(inert_text(account.paused))
+        if self.overview.paused_all:
+            text.append("\nAll publishing is paused: ", style="bold red")
+            text.append_text(inert_text(self.overview.paused_all))
         if account.token_set_at:
             text.append(f"\nToken set {to_local(account.token_set_at, self.zone):%Y-%m-%d %H:%M}.")
         if account.token_status != "ok":

@@ -17,8 +17,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
+from smtool.services.publishing import pauses
 from smtool.services.publishing.approval import approve_posts, reject_post, waive_finding
-from smtool.services.publishing.checks import PostFinding
+from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, PostFinding
 from smtool.services.publishing.views import PostDetail as PostDetailView
 from smtool.services.publishing.views import PostView, list_posts, show_post
 from smtool.tui.screens.base import MainScreen
@@ -137,18 +138,50 @@ class ApprovalsScreen(MainScreen):
         return True
 
     def action_approve(self) -> None:
+        """Ask first, showing where and when the post goes out (and any pause that holds it), with
+        an optional comment: approving publishes, so one stray key must not."""
         post = self.current
         if post is None:
             return
-        post_id = post["id"]
+        post_id, accounts = post["id"], post["accounts"]
 
-        def approve() -> list[int]:
-            return approve_posts(self.ctx, self.user, [post_id])
+        def confirm(paused: str | None) -> None:
+            quote = Text.assemble(
+                ("To: ", "dim"),
+                ", ".join(accounts),
+                ("\nWhen: ", "dim"),
+                post["scheduled_local"],
+                f" ({self.zone})" if post["scheduled_at"] else "",
+                ("\n", ""),
+                one_line(post["text"], 56),
+            )
+            if paused:
+                quote.append(f"\nNot yet: {paused}.", style="bold red")
+            self.app.push_screen(
+                LineModal(
+                    f"Approve post {post_id}? Enter approves, Esc cancels. Comment (optional):",
+                    quote=quote,
+                    check=lambda _: None,
+                    dialog_id="approve",
+                ),
+                lambda comment: approve(comment, paused),
+            )
 
-        def done(publications: list[int]) -> None:
-            self._decided(f"Post {post_id} approved: {len(publications)} publication(s) scheduled.")
+        def approve(comment: str | None, paused: str | None) -> None:
+            if comment is None:
+                self.notice(f"Post {post_id} not approved.", "dim")
+                return
 
-        self.background(approve, done, group="act")
+            def done(publications: list[int]) -> None:
+                when = post["scheduled_local"]
+                notice = f"Post {post_id} approved: {len(publications)} publication(s) scheduled ({when})"
+                self._decided(f"{notice}; {paused}." if paused else f"{notice}.")
+
+            self.background(
+                lambda: approve_posts(self.ctx, self.user, [post_id], comment or None), done, group="act"
+            )
+
+        self.background(lambda: pauses.paused_note(self.ctx, accounts), confirm, group="act")
 
     def _decided(self, notice: str, reload: int | None = None) -> None:
         self.notice(notice, "green")
@@ -187,7 +220,12 @@ class ApprovalsScreen(MainScreen):
         post_id = post["id"]
         waivable: dict[str, PostFinding] = {}
         for finding in post["findings"]:
-            if not finding["waived"] and finding["level"] in ("error", "warning"):
+            # What the approval itself answers is no finding to waive: approving answers it.
+            if (
+                not finding["waived"]
+                and finding["level"] in ("error", "warning")
+                and finding["rule"] not in SATISFIED_BY_APPROVAL
+            ):
                 waivable.setdefault(f"{finding['rule']}:{finding['match_hash']}", finding)
         if not waivable:
             self.notice(f"Post {post_id} has no finding left to waive.", "yellow")

@@ -35,6 +35,10 @@ class MainScreen(Screen[None]):
         self.title = self.TITLE_NAME.lower()
         self.sub_title = self.user
 
+    def unsaved_edits(self) -> str | None:
+        """What on this screen holds edits not yet saved ("post 7"), asked before leaving; None here."""
+        return None
+
     def may(self, action: Action) -> bool:
         return can(self.roles, action)
 

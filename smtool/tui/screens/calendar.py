@@ -80,33 +80,43 @@ class Loaded:
     page: calendar.CalendarPage
 
 
+# The grid's marks: (mark, style, what it means, the states it counts). The cells and the legend
+# under the grid are both drawn from this, so they cannot disagree.
+MARKS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    ("!", "bold red", "needs attention", frozenset(ATTENTION_PUBLICATION_STATES)),
+    ("✓", "green", "out", frozenset({"published"})),
+    ("◷", "cyan", "waiting to go out", frozenset({"scheduled", "claimed", "sending"})),
+    ("?", "yellow", "awaiting approval", frozenset(AWAITING)),
+)
+
+
 def cell(counts: Counter[str]) -> Text:
-    """A day's posts in a grid cell: ✓ out, ◷ waiting to go out, ? awaiting approval, ! attention."""
+    """A day's posts in a grid cell: each mark with its number (see MARKS)."""
     out = Text()
-    marks = (
-        ("!", "bold red", sum(n for s, n in counts.items() if s in ATTENTION_PUBLICATION_STATES)),
-        ("✓", "green", counts.get("published", 0)),
-        ("◷", "cyan", sum(counts.get(s, 0) for s in ("scheduled", "claimed", "sending"))),
-        ("?", "yellow", sum(counts.get(s, 0) for s in AWAITING)),
-    )
-    for mark, style, number in marks:
+    for mark, style, _, states in MARKS:
+        number = sum(n for s, n in counts.items() if s in states)
         if number:
             out.append(f"{mark}{number}", style=style)
     return out
 
 
+def legend() -> Text:
+    """What the grid's marks mean, in one line."""
+    return Text("  ").join(Text.assemble((mark, style), f" {meaning}") for mark, style, meaning, _ in MARKS)
+
+
 class CalendarScreen(MainScreen):
     TITLE_NAME = "Calendar"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "toggle_view", "Week/month", show=False),
+        Binding("v", "toggle_view", "View"),
         Binding("p", "step(-1)", "Prev"),
         Binding("n", "step(1)", "Next"),
         Binding("t", "today", "Today"),
-        Binding("a", "next_account", "Account", show=False),
+        Binding("a", "next_account", "Acct"),
         Binding("o", "open", "Open"),
-        Binding("s", "reschedule", "Reschedule"),
+        Binding("s", "reschedule", "Move"),  # short: at 80 columns the footer holds every key
         Binding("x", "withdraw", "Withdraw"),
-        Binding("m", "more", "More", show=False),
+        Binding("m", "more", "More", show=False),  # the list says "m for more" when there is more
         Binding("g", "refresh", "Refresh", show=False),
     ]
 
@@ -122,6 +132,7 @@ class CalendarScreen(MainScreen):
         with Vertical(id="calendar-main"):
             yield Static(id="calendar-title")
             yield Static(id="calendar-grid")
+            yield Static(legend(), id="calendar-legend")
             yield DataTable[Text](id="calendar-list", cursor_type="row", zebra_stripes=True)
         yield Static(id="notice")
         yield Footer(compact=True)

@@ -7,6 +7,7 @@ is checked on the text it would get. The checker runs in a thread worker after a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -29,13 +30,17 @@ from smtool.services.publishing.drafts import Attachment, Draft, create_post, ed
 from smtool.services.publishing.views import MediaView, PostDetail, kept_media, list_posts, show_post
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
-from smtool.tui.widgets.dialogs import ChoiceModal
-from smtool.tui.widgets.findings import DraftFinding, FindingsList
+from smtool.tui.widgets.dialogs import ChoiceModal, ConfirmModal
+from smtool.tui.widgets.findings import DraftFinding, FindingsList, swap_choices
 from smtool.tui.widgets.inert import inert_text
 from smtool.tui.work import ServiceFailed
 
 # Posts their author may still change here (an approved one is moved on the calendar instead).
 EDITABLE = ("draft", "checked", "rejected", "submitted")
+
+
+# The form as saving would store it: main text, variants, accounts, and the when, media and campaign fields.
+Form = tuple[str, tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class ComposeScreen(MainScreen):
         self.editing = ""  # "" the main text, else the platform whose variant is edited
         self._debounce: Timer | None = None
         self.checked: Checked | None = None
+        self.saved_form: Form | None = None  # None until mounted: nothing typed yet
 
     def compose(self) -> ComposeResult:
         accounts = self.ctx.settings.accounts
@@ -129,6 +135,7 @@ class ComposeScreen(MainScreen):
         self.query_one("#post-text", TextArea).focus()
         self._show_counts(self._counts(self._draft()))
         self._when_changed()  # what an empty time means: the placeholder is cut short at 80 columns
+        self._mark_saved()
 
     # --- reading the form ------------------------------------------------------------------
 
@@ -265,26 +272,47 @@ class ComposeScreen(MainScreen):
         self._show_counts(checked.counts)
 
     def action_apply_suggestion(self) -> None:
-        """Swap the first suggested phrase in the text being edited for the checker's plainer phrase.
-        Only a `replacement` may go into the text; other suggestions are advice to the writer."""
+        """Swap the first suggested phrase in the text being edited for the checker's plainer one,
+        in the original's capitalisation; where the rule names alternatives, the writer picks one.
+        Advice (a suggestion that is no phrase to put there) never goes into the text."""
         area = self.query_one("#post-text", TextArea)
         findings = self.checked.findings if self.checked else []
-        for finding in findings:
-            start, end, swap = finding["start"], finding["end"], finding.get("replacement")
-            if (
-                finding["text_of"] == self.editing
-                and swap
-                and end > start
-                and area.text[start:end] == finding["match"]
-            ):
-                area.text = area.text[:start] + swap + area.text[end:]
-                self.notice(
-                    Text.assemble(
-                        "Swapped «", inert_text(finding["match"]), "» for «", inert_text(swap), "»."
-                    )
-                )
-                return
-        self.notice("No suggested swap in this text.", "dim")
+        finding = next(
+            (
+                f
+                for f in findings
+                if f["text_of"] == self.editing
+                and swap_choices(f)
+                and f["end"] > f["start"]
+                and area.text[f["start"] : f["end"]] == f["match"]
+            ),
+            None,
+        )
+        if finding is None:
+            self.notice("No suggested swap in this text.", "dim")
+            return
+        choices = swap_choices(finding)
+        if len(choices) == 1:
+            self._swap(finding, choices[0])
+            return
+
+        def chosen(n: str | None) -> None:
+            if n is not None and finding is not None:
+                self._swap(finding, choices[int(n)])
+
+        options = [(str(n), choice) for n, choice in enumerate(choices)]
+        self.app.push_screen(ChoiceModal(f"Swap «{finding['match']}» for", options, dialog_id="swap"), chosen)
+
+    def _swap(self, finding: DraftFinding, phrase: str) -> None:
+        area = self.query_one("#post-text", TextArea)
+        start, end = finding["start"], finding["end"]
+        if area.text[start:end] != finding["match"]:  # the text changed while the choice was open
+            self.notice("The text changed; press Ctrl+R again.", "yellow")
+            return
+        area.text = area.text[:start] + phrase + area.text[end:]
+        self.notice(
+            Text.assemble("Swapped «", inert_text(finding["match"]), "» for «", inert_text(phrase), "».")
+        )
 
     # --- the time, as it is typed ------------------------------------------------------------
 
@@ -311,7 +339,38 @@ class ComposeScreen(MainScreen):
     def action_submit(self) -> None:
         self._store(self._draft(), submit=True)
 
+    # --- unsaved edits ----------------------------------------------------------------------
+
+    def _form(self) -> Form:
+        """Everything the form holds that saving would store, as typed."""
+        texts = self._texts()
+        fields = tuple(
+            self.query_one(f, Input).value for f in ("#post-when", "#post-media", "#post-campaigns")
+        )
+        return (texts[0], tuple(sorted(texts[1].items())), self.accounts, fields)
+
+    def _mark_saved(self, form: Form | None = None) -> None:
+        """The form as last saved, opened or cleared: what `unsaved_edits` compares with."""
+        self.saved_form = form if form is not None else self._form()
+
+    def unsaved_edits(self) -> str | None:
+        if self.saved_form is None or self.saved_form == self._form():
+            return None
+        return f"post {self.post_id}" if self.post_id is not None else "a new post"
+
+    def _unless_unsaved(self, then: Callable[[], None], leaving: str) -> None:
+        """Run `then` at once, or after the writer agrees to drop the unsaved edits."""
+        what = self.unsaved_edits()
+        if what is None:
+            then()
+            return
+        question = Text(f"{what.capitalize()} has edits that are not saved. {leaving} and drop them?")
+        self.app.push_screen(ConfirmModal(question), lambda yes: then() if yes else None)
+
     def action_new(self) -> None:
+        self._unless_unsaved(self._clear, "Start a new post")
+
+    def _clear(self) -> None:
         self.post_id = self.version = None
         self.main_text, self.variants, self.editing = "", {}, ""
         self.stored_media = {}
@@ -320,6 +379,7 @@ class ComposeScreen(MainScreen):
             self.query_one(field, Input).value = ""
         self._title_editor()
         self.query_one("#post-text", TextArea).focus()
+        self._mark_saved()
 
     def action_open(self) -> None:
         """Pick one of this user's posts that may still change (a draft, a rejected post, one
@@ -341,10 +401,10 @@ class ComposeScreen(MainScreen):
             if post_id is not None:
                 self.background(lambda: show_post(self.ctx, int(post_id)), self._load_post, group="store")
 
-        self.background(mine, pick, group="store")
+        self._unless_unsaved(lambda: self.background(mine, pick, group="store"), "Open another post")
 
     def _load_post(self, post: PostDetail) -> None:
-        self.action_new()
+        self._clear()
         self.post_id, self.version = post["id"], post["version"]
         self.main_text, self.variants = post["text"], dict(post["variants"])
         self.query_one("#post-text", TextArea).text = self.main_text
@@ -361,6 +421,7 @@ class ComposeScreen(MainScreen):
         self.query_one("#post-media", Input).value = ", ".join(tokens)
         self.query_one("#post-campaigns", Input).value = ", ".join(post["campaigns"])
         self._title_editor()
+        self._mark_saved()
         rejected = [a for a in post["approvals"] if a["decision"] == "rejected"]
         if post["state"] == "rejected" and rejected:
             self.notice(
@@ -374,7 +435,7 @@ class ComposeScreen(MainScreen):
 
     def _store(self, draft: Draft, submit: bool) -> None:
         """Create or edit the post (the version guards against a concurrent edit), then maybe submit."""
-        post_id, version = self.post_id, self.version
+        post_id, version, form = self.post_id, self.version, self._form()
 
         def run() -> Saved:
             saved_id = post_id
@@ -387,14 +448,15 @@ class ComposeScreen(MainScreen):
             shown = show_post(self.ctx, saved_id)
             return Saved(saved_id, shown["state"], shown["version"], submit)
 
-        self.background(run, self._stored, group="store")
+        self.background(run, lambda saved: self._stored(saved, form), group="store")
 
-    def _stored(self, saved: Saved) -> None:
+    def _stored(self, saved: Saved, form: Form) -> None:
         if saved.submitted:
-            self.action_new()
+            self._clear()
             self.notice(f"Post {saved.post_id} submitted for approval ({saved.state}).", "green")
         else:
             self.post_id, self.version = saved.post_id, saved.version
+            self._mark_saved(form)  # what was saved: edits typed meanwhile still count as unsaved
             self.notice(f"Post {saved.post_id} saved ({saved.state}).", "green")
 
     def on_service_failed(self, message: ServiceFailed) -> None:

@@ -33,9 +33,11 @@ from smtool.domain.roles import Action
 from smtool.errors import Conflict
 from smtool.services.monitoring import proposals, queue, reading
 from smtool.services.monitoring.views import InboxItemDetail, InboxItemView, ProposalView
+from smtool.services.publishing import pauses
 from smtool.tui.screens.base import MainScreen
-from smtool.tui.screens.moderation import ReplyModal
+from smtool.tui.screens.moderation import Acted, ReplyModal
 from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
+from smtool.tui.widgets.error_modal import in_tui_words
 from smtool.tui.widgets.inert import inert_text, one_line
 from smtool.tui.widgets.item_detail import ItemDetail
 from smtool.tui.widgets.tables import set_columns
@@ -182,8 +184,16 @@ class InboxScreen(MainScreen):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def load(self, after: str | None = None, select_id: int | None = None, record: bool = False) -> None:
-        """Read a page; `record` when it is a new read (new filters, the next page), not a re-read."""
+    def load(
+        self,
+        after: str | None = None,
+        select_id: int | None = None,
+        record: bool = False,
+        *,
+        keep_order: bool = False,
+    ) -> None:
+        """Read a page; `record` when it is a new read (new filters, the next page), not a re-read.
+        `keep_order` (the periodic refresh) keeps the rows where they are and the cursor on its item."""
         f = self.filters
 
         def read() -> reading.Page:
@@ -200,14 +210,25 @@ class InboxScreen(MainScreen):
             )
 
         self.background(
-            read, lambda page: self._page_loaded(page, after is not None, select_id), group="list"
+            read, lambda page: self._page_loaded(page, after is not None, select_id, keep_order), group="list"
         )
 
-    def _page_loaded(self, page: reading.Page, append: bool, select_id: int | None) -> None:
-        if not append:
-            self.items.clear()
-        for item in page.items:
-            self.items[item["id"]] = item
+    def _page_loaded(self, page: reading.Page, append: bool, select_id: int | None, keep_order: bool) -> None:
+        fresh = {item["id"]: item for item in page.items}
+        if keep_order:
+            # Not re-sorted under the reader's eyes: the rows stay in place, items closed or gone
+            # leave, new ones join at the end, and the cursor stays on the item it is on now (the
+            # one at the request may have been left since). g sorts the queue again.
+            select_id = self.current_id
+            arrived = [i for i in fresh if i not in self.items]
+            order = [i for i in self.items if i in fresh] + arrived
+            self.items = {i: fresh[i] for i in order}
+            if arrived:
+                self.notice(f"{len(arrived)} new item(s) at the end of the list; g sorts the queue.", "cyan")
+        else:
+            if not append:
+                self.items.clear()
+            self.items.update(fresh)
         self.next_cursor = page.next_cursor
         self._fill_table(select_id)
         table = self.query_one("#inbox-items", DataTable)
@@ -243,6 +264,7 @@ class InboxScreen(MainScreen):
     @on(DataTable.RowHighlighted, "#inbox-items")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
+            self.refresh_bindings()  # what the footer offers depends on the item (hiding)
             self.load_detail(int(event.row_key.value))
 
     def load_detail(self, item_id: int) -> None:
@@ -279,9 +301,18 @@ class InboxScreen(MainScreen):
     # --- claims and their heartbeat -------------------------------------------------------------
 
     def action_claim(self) -> None:
+        """Claim the most urgent claimable item among those listed (so under the filters and search
+        in force, never one outside them); the list then selects it and the pane shows it."""
+        shown = list(self.items)
+        more = self.next_cursor is not None
+
         def run() -> tuple[str, int | None]:
-            claimed = queue.claim_next(self.ctx, self.user)
+            claimed = queue.claim_next(self.ctx, self.user, team=self.filters.team, among=shown)
             if claimed is None:
+                if more:
+                    return f"Nothing to claim among the {len(shown)} items shown; press n for more.", None
+                if self.filters != Filters():
+                    return "Nothing to claim under these filters: every item is claimed or closed.", None
                 return "Nothing to claim: every open item is claimed or the queue is empty.", None
             self.post_message(ClaimsChanged(claimed["id"], held=True))
             return f"Claimed item {claimed['id']}.", claimed["id"]
@@ -292,7 +323,7 @@ class InboxScreen(MainScreen):
         # Only when this screen is in front (no dialog open) and shows just the first page, which
         # a reload would otherwise cut back to.
         if self.is_current and len(self.items) <= self.PAGE_SIZE:
-            self.load(select_id=self.current_id)
+            self.load(keep_order=True)
 
     def _renew_claims(self) -> None:
         held = sorted(self.held)
@@ -326,7 +357,12 @@ class InboxScreen(MainScreen):
     # --- acting on the selected item ---------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("hide", "unhide", "spam", "assign"):
+        if action == "hide":
+            # Offered only where the platform allows it (X: replies to our posts, not mentions).
+            item = self.current
+            refused = item is None or queue.hide_refusal(item["platform"], item["kind"]) is not None
+            return self.may(Action.MODERATE) and not refused
+        if action in ("unhide", "spam", "assign"):
             return self.may(Action.MODERATE)
         if action in ("approve_reply", "reject_reply"):
             return self._waiting_proposal() is not None
@@ -352,12 +388,24 @@ class InboxScreen(MainScreen):
             proposing = not proposals.may_decide(self.ctx, self.user, str(item["account"]))
             do = self._propose if proposing else self._reply
 
-            def done(text: str | None) -> None:
-                if text is not None:
-                    self.act(lambda: do(item_id, version, text))
+            def send(text: str) -> Acted:
+                # The version last read: after a conflict the screen reads the item again, and the
+                # writer, told what changed, may send the same text on what is there now.
+                return do(item_id, self._version_of(item_id, version), text)
+
+            def done(outcome: Acted | None) -> None:
+                if outcome is not None:
+                    self._acted(outcome)
 
             modal = ReplyModal(
-                self.ctx, self.user, item_id, str(item["account"]), str(item["text"]), proposing=proposing
+                self.ctx,
+                self.user,
+                item_id,
+                str(item["account"]),
+                str(item["text"]),
+                send=send,
+                on_conflict=lambda: self.load(select_id=item_id),
+                proposing=proposing,
             )
             self.app.push_screen(modal, done)
 
@@ -365,7 +413,8 @@ class InboxScreen(MainScreen):
 
     def _reply(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
         publication = queue.reply(self.ctx, self.user, item_id, text, expected_version=version)
-        return f"Reply to item {item_id} is in the outbox (publication {publication}).", item_id
+        queued = pauses.queued_note(self.ctx, publication)
+        return f"Reply to item {item_id} is in the outbox (publication {publication}); {queued}.", item_id
 
     def _propose(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
         proposal = proposals.propose(self.ctx, self.user, item_id, text, expected_version=version)
@@ -381,7 +430,8 @@ class InboxScreen(MainScreen):
         def approve() -> tuple[str, int | None]:
             # The hash of the text shown: a proposal replaced meanwhile is refused, never sent.
             publication = proposals.approve(self.ctx, self.user, item_id, digest, expected_version=version)
-            return f"Reply to item {item_id} approved; in the outbox (publication {publication}).", item_id
+            queued = pauses.queued_note(self.ctx, publication)
+            return f"Reply to item {item_id} approved, publication {publication}; {queued}.", item_id
 
         self.act(approve)
 
@@ -405,6 +455,11 @@ class InboxScreen(MainScreen):
 
     def _version(self) -> int | None:
         return self.detail.item["version"] if self.detail is not None else None
+
+    def _version_of(self, item_id: int, seen: int) -> int:
+        """The item's version as this screen last read it in full, else the one the action began with."""
+        detail = self.detail
+        return detail.item["version"] if detail is not None and detail.item["id"] == item_id else seen
 
     def action_hide(self) -> None:
         def ask(item_id: int, version: int, item: InboxItemView) -> None:
@@ -495,7 +550,8 @@ class InboxScreen(MainScreen):
         self._detail_loading = None  # a failed read may be tried again
         # The modal (shown by the app) says what happened; the notice line keeps it visible after.
         if isinstance(message.error, Conflict):
-            self.notice(inert_text(f"Someone else acted first: {message.error.msg}", style="bold red"))
+            said = in_tui_words(message.error).msg
+            self.notice(inert_text(f"Someone else acted first: {said}", style="bold red"))
             self.load(select_id=self.current_id)
 
 

@@ -1,10 +1,16 @@
 """The reply modal: a public answer to one item, checked live like a post (the reply goes through
-the checker and the outbox; see smtool.services.monitoring.queue.reply)."""
+the checker and the outbox; see smtool.services.monitoring.queue.reply).
+
+The modal sends the reply itself and closes only once it is sent (or proposed): a reply the checker
+blocks, or any other refusal, keeps the dialog open with the text, the findings and what went wrong.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,15 +19,22 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Static, TextArea
 
+from smtool.errors import Conflict
 from smtool.services.context import Context
 from smtool.services.guidelines import check_text
+from smtool.tui.widgets.error_modal import in_tui_words
 from smtool.tui.widgets.findings import DraftFinding, FindingsList
-from smtool.tui.widgets.inert import one_line
-from smtool.tui.work import ServiceDone, in_background
+from smtool.tui.widgets.inert import inert_text, one_line
+from smtool.tui.work import ServiceDone, ServiceFailed, in_background
+
+# What an action on an item reports: the notice, and the item to select afterwards.
+Acted = tuple[str, int | None]
 
 
-class ReplyModal(ModalScreen[str | None]):
-    """Write a public reply to one item; dismisses with the text, or None when cancelled."""
+class ReplyModal(ModalScreen[Acted | None]):
+    """Write a public reply to one item and send it with `send` (in a worker); dismisses with what
+    `send` returned, or None when cancelled. `on_conflict` runs when someone else changed the item
+    first, so the screen beneath reads it again."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
@@ -30,9 +43,20 @@ class ReplyModal(ModalScreen[str | None]):
     DEBOUNCE_SECONDS = 0.3
 
     def __init__(
-        self, ctx: Context, user: str, item_id: int, account: str, item_text: str, *, proposing: bool = False
+        self,
+        ctx: Context,
+        user: str,
+        item_id: int,
+        account: str,
+        item_text: str,
+        *,
+        send: Callable[[str], Acted],
+        on_conflict: Callable[[], None] | None = None,
+        proposing: bool = False,
     ) -> None:
         super().__init__()
+        self.send = send
+        self.on_conflict = on_conflict
         # Someone the account's reply_roles do not allow proposes instead: the text waits for approval.
         self.proposing = proposing
         self.ctx = ctx
@@ -53,6 +77,7 @@ class ReplyModal(ModalScreen[str | None]):
             yield Static(title, classes="dialog-title")
             yield Static(one_line(self.item_text, 60), classes="dialog-quote")
             yield TextArea(id="reply-text", soft_wrap=True)
+            yield Static(id="reply-error", classes="dialog-hint")
             with VerticalScroll(id="reply-findings"):
                 # A reply needs no approver: answering citizens is the replying person's mandate.
                 yield FindingsList(id="reply-findings-list", answered_by="your role")
@@ -91,7 +116,23 @@ class ReplyModal(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#reply-send")
     def action_send(self) -> None:
-        self.dismiss(self.query_one("#reply-text", TextArea).text)
+        text = self.query_one("#reply-text", TextArea).text
+        self.query_one("#reply-error", Static).update("Sending…" if not self.proposing else "Proposing…")
+        in_background(self, lambda: self.send(text), self._sent, group="send")
+
+    def _sent(self, outcome: Acted) -> None:
+        self.dismiss(outcome)
+
+    def on_service_failed(self, message: ServiceFailed) -> None:
+        """Refused: say why here, keep the text, and show the findings of exactly that text."""
+        message.stop()
+        error = in_tui_words(message.error)
+        self.query_one("#reply-error", Static).update(
+            Text.assemble((f"{error.title}: ", "bold red"), inert_text(error.msg, style="red"))
+        )
+        self._check()
+        if isinstance(error, Conflict) and self.on_conflict is not None:
+            self.on_conflict()
 
     @on(Button.Pressed, "#reply-cancel")
     def action_cancel(self) -> None:

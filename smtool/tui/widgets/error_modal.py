@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,6 +16,22 @@ from textual.widgets import Button, Static
 from smtool.errors import SmtoolError
 from smtool.tui.widgets.inert import inert_text
 
+# The services tell a CLI user to read an item again with a command; on the inbox screen the item
+# is read again by itself (a conflict reloads it), so that advice would send the user away.
+_REREAD_WITH_CLI = re.compile(r"[;:]\s*(?:look at|read) it again with `smtool inbox show \d+`")
+
+
+def in_tui_words(error: SmtoolError) -> SmtoolError:
+    """The error as the TUI says it: advice to run a CLI command for what the screen does itself
+    becomes what to do here."""
+    msg = _REREAD_WITH_CLI.sub("; it is shown again here as it is now: read it again", error.msg)
+    if msg == error.msg:
+        return error
+    worded = copy.copy(error)
+    worded.msg = msg
+    worded.args = (msg,)
+    return worded
+
 
 class ErrorModal(ModalScreen[None]):
     """Shows an SmtoolError's title and message (inert: messages may quote platform or citizen text)."""
@@ -22,7 +40,7 @@ class ErrorModal(ModalScreen[None]):
 
     def __init__(self, error: SmtoolError) -> None:
         super().__init__()
-        self.error = error
+        self.error = in_tui_words(error)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog"):

@@ -22,6 +22,30 @@ class DraftFinding(FindingDict):
     text_of: str
 
 
+def swap_choices(finding: FindingDict) -> list[str]:
+    """The phrases that may stand in for the finding's match, each in the match's capitalisation.
+
+    A rule pack writes a swap as one phrase ("samaksāt"), as alternatives ("pēc / kā noteikts": the
+    writer picks one) or as advice in parentheses ("(bieži lieks)"): advice is never a phrase to
+    put into a post, so it gives no choice at all.
+    """
+    replacement = (finding["replacement"] or "").strip()
+    if not replacement or (replacement.startswith("(") and replacement.endswith(")")):
+        return []
+    phrases = [p.strip() for p in replacement.split(" / ")]
+    return [match_case(finding["match"], p) for p in dict.fromkeys(phrases) if p]
+
+
+def match_case(original: str, phrase: str) -> str:
+    """The phrase capitalised like the original: all capitals, a capital first letter, or as written."""
+    letters = [c for c in original if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return phrase.upper()
+    if letters and letters[0].isupper():
+        return phrase[:1].upper() + phrase[1:]
+    return phrase
+
+
 class FindingsList(Static):
     """Findings as plain Text (messages quote the user's words, so never markup)."""
 
@@ -75,8 +99,11 @@ def render_findings(
             line.append(f" ({finding['text_of']} variant)", style="dim")
         line.append("\n  ")
         line.append(strip_unsafe(finding["message"]))
-        if swap_key and finding["replacement"]:
+        choices = swap_choices(finding) if swap_key else []
+        if len(choices) == 1:
             line.append(f"\n  {swap_key} swaps it.", style="cyan")
+        elif choices:
+            line.append(f"\n  {swap_key} offers: {' / '.join(choices)}.", style="cyan")
         elif finding["suggestion"]:  # advice, for the writer to act on
             line.append("\n  → ", style="dim")
             line.append(strip_unsafe(finding["suggestion"]), style="dim")

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from smtool.domain.timezones import format_local
-from smtool.services.publishing.checks import PostFinding
+from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, PostFinding
 from smtool.services.publishing.views import PostDetail as PostDetailView
 from smtool.services.publishing.views import describe_media
 from smtool.tui.widgets.findings import LEVEL_STYLES
@@ -78,7 +78,8 @@ def render_post(post: PostDetailView | None, zone: str) -> Text:
     for platform, variant in sorted(post["variants"].items()):
         text.append(f"\n\nOn {platform} instead:\n", style="dim")
         text.append_text(inert_text(variant))
-    _findings(text, post["findings"])
+    approved = any(d["decision"] == "approved" and not d["voided"] for d in post["approvals"])
+    _findings(text, post["findings"], approved)
     for waiver in post["waivers"]:
         text.append("\nWaived: ", style="dim")
         text.append(f"{waiver['rule']} by {waiver['approver']}: ")
@@ -104,19 +105,26 @@ def render_post(post: PostDetailView | None, zone: str) -> Text:
     return text
 
 
-def _findings(text: Text, findings: Sequence[PostFinding]) -> None:
+def _findings(text: Text, findings: Sequence[PostFinding], approved: bool) -> None:
     if not findings:
         text.append("\n\nChecker: no findings.", style="green")
         return
     text.append("\n\nChecker:", style="bold")
     for finding in findings:
         level = finding["level"]
+        # What an approval answers (a communicator speaking for the institution) is no error to act
+        # on: it is shown as what it is, and once approved as answered, never in red.
+        answered = finding["rule"] in SATISFIED_BY_APPROVAL
+        label = "answered" if answered and approved else level
         text.append("\n")
-        text.append(f"{level:<11}", style="dim" if finding["waived"] else LEVEL_STYLES.get(level, ""))
-        text.append(finding["rule"], style="bold")
+        quiet = finding["waived"] or answered
+        text.append(f"{label:<11}", style="dim" if quiet else LEVEL_STYLES.get(level, ""))
+        text.append(finding["rule"], style="dim" if answered else "bold")
         text.append(f" [{finding['account']}]", style="dim")
         if finding["waived"]:
             text.append(" waived", style="green")
+        elif answered:
+            text.append(" by the approval" if approved else " (the approval answers this)", style="dim")
         if finding["match"]:
             text.append(" «")
             text.append_text(inert_text(finding["match"]))
