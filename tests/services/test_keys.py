@@ -126,7 +126,7 @@ def test_a_reader_holding_the_keys_from_before_the_rotation_still_reads(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The narrow race made certain: keys loaded just before the rotation, the row read after it."""
-    from smtool.services.installation import accounts, secrets
+    from smtool.services.installation import secrets, tokens
 
     _store(ctx)
     stale = [secrets.load_keys(ctx.settings)]
@@ -135,7 +135,7 @@ def test_a_reader_holding_the_keys_from_before_the_rotation_still_reads(
     def load_keys_racing(settings: object) -> object:
         return stale.pop() if stale else secrets.load_keys(ctx.settings)
 
-    monkeypatch.setattr(accounts, "load_keys", load_keys_racing)
+    monkeypatch.setattr(tokens, "load_keys", load_keys_racing)
     assert get_token(ctx, "vk-x") == TOKENS["vk-x"] and stale == []
 
 

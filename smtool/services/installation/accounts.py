@@ -9,7 +9,9 @@ from sqlmodel import Session, col, select
 
 from smtool.errors import NotFound, SecretError, UsageError
 from smtool.services.context import Context
-from smtool.services.installation.secrets import decrypt, encrypt, load_keys
+from smtool.services.installation import tokens
+from smtool.services.installation.secrets import encrypt, load_keys
+from smtool.services.installation.tokens import Current
 from smtool.services.people import require_manager
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -103,26 +105,26 @@ def _release_waiting_publications(session: Session, account_id: str, now: dateti
     return len(rows)
 
 
+__all__ = ["AccountView", "Current", "fresh_token", "get_token", "list_accounts", "list_users", "set_token"]
+
 _READ_ATTEMPTS = 3
 
 
 def get_token(ctx: Context, account_id: str) -> str:
-    """The decrypted token; raises NotFound when none is stored, SecretError on a wrong key."""
+    """The decrypted token, refreshed first when due; raises NotFound when none is stored,
+    SecretError on a wrong key."""
+    return fresh_token(ctx, account_id).token
+
+
+def fresh_token(ctx: Context, account_id: str) -> Current:
+    """The token to use now (refreshed first when due, services.installation.tokens) and when to
+    ask again. Raises as get_token."""
     # A key rotation may re-encrypt the row between loading the keys and reading it; loaded again,
     # the keys hold the new key by then (services.installation.keys). Rotations back to back may need
     # one more.
     for _ in range(_READ_ATTEMPTS - 1):
         try:
-            return _read_token(ctx, account_id)
+            return tokens.current(ctx, account_id)
         except SecretError:
             continue
-    return _read_token(ctx, account_id)
-
-
-def _read_token(ctx: Context, account_id: str) -> str:
-    keys = load_keys(ctx.settings)
-    with ctx.db.read() as session:
-        account = session.get(Account, account_id)
-        if account is None or account.token_encrypted is None:
-            raise NotFound(f"account {account_id} has no token; run `smtool account set-token`")
-        return decrypt(keys, account.token_encrypted, account_id)
+    return tokens.current(ctx, account_id)
