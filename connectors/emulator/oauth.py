@@ -80,8 +80,16 @@ def handle(sb: Sandbox, req: Request) -> Reply:
     with sb.lock:
         if req.path == "/_sandbox/oauth":
             return json_reply(200, {"apps": list(sb.state.apps.values()), "events": sb.oauth_events})
-        reply = _x(sb, req) if req.path in X_PATHS else _graph(sb, req)
+        platform = "x" if req.path in X_PATHS else "facebook"
+        # Faults armed for a token endpoint ("POST /2/oauth2/token") apply here as on the APIs.
+        fault = sb.take_fault(platform, req.method, req.path)
+        if fault is not None and fault.kind == "server_error":
+            return _x_error("server_error", "Service Unavailable", 503)
+        reply = _x(sb, req) if platform == "x" else _graph(sb, req)
         sb.persist()
+        if fault is not None and fault.kind == "timeout_after_store":
+            # Done (a refresh token used up), then no answer: the client cannot know.
+            reply.drop, reply.stall_seconds = True, fault.stall_seconds
         return reply
 
 

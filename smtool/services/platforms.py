@@ -45,22 +45,30 @@ def connector_for(ctx: Context, account: Account) -> Connector:
     no connector is installed for the platform.
     """
     current = fresh_token(ctx, account.id)
-    try:
-        cls = load_connector_class(account.platform)
-    except UnknownPlatform as e:
-        raise UsageError(str(e)) from None
 
     def build(token: str) -> Connector:
-        return cls(  # type: ignore[call-arg]
-            account_ref(account),
-            token,
-            base_url=account.base_url,
-            timeout=ctx.settings.publishing.request_timeout_seconds,
-        )
+        return connector_on(ctx, account, token)
 
     if current.recheck_at is None:
         return build(current.token)
     return RefreshingConnector(ctx, account, build, current)
+
+
+def connector_on(ctx: Context, account: Account, token: str) -> Connector:
+    """A connector for the account on a given token (one being connected, not yet stored).
+
+    Raises UsageError when no connector is installed for the platform.
+    """
+    try:
+        cls = load_connector_class(account.platform)
+    except UnknownPlatform as e:
+        raise UsageError(str(e)) from None
+    return cls(  # type: ignore[call-arg]
+        account_ref(account),
+        token,
+        base_url=account.base_url,
+        timeout=ctx.settings.publishing.request_timeout_seconds,
+    )
 
 
 T = TypeVar("T")

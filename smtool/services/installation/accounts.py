@@ -58,14 +58,11 @@ def list_users(ctx: Context) -> list[User]:
 
 @audits_refusals("account.set_token")
 def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
-    """Store a platform token encrypted; raises NotFound, UsageError or PermissionDenied, writing
-    nothing then. The installation's operator or an admin may."""
+    """Store a platform token encrypted, as given: people's tokens go through
+    `connect.set_token`, which asks the platform whom the token speaks for first. Raises NotFound,
+    UsageError or PermissionDenied, writing nothing then. The installation's operator or an admin may."""
     require_manager(ctx.settings, actor)
-    token = token.strip()
-    if not token:
-        raise UsageError("the token is empty; paste the access token the platform issued")
-    if any(ch.isspace() for ch in token):
-        raise UsageError("the token contains spaces or line breaks; paste it as one line")
+    token = clean_token(token)
     load_keys(ctx.settings)  # a missing or malformed key is reported before the transaction
     with ctx.db.write() as session:
         # The row is locked before the keys are read, so a key rotation that holds the row either
@@ -79,7 +76,7 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
         account.token_set_at = ctx.clock()
         account.version += 1
         session.add(account)
-        waiting = _release_waiting_publications(session, account_id, ctx.clock())
+        waiting = release_waiting_publications(session, account_id, ctx.clock())
         # The token itself never enters the audit log.
         audit.append(
             session,
@@ -91,7 +88,17 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
         )
 
 
-def _release_waiting_publications(session: Session, account_id: str, now: datetime) -> int:
+def clean_token(token: str) -> str:
+    """A pasted token without surrounding whitespace; raises UsageError for one that cannot be."""
+    token = token.strip()
+    if not token:
+        raise UsageError("the token is empty; paste the access token the platform issued")
+    if any(ch.isspace() for ch in token):
+        raise UsageError("the token contains spaces or line breaks; paste it as one line")
+    return token
+
+
+def release_waiting_publications(session: Session, account_id: str, now: datetime) -> int:
     """Publications that waited for a new token go back to the schedule (their window still holds)."""
     rows = session.exec(
         select(Publication).where(Publication.account_id == account_id, Publication.state == "needs_reauth")
@@ -105,7 +112,17 @@ def _release_waiting_publications(session: Session, account_id: str, now: dateti
     return len(rows)
 
 
-__all__ = ["AccountView", "Current", "fresh_token", "get_token", "list_accounts", "list_users", "set_token"]
+__all__ = [
+    "AccountView",
+    "Current",
+    "clean_token",
+    "fresh_token",
+    "get_token",
+    "list_accounts",
+    "list_users",
+    "release_waiting_publications",
+    "set_token",
+]
 
 _READ_ATTEMPTS = 3
 
