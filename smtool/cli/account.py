@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import queue
 import sys
+import threading
 
 import typer
 from rich.table import Table
 
 from smtool.cli import common
 from smtool.errors import UsageError
-from smtool.services.installation.accounts import list_accounts, set_token
+from smtool.services.installation.accounts import list_accounts
+from smtool.services.installation.connect import LoopbackRedirect, connect, picker, set_token
+from smtool.services.installation.tokens import set_app
 
 group = typer.Typer(help="Managed social media accounts.", no_args_is_help=True)
 
@@ -56,19 +60,94 @@ def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) 
     common.console.print(table)
 
 
+def _secret_from_stdin(prompt: str) -> str:
+    """A secret from a hidden prompt or one line of stdin, never from an argument (arguments end up
+    in shell history and process lists)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(prompt, hide_input=True, default="", show_default=False))
+    return sys.stdin.readline()
+
+
 @group.command("set-token")
 def set_token_(
     account: str = typer.Argument(..., help="Account id from config.toml."),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
-    """Store an account's access token, encrypted. The token is read from a prompt or stdin,
-    never from an argument (arguments end up in shell history and process lists)."""
-    if sys.stdin.isatty():
-        token = typer.prompt(f"Token for {account}", hide_input=True)
-    else:
-        token = sys.stdin.readline()
+    """Store an account's access token, encrypted, once the platform says it speaks for the account.
+    The token is read from a prompt or stdin, never from an argument."""
+    token = _secret_from_stdin(f"Token for {account}")
     if not token:
         raise UsageError("no token on standard input; pipe it in or run interactively")
     with common.open_context() as ctx:
-        set_token(ctx, account, token, common.actor(as_user))
-    common.console.print(f"Stored the token of {common.inert(account)} (encrypted).")
+        connected = set_token(ctx, account, token, common.actor(as_user))
+    common.console.print(
+        f"Stored the token of {common.inert(account)} (encrypted); the platform says it speaks for "
+        f"{common.inert(connected.handle)} (id {common.inert(connected.remote_id)})."
+    )
+
+
+@group.command("app")
+def app_(
+    platform: str = typer.Argument(..., help="x or facebook."),
+    client_id: str = typer.Option(..., "--client-id", help="X: OAuth 2.0 Client ID. Meta: App ID."),
+    as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
+) -> None:
+    """Set the installation's registered app on a platform. The secret (X: Client Secret, Meta: App
+    Secret) is read from a prompt or stdin and stored encrypted; empty for an X public client."""
+    secret = _secret_from_stdin(f"Secret of the {platform} app (empty for an X public client)")
+    with common.open_context() as ctx:
+        set_app(ctx, platform, client_id, secret, common.actor(as_user))
+    common.console.print(f"Stored the {common.inert(platform)} app {common.inert(client_id)}.")
+
+
+CONNECT_WAIT_SECONDS = 600
+
+
+@group.command("connect")
+def connect_(
+    account: str = typer.Argument(..., help="Account id from config.toml."),
+    port: int = typer.Option(
+        8765, "--port", help="Loopback port of the redirect URI registered with the app."
+    ),
+    page: str | None = typer.Option(
+        None, "--page", help="Facebook: the Page id to connect, if not the configured one."
+    ),
+    as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
+) -> None:
+    """Connect an account through the platform's consent page: open the printed address, sign in as
+    the account and allow access. The browser comes back to http://127.0.0.1:PORT/callback; on a
+    server reached over SSH, paste the address the browser ended on instead."""
+    with common.open_context() as ctx, LoopbackRedirect(port) as loop:
+
+        def redirect(url: str) -> str:
+            common.err_console.print(
+                "Open this address in a browser, sign in as the account and allow access:"
+            )
+            print(url, flush=True)
+            common.err_console.print(
+                f"Waiting for the browser to come back to {loop.redirect_uri}; "
+                "or paste the address it ended on here and press Enter."
+            )
+            threading.Thread(target=_pasted, args=(loop.landed,), daemon=True).start()
+            try:
+                return loop.landed.get(timeout=CONNECT_WAIT_SECONDS)
+            except queue.Empty:
+                raise UsageError("no answer from the browser within 10 minutes; run connect again") from None
+
+        connected = connect(
+            ctx, account, common.actor(as_user), loop.redirect_uri, redirect, picker(ctx, account, page)
+        )
+    expires = connected.expires_at.strftime("%Y-%m-%d %H:%M UTC") if connected.expires_at else "never"
+    common.console.print(
+        f"Connected {common.inert(account)} as {common.inert(connected.handle)} "
+        f"(id {common.inert(connected.remote_id)}); token expires: {expires}"
+        + ("; refreshed automatically" if connected.refresh_token else "")
+        + f"; scopes: {common.inert(' '.join(connected.scopes))}"
+    )
+
+
+def _pasted(landed: queue.Queue[str]) -> None:
+    for line in sys.stdin:
+        if line.strip():
+            landed.put(line.strip())
+            return

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
 from typing import Any
 
-from connectors.base import ConnectorError, Credentials, OAuthApp, PageChoice, TokenGrant
+from connectors.base import AuthExpired, ConnectorError, Credentials, OAuthApp, PageChoice, TokenGrant
 from smtool.errors import NotFound, SmtoolError, UsageError
 from smtool.services.context import Context
 from smtool.services.installation.accounts import clean_token, release_waiting_publications
@@ -71,9 +71,14 @@ def check_identity(ctx: Context, account: Account, token: str) -> Credentials:
     """
     try:
         who = connector_on(ctx, account, token).verify_credentials()
-    except ConnectorError as e:
+    except AuthExpired as e:
         raise ConnectFailed(
             f"{_name(account.platform)} refused the token for {account.id}: {e.platform_message}"
+        ) from None
+    except ConnectorError as e:
+        raise ConnectFailed(
+            f"could not ask {_name(account.platform)} whom the token speaks for (nothing was stored): "
+            f"{e.platform_message}"
         ) from None
     configured = f"{account.id} ({account.handle}" + (
         f", id {account.remote_id})" if account.remote_id else ")"
@@ -225,6 +230,21 @@ def store(ctx: Context, account_id: str, connected: Connected, actor: str, actio
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def picker(ctx: Context, account_id: str, page_id: str | None) -> PagePicker:
+    """The Page a person named (--page), else the configured one. Raises NotFound."""
+    if page_id is None:
+        return page_matching(_account(ctx, account_id))
+
+    def pick(pages: list[PageChoice]) -> PageChoice:
+        for page in pages:
+            if page.id == page_id:
+                return page
+        names = ", ".join(f"{p.name} (id {p.id})" for p in pages)
+        raise UsageError(f"no Page {page_id} among those granted: {names}")
+
+    return pick
 
 
 def page_matching(account: Account) -> PagePicker:
