@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+from datetime import datetime
 
 import typer
 from rich.table import Table
@@ -41,12 +42,20 @@ def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) 
                     "sandbox": a.base_url,
                     "active": a.active,
                     "spokespeople": list(a.spokespeople),
+                    "verified_handle": a.token_handle,
+                    "scopes": list(a.token_scopes),
+                    "token_expires_at": a.token_expires_at,
+                    "token_refreshed_at": a.token_refreshed_at,
+                    "token_problem": a.token_problem,
+                    "next_action": a.health.action if a.health else None,
                 }
                 for a in accounts
             ]
         )
         return
     table = Table("id", "platform", "handle", "kind", "token", "spokespeople", "active")
+    # Token health in a table of its own: one row each still fits 80 columns.
+    health = Table("id", "verified as", "expires", "refreshed", "next action", title="Token health")
     for a in accounts:
         table.add_row(
             common.inert(a.id),
@@ -57,7 +66,19 @@ def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) 
             common.inert(", ".join(a.spokespeople)),
             "yes" if a.active else "no",
         )
+        health.add_row(
+            common.inert(a.id),
+            common.inert(a.token_handle or ""),
+            _when(a.token_expires_at) if a.token_expires_at else ("never" if a.token_handle else ""),
+            _when(a.token_refreshed_at),
+            a.health.action if a.health else "",
+        )
     common.console.print(table)
+    common.console.print(health)
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
 
 
 def _secret_from_stdin(prompt: str) -> str:

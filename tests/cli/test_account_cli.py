@@ -100,6 +100,13 @@ def test_connect_x_through_the_loopback_redirect(installed: tuple[Path, SandboxS
     assert done.code == 0, done.err
     assert "Connected sandbox-x as @SandboxIestade" in done.out and "refreshed automatically" in done.out
     assert "code_challenge_method=S256" in done.out
+    listing = {a["id"]: a for a in json.loads(_run(config, "account", "list", "--json").out)}
+    x = listing["sandbox-x"]
+    assert x["verified_handle"] == "@SandboxIestade" and "offline.access" in x["scopes"]
+    assert x["token_expires_at"] and x["next_action"] == "none (refreshed automatically)"
+    assert listing["sandbox-fb"]["verified_handle"] is None
+    table = _run(config, "account", "list")
+    assert table.code == 0 and "Token health" in table.out and "automatically)" in table.out
 
 
 def test_connect_facebook_by_pasting_the_redirect(installed: tuple[Path, SandboxServer]) -> None:

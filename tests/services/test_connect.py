@@ -12,8 +12,9 @@ from sqlmodel import select
 
 from connectors.emulator import SandboxAccount
 from smtool.services.context import Context
+from smtool.services.installation.accounts import list_accounts
 from smtool.services.installation.connect import ConnectFailed, connect, page_matching, set_token
-from smtool.services.installation.tokens import set_app
+from smtool.services.installation.tokens import expiry_alerts, set_app
 from smtool.services.platforms import connector_for
 from smtool.store.tables import Account, InboxItem
 from smtool.store.types import utcnow
@@ -111,6 +112,22 @@ def test_facebook_connect_picks_the_page_and_checks_it_with_debug_token(
     assert "pages_manage_posts" in row.token_scopes and row.token_access_expires_at is not None
     Clock(sandbox, sctx).advance(61 * 86400)
     assert connector_for(sctx, row).verify_credentials().remote_id == page.id
+
+
+def test_an_alert_a_week_before_a_page_token_stops_giving_data(sandbox: Sandbox, sctx: Context) -> None:
+    apps(sandbox, sctx)
+    connect(sctx, "sandbox-fb", OPERATOR, REDIRECT_URI, browser(), page_matching(account(sctx, "sandbox-fb")))
+    clock = Clock(sandbox, sctx)
+    assert expiry_alerts(sctx) == 0
+    clock.advance(84 * 86400)  # Meta's data access lapses 90 days after consent
+    (view,) = [a for a in list_accounts(sctx) if a.id == "sandbox-fb"]
+    assert view.health is not None and view.health.urgent
+    assert view.health.action.startswith("reconnect before")
+    assert expiry_alerts(sctx) == 1
+    assert expiry_alerts(sctx) == 0  # once per token
+    with sctx.db.read() as session:
+        (alert,) = session.exec(select(InboxItem).where(InboxItem.kind == "alert")).all()
+    assert "smtool account connect sandbox-fb" in alert.text
 
 
 def test_facebook_page_of_another_account_is_refused(sandbox: Sandbox, sctx: Context) -> None:

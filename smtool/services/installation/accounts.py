@@ -7,11 +7,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from smtool.domain.token_health import TokenHealth
 from smtool.errors import NotFound, SecretError, UsageError
 from smtool.services.context import Context
 from smtool.services.installation import tokens
 from smtool.services.installation.secrets import encrypt, load_keys
-from smtool.services.installation.tokens import Current
+from smtool.services.installation.tokens import Current, health_of
 from smtool.services.people import require_manager
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -29,10 +30,18 @@ class AccountView:
     base_url: str | None
     active: bool
     spokespeople: tuple[str, ...]
+    # Token health (services.installation.tokens, domain.token_health).
+    token_handle: str | None = None  # whom the platform said the token speaks for
+    token_scopes: tuple[str, ...] = ()
+    token_expires_at: datetime | None = None  # None: does not expire
+    token_refreshed_at: datetime | None = None
+    token_problem: str | None = None
+    health: TokenHealth | None = None
 
 
 def list_accounts(ctx: Context) -> list[AccountView]:
     spokespeople = {a.id: tuple(a.spokespeople) for a in ctx.settings.accounts}
+    now = ctx.clock()
     with ctx.db.read() as session:
         rows = session.exec(select(Account).order_by(col(Account.id))).all()
         return [
@@ -46,6 +55,12 @@ def list_accounts(ctx: Context) -> list[AccountView]:
                 base_url=row.base_url,
                 active=row.active,
                 spokespeople=spokespeople.get(row.id, ()),
+                token_handle=row.token_handle,
+                token_scopes=tuple(row.token_scopes),
+                token_expires_at=row.token_expires_at,
+                token_refreshed_at=row.token_refreshed_at,
+                token_problem=row.token_problem,
+                health=health_of(row, now),
             )
             for row in rows
         ]

@@ -40,6 +40,7 @@ from connectors.base import (
 )
 from smtool.config import Settings
 from smtool.domain.inbox_states import PRIORITY_ALERT
+from smtool.domain.token_health import TokenHealth, assess
 from smtool.errors import NotFound, UsageError
 from smtool.services.context import Context, working_time
 from smtool.services.installation.secrets import decrypt, encrypt, load_keys
@@ -386,3 +387,37 @@ def raise_alert(
         )
     )
     return True
+
+
+# --- health ------------------------------------------------------------------------------------------
+
+
+def health_of(row: Account, now: datetime) -> TokenHealth:
+    """What the account's token needs next (domain.token_health)."""
+    return assess(
+        row.id,
+        row.token_status,
+        row.token_expires_at,
+        row.token_access_expires_at,
+        row.refresh_encrypted is not None,
+        now,
+    )
+
+
+def expiry_alerts(ctx: Context) -> int:
+    """Raise an alert (once per token) for each account whose token runs out soon and does not
+    refresh; the worker asks hourly. Returns how many were raised."""
+    now = ctx.clock()
+    raised = 0
+    with ctx.db.write() as session:
+        rows = session.exec(
+            select(Account).where(col(Account.active).is_(True), Account.token_status == "ok")
+        ).all()
+        for row in rows:
+            health = health_of(row, now)
+            if health.urgent and health.runs_out is not None:
+                message = f"the token runs out on {health.runs_out:%Y-%m-%d %H:%M} UTC; {health.action}"
+                raised += raise_alert(
+                    session, ctx.settings, row, message, f"expiry:{row.token_generation}", now
+                )
+    return raised
