@@ -11,9 +11,12 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
+from smtool.config import config_path
 from smtool.errors import UsageError
+from smtool.services.context import Context
 from smtool.services.installation.accounts import list_accounts
 from smtool.services.installation.connect import LoopbackRedirect, connect, picker, set_token
+from smtool.services.installation.directory import add_account
 from smtool.services.installation.tokens import set_app
 
 group = typer.Typer(help="Managed social media accounts.", no_args_is_help=True)
@@ -122,6 +125,7 @@ def app_(
 
 
 CONNECT_WAIT_SECONDS = 600
+PORT_HELP = "Loopback port of the redirect URI registered with the app."
 
 
 @group.command("connect")
@@ -138,7 +142,38 @@ def connect_(
     """Connect an account through the platform's consent page: open the printed address, sign in as
     the account and allow access. The browser comes back to http://127.0.0.1:PORT/callback; on a
     server reached over SSH, paste the address the browser ended on instead."""
-    with common.open_context() as ctx, LoopbackRedirect(port) as loop:
+    with common.open_context() as ctx:
+        _connect_flow(ctx, account, port, page, common.actor(as_user))
+
+
+@group.command("add")
+def add_(
+    account: str = typer.Argument(..., help="A new account id (letters, digits, . _ -)."),
+    platform: str = typer.Option(..., "--platform", help="x or facebook."),
+    handle: str = typer.Option(..., "--handle", help="@name on X, the Page's name or username on Facebook."),
+    spokespeople: list[str] = typer.Option([], "--spokesperson", help="A user who may speak here (repeat)."),
+    base_url: str | None = typer.Option(None, "--base-url", help="The sandbox's address, for training."),
+    port: int = typer.Option(8765, "--port", help=PORT_HELP),
+    as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
+) -> None:
+    """Add an account to config.toml, apply it (audited) and connect it through the platform's consent
+    page, as `account connect` does."""
+    entry: dict[str, object] = {"id": account, "platform": platform, "handle": handle}
+    if spokespeople:
+        entry["spokespeople"] = spokespeople
+    if base_url:
+        entry["base_url"] = base_url
+    actor = common.actor(as_user)
+    with common.open_context() as ctx:
+        add_account(ctx, config_path(common.state.config_path), entry, actor)
+        common.err_console.print(
+            f"Added {common.inert(account)} to config.toml and applied it.", markup=False
+        )
+        _connect_flow(ctx, account, port, None, actor)
+
+
+def _connect_flow(ctx: Context, account: str, port: int, page: str | None, actor: str) -> None:
+    with LoopbackRedirect(port) as loop:
 
         def redirect(url: str) -> str:
             common.err_console.print(
@@ -155,9 +190,7 @@ def connect_(
             except queue.Empty:
                 raise UsageError("no answer from the browser within 10 minutes; run connect again") from None
 
-        connected = connect(
-            ctx, account, common.actor(as_user), loop.redirect_uri, redirect, picker(ctx, account, page)
-        )
+        connected = connect(ctx, account, actor, loop.redirect_uri, redirect, picker(ctx, account, page))
     expires = connected.expires_at.strftime("%Y-%m-%d %H:%M UTC") if connected.expires_at else "never"
     common.console.print(
         f"Connected {common.inert(account)} as {common.inert(connected.handle)} "

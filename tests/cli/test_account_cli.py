@@ -54,9 +54,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _connect(config: Path, account: str, paste: bool, *extra: str, **consent: str) -> Result:
-    """Run `account connect` as a person does: open the printed URL; the browser comes back to the
-    loopback port, or the person pastes the address it ended on."""
+def _connect(
+    config: Path, account: str, paste: bool, *extra: str, command: str = "connect", **consent: str
+) -> Result:
+    """Run `account connect` (or `add`) as a person does: open the printed URL; the browser comes back
+    to the loopback port, or the person pastes the address it ended on."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
     process = subprocess.Popen(
         [
@@ -66,7 +68,7 @@ def _connect(config: Path, account: str, paste: bool, *extra: str, **consent: st
             "--config",
             str(config),
             "account",
-            "connect",
+            command,
             account,
             "--port",
             str(_free_port()),
@@ -143,3 +145,31 @@ def test_set_token_asks_the_platform(installed: tuple[Path, SandboxServer]) -> N
     assert {a["id"]: a["token"] for a in listing}["sandbox-x"] == "ok"
     for file in config.parent.glob("smtool.db*"):
         assert token.encode() not in file.read_bytes()  # encrypted at rest
+
+
+def test_add_writes_config_applies_it_and_connects(installed: tuple[Path, SandboxServer]) -> None:
+    config, server = installed
+    server.state.accounts.append(SandboxAccount("x", "1444", "@CitaIestade", "Cita", "sbx-x-other"))
+    _apps(config, server)
+    added = _connect(
+        config,
+        "cita-x",
+        True,
+        "--platform",
+        "x",
+        "--handle",
+        "@CitaIestade",
+        "--spokesperson",
+        "karlis",
+        "--base-url",
+        server.base_url,
+        command="add",
+        sandbox_user="CitaIestade",
+    )
+    assert added.code == 0, added.err
+    assert "Connected cita-x as @CitaIestade (id 1444)" in added.out
+    assert 'id = "cita-x"' in config.read_text(encoding="utf-8")
+    agreed = _run(config, "config", "apply", "--dry-run")  # the file and the database agree
+    assert agreed.code == 0 and "nothing to change" in agreed.out
+    again = _run(config, "account", "add", "cita-x", "--platform", "x", "--handle", "@CitaIestade")
+    assert again.code == 2 and "already an account 'cita-x'" in again.err
