@@ -32,43 +32,45 @@ def upgrade() -> None:
         sa.Column("updated_at", _TIME, nullable=False),
         sa.PrimaryKeyConstraint("platform"),
     )
-    with op.batch_alter_table("accounts") as batch:
-        batch.add_column(sa.Column("refresh_encrypted", sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column("token_expires_at", _TIME, nullable=True))
-        batch.add_column(
-            sa.Column(
-                "token_scopes",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                nullable=False,
-                server_default="[]",
-            )
-        )
-        batch.add_column(
-            sa.Column("token_handle", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
-        )
-        batch.add_column(sa.Column("token_refreshed_at", _TIME, nullable=True))
-        batch.add_column(sa.Column("token_access_expires_at", _TIME, nullable=True))
-        batch.add_column(sa.Column("token_problem", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("token_generation", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(
-            sa.Column("refresh_lease_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
-        )
-        batch.add_column(sa.Column("refresh_lease_until", _TIME, nullable=True))
+    # Plain ADD COLUMNs (SQLite takes them as they are): a batch would copy the table, which rows
+    # referring to accounts forbid.
+    op.add_column("accounts", sa.Column("refresh_encrypted", sa.LargeBinary(), nullable=True))
+    op.add_column("accounts", sa.Column("token_expires_at", _TIME, nullable=True))
+    op.add_column(
+        "accounts",
+        sa.Column(
+            "token_scopes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+            server_default="[]",
+        ),
+    )
+    op.add_column(
+        "accounts", sa.Column("token_handle", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
+    )
+    op.add_column("accounts", sa.Column("token_refreshed_at", _TIME, nullable=True))
+    op.add_column("accounts", sa.Column("token_access_expires_at", _TIME, nullable=True))
+    op.add_column("accounts", sa.Column("token_problem", sa.Text(), nullable=True))
+    op.add_column("accounts", sa.Column("token_generation", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column(
+        "accounts", sa.Column("refresh_lease_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
+    )
+    op.add_column("accounts", sa.Column("refresh_lease_until", _TIME, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        for column in (
-            "refresh_lease_until",
-            "refresh_lease_by",
-            "token_generation",
-            "token_problem",
-            "token_access_expires_at",
-            "token_refreshed_at",
-            "token_handle",
-            "token_scopes",
-            "token_expires_at",
-            "refresh_encrypted",
-        ):
-            batch.drop_column(column)
+    # Plain DROP COLUMNs for the reason above (SQLite 3.35 and later).
+    for column in (
+        "refresh_lease_until",
+        "refresh_lease_by",
+        "token_generation",
+        "token_problem",
+        "token_access_expires_at",
+        "token_refreshed_at",
+        "token_handle",
+        "token_scopes",
+        "token_expires_at",
+        "refresh_encrypted",
+    ):
+        op.drop_column("accounts", column)
     op.drop_table("app_credentials")
