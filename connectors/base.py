@@ -24,19 +24,25 @@ __all__ = [
     "ConnectorError",
     "Credentials",
     "DuplicateContent",
+    "GrantRejected",
     "IncomingItem",
     "IncomingKind",
     "MetricSnapshot",
+    "OAuthApp",
     "OutgoingPost",
     "OwnPost",
+    "PageChoice",
     "PublishedRef",
     "RateLimited",
     "Rejected",
+    "TokenGrant",
+    "TokenInfo",
     "Transient",
     "UnknownOutcome",
     "UnknownPlatform",
     "available_platforms",
     "load_connector_class",
+    "oauth_app_for",
 ]
 
 ENTRY_POINT_GROUP = "smtool.connectors"
@@ -201,8 +207,96 @@ class UnknownOutcome(ConnectorError):
     """
 
 
+class GrantRejected(AuthExpired):
+    """The platform's token endpoint refused a code or refresh token (OAuth invalid_grant).
+
+    For a refresh token that may mean another process already used it (rotation): read the stored
+    token again before concluding the account must be connected again.
+    """
+
+
 class UnknownPlatform(LookupError):
     """No connector is registered for a platform name."""
+
+
+# --- connecting an account (OAuth) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a token endpoint issued. `expires_in` is seconds from the answer (None: never expires);
+    the caller dates it by its own clock."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_in: float | None
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageChoice:
+    """A Facebook Page the connecting person manages, with its Page token."""
+
+    id: str
+    name: str
+    access_token: str = field(repr=False)
+    tasks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What the platform says about a token (Graph's debug_token)."""
+
+    valid: bool
+    kind: str  # PAGE | USER
+    profile_id: str | None  # the Page a Page token speaks for
+    scopes: tuple[str, ...]
+    expires_at: datetime | None  # None: never
+    data_access_expires_at: datetime | None
+
+
+@runtime_checkable
+class OAuthApp(Protocol):
+    """An installation's registered app on one platform: how an account gets and keeps a token.
+
+    Built as ``Cls(client_id, client_secret, base_url=None, timeout=10.0)``; a connector class names
+    its app class in its `oauth_app` attribute. One instance serves one connect flow (it keeps the
+    PKCE verifier and the state between `authorization_url` and `finish`).
+    """
+
+    def authorization_url(self, redirect_uri: str) -> str:
+        """The URL the person opens to consent; remembers the state it put in."""
+        ...
+
+    def finish(self, redirect_url: str) -> TokenGrant:
+        """Exchange the code in the redirect the browser was sent to. Raises Rejected (a state that
+        does not match, consent refused), GrantRejected, Transient."""
+        ...
+
+    def refresh(self, refresh_token: str) -> TokenGrant:
+        """A new token pair for a refresh token (used up by this call). Raises GrantRejected,
+        Rejected, Transient, UnknownOutcome (the platform may have rotated the token)."""
+        ...
+
+    def pages(self, user_token: str) -> list[PageChoice]:
+        """The Pages a user token manages (Facebook); [] where the platform has none."""
+        ...
+
+    def inspect(self, token: str) -> TokenInfo | None:
+        """What the platform says of a token (Graph debug_token); None where it has no such call."""
+        ...
+
+
+def oauth_app_for(
+    platform: str, client_id: str, client_secret: str, base_url: str | None, timeout: float
+) -> OAuthApp:
+    """The OAuth app of `platform`'s connector. Raises UnknownPlatform when it has none."""
+    cls = load_connector_class(platform)
+    app_class = getattr(cls, "oauth_app", None)
+    if app_class is None:
+        raise UnknownPlatform(f"the {platform} connector cannot connect accounts through OAuth")
+    app: OAuthApp = app_class(client_id, client_secret, base_url=base_url, timeout=timeout)
+    return app
 
 
 # --- the protocol -------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from connectors.http import (
     unexpected_answer,
     utc_now,
 )
+from connectors.oauth import FacebookOAuth
 
 __all__ = ["GRAPH_VERSION", "FacebookConnector"]
 
@@ -64,6 +65,8 @@ class FacebookConnector:
     """One Facebook Page. See `connectors.base.Connector` for what each method promises and raises."""
 
     platform = PLATFORM
+    # How a Page gets its token (connectors.base.oauth_app_for).
+    oauth_app = FacebookOAuth
 
     def __init__(
         self, account: AccountRef, token: str, base_url: str | None = None, timeout: float = 10.0

@@ -41,6 +41,7 @@ from connectors.http import (
     unexpected_answer,
     utc_now,
 )
+from connectors.oauth import XOAuth
 
 __all__ = ["XConnector"]
 
@@ -77,6 +78,8 @@ class XConnector:
     """One X account. See `connectors.base.Connector` for what each method promises and raises."""
 
     platform = PLATFORM
+    # How an account gets and keeps a token (connectors.base.oauth_app_for).
+    oauth_app = XOAuth
 
     def __init__(
         self, account: AccountRef, token: str, base_url: str | None = None, timeout: float = 10.0

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from smtool.services.context import Context
+from smtool.services.installation.tokens import expiry_alerts
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.takeover import TOKEN_CHECK_SECONDS, verify_tokens
 from smtool.services.people import DIRECTORY_REFRESH_SECONDS
@@ -89,7 +90,8 @@ class Worker:
 
     def tokens(self) -> None:
         counts = verify_tokens(self.ctx)  # takeover defence: whom each token speaks for
-        if counts.get("takeover_alerts") or counts.get("token_check_errors"):
+        counts["token_expiry_alerts"] = expiry_alerts(self.ctx)  # a Page token about to run out
+        if counts.get("takeover_alerts") or counts.get("token_check_errors") or counts["token_expiry_alerts"]:
             log.warning("token check: %s", dict(counts))
 
     def directory(self) -> None:

@@ -45,7 +45,13 @@ Control API (JSON in, JSON out; bad JSON or unknown fields get 400 {"error": rea
 - ``POST /_sandbox/simulate {"count", "platform"?}`` -> 201 {"items": [{"platform", "id",
   "category", "lang", "author"}]}
 - ``GET|POST /_sandbox/clock {"advance_seconds"}`` -> {"now", "offset_seconds"}: metrics grow
-  and rate-limit windows pass as sandbox time moves on.
+  and rate-limit windows pass as sandbox time moves on (and OAuth tokens expire).
+- ``GET /_sandbox/oauth`` -> {"apps", "events"}: the registered X and Meta apps (client id and
+  secret to paste into smtool) and every token-endpoint call.
+
+OAuth (connectors.emulator.oauth): X's /i/oauth2/authorize, /2/oauth2/token (PKCE, refresh token
+rotation, a reused refresh token revokes its chain) and /2/oauth2/revoke; Graph's dialog/oauth,
+oauth/access_token (code, fb_exchange_token), /me/accounts and debug_token.
 """
 
 from __future__ import annotations

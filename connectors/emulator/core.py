@@ -11,7 +11,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +159,8 @@ class Sandbox:
         self.faults: list[Fault] = []
         self.limiter = Limiter({**DEFAULT_LIMITS, **(rate_limits or {})})
         self.requests_served = 0
+        # Every token-endpoint call (connectors.emulator.oauth), so tests can count refreshes.
+        self.oauth_events: list[dict[str, Any]] = []
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -178,10 +180,23 @@ class Sandbox:
             write_state(self.state, self.state_path)
 
     def account_by_token(self, platform: str, token: str) -> SandboxAccount | None:
-        """The account whose token this is, expired or not."""
+        """The account whose token this is, expired or not.
+
+        A token issued through OAuth (connectors.emulator.oauth) gives a copy of its account that
+        carries that token and its own expiry, so the API modules check and echo it as they would
+        the account's seeded token; a revoked one, or a refresh token, speaks for nobody.
+        """
         for account in self.state.accounts:
             if account.platform == platform and account.token == token:
                 return account
+        grant = self.state.grants.get(token)
+        if grant is None or grant["platform"] != platform or grant["revoked"]:
+            return None
+        if grant["kind"] not in ("access", "page"):
+            return None
+        for account in self.state.accounts:
+            if account.platform == platform and account.id == grant["account_id"]:
+                return replace(account, token=token, token_expires_at=grant["expires_at"])
         return None
 
     def token_expired(self, account: SandboxAccount) -> bool:

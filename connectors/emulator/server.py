@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from connectors.emulator import control, graph_api, x_api
+from connectors.emulator import control, graph_api, oauth, x_api
 from connectors.emulator.core import Sandbox
 from connectors.emulator.state import SandboxAccount, SandboxState, new_sandbox_state
 from connectors.emulator.wire import Reply, Request, json_reply
@@ -78,7 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             base_url=f"http://{host}",
         )
-        if parts.path.startswith("/_sandbox/"):
+        if oauth.claims(self.server.sandbox, request):
+            platform, module = "oauth", oauth.handle
+        elif parts.path.startswith("/_sandbox/"):
             platform, module = "control", control.handle
         elif parts.path.startswith("/2/"):
             platform, module = "x", x_api.handle

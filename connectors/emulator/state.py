@@ -75,6 +75,10 @@ class SandboxState:
     fb_posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     fb_comments: dict[str, dict[str, Any]] = field(default_factory=dict)
     fb_photos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # OAuth (connectors.emulator.oauth): registered apps by client id, and every code and token the
+    # sandbox issued by its value, so a restart keeps connected installations connected.
+    apps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def account(self, platform: str, account_id: str) -> SandboxAccount | None:
         """The account with this platform id or handle (with or without @), if any."""
@@ -125,7 +129,14 @@ def new_sandbox_state(seed: int | None = None) -> SandboxState:
         SandboxAccount("x", x_id, "@SandboxIestade", "Sandbox Iestāde", _token("sbx-x-")),
         SandboxAccount("facebook", page_id, "sandbox.iestade", "Sandbox Iestāde", _token("EAAsbx")),
     ]
-    return SandboxState(accounts=accounts, seed=chosen)
+    apps = {
+        client_id: {"platform": platform, "client_id": client_id, "client_secret": _token("sbx-secret-")}
+        for platform, client_id in (
+            ("x", "sbx-client-" + secrets.token_urlsafe(8)),
+            ("facebook", str(900_000_000_000_000 + rnd.randrange(10**14))),
+        )
+    }
+    return SandboxState(accounts=accounts, seed=chosen, apps=apps)
 
 
 def write_state(state: SandboxState, path: str | os.PathLike[str]) -> None:
@@ -184,6 +195,8 @@ def load_state(path: str | os.PathLike[str]) -> SandboxState:
         "fb_posts",
         "fb_comments",
         "fb_photos",
+        "apps",
+        "grants",
     ):
         table = document.get(name, {})
         if not isinstance(table, dict):

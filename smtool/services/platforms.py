@@ -3,12 +3,27 @@ our stored rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
-from connectors.base import AccountRef, Connector, IncomingItem, UnknownPlatform, load_connector_class
+from connectors.base import (
+    AccountRef,
+    AuthExpired,
+    Connector,
+    Credentials,
+    IncomingItem,
+    MetricSnapshot,
+    OutgoingPost,
+    OwnPost,
+    PublishedRef,
+    UnknownPlatform,
+    load_connector_class,
+)
 from smtool.errors import UsageError
 from smtool.services.context import Context
-from smtool.services.installation.accounts import get_token
+from smtool.services.installation.accounts import Current, fresh_token
 from smtool.services.text import item_field, item_text
 from smtool.store.tables import Account, InboxItem
 
@@ -23,12 +38,27 @@ def account_ref(account: Account) -> AccountRef:
 
 
 def connector_for(ctx: Context, account: Account) -> Connector:
-    """A connector for the account with its decrypted token.
+    """A connector for the account with its decrypted token; for an account whose token is
+    refreshed (X through OAuth), one that moves to each new token (`RefreshingConnector`).
 
     Raises NotFound when no token is stored, SecretError when it cannot be decrypted, UsageError when
     no connector is installed for the platform.
     """
-    token = get_token(ctx, account.id)
+    current = fresh_token(ctx, account.id)
+
+    def build(token: str) -> Connector:
+        return connector_on(ctx, account, token)
+
+    if current.recheck_at is None:
+        return build(current.token)
+    return RefreshingConnector(ctx, account, build, current)
+
+
+def connector_on(ctx: Context, account: Account, token: str) -> Connector:
+    """A connector for the account on a given token (one being connected, not yet stored).
+
+    Raises UsageError when no connector is installed for the platform.
+    """
     try:
         cls = load_connector_class(account.platform)
     except UnknownPlatform as e:
@@ -39,6 +69,79 @@ def connector_for(ctx: Context, account: Account) -> Connector:
         base_url=account.base_url,
         timeout=ctx.settings.publishing.request_timeout_seconds,
     )
+
+
+T = TypeVar("T")
+
+
+class RefreshingConnector:
+    """A connector on a token that expires: callers (the outbox, ingest, metrics) keep connectors
+    for hours, so this one asks the token store again once the token is due and rebuilds on the new
+    token. A call the platform refuses as unauthorised is made once more when the stored token has
+    changed meanwhile (another worker refreshed, or an admin reconnected): refused, nothing was done.
+    """
+
+    def __init__(
+        self, ctx: Context, account: Account, build: Callable[[str], Connector], current: Current
+    ) -> None:
+        self.platform = account.platform
+        self.account = account_ref(account)
+        self._ctx, self._account_id, self._build = ctx, account.id, build
+        self._lock = threading.Lock()
+        self._token, self._recheck = current.token, current.recheck_at
+        self._connector = build(current.token)
+
+    def _current(self, force: bool = False) -> tuple[Connector, bool]:
+        """The connector to use and whether it changed."""
+        with self._lock:
+            if force or (self._recheck is not None and self._ctx.clock() >= self._recheck):
+                current = fresh_token(self._ctx, self._account_id)
+                self._recheck = current.recheck_at
+                if current.token != self._token:
+                    self._token, self._connector = current.token, self._build(current.token)
+                    return self._connector, True
+            return self._connector, False
+
+    def _call(self, call: Callable[[Connector], T]) -> T:
+        connector, _ = self._current()
+        try:
+            return call(connector)
+        except AuthExpired:
+            connector, changed = self._current(force=True)
+            if not changed:
+                raise
+            return call(connector)
+
+    def __getattr__(self, name: str) -> Any:
+        # Optional capabilities (search_recent, api_calls) of the connector underneath.
+        return getattr(self._current()[0], name)
+
+    def publish(self, post: OutgoingPost) -> PublishedRef:
+        return self._call(lambda c: c.publish(post))
+
+    def delete(self, ref: PublishedRef) -> None:
+        self._call(lambda c: c.delete(ref))
+
+    def reply(self, item: IncomingItem, text: str) -> PublishedRef:
+        return self._call(lambda c: c.reply(item, text))
+
+    def hide(self, item: IncomingItem) -> None:
+        self._call(lambda c: c.hide(item))
+
+    def unhide(self, item: IncomingItem) -> None:
+        self._call(lambda c: c.unhide(item))
+
+    def fetch_incoming(self, cursor: str | None) -> tuple[list[IncomingItem], str | None]:
+        return self._call(lambda c: c.fetch_incoming(cursor))
+
+    def fetch_metrics(self, refs: Sequence[PublishedRef]) -> list[MetricSnapshot]:
+        return self._call(lambda c: c.fetch_metrics(refs))
+
+    def recent_own_posts(self, since: datetime) -> list[OwnPost]:
+        return self._call(lambda c: c.recent_own_posts(since))
+
+    def verify_credentials(self) -> Credentials:
+        return self._call(lambda c: c.verify_credentials())
 
 
 def incoming_item(item: InboxItem) -> IncomingItem:

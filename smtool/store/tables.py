@@ -49,6 +49,22 @@ class Account(SQLModel, table=True):
     token_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary)
     token_status: str = Field(default="missing", max_length=32)  # missing | ok | needs_reauth
     token_set_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # OAuth (services.installation.tokens): the refresh token (encrypted like the access token),
+    # when the access token expires (None: never), what it may do and whom the platform said it
+    # speaks for; why it needs a person when it does.
+    refresh_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary)
+    token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    token_scopes: list[str] = _json([])
+    token_handle: str | None = Field(default=None, max_length=200)
+    token_refreshed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the platform stops giving data to the app (Graph's data_access_expires_at).
+    token_access_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    token_problem: str | None = Field(default=None, sa_type=Text)
+    # One refresh at a time, across processes and machines: a worker takes the lease by
+    # compare-and-swap on token_generation, which every change of the token pair increments.
+    token_generation: int = Field(default=0)
+    refresh_lease_by: str | None = Field(default=None, max_length=100)
+    refresh_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ingest_cursor: str | None = Field(default=None, max_length=500)
     rate_limited_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     active: bool = Field(default=True)
@@ -56,6 +72,16 @@ class Account(SQLModel, table=True):
     # (services.installation.directory). None only before `db upgrade` seeded it.
     entry: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
     version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class AppCredential(SQLModel, table=True):
+    """The installation's registered app on a platform (X client, Meta app); the secret encrypted."""
+
+    __tablename__ = "app_credentials"
+    platform: str = Field(primary_key=True, max_length=32)
+    client_id: str = Field(max_length=200)
+    secret_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -60,8 +60,13 @@ def test_checkpoint_then_verify_and_bad_checkpoints(installed, tmp_path: Path) -
 def test_keys_rotate_and_a_wrong_key(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from cryptography.fernet import Fernet
 
-    stored = installed("account", "set-token", "vk-x", "--as", "admin", stdin="token-123\n")
-    assert stored.code == 0, stored.err
+    from smtool.config import load_settings
+    from smtool.services.context import Context
+    from smtool.services.installation.accounts import set_token
+
+    # A token as stored (`account set-token` asks the platform first; here there is none to ask).
+    with Context.open(load_settings(tmp_path / "config.toml")) as ctx:
+        set_token(ctx, "vk-x", "token-123", "admin")
     old = (tmp_path / "smtool.key").read_text()
     rotated = installed("keys", "rotate")
     assert rotated.code == 0 and "Re-encrypted 1 token" in rotated.out, rotated.err

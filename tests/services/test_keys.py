@@ -17,7 +17,7 @@ from smtool.errors import SecretError, UsageError
 from smtool.services.context import Context
 from smtool.services.installation.accounts import get_token, set_token
 from smtool.services.installation.keys import rotate
-from smtool.store.tables import Account, AuditEvent
+from smtool.store.tables import Account, AppCredential, AuditEvent
 from tests.support.waiting import wait_until
 
 TOKENS = {"vk-x": "x-token-0123456789", "vk-fb": "EAAB-page-token-0123456789"}
@@ -49,6 +49,27 @@ def test_rotation_re_encrypts_every_token_and_retires_the_old_key(ctx: Context) 
     with ctx.db.read() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "keys.rotate")).one()
     assert new_key not in event.payload and old_key[0] not in event.payload
+
+
+def test_rotation_re_encrypts_refresh_tokens_and_app_secrets_too(ctx: Context) -> None:
+    from smtool.services.installation.secrets import encrypt, load_keys
+    from smtool.services.installation.tokens import set_app
+
+    _store(ctx)
+    set_app(ctx, "x", "client-1", "app-secret-0123", "admin")
+    with ctx.db.write() as session:
+        x = session.get(Account, "vk-x")
+        assert x is not None
+        x.refresh_encrypted = encrypt(load_keys(ctx.settings), "refresh-0123")
+    rotate(ctx, "admin")
+    (new_key,) = ctx.settings.key_path.read_text().split()
+    with ctx.db.read() as session:
+        x = session.get(Account, "vk-x")
+        app = session.get(AppCredential, "x")
+        assert x is not None and x.refresh_encrypted is not None
+        assert app is not None and app.secret_encrypted is not None
+        assert Fernet(new_key).decrypt(x.refresh_encrypted) == b"refresh-0123"
+        assert Fernet(new_key).decrypt(app.secret_encrypted) == b"app-secret-0123"
 
 
 def test_concurrent_readers_and_writers_never_see_an_unreadable_token(ctx: Context) -> None:
@@ -126,7 +147,7 @@ def test_a_reader_holding_the_keys_from_before_the_rotation_still_reads(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The narrow race made certain: keys loaded just before the rotation, the row read after it."""
-    from smtool.services.installation import accounts, secrets
+    from smtool.services.installation import secrets, tokens
 
     _store(ctx)
     stale = [secrets.load_keys(ctx.settings)]
@@ -135,7 +156,7 @@ def test_a_reader_holding_the_keys_from_before_the_rotation_still_reads(
     def load_keys_racing(settings: object) -> object:
         return stale.pop() if stale else secrets.load_keys(ctx.settings)
 
-    monkeypatch.setattr(accounts, "load_keys", load_keys_racing)
+    monkeypatch.setattr(tokens, "load_keys", load_keys_racing)
     assert get_token(ctx, "vk-x") == TOKENS["vk-x"] and stale == []
 
 

@@ -81,3 +81,30 @@ def test_token_health_and_rate_limits_stand_out(sqlite_installation: Installatio
             assert app.screen is screen and list_pauses(ctx) == []
 
     asyncio.run(scenario())
+
+
+def test_the_detail_shows_whom_the_token_speaks_for_and_what_to_do_next(
+    sqlite_installation: Installation,
+) -> None:
+    ctx = sqlite_installation.ctx
+    with ctx.db.write() as session:
+        fb = session.get(Account, "sandbox-fb")
+        assert fb is not None
+        fb.token_handle = "Sandbox Iestāde"
+        fb.token_scopes = ["pages_manage_posts", "pages_read_engagement"]
+        fb.token_access_expires_at = ctx.clock() + timedelta(days=3)  # Meta stops giving data soon
+
+    async def scenario() -> None:
+        app = build_app(ctx, "karlis", "accounts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, AccountsScreen)
+            await until(pilot, lambda: bool(screen.overview.accounts), "the accounts")
+            assert screen.overview.accounts[0].id == "sandbox-fb"
+            detail = screen.query_one("#accounts-detail", Static)
+            await until(pilot, lambda: "Verified: Sandbox Iestāde" in str(detail.render()), "the handle")
+            shown = str(detail.render())
+            assert "expires never" in shown and "pages_manage_posts" in shown
+            assert "Next: reconnect before" in shown and "smtool account connect sandbox-fb" in shown
+
+    asyncio.run(scenario())

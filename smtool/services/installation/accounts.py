@@ -7,9 +7,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from smtool.domain.token_health import TokenHealth
 from smtool.errors import NotFound, SecretError, UsageError
 from smtool.services.context import Context
-from smtool.services.installation.secrets import decrypt, encrypt, load_keys
+from smtool.services.installation import tokens
+from smtool.services.installation.secrets import encrypt, load_keys
+from smtool.services.installation.tokens import Current, health_of
 from smtool.services.people import require_manager
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -27,10 +30,18 @@ class AccountView:
     base_url: str | None
     active: bool
     spokespeople: tuple[str, ...]
+    # Token health (services.installation.tokens, domain.token_health).
+    token_handle: str | None = None  # whom the platform said the token speaks for
+    token_scopes: tuple[str, ...] = ()
+    token_expires_at: datetime | None = None  # None: does not expire
+    token_refreshed_at: datetime | None = None
+    token_problem: str | None = None
+    health: TokenHealth | None = None
 
 
 def list_accounts(ctx: Context) -> list[AccountView]:
     spokespeople = {a.id: tuple(a.spokespeople) for a in ctx.settings.accounts}
+    now = ctx.clock()
     with ctx.db.read() as session:
         rows = session.exec(select(Account).order_by(col(Account.id))).all()
         return [
@@ -44,6 +55,12 @@ def list_accounts(ctx: Context) -> list[AccountView]:
                 base_url=row.base_url,
                 active=row.active,
                 spokespeople=spokespeople.get(row.id, ()),
+                token_handle=row.token_handle,
+                token_scopes=tuple(row.token_scopes),
+                token_expires_at=row.token_expires_at,
+                token_refreshed_at=row.token_refreshed_at,
+                token_problem=row.token_problem,
+                health=health_of(row, now),
             )
             for row in rows
         ]
@@ -56,14 +73,11 @@ def list_users(ctx: Context) -> list[User]:
 
 @audits_refusals("account.set_token")
 def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
-    """Store a platform token encrypted; raises NotFound, UsageError or PermissionDenied, writing
-    nothing then. The installation's operator or an admin may."""
+    """Store a platform token encrypted, as given: people's tokens go through
+    `connect.set_token`, which asks the platform whom the token speaks for first. Raises NotFound,
+    UsageError or PermissionDenied, writing nothing then. The installation's operator or an admin may."""
     require_manager(ctx.settings, actor)
-    token = token.strip()
-    if not token:
-        raise UsageError("the token is empty; paste the access token the platform issued")
-    if any(ch.isspace() for ch in token):
-        raise UsageError("the token contains spaces or line breaks; paste it as one line")
+    token = clean_token(token)
     load_keys(ctx.settings)  # a missing or malformed key is reported before the transaction
     with ctx.db.write() as session:
         # The row is locked before the keys are read, so a key rotation that holds the row either
@@ -77,7 +91,7 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
         account.token_set_at = ctx.clock()
         account.version += 1
         session.add(account)
-        waiting = _release_waiting_publications(session, account_id, ctx.clock())
+        waiting = release_waiting_publications(session, account_id, ctx.clock())
         # The token itself never enters the audit log.
         audit.append(
             session,
@@ -89,7 +103,17 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
         )
 
 
-def _release_waiting_publications(session: Session, account_id: str, now: datetime) -> int:
+def clean_token(token: str) -> str:
+    """A pasted token without surrounding whitespace; raises UsageError for one that cannot be."""
+    token = token.strip()
+    if not token:
+        raise UsageError("the token is empty; paste the access token the platform issued")
+    if any(ch.isspace() for ch in token):
+        raise UsageError("the token contains spaces or line breaks; paste it as one line")
+    return token
+
+
+def release_waiting_publications(session: Session, account_id: str, now: datetime) -> int:
     """Publications that waited for a new token go back to the schedule (their window still holds)."""
     rows = session.exec(
         select(Publication).where(Publication.account_id == account_id, Publication.state == "needs_reauth")
@@ -103,26 +127,36 @@ def _release_waiting_publications(session: Session, account_id: str, now: dateti
     return len(rows)
 
 
+__all__ = [
+    "AccountView",
+    "Current",
+    "clean_token",
+    "fresh_token",
+    "get_token",
+    "list_accounts",
+    "list_users",
+    "release_waiting_publications",
+    "set_token",
+]
+
 _READ_ATTEMPTS = 3
 
 
 def get_token(ctx: Context, account_id: str) -> str:
-    """The decrypted token; raises NotFound when none is stored, SecretError on a wrong key."""
+    """The decrypted token, refreshed first when due; raises NotFound when none is stored,
+    SecretError on a wrong key."""
+    return fresh_token(ctx, account_id).token
+
+
+def fresh_token(ctx: Context, account_id: str) -> Current:
+    """The token to use now (refreshed first when due, services.installation.tokens) and when to
+    ask again. Raises as get_token."""
     # A key rotation may re-encrypt the row between loading the keys and reading it; loaded again,
     # the keys hold the new key by then (services.installation.keys). Rotations back to back may need
     # one more.
     for _ in range(_READ_ATTEMPTS - 1):
         try:
-            return _read_token(ctx, account_id)
+            return tokens.current(ctx, account_id)
         except SecretError:
             continue
-    return _read_token(ctx, account_id)
-
-
-def _read_token(ctx: Context, account_id: str) -> str:
-    keys = load_keys(ctx.settings)
-    with ctx.db.read() as session:
-        account = session.get(Account, account_id)
-        if account is None or account.token_encrypted is None:
-            raise NotFound(f"account {account_id} has no token; run `smtool account set-token`")
-        return decrypt(keys, account.token_encrypted, account_id)
+    return tokens.current(ctx, account_id)

@@ -9,17 +9,21 @@ are deactivated, never deleted: posts and the audit log refer to them.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from sqlmodel import Session, col, select
 
 from smtool.config import Account as ConfiguredAccount
-from smtool.config import Settings
+from smtool.config import Settings, parse_settings
 from smtool.config import User as ConfiguredUser
 from smtool.errors import UsageError
 from smtool.services.context import Context
+from smtool.services.files import write_whole
 from smtool.services.people import require_manager, stored_accounts, stored_users
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -136,6 +140,40 @@ def apply(
         changes = _write(session, settings, actor, action="config.apply")
     ctx.refresh_directory()
     return changes
+
+
+@audits_refusals("account.add")
+def add_account(ctx: Context, config_file: Path, entry: dict[str, Any], actor: str) -> list[Change]:
+    """Add an [[accounts]] entry to config.toml and apply it (audited as `config.apply`), so the file
+    and the database keep telling the same story. The installation's operator or an admin may.
+
+    Raises UsageError when the file has other changes not applied yet, the id is taken, or the
+    entry is not valid (ConfigError naming the key); the file is unchanged then."""
+    require_manager(ctx.settings, actor)
+    text = config_file.read_text(encoding="utf-8")
+    current = parse_settings(text, config_file, os.environ)
+    if pending_changes_of(ctx, current):
+        raise UsageError(
+            "config.toml has changes not applied yet; look at them with `smtool config apply --dry-run` "
+            "and apply them first, then add the account"
+        )
+    with ctx.db.read() as session:
+        taken = session.get(Account, str(entry.get("id"))) is not None
+    if taken or any(a.id == entry.get("id") for a in current.accounts):
+        raise UsageError(f"there is already an account {entry.get('id')!r}; choose another id")
+    block = "[[accounts]]\n" + "".join(f"{key} = {_toml(value)}\n" for key, value in entry.items())
+    updated_text = text.rstrip("\n") + "\n\n" + block
+    updated = parse_settings(updated_text, config_file, os.environ)
+    expected = pending_changes_of(ctx, updated)
+    write_whole(config_file, updated_text.encode("utf-8"), mode=config_file.stat().st_mode & 0o777)
+    return apply(ctx, updated, actor, expected)
+
+
+def _toml(value: object) -> str:
+    """A string or a list of strings as TOML (JSON's escapes are TOML's for these)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(json.dumps(str(v), ensure_ascii=False) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def _write(session: Session, settings: Settings, actor: str, *, action: str) -> list[Change]:

@@ -23,14 +23,18 @@ import os
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from smtool.errors import SecretError, UsageError
 from smtool.services.context import Context
 from smtool.services.files import write_whole
 from smtool.services.installation.secrets import KEY_ENV, key_lines, parse_keys
 from smtool.services.records import audit
-from smtool.store.tables import Account
+from smtool.store.tables import Account, AppCredential
+
+# What is encrypted with the key: each account's access and refresh token, each app's secret.
+_ACCOUNT_FIELDS = ("token_encrypted", "refresh_encrypted")
+_APP_FIELDS = ("secret_encrypted",)
 
 # Step 4 repeats while writers keep storing tokens with an old key; they cannot for long.
 _MAX_FINAL_PASSES = 10
@@ -87,14 +91,24 @@ def _token_holders(ctx: Context) -> list[str]:
     with ctx.db.read() as session:
         return list(
             session.exec(
-                select(Account.id).where(col(Account.token_encrypted).is_not(None)).order_by(col(Account.id))
+                select(Account.id)
+                .where(
+                    col(Account.token_encrypted).is_not(None) | col(Account.refresh_encrypted).is_not(None)
+                )
+                .order_by(col(Account.id))
             ).all()
         )
 
 
 def _check_all_open(ctx: Context, keys: MultiFernet) -> None:
     with ctx.db.read() as session:
-        rows = session.exec(select(Account.id, Account.token_encrypted)).all()
+        rows = [
+            (row.id, getattr(row, name))
+            for row in session.exec(select(Account)).all()
+            for name in _ACCOUNT_FIELDS
+        ] + [
+            (f"app {row.platform}", row.secret_encrypted) for row in session.exec(select(AppCredential)).all()
+        ]
     closed = []
     for account_id, blob in rows:
         if blob is None:
@@ -121,11 +135,22 @@ def _opens_with(key: str, blob: bytes) -> bool:
 def _rotate_row(ctx: Context, account_id: str, new: str, keys: MultiFernet) -> int:
     with ctx.db.write() as session:
         account = session.get(Account, account_id, with_for_update=True)
-        if account is None or account.token_encrypted is None or _opens_with(new, account.token_encrypted):
-            return 0
-        account.token_encrypted = keys.rotate(account.token_encrypted)
-        session.add(account)
-        return 1
+        return 0 if account is None else _rotate_fields(session, account, _ACCOUNT_FIELDS, new, keys)
+
+
+def _rotate_fields(
+    session: Session, row: Account | AppCredential, fields: tuple[str, ...], new: str, keys: MultiFernet
+) -> int:
+    """Re-encrypt the row's encrypted fields that do not open with the new key; 1 if any did not."""
+    changed = 0
+    for name in fields:
+        blob = getattr(row, name)
+        if blob is not None and not _opens_with(new, blob):
+            setattr(row, name, keys.rotate(blob))
+            changed = 1
+    if changed:
+        session.add(row)
+    return changed
 
 
 def _retire(
@@ -141,12 +166,11 @@ def _retire(
     with ctx.db.write() as session:
         # Locking every account row holds off set_token until the key file says what it should use.
         accounts = session.exec(select(Account).order_by(col(Account.id)).with_for_update()).all()
-        late = 0
-        for account in accounts:
-            if account.token_encrypted is not None and not _opens_with(new, account.token_encrypted):
-                account.token_encrypted = keys.rotate(account.token_encrypted)
-                session.add(account)
-                late += 1
+        apps = session.exec(
+            select(AppCredential).order_by(col(AppCredential.platform)).with_for_update()
+        ).all()
+        late = sum(_rotate_fields(session, account, _ACCOUNT_FIELDS, new, keys) for account in accounts)
+        late += sum(_rotate_fields(session, app, _APP_FIELDS, new, keys) for app in apps)
         if late:
             return False, late  # committed; the next pass checks again before retiring
         if not from_environment:

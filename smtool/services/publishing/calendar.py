@@ -33,7 +33,7 @@ from smtool.domain.states import (
 from smtool.domain.timezones import parse_local
 from smtool.errors import Conflict, InvalidTransition, NotFound, UsageError
 from smtool.services.context import Context
-from smtool.services.installation.accounts import list_accounts
+from smtool.services.installation.accounts import AccountView, list_accounts
 from smtool.services.people import user_roles
 from smtool.services.publishing.pauses import ALL, list_pauses
 from smtool.services.publishing.posts import cancel_pending, void_approvals
@@ -265,6 +265,7 @@ class AccountState:
     paused: str | None  # the reason, when this account's publishing is paused
     scheduled: int  # publications waiting to go out
     attention: int  # publications a person must look at
+    token: AccountView | None = None  # the token's health: verified handle, scopes, expiry, next action
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,7 @@ def account_overview(ctx: Context) -> Overview:
                 paused=pauses.get(view.id),
                 scheduled=scheduled[view.id],
                 attention=attention[view.id],
+                token=view,
             )
         )
     return Overview(rows, pauses.get(ALL))

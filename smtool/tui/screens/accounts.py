@@ -136,9 +136,26 @@ class AccountsScreen(MainScreen):
             text.append_text(inert_text(self.overview.paused_all))
         if account.token_set_at:
             text.append(f"\nToken set {to_local(account.token_set_at, self.zone):%Y-%m-%d %H:%M}.")
-        if account.token_status != "ok":
-            text.append(f"\nStore a token: smtool account set-token {account.id}", style="yellow")
+        token = account.token
+        if token is not None and token.token_handle:
+            text.append("\nVerified: ")
+            text.append_text(inert_text(token.token_handle))
+            expires = token.token_expires_at
+            text.append(f"; expires {self._when(expires) if expires else 'never'}")
+            if token.token_refreshed_at:
+                text.append(f"; refreshed {self._when(token.token_refreshed_at)}")
+            text.append("\nScopes: ")
+            text.append_text(inert_text(" ".join(token.token_scopes) or "not reported"))
+        if token is not None and token.token_problem:
+            text.append("\n")
+            text.append_text(inert_text(token.token_problem, style="bold magenta"))
+        if token is not None and token.health is not None:
+            style = "yellow" if token.health.urgent else "green"
+            text.append(f"\nNext: {token.health.action}", style=style)
         detail.update(text)
+
+    def _when(self, moment: datetime) -> str:
+        return f"{to_local(moment, self.zone):%Y-%m-%d %H:%M}"
 
     def _selected(self, quiet: bool = False) -> calendar.AccountState | None:
         table = self.query_one("#accounts-list", DataTable)
