@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import Result
+from tests.support.cli import Result, run_smtool
 from tests.support.databases import BASE_CONFIG
 
 
@@ -87,7 +87,24 @@ def test_archive_export_verify_and_bad_archives(installed, tmp_path: Path) -> No
             data = source.read(name)
             target.writestr(name, data + b"x" if name.endswith("bag-info.txt") else data)
     modified = installed("archive", "verify", "b.zip")
-    assert modified.code == 1 and "FAILED: modified file: bag-info.txt" in modified.err
+    assert modified.code == 1 and "FAILED: the signature in bag-info.txt does not match" in modified.err
+
+    # A third party checks the archive with the exported public key, without the installation.
+    exported = installed("keys", "public")
+    assert exported.code == 0 and exported.out.startswith("-----BEGIN PUBLIC KEY-----"), exported.err
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "vk.pub").write_text(exported.out, encoding="utf-8")
+    for name in ("a.zip", "b.zip"):
+        (elsewhere / name).write_bytes((tmp_path / name).read_bytes())
+    away = run_smtool("archive", "verify", "--public-key", "vk.pub", "a.zip", cwd=elsewhere)
+    assert away.code == 0 and away.out.startswith("OK: signed with key"), away.err
+    assert run_smtool("archive", "verify", "--public-key", "vk.pub", "b.zip", cwd=elsewhere).code == 1
+    keyless = run_smtool("archive", "verify", "a.zip", cwd=elsewhere)
+    assert keyless.code == 2 and "--public-key FILE" in keyless.err and "Traceback" not in keyless.err
+    for bad in ("a.zip", "/dev/zero", "nowhere.pub"):
+        refused = run_smtool("archive", "verify", "--public-key", bad, "a.zip", cwd=elsewhere)
+        assert refused.code == 2 and "public key" in refused.err and "Traceback" not in refused.err
 
     data = (tmp_path / "a.zip").read_bytes()
     (tmp_path / "cut.zip").write_bytes(data[: len(data) - 40])
