@@ -7,7 +7,11 @@ used (not a checkpoint of ours, not a readable zip, a wrong key); never a traceb
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +59,46 @@ def test_checkpoint_then_verify_and_bad_checkpoints(installed, tmp_path: Path) -
         connection.execute("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")
     cut = installed("audit", "verify", "--checkpoint", "cp.json")
     assert cut.code == 1 and "rows were deleted" in cut.err
+
+
+def test_audit_verify_checks_the_newest_checkpoint_a_worker_wrote(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20, failure 12: a worker writes a checkpoint when it starts; `audit verify` checks the
+    newest one in the folder, says how old it is, and finds the newest rows cut from the log."""
+    alone = installed("audit", "verify")
+    assert alone.code == 0 and alone.out.startswith("OK") and "No checkpoint in" in alone.err
+
+    folder = tmp_path / "checkpoints"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "smtool", "worker"], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (folder.is_dir() and any(folder.iterdir())) and worker.poll() is None:
+            assert time.monotonic() < deadline, "the worker wrote no checkpoint at start"
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        _, log = worker.communicate(timeout=30)
+    assert "Traceback" not in log.decode(), log.decode()
+    (written,) = folder.iterdir()
+    assert written.name.startswith("audit-checkpoint-")
+
+    made = installed("audit", "checkpoint")  # by hand: a new one into the folder
+    assert made.code == 0 and "checkpoints/audit-checkpoint-" in made.out, made.err
+    ok = installed("audit", "verify")
+    assert ok.code == 0, ok.err
+    assert (
+        "OK: the" in ok.out and "of the newest checkpoint, audit-checkpoint-" in ok.out and " s ago" in ok.out
+    )
+    report = json.loads(installed("audit", "verify", "--json").out)
+    assert report["ok"] and report["checkpoint"]["ok"] and 0 <= report["checkpoint"]["age_seconds"] < 300
+
+    with sqlite3.connect(tmp_path / "smtool.db") as connection:
+        connection.execute("DELETE FROM audit_events WHERE id >= (SELECT max(id) - 1 FROM audit_events)")
+    cut = installed("audit", "verify")
+    assert cut.code == 1 and cut.out.startswith("OK:")  # the chain alone verifies
+    assert "FAILED against the newest checkpoint" in cut.err and "rows were deleted" in cut.err
 
 
 def test_keys_rotate_and_a_wrong_key(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
