@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -137,7 +137,8 @@ class Database:
         try:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
-        except OperationalError as e:
+        # ProgrammingError: libpq refused an option of the URL (a misspelt `passwrd=`, say).
+        except (OperationalError, ProgrammingError) as e:
             reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
             raise DatabaseError(
                 f"cannot open the database {describe_url(self.url)}: {reason}. "

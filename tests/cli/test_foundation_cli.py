@@ -102,6 +102,8 @@ def test_config_show_masks_the_database_password(smtool, tmp_path: Path, url: st
     [
         # Unreachable: the connection error names the database.
         "postgresql+psycopg://u@127.0.0.1:1/db?password=hunter2",
+        # A misspelt key that libpq refuses: still a secret, and one clear message.
+        "postgresql+psycopg://u@127.0.0.1:1/db?passwrd=hunter2",
         # Not a URL SQLAlchemy reads (the port is not a number): shown, masked, as what to fix.
         "postgresql+psycopg://u:hunter2@h:port/db",
         "postgresql+psycopg://u@h:port/db?password=hunter2",
