@@ -34,7 +34,10 @@ def export_(
     with common.open_context() as ctx:
         report = export_archive(ctx, start, end, output, common.actor(as_user))
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.counts.items())
-    common.console.print(f"Wrote {common.inert(str(output))}: {counts}, {report.media_files} media file(s).")
+    common.console.print(
+        f"Wrote {common.inert(str(output))}, signed with key {report.signed_by}: {counts}, "
+        f"{report.media_files} media file(s)."
+    )
     for name in report.missing_media:
         common.err_console.print(f"Media file missing, noted in its record: {common.inert(name)}")
 

@@ -143,6 +143,8 @@ def test_archive_export_verify_and_bad_archives(installed, tmp_path: Path) -> No
         (elsewhere / name).write_bytes((tmp_path / name).read_bytes())
     away = run_smtool("archive", "verify", "--public-key", "vk.pub", "a.zip", cwd=elsewhere)
     assert away.code == 0 and away.out.startswith("OK: signed with key"), away.err
+    signer = exported.err.split("fingerprint: ")[1].strip()
+    assert f"signed with key {signer}:" in made.out and f"signed with key {signer};" in away.out
     assert run_smtool("archive", "verify", "--public-key", "vk.pub", "b.zip", cwd=elsewhere).code == 1
     keyless = run_smtool("archive", "verify", "a.zip", cwd=elsewhere)
     assert keyless.code == 2 and "--public-key FILE" in keyless.err and "Traceback" not in keyless.err

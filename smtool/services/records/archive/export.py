@@ -71,6 +71,8 @@ class ExportReport:
     missing_media: list[str] = field(default_factory=list)
     payload_bytes: int = 0
     audit_events: int = 0
+    signed_by: str = ""
+    """Fingerprint of the signing key whose signature bag-info.txt carries."""
 
 
 @audits_refusals("archive.export")
@@ -99,7 +101,7 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as manifest_file,
     ):
         writer = _BagWriter(bag, root, manifest_file)
-        report = ExportReport(output, root, dict.fromkeys(KINDS, 0), 0)
+        report = ExportReport(output, root, dict.fromkeys(KINDS, 0), 0, signed_by=signer)
         register = csv.writer(register_file)
         register.writerow(layout.REGISTER_COLUMNS)
         for record in records(ctx, days.start, days.end):
