@@ -74,6 +74,10 @@ class Security(_Strict):
     signing_key_file: str = "smtool-signing.key"
     """Ed25519 key that signs audit checkpoints, made by `smtool init` (mode 0600), relative to the
     config file."""
+    checkpoint_folder: str = Field(default="checkpoints", min_length=1)
+    """Where the worker writes a signed audit checkpoint at each start and daily, relative to the
+    config file; `smtool audit verify` checks the newest one there. Outside the database, so that
+    someone who rewrites the database must also reach this folder (better: a copy on another system)."""
     on_takeover: Literal["alert", "pause"] = "alert"
     """A sign of account takeover (a post smtool did not publish, a token that fails) raises an
     alert; "pause" also pauses publishing to that account. Accounts may override it."""
@@ -395,6 +399,10 @@ class Settings(_Strict):
     def signing_key_path(self) -> Path:
         return self.resolve_path(self.security.signing_key_file)
 
+    @property
+    def checkpoint_folder(self) -> Path:
+        return self.resolve_path(self.security.checkpoint_folder)
+
     def on_takeover(self, account_id: str) -> str:
         """What a sign of takeover on the account does: "alert" or "pause"."""
         configured = self.account(account_id)
@@ -421,6 +429,7 @@ _ENV_OVERRIDES = {
     "SMTOOL_INSTITUTION_NAME": ("institution", "name"),
     "SMTOOL_INSTITUTION_TIMEZONE": ("institution", "timezone"),
     "SMTOOL_SECURITY_KEY_FILE": ("security", "key_file"),
+    "SMTOOL_SECURITY_CHECKPOINT_FOLDER": ("security", "checkpoint_folder"),
 }
 
 

@@ -2,7 +2,8 @@
 
 Jobs: publish due publications, sweep lapsed claims and expired windows, reconcile unknown outcomes,
 poll every account for comments and mentions (the moderation queue), refresh recent posts' metrics,
-write the scheduled reports that are due, ask hourly whom each token speaks for (takeover defence).
+write the scheduled reports that are due, ask hourly whom each token speaks for (takeover defence),
+sign an audit checkpoint into [security] checkpoint_folder at start and daily.
 Several workers, on one machine or many, share the work through the database's claims; within one
 worker the jobs run on APScheduler's threads (see `Worker` for what they share).
 """
@@ -14,12 +15,16 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from smtool.errors import SmtoolError
 from smtool.services.context import Context
 from smtool.services.installation.tokens import expiry_alerts
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.takeover import TOKEN_CHECK_SECONDS, verify_tokens
 from smtool.services.people import DIRECTORY_REFRESH_SECONDS
 from smtool.services.publishing.outbox import Publisher
+from smtool.services.records.checkpoints import take_checkpoint
 from smtool.services.reports.metrics import MetricsRefresher
 from smtool.services.reports.schedule import ReportScheduler
 
@@ -94,6 +99,18 @@ class Worker:
         if counts.get("takeover_alerts") or counts.get("token_check_errors") or counts["token_expiry_alerts"]:
             log.warning("token check: %s", dict(counts))
 
+    def checkpoint(self) -> None:
+        """Sign the audit log's head into the checkpoint folder: at start and daily, so that rows
+        cut from the end of the log are found (`smtool audit verify`) however long nobody looked."""
+        try:
+            path, _ = take_checkpoint(self.ctx, self.publisher.me)
+        except (SmtoolError, SQLAlchemyError) as e:
+            # A broken log, a missing key or a database out of reach must reach a person, not stop
+            # publishing; the next day's run tries again.
+            log.error("audit checkpoint not written: %s", e)
+        else:
+            log.info("audit checkpoint written: %s", path)
+
     def directory(self) -> None:
         # Users and accounts changed by `smtool config apply` reach a running worker: a spokesperson
         # removed, an account's takeover answer or base_url changed.
@@ -111,6 +128,7 @@ class Worker:
             (self.scheduled_reports, timedelta(minutes=10)),
             (self.tokens, timedelta(seconds=TOKEN_CHECK_SECONDS)),
             (self.directory, timedelta(seconds=DIRECTORY_REFRESH_SECONDS)),
+            (self.checkpoint, timedelta(days=1)),
         ]
 
 
@@ -124,6 +142,7 @@ def run_forever(ctx: Context) -> None:
         # max_instances=1 and coalesce: a slow tick is never run twice at once by this process.
         scheduler.add_job(job, "interval", seconds=every.total_seconds(), max_instances=1, coalesce=True)
     log.info("worker %s started", worker.publisher.me)
+    worker.checkpoint()
     run_once(ctx, worker.publisher, worker.ingestor)
     try:
         scheduler.start()

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from smtool.cli import common
 from smtool.services.records.audit import verify
-from smtool.services.records.checkpoints import check_against, write_checkpoint
+from smtool.services.records.checkpoints import (
+    CheckpointCheck,
+    check_against,
+    check_newest,
+    take_checkpoint,
+    write_checkpoint,
+)
 
 group = typer.Typer(help="The audit log.", no_args_is_help=True)
+
+# A worker writes a checkpoint daily: one older than this says no worker has run for a while.
+_STALE = timedelta(days=2)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,38 +33,65 @@ def verify_(
     checkpoint: Path | None = typer.Option(
         None,
         "--checkpoint",
-        help="Also prove the log was not rewritten since this checkpoint (`smtool audit checkpoint`).",
+        help="Prove the log was not rewritten since this checkpoint, instead of the newest one in "
+        "[security] checkpoint_folder.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Recompute the audit log's hash chain; exit 1 and name the first broken row if it was altered.
+    """Recompute the audit log's hash chain, and check it against the newest signed checkpoint in
+    [security] checkpoint_folder (the worker writes one at start and daily), saying how old it is.
 
-    With --checkpoint: exit 1 when the rows the checkpoint covers no longer hash to its head, exit 2
-    when the file is not a valid checkpoint of this installation (other institution, other key,
-    altered)."""
+    Exit 1 when a row was altered (the first broken one is named) or the rows the checkpoint covers
+    no longer hash to its head (rewritten, or cut from the end); exit 2 when the checkpoint is not a
+    valid checkpoint of this installation (other institution, other key, altered). With --checkpoint
+    FILE, that file is checked instead (one kept on another system)."""
     if checkpoint is not None:
         _verify_checkpoint(checkpoint, as_json)
         return
     with common.open_context() as ctx:
         result = verify(ctx.db)
+        newest = check_newest(ctx)
+        folder = ctx.settings.checkpoint_folder
     if as_json:
         common.emit_json(
             {
-                "ok": result.ok,
+                "ok": result.ok and (newest is None or newest.check.ok),
                 "rows": result.rows,
                 "head_hash": result.head_hash,
                 "broken_id": result.broken_id,
                 "reason": result.reason,
+                "checkpoint": None
+                if newest is None
+                else {
+                    "file": str(newest.path),
+                    "age_seconds": int(newest.age.total_seconds()),
+                    **_checkpoint_json(newest.check),
+                },
             }
         )
-    elif result.ok:
-        common.console.print(f"OK: {result.rows} audit rows, chain intact, head {result.head_hash}")
     else:
-        common.err_console.print(
-            f"BROKEN at audit row {result.broken_id}: {result.reason}. "
-            f"The {result.rows} rows before it verify."
-        )
-    if not result.ok:
+        if result.ok:
+            common.console.print(f"OK: {result.rows} audit rows, chain intact, head {result.head_hash}")
+        else:
+            common.err_console.print(
+                f"BROKEN at audit row {result.broken_id}: {result.reason}. "
+                f"The {result.rows} rows before it verify."
+            )
+        if newest is None:
+            common.err_console.print(
+                f"No checkpoint in {common.inert(str(folder))}: rows cut from the end of the log could "
+                "not be found. A running worker writes one at start and daily; `smtool audit checkpoint` "
+                "writes one now."
+            )
+        else:
+            label = f"the newest checkpoint, {common.inert(newest.path.name)}, made {_age(newest.age)} ago"
+            _print_checkpoint(newest.check, label)
+            if newest.age > _STALE:
+                common.err_console.print(
+                    "That checkpoint is more than two days old: is a worker running? Rows added since "
+                    "it are covered by no checkpoint."
+                )
+    if not result.ok or (newest is not None and not newest.check.ok):
         raise typer.Exit(1)
 
 
@@ -61,37 +99,67 @@ def _verify_checkpoint(path: Path, as_json: bool) -> None:
     with common.open_context() as ctx:
         result = check_against(ctx, path)
     if as_json:
-        common.emit_json(
-            {
-                "ok": result.ok,
-                "checkpoint_rows": result.covered_rows,
-                "rows": result.rows_now,
-                "checkpoint_created_at": result.created_at,
-                "reason": result.reason,
-            }
-        )
-    elif result.ok:
-        common.console.print(
-            f"OK: the {result.covered_rows} rows of the checkpoint of {result.created_at} still hash to "
-            f"its head; {result.rows_now - result.covered_rows} rows added since, chain intact"
-        )
+        common.emit_json(_checkpoint_json(result))
     else:
-        common.err_console.print(f"FAILED against the checkpoint of {result.created_at}: {result.reason}")
+        _print_checkpoint(result, f"the checkpoint of {result.created_at}")
     if not result.ok:
         raise typer.Exit(1)
 
 
+def _checkpoint_json(result: CheckpointCheck) -> dict[str, Any]:
+    return {
+        "ok": result.ok,
+        "checkpoint_rows": result.covered_rows,
+        "rows": result.rows_now,
+        "checkpoint_created_at": result.created_at,
+        "reason": result.reason,
+    }
+
+
+def _print_checkpoint(result: CheckpointCheck, label: str) -> None:
+    if result.ok:
+        common.console.print(
+            f"OK: the {result.covered_rows} rows of {label} still hash to its head; "
+            f"{result.rows_now - result.covered_rows} rows added since, chain intact"
+        )
+    else:
+        common.err_console.print(f"FAILED against {label}: {result.reason}")
+
+
+def _age(age: timedelta) -> str:
+    """A duration as a person reads it: 40 s, 12 min, 5 h 3 min, 3 days 2 h."""
+    seconds = max(int(age.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
+
 @group.command("checkpoint")
 def checkpoint_(
-    output: Path = typer.Option(..., "--output", "-o", help="File to write; keep it outside this server."),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="File to write (never over an existing one); default: new in [security] checkpoint_folder.",
+    ),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
     """Write the log's head hash and row count, signed with the institution's key, to a file.
 
-    Keep the file elsewhere (another system, paper, the archive); `smtool audit verify --checkpoint
-    FILE` later proves the log was not rewritten since. Exit 1 if the log is already broken."""
+    Keep a copy elsewhere (another system, paper, the archive): someone who can rewrite the database
+    may also reach the checkpoint folder on this server. `smtool audit verify` checks the newest one
+    in the folder, `--checkpoint FILE` any other. Exit 1 if the log is already broken."""
     with common.open_context() as ctx:
-        fields = write_checkpoint(ctx, output, common.actor(as_user))
+        actor = common.actor(as_user)
+        if output is None:
+            output, fields = take_checkpoint(ctx, actor)
+        else:
+            fields = write_checkpoint(ctx, output, actor)
     common.console.print(
         f"Wrote {common.inert(str(output))}: {fields['rows']} rows, head {fields['head_hash']}, "
         f"signed by {common.inert(fields['institution'])}"

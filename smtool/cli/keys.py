@@ -1,4 +1,4 @@
-"""`smtool keys`: the key that encrypts platform tokens."""
+"""`smtool keys`: the key that encrypts platform tokens, and the public half of the signing key."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import typer
 
 from smtool.cli import common
 from smtool.services.installation.keys import rotate
+from smtool.services.records.signing import fingerprint, load_signing_key, public_pem, public_text
 
-group = typer.Typer(help="The key that encrypts platform tokens.", no_args_is_help=True)
+group = typer.Typer(help="The installation's keys.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -30,3 +31,15 @@ def rotate_(as_user: str | None = typer.Option(None, "--as", help=common.AS_USER
         common.console.print(
             f"Retired {result.retired} old key(s) from {common.inert(str(ctx.settings.key_path))}."
         )
+
+
+@group.command("public")
+def public_() -> None:
+    """Print the public half of the institution's signing key (PEM) on standard output.
+
+    Give it to whoever checks the institution's archives away from this installation (the national
+    archive, an auditor): `smtool archive verify --public-key FILE ARCHIVE.zip`. It reveals nothing
+    secret; its fingerprint, printed on standard error, is what archives and checkpoints name."""
+    key = load_signing_key(common.settings()).public_key()
+    print(public_pem(key), end="")
+    common.err_console.print(f"Signing key fingerprint: {fingerprint(public_text(key))}")

@@ -7,13 +7,15 @@ that one of them is about to invalidate. Reads use a plain deferred BEGIN and ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -22,12 +24,40 @@ from smtool.errors import DatabaseError
 _READ_ONLY = "smtool_read_only"
 
 
+# Query parameters whose value is a secret: libpq takes `password` (and `sslpassword`) there as well
+# as in `user:password@`, and a `dsn`/`conninfo` string may carry `password=` inside it.
+_SECRET_WORDS = "pass|secret|token|dsn|conninfo"
+_SECRET_PARAMETER = re.compile(_SECRET_WORDS, re.IGNORECASE)
+# The same, for text that is not a URL SQLAlchemy reads: `user:password@` and `name=value` pairs.
+_SECRET_USERINFO = re.compile(r"(//[^/?#@:]*:)[^/?#]*@")
+_SECRET_PAIR = re.compile(rf"([^=&;?\s]*(?:{_SECRET_WORDS})[^=&;?\s]*=)[^&;\s]*", re.IGNORECASE)
+MASK = "***"
+
+
 def describe_url(url: str) -> str:
-    """The URL with any password masked, safe for messages and logs."""
+    """The URL with every password masked, safe for messages and logs: the `user:password@` part and
+    any query parameter that carries a secret (`?password=`, `sslpassword`, a `dsn`), in whatever
+    case or percent-encoding it was written. A text that is not a URL is masked the same way."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<invalid database URL>"
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        # Not a URL SQLAlchemy can read (a port that is not a number, ...): still shown, masked,
+        # so that the user sees what to fix; percent-decoded first so no spelling of a key hides.
+        plain = unquote(url)
+        return _SECRET_PAIR.sub(rf"\g<1>{MASK}", _SECRET_USERINFO.sub(rf"\g<1>{MASK}@", plain))
+    shown = parsed.set(query={}).render_as_string(hide_password=True)
+    pairs = [
+        (key, value)
+        for key, values in sorted(parsed.query.items())
+        for value in ((values,) if isinstance(values, str) else values)
+    ]
+    if not pairs:
+        return shown
+    query = "&".join(
+        f"{quote(key, safe='')}={MASK if _SECRET_PARAMETER.search(key) else quote(value, safe='')}"
+        for key, value in pairs
+    )
+    return f"{shown}?{query}"
 
 
 def make_engine(url: str, *, pool: bool = True) -> Engine:
@@ -37,9 +67,9 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseError(
-            f"{url!r} is not a database URL; expected sqlite:///PATH or postgresql+psycopg://user@host/db"
+            f"{describe_url(url)!r} is not a database URL; expected sqlite:///PATH or postgresql+psycopg://user@host/db"
         ) from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
@@ -107,7 +137,8 @@ class Database:
         try:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
-        except OperationalError as e:
+        # ProgrammingError: libpq refused an option of the URL (a misspelt `passwrd=`, say).
+        except (OperationalError, ProgrammingError) as e:
             reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
             raise DatabaseError(
                 f"cannot open the database {describe_url(self.url)}: {reason}. "

@@ -71,11 +71,44 @@ def test_set_token_names_an_unknown_account(smtool, tmp_path: Path) -> None:  # 
     assert missing.code == 1 and "no account 'nope'" in missing.err
 
 
-def test_config_show_masks_the_database_password(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+# Every way libpq and SQLAlchemy take a password in a URL; "hunter2" must never be printed.
+_SECRET_URLS = [
+    "postgresql+psycopg://u:hunter2@h/db",
+    "postgresql+psycopg://u@h/db?password=hunter2",
+    "postgresql+psycopg://u@h/db?sslmode=disable&PASSWORD=hunter2",
+    "postgresql+psycopg://u@h/db?pass%77ord=hunter2",
+    "postgresql+psycopg://u@h/db?password=x&password=hunter2",
+    "postgresql+psycopg://u@h/db?sslpassword=hunter2",
+    "postgresql+psycopg://u@h/db?dsn=password%3Dhunter2",
+]
+
+
+@pytest.mark.parametrize("url", _SECRET_URLS)
+def test_config_show_masks_the_database_password(smtool, tmp_path: Path, url: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "config.toml").write_text('[institution]\nname = "VK"\n', encoding="utf-8")
-    result = smtool("config", "show", env={"SMTOOL_DATABASE_URL": "postgresql+psycopg://u:hunter2@h/db"})
-    assert result.code == 0, result.err
-    assert "hunter2" not in result.out and "***" in result.out
+    for args in (("config", "show"), ("config", "show", "--json")):
+        result = smtool(*args, env={"SMTOOL_DATABASE_URL": url})
+        assert result.code == 0, result.err
+        assert "hunter2" not in result.out and "***" in result.out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Unreachable: the connection error names the database.
+        "postgresql+psycopg://u@127.0.0.1:1/db?password=hunter2",
+        # A misspelt key that libpq refuses: still a secret, and one clear message.
+        "postgresql+psycopg://u@127.0.0.1:1/db?passwrd=hunter2",
+        # Not a URL SQLAlchemy reads (the port is not a number): shown, masked, as what to fix.
+        "postgresql+psycopg://u:hunter2@h:port/db",
+        "postgresql+psycopg://u@h:port/db?password=hunter2",
+    ],
+)
+def test_database_errors_mask_the_password(smtool, tmp_path: Path, url: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "config.toml").write_text('[institution]\nname = "VK"\n', encoding="utf-8")
+    result = smtool("audit", "verify", env={"SMTOOL_DATABASE_URL": url})
+    assert result.code == 2, result.err
+    assert "hunter2" not in result.out + result.err and "***" in result.err
 
 
 @pytest.mark.parametrize(

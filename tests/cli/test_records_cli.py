@@ -7,12 +7,16 @@ used (not a checkpoint of ours, not a readable zip, a wrong key); never a traceb
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import Result
+from tests.support.cli import Result, run_smtool
 from tests.support.databases import BASE_CONFIG
 
 
@@ -57,6 +61,46 @@ def test_checkpoint_then_verify_and_bad_checkpoints(installed, tmp_path: Path) -
     assert cut.code == 1 and "rows were deleted" in cut.err
 
 
+def test_audit_verify_checks_the_newest_checkpoint_a_worker_wrote(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20, failure 12: a worker writes a checkpoint when it starts; `audit verify` checks the
+    newest one in the folder, says how old it is, and finds the newest rows cut from the log."""
+    alone = installed("audit", "verify")
+    assert alone.code == 0 and alone.out.startswith("OK") and "No checkpoint in" in alone.err
+
+    folder = tmp_path / "checkpoints"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "smtool", "worker"], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (folder.is_dir() and any(folder.iterdir())) and worker.poll() is None:
+            assert time.monotonic() < deadline, "the worker wrote no checkpoint at start"
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        _, log = worker.communicate(timeout=30)
+    assert "Traceback" not in log.decode(), log.decode()
+    (written,) = folder.iterdir()
+    assert written.name.startswith("audit-checkpoint-")
+
+    made = installed("audit", "checkpoint")  # by hand: a new one into the folder
+    assert made.code == 0 and "checkpoints/audit-checkpoint-" in made.out, made.err
+    ok = installed("audit", "verify")
+    assert ok.code == 0, ok.err
+    assert (
+        "OK: the" in ok.out and "of the newest checkpoint, audit-checkpoint-" in ok.out and " s ago" in ok.out
+    )
+    report = json.loads(installed("audit", "verify", "--json").out)
+    assert report["ok"] and report["checkpoint"]["ok"] and 0 <= report["checkpoint"]["age_seconds"] < 300
+
+    with sqlite3.connect(tmp_path / "smtool.db") as connection:
+        connection.execute("DELETE FROM audit_events WHERE id >= (SELECT max(id) - 1 FROM audit_events)")
+    cut = installed("audit", "verify")
+    assert cut.code == 1 and cut.out.startswith("OK:")  # the chain alone verifies
+    assert "FAILED against the newest checkpoint" in cut.err and "rows were deleted" in cut.err
+
+
 def test_keys_rotate_and_a_wrong_key(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from cryptography.fernet import Fernet
 
@@ -92,7 +136,26 @@ def test_archive_export_verify_and_bad_archives(installed, tmp_path: Path) -> No
             data = source.read(name)
             target.writestr(name, data + b"x" if name.endswith("bag-info.txt") else data)
     modified = installed("archive", "verify", "b.zip")
-    assert modified.code == 1 and "FAILED: modified file: bag-info.txt" in modified.err
+    assert modified.code == 1 and "FAILED: the signature in bag-info.txt does not match" in modified.err
+
+    # A third party checks the archive with the exported public key, without the installation.
+    exported = installed("keys", "public")
+    assert exported.code == 0 and exported.out.startswith("-----BEGIN PUBLIC KEY-----"), exported.err
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "vk.pub").write_text(exported.out, encoding="utf-8")
+    for name in ("a.zip", "b.zip"):
+        (elsewhere / name).write_bytes((tmp_path / name).read_bytes())
+    away = run_smtool("archive", "verify", "--public-key", "vk.pub", "a.zip", cwd=elsewhere)
+    assert away.code == 0 and away.out.startswith("OK: signed with key"), away.err
+    signer = exported.err.split("fingerprint: ")[1].strip()
+    assert f"signed with key {signer}:" in made.out and f"signed with key {signer};" in away.out
+    assert run_smtool("archive", "verify", "--public-key", "vk.pub", "b.zip", cwd=elsewhere).code == 1
+    keyless = run_smtool("archive", "verify", "a.zip", cwd=elsewhere)
+    assert keyless.code == 2 and "--public-key FILE" in keyless.err and "Traceback" not in keyless.err
+    for bad in ("a.zip", "/dev/zero", "nowhere.pub"):
+        refused = run_smtool("archive", "verify", "--public-key", bad, "a.zip", cwd=elsewhere)
+        assert refused.code == 2 and "public key" in refused.err and "Traceback" not in refused.err
 
     data = (tmp_path / "a.zip").read_bytes()
     (tmp_path / "cut.zip").write_bytes(data[: len(data) - 40])

@@ -4,10 +4,12 @@ any change to the zip is found; a failed export leaves nothing behind."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
 import json
 import stat
+import tracemalloc
 import types
 import typing
 import warnings
@@ -16,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import func, select
 
 from smtool.errors import UsageError
@@ -25,7 +28,13 @@ from smtool.services.monitoring import queue
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.drafts import Attachment, Draft, create_post
-from smtool.services.records.archive import ArchiveUnreadable, export_archive, verify_archive
+from smtool.services.records.archive import (
+    ArchiveCheck,
+    ArchiveUnreadable,
+    export_archive,
+    layout,
+    verify_archive,
+)
 from smtool.services.records.archive import export as export_module
 from smtool.services.records.archive.export import ArchivedMedia
 from smtool.services.records.archive.records import (
@@ -35,6 +44,7 @@ from smtool.services.records.archive.records import (
     ModerationActionBody,
     PostBody,
 )
+from smtool.services.records.signing import fingerprint, load_signing_key, public_text
 from smtool.store.tables import AuditEvent, InboxItem, Post, Publication
 from smtool.worker import run_once
 from tests.support.sandbox import Sandbox
@@ -80,6 +90,11 @@ def _export(ctx: Context, path: Path) -> None:
     export_archive(ctx, TODAY - timedelta(days=1), TODAY + timedelta(days=1), path, "local:test")
 
 
+def _verify(ctx: Context, path: Path) -> ArchiveCheck:
+    """Check an archive with the installation's public key, as `smtool archive verify` does."""
+    return verify_archive(path, load_signing_key(ctx.settings).public_key())
+
+
 def _members(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as bag:
         return {name: bag.read(name) for name in bag.namelist()}
@@ -95,7 +110,7 @@ def test_export_holds_every_record_exactly_and_verifies(records: Context, tmp_pa
     path = tmp_path / "archive.zip"
     _export(records, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # citizens' words: the exporting account's only
-    check = verify_archive(path)
+    check = _verify(records, path)
     assert check.ok, check.problems
     members = _members(path)
     (root,) = {name.split("/")[0] for name in members}
@@ -140,14 +155,14 @@ def test_a_modified_missing_or_extra_file_fails_verify(records: Context, tmp_pat
 
     changed = tmp_path / "changed.zip"
     _rewrite(changed, {**members, record: members[record].replace(b'"state"', b'"State"')})
-    assert verify_archive(changed).problems == [
+    assert _verify(records, changed).problems == [
         f"modified file: {record.split('/', 1)[1]} (its SHA-256 differs from the manifest)"
     ]
 
     missing = tmp_path / "missing.zip"
     _rewrite(missing, {k: v for k, v in members.items() if k != record})
     assert any(
-        p.startswith("missing file: data/records/inbox_item/") for p in verify_archive(missing).problems
+        p.startswith("missing file: data/records/inbox_item/") for p in _verify(records, missing).problems
     )
 
     twice = tmp_path / "twice.zip"
@@ -155,11 +170,124 @@ def test_a_modified_missing_or_extra_file_fails_verify(records: Context, tmp_pat
     with warnings.catch_warnings(), zipfile.ZipFile(twice, "a") as bag:
         warnings.simplefilter("ignore")  # zipfile warns of the duplicate name: that is the point
         bag.writestr(record, members[record].replace(b'"state"', b'"State"'))
-    assert f"file stored twice: {record.split('/', 1)[1]}" in verify_archive(twice).problems
+    assert f"file stored twice: {record.split('/', 1)[1]}" in _verify(records, twice).problems
 
     extra = tmp_path / "extra.zip"
     _rewrite(extra, {**members, f"{root}/data/note.txt": b"added later"})
-    assert verify_archive(extra).problems == ["extra file not in the manifests: data/note.txt"]
+    assert _verify(records, extra).problems == ["extra file not in the manifests: data/note.txt"]
+
+
+def _manifest_of(files: dict[str, bytes], names: list[str]) -> bytes:
+    return "".join(layout.manifest_line(hashlib.sha256(files[n]).hexdigest(), n) for n in names).encode()
+
+
+def test_an_archive_edited_with_its_register_and_manifests_recomputed_fails_verify(
+    records: Context, tmp_path: Path
+) -> None:
+    """Issue 20, failure 11: the checksums agreed again after a consistent edit; the signature does not."""
+    path = tmp_path / "archive.zip"
+    _export(records, path)
+    members = _members(path)
+    root = next(iter(members)).split("/")[0]
+    files = {name.split("/", 1)[1]: data for name, data in members.items()}
+    info = files[layout.BAG_INFO].decode()
+    with records.db.read() as session:
+        exported = json.loads(
+            session.exec(select(AuditEvent.payload).where(AuditEvent.action == "archive.export")).one()
+        )
+    # The audit log names the bag it made: its tag manifest's hash and the key that signed it.
+    assert exported["tagmanifest_sha256"] == hashlib.sha256(files[layout.TAG_MANIFEST]).hexdigest()
+    signer = fingerprint(public_text(load_signing_key(records.settings).public_key()))
+    assert exported["signing_key"] == signer and f"{layout.KEY_FIELD}: {signer}\n" in info
+    assert _verify(records, path).signed_by == signer
+
+    # A record, its register row and both manifests edited together, as someone without the key can.
+    record = next(name for name in files if name.startswith("data/records/inbox_item/"))
+    files[record] = files[record].replace(b'"state"', b'"State"')
+    register = files[layout.REGISTER].decode()
+    old_row = next(line for line in register.splitlines() if record in line)
+    new_row = old_row.replace(old_row.split(",")[-2], hashlib.sha256(files[record]).hexdigest())
+    files[layout.REGISTER] = register.replace(old_row, new_row).encode()
+    payload = sorted(name for name in files if name.startswith("data/"))
+    files[layout.MANIFEST] = _manifest_of(files, payload)
+    files[layout.TAG_MANIFEST] = _manifest_of(files, [layout.BAGIT, layout.MANIFEST])
+    forged = tmp_path / "forged.zip"
+    _rewrite(forged, {f"{root}/{name}": data for name, data in files.items()})
+    check = _verify(records, forged)
+    assert check.signed_by is None and len(check.problems) == 1
+    assert check.problems[0].startswith("the signature in bag-info.txt does not match tagmanifest-sha256.txt")
+
+    # bag-info.txt edited (another period, say): its own lines are signed too.
+    edited = tmp_path / "edited.zip"
+    _rewrite(
+        edited,
+        {
+            **members,
+            f"{root}/{layout.BAG_INFO}": info.replace("Smtool-Period: ", "Smtool-Period: 1").encode(),
+        },
+    )
+    assert _verify(records, edited).problems[0].startswith("the signature in bag-info.txt does not match")
+
+    # The signature removed; or the archive checked with another institution's key.
+    unsigned = tmp_path / "unsigned.zip"
+    without = "".join(
+        line for line in info.splitlines(keepends=True) if not line.startswith(layout.SIGNATURE_FIELD)
+    )
+    _rewrite(unsigned, {**members, f"{root}/{layout.BAG_INFO}": without.encode()})
+    assert "carries no signature" in _verify(records, unsigned).problems[0]
+    other = Ed25519PrivateKey.generate().public_key()
+    refused = verify_archive(path, other)
+    assert refused.signed_by is None
+    assert refused.problems == [
+        f"the archive names signing key {signer}, not the key it is checked with "
+        f"({fingerprint(public_text(other))}); check it with the public key of the institution that made it "
+        "(`smtool keys public` there)"
+    ]
+
+
+def test_a_manifest_of_hundreds_of_megabytes_is_refused_unread(tmp_path: Path) -> None:
+    """Issue 20, failure 11: a 600 MB manifest of newlines took 38 s and 5.6 GB; its declared size is
+    more than a manifest of the zip's few files can be, so it is refused before it is inflated."""
+    key = Ed25519PrivateKey.generate()
+    root = "smtool-archive_X_2026-01-01_2026-01-31"
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as bag:
+        bag.writestr(f"{root}/{layout.BAGIT}", layout.BAGIT_TEXT)
+        bag.writestr(f"{root}/data/register.csv", ",".join(layout.REGISTER_COLUMNS) + "\n")
+        with bag.open(f"{root}/{layout.MANIFEST}", "w", force_zip64=True) as member:
+            block = b"\n" * (1 << 20)
+            for _ in range(300):
+                member.write(block)
+        bag.writestr(f"{root}/{layout.TAG_MANIFEST}", "")
+        bag.writestr(f"{root}/{layout.BAG_INFO}", "")
+    assert bomb.stat().st_size < 2_000_000
+    tracemalloc.start()
+    try:
+        check = verify_archive(bomb, key.public_key())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert any(
+        p.startswith(f"{layout.MANIFEST} is {300 << 20} bytes, more than it can be in this archive")
+        for p in check.problems
+    ), check.problems
+    assert peak < 5_000_000
+
+
+def test_a_register_of_blank_lines_ends_the_check_at_the_first(tmp_path: Path) -> None:
+    """The register is read row by row and a blank line ends its check: millions of them are not walked."""
+    key = Ed25519PrivateKey.generate()
+    root = "smtool-archive_X_2026-01-01_2026-01-31"
+    register = (",".join(layout.REGISTER_COLUMNS) + "\n" + "\n" * 5_000_000).encode()
+    files = {layout.BAGIT: layout.BAGIT_TEXT.encode(), layout.REGISTER: register}
+    files[layout.MANIFEST] = _manifest_of(files, [layout.REGISTER])
+    files[layout.TAG_MANIFEST] = _manifest_of(files, [layout.BAGIT, layout.MANIFEST])
+    path = tmp_path / "blank.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bag:
+        for name, data in files.items():
+            bag.writestr(f"{root}/{name}", data)
+    problems = verify_archive(path, key.public_key()).problems
+    assert f"{layout.REGISTER} line 2 has 0 columns, not {len(layout.REGISTER_COLUMNS)}" in problems
 
 
 def test_a_truncated_or_corrupt_zip_is_unreadable(records: Context, tmp_path: Path) -> None:
@@ -169,11 +297,11 @@ def test_a_truncated_or_corrupt_zip_is_unreadable(records: Context, tmp_path: Pa
     truncated = tmp_path / "truncated.zip"
     truncated.write_bytes(data[: len(data) // 2])
     with pytest.raises(ArchiveUnreadable, match="truncated or damaged"):
-        verify_archive(truncated)
+        _verify(records, truncated)
     garbage = tmp_path / "garbage.zip"
     garbage.write_bytes(b"this is not a zip file at all")
     with pytest.raises(ArchiveUnreadable):
-        verify_archive(garbage)
+        _verify(records, garbage)
     # Flipped bytes inside compressed data: the zip's own CRC or inflate fails.
     with zipfile.ZipFile(path) as bag:
         info = max(bag.infolist(), key=lambda i: i.compress_size)
@@ -183,7 +311,7 @@ def test_a_truncated_or_corrupt_zip_is_unreadable(records: Context, tmp_path: Pa
         corrupt[offset] ^= 0xFF
     (tmp_path / "corrupt.zip").write_bytes(bytes(corrupt))
     with pytest.raises(ArchiveUnreadable):
-        verify_archive(tmp_path / "corrupt.zip")
+        _verify(records, tmp_path / "corrupt.zip")
     # Password-protected entries (flag bit 0 set in the central directory): zipfile cannot read them.
     locked = bytearray(data)
     at = locked.find(b"PK\x01\x02")
@@ -192,7 +320,7 @@ def test_a_truncated_or_corrupt_zip_is_unreadable(records: Context, tmp_path: Pa
         at = locked.find(b"PK\x01\x02", at + 4)
     (tmp_path / "locked.zip").write_bytes(bytes(locked))
     with pytest.raises(ArchiveUnreadable, match="password-protected"):
-        verify_archive(tmp_path / "locked.zip")
+        _verify(records, tmp_path / "locked.zip")
 
 
 def test_media_come_from_the_store_by_hash_never_from_a_recorded_path(
@@ -262,7 +390,7 @@ def test_the_register_never_runs_a_citizens_text_as_a_formula(
     (row,) = [r for r in register if "HYPERLINK" in r["summary"]]
     assert not row["summary"].startswith(("=", "+", "-", "@")) and row["summary"].startswith("'")
     assert formula in json.loads(files[row["file"]])["text"]  # the record itself stays exact
-    assert verify_archive(path).ok
+    assert _verify(records, path).ok
 
 
 def test_a_register_that_is_not_text_fails_verify_with_the_rest_checked(
@@ -279,7 +407,7 @@ def test_a_register_that_is_not_text_fails_verify_with_the_rest_checked(
     }.items():
         damaged = tmp_path / f"{label}.zip"
         _rewrite(damaged, {**members, register: data, f"{root}/data/note.txt": b"added"})
-        problems = verify_archive(damaged).problems
+        problems = _verify(records, damaged).problems
         assert "modified file: data/register.csv (its SHA-256 differs from the manifest)" in problems
         assert "extra file not in the manifests: data/note.txt" in problems
         assert any(p.startswith("data/register.csv cannot be read as a CSV register") for p in problems)

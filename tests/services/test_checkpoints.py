@@ -4,6 +4,8 @@ recomputed; a checkpoint that is not this installation's is refused."""
 from __future__ import annotations
 
 import json
+import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,15 @@ from smtool.errors import SecretError, UsageError
 from smtool.services.context import Context
 from smtool.services.installation.setup import initialise
 from smtool.services.records import audit
-from smtool.services.records.checkpoints import CheckpointRefused, check_against, write_checkpoint
+from smtool.services.records.checkpoints import (
+    CheckpointRefused,
+    check_against,
+    check_newest,
+    take_checkpoint,
+    write_checkpoint,
+)
 from smtool.store.tables import AuditEvent
+from smtool.worker import Worker
 from tests.support.databases import BASE_CONFIG
 
 
@@ -156,3 +165,63 @@ def test_a_checkpoint_with_a_field_of_the_wrong_kind_is_refused_naming_it(
     (tmp_path / "gone.json").write_text(json.dumps(gone), encoding="utf-8")
     with pytest.raises(CheckpointRefused, match="missing or malformed: rows, signature"):
         check_against(ctx, tmp_path / "gone.json")
+
+
+def _cut_newest_rows(ctx: Context, n: int) -> None:
+    """What someone with write access to the database could do: drop the log's newest rows."""
+    with ctx.db.engine.begin() as connection:
+        last = connection.execute(text("SELECT max(id) FROM audit_events")).scalar()
+        connection.execute(text("DELETE FROM audit_events WHERE id > :id"), {"id": int(last) - n})
+
+
+def test_the_worker_checkpoints_at_start_and_daily_and_cut_rows_are_found(ctx: Context) -> None:
+    """Issue 20, failure 12: cutting the newest rows was found only against a checkpoint someone
+    thought to take and keep; the worker now writes one into the configured folder at start and
+    daily, and the newest one there is what the log is checked against."""
+    assert check_newest(ctx) is None  # none yet: nothing to check against
+    worker = Worker(ctx)
+    assert (worker.checkpoint, timedelta(days=1)) in worker.jobs()
+    _append(ctx, 5)
+    worker.checkpoint()
+    _append(ctx, 1)
+    worker.checkpoint()  # the next day's
+    first, second = sorted(ctx.settings.checkpoint_folder.iterdir())
+    assert ctx.settings.checkpoint_folder == ctx.settings.base_dir / "checkpoints"
+    newest = check_newest(ctx)
+    assert newest is not None and newest.path == second and newest.check.ok
+    assert timedelta(0) <= newest.age < timedelta(minutes=5)
+    with ctx.db.read() as session:
+        actors = session.exec(select(AuditEvent.actor).where(AuditEvent.action == "audit.checkpoint")).all()
+    assert actors == [worker.publisher.me] * 2
+
+    _cut_newest_rows(ctx, 2)  # the second checkpoint's own row and the one before it
+    assert audit.verify(ctx.db).ok  # the chain alone cannot tell
+    cut = check_newest(ctx)
+    assert cut is not None and not cut.check.ok and "rows were deleted" in (cut.check.reason or "")
+    assert check_against(ctx, first).ok  # the older checkpoint covers fewer rows
+
+
+def test_a_worker_that_cannot_checkpoint_logs_it_and_goes_on(
+    ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx.settings.signing_key_path.unlink()
+    with caplog.at_level(logging.ERROR, logger="smtool.worker"):
+        Worker(ctx).checkpoint()
+    assert "audit checkpoint not written: no signing key" in caplog.text
+    assert not ctx.settings.checkpoint_folder.exists() or not any(ctx.settings.checkpoint_folder.iterdir())
+
+
+def test_the_checkpoint_folder_is_configurable_and_only_its_checkpoints_count(
+    config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMTOOL_SECRET_KEY", raising=False)
+    initialise(config_file, actor="test")
+    elsewhere = tmp_path / "mounted" / "cp"
+    settings = load_settings(config_file, env={"SMTOOL_SECURITY_CHECKPOINT_FOLDER": str(elsewhere)})
+    with Context.open(settings) as context:
+        path, fields = take_checkpoint(context, "admin")
+        assert path.parent == elsewhere and json.loads(path.read_text(encoding="utf-8")) == fields
+        (elsewhere / "audit-checkpoint-99999999T999999.999999Z.json.bak").write_text("{}", encoding="utf-8")
+        (elsewhere / "notes.txt").write_text("kept by hand", encoding="utf-8")
+        newest = check_newest(context)
+        assert newest is not None and newest.path == path and newest.check.ok

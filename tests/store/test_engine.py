@@ -60,4 +60,13 @@ def test_an_unreachable_database_gets_one_clear_message(tmp_path: Path) -> None:
 def test_unsupported_urls_are_refused() -> None:
     with pytest.raises(DatabaseError, match="unsupported database"):
         Database("mysql://root@localhost/x")
-    assert describe_url("::not a url::") == "<invalid database URL>"
+    # Not a URL: shown as written (so the user sees what to fix), secrets masked all the same.
+    assert describe_url("::not a url::") == "::not a url::"
+    assert describe_url("postgresql+psycopg://u:pw@h:x/d?a=1&Password=pw") == (
+        "postgresql+psycopg://u:***@h:x/d?a=1&Password=***"
+    )
+
+
+def test_describe_url_keeps_what_is_not_secret() -> None:
+    shown = describe_url("postgresql+psycopg://u:pw@h:5433/db?sslmode=require&password=pw&options=-c%20x")
+    assert shown == "postgresql+psycopg://u:***@h:5433/db?options=-c%20x&password=***&sslmode=require"

@@ -5,6 +5,11 @@ recompute every later hash. A checkpoint pins the head hash and row count at a m
 the institution's Ed25519 key; later the first `rows` rows must still hash to that head, so a
 rewritten, inserted or deleted row before it is found even when the chain itself was recomputed.
 
+Rows cut from the end of the log are found only against a checkpoint taken after them, so the worker
+takes one at each start and daily (`take_checkpoint`) into `[security] checkpoint_folder`, outside the
+database, and `smtool audit verify` checks the newest one there (`check_newest`). The folder is on the
+same server: copies kept on another system are what survive someone who can reach both.
+
 File format (JSON, UTF-8): {"format", "institution", "rows", "last_id", "head_hash", "created_at",
 "created_by", "public_key", "signature"}; the signature covers the canonical JSON of every other field.
 """
@@ -12,7 +17,10 @@ File format (JSON, UTF-8): {"format", "institution", "rows", "last_id", "head_ha
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypedDict, cast, get_type_hints
 
@@ -26,6 +34,10 @@ from smtool.services.records.signing import fingerprint, load_signing_key, publi
 from smtool.store.types import utcnow
 
 FORMAT = "smtool-audit-checkpoint/1"
+# The files the worker writes into [security] checkpoint_folder: the UTC time they were made, so that
+# their names sort by it.
+_PREFIX = "audit-checkpoint-"
+_NAME = re.compile(re.escape(_PREFIX) + r"\d{8}T\d{6}\.\d{6}Z\.json")
 
 
 class CheckpointFields(TypedDict):
@@ -148,6 +160,62 @@ def check_against(ctx: Context, path: Path) -> CheckpointCheck:
     else:
         return CheckpointCheck(True, covered, whole.rows, prefix.head_hash, made)
     return CheckpointCheck(False, covered, whole.rows, prefix.head_hash, made, reason)
+
+
+@dataclass(frozen=True)
+class NewestCheck:
+    """The newest checkpoint of the configured folder, checked against the log."""
+
+    path: Path
+    check: CheckpointCheck
+    age: timedelta
+    """How long ago it was made (system clock, as the checkpoint's own time)."""
+
+
+def take_checkpoint(ctx: Context, actor: str) -> tuple[Path, Checkpoint]:
+    """Write a checkpoint into `[security] checkpoint_folder` (made if missing) under a new name
+    that sorts by time; returns its path and content. Raises like `write_checkpoint`."""
+    folder = ctx.settings.checkpoint_folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(
+            f"cannot make the checkpoint folder {folder}: {e.strerror or e}; "
+            "set [security] checkpoint_folder in config.toml to a folder smtool may write"
+        ) from None
+    # Microseconds: two workers starting together still write two files, never one over another.
+    path = folder / f"{_PREFIX}{utcnow().strftime('%Y%m%dT%H%M%S.%fZ')}.json"
+    return path, write_checkpoint(ctx, path, actor)
+
+
+def newest_checkpoint(ctx: Context) -> Path | None:
+    """The newest checkpoint file `take_checkpoint` wrote in the configured folder, or None."""
+    folder = ctx.settings.checkpoint_folder
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if _NAME.fullmatch(e.name) and e.is_file()]
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise UsageError(f"cannot read the checkpoint folder {folder}: {e.strerror or e}") from None
+    # The names sort by the time in them.
+    return folder / max(names) if names else None
+
+
+def check_newest(ctx: Context) -> NewestCheck | None:
+    """Check the log against the newest checkpoint of the configured folder (None: there is none).
+
+    Raises CheckpointRefused when that file is not a valid checkpoint of this installation: someone
+    put it there or changed it, which is itself worth a person's attention."""
+    path = newest_checkpoint(ctx)
+    if path is None:
+        return None
+    check = check_against(ctx, path)
+    try:
+        made = datetime.fromisoformat(check.created_at)
+    except ValueError:
+        raise CheckpointRefused(f"{path}: its created_at {check.created_at!r} is not a time") from None
+    return NewestCheck(path, check, utcnow() - made)
 
 
 def _message(fields: CheckpointFields) -> bytes:

@@ -13,14 +13,18 @@ import hashlib
 import os
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlmodel import Session
 
 from smtool.config import Settings
-from smtool.errors import SecretError
+from smtool.errors import SecretError, UsageError
 from smtool.services.context import SIGNING_KEY_OPTION
+from smtool.services.files import read_small
+
+# A PEM Ed25519 public key is 113 bytes; anything much larger is not one.
+_PUBLIC_KEY_LIMIT = 4096
 
 
 def create_signing_key(path: Path) -> bool:
@@ -71,6 +75,32 @@ def _load(path: Path) -> Ed25519PrivateKey:
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise SecretError(f"{path} holds a key that is not Ed25519")
+    return key
+
+
+def public_pem(key: Ed25519PublicKey) -> str:
+    """The public key as a PEM SubjectPublicKeyInfo, as `openssl pkey -pubout` writes it: what
+    `smtool keys public` gives to whoever verifies an archive away from this installation."""
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    """A public key file: PEM (`smtool keys public`) or the base64 of its 32 bytes (a checkpoint's
+    `public_key`). Raises UsageError for a file that is not one."""
+    what = "the public key file `smtool keys public` wrote"
+    data = read_small(path, _PUBLIC_KEY_LIMIT, what)
+    key: object = None
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            key = serialization.load_pem_public_key(data)
+        else:
+            key = Ed25519PublicKey.from_public_bytes(base64.b64decode(data.strip(), validate=True))
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        pass
+    if not isinstance(key, Ed25519PublicKey):
+        raise UsageError(f"{path} does not hold an Ed25519 public key; give {what}")
     return key
 
 

@@ -18,6 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any, TypedDict, final
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from smtool import __version__
 from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
@@ -29,6 +31,7 @@ from smtool.services.media import read_chunks, stored_path
 from smtool.services.records import audit
 from smtool.services.records.archive import layout
 from smtool.services.records.archive.records import KINDS, Record, audit_events, records
+from smtool.services.records.signing import fingerprint, load_signing_key, public_text, sign
 from smtool.services.refusals import audits_refusals
 from smtool.services.reports.formats import csv_cell
 from smtool.services.reports.period import Period
@@ -68,6 +71,8 @@ class ExportReport:
     missing_media: list[str] = field(default_factory=list)
     payload_bytes: int = 0
     audit_events: int = 0
+    signed_by: str = ""
+    """Fingerprint of the signing key whose signature bag-info.txt carries."""
 
 
 @audits_refusals("archive.export")
@@ -82,6 +87,9 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
     if end < start:
         raise UsageError(f"--to {end} is before --from {start}; give the period's first and last day")
     require_whole_reader(ctx, actor, "the archive")
+    # Loaded first: without the key no archive could prove who made it, so none is written.
+    key = load_signing_key(ctx.settings)
+    signer = fingerprint(public_text(key.public_key()))
     days = Period(start, end, ctx.settings.institution.timezone)
     institution = layout.safe_name(ctx.settings.institution.name)
     root = f"smtool-archive_{institution}_{start.isoformat()}_{end.isoformat()}"
@@ -93,7 +101,7 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as manifest_file,
     ):
         writer = _BagWriter(bag, root, manifest_file)
-        report = ExportReport(output, root, dict.fromkeys(KINDS, 0), 0)
+        report = ExportReport(output, root, dict.fromkeys(KINDS, 0), 0, signed_by=signer)
         register = csv.writer(register_file)
         register.writerow(layout.REGISTER_COLUMNS)
         for record in records(ctx, days.start, days.end):
@@ -111,7 +119,7 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
         register_file.seek(0)
         writer.add_stream(layout.REGISTER, _encoded(register_file))
         report.payload_bytes = writer.payload_bytes
-        writer.finish(_bag_info(ctx, start, end, report, writer))
+        writer.finish(_bag_info(ctx, start, end, report, writer, signer), key)
         tag_digest = writer.tag_manifest_digest
     with ctx.db.write() as session:
         audit.append(
@@ -126,7 +134,10 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
                 "records": report.counts,
                 "media_files": report.media_files,
                 "audit_events": report.audit_events,
+                # What the bag's signature covers, and by which key: the log names the bag this
+                # installation made, whatever is later done to copies of it.
                 "tagmanifest_sha256": tag_digest,
+                "signing_key": signer,
             },
         )
     filters = {"from": start.isoformat(), "to": end.isoformat()}
@@ -220,7 +231,9 @@ def _copy_media(
     return {"name": entry["name"], "archived_as": target, "sha256": digest}
 
 
-def _bag_info(ctx: Context, start: date, end: date, report: ExportReport, writer: _BagWriter) -> str:
+def _bag_info(
+    ctx: Context, start: date, end: date, report: ExportReport, writer: _BagWriter, signer: str
+) -> str:
     counts = ", ".join(f"{kind} {n}" for kind, n in report.counts.items())
     lines = [
         f"Source-Organization: {ctx.settings.institution.name}",
@@ -233,6 +246,7 @@ def _bag_info(ctx: Context, start: date, end: date, report: ExportReport, writer
         f"Smtool-Records: {counts}",
         f"Smtool-Media-Files: {report.media_files}",
         f"Smtool-Audit-Events: {report.audit_events}",
+        f"{layout.KEY_FIELD}: {signer}",
     ]
     return "".join(collapse_spaces(line) + "\n" for line in lines)
 
@@ -259,17 +273,20 @@ class _BagWriter:
         self.payload_files += 1
         return digest
 
-    def finish(self, bag_info: str) -> None:
-        """The tag files: bagit.txt, bag-info.txt, the payload manifest and the tag manifest."""
+    def finish(self, bag_info: str, key: Ed25519PrivateKey) -> None:
+        """The tag files: bagit.txt, the payload manifest, the tag manifest and bag-info.txt with
+        the signature of the tag manifest and of bag-info.txt's other lines (layout.signed_message)."""
         self.manifest.seek(0)
         tags = [
             (layout.BAGIT, self._write(layout.BAGIT, iter((layout.BAGIT_TEXT.encode(),)), False)[0]),
-            (layout.BAG_INFO, self._write(layout.BAG_INFO, iter((bag_info.encode("utf-8"),)), False)[0]),
             (layout.MANIFEST, self._write(layout.MANIFEST, _encoded(self.manifest), False)[0]),
         ]
         text = "".join(layout.manifest_line(digest, path) for path, digest in tags).encode("utf-8")
         self.tag_manifest_digest = hashlib.sha256(text).hexdigest()
         self._write(layout.TAG_MANIFEST, iter((text,)), False)
+        unsigned = bag_info.encode("utf-8")
+        signed = unsigned + layout.signature_line(sign(key, layout.signed_message(text, unsigned))).encode()
+        self._write(layout.BAG_INFO, iter((signed,)), False)
 
     def _write(self, path: str, chunks: Any, large: bool) -> tuple[str, int]:
         digest = hashlib.sha256()

@@ -1,8 +1,20 @@
-"""Checking an archive: every file is where the manifests say, with the checksum they say, and no other.
+"""Checking an archive: signed by the institution, every file where the manifests say, with the
+checksum they say, and no other.
 
 Exit codes follow design.md: a zip that cannot be read at all (not a zip, truncated, corrupt data)
 is unusable input, ArchiveUnreadable (exit 2); a readable bag whose files do not match its manifests
-(modified, missing, extra) is a failed check, returned as problems (exit 1 in the CLI).
+(modified, missing, extra) or whose signature does not hold is a failed check, returned as problems
+(exit 1 in the CLI).
+
+The checksums alone prove only that the manifests agree with the files: someone who edits a record,
+its register row and both manifests together makes them agree again. The signature in bag-info.txt
+(layout) ties the tag manifest, and so every file, to the holder of the institution's signing key;
+it is checked with the public key the caller gives (the installation's, or one exported with
+`smtool keys public`), so a third party can check an archive without the installation.
+
+A zip is untrusted input: the manifests and the register are read as streams, and a file larger than
+its role allows (a manifest can name each of the zip's files only once) is refused from the size the
+zip declares, before a byte of it is inflated; zipfile never yields more than that declared size.
 """
 
 from __future__ import annotations
@@ -13,14 +25,25 @@ import io
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from smtool.errors import SmtoolError, UsageError
 from smtool.services.records.archive import layout
+from smtool.services.records.signing import fingerprint, public_text, signature_holds
 
 _CHUNK = 1 << 20
 _ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip entry (APPNOTE 4.4.4)
+# A manifest line: 64 hex digits, two spaces, the path (each byte percent-encoded at worst: 3 bytes),
+# a line end (CRLF at worst). Plus some room for blank lines at the end.
+_LINE_OVERHEAD = 64 + 2 + 2
+_MANIFEST_SLACK = 4096
+# bag-info.txt is a dozen short lines; bagit.txt two.
+_INFO_LIMIT = 64 * 1024
 
 
 class ArchiveUnreadable(SmtoolError):
@@ -36,19 +59,22 @@ class ArchiveCheck:
     files: int = 0
     records: int = 0
     problems: list[str] = field(default_factory=list)
+    signed_by: str | None = None
+    """Fingerprint of the key whose signature holds (None: the signature did not hold)."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_archive(path: Path) -> ArchiveCheck:
-    """Check the archive at `path`; raises UsageError (no such file) or ArchiveUnreadable."""
+def verify_archive(path: Path, key: Ed25519PublicKey) -> ArchiveCheck:
+    """Check the archive at `path`, its signature with the institution's public `key`; raises
+    UsageError (no such file) or ArchiveUnreadable."""
     if not path.is_file():
         raise UsageError(f"{path} does not exist or is not a file; give the archive's .zip file")
     try:
         with zipfile.ZipFile(path) as bag:
-            return _check(bag, path)
+            return _check(bag, path, key)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise ArchiveUnreadable(
             f"{path} is not a readable zip archive ({error}); it may be truncated or damaged. "
@@ -58,7 +84,7 @@ def verify_archive(path: Path) -> ArchiveCheck:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
 
 
-def _check(bag: zipfile.ZipFile, path: Path) -> ArchiveCheck:
+def _check(bag: zipfile.ZipFile, path: Path, key: Ed25519PublicKey) -> ArchiveCheck:
     if any(info.flag_bits & _ENCRYPTED for info in bag.infolist()):
         # zipfile would raise RuntimeError at the first read; smtool never encrypts an archive.
         raise ArchiveUnreadable(
@@ -78,15 +104,32 @@ def _check(bag: zipfile.ZipFile, path: Path) -> ArchiveCheck:
         check.problems.extend(
             f"file stored twice: {n.split('/', 1)[1]}" for n in sorted(counts) if counts[n] > 1
         )
-    tags = _manifest(bag, root, layout.TAG_MANIFEST, check)
-    payload = _manifest(bag, root, layout.MANIFEST, check)
+    # The largest a manifest of this zip's files can be: each file named once.
+    limit = _MANIFEST_SLACK + sum(_LINE_OVERHEAD + 3 * len(name.encode("utf-8")) for name in present)
+    tag_text = _small(bag, root, layout.TAG_MANIFEST, limit, check)
+    tags = None if tag_text is None else _manifest(_lines(tag_text), layout.TAG_MANIFEST, check)
+    payload = _payload_manifest(bag, root, limit, check)
+    if tag_text is not None:
+        _check_signature(bag, root, tag_text, key, check)
     if tags is None or payload is None:
         return check
     if layout.BAGIT not in tags:
         check.problems.append(f"{layout.TAG_MANIFEST} does not list {layout.BAGIT}")
     expected = {**payload, **tags}
-    for name in sorted(present - set(expected) - {layout.TAG_MANIFEST}):
+    # bag-info.txt holds the tag manifest's signature, so the tag manifest cannot list it; the
+    # signature covers it instead.
+    for name in sorted(present - set(expected) - {layout.TAG_MANIFEST, layout.BAG_INFO}):
         check.problems.append(f"extra file not in the manifests: {name}")
+    _check_files(bag, root, present, expected, check)
+    if layout.REGISTER in present and layout.REGISTER in payload:
+        _check_register(bag, root, payload, check)
+    return check
+
+
+def _check_files(
+    bag: zipfile.ZipFile, root: str, present: set[str], expected: dict[str, str], check: ArchiveCheck
+) -> None:
+    """Every file the manifests name is in the bag with the checksum they give, read as a stream."""
     for name, digest in sorted(expected.items()):
         if name.startswith("/") or ".." in name.split("/"):
             check.problems.append(f"the manifest names a path outside the archive: {name}")
@@ -96,24 +139,90 @@ def _check(bag: zipfile.ZipFile, path: Path) -> ArchiveCheck:
             check.problems.append(f"modified file: {name} (its SHA-256 differs from the manifest)")
         else:
             check.files += 1
-    if layout.REGISTER in present and layout.REGISTER in payload:
-        _check_register(bag, root, payload, check)
-    return check
 
 
-def _manifest(bag: zipfile.ZipFile, root: str, name: str, check: ArchiveCheck) -> dict[str, str] | None:
+def _member(
+    bag: zipfile.ZipFile, root: str, name: str, limit: int, check: ArchiveCheck
+) -> zipfile.ZipInfo | None:
+    """The bag's file `name` when the zip declares it no larger than `limit`; None (a problem) otherwise."""
     try:
-        text = bag.read(f"{root}/{name}").decode("utf-8")
+        info = bag.getinfo(f"{root}/{name}")
     except KeyError:
         check.problems.append(f"missing file: {name}")
         return None
+    if info.file_size > limit:
+        check.problems.append(
+            f"{name} is {info.file_size} bytes, more than it can be in this archive (at most {limit}); "
+            "it was not written by smtool"
+        )
+        return None
+    return info
+
+
+def _small(bag: zipfile.ZipFile, root: str, name: str, limit: int, check: ArchiveCheck) -> bytes | None:
+    """A small tag file whole (see `_member`)."""
+    info = _member(bag, root, name, limit, check)
+    return None if info is None else bag.read(info)
+
+
+def _lines(data: IO[bytes] | bytes) -> io.TextIOWrapper:
+    """UTF-8 lines of a file or bytes, decoded as they are read; ends of line kept as written."""
+    return io.TextIOWrapper(
+        io.BytesIO(data) if isinstance(data, bytes) else data, encoding="utf-8", newline=""
+    )
+
+
+def _payload_manifest(
+    bag: zipfile.ZipFile, root: str, limit: int, check: ArchiveCheck
+) -> dict[str, str] | None:
+    """The payload manifest, read as a stream of lines after its declared size was checked."""
+    info = _member(bag, root, layout.MANIFEST, limit, check)
+    if info is None:
+        return None
+    with bag.open(info) as raw:
+        return _manifest(_lines(raw), layout.MANIFEST, check)
+
+
+def _manifest(lines: Iterable[str], name: str, check: ArchiveCheck) -> dict[str, str] | None:
+    try:
+        entries = layout.parse_manifest(lines)
     except UnicodeDecodeError:
         check.problems.append(f"{name} is not UTF-8 text")
         return None
-    entries = layout.parse_manifest(text)
     if entries is None:
         check.problems.append(f"{name} has a line that is not '<sha256>  <path>'")
     return entries
+
+
+def _check_signature(
+    bag: zipfile.ZipFile, root: str, tag_manifest: bytes, key: Ed25519PublicKey, check: ArchiveCheck
+) -> None:
+    """bag-info.txt's signature of the tag manifest and of its own other lines holds under `key`."""
+    info = _small(bag, root, layout.BAG_INFO, _INFO_LIMIT, check)
+    if not info:
+        return
+    unsigned, signatures = layout.split_signature(info)
+    ours = fingerprint(public_text(key))
+    named = layout.info_field(unsigned, layout.KEY_FIELD)
+    if not signatures:
+        check.problems.append(
+            f"{layout.BAG_INFO} carries no signature ({layout.SIGNATURE_FIELD}): the archive cannot be "
+            "shown to come from the institution (made by an smtool without signing, or the signature removed)"
+        )
+    elif len(signatures) > 1:
+        check.problems.append(f"{layout.BAG_INFO} carries {len(signatures)} signatures; smtool writes one")
+    elif named is not None and named != ours:
+        check.problems.append(
+            f"the archive names signing key {named}, not the key it is checked with ({ours}); "
+            "check it with the public key of the institution that made it (`smtool keys public` there)"
+        )
+    elif not signature_holds(key, layout.signed_message(tag_manifest, unsigned), signatures[0]):
+        check.problems.append(
+            f"the signature in {layout.BAG_INFO} does not match {layout.TAG_MANIFEST} and {layout.BAG_INFO}: "
+            f"the archive was changed after it was made, or key {ours} did not sign it"
+        )
+    else:
+        check.signed_by = ours
 
 
 def _digest(bag: zipfile.ZipFile, member: str) -> str:
@@ -125,15 +234,28 @@ def _digest(bag: zipfile.ZipFile, member: str) -> str:
 
 
 def _check_register(bag: zipfile.ZipFile, root: str, payload: dict[str, str], check: ArchiveCheck) -> None:
-    """Each register row names a record file of the bag with the checksum the manifest has."""
+    """Each register row names a record file of the bag with the checksum the manifest has.
+
+    Read row by row; a blank line, or more rows than the manifest has files, ends the check: no
+    row of a register smtool wrote is blank, and each names a file of its own."""
     with bag.open(f"{root}/{layout.REGISTER}") as raw:
-        reader = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
+        reader = csv.reader(_lines(raw))
         try:
-            if tuple(reader.fieldnames or ()) != layout.REGISTER_COLUMNS:
+            if tuple(next(reader, ())) != layout.REGISTER_COLUMNS:
                 check.problems.append(f"{layout.REGISTER} does not have the register's columns")
                 return
-            for row in reader:
+            width = len(layout.REGISTER_COLUMNS)
+            for values in reader:
+                if len(values) != width:
+                    check.problems.append(
+                        f"{layout.REGISTER} line {reader.line_num} has {len(values)} columns, not {width}"
+                    )
+                    return
                 check.records += 1
+                if check.records > len(payload):
+                    check.problems.append(f"{layout.REGISTER} has more rows than the archive has files")
+                    return
+                row = dict(zip(layout.REGISTER_COLUMNS, values, strict=True))
                 if payload.get(row["file"]) != row["sha256"]:
                     check.problems.append(
                         f"register row {row['record']} names {row['file']}, which the manifest does not "
