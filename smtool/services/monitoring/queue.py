@@ -43,7 +43,7 @@ from smtool.services.monitoring.views import (
 )
 from smtool.services.people import user_roles
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
-from smtool.services.publishing.checks import HashedFinding, blocking_findings
+from smtool.services.publishing.checks import BlockedByFindings, HashedFinding, blocking_findings
 from smtool.services.publishing.replies import queue_reply
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -334,7 +334,7 @@ def reply_checks(
 ) -> list[HashedFinding]:
     """What every public answer passes, sent or proposed: an item that can be answered on a managed
     account, the platform's length and no blocking checker finding. Returns the findings; raises
-    UsageError (or InvalidTransition for a closed item)."""
+    BlockedByFindings, UsageError (or InvalidTransition for a closed item)."""
     from smtool.services.publishing.checks import platform_length, post_findings
 
     if not reply_text.strip():
@@ -353,8 +353,7 @@ def reply_checks(
     findings = post_findings(ctx.settings, text=reply_text, account_id=account.id, author=speaker, waivers=[])
     blockers = blocking_findings(findings)
     if blockers:
-        listed = "; ".join(f"{f['rule']}: {f['message']}" for f in blockers)
-        raise UsageError(f"the reply cannot go out as written: {listed}")
+        raise BlockedByFindings("the reply cannot go out as written", blockers)
     return findings
 
 

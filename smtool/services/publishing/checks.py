@@ -3,9 +3,9 @@ platforms' hard length limits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlmodel import Session, select
 
@@ -15,6 +15,7 @@ from smtool.checker.rules import x_weighted_length
 from smtool.checker.text import Doc
 from smtool.config import Settings
 from smtool.domain.states import PostEvent, PostState, next_post_state
+from smtool.errors import SmtoolError
 from smtool.services.context import Context
 from smtool.services.guidelines import check_text
 from smtool.services.publishing.posts import bump, load_post, targets, text_for
@@ -102,6 +103,30 @@ def blocking_findings(findings: Sequence[F]) -> list[F]:
         for f in findings
         if f["level"] == "error" and not f["waived"] and f["rule"] not in SATISFIED_BY_APPROVAL
     ]
+
+
+class BlockedByFindings(SmtoolError):
+    """Unwaived checker errors stop a post or a reply. That is a finding about the text, not bad input
+    to the command, so the CLI exits 1 as `smtool check` does (2 stays for usage and configuration).
+
+    `listed` names each blocking finding (rule, account where it matters, message) without naming the
+    post: an import reports it by CSV line, since the post it would have created never exists.
+    """
+
+    exit_code = 1
+    default_title = "Blocked by the guidelines"
+
+    def __init__(self, what: str, blockers: Sequence[HashedFinding], fix: str = "") -> None:
+        self.listed = "; ".join(_named(f) for f in blockers)
+        self.fix = fix
+        super().__init__(f"{what}: {self.listed}" + (f". {fix}" if fix else ""))
+
+
+def _named(finding: HashedFinding) -> str:
+    # A post's findings name the account they were found on (a variant may differ per platform).
+    account = cast(Mapping[str, object], finding).get("account")
+    where = f" on {account}" if account else ""
+    return f"{finding['rule']}{where}: {finding['message']}"
 
 
 @audits_refusals("post.check")
