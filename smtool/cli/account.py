@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
-from smtool.errors import UsageError
+from smtool.errors import NotFound, UsageError
 from smtool.services.installation.accounts import list_accounts, set_token
 
 group = typer.Typer(help="Managed social media accounts.", no_args_is_help=True)
@@ -70,5 +70,10 @@ def set_token_(
     if not token:
         raise UsageError("no token on standard input; pipe it in or run interactively")
     with common.open_context() as ctx:
-        set_token(ctx, account, token, common.actor(as_user))
+        try:
+            set_token(ctx, account, token, common.actor(as_user))
+        except NotFound:
+            # An account just added to config.toml is not in effect until applied: say so.
+            common.note_unapplied_config(ctx)
+            raise
     common.console.print(f"Stored the token of {common.inert(account)} (encrypted).")

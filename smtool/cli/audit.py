@@ -60,6 +60,7 @@ def verify_(
 def _verify_checkpoint(path: Path, as_json: bool) -> None:
     with common.open_context() as ctx:
         result = check_against(ctx, path)
+        made = common.local_time(result.created_at, ctx.settings.institution.timezone)
     if as_json:
         common.emit_json(
             {
@@ -72,11 +73,11 @@ def _verify_checkpoint(path: Path, as_json: bool) -> None:
         )
     elif result.ok:
         common.console.print(
-            f"OK: the {result.covered_rows} rows of the checkpoint of {result.created_at} still hash to "
+            f"OK: the {result.covered_rows} rows of the checkpoint of {made} still hash to "
             f"its head; {result.rows_now - result.covered_rows} rows added since, chain intact"
         )
     else:
-        common.err_console.print(f"FAILED against the checkpoint of {result.created_at}: {result.reason}")
+        common.err_console.print(f"FAILED against the checkpoint of {made}: {result.reason}")
     if not result.ok:
         raise typer.Exit(1)
 
