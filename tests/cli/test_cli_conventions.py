@@ -122,6 +122,8 @@ def test_import_blocked_by_findings_names_the_line_not_a_post(folder: Path) -> N
         ("publications", "list", "--state", "bogus"),
         ("inbox", "list", "--state", "bogus", "--as", "liga"),
         ("inbox", "list", "--flag", "bogus", "--as", "liga"),
+        ("inbox", "list", "--team", "bogus", "--as", "liga"),
+        ("inbox", "claim", "--team", "bogus", "--as", "liga"),
         ("check", "--lang", "xx", "Teksts"),
         ("check", "--platform", "myspace", "Teksts"),
         ("check", "--account-kind", "bogus", "Teksts"),

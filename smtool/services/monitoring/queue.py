@@ -37,6 +37,7 @@ from smtool.domain.roles import require_reply_right as require_reply_role
 from smtool.errors import Conflict, PermissionDenied, SmtoolError, UsageError
 from smtool.services.context import Context
 from smtool.services.monitoring.queue_pages import load_item
+from smtool.services.monitoring.routing import require_team, teams
 from smtool.services.monitoring.views import (
     InboxItemView,
     item_view,
@@ -190,8 +191,10 @@ def claim_next(ctx: Context, actor: str, team: str | None = None) -> InboxItemVi
     """Claim the most urgent, oldest open item not claimed by anyone; None when the queue is empty.
 
     Items assigned to someone else are left to them. A specialist claims only from their own team.
-    The claim lasts [inbox] lease_seconds; `heartbeat` renews it. Raises PermissionDenied.
+    The claim lasts [inbox] lease_seconds; `heartbeat` renews it. Raises PermissionDenied, or
+    UsageError for a team that does not exist.
     """
+    require_team(ctx.settings, team)
     person = _person(ctx, actor)
     if not person.moderates:
         require(actor, person.roles, Action.ANSWER)
@@ -269,7 +272,7 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
     person = _person(ctx, actor)
     require(actor, person.roles, Action.MODERATE)
     users = {u.name: u for u in ctx.settings.users}
-    teams = {u.team for u in ctx.settings.users if u.team} | {ctx.settings.inbox.default_team}
+    known_teams = teams(ctx.settings)
     now = ctx.clock()
     with ctx.db.write() as session:
         item = load_item(session, item_id)
@@ -284,12 +287,14 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
             if users[target].team:
                 values["team"] = users[target].team
             kind = "user"
-        elif target in teams:
+        elif target in known_teams:
             event = InboxEvent.ROUTE
             values = {"team": target, "assigned_to": None}
             kind = "team"
         else:
-            raise UsageError(f"{target!r} is neither a user nor a team; teams: {', '.join(sorted(teams))}")
+            raise UsageError(
+                f"{target!r} is neither a user nor a team; teams: {', '.join(sorted(known_teams))}"
+            )
         values["state"] = next_inbox_state(item.state, event).value
         _guarded_update(session, item, claimed_by=None, lease_until=None, **values)
         _record(session, item_id, actor, "assign", to=target, kind=kind)
