@@ -145,11 +145,11 @@ def show(item_id: int = ITEM, as_json: bool = JSON, as_user: str | None = AS) ->
         return
     _print_detail(item, zone)
     times = item["response_times"]
-    first = _measured(times["first_response_minutes"], "no reply yet")
-    resolution = _measured(times["resolution_minutes"], "not resolved yet")
+    first = _measured(times["first_response_minutes"], "first reply", "no reply sent yet")
+    resolution = _measured(times["resolution_minutes"], "resolved", "not resolved yet")
     common.console.print(
-        f"\nResponse: first {first} (due {common.local_time(times['first_response_due'], zone)}"
-        f"{', missed' if times['first_response_breached'] else ''}); resolution {resolution} "
+        f"\nResponse: {first} (due {common.local_time(times['first_response_due'], zone)}"
+        f"{', missed' if times['first_response_breached'] else ''}); {resolution} "
         f"(due {common.local_time(times['resolution_due'], zone)}"
         f"{', missed' if times['resolution_breached'] else ''})",
         markup=False,
@@ -167,9 +167,9 @@ def show(item_id: int = ITEM, as_json: bool = JSON, as_user: str | None = AS) ->
         _print_proposal(proposal)
 
 
-def _measured(minutes: float | None, pending: str) -> str:
-    # Working minutes measured so far; None means the event has not happened yet, not zero.
-    return pending if minutes is None else f"after {minutes:.0f} working min"
+def _measured(minutes: float | None, event: str, pending: str) -> str:
+    # None means the event has not happened yet, not zero minutes.
+    return pending if minutes is None else f"{event} after {minutes:.0f} working min"
 
 
 def _print_proposal(proposal: ProposalView) -> None:

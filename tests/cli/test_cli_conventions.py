@@ -197,7 +197,12 @@ def test_people_read_local_times_in_one_format_everywhere(folder: Path) -> None:
     shown = _run(folder, "inbox", "show", str(item), "--as", "liga")
     assert shown.code == 0 and LOCAL.search(shown.out), shown.out
     assert not RAW.search(shown.out), shown.out
-    assert "no reply yet" in shown.out
+    assert "no reply sent yet" in shown.out and "not resolved yet" in shown.out
+    assert _run(folder, "inbox", "reply", str(item), "Paldies, atbildēsim drīz.", "--as", "liga").code == 0
+    assert _run(folder, "worker", "--once").code == 0  # the reply goes out
+    answered = _run(folder, "inbox", "show", str(item), "--as", "liga")
+    assert re.search(r"Response: first reply after \d+ working min", answered.out), answered.out
+    assert not RAW.search(answered.out), answered.out
 
     post_id = _post(folder, TEXT, "--now")
     assert _run(folder, "post", "submit", str(post_id), "--as", "anna").code == 0
