@@ -91,7 +91,12 @@ def print_error(error: SmtoolError) -> None:
 
 def emit_json(value: Any) -> None:
     """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=_json_value))
+
+
+def _json_value(value: object) -> str:
+    # Times for scripts are ISO 8601 everywhere (str() of a datetime drops the "T").
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def actor(explicit: str | None = None) -> str:

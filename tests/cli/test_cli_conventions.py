@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,13 @@ def test_people_read_local_times_in_one_format_everywhere(folder: Path) -> None:
         listed = _run(folder, *command)
         assert listed.code == 0 and LOCAL.search(listed.out), (command, listed.out)
         assert not RAW.search(listed.out), (command, listed.out)
+    # Scripts get ISO 8601 UTC, from every command alike.
+    (paused,) = json.loads(_run(folder, "pauses", "--json").out)
+    assert datetime.fromisoformat(paused["at"]).utcoffset() == timedelta(0) and "T" in paused["at"]
+    (account,) = [
+        a for a in json.loads(_run(folder, "account", "list", "--json").out) if a["id"] == "sandbox-x"
+    ]
+    assert "T" in account["token_set_at"]
 
 
 # --- 13: worker --once exits 1 when anything failed -------------------------------------------------
