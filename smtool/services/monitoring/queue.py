@@ -100,9 +100,11 @@ def _check_version(item: InboxItem, expected: int | None) -> None:
 
 def _check_claim(item: InboxItem, who: str, now: datetime) -> None:
     if item.claimed_by and item.claimed_by != who and item.lease_until and item.lease_until > now:
+        # How long, not until when: a clock time would need the institution's zone to read right.
+        left = max(1, round((item.lease_until - now).total_seconds() / 60))
         raise Conflict(
-            f"inbox item {item.id} is claimed by {item.claimed_by} until "
-            f"{item.lease_until:%H:%M:%S} UTC; ask them, or wait until the claim lapses"
+            f"inbox item {item.id} is claimed by {item.claimed_by} for {left} more min; ask them, "
+            "or wait until the claim lapses"
         )
 
 
