@@ -12,7 +12,7 @@ from rich.table import Table
 
 from smtool.cli import common
 from smtool.config import config_path
-from smtool.errors import UsageError
+from smtool.errors import NotFound, UsageError
 from smtool.services.context import Context
 from smtool.services.installation.accounts import list_accounts
 from smtool.services.installation.connect import LoopbackRedirect, connect, picker, set_token
@@ -103,7 +103,12 @@ def set_token_(
     if not token:
         raise UsageError("no token on standard input; pipe it in or run interactively")
     with common.open_context() as ctx:
-        connected = set_token(ctx, account, token, common.actor(as_user))
+        try:
+            connected = set_token(ctx, account, token, common.actor(as_user))
+        except NotFound:
+            # An account just added to config.toml is not in effect until applied: say so.
+            common.note_unapplied_config(ctx)
+            raise
     common.console.print(
         f"Stored the token of {common.inert(account)} (encrypted); the platform says it speaks for "
         f"{common.inert(connected.handle)} (id {common.inert(connected.remote_id)})."
@@ -191,7 +196,7 @@ def _connect_flow(ctx: Context, account: str, port: int, page: str | None, actor
                 raise UsageError("no answer from the browser within 10 minutes; run connect again") from None
 
         connected = connect(ctx, account, actor, loop.redirect_uri, redirect, picker(ctx, account, page))
-    expires = connected.expires_at.strftime("%Y-%m-%d %H:%M UTC") if connected.expires_at else "never"
+    expires = common.local_time(connected.expires_at, ctx.settings.institution.timezone, missing="never")
     common.console.print(
         f"Connected {common.inert(account)} as {common.inert(connected.handle)} "
         f"(id {common.inert(connected.remote_id)}); token expires: {expires}"

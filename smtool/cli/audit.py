@@ -98,10 +98,11 @@ def verify_(
 def _verify_checkpoint(path: Path, as_json: bool) -> None:
     with common.open_context() as ctx:
         result = check_against(ctx, path)
+        made = common.local_time(result.created_at, ctx.settings.institution.timezone)
     if as_json:
         common.emit_json(_checkpoint_json(result))
     else:
-        _print_checkpoint(result, f"the checkpoint of {result.created_at}")
+        _print_checkpoint(result, f"the checkpoint of {made}")
     if not result.ok:
         raise typer.Exit(1)
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
 
 from smtool.config import Settings, load_settings
+from smtool.domain.timezones import format_local
 from smtool.errors import ConfigError, SmtoolError, UsageError
 from smtool.services.context import Context
 from smtool.services.identity.shell import Identity
+from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.records.audit import attribute_to
 from smtool.services.text import inert, strip_unsafe
 
@@ -86,7 +91,12 @@ def print_error(error: SmtoolError) -> None:
 
 def emit_json(value: Any) -> None:
     """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=_json_value))
+
+
+def _json_value(value: object) -> str:
+    # Times for scripts are ISO 8601 everywhere (str() of a datetime drops the "T").
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def actor(explicit: str | None = None) -> str:
@@ -135,5 +145,45 @@ def note_unapplied_config(ctx: Context) -> None:
         )
 
 
+def note_next_page(command: Sequence[str], cursor: str | None, as_json: bool) -> None:
+    """Say how to get the next page when a list stopped at its --limit: after the table, or on
+    stderr with --json, so that stdout stays the list a script parses and the script still learns
+    it has not got everything. `command` is the command with its filters, which the next page needs
+    again."""
+    if cursor is None:
+        return
+    note = f"More: smtool {shlex.join([*command, '--after', cursor])}"
+    (err_console if as_json else console).print(note, markup=False)
+
+
+def local_time(moment: datetime | str | None, zone: str, missing: str = "-") -> str:
+    """A moment as people read it everywhere in the CLI: "2026-12-01 09:30 EET", in the
+    institution's zone (`[institution] timezone`). Read models carry ISO 8601 UTC for scripts
+    (`--json`); tables and lines show this. `missing` stands for no time at all."""
+    if moment is None:
+        return missing
+    if isinstance(moment, str):
+        try:
+            parsed = datetime.fromisoformat(moment)
+        except ValueError:  # a time from a file smtool did not write: shown as it is, never a crash
+            return inert(moment)
+        moment = parsed
+    if moment.tzinfo is None:  # the store keeps UTC; a naive value is UTC that lost its zone
+        moment = moment.replace(tzinfo=UTC)
+    return format_local(moment, zone)
+
+
+def given_limit(limit: int) -> str | None:
+    """A --limit worth repeating in the next page's command: only one that is not the default."""
+    return None if limit == DEFAULT_LIMIT else str(limit)
+
+
+def filters(**values: str | None) -> list[str]:
+    """The options given, as words of a command line (`state="held"` -> ["--state", "held"])."""
+    return [word for name, value in values.items() if value for word in (f"--{name}", value)]
+
+
 AS_USER_HELP = "Act as this user (default: SMTOOL_USER); only in a personal installation."
 JSON_HELP = "Print JSON instead of a table."
+LIMIT_HELP = "Rows per page; a longer list says where the next page starts (--after)."
+AFTER_HELP = "Where the previous page ended (printed after it, on stderr with --json)."

@@ -10,6 +10,7 @@ from smtool.cli import common
 from smtool.domain.text import collapse_spaces
 from smtool.services.monitoring import proposals, queue, reading
 from smtool.services.monitoring.views import InboxItemView, ProposalView
+from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.publishing import pauses
 
 group = typer.Typer(
@@ -60,11 +61,9 @@ def list_(
         None, "--flag", help="question, personal_data, abuse, spam, takeover or deleted_author."
     ),
     search: str | None = typer.Option(None, "--search", help="Full-text search: every word must appear."),
-    limit: int = typer.Option(50, "--limit", help="Items per page."),
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help=common.LIMIT_HELP),
     all_: bool = typer.Option(False, "--all", help="Include resolved and spam items."),
-    after: str | None = typer.Option(
-        None, "--after", help="Where the previous page ended (printed after it, on stderr with --json)."
-    ),
+    after: str | None = typer.Option(None, "--after", help=common.AFTER_HELP),
     as_json: bool = JSON,
     as_user: str | None = AS,
 ) -> None:
@@ -81,19 +80,21 @@ def list_(
             include_closed=all_,
             after=after,
         )
-    more = f"More: smtool inbox list --after {page.next_cursor}" if page.next_cursor else None
+    words = [
+        "inbox",
+        "list",
+        *common.filters(state=state, team=team, flag=flag, search=search, limit=common.given_limit(limit)),
+        *(["--all"] if all_ else []),
+    ]
     if as_json:
         common.emit_json(page.items)
-        if more:
-            # stdout stays the list scripts parse; without this a script would stop at --limit.
-            common.err_console.print(more, markup=False)
+        common.note_next_page(words, page.next_cursor, as_json)
         return
     if not page.items:
         common.console.print("The queue is empty.")
         return
     _print_items(page.items)
-    if more:
-        common.console.print(more, markup=False)
+    common.note_next_page(words, page.next_cursor, as_json)
 
 
 @group.command("claim")
@@ -105,16 +106,17 @@ def claim(
     """Claim the most urgent unclaimed item; exits 1 when the queue is empty."""
     with common.open_context() as ctx:
         item = queue.claim_next(ctx, common.acting_user(as_user), team=team)
+        zone = ctx.settings.institution.timezone
     if item is None:
         common.err_console.print("Nothing to claim: the queue is empty.")
         raise typer.Exit(1)
     if as_json:
         common.emit_json(item)
     else:
-        _print_detail(item)
+        _print_detail(item, zone)
 
 
-def _print_detail(item: InboxItemView) -> None:
+def _print_detail(item: InboxItemView, zone: str) -> None:
     lines = [
         f"Item {item['id']} ({item['kind']} on {item['account']}, {item['platform']} {item['remote_id']})",
         f"From:     {common.inert(item['author'] or '(deleted author)')}",
@@ -122,7 +124,8 @@ def _print_detail(item: InboxItemView) -> None:
         f"Team:     {common.inert(item['team'] or '-')}  assigned to {item['assigned_to'] or '-'}  "
         f"claimed by {item['claimed_by'] or '-'}",
         f"Flags:    {', '.join(item['flags']) or '-'}",
-        f"Created:  {item['created_at']}  first response due {item['response_due_at'] or '-'}",
+        f"Created:  {common.local_time(item['created_at'], zone)}  "
+        f"first response due {common.local_time(item['response_due_at'], zone)}",
     ]
     if item["hidden"]:
         lines.append(f"Hidden:   {common.inert(item['hidden_reason'] or '')}")
@@ -137,26 +140,37 @@ def show(item_id: int = ITEM, as_json: bool = JSON, as_user: str | None = AS) ->
     """Show one item with its actions, replies, proposed replies and response times (audited)."""
     with common.open_context() as ctx:
         item = reading.read_item(ctx, common.acting_user(as_user), item_id).item
+        zone = ctx.settings.institution.timezone
     if as_json:
         common.emit_json(item)
         return
-    _print_detail(item)
+    _print_detail(item, zone)
     times = item["response_times"]
+    first = _measured(times["first_response_minutes"], "first reply", "no reply sent yet")
+    resolution = _measured(times["resolution_minutes"], "resolved", "not resolved yet")
     common.console.print(
-        f"\nResponse: first {times['first_response_minutes']} working min "
-        f"(due {times['first_response_due']}{', missed' if times['first_response_breached'] else ''}); "
-        f"resolution {times['resolution_minutes']} (due {times['resolution_due']})",
+        f"\nResponse: {first} (due {common.local_time(times['first_response_due'], zone)}"
+        f"{', missed' if times['first_response_breached'] else ''}); {resolution} "
+        f"(due {common.local_time(times['resolution_due'], zone)}"
+        f"{', missed' if times['resolution_breached'] else ''})",
         markup=False,
     )
     for action in item["actions"]:
         reason = f" ({common.inert(action['reason'])})" if action.get("reason") else ""
-        common.console.print(f"  {action['at']}  {action['actor']}  {action['action']}{reason}")
+        common.console.print(
+            f"  {common.local_time(action['at'], zone)}  {action['actor']}  {action['action']}{reason}",
+        )
     for reply in item["replies"]:
         common.console.print(
             f"  reply #{reply['publication']} {reply['state']}: {common.inert(reply['text'])}"
         )
     for proposal in item["proposals"]:
         _print_proposal(proposal)
+
+
+def _measured(minutes: float | None, event: str, pending: str) -> str:
+    # None means the event has not happened yet, not zero minutes.
+    return pending if minutes is None else f"{event} after {minutes:.0f} working min"
 
 
 def _print_proposal(proposal: ProposalView) -> None:
@@ -274,6 +288,7 @@ def proposals_(as_json: bool = JSON, as_user: str | None = AS) -> None:
     """Proposed replies waiting: those you may approve, and your own (audited: citizens' data)."""
     with common.open_context() as ctx:
         waiting = proposals.waiting_proposals(ctx, common.acting_user(as_user))
+        zone = ctx.settings.institution.timezone
     if as_json:
         common.emit_json(waiting)
         return
@@ -286,7 +301,7 @@ def proposals_(as_json: bool = JSON, as_user: str | None = AS) -> None:
             str(proposal["item"]),
             proposal["account"],
             proposal["author"],
-            proposal["created_at"][:16],
+            common.local_time(proposal["created_at"], zone),
             proposal["content_hash"][: proposals.SHORT_HASH],
             _one_line(proposal["text"], 60),
         )

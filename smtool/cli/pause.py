@@ -50,6 +50,7 @@ def pauses_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)
     """List active pauses."""
     with common.open_context() as ctx:
         rows = list_pauses(ctx)
+        zone = ctx.settings.institution.timezone
     if as_json:
         common.emit_json(
             [{"scope": p.scope, "reason": p.reason, "by": p.paused_by, "at": p.paused_at} for p in rows]
@@ -59,7 +60,7 @@ def pauses_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)
         what = "all publishing" if p.scope == ALL else p.scope
         common.console.print(
             f"{common.inert(what)}: {common.inert(p.reason)} "
-            f"({p.paused_by}, {p.paused_at:%Y-%m-%d %H:%M} UTC)"
+            f"({p.paused_by}, {common.local_time(p.paused_at, zone)})",
         )
     if not rows:
         common.console.print("Publishing is not paused.")

@@ -12,9 +12,11 @@ from smtool.cli import common
 from smtool.domain.media import MediaEntry
 from smtool.domain.states import PostState
 from smtool.errors import UsageError
+from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.publishing import approval, calendar, checks, drafts, pauses
 from smtool.services.publishing.checks import PostFinding
-from smtool.services.publishing.views import describe_media, kept_media, list_posts, show_post
+from smtool.services.publishing.views import describe_media, kept_media, post_page, show_post
+from smtool.services.text import strip_unsafe
 
 group = typer.Typer(help="Posts: drafting, approval and scheduling.", no_args_is_help=True)
 
@@ -173,7 +175,12 @@ def show(
         f"{detail['state']} (version {detail['version']})"
     )
     out.print(f"Accounts: {common.inert(', '.join(detail['accounts']))}; when: {detail['scheduled_local']}")
+    if detail["campaigns"]:
+        out.print(f"Campaigns: {common.inert(', '.join(detail['campaigns']))}")
     out.print(common.inert(detail["text"]))
+    # A variant replaces the text on its platform's accounts: the approver reads every text that goes out.
+    for platform, variant in sorted(detail["variants"].items()):
+        out.print(f"Variant for {common.inert(platform)}: {common.inert(variant)}")
     for number, item in enumerate(detail["media"], 1):
         out.print(f"Media {number}: {common.inert(describe_media(item))}")
     _print_findings(detail["findings"])
@@ -192,24 +199,41 @@ def show(
 
 
 def _print_findings(findings: Sequence[PostFinding]) -> None:
+    """One line per finding, naming every account it was found on: the same text on two accounts
+    gives the same finding twice, which a reader would take for two problems."""
+    accounts: dict[tuple[str, ...], list[str]] = {}
+    first: dict[tuple[str, ...], PostFinding] = {}
     for f in findings:
+        key = (f["rule"], f["match_hash"], f["level"], str(f["waived"]), f["message"])
+        accounts.setdefault(key, []).append(f["account"])
+        first.setdefault(key, f)
+    for where, f in zip(accounts.values(), first.values(), strict=True):
         waived = " (waived)" if f["waived"] else ""
         common.console.print(
-            f"  {f['level']}{waived} {f['rule']} [{common.inert(f['account'])}] "
-            f"«{common.inert(f['match'])}»: {common.inert(f['message'])} (match {f['match_hash'][:12]})"
+            f"  {f['level']}{waived} {f['rule']} on {strip_unsafe(', '.join(where))} "
+            f"«{strip_unsafe(f['match'])}»: {strip_unsafe(f['message'])} (match {f['match_hash'][:12]})",
+            markup=False,
         )
 
 
 @group.command("list")
 def list_(
-    state: str | None = typer.Option(None, "--state", help="Only posts in this state."),
+    state: str | None = typer.Option(
+        None, "--state", help=f"Only posts in this state: {', '.join(PostState)}."
+    ),
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help=common.LIMIT_HELP),
+    after: str | None = typer.Option(None, "--after", help=common.AFTER_HELP),
     as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
 ) -> None:
-    """List posts, newest first."""
+    """List posts, newest first, a page at a time."""
     with common.open_context() as ctx:
-        rows = list_posts(ctx, state)
+        page = post_page(ctx, state=state, limit=limit, after=after)
+    rows = page.items
+    words = ["post", "list", *common.filters(state=state, limit=common.given_limit(limit))]
+    more = (words, page.next_cursor, as_json)
     if as_json:
         common.emit_json(rows)
+        common.note_next_page(*more)
         return
     table = Table("id", "state", "author", "accounts", "when", "text")
     for r in rows:
@@ -222,6 +246,7 @@ def list_(
             common.inert(r["text"][:60]),
         )
     common.console.print(table)
+    common.note_next_page(*more)
 
 
 @group.command("check")

@@ -6,8 +6,10 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
+from smtool.domain.states import PublicationState
+from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.publishing.seals import verify_publications
-from smtool.services.publishing.views import list_publications
+from smtool.services.publishing.views import publication_page
 
 group = typer.Typer(help="Publications: what goes out, where and when.", no_args_is_help=True)
 
@@ -18,28 +20,37 @@ def register(app: typer.Typer) -> None:
 
 @group.command("list")
 def list_(
-    state: str | None = typer.Option(None, "--state", help="Only publications in this state."),
+    state: str | None = typer.Option(
+        None, "--state", help=f"Only publications in this state: {', '.join(PublicationState)}."
+    ),
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help=common.LIMIT_HELP),
+    after: str | None = typer.Option(None, "--after", help=common.AFTER_HELP),
     as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
 ) -> None:
-    """List publications with their state; failed, unknown, needs_reauth and held need a person."""
+    """List publications with their state, latest due first, a page at a time; failed, unknown,
+    needs_reauth and held need a person."""
     with common.open_context() as ctx:
-        rows = list_publications(ctx, state)
+        page = publication_page(ctx, state=state, limit=limit, after=after)
+        zone = ctx.settings.institution.timezone
+    words = ["publications", "list", *common.filters(state=state, limit=common.given_limit(limit))]
     if as_json:
-        common.emit_json(rows)
+        common.emit_json(page.items)
+        common.note_next_page(words, page.next_cursor, as_json)
         return
-    table = Table("id", "post", "account", "state", "due (UTC)", "attempt", "remote id", "error")
-    for r in rows:
+    table = Table("id", "post", "account", "state", "due", "attempt", "remote id", "error")
+    for r in page.items:
         table.add_row(
             str(r["id"]),
             str(r["post_id"]),
             common.inert(r["account"]),
             r["state"],
-            r["due_at"][:16],
+            common.local_time(r["due_at"], zone),
             str(r["attempt"]),
             common.inert(r["remote_id"] or ""),
             common.inert(r["last_error"] or ""),
         )
     common.console.print(table)
+    common.note_next_page(words, page.next_cursor, as_json)
 
 
 @group.command("verify")

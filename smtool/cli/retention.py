@@ -63,14 +63,15 @@ def holds_(
     """List legal holds."""
     with common.open_context() as ctx:
         rows = list_holds(ctx, include_lifted=include_lifted)
+        zone = ctx.settings.institution.timezone
     if as_json:
         common.emit_json([vars(h) for h in rows])
         return
     for h in rows:
-        lifted = f", lifted by {h.lifted_by} {h.lifted_at:%Y-%m-%d}" if h.lifted_at else ""
+        lifted = f", lifted by {h.lifted_by} {common.local_time(h.lifted_at, zone)}" if h.lifted_at else ""
         common.console.print(
             f"{h.id}: {h.scope} {common.inert(h.subject_id)}: {common.inert(h.reason)} "
-            f"({common.inert(h.placed_by)}, {h.placed_at:%Y-%m-%d %H:%M} UTC{lifted})"
+            f"({common.inert(h.placed_by)}, {common.local_time(h.placed_at, zone)}{common.inert(lifted)})"
         )
     if not rows:
         common.console.print("No legal holds.")

@@ -93,16 +93,20 @@ def keys_(
     a person may list their own, admins everyone's."""
     with common.open_context() as ctx:
         rows = keys.list_keys(ctx, common.actor(as_user), name)
+        zone = ctx.settings.institution.timezone
     if as_json:
         common.emit_json([_key_json(k) for k in rows])
         return
     # One line per key, never a table that would shorten the fingerprint: people compare it with
     # what `ssh-keygen -lf` prints on their own machine.
     for k in rows:
-        revoked = f"; revoked {k.revoked_at:%Y-%m-%d} by {k.revoked_by}" if k.revoked_at else ""
+        revoked = (
+            f"; revoked {common.local_time(k.revoked_at, zone)} by {k.revoked_by}" if k.revoked_at else ""
+        )
+        added = common.local_time(k.added_at, zone)
         common.console.print(
             f"{common.inert(k.user)}: {k.fingerprint} {k.key_type} {common.inert(k.comment or '')}; "
-            f"added {k.added_at:%Y-%m-%d} by {common.inert(k.added_by)}{common.inert(revoked)}"
+            f"added {added} by {common.inert(k.added_by)}{common.inert(revoked)}"
         )
     if not rows:
         common.console.print("No keys.")

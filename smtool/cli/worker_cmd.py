@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import typer
 
 from smtool import worker
 from smtool.cli import common
+
+# Outcomes of one pass that a person must hear of: a publication that did not go out when due (sent
+# again later, waiting for a token, unknown, failed, held or past its window), an account the
+# reconciliation could not reach, and every job's errors (ingest, token checks, metrics, reports).
+FAILED_OUTCOMES = frozenset(
+    {"retry", "needs_reauth", "unknown", "failed", "held", "expired", "reconciled_unreachable"}
+)
+
+
+def failures(totals: Mapping[str, int]) -> dict[str, int]:
+    """The counts of a pass that mean something failed, by outcome name."""
+    return {
+        name: count
+        for name, count in sorted(totals.items())
+        if count and (name in FAILED_OUTCOMES or name.endswith("errors"))
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -15,7 +32,12 @@ def register(app: typer.Typer) -> None:
 
 
 def worker_(
-    once: bool = typer.Option(False, "--once", help="Do one full pass (publish everything due) and exit."),
+    once: bool = typer.Option(
+        False,
+        "--once",
+        help="Do one full pass (publish everything due, poll every account) and exit; exit 1 when "
+        "anything in it failed, so that cron notices.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="With --once: print the outcome counts as JSON."),
 ) -> None:
     """Run the worker: publishes approved posts at their time, exactly once."""
@@ -29,6 +51,15 @@ def worker_(
                 common.emit_json(dict(totals))
             else:
                 summary = ", ".join(f"{k}: {v}" for k, v in sorted(totals.items())) or "nothing due"
-                common.console.print(summary)
+                common.console.print(summary, markup=False)
+            failed = failures(totals)
+            if failed:
+                listed = ", ".join(f"{k}: {v}" for k, v in failed.items())
+                common.err_console.print(
+                    f"Failed: {listed}. See the log above, `smtool publications list --state failed` "
+                    "and `smtool account list`.",
+                    markup=False,
+                )
+                raise typer.Exit(1)
         else:
             worker.run_forever(ctx)

@@ -19,6 +19,7 @@ from smtool.services.installation import directory
 from smtool.services.monitoring import proposals, queue, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.views import item_view
+from smtool.services.publishing.checks import BlockedByFindings
 from smtool.services.records.audit import verify
 from smtool.store.tables import AuditEvent, InboxItem, ModerationAction
 from smtool.worker import run_once
@@ -95,7 +96,7 @@ def test_claim_order_lease_and_conflicts(ictx: Context, sandbox: Sandbox) -> Non
     urgent = _mention(sandbox, ictx, "Jūs visi esat zagļi un idioti!")
     claimed = queue.claim_next(ictx, "liga")
     assert claimed is not None and claimed["id"] == urgent["id"]  # most urgent first
-    with pytest.raises(Conflict, match="claimed by liga"):
+    with pytest.raises(Conflict, match=r"claimed by liga for \d+ more min"):
         queue.resolve(ictx, "toms", int(urgent["id"]))
     with pytest.raises(Conflict, match="changed by someone else"):
         queue.resolve(ictx, "liga", int(urgent["id"]), expected_version=int(urgent["version"]))
@@ -143,7 +144,7 @@ def test_reply_goes_out_once_through_the_outbox_as_a_reply(ictx: Context, sandbo
 
 def test_a_reply_the_checker_refuses_is_not_queued(ictx: Context, sandbox: Sandbox) -> None:
     item = _mention(sandbox, ictx, "Kāds ir mans statuss?")
-    with pytest.raises(UsageError, match="cannot go out"):
+    with pytest.raises(BlockedByFindings, match="cannot go out"):
         queue.reply(ictx, "liga", int(item["id"]), "Balsojiet par partiju X!")
     assert queue_pages.show_item(ictx, int(item["id"]))["replies"] == []
 

@@ -18,7 +18,7 @@ from smtool.services.publishing.approval import (
     waive_finding,
     withdraw_post,
 )
-from smtool.services.publishing.checks import blocking_findings
+from smtool.services.publishing.checks import BlockedByFindings, blocking_findings
 from smtool.services.publishing.drafts import Attachment, Draft, create_post, edit_post, import_csv
 from smtool.services.publishing.views import list_posts, list_publications, show_post
 from smtool.services.records import audit
@@ -143,7 +143,7 @@ def test_error_findings_block_submission(ctx: Context) -> None:
     post_id = create_post(
         ctx, "anna", Draft(text="Es personīgi uzskatu, ka šis lēmums ir kļūdains.", accounts=["vk-x"])
     )
-    with pytest.raises(UsageError, match=r"voice\.first-person"):
+    with pytest.raises(BlockedByFindings, match=r"voice\.first-person"):
         submit_post(ctx, "anna", post_id)
     assert show_post(ctx, post_id)["state"] == "draft"
 

@@ -19,6 +19,7 @@ from smtool.services.installation import directory
 from smtool.services.monitoring import proposals, queue, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.monitoring.views import InboxItemView, item_view
+from smtool.services.publishing.checks import BlockedByFindings
 from smtool.services.refusals import REFUSED
 from smtool.store.tables import AuditEvent, InboxItem, Publication, ReplyProposal
 from smtool.worker import run_once
@@ -171,7 +172,7 @@ def test_approving_a_text_other_than_the_one_read_is_refused(rctx: Context, sand
 
 def test_a_proposal_passes_the_checker_like_a_reply(rctx: Context, sandbox: Sandbox) -> None:
     item = _tax_question(sandbox, rctx)
-    with pytest.raises(UsageError, match="cannot go out as written"):
+    with pytest.raises(BlockedByFindings, match="cannot go out as written"):
         proposals.propose(rctx, "janis", item["id"], "Rakstiet man uz janis.berzins@gmail.com, es palīdzēšu.")
     assert queue_pages.show_item(rctx, item["id"])["proposals"] == []
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from smtool.domain.roles import Action, can
+from smtool.domain.timezones import format_local
 from smtool.errors import InvalidTransition, NotFound, PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.people import is_operator, require_manager, user_roles
@@ -248,7 +249,8 @@ def remove_key(ctx: Context, actor: str, fingerprint: str) -> KeyView:
             raise PermissionDenied(f"{actor} may not revoke {row.user_name}'s key: that needs the role admin")
         if row.revoked_at is not None:
             raise InvalidTransition(
-                f"the key {wanted} was already revoked on {row.revoked_at:%Y-%m-%d %H:%M} UTC "
+                f"the key {wanted} was already revoked on "
+                f"{format_local(row.revoked_at, ctx.settings.institution.timezone)} "
                 f"by {row.revoked_by}"
             )
         row.revoked_at = utcnow()

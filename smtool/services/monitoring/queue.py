@@ -38,13 +38,14 @@ from smtool.domain.roles import require_reply_right as require_reply_role
 from smtool.errors import Conflict, PermissionDenied, SmtoolError, UsageError
 from smtool.services.context import Context
 from smtool.services.monitoring.queue_pages import load_item
+from smtool.services.monitoring.routing import require_team, teams
 from smtool.services.monitoring.views import (
     InboxItemView,
     item_view,
 )
 from smtool.services.people import user_roles
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
-from smtool.services.publishing.checks import HashedFinding, blocking_findings
+from smtool.services.publishing.checks import BlockedByFindings, HashedFinding, blocking_findings
 from smtool.services.publishing.replies import queue_reply
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -100,9 +101,11 @@ def _check_version(item: InboxItem, expected: int | None) -> None:
 
 def _check_claim(item: InboxItem, who: str, now: datetime) -> None:
     if item.claimed_by and item.claimed_by != who and item.lease_until and item.lease_until > now:
+        # How long, not until when: a clock time would need the institution's zone to read right.
+        left = max(1, round((item.lease_until - now).total_seconds() / 60))
         raise Conflict(
-            f"inbox item {item.id} is claimed by {item.claimed_by} until "
-            f"{item.lease_until:%H:%M:%S} UTC; ask them, or wait until the claim lapses"
+            f"inbox item {item.id} is claimed by {item.claimed_by} for {left} more min; ask them, "
+            "or wait until the claim lapses"
         )
 
 
@@ -196,8 +199,10 @@ def claim_next(
     claimed is one of what they were looking at.
 
     Items assigned to someone else are left to them. A specialist claims only from their own team.
-    The claim lasts [inbox] lease_seconds; `heartbeat` renews it. Raises PermissionDenied.
+    The claim lasts [inbox] lease_seconds; `heartbeat` renews it. Raises PermissionDenied, or
+    UsageError for a team that does not exist.
     """
+    require_team(ctx.settings, team)
     person = _person(ctx, actor)
     if not person.moderates:
         require(actor, person.roles, Action.ANSWER)
@@ -282,7 +287,7 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
     person = _person(ctx, actor)
     require(actor, person.roles, Action.MODERATE)
     users = {u.name: u for u in ctx.settings.users}
-    teams = {u.team for u in ctx.settings.users if u.team} | {ctx.settings.inbox.default_team}
+    known_teams = teams(ctx.settings)
     now = ctx.clock()
     with ctx.db.write() as session:
         item = load_item(session, item_id)
@@ -297,12 +302,14 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
             if users[target].team:
                 values["team"] = users[target].team
             kind = "user"
-        elif target in teams:
+        elif target in known_teams:
             event = InboxEvent.ROUTE
             values = {"team": target, "assigned_to": None}
             kind = "team"
         else:
-            raise UsageError(f"{target!r} is neither a user nor a team; teams: {', '.join(sorted(teams))}")
+            raise UsageError(
+                f"{target!r} is neither a user nor a team; teams: {', '.join(sorted(known_teams))}"
+            )
         values["state"] = next_inbox_state(item.state, event).value
         _guarded_update(session, item, claimed_by=None, lease_until=None, **values)
         _record(session, item_id, actor, "assign", to=target, kind=kind)
@@ -347,7 +354,7 @@ def reply_checks(
 ) -> list[HashedFinding]:
     """What every public answer passes, sent or proposed: an item that can be answered on a managed
     account, the platform's length and no blocking checker finding. Returns the findings; raises
-    UsageError (or InvalidTransition for a closed item)."""
+    BlockedByFindings, UsageError (or InvalidTransition for a closed item)."""
     from smtool.services.publishing.checks import platform_length, post_findings
 
     if not reply_text.strip():
@@ -366,8 +373,7 @@ def reply_checks(
     findings = post_findings(ctx.settings, text=reply_text, account_id=account.id, author=speaker, waivers=[])
     blockers = blocking_findings(findings)
     if blockers:
-        listed = "; ".join(f"{f['rule']}: {f['message']}" for f in blockers)
-        raise UsageError(f"the reply cannot go out as written: {listed}")
+        raise BlockedByFindings("the reply cannot go out as written", blockers)
     return findings
 
 

@@ -19,6 +19,7 @@ from smtool.domain.inbox_states import ALL_STATES, FLAGS, OPEN_STATES
 from smtool.domain.working_time import response_times
 from smtool.errors import NotFound, UsageError
 from smtool.services.context import Context, working_time
+from smtool.services.monitoring.routing import require_team
 from smtool.services.monitoring.views import (
     InboxItemDetail,
     InboxItemView,
@@ -161,7 +162,7 @@ def list_items(
     """One page of the queue, most urgent first (priority, then newest), with a keyset cursor.
 
     Without `state`, open items (new, assigned, answered); with `include_closed`, every item.
-    Raises UsageError for an unknown state or flag, a bad cursor or a limit below 1.
+    Raises UsageError for an unknown state, flag or team, a bad cursor or a limit below 1.
     """
     if limit < 1:
         raise UsageError("--limit must be at least 1")
@@ -169,6 +170,7 @@ def list_items(
         raise UsageError(f"unknown state {state!r}; states: {', '.join(ALL_STATES)}")
     if flag is not None and flag not in FLAGS:
         raise UsageError(f"unknown flag {flag!r}; flags: {', '.join(FLAGS)}")
+    require_team(ctx.settings, team)
     if search is not None and not words(search):
         raise UsageError("--search needs at least one word")
     states = [state] if state else list(ALL_STATES if include_closed else OPEN_STATES)

@@ -14,6 +14,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from smtool.config import RoutingRule, Settings
+from smtool.services.paging import one_of
+
+
+def teams(settings: Settings) -> set[str]:
+    """Every team an item can be routed to: the users' teams, the routing rules' and the press
+    office's."""
+    return (
+        {u.team for u in settings.users if u.team}
+        | {rule.team for rule in settings.routing}
+        | {settings.inbox.default_team}
+    )
+
+
+def require_team(settings: Settings, team: str | None) -> None:
+    """Raises UsageError for a team that does not exist: filtering by it would show an empty queue,
+    which reads as "nothing to do"."""
+    one_of(team, sorted(teams(settings)), "team")
 
 
 def fold(value: str) -> str:

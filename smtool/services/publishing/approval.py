@@ -18,7 +18,12 @@ from smtool.domain.states import PostEvent, PostState, next_post_state
 from smtool.errors import Conflict, PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.people import user_roles
-from smtool.services.publishing.checks import PostFinding, blocking_findings, findings_for
+from smtool.services.publishing.checks import (
+    BlockedByFindings,
+    PostFinding,
+    blocking_findings,
+    findings_for,
+)
 from smtool.services.publishing.posts import (
     bump,
     cancel_pending,
@@ -36,7 +41,7 @@ from smtool.store.tables import Account, Approval, Publication, Waiver
 
 @audits_refusals("post.submit")
 def submit_post(ctx: Context, actor: str, post_id: int) -> list[PostFinding]:
-    """Check and submit for approval; returns every finding. Raises UsageError listing unwaived errors,
+    """Check and submit for approval; returns every finding. Raises BlockedByFindings listing unwaived errors,
     PermissionDenied (not a communicator, not the author), NotFound or InvalidTransition; nothing
     changes then."""
     require(actor, user_roles(ctx.settings, actor), Action.SUBMIT_POST)
@@ -53,10 +58,10 @@ def submit_in(ctx: Context, session: Session, actor: str, post_id: int) -> list[
     findings = findings_for(ctx, session, post)
     blockers = blocking_findings(findings)
     if blockers:
-        listed = "; ".join(f"{f['rule']} on {f['account']}: {f['message']}" for f in blockers)
-        raise UsageError(
-            f"post {post_id} has errors an approver must waive first: {listed}. "
-            "Fix the text, or ask an approver to waive them with a reason."
+        raise BlockedByFindings(
+            f"post {post_id} has errors an approver must waive first",
+            blockers,
+            "Fix the text, or ask an approver to waive them with a reason.",
         )
     state = PostState(post.state)
     if state == PostState.DRAFT:
@@ -78,7 +83,7 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
     """Approve several reviewed posts at once, all or none; returns the publication ids written.
 
     Raises PermissionDenied (not an approver, not a spokesperson of a target, own post), InvalidTransition
-    (not submitted) or UsageError (unwaived errors); nothing is approved then.
+    (not submitted) or BlockedByFindings (unwaived errors); nothing is approved then.
     """
     require(actor, user_roles(ctx.settings, actor), Action.APPROVE_POST)
     window = timedelta(hours=ctx.settings.publishing.window_hours)
@@ -104,8 +109,7 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
                 )
             blockers = blocking_findings(findings_for(ctx, session, post))
             if blockers:
-                listed = "; ".join(f"{f['rule']}: {f['message']}" for f in blockers)
-                raise UsageError(f"post {post_id} has unwaived errors: {listed}")
+                raise BlockedByFindings(f"post {post_id} has unwaived errors", blockers)
             approval = Approval(
                 post_id=post_id, approver=actor, decision="approved", comment=comment, content_hash=current
             )

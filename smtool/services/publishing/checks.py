@@ -3,23 +3,25 @@ platforms' hard length limits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar, cast
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
 
-from smtool.checker import Waiver, match_hash
+from smtool.checker import RecentPost, Waiver, match_hash
 from smtool.checker.findings import FindingDict
 from smtool.checker.rules import x_weighted_length
 from smtool.checker.text import Doc
 from smtool.config import Settings
-from smtool.domain.states import PostEvent, PostState, next_post_state
+from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
+from smtool.errors import SmtoolError
 from smtool.services.context import Context
 from smtool.services.guidelines import check_text
 from smtool.services.publishing.posts import bump, load_post, targets, text_for
 from smtool.services.refusals import audits_refusals
-from smtool.store.tables import Account, Post
+from smtool.store.tables import Account, Post, Publication
 from smtool.store.tables import Waiver as WaiverRow
 
 # What the platforms themselves refuse: a post over these cannot be published at all.
@@ -54,11 +56,13 @@ def post_findings(
     account_id: str,
     author: str,
     waivers: Sequence[tuple[str, str, str, str, datetime | None]],
+    recent_posts: Sequence[RecentPost] = (),
     now: datetime | None = None,
 ) -> list[HashedFinding]:
     """Findings for a post on one account, each with the `match_hash` a waiver names.
 
-    `waivers` are (rule, match_hash, reason, approver, expires_at) as stored with the post.
+    `waivers` are (rule, match_hash, reason, approver, expires_at) as stored with the post;
+    `recent_posts` the institution's posts before `now` (the burst rule).
     """
     result = check_text(
         text,
@@ -66,15 +70,20 @@ def post_findings(
         account_id=account_id,
         author=author,
         waivers=[Waiver(*w) for w in waivers],
+        recent_posts=recent_posts,
         now=now,
     )
     return [{**f.to_dict(), "match_hash": match_hash(f, text)} for f in result.findings]
 
 
 def findings_for(ctx: Context, session: Session, post: Post) -> list[PostFinding]:
-    """Checker findings of the post on each target account, with this post's waivers applied."""
+    """Checker findings of the post on each target account, with this post's waivers applied. The
+    burst rule sees the institution's other posts around the time this one goes out (its schedule,
+    else now), as the worker would send them."""
     assert post.id is not None
     waivers = session.exec(select(WaiverRow).where(WaiverRow.post_id == post.id)).all()
+    moment = post.scheduled_at or ctx.clock()
+    recent = recent_posts_in(session, moment, exclude_post=post.id)
     results: list[PostFinding] = []
     for account_id in targets(session, post.id):
         account = session.get(Account, account_id)
@@ -85,9 +94,51 @@ def findings_for(ctx: Context, session: Session, post: Post) -> list[PostFinding
             account_id=account_id,
             author=post.author,
             waivers=[(w.rule, w.match_hash, w.reason, w.approver, w.expires_at) for w in waivers],
+            recent_posts=recent,
+            now=moment,
         ):
             results.append({**finding, "account": account_id})
     return results
+
+
+# How far back the burst rule looks; the packs' windows are an hour or less.
+RECENT_WINDOW = timedelta(hours=2)
+# Publications that never went out and never will: they make no burst.
+_NOT_SENT = (
+    PublicationState.CANCELLED,
+    PublicationState.EXPIRED,
+    PublicationState.HELD,
+    PublicationState.FAILED,
+)
+
+
+def recent_posts(ctx: Context, moment: datetime, *, exclude_post: int | None = None) -> list[RecentPost]:
+    """The institution's posts published or scheduled in the window before `moment`, on every
+    account, for the burst rule (the compose screen checks a draft with them as `post submit` does)."""
+    with ctx.db.read() as session:
+        return recent_posts_in(session, moment, exclude_post=exclude_post)
+
+
+def recent_posts_in(
+    session: Session, moment: datetime, *, exclude_post: int | None = None
+) -> list[RecentPost]:
+    """`recent_posts` in the caller's session. Replies to citizens are answers, not posts: left out."""
+    since = moment - RECENT_WINDOW
+    published, due = col(Publication.published_at), col(Publication.due_at)
+    query = select(Publication).where(
+        col(Publication.reply_to_item_id).is_(None),
+        col(Publication.state).not_in(_NOT_SENT),
+        or_(
+            and_(published.is_not(None), published >= since, published <= moment),
+            and_(published.is_(None), due >= since, due <= moment),
+        ),
+    )
+    if exclude_post is not None:
+        query = query.where(col(Publication.post_id) != exclude_post)
+    return [
+        RecentPost(at=p.published_at or p.due_at, account_id=p.account_id, text=p.text)
+        for p in session.exec(query).all()
+    ]
 
 
 # Findings that the approval itself answers: a post by someone who may not speak for the institution
@@ -102,6 +153,30 @@ def blocking_findings(findings: Sequence[F]) -> list[F]:
         for f in findings
         if f["level"] == "error" and not f["waived"] and f["rule"] not in SATISFIED_BY_APPROVAL
     ]
+
+
+class BlockedByFindings(SmtoolError):
+    """Unwaived checker errors stop a post or a reply. That is a finding about the text, not bad input
+    to the command, so the CLI exits 1 as `smtool check` does (2 stays for usage and configuration).
+
+    `listed` names each blocking finding (rule, account where it matters, message) without naming the
+    post: an import reports it by CSV line, since the post it would have created never exists.
+    """
+
+    exit_code = 1
+    default_title = "Blocked by the guidelines"
+
+    def __init__(self, what: str, blockers: Sequence[HashedFinding], fix: str = "") -> None:
+        self.listed = "; ".join(_named(f) for f in blockers)
+        self.fix = fix
+        super().__init__(f"{what}: {self.listed}" + (f". {fix}" if fix else ""))
+
+
+def _named(finding: HashedFinding) -> str:
+    # A post's findings name the account they were found on (a variant may differ per platform).
+    account = cast(Mapping[str, object], finding).get("account")
+    where = f" on {account}" if account else ""
+    return f"{finding['rule']}{where}: {finding['message']}"
 
 
 @audits_refusals("post.check")

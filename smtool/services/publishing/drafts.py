@@ -23,7 +23,7 @@ from smtool.services.context import Context
 from smtool.services.media import MediaRefused, Prepared, not_in_store, prepare
 from smtool.services.people import user_roles
 from smtool.services.publishing.approval import submit_in
-from smtool.services.publishing.checks import platform_length
+from smtool.services.publishing.checks import BlockedByFindings, platform_length
 from smtool.services.publishing.posts import bump, cancel_pending, content_hash, load_post, void_approvals
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -257,6 +257,9 @@ def import_csv(ctx: Context, actor: str, path: Path) -> list[int]:
                     post_id = _create(ctx, session, actor, draft)
                     submit_in(ctx, session, actor, post_id)
                 created.append(post_id)
+            except BlockedByFindings as e:
+                # Its message names the post the row would have become, which the rollback undoes.
+                errors.append(f"line {line}: the text has errors an approver must waive first: {e.listed}")
             except SmtoolError as e:
                 errors.append(f"line {line}: {e.msg}")
         if errors:

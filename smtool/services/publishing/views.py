@@ -7,12 +7,24 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from smtool.domain.media import MediaEntry, size_text
+from smtool.domain.states import PostState, PublicationState
 from smtool.domain.timezones import format_local, to_local
 from smtool.errors import NotFound
 from smtool.services.context import Context
+from smtool.services.paging import (
+    DEFAULT_LIMIT,
+    Page,
+    check_limit,
+    cut,
+    instant_key,
+    instant_of,
+    one_of,
+    parse_cursor,
+)
 from smtool.services.publishing.checks import PostFinding, findings_for
 from smtool.services.publishing.posts import targets
 from smtool.store.tables import Approval, Post, Publication, Waiver
@@ -163,12 +175,28 @@ def _post_dict(ctx: Context, post: Post, accounts: list[str]) -> PostView:
 
 
 def list_posts(ctx: Context, state: str | None = None, limit: int = 200) -> list[PostView]:
-    """The newest posts first, at most `limit`, in one state or any."""
+    """The newest posts first, at most `limit`, in one state or any (the first page of `post_page`)."""
+    return post_page(ctx, state=state, limit=limit).items
+
+
+def post_page(
+    ctx: Context, *, state: str | None = None, limit: int = DEFAULT_LIMIT, after: str | None = None
+) -> Page[PostView]:
+    """One page of posts, newest first, in one state or any; the cursor is the last post's id.
+
+    Raises UsageError for an unknown state, a limit below 1 or a cursor no page printed.
+    """
+    one_of(state, list(PostState), "state")
+    check_limit(limit)
+    position = parse_cursor(after, 1)
     with ctx.db.read() as session:
-        query = select(Post).order_by(col(Post.id).desc()).limit(limit)
+        query = select(Post).order_by(col(Post.id).desc()).limit(limit + 1)
         if state:
             query = query.where(Post.state == state)
-        return [_post_dict(ctx, p, targets(session, p.id or 0)) for p in session.exec(query).all()]
+        if position:
+            query = query.where(col(Post.id) < position[0])
+        rows = [_post_dict(ctx, p, targets(session, p.id or 0)) for p in session.exec(query).all()]
+    return cut(rows, limit, lambda p: str(p["id"]))
 
 
 def show_post(ctx: Context, post_id: int) -> PostDetail:
@@ -223,13 +251,39 @@ def publication_dict(p: Publication) -> PublicationView:
 
 
 def list_publications(ctx: Context, state: str | None = None, limit: int = 500) -> list[PublicationView]:
-    """Publications, latest due first, at most `limit`, in one state or any."""
+    """Publications, latest due first, at most `limit`, in one state or any (the first page of
+    `publication_page`)."""
+    return publication_page(ctx, state=state, limit=limit).items
+
+
+def publication_page(
+    ctx: Context, *, state: str | None = None, limit: int = DEFAULT_LIMIT, after: str | None = None
+) -> Page[PublicationView]:
+    """One page of publications, latest due first, in one state or any. The cursor holds the last
+    row's due time (microseconds since 1970) and id: the order's own key, so a page starts exactly
+    after the previous one.
+
+    Raises UsageError for an unknown state, a limit below 1 or a cursor no page printed.
+    """
+    one_of(state, list(PublicationState), "state")
+    check_limit(limit)
+    position = parse_cursor(after, 2)
     with ctx.db.read() as session:
         query = (
             select(Publication)
             .order_by(col(Publication.due_at).desc(), col(Publication.id).desc())
-            .limit(limit)
+            .limit(limit + 1)
         )
         if state:
             query = query.where(Publication.state == state)
-        return [publication_dict(p) for p in session.exec(query).all()]
+        if position:
+            due, last = instant_of(position[0]), position[1]
+            query = query.where(
+                or_(
+                    col(Publication.due_at) < due,
+                    and_(col(Publication.due_at) == due, col(Publication.id) < last),
+                )
+            )
+        rows = session.exec(query).all()
+        page = cut(rows, limit, lambda p: f"{instant_key(p.due_at)}:{p.id}")
+        return Page([publication_dict(p) for p in page.items], page.next_cursor)

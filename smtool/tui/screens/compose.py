@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -25,7 +26,7 @@ from smtool.domain.timezones import format_local, parse_local
 from smtool.errors import UsageError
 from smtool.services.guidelines import check_text
 from smtool.services.publishing.approval import submit_post
-from smtool.services.publishing.checks import platform_length
+from smtool.services.publishing.checks import platform_length, recent_posts
 from smtool.services.publishing.drafts import Attachment, Draft, create_post, edit_post
 from smtool.services.publishing.views import MediaView, PostDetail, kept_media, list_posts, show_post
 from smtool.tui.screens.base import MainScreen
@@ -220,13 +221,23 @@ class ComposeScreen(MainScreen):
         naming the accounts when it does not apply everywhere."""
         merged: dict[tuple[str, str, str, str, int, int], DraftFinding] = {}
         platform_of = {a.id: a.platform for a in self.ctx.settings.accounts}
+        # The burst rule sees the institution's posts before this one goes out, as at submission.
+        moment = self._goes_out(draft)
+        recent = recent_posts(self.ctx, moment, exclude_post=self.post_id)
         for account_id in draft.accounts:
             platform = platform_of.get(account_id, "")
             source = platform if platform in draft.variants else ""
             text = draft.variants.get(platform, draft.text)
             if not text.strip():
                 continue
-            result = check_text(text, settings=self.ctx.settings, account_id=account_id, author=self.user)
+            result = check_text(
+                text,
+                settings=self.ctx.settings,
+                account_id=account_id,
+                author=self.user,
+                recent_posts=recent,
+                now=moment,
+            )
             for found in result.findings:
                 data = found.to_dict()
                 key = (source, data["rule"], data["level"], data["message"], data["start"], data["end"])
@@ -237,6 +248,15 @@ class ComposeScreen(MainScreen):
             if len(finding["accounts"]) == len(draft.accounts):
                 finding["accounts"] = []  # applies everywhere: no need to say where
         return Checked(draft, findings, self._counts(draft))
+
+    def _goes_out(self, draft: Draft) -> datetime:
+        """When the draft would go out: its time while that is readable and ahead, else now."""
+        now = self.clock()
+        try:
+            at = parse_local(draft.at, self.zone) if draft.at else None
+        except UsageError:
+            return now
+        return at if at is not None and at > now else now
 
     def _counts(self, draft: Draft) -> Text:
         counts = Text("Length: ", style="dim")

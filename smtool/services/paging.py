@@ -1,0 +1,76 @@
+"""What every list shares: a keyset page with the cursor where the next one starts, and the checks
+of what a person typed to ask for it (a limit, a cursor, a value from a fixed set).
+
+A list that stops at a limit always says where the next page starts; none truncates silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
+
+from smtool.errors import UsageError
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, and the cursor (`--after`) of the next one; None on the last page."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def check_limit(limit: int) -> None:
+    """Raises UsageError for a page size below 1."""
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+
+
+def one_of(value: str | None, allowed: Iterable[str], what: str) -> None:
+    """Raises UsageError when `value` is given and not one of `allowed`: a filter on a value that
+    cannot exist would print an empty list, which reads as "there are none"."""
+    choices = list(allowed)
+    if value is not None and value not in choices:
+        raise UsageError(f"unknown {what} {value!r}; {what}s: {', '.join(choices)}")
+
+
+def cut(rows: Sequence[T], limit: int, cursor_of: Callable[[T], str]) -> Page[T]:
+    """The page from `rows` fetched with limit + 1: the extra row only tells that there is more."""
+    page = list(rows[:limit])
+    more = len(rows) > limit and bool(page)
+    return Page(page, cursor_of(page[-1]) if more else None)
+
+
+def parse_cursor(cursor: str | None, parts: int) -> tuple[int, ...] | None:
+    """The integers of a cursor a list printed ("12" or "1764581400000000:12"); raises UsageError
+    for anything else."""
+    if not cursor:
+        return None
+    try:
+        numbers = tuple(int(part) for part in cursor.split(":"))
+    except ValueError:
+        numbers = ()
+    if len(numbers) != parts:
+        raise UsageError(f"{cursor!r} is not a page cursor; use the one the previous page printed")
+    return numbers
+
+
+def instant_key(moment: datetime) -> int:
+    """A moment as whole microseconds since 1970 (exact, unlike a float timestamp), for a cursor."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def instant_of(key: int) -> datetime:
+    """The moment `instant_key` wrote; raises UsageError for one out of range."""
+    try:
+        return _EPOCH + key * _MICROSECOND
+    except OverflowError:
+        raise UsageError(f"{key} is not a page cursor; use the one the previous page printed") from None
