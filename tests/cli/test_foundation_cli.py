@@ -120,9 +120,40 @@ def test_bad_configuration_exits_2_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
 
 
-def test_missing_config_file(smtool) -> None:  # type: ignore[no-untyped-def]
-    result = smtool("account", "list")
-    assert result.code == 2 and "configuration file not found" in result.err
+NO_INSTALLATION = "no installation here: run `smtool init` or pass --config"
+# Read-only and writing commands alike: none may create a database where there is no installation.
+COMMANDS_NEEDING_AN_INSTALLATION = [
+    ("account", "list"),
+    ("user", "list"),
+    ("audit", "verify"),
+    ("post", "list"),
+    ("report", "engagement"),
+    ("worker", "--once"),
+    ("db", "upgrade"),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS_NEEDING_AN_INSTALLATION)
+def test_no_config_file_says_there_is_no_installation(
+    smtool, tmp_path: Path, command: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    result = smtool(*command)
+    assert result.code == 2 and NO_INSTALLATION in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("url", ["sqlite:///smtool.db", "sqlite:///missing/folder/smtool.db"])
+@pytest.mark.parametrize("command", COMMANDS_NEEDING_AN_INSTALLATION)
+def test_a_config_without_a_database_creates_nothing(  # type: ignore[no-untyped-def]
+    smtool, tmp_path: Path, command: tuple[str, ...], url: str
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        f'[institution]\nname = "VK"\n[database]\nurl = "{url}"\n', encoding="utf-8"
+    )
+    result = smtool(*command)
+    assert result.code == 2 and NO_INSTALLATION in result.err, result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["config.toml"]
 
 
 def test_a_newer_schema_is_refused(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from smtool.config import Settings, load_settings, parse_settings
 from smtool.services.context import Context
-from smtool.services.files import keep_private, make_private, sqlite_path
+from smtool.services.files import keep_private, make_private, require_database_file, sqlite_path
 from smtool.services.installation.directory import Change, pending_changes, seed, seed_unapplied_accounts
 from smtool.services.installation.secrets import KEY_ENV, create_key_file, encrypt, load_keys
 from smtool.services.publishing.seals import seal_unsealed, sealing_due
@@ -216,9 +216,11 @@ def upgrade_database(settings: Settings, actor: str, via: str | None = None) -> 
     proven, for the audit log (services.records.audit.attribute_to).
 
     The upgrade that brings publication seals also seals the publications still waiting to go out
-    (`_seal_waiting`). Raises SecretError before anything changes when that needs the signing key
-    and it is missing or unreadable.
+    (`_seal_waiting`). Raises ConfigError when there is no SQLite database to upgrade, and
+    SecretError before anything changes when that needs the signing key and it is missing or
+    unreadable.
     """
+    require_database_file(settings)  # `init` creates an installation; an upgrade needs one
     db = Database(settings.database_url)
     if via:
         audit.attribute_to(db, via)
