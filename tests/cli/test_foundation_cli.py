@@ -9,6 +9,7 @@ import pytest
 from typer.main import get_command
 
 from smtool.cli.main import app
+from smtool.config import load_settings
 from tests.support.cli import Result
 
 
@@ -38,7 +39,7 @@ def test_every_option_has_help_text() -> None:
 
 
 def test_init_then_verify_then_tamper(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result: Result = smtool("init")
+    result: Result = smtool("init", "--institution", "VK")
     assert result.code == 0, result.err
     assert (tmp_path / "config.toml").exists()
     assert (tmp_path / "smtool.key").stat().st_mode & 0o777 == 0o600
@@ -52,6 +53,48 @@ def test_init_then_verify_then_tamper(smtool, tmp_path: Path) -> None:  # type: 
     broken = smtool("audit", "verify")
     assert broken.code == 1
     assert "BROKEN at audit row 1" in broken.err
+
+
+def test_init_writes_the_institution_named_exactly(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    name = 'Biedrība "Zaļā\\josla"'
+    assert smtool("init", "--institution", f"  {name} ").code == 0
+    assert load_settings(tmp_path / "config.toml").institution.name == name
+    assert smtool("init", "--institution", name).code == 0  # the same name again: nothing to say
+    other = smtool("init", "--institution", "Cita iestāde")
+    assert other.code == 2 and "edit [institution] name" in other.err
+
+
+def test_init_off_a_terminal_without_a_name_writes_nothing(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = smtool("init")
+    assert result.code == 2 and "--institution" in result.err
+    assert smtool("init", "--institution", "  ").code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_in_a_terminal_asks_for_the_institution(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    main, secondary = os.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "smtool", "init"],
+            cwd=tmp_path,
+            stdin=secondary,
+            stdout=secondary,
+            stderr=subprocess.PIPE,
+            env={k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")},
+        )
+        os.write(main, "Rīgas valstspilsētas pašvaldība\n".encode())
+        _, err = proc.communicate(timeout=60)
+        shown = os.read(main, 65536).decode(errors="replace")
+    finally:
+        os.close(secondary)
+        os.close(main)
+    assert proc.returncode == 0, err
+    assert "Institution name" in shown
+    assert load_settings(tmp_path / "config.toml").institution.name == "Rīgas valstspilsētas pašvaldība"
 
 
 def test_version(smtool) -> None:  # type: ignore[no-untyped-def]
@@ -157,7 +200,7 @@ def test_a_config_without_a_database_creates_nothing(  # type: ignore[no-untyped
 
 
 def test_a_newer_schema_is_refused(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    assert smtool("init").code == 0
+    assert smtool("init", "--institution", "VK").code == 0
     with sqlite3.connect(tmp_path / "smtool.db") as connection:
         connection.execute("UPDATE alembic_version SET version_num='9999'")
         before = connection.execute("SELECT count(*) FROM audit_events").fetchone()
@@ -170,7 +213,7 @@ def test_a_newer_schema_is_refused(smtool, tmp_path: Path) -> None:  # type: ign
 
 
 def test_user_list(smtool) -> None:  # type: ignore[no-untyped-def]
-    assert smtool("init").code == 0
+    assert smtool("init", "--institution", "VK").code == 0
     result = smtool("user", "list", "--json")
     assert result.code == 0 and result.out.strip() == "[]"
 

@@ -6,6 +6,7 @@ and the database is reached (and its schema checked) before a config file, a key
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +26,14 @@ from smtool.store.engine import Database
 from smtool.store.migrate import current_revision, refuse_newer, upgrade
 from smtool.store.tables import Account
 
+# The institution a training installation (the demo, `init --sandbox`) speaks for unless named.
+TRAINING_INSTITUTION = "Valsts kanceleja"
+
 STARTER_CONFIG = """\
 # smtool configuration. Every key is described in the config.toml of the smtool repository.
 
 [institution]
-name = "{name}"                 # shown in reports, the TUI and audit checkpoints
+name = {name}                 # shown in reports, the TUI and audit checkpoints
 timezone = "Europe/Riga"        # IANA zone in which people enter and read times
 languages = ["lv", "en"]        # the first is the state language
 
@@ -40,6 +44,14 @@ url = "sqlite:///smtool.db"     # relative to this file; or postgresql+psycopg:/
 key_file = "smtool.key"         # made by `smtool init` (mode 0600); SMTOOL_SECRET_KEY wins
 signing_key_file = "smtool-signing.key"   # signs audit checkpoints; made by `smtool init` (0600)
 {extra}"""
+
+
+def toml_string(value: str) -> str:
+    """`value` as a TOML basic string: a name with a quote or a backslash stays one valid value.
+
+    JSON's string escapes (\\", \\\\, \\n, \\uXXXX) are all TOML's too.
+    """
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,7 @@ def initialise(
     config_path: Path,
     *,
     actor: str,
-    institution: str = "Valsts kanceleja",
+    institution: str = TRAINING_INSTITUTION,
     extra_config: str = "",
     sandbox_accounts: list[SandboxAccountSpec] | None = None,
     via: str | None = None,
@@ -130,7 +142,7 @@ def initialise(
     """
     config_written = not config_path.exists()
     if config_written:
-        text = STARTER_CONFIG.format(name=institution, extra=extra_config)
+        text = STARTER_CONFIG.format(name=toml_string(institution), extra=extra_config)
         settings = parse_settings(text, config_path.resolve(), os.environ)
         # The folder is where the installation was asked to be; the database file goes there.
         config_path.parent.mkdir(parents=True, exist_ok=True)
