@@ -233,6 +233,50 @@ def test_demo_runs_the_whole_flow_on_the_sandbox(smtool, tmp_path: Path) -> None
     assert (tmp_path / "demo" / "sandbox.json").stat().st_mode & 0o777 == 0o600
 
 
+def _unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_second_training_session_joins_the_running_sandbox(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from connectors.emulator import SandboxServer, load_state
+
+    port = _unused_port()
+    assert smtool("--config", "demo/config.toml", "demo", "--port", str(port)).code == 0
+    state = tmp_path / "demo" / "sandbox.json"
+    # The first `make run` serves the sandbox; a second one, in another terminal, joins it.
+    with SandboxServer(load_state(state), port=port, state_path=state) as first:
+        second = smtool("--config", "demo/config.toml", "demo")
+        assert second.code == 0, second.err
+        assert "Joined the training session already running" in second.err
+        assert len(first.sandbox.published("x")) == 2  # the first run's post and the second's
+
+
+def test_a_port_taken_by_another_program(smtool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    port = _unused_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        # A new training installation takes another port ...
+        fresh = smtool("--config", "demo/config.toml", "demo", "--port", str(port))
+        assert fresh.code == 0, fresh.err
+        assert f"Port {port} is in use" in fresh.out
+        assert f":{port}" not in (tmp_path / "demo" / "config.toml").read_text(encoding="utf-8")
+        chosen = int(load_settings(tmp_path / "demo" / "config.toml").accounts[0].base_url.rsplit(":", 1)[1])
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", chosen))
+        squatter.listen()
+        # ... an existing one says what to do, and never to delete the installation.
+        taken = smtool("--config", "demo/config.toml", "demo")
+    assert taken.code == 2 and "Stop the program that uses the port" in taken.err
+    assert "remove" not in taken.err
+
+
 def test_sandbox_serve_with_an_init_sandbox_config_serves_its_accounts(tmp_path: Path) -> None:
     import json
     import os
