@@ -30,6 +30,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, float]] = {
     "x GET /2/users/:id/mentions": (300, 900),
     "x GET /2/users/:id/tweets": (900, 900),
     "x GET /2/tweets": (5000, 900),
+    "x GET /2/tweets/:id": (900, 900),
     "x GET /2/users/me": (75, 900),
     "x PUT /2/tweets/:id/hidden": (50, 900),
     "x GET /2/tweets/search/recent": (300, 900),
