@@ -104,15 +104,19 @@ def sqlite_path(settings: Settings) -> Path | None:
     return Path(url[len(prefix) :])
 
 
+class NoInstallation(ConfigError):
+    """The configuration names an SQLite database that does not exist: `smtool init` was not run."""
+
+
 def require_database_file(settings: Settings) -> None:
-    """Raise ConfigError when the SQLite database does not exist yet (no `init` here).
+    """Raise NoInstallation (a ConfigError) when the SQLite database does not exist yet (no `init`).
 
     Checked before the engine connects: SQLite creates a missing file on connect, so a command run in
     the wrong folder would leave an empty database behind, readable by everyone.
     """
     database = sqlite_path(settings)
     if database is not None and not database.is_file():
-        raise ConfigError(f"{NO_INSTALLATION}; the database {database} does not exist.")
+        raise NoInstallation(f"{NO_INSTALLATION}; the database {database} does not exist.")
 
 
 def secret_files(settings: Settings) -> list[Path]:
