@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from smtool.cli import common
+from smtool.domain.words import counted
 from smtool.services.records.archive import export_archive, verify_archive
 from smtool.services.reports.period import parse_day
 
@@ -31,7 +32,9 @@ def export_(
     with common.open_context() as ctx:
         report = export_archive(ctx, start, end, output, common.actor(as_user))
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.counts.items())
-    common.console.print(f"Wrote {common.inert(str(output))}: {counts}, {report.media_files} media file(s).")
+    common.console.print(
+        f"Wrote {common.inert(str(output))}: {counts}, {counted(report.media_files, 'media file')}."
+    )
     for name in report.missing_media:
         common.err_console.print(f"Media file missing, noted in its record: {common.inert(name)}")
 

@@ -21,6 +21,7 @@ from smtool.cli import common
 from smtool.cli.sandbox_setup import TrainingSandbox, free_port, prepare_sandbox_init
 from smtool.cli.sandbox_setup import training_sandbox as serve_or_join
 from smtool.config import config_path
+from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.services.context import Context
 from smtool.services.installation.setup import initialise
@@ -90,7 +91,9 @@ def seed_citizens(ctx: Context, sandbox: TrainingSandbox, count: int = 40) -> No
     moderation queue: a fresh training installation has work for a press officer."""
     sandbox.simulate(count)
     ingested = worker.run_once(ctx)
-    common.console.print(f"Seeded citizen activity: {ingested.get('ingest_new', 0)} items in the inbox")
+    common.console.print(
+        f"Seeded citizen activity: {counted(ingested.get('ingest_new', 0), 'item')} in the inbox"
+    )
 
 
 def _walk_through(ctx: Context) -> None:

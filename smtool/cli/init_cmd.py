@@ -9,6 +9,7 @@ import typer
 
 from smtool.cli import common
 from smtool.config import config_path, load_settings
+from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.services.installation.setup import TRAINING_INSTITUTION, InitReport, initialise
 
@@ -97,7 +98,8 @@ def _print(report: InitReport) -> None:
         out.print(f"  {common.inert(change.describe())}")
     if report.pending:
         out.print(
-            f"config.toml changes {len(report.pending)} user(s) or account(s); they take effect only "
+            f"config.toml changes {counted(len(report.pending), 'user or account', 'users or accounts')}; "
+            "they take effect only "
             "when applied: review them with `smtool config apply`"
         )
     for account in report.tokens_stored:

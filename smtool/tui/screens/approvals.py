@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
+from smtool.domain.words import counted
 from smtool.services.publishing.approval import approve_posts, reject_post, waive_finding
 from smtool.services.publishing.checks import PostFinding
 from smtool.services.publishing.views import PostDetail as PostDetailView
@@ -146,7 +147,7 @@ class ApprovalsScreen(MainScreen):
             return approve_posts(self.ctx, self.user, [post_id])
 
         def done(publications: list[int]) -> None:
-            self._decided(f"Post {post_id} approved: {len(publications)} publication(s) scheduled.")
+            self._decided(f"Post {post_id} approved: {counted(len(publications), 'publication')} scheduled.")
 
         self.background(approve, done, group="act")
 
