@@ -314,8 +314,9 @@ class Sandbox:
         return sorted(found, key=lambda t: int(t["id"]), reverse=True)
 
     def metrics(self, post_id: str, created: float) -> dict[str, int]:
-        """Grown engagement of an institution post."""
-        return grown_metrics(self.seed, post_id, self.now() - created)
+        """Grown engagement of an institution post: its age in sandbox time, at the state's
+        audience speed (a training sandbox's posts gather their audience in minutes)."""
+        return grown_metrics(self.seed, post_id, (self.now() - created) * self.state.audience_speed)
 
     # --- Facebook model -------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ and the audit log verifies.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, check_post
 from smtool.services.publishing.drafts import Draft, create_post, edit_post
 from smtool.services.publishing.views import list_publications
+from smtool.services.reports import engagement, period_between
 
 
 def register(app: typer.Typer) -> None:
@@ -49,6 +51,7 @@ def demo(
                 common.console.print(f"  on the sandbox {platform}: {common.inert(latest['text'])}")
             if created:
                 seed_citizens(ctx, sandbox)
+        show_engagement(ctx)
         show_status(ctx)
 
 
@@ -61,7 +64,7 @@ def ensure_installation(port: int) -> tuple[Path, bool]:
         return path, False
     common.console.print(f"Creating a training installation in {common.inert(str(path.parent))}/")
     chosen = free_port(port)
-    if chosen != port:
+    if port not in (chosen, 0):  # --port 0 asks for any free port: nothing to explain
         common.console.print(f"Port {port} is in use; this installation's sandbox uses port {chosen}")
     extra, accounts = prepare_sandbox_init(path, chosen)
     initialise(path, actor=common.actor(), extra_config=extra, sandbox_accounts=accounts, via=common.via())
@@ -122,13 +125,39 @@ def _walk_through(ctx: Context) -> None:
     out.print(f"{step} karlis (approver, spokesperson of both accounts) approves post {post_id}")
     approve_posts(ctx, "karlis", [post_id], comment="Saskaņots.")
     out.print(f"{step} the worker publishes what is due")
-    totals = worker.run_once(ctx)
-    out.print(f"  {dict(totals)}")
+    _print_pass(worker.run_once(ctx))
     table = Table("publication", "account", "state", "remote id", title=f"Post {post_id} on the sandbox")
     for row in list_publications(ctx):
         if row["post_id"] == post_id:
             table.add_row(str(row["id"]), common.inert(row["account"]), row["state"], row["remote_id"] or "")
     out.print(table)
+
+
+# The worker's counters that every pass reports, in these words; any other one is named only when
+# it is not zero (a failure, an alert), so that two runs print the same lines.
+_ALWAYS = (("published", "publication", "published"), ("ingest_new", "new inbox item", "took"))
+
+
+def _print_pass(totals: Counter[str]) -> None:
+    """What one worker pass did, as a sentence that reads the same on every run."""
+    said = "; ".join(f"{verb} {counted(totals[key], noun)}" for key, noun, verb in _ALWAYS)
+    common.console.print(f"  the worker {said}")
+    quiet = {key for key, _, _ in _ALWAYS} | {"ingest_fetched", "metrics_measured"}
+    other = [f"{key.replace('_', ' ')}: {n}" for key, n in sorted(totals.items()) if n and key not in quiet]
+    if other:
+        common.console.print(f"  also: {', '.join(other)}")
+
+
+def show_engagement(ctx: Context) -> None:
+    """The engagement report's totals: on a training sandbox they grow while people train."""
+    period = period_between(None, None, ctx.settings.institution.timezone, ctx.clock())
+    f = engagement(ctx, period, with_posts=False).totals
+    common.console.print(
+        f"Engagement since {period.first_day}: {counted(f.posts, 'post')}, "
+        f"{counted(f.impressions, 'impression')}, {counted(f.likes, 'like')}, {counted(f.shares, 'share')}, "
+        f"{counted(f.replies, 'reply', 'replies')} "
+        "(the sandbox's simulated audience; `smtool report engagement` for the whole report)"
+    )
 
 
 def show_status(ctx: Context) -> None:

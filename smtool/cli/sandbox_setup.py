@@ -23,6 +23,14 @@ from smtool.services.installation.setup import SandboxAccountSpec, sandbox_confi
 
 STATE_FILE = "sandbox.json"
 ACCOUNT_IDS = {"x": "sandbox-x", "facebook": "sandbox-fb"}
+# A training session lasts an hour, not the days a post's audience takes: on a training sandbox a
+# minute is ten hours of simulated audience, and the worker measures the figures every half minute,
+# so the reports show impressions, likes and shares that grow while people train.
+AUDIENCE_SPEED = 600.0
+TRAINING_METRICS = """
+[metrics]
+interval_minutes = 0.5          # a training sandbox's audience is fast (sandbox.json audience_speed)
+"""
 
 
 def state_path(config: Path) -> Path:
@@ -42,7 +50,7 @@ def prepare_sandbox_init(config: Path, port: int) -> tuple[str, list[SandboxAcco
         )
     path = state_path(config)
     try:
-        state = load_state(path) if path.exists() else new_sandbox_state()
+        state = load_state(path) if path.exists() else new_sandbox_state(audience_speed=AUDIENCE_SPEED)
         if not path.exists():
             config.parent.mkdir(parents=True, exist_ok=True)
             write_state(state, path)
@@ -59,7 +67,7 @@ def prepare_sandbox_init(config: Path, port: int) -> tuple[str, list[SandboxAcco
         for a in state.accounts
         if a.platform in ACCOUNT_IDS
     ]
-    return sandbox_config(f"http://127.0.0.1:{port}", specs), specs
+    return TRAINING_METRICS + sandbox_config(f"http://127.0.0.1:{port}", specs), specs
 
 
 def free_port(port: int) -> int:

@@ -14,6 +14,7 @@ import requests
 import tweepy
 
 from connectors.emulator import SandboxServer, load_state, new_sandbox_state, write_state
+from connectors.emulator.citizens import grown_metrics
 from connectors.http import make_session
 from connectors.x import XConnector
 from tests.connectors import conftest
@@ -283,6 +284,30 @@ def test_state_file_keeps_accounts_and_posts_across_restarts(tmp_path: Path) -> 
     assert [a.token for a in reloaded.accounts] == [a.token for a in state.accounts]
     with SandboxServer(reloaded, state_path=path) as second:
         assert tweepy_client(second).get_tweets([created]).data[0].text == "Paliks pēc restarta"
+
+
+def test_a_training_sandbox_gathers_its_audience_at_its_speed(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.json"
+    write_state(new_sandbox_state(seed=5, audience_speed=600), path)
+    assert load_state(path).audience_speed == 600  # kept in the state file
+    with SandboxServer(load_state(path), state_path=path) as server:
+        client = tweepy_client(server)
+        tweet = client.create_tweet(text="Ātri", user_auth=False).data["id"]
+        created = server.sandbox.state.tweets[tweet]["t"]
+        requests.post(f"{server.base_url}/_sandbox/clock", json={"advance_seconds": 60}, timeout=5)
+        youngest = (server.sandbox.now() - created) * 600
+        seen = client.get_tweet(tweet, tweet_fields=["public_metrics"]).data.public_metrics
+        oldest = (server.sandbox.now() - created) * 600
+    # A minute of sandbox time is ten hours of audience, deterministically from the seed.
+    low, high = grown_metrics(5, tweet, youngest), grown_metrics(5, tweet, oldest)
+    assert low["impressions"] <= seen["impression_count"] <= high["impressions"]
+    assert low["likes"] <= seen["like_count"] <= high["likes"]
+    assert seen["impression_count"] > grown_metrics(5, tweet, 3 * 3600)["impressions"] > 0
+    with SandboxServer(new_sandbox_state(seed=5)) as real_pace:
+        client = tweepy_client(real_pace)
+        tweet = client.create_tweet(text="Lēni", user_auth=False).data["id"]
+        fresh = client.get_tweet(tweet, tweet_fields=["public_metrics"]).data.public_metrics
+    assert fresh["impression_count"] <= grown_metrics(5, tweet, 60)["impressions"]
 
 
 def test_same_seed_same_citizens() -> None:
