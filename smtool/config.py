@@ -21,6 +21,8 @@ from smtool.errors import ConfigError
 
 CONFIG_ENV = "SMTOOL_CONFIG"
 DEFAULT_CONFIG = "config.toml"
+# What a command run where there is no installation says (no config file, or no database yet).
+NO_INSTALLATION = "no installation here: run `smtool init` or pass --config"
 
 Role = Literal["communicator", "approver", "press_officer", "specialist", "manager", "admin"]
 Platform = Literal["x", "facebook"]
@@ -448,10 +450,7 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(
-            f"{file}: configuration file not found. Run `smtool init` to create one, "
-            "or point --config / SMTOOL_CONFIG at it."
-        ) from None
+        raise ConfigError(f"{NO_INSTALLATION} (or SMTOOL_CONFIG); {file} does not exist.") from None
     except OSError as e:
         raise ConfigError(f"{file}: cannot read the configuration file ({e.strerror}).") from None
     try:

@@ -30,6 +30,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, float]] = {
     "x GET /2/users/:id/mentions": (300, 900),
     "x GET /2/users/:id/tweets": (900, 900),
     "x GET /2/tweets": (5000, 900),
+    "x GET /2/tweets/:id": (900, 900),
     "x GET /2/users/me": (75, 900),
     "x PUT /2/tweets/:id/hidden": (50, 900),
     "x GET /2/tweets/search/recent": (300, 900),
@@ -328,8 +329,9 @@ class Sandbox:
         return sorted(found, key=lambda t: int(t["id"]), reverse=True)
 
     def metrics(self, post_id: str, created: float) -> dict[str, int]:
-        """Grown engagement of an institution post."""
-        return grown_metrics(self.seed, post_id, self.now() - created)
+        """Grown engagement of an institution post: its age in sandbox time, at the state's
+        audience speed (a training sandbox's posts gather their audience in minutes)."""
+        return grown_metrics(self.seed, post_id, (self.now() - created) * self.state.audience_speed)
 
     # --- Facebook model -------------------------------------------------------------------------
 

@@ -271,6 +271,12 @@ def _check(specs: list[FieldSpec], allowed: frozenset[str], node_type: str) -> N
             )
 
 
+def _with_id(fields: dict[str, Any], node_id: str) -> dict[str, Any]:
+    """The rendered fields plus the node's `id`: Graph returns every node's id whether `fields`
+    names it or not, and clients (facebook-sdk's callers, paging) key on it."""
+    return {**fields, "id": node_id}
+
+
 def render_page(call: Call, page: SandboxAccount, specs: list[FieldSpec]) -> dict[str, Any]:
     _check(specs, PAGE_FIELDS, "Page")
     values: dict[str, Any] = {
@@ -283,7 +289,7 @@ def render_page(call: Call, page: SandboxAccount, specs: list[FieldSpec]) -> dic
         "link": f"https://www.facebook.com/{page.handle.lstrip('@')}",
         "about": "Sandbox institution Page",
     }
-    return {s.name: values[s.name] for s in specs}
+    return _with_id({s.name: values[s.name] for s in specs}, page.id)
 
 
 def comments_of(
@@ -385,7 +391,7 @@ def render_post(  # noqa: PLR0912 (one branch per field)
             out["reactions"] = {"data": []}
             if spec.modifiers.get("summary") == "true":
                 out["reactions"]["summary"] = {"total_count": total, "viewer_reaction": "NONE"}
-    return out
+    return _with_id(out, post["id"])
 
 
 def render_comment(  # noqa: PLR0912 (one branch per field)
@@ -431,7 +437,7 @@ def render_comment(  # noqa: PLR0912 (one branch per field)
                 comments_of(call, comment, False),
                 functools.partial(render_comment, call, specs=children),
             )
-    return out
+    return _with_id(out, comment["id"])
 
 
 def render_photo(call: Call, photo: dict[str, Any], specs: list[FieldSpec]) -> dict[str, Any]:
@@ -444,7 +450,7 @@ def render_photo(call: Call, photo: dict[str, Any], specs: list[FieldSpec]) -> d
         "from": {"name": page.name if page else "", "id": photo["page_id"]},
         "link": f"https://www.facebook.com/photo/?fbid={photo['id']}",
     }
-    return {s.name: values[s.name] for s in specs}
+    return _with_id({s.name: values[s.name] for s in specs}, photo["id"])
 
 
 # --- nodes ----------------------------------------------------------------------------------------

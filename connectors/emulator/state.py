@@ -68,6 +68,10 @@ class SandboxState:
     seed: int = 0
     next_id: int = 1
     clock_offset: float = 0.0
+    audience_speed: float = 1.0
+    """Seconds of simulated audience per second of sandbox time: how fast institution posts gather
+    impressions, likes and shares. 1 is the real pace; a training installation runs faster, so that
+    figures grow while people train instead of over days."""
     x_users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tweets: dict[str, dict[str, Any]] = field(default_factory=dict)
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -115,8 +119,9 @@ def _token(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
-def new_sandbox_state(seed: int | None = None) -> SandboxState:
-    """Fresh state with one X account and one Facebook Page, each with a new random token.
+def new_sandbox_state(seed: int | None = None, audience_speed: float = 1.0) -> SandboxState:
+    """Fresh state with one X account and one Facebook Page, each with a new random token, whose
+    posts' audience reacts `audience_speed` times the real pace.
 
     The seed fixes ids and simulated citizens (so a training scenario can be replayed); tokens are
     always random, because a token that can be guessed teaches the wrong habit.
@@ -136,7 +141,7 @@ def new_sandbox_state(seed: int | None = None) -> SandboxState:
             ("facebook", str(900_000_000_000_000 + rnd.randrange(10**14))),
         )
     }
-    return SandboxState(accounts=accounts, seed=chosen, apps=apps)
+    return SandboxState(accounts=accounts, seed=chosen, apps=apps, audience_speed=audience_speed)
 
 
 def write_state(state: SandboxState, path: str | os.PathLike[str]) -> None:
@@ -185,8 +190,11 @@ def load_state(path: str | os.PathLike[str]) -> SandboxState:
         state.seed = int(document.get("seed", 0))
         state.next_id = int(document.get("next_id", 1))
         state.clock_offset = float(document.get("clock_offset", 0.0))
+        state.audience_speed = float(document.get("audience_speed", 1.0))
     except (TypeError, ValueError) as e:
-        raise StateError(f"{path}: seed, next_id and clock_offset must be numbers") from e
+        raise StateError(f"{path}: seed, next_id, clock_offset and audience_speed must be numbers") from e
+    if not 0 < state.audience_speed <= 100_000:
+        raise StateError(f"{path}: audience_speed must be above 0 and at most 100000")
     for name in (
         "x_users",
         "tweets",

@@ -546,6 +546,19 @@ def get_tweets(sb: Sandbox, req: Request, viewer: SandboxAccount, _: re.Match[st
         raise invalid(
             "ids", raw, f"The `ids` query parameter value [{raw}] must be 1 to 100 comma-separated tweet ids"
         )
+    return json_reply(200, _lookup(sb, req, viewer, ids, "ids"))
+
+
+def get_tweet(sb: Sandbox, req: Request, viewer: SandboxAccount, match: re.Match[str]) -> Reply:
+    """GET /2/tweets/:id (tweepy's get_tweet): `data` is the one tweet, not a list; a missing or
+    deleted one is 200 with only `errors`, as X answers."""
+    return json_reply(200, _lookup(sb, req, viewer, [match.group(1)], "id"))
+
+
+def _lookup(
+    sb: Sandbox, req: Request, viewer: SandboxAccount, ids: list[str], parameter: str
+) -> dict[str, Any]:
+    """The lookup document for `ids` (`parameter` "ids": data is a list; "id": one object)."""
     fields = field_set(req, "tweet.fields", TWEET_FIELDS)
     user_fields = field_set(req, "user.fields", USER_FIELDS)
     expansions = field_set(req, "expansions", EXPANSIONS)
@@ -557,10 +570,10 @@ def get_tweets(sb: Sandbox, req: Request, viewer: SandboxAccount, _: re.Match[st
             errors.append(
                 {
                     "value": tweet_id,
-                    "detail": f"Could not find tweet with ids: [{tweet_id}].",
+                    "detail": f"Could not find tweet with {parameter}: [{tweet_id}].",
                     "title": "Not Found Error",
                     "resource_type": "tweet",
-                    "parameter": "ids",
+                    "parameter": parameter,
                     "resource_id": tweet_id,
                     "type": NOT_FOUND,
                 }
@@ -569,13 +582,14 @@ def get_tweets(sb: Sandbox, req: Request, viewer: SandboxAccount, _: re.Match[st
             found.append(tweet)
     document: dict[str, Any] = {}
     if found:
-        document["data"] = [render_tweet(sb, t, fields, viewer, errors) for t in found]
+        data = [render_tweet(sb, t, fields, viewer, errors) for t in found]
+        document["data"] = data if parameter == "ids" else data[0]
         includes = expand(sb, found, expansions, user_fields, fields, viewer, errors)
         if includes:
             document["includes"] = includes
     if errors:
         document["errors"] = errors
-    return json_reply(200, document)
+    return document
 
 
 def mentions(sb: Sandbox, req: Request, viewer: SandboxAccount, match: re.Match[str]) -> Reply:
@@ -730,6 +744,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
     ("POST", re.compile(r"^/2/tweets$"), "POST /2/tweets", create_tweet),
     ("GET", re.compile(r"^/2/tweets$"), "GET /2/tweets", get_tweets),
     ("GET", re.compile(r"^/2/tweets/search/recent$"), "GET /2/tweets/search/recent", search_recent),
+    ("GET", re.compile(r"^/2/tweets/(\d{1,19})$"), "GET /2/tweets/:id", get_tweet),
     ("DELETE", re.compile(r"^/2/tweets/(\d{1,19})$"), "DELETE /2/tweets/:id", delete_tweet),
     ("PUT", re.compile(r"^/2/tweets/(\d{1,19})/hidden$"), "PUT /2/tweets/:id/hidden", hide_reply),
     ("GET", re.compile(r"^/2/users/me$"), "GET /2/users/me", get_me),

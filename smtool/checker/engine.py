@@ -16,6 +16,7 @@ from smtool.checker.loader import Pack, PolicyError, load_pack
 from smtool.checker.rules import PREDICATES, Raw, Rule
 from smtool.checker.text import Doc
 from smtool.checker.waivers import Waiver, apply_waivers
+from smtool.domain.words import PluralFormatter
 
 _LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 # Every rule's message has these texts (the loader refuses a rule without both).
@@ -30,6 +31,10 @@ def message_language(doc: Doc) -> str:
         if lang in MESSAGE_LANGUAGES:
             return lang
     return "en"
+
+
+# `{count:link|links}` in a message agrees with the number, in the message's language.
+_FORMATTERS = {lang: PluralFormatter(lang) for lang in ("en", "lv")}
 
 
 class _Fill(dict[str, object]):
@@ -155,7 +160,7 @@ class Engine:
             rule=rule.id,
             category=rule.category,
             level=raw.level,
-            message=template.format_map(values),
+            message=_FORMATTERS.get(lang, _FORMATTERS["en"]).fill(template, values),
             start=start,
             end=end,
             line=line,

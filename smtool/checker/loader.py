@@ -39,6 +39,7 @@ from smtool.checker.rules import (
 )
 from smtool.checker.safety import UnsafePattern, compile_safe
 from smtool.checker.validators import VALIDATORS
+from smtool.domain.words import PluralFormatter, noun
 from smtool.errors import ConfigError
 
 _RULE_ID = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -96,7 +97,8 @@ def load_pack(folder: Path) -> Pack:  # noqa: PLR0912 - one clear message per pr
         unknown = set(data) - {"pack", "lexicon", "rule"}
         if unknown:
             raise PolicyError(
-                f"{file}: unknown top-level key(s) {sorted(unknown)}; expected pack, lexicon, rule"
+                f"{file}: unknown top-level {noun(len(unknown), 'key')} {sorted(unknown)}; "
+                "expected pack, lexicon, rule"
             )
         if "pack" in data:
             meta = data["pack"]
@@ -147,7 +149,9 @@ def _read(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
 def _only_keys(spec: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = set(spec) - allowed
     if unknown:
-        raise PolicyError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        raise PolicyError(
+            f"{where}: unknown {noun(len(unknown), 'key')} {sorted(unknown)}; allowed: {sorted(allowed)}"
+        )
 
 
 def _per_lang(value: Any, where: str, what: str) -> dict[str, list[str]]:
@@ -611,6 +615,6 @@ def _check_template(template: Any, where: str) -> None:
     if not isinstance(template, str) or not template:
         raise PolicyError(f"{where}: must be a non-empty string")
     try:
-        template.format_map(_Probe())
+        PluralFormatter().fill(template, _Probe())  # {count:link|links} included
     except (ValueError, IndexError, AttributeError) as e:
         raise PolicyError(f"{where}: malformed placeholder ({e}); use {{match}}, {{value}}, ...") from None

@@ -8,6 +8,7 @@ import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from smtool.cli import common
+from smtool.domain.words import counted
 from smtool.errors import SmtoolError, UsageError
 from smtool.services.records.archive import export_archive, verify_archive
 from smtool.services.records.signing import load_public_key, load_signing_key
@@ -36,7 +37,7 @@ def export_(
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.counts.items())
     common.console.print(
         f"Wrote {common.inert(str(output))}, signed with key {report.signed_by}: {counts}, "
-        f"{report.media_files} media file(s)."
+        f"{counted(report.media_files, 'media file')}."
     )
     for name in report.missing_media:
         common.err_console.print(f"Media file missing, noted in its record: {common.inert(name)}")

@@ -15,6 +15,7 @@ from smtool.checker import Finding
 from smtool.cli import common
 from smtool.config import Settings
 from smtool.errors import ConfigError, DatabaseError, UsageError
+from smtool.services.files import NoInstallation
 from smtool.services.guidelines import check_batch, check_text, read_jsonl
 from smtool.services.text import strip_unsafe
 
@@ -97,7 +98,7 @@ def _applied_settings() -> Settings:
     try:
         with common.open_context() as ctx:
             return ctx.settings
-    except DatabaseError:
+    except (DatabaseError, NoInstallation):
         return common.settings()
 
 

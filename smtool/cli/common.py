@@ -19,6 +19,7 @@ from rich.console import Console
 
 from smtool.config import Settings, load_settings
 from smtool.domain.timezones import format_local
+from smtool.domain.words import counted
 from smtool.errors import ConfigError, SmtoolError, UsageError
 from smtool.services.context import Context
 from smtool.services.identity.shell import Identity
@@ -139,7 +140,8 @@ def note_unapplied_config(ctx: Context) -> None:
     pending = pending_changes_of(ctx, settings())
     if pending:
         err_console.print(
-            f"Note: config.toml changes {len(pending)} user(s) or account(s) not applied yet; "
+            f"Note: config.toml changes {counted(len(pending), 'user or account', 'users or accounts')} "
+            "not applied yet; "
             "see `smtool config apply --dry-run`",
             markup=False,
         )

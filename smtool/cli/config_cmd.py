@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from smtool.cli import common
+from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.services.installation import directory
 from smtool.store.engine import describe_url
@@ -59,7 +60,7 @@ def apply(
     elif applied:
         if yes:
             _print_changes(changes)
-        print(f"Applied {len(changes)} change(s); the audit log records them (config.apply).")
+        print(f"Applied {counted(len(changes), 'change')}; the audit log records them (config.apply).")
     elif dry_run:
         _print_changes(changes)
         print("Nothing applied (--dry-run).")
@@ -71,8 +72,8 @@ def _confirmed(changes: list[directory.Change], as_json: bool) -> bool:
     """Ask at a terminal; a script must say --yes (it saw the difference with --dry-run)."""
     if as_json or not sys.stdin.isatty():
         raise UsageError(
-            f"config.toml changes {len(changes)} user(s) or account(s); see them with "
-            "`smtool config apply --dry-run`, then apply them with `smtool config apply --yes`"
+            f"config.toml changes {counted(len(changes), 'user or account', 'users or accounts')}; "
+            "see them with `smtool config apply --dry-run`, then apply them with `smtool config apply --yes`"
         )
     _print_changes(changes)
     return typer.confirm("Apply these changes?", default=False)

@@ -1,24 +1,28 @@
 """`smtool demo`: the main job of `make run`, the whole publishing flow on the sandbox platform.
 
 On first run it creates a training installation next to its config file (`init --sandbox`). Each run
-then starts the sandbox in-process and walks through what the roles do: a communicator's draft gets a
-checker finding, she fixes it and submits, an approver signs off, the worker publishes to the sandbox
-X account and Facebook Page exactly once, and the audit log verifies.
+then starts the sandbox in-process (or joins the one a running session serves) and walks through
+what the roles do: a communicator's draft gets a checker finding, she fixes it and submits, an
+approver signs off, the worker publishes to the sandbox X account and Facebook Page exactly once,
+and the audit log verifies.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
 
 from smtool import worker
 from smtool.cli import common
-from smtool.cli.sandbox_setup import prepare_sandbox_init, state_path
+from smtool.cli.sandbox_setup import TrainingSandbox, free_port, prepare_sandbox_init
+from smtool.cli.sandbox_setup import training_sandbox as serve_or_join
 from smtool.config import config_path
+from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.services.context import Context
 from smtool.services.installation.setup import initialise
@@ -27,6 +31,7 @@ from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, check_post
 from smtool.services.publishing.drafts import Draft, create_post, edit_post
 from smtool.services.publishing.views import list_publications
+from smtool.services.reports import engagement, period_between
 
 
 def register(app: typer.Typer) -> None:
@@ -39,13 +44,14 @@ def demo(
     """Run the publishing flow end to end on the sandbox platform and show the installation."""
     path, created = ensure_installation(port)
     with Context.open(common.settings()) as ctx:
-        with training_sandbox(ctx, path) as server:
+        with training_sandbox(ctx, path) as sandbox:
             _walk_through(ctx)
             for platform in ("x", "facebook"):
-                latest = server.sandbox.published(platform)[-1]
+                latest = sandbox.published(platform)[-1]
                 common.console.print(f"  on the sandbox {platform}: {common.inert(latest['text'])}")
             if created:
-                seed_citizens(ctx, server)
+                seed_citizens(ctx, sandbox)
+        show_engagement(ctx)
         show_status(ctx)
 
 
@@ -57,39 +63,40 @@ def ensure_installation(port: int) -> tuple[Path, bool]:
         initialise(path, actor=common.actor(), via=common.via())
         return path, False
     common.console.print(f"Creating a training installation in {common.inert(str(path.parent))}/")
-    extra, accounts = prepare_sandbox_init(path, port)
+    chosen = free_port(port)
+    if port not in (chosen, 0):  # --port 0 asks for any free port: nothing to explain
+        common.console.print(f"Port {port} is in use; this installation's sandbox uses port {chosen}")
+    extra, accounts = prepare_sandbox_init(path, chosen)
     initialise(path, actor=common.actor(), extra_config=extra, sandbox_accounts=accounts, via=common.via())
     return path, True
 
 
-def training_sandbox(ctx: Context, path: Path):  # type: ignore[no-untyped-def]
-    """The started sandbox platform of a training installation (use it in a `with`).
-    Raises UsageError when the installation has no sandbox accounts or the port is taken."""
+@contextmanager
+def training_sandbox(ctx: Context, path: Path) -> Iterator[TrainingSandbox]:
+    """The training installation's sandbox platform for the block: served here, or joined where
+    another `make run` of this installation serves it. Raises UsageError when the installation has
+    no sandbox accounts or its port is taken by something else."""
     sandbox_urls = {a.base_url for a in ctx.settings.accounts if a.base_url}
     if len(sandbox_urls) != 1:
         raise UsageError(f"{path} has no sandbox accounts; this runs on a training installation")
-    return _sandbox(path, sandbox_urls.pop())
+    with serve_or_join(path, sandbox_urls.pop()) as sandbox:
+        if sandbox.joined:
+            common.err_console.print(
+                f"Joined the training session already running (sandbox at {sandbox.base_url}): its "
+                "worker publishes and its citizens write while it runs.",
+                markup=False,
+            )
+        yield sandbox
 
 
-def seed_citizens(ctx: Context, server: Any, count: int = 40) -> None:
+def seed_citizens(ctx: Context, sandbox: TrainingSandbox, count: int = 40) -> None:
     """Simulated citizens comment and mention the accounts, and the worker takes it into the
     moderation queue: a fresh training installation has work for a press officer."""
-    server.sandbox.simulate(count)
+    sandbox.simulate(count)
     ingested = worker.run_once(ctx)
-    common.console.print(f"Seeded citizen activity: {ingested.get('ingest_new', 0)} items in the inbox")
-
-
-def _sandbox(config: Path, base_url: str):  # type: ignore[no-untyped-def]
-    from connectors.emulator import SandboxServer, load_state
-
-    port = urlsplit(base_url).port or 80
-    try:
-        return SandboxServer(load_state(state_path(config)), port=port, state_path=state_path(config)).start()
-    except OSError as e:
-        raise UsageError(
-            f"cannot start the sandbox on port {port}: {e.strerror or e}. Stop what uses it, or remove "
-            f"{config.parent} and run `smtool demo --port N`."
-        ) from None
+    common.console.print(
+        f"Seeded citizen activity: {counted(ingested.get('ingest_new', 0), 'item')} in the inbox"
+    )
 
 
 def _walk_through(ctx: Context) -> None:
@@ -118,13 +125,39 @@ def _walk_through(ctx: Context) -> None:
     out.print(f"{step} karlis (approver, spokesperson of both accounts) approves post {post_id}")
     approve_posts(ctx, "karlis", [post_id], comment="Saskaņots.")
     out.print(f"{step} the worker publishes what is due")
-    totals = worker.run_once(ctx)
-    out.print(f"  {dict(totals)}")
+    _print_pass(worker.run_once(ctx))
     table = Table("publication", "account", "state", "remote id", title=f"Post {post_id} on the sandbox")
     for row in list_publications(ctx):
         if row["post_id"] == post_id:
             table.add_row(str(row["id"]), common.inert(row["account"]), row["state"], row["remote_id"] or "")
     out.print(table)
+
+
+# The worker's counters that every pass reports, in these words; any other one is named only when
+# it is not zero (a failure, an alert), so that two runs print the same lines.
+_ALWAYS = (("published", "publication", "published"), ("ingest_new", "new inbox item", "took"))
+
+
+def _print_pass(totals: Counter[str]) -> None:
+    """What one worker pass did, as a sentence that reads the same on every run."""
+    said = "; ".join(f"{verb} {counted(totals[key], noun)}" for key, noun, verb in _ALWAYS)
+    common.console.print(f"  the worker {said}")
+    quiet = {key for key, _, _ in _ALWAYS} | {"ingest_fetched", "metrics_measured"}
+    other = [f"{key.replace('_', ' ')}: {n}" for key, n in sorted(totals.items()) if n and key not in quiet]
+    if other:
+        common.console.print(f"  also: {', '.join(other)}")
+
+
+def show_engagement(ctx: Context) -> None:
+    """The engagement report's totals: on a training sandbox they grow while people train."""
+    period = period_between(None, None, ctx.settings.institution.timezone, ctx.clock())
+    f = engagement(ctx, period, with_posts=False).totals
+    common.console.print(
+        f"Engagement since {period.first_day}: {counted(f.posts, 'post')}, "
+        f"{counted(f.impressions, 'impression')}, {counted(f.likes, 'like')}, {counted(f.shares, 'share')}, "
+        f"{counted(f.replies, 'reply', 'replies')} "
+        "(the sandbox's simulated audience; `smtool report engagement` for the whole report)"
+    )
 
 
 def show_status(ctx: Context) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
 from smtool.cli import common
-from smtool.config import config_path
-from smtool.services.installation.setup import InitReport, initialise
+from smtool.config import config_path, load_settings
+from smtool.domain.words import counted
+from smtool.errors import UsageError
+from smtool.services.installation.setup import TRAINING_INSTITUTION, InitReport, initialise
 
 
 def register(app: typer.Typer) -> None:
@@ -22,13 +25,17 @@ def init(
     port: int = typer.Option(
         8787, "--port", min=1, max=65535, help="Port of the sandbox platform (with --sandbox)."
     ),
-    institution: str = typer.Option(
-        "Valsts kanceleja", "--institution", help="Institution name for a new config file."
+    institution: str | None = typer.Option(
+        None,
+        "--institution",
+        help="Institution name for a new config file (asked in a terminal; a training installation "
+        "without it is the sandbox's).",
     ),
 ) -> None:
     """Create config.toml (if missing), the keys and the database; the first time, write config.toml's
     users and accounts into it (later edits: `smtool config apply`)."""
     path = config_path(common.state.config_path)
+    name = _institution(path, institution, training=sandbox)
     if sandbox:
         from smtool.cli.sandbox_setup import prepare_sandbox_init
 
@@ -36,14 +43,45 @@ def init(
         report = initialise(
             path,
             actor=common.actor(),
-            institution=institution,
+            institution=name,
             extra_config=extra,
             sandbox_accounts=accounts,
             via=common.via(),
         )
     else:
-        report = initialise(path, actor=common.actor(), institution=institution, via=common.via())
+        report = initialise(path, actor=common.actor(), institution=name, via=common.via())
     _print(report)
+
+
+def _institution(path: Path, given: str | None, *, training: bool) -> str:
+    """The institution name for a new config file: --institution, else asked in a terminal; a
+    training installation may go without (the sandbox's). Where config.toml exists its name stands.
+
+    Raises UsageError for an empty name, for no name off a terminal, and for an --institution that
+    differs from the existing file's (which would otherwise be ignored without a word).
+    """
+    if path.exists():
+        if given is not None:
+            current = load_settings(path).institution.name
+            if given.strip() != current:
+                raise UsageError(
+                    f"{path} already names the institution {current!r}; --institution only names it in a "
+                    "new config file: edit [institution] name there instead"
+                )
+        return given or TRAINING_INSTITUTION
+    if given is None:
+        if sys.stdin.isatty():
+            given = typer.prompt("Institution name (shown in reports, the TUI and audit checkpoints)")
+        elif training:
+            return TRAINING_INSTITUTION
+        else:
+            raise UsageError(
+                'name the institution: `smtool init --institution "NAME"` (asked when run in a terminal)'
+            )
+    name = " ".join(given.split())
+    if not name:
+        raise UsageError('the institution name is empty; give it as --institution "NAME"')
+    return name
 
 
 def _print(report: InitReport) -> None:
@@ -60,7 +98,8 @@ def _print(report: InitReport) -> None:
         out.print(f"  {common.inert(change.describe())}")
     if report.pending:
         out.print(
-            f"config.toml changes {len(report.pending)} user(s) or account(s); they take effect only "
+            f"config.toml changes {counted(len(report.pending), 'user or account', 'users or accounts')}; "
+            "they take effect only "
             "when applied: review them with `smtool config apply`"
         )
     for account in report.tokens_stored:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from smtool.cli import common
+from smtool.domain.words import counted
 from smtool.services.installation.keys import rotate
 from smtool.services.records.signing import fingerprint, load_signing_key, public_pem, public_text
 
@@ -24,12 +25,12 @@ def rotate_(as_user: str | None = typer.Option(None, "--as", help=common.AS_USER
     changed, when a stored token does not open with the configured key."""
     with common.open_context() as ctx:
         result = rotate(ctx, common.actor(as_user))
-    common.console.print(f"Re-encrypted {result.tokens} token(s) under the new key.")
+    common.console.print(f"Re-encrypted {counted(result.tokens, 'token')} under the new key.")
     if result.from_environment:
         common.console.print("Now remove the old keys from SMTOOL_SECRET_KEY in every smtool process.")
     else:
         common.console.print(
-            f"Retired {result.retired} old key(s) from {common.inert(str(ctx.settings.key_path))}."
+            f"Retired {counted(result.retired, 'old key')} from {common.inert(str(ctx.settings.key_path))}."
         )
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from smtool.cli import common
 from smtool.domain.media import MediaEntry
 from smtool.domain.states import PostState
+from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.publishing import approval, calendar, checks, drafts, pauses
@@ -185,9 +186,9 @@ def show(
         out.print(f"Media {number}: {common.inert(describe_media(item))}")
     _print_findings(detail["findings"])
     for a in detail["approvals"]:
+        comment = f": {common.inert(a['comment'])}" if a["comment"] else ""  # no dangling colon
         out.print(
-            f"{a['decision']} by {common.inert(a['approver'])}{' (void)' if a['voided'] else ''}: "
-            f"{common.inert(a['comment'] or '')}"
+            f"{a['decision']} by {common.inert(a['approver'])}{' (void)' if a['voided'] else ''}{comment}"
         )
     for w in detail["waivers"]:
         out.print(f"waived {w['rule']} by {common.inert(w['approver'])}: {common.inert(w['reason'])}")
@@ -279,7 +280,9 @@ def approve(
         written = approval.approve_posts(ctx, common.acting_user(as_user), post_ids, comment)
         # During a pause "scheduled" is not the whole story: say what holds them.
         held = sorted({n for n in (pauses.publication_paused_note(ctx, p) for p in written) if n})
-    common.console.print(f"Approved {len(post_ids)} post(s); {len(written)} publication(s) scheduled.")
+    common.console.print(
+        f"Approved {counted(len(post_ids), 'post')}; {counted(len(written), 'publication')} scheduled."
+    )
     for note in held:
         common.console.print(f"Not sent yet: {note}.")
 
@@ -301,7 +304,7 @@ def withdraw(post_id: int = typer.Argument(..., help="Post id."), as_user: str |
     """Withdraw a post; publications not yet started are cancelled."""
     with common.open_context() as ctx:
         cancelled = approval.withdraw_post(ctx, common.acting_user(as_user), post_id)
-    common.console.print(f"Post {post_id} withdrawn; {len(cancelled)} publication(s) cancelled.")
+    common.console.print(f"Post {post_id} withdrawn; {counted(len(cancelled), 'publication')} cancelled.")
 
 
 @group.command("waive")
@@ -339,4 +342,6 @@ def import_(
     """Create and submit one post per CSV row; any bad row means nothing is imported."""
     with common.open_context() as ctx:
         created = drafts.import_csv(ctx, common.acting_user(as_user), file)
-    common.console.print(f"Imported and submitted {len(created)} post(s): {', '.join(map(str, created))}")
+    common.console.print(
+        f"Imported and submitted {counted(len(created), 'post')}: {', '.join(map(str, created))}"
+    )

@@ -73,7 +73,7 @@ def _print_sheet(sheet: Sheet) -> None:
     if common.console.width < WIDE:
         hidden |= WIDE_ONLY_COLUMNS
     shown = [i for i, c in enumerate(sheet.columns) if c not in hidden]
-    headers = [sheet.columns[i].replace("_", " ") for i in shown]
+    headers = [sheet.headings[i] for i in shown]
     table = Table(*headers, title=common.inert(sheet.title), title_justify="left")
     for n, row in enumerate(sheet.rows[:TABLE_ROWS]):
         table.add_row(*(_shown(row[i], sheet.is_share(n, sheet.columns[i]), 40) for i in shown))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from smtool.cli import common
+from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.services.records.retention import lift_hold, list_holds, place_hold, purge
 
@@ -92,5 +93,5 @@ def purge_(
         common.emit_json({"dry_run": report.dry_run, "deleted": report.deleted})
         return
     verb = "Would delete" if dry_run else "Deleted"
-    counts = ", ".join(f"{n} {kind.replace('_', ' ')}(s)" for kind, n in report.deleted.items())
+    counts = ", ".join(counted(n, kind.replace("_", " ")) for kind, n in report.deleted.items())
     common.console.print(f"{verb} {counts}.")

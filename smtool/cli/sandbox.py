@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from smtool.domain.words import clause
 from smtool.errors import UsageError
 
 __all__ = ["register"]
@@ -89,7 +90,7 @@ def serve(
             if state is not None:
                 save(sandbox_state, state)
     except StateError as e:
-        raise UsageError(f"{e}; move the file away to start a fresh sandbox") from e
+        raise UsageError(f"{clause(str(e))}; move the file away to start a fresh sandbox") from e
     except OSError as e:
         raise UsageError(f"cannot use state file {state}: {e.strerror or e}") from e
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from smtool.cli import common
+from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.services.identity import authorized, shell
 from smtool.services.records.audit import attribute_to
@@ -62,7 +63,7 @@ def write_authorized_keys_(
     other lines; run it again after adding or revoking keys (or use AuthorizedKeysCommand)."""
     with common.open_context() as ctx:
         count = authorized.write_authorized_keys(ctx, path, _program(), _config())
-    common.console.print(f"Wrote {count} keys into {common.inert(str(path))}.")
+    common.console.print(f"Wrote {counted(count, 'key')} into {common.inert(str(path))}.")
 
 
 @group.command("shell")

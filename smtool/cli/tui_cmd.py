@@ -67,12 +67,15 @@ def tui(
     with common.open_context() as ctx:
         app = build_app(ctx, user, screen)  # refuses a bad user or screen before anything starts
         _require_terminal()
-        with demo.training_sandbox(ctx, path) as server:
+        with demo.training_sandbox(ctx, path) as platform:
             if created:
-                demo.seed_citizens(ctx, server)
-            # Citizens keep writing while the training session lasts.
-            with _worker_thread(ctx, lambda: server.sandbox.simulate(CITIZENS_PER_TICK)):
-                app.run()
+                demo.seed_citizens(ctx, platform)
+            if platform.joined:
+                app.run()  # the session serving the sandbox runs the worker and the citizens
+            else:
+                # Citizens keep writing while the training session lasts.
+                with _worker_thread(ctx, lambda: platform.simulate(CITIZENS_PER_TICK)):
+                    app.run()
     _exit_like(app)
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 # Pydantic (the tables' JSON column) reads only typing_extensions' TypedDict before Python 3.12.
 from typing_extensions import TypedDict
 
+from smtool.domain.words import counted
+
 MB = 1024 * 1024
 # Enough of a file's start to tell its type and, for images, its size in pixels (a JPEG's frame
 # header may follow a large EXIF block; beyond this the dimensions are just not shown).
@@ -206,5 +208,6 @@ def set_refusal(types: Sequence[str], platform: str) -> str | None:
     for family in dict.fromkeys(families):
         most, given = rules.counts.get(family, 0), families.count(family)
         if given > most:
-            return f"{platform} takes at most {most} {family} item(s) in one post; this post has {given}"
+            allowed = counted(most, f"{family} item")
+            return f"{platform} takes at most {allowed} in one post; this post has {given}"
     return None

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from smtool.config import Settings
 from smtool.domain.working_time import WorkingTime
-from smtool.services.files import check_private
+from smtool.services.files import check_private, require_database_file
 from smtool.services.people import with_stored_directory
 from smtool.store.engine import Database
 from smtool.store.migrate import check_current
@@ -33,11 +33,13 @@ class Context:
 
     @classmethod
     def open(cls, settings: Settings, *, check_schema: bool = True, clock: Clock = utcnow) -> Context:
-        """Open the configured database; raises DatabaseError when it is unreachable or stale, and
+        """Open the configured database; raises ConfigError when its SQLite file does not exist (it is
+        never created here), DatabaseError when it is unreachable or stale, and
         NotPrivate when a shared installation's config, keys or database are open to other accounts.
 
         With the schema checked, the users and accounts are the database's (services.people), not
         the file's: a later edit of those sections waits for `smtool config apply`."""
+        require_database_file(settings)
         if settings.access.mode == "shared":
             check_private(settings)
         db = Database(settings.database_url)

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from smtool.config import Settings
+from smtool.config import NO_INSTALLATION, Settings
 from smtool.errors import ConfigError, UsageError
 
 
@@ -126,6 +126,21 @@ def sqlite_path(settings: Settings) -> Path | None:
     if not url.startswith(prefix) or url == prefix or url.endswith(":memory:"):
         return None
     return Path(url[len(prefix) :])
+
+
+class NoInstallation(ConfigError):
+    """The configuration names an SQLite database that does not exist: `smtool init` was not run."""
+
+
+def require_database_file(settings: Settings) -> None:
+    """Raise NoInstallation (a ConfigError) when the SQLite database does not exist yet (no `init`).
+
+    Checked before the engine connects: SQLite creates a missing file on connect, so a command run in
+    the wrong folder would leave an empty database behind, readable by everyone.
+    """
+    database = sqlite_path(settings)
+    if database is not None and not database.is_file():
+        raise NoInstallation(f"{NO_INSTALLATION}; the database {database} does not exist.")
 
 
 def secret_files(settings: Settings) -> list[Path]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from smtool.domain.words import clause
 from smtool.errors import DatabaseError
 
 _READ_ONLY = "smtool_read_only"
@@ -139,7 +140,7 @@ class Database:
                 connection.exec_driver_sql("SELECT 1")
         # ProgrammingError: libpq refused an option of the URL (a misspelt `passwrd=`, say).
         except (OperationalError, ProgrammingError) as e:
-            reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+            reason = clause(str(e.orig).strip().splitlines()[0] if e.orig else str(e))
             raise DatabaseError(
                 f"cannot open the database {describe_url(self.url)}: {reason}. "
                 "Check [database] url in config.toml or SMTOOL_DATABASE_URL."

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import get_current_worker
 
+from smtool.domain.words import clause
 from smtool.errors import SmtoolError
 
 T = TypeVar("T")
@@ -45,7 +46,8 @@ def guarded(poster: MessagePump, call: Callable[[], T]) -> T | None:
         poster.post_message(
             ServiceFailed(
                 SmtoolError(
-                    f"{type(error).__name__}: {error}. This is a bug in smtool; please report what you did.",
+                    f"{type(error).__name__}: {clause(str(error))}. This is a bug in smtool; please report "
+                    "what you did.",
                     title="Internal error",
                 )
             )

@@ -132,6 +132,20 @@ def test_csv_import_reports_every_bad_row(env: tuple[Path, SandboxServer]) -> No
     assert json.loads(_run(folder, "post", "list", "--json").out) == []
 
 
+def test_counts_and_an_approval_without_comment_read_as_sentences(env: tuple[Path, SandboxServer]) -> None:
+    folder, _ = env
+    post_id = _run(folder, "post", "new", "--as", "anna", "--account", "sandbox-x", TEXT).out.strip()
+    assert _run(folder, "post", "submit", post_id, "--as", "anna").code == 0
+    approved = _run(folder, "post", "approve", post_id, "--as", "karlis")
+    assert approved.code == 0 and "Approved 1 post; 1 publication scheduled." in approved.out, approved.out
+    shown = _run(folder, "post", "show", post_id).out
+    approval = next(line for line in shown.splitlines() if line.startswith("approved by karlis"))
+    assert approval == "approved by karlis"  # not "approved by karlis: " with nothing after it
+    (folder / "one.csv").write_text(f"account,text\nsandbox-x,{TEXT}\n", encoding="utf-8")
+    missing = _run(folder, "post", "import", "one.csv", "--as", "anna")
+    assert missing.code == 2 and "missing column at;" in missing.err, missing.err
+
+
 def test_pause_and_resume(env: tuple[Path, SandboxServer]) -> None:
     folder, _ = env
     assert _run(folder, "pause", "--all", "--as", "karlis").code == 2  # a reason is required

@@ -139,7 +139,8 @@ def test_every_report_command_has_help(folder: Path) -> None:
 def test_terminal_tables_show_shares_as_percentages_and_when_a_silence_began(folder: Path) -> None:
     campaign = _run(folder, "campaign", *PERIOD, "--campaign", "EU-1")
     # 6 engagements of 120 impressions: 5 %, not "0.05" beside a "%" unit.
-    (rate,) = [line for line in campaign.out.splitlines() if "Engagement rate" in line]
+    # The indicator's row (tables' header rows, which say "Engagement rate" too, start with ┃).
+    (rate,) = [line for line in campaign.out.splitlines() if line.startswith("│ Engagement rate")]
     assert "5.0 %" in rate and "0.05" not in rate
     cadence = _run(folder, "cadence", *PERIOD)
     # vk-x is silent from its only post (21 October, 10:00) to the end of the period.
@@ -152,5 +153,6 @@ def test_a_wide_terminal_also_shows_reactions_replies_and_shares(folder: Path) -
         assert result.code == 0, result.err
         return result.out.split("Accounts")[1].split("\n\n")[0]
 
-    assert "likes" in headers("160") and "shares" in headers("160")
-    assert "likes" not in headers("80") and "impressions" in headers("80")
+    assert "Likes" in headers("160") and "Shares" in headers("160")
+    assert "Likes" not in headers("80") and "Impressions" in headers("80")
+    assert "_" not in headers("160")  # headings in words: "Engagement rate", not engagement_rate

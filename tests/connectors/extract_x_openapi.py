@@ -15,7 +15,7 @@ from typing import Any
 
 OPERATIONS = {
     "/2/tweets": ("get", "post"),
-    "/2/tweets/{id}": ("delete",),
+    "/2/tweets/{id}": ("get", "delete"),
     "/2/tweets/{tweet_id}/hidden": ("put",),
     "/2/users/me": ("get",),
     "/2/users/{id}/mentions": ("get",),

@@ -14,6 +14,7 @@ import requests
 import tweepy
 
 from connectors.emulator import SandboxServer, load_state, new_sandbox_state, write_state
+from connectors.emulator.citizens import grown_metrics
 from connectors.http import make_session
 from connectors.x import XConnector
 from tests.connectors import conftest
@@ -121,6 +122,37 @@ def test_plain_facebook_sdk_round_trip(server: SandboxServer, control) -> None:
     assert feed["data"][0]["id"] == post["id"] and "created_time" in feed["data"][0]
 
 
+def test_graph_nodes_carry_their_id_whatever_fields_name(server: SandboxServer, control) -> None:
+    api = graph(server)
+    page = server.account("facebook")
+    post = api.put_object(page.id, "feed", message="Sveiki")
+    comment = control("POST", "comments", {"post_id": post["id"], "text": "Jautājums"})["id"]
+    control("POST", "comments", {"post_id": comment, "text": "Atbilde"})
+    listed = api.get_connections(post["id"], "comments", fields="message,from")["data"]
+    assert [c["id"] for c in listed] == [comment]
+    assert api.get_object(comment, fields="message") == {"message": "Jautājums", "id": comment}
+    nested = api.get_object(post["id"], fields="message,comments{message,comments{message}}")
+    assert nested["id"] == post["id"]
+    top = nested["comments"]["data"][0]
+    assert top["id"] == comment and "id" in top["comments"]["data"][0]
+    assert api.get_object(page.id, fields="name")["id"] == page.id
+
+
+def test_tweepy_get_tweet_answers_as_x_does(server: SandboxServer) -> None:
+    client = tweepy_client(server)
+    created = client.create_tweet(text="Viens ieraksts", user_auth=False).data["id"]
+    found = client.get_tweet(created, tweet_fields=["public_metrics", "author_id"], expansions=["author_id"])
+    assert found.data.id == int(created) and found.data.text == "Viens ieraksts"
+    assert found.data.author_id == int(server.account("x").id)
+    assert "impression_count" in found.data.public_metrics
+    assert found.includes["users"][0].username == "SandboxIestade"
+    client.delete_tweet(created, user_auth=False)
+    gone = client.get_tweet(created)  # X: 200 with only errors, not an HTTP 404
+    assert gone.data is None
+    assert gone.errors[0]["detail"] == f"Could not find tweet with id: [{created}]."
+    assert gone.errors[0]["parameter"] == "id"
+
+
 def test_graph_errors_have_graph_shape(server: SandboxServer) -> None:
     session = make_session(server.base_url, 5)[0]
     response = session.get("https://graph.facebook.com/v21.0/me", params={"access_token": "bad"})
@@ -162,6 +194,8 @@ def test_every_x_operation_validates_against_openapi(server: SandboxServer, cont
     client.get_users_mentions("999", user_auth=False)
     client.get_users_tweets(me, tweet_fields=fields)
     client.get_tweets([tweet, "1"], tweet_fields=fields, expansions=["author_id"])
+    client.get_tweet(tweet, tweet_fields=fields, expansions=["author_id"])
+    client.get_tweet("1")
     client.search_recent_tweets("OpenAPI", tweet_fields=fields, expansions=["author_id"])
     client.hide_reply(reply_id, user_auth=False)
     upload = make_session(server.base_url, 5)[0].post(
@@ -250,6 +284,30 @@ def test_state_file_keeps_accounts_and_posts_across_restarts(tmp_path: Path) -> 
     assert [a.token for a in reloaded.accounts] == [a.token for a in state.accounts]
     with SandboxServer(reloaded, state_path=path) as second:
         assert tweepy_client(second).get_tweets([created]).data[0].text == "Paliks pēc restarta"
+
+
+def test_a_training_sandbox_gathers_its_audience_at_its_speed(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.json"
+    write_state(new_sandbox_state(seed=5, audience_speed=600), path)
+    assert load_state(path).audience_speed == 600  # kept in the state file
+    with SandboxServer(load_state(path), state_path=path) as server:
+        client = tweepy_client(server)
+        tweet = client.create_tweet(text="Ātri", user_auth=False).data["id"]
+        created = server.sandbox.state.tweets[tweet]["t"]
+        requests.post(f"{server.base_url}/_sandbox/clock", json={"advance_seconds": 60}, timeout=5)
+        youngest = (server.sandbox.now() - created) * 600
+        seen = client.get_tweet(tweet, tweet_fields=["public_metrics"]).data.public_metrics
+        oldest = (server.sandbox.now() - created) * 600
+    # A minute of sandbox time is ten hours of audience, deterministically from the seed.
+    low, high = grown_metrics(5, tweet, youngest), grown_metrics(5, tweet, oldest)
+    assert low["impressions"] <= seen["impression_count"] <= high["impressions"]
+    assert low["likes"] <= seen["like_count"] <= high["likes"]
+    assert seen["impression_count"] > grown_metrics(5, tweet, 3 * 3600)["impressions"] > 0
+    with SandboxServer(new_sandbox_state(seed=5)) as real_pace:
+        client = tweepy_client(real_pace)
+        tweet = client.create_tweet(text="Lēni", user_auth=False).data["id"]
+        fresh = client.get_tweet(tweet, tweet_fields=["public_metrics"]).data.public_metrics
+    assert fresh["impression_count"] <= grown_metrics(5, tweet, 60)["impressions"]
 
 
 def test_same_seed_same_citizens() -> None:

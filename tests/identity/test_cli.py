@@ -89,7 +89,7 @@ def test_sshd_is_given_the_line_of_a_registered_key_only(smtool: Folder, tmp_pat
     assert f"--config {smtool.config.resolve()}" in line.out
 
     written = smtool("ssh", "write-authorized-keys", str(tmp_path / "authorized_keys"))
-    assert written.code == 0 and "Wrote 1 keys" in written.out
+    assert written.code == 0 and "Wrote 1 key into" in written.out  # not "1 keys"
     assert line.out in (tmp_path / "authorized_keys").read_text(encoding="utf-8")
 
 

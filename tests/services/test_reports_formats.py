@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from smtool.services import reports
 from smtool.services.context import Context
-from smtool.services.reports.formats import render
+from smtool.services.reports.formats import XLSX_HEADING_ROWS, render
 from smtool.services.reports.period import Period
 from tests.support.store_data import add_item, add_post, riga
 
@@ -73,9 +73,10 @@ def test_every_format_parses_back(seeded: Context, kind: reports.ReportKind) -> 
 
     book = load_workbook(io.BytesIO(render(layout, "xlsx", "VK")))
     assert book.sheetnames == [s.name for s in layout.sheets]
-    header = [c.value for c in next(book[main.name].iter_rows(max_row=1))]
-    assert header == main.columns
-    assert book[main.name].max_row == len(main.rows) + 1
+    header_row = XLSX_HEADING_ROWS + 1
+    header = [c.value for c in next(book[main.name].iter_rows(min_row=header_row, max_row=header_row))]
+    assert header == main.headings
+    assert book[main.name].max_row == XLSX_HEADING_ROWS + len(main.rows) + 1
 
     page = _Page()
     page.feed(render(layout, "html", "Valsts <kanceleja>").decode("utf-8"))
@@ -92,7 +93,7 @@ def test_post_texts_are_inert_in_every_format(seeded: Context) -> None:
     texts = [r[-1] for r in csv.reader(io.StringIO(render(layout, "csv", "VK").decode("utf-8")))][1:]
     assert texts == [HOSTILE, "'" + FORMULA]  # a spreadsheet would run a leading "="
     sheet = load_workbook(io.BytesIO(render(layout, "xlsx", "VK")))["posts"]
-    cell = sheet.cell(row=3, column=len(layout.sheets[0].columns))
+    cell = sheet.cell(row=XLSX_HEADING_ROWS + 3, column=len(layout.sheets[0].columns))
     assert cell.value == FORMULA and cell.data_type == "s"
 
 
@@ -116,3 +117,89 @@ def test_every_table_and_its_columns_are_documented_in_the_readme(seeded: Contex
             assert f"`{sheet.name}`" in documented, f"{kind}: table {sheet.name} is not in the README"
             columns = ", ".join(sheet.columns)
             assert f"`{columns}`" in documented, f"{kind} {sheet.name}: README lacks `{columns}`"
+
+
+class _Widths(HTMLParser):
+    """The narrowest each column of the posts table can be, in characters, as the page's CSS lets
+    it wrap: headings and text at spaces, numbers not at all, platform ids anywhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_posts = False
+        self.table_class = ""
+        self.cell: tuple[str, str] | None = None
+        self.column = 0
+        self.widths: dict[int, int] = {}
+        self.tables_seen = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables_seen += 1
+            self.in_posts = self.tables_seen == 1  # the engagement report's first table: posts
+            self.table_class = dict(attrs).get("class") or ""
+        elif tag == "tr":
+            self.column = 0
+        elif tag in ("th", "td") and self.in_posts:
+            self.cell = (tag, dict(attrs).get("class") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td") and self.in_posts:
+            self.column += 1
+            self.cell = None
+        elif tag == "table":
+            self.in_posts = False
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is None:
+            return
+        kind = self.cell[1]
+        unbreakable = (
+            1 if kind == "id" else len(data) if kind == "n" else max(map(len, data.split()), default=0)
+        )
+        self.widths[self.column] = max(self.widths.get(self.column, 0), unbreakable)
+
+
+def test_the_html_posts_table_fits_a_printed_page(ctx: Context) -> None:
+    for n in range(3):
+        add_post(
+            ctx,
+            "vk-fb",
+            riga(2025, 10, 21 + n, 10, 0),
+            text="Aicinām pieteikties kursiem līdz piektdienai, vietu skaits ierobežots. " * 4,
+            snapshots=[(riga(2025, 10, 29), {"impressions": 1_234_567, "likes": 12_345, "clicks": 1_234})],
+        )
+    layout = reports.layout(reports.build(ctx, "engagement", PERIOD))
+    html = render(layout, "html", "VK").decode("utf-8")
+    widths = _Widths()
+    widths.feed(html)
+    assert widths.table_class == "wide" and "@page wide { size: A4 landscape" in html
+    # 7.5 pt is 10 px; a character about 0.6 of that; 3 px padding each side. A4 landscape less
+    # 15 mm margins is 267 mm, 1,009 px. Before, snake_case headings and platform ids that could
+    # not wrap made the table some 1,200 px wide, and the browser cut its last columns.
+    needed = sum(chars * 6 + 6 for chars in widths.widths.values())
+    assert len(widths.widths) == len(layout.sheets[0].columns)
+    assert needed <= 1009, (needed, widths.widths)
+
+
+def test_xlsx_opens_with_title_and_period_and_holds_dates_as_dates(seeded: Context) -> None:
+    layout = reports.layout(reports.build(seeded, "engagement", PERIOD))
+    sheet = load_workbook(io.BytesIO(render(layout, "xlsx", "Valsts kanceleja")))["posts"]
+    assert sheet.cell(row=1, column=1).value == "Valsts kanceleja: Engagement"
+    assert str(sheet.cell(row=2, column=1).value).startswith("2025-10-20 – 2025-11-02 (Europe/Riga)")
+    assert sheet.cell(row=3, column=1).value == "Posts"
+    header = [c.value for c in sheet[XLSX_HEADING_ROWS + 1]]
+    assert header[:5] == ["Publication", "Post", "Account", "Published", "Platform id"]
+    assert "Engagement rate" in header
+    published = sheet.cell(row=XLSX_HEADING_ROWS + 2, column=header.index("Published") + 1)
+    assert published.is_date and published.value == datetime(2025, 10, 21, 10, 0)  # local time
+    assert published.number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_people_read_headings_in_words_and_scripts_keep_the_names(seeded: Context) -> None:
+    layout = reports.layout(reports.build(seeded, "response-times", PERIOD))
+    groups = layout.sheets[0]
+    assert "First response, median (working min)" in groups.headings
+    assert all("_" not in h for s in layout.sheets for h in s.headings)
+    html = render(layout, "html", "VK").decode("utf-8")
+    assert "<th>First response within target</th>" in html and "first_response" not in html
+    assert next(csv.reader(io.StringIO(render(layout, "csv", "VK").decode("utf-8")))) == groups.columns

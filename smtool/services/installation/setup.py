@@ -6,6 +6,7 @@ and the database is reached (and its schema checked) before a config file, a key
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from smtool.config import Settings, load_settings, parse_settings
 from smtool.services.context import Context
-from smtool.services.files import keep_private, make_private, sqlite_path
+from smtool.services.files import keep_private, make_private, require_database_file, sqlite_path
 from smtool.services.installation.directory import Change, pending_changes, seed, seed_unapplied_accounts
 from smtool.services.installation.secrets import KEY_ENV, create_key_file, encrypt, load_keys
 from smtool.services.publishing.seals import seal_unsealed, sealing_due
@@ -25,11 +26,14 @@ from smtool.store.engine import Database
 from smtool.store.migrate import current_revision, refuse_newer, upgrade
 from smtool.store.tables import Account
 
+# The institution a training installation (the demo, `init --sandbox`) speaks for unless named.
+TRAINING_INSTITUTION = "Valsts kanceleja"
+
 STARTER_CONFIG = """\
 # smtool configuration. Every key is described in the config.toml of the smtool repository.
 
 [institution]
-name = "{name}"                 # shown in reports, the TUI and audit checkpoints
+name = {name}                 # shown in reports, the TUI and audit checkpoints
 timezone = "Europe/Riga"        # IANA zone in which people enter and read times
 languages = ["lv", "en"]        # the first is the state language
 
@@ -40,6 +44,14 @@ url = "sqlite:///smtool.db"     # relative to this file; or postgresql+psycopg:/
 key_file = "smtool.key"         # made by `smtool init` (mode 0600); SMTOOL_SECRET_KEY wins
 signing_key_file = "smtool-signing.key"   # signs audit checkpoints; made by `smtool init` (0600)
 {extra}"""
+
+
+def toml_string(value: str) -> str:
+    """`value` as a TOML basic string: a name with a quote or a backslash stays one valid value.
+
+    JSON's string escapes (\\", \\\\, \\n, \\uXXXX) are all TOML's too.
+    """
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,7 @@ def initialise(
     config_path: Path,
     *,
     actor: str,
-    institution: str = "Valsts kanceleja",
+    institution: str = TRAINING_INSTITUTION,
     extra_config: str = "",
     sandbox_accounts: list[SandboxAccountSpec] | None = None,
     via: str | None = None,
@@ -130,7 +142,7 @@ def initialise(
     """
     config_written = not config_path.exists()
     if config_written:
-        text = STARTER_CONFIG.format(name=institution, extra=extra_config)
+        text = STARTER_CONFIG.format(name=toml_string(institution), extra=extra_config)
         settings = parse_settings(text, config_path.resolve(), os.environ)
         # The folder is where the installation was asked to be; the database file goes there.
         config_path.parent.mkdir(parents=True, exist_ok=True)
@@ -216,9 +228,11 @@ def upgrade_database(settings: Settings, actor: str, via: str | None = None) -> 
     proven, for the audit log (services.records.audit.attribute_to).
 
     The upgrade that brings publication seals also seals the publications still waiting to go out
-    (`_seal_waiting`). Raises SecretError before anything changes when that needs the signing key
-    and it is missing or unreadable.
+    (`_seal_waiting`). Raises ConfigError when there is no SQLite database to upgrade, and
+    SecretError before anything changes when that needs the signing key and it is missing or
+    unreadable.
     """
+    require_database_file(settings)  # `init` creates an installation; an upgrade needs one
     db = Database(settings.database_url)
     if via:
         audit.attribute_to(db, via)

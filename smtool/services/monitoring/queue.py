@@ -35,6 +35,7 @@ from smtool.domain import inbox_states
 from smtool.domain.inbox_states import CLAIMABLE_STATES, PRIORITIES, InboxEvent, next_inbox_state
 from smtool.domain.roles import Action, can, require
 from smtool.domain.roles import require_reply_right as require_reply_role
+from smtool.domain.words import clause
 from smtool.errors import Conflict, PermissionDenied, SmtoolError, UsageError
 from smtool.services.context import Context
 from smtool.services.monitoring.queue_pages import load_item
@@ -515,7 +516,7 @@ def _set_hidden(
             )
             _record(session, item_id, actor, f"{verb}_failed", reason, platform_message=message)
         raise PlatformRefused(
-            f"{account.platform} did not {verb} inbox item {item_id}: {message}; nothing changed"
+            f"{account.platform} did not {verb} inbox item {item_id}: {clause(message)}; nothing changed"
         ) from None
 
 

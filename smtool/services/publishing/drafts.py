@@ -17,6 +17,7 @@ from smtool.domain.media import refusal as media_refusal
 from smtool.domain.roles import Action, require
 from smtool.domain.states import PostEvent, PostState, next_post_state
 from smtool.domain.timezones import parse_local
+from smtool.domain.words import counted, noun
 from smtool.errors import SmtoolError, UsageError
 from smtool.services import media as media_store
 from smtool.services.context import Context
@@ -233,7 +234,8 @@ def import_csv(ctx: Context, actor: str, path: Path) -> list[int]:
             missing = {"account", "at", "text"} - set(reader.fieldnames or [])
             if missing:
                 raise UsageError(
-                    f"{path}: missing column(s) {', '.join(sorted(missing))}; expected account, at, text"
+                    f"{path}: missing {noun(len(missing), 'column')} {', '.join(sorted(missing))}; "
+                    "expected account, at, text"
                 )
             rows = [(reader.line_num, row) for row in reader]
     except OSError as e:
@@ -264,5 +266,7 @@ def import_csv(ctx: Context, actor: str, path: Path) -> list[int]:
                 errors.append(f"line {line}: {e.msg}")
         if errors:
             # Raising inside the transaction rolls every row back: nothing is half-imported.
-            raise UsageError(f"{path}: {len(errors)} bad row(s), nothing imported:\n" + "\n".join(errors))
+            raise UsageError(
+                f"{path}: {counted(len(errors), 'bad row')}, nothing imported:\n" + "\n".join(errors)
+            )
     return created

@@ -10,13 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from smtool.domain.timezones import format_local
 from smtool.errors import UsageError
 from smtool.services.files import CannotWrite, write_whole
 from smtool.services.reports.html_page import render_html
-from smtool.services.reports.sheets import Cell, Layout, row_dicts
+from smtool.services.reports.sheets import DAY_COLUMNS, TIME_COLUMNS, Cell, Layout, row_dicts
+
+if TYPE_CHECKING:  # openpyxl is imported when an XLSX file is written, not by every report command
+    from openpyxl.cell.cell import Cell as SheetCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FileFormat = Literal["csv", "json", "html", "xlsx"]
 FILE_FORMATS: tuple[FileFormat, ...] = ("csv", "json", "html", "xlsx")
@@ -52,23 +58,60 @@ def to_json(layout: Layout) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+# The rows above each worksheet's table: the report, what it covers, the table's title, a blank.
+XLSX_HEADING_ROWS = 4
+_XLSX_TIME = "yyyy-mm-dd hh:mm"
+_XLSX_DAY = "yyyy-mm-dd"
+
+
+def _xlsx_value(column: str, value: Cell) -> tuple[str | float | datetime | None, str | None]:
+    """The value to store and its number format: local times and days become date cells (a
+    spreadsheet sorts and computes with those, not with text that looks like a date)."""
+    if isinstance(value, str) and column in TIME_COLUMNS:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M"), _XLSX_TIME
+    if isinstance(value, str) and column in DAY_COLUMNS:
+        return datetime.strptime(value, "%Y-%m-%d"), _XLSX_DAY
+    return value, None
+
+
+def _text_cell(page: WriteOnlyWorksheet, value: str, *, bold: bool = False) -> SheetCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cell = WriteOnlyCell(page, value)
+    cell.data_type = "s"  # never a formula, whatever the text starts with
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
 def to_xlsx(layout: Layout, institution: str) -> bytes:
-    """A workbook with one worksheet per table (header row first)."""
+    """A workbook with one worksheet per table: the report's title and period first, then the
+    table's title, then its header row in words and its rows, times as date cells."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     book.properties.title = f"{layout.title}, {layout.period.label}"
     book.properties.creator = institution
+    generated = format_local(layout.generated_at, layout.period.zone)
     for sheet in layout.sheets:
         page = book.create_sheet(sheet.name[:31])
-        page.append(sheet.columns)
+        page.append([_text_cell(page, f"{institution}: {layout.title}", bold=True)])
+        page.append([_text_cell(page, f"{layout.scope}. Generated {generated}.")])
+        page.append([_text_cell(page, sheet.title, bold=True)])
+        page.append([])
+        page.append([_text_cell(page, h, bold=True) for h in sheet.headings])
         for row in sheet.rows:
             cells = []
-            for value in row:
-                cell = WriteOnlyCell(page, value)
+            for column, raw in zip(sheet.columns, row, strict=True):
+                value, number_format = _xlsx_value(column, raw)
                 if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
+                    cells.append(_text_cell(page, value))
+                    continue
+                cell = WriteOnlyCell(page, value)
+                if number_format:
+                    cell.number_format = number_format
                 cells.append(cell)
             page.append(cells)
     out = io.BytesIO()

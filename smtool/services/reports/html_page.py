@@ -18,20 +18,30 @@ h1 { font-size: 18pt; margin-bottom: 0; } h2 { font-size: 13pt; margin-top: 1.6e
 .meta { color: #555; margin-top: .2em; }
 table { border-collapse: collapse; width: 100%; font-size: 9pt; }
 th, td { border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th { font-weight: 600; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.id { overflow-wrap: anywhere; }
+table.wide { font-size: 7.5pt; page: wide; }
+table.wide th, table.wide td { padding: 2px 3px; }
 svg.chart { width: 100%; height: auto; margin: .6em 0; }
 svg.chart text { font: 10px sans-serif; fill: #333; }
 svg.chart .chart-title { font-size: 12px; font-weight: bold; }
 svg.chart .grid { stroke: #e3e3e3; }
 .note { color: #777; font-size: 9pt; }
 @page { size: A4; margin: 15mm; }
+@page wide { size: A4 landscape; margin: 15mm; }
 @media print {
   body { margin: 0; max-width: none; } h2, svg.chart { break-after: avoid; } tr { break-inside: avoid; }
 }
 """
 
 
-def _cell(value: Cell, percent: bool) -> str:
+# A table with more columns than this is set smaller and printed on a landscape page (the posts
+# table has sixteen); with its headings in words and long ids allowed to break, it fits the page.
+WIDE_COLUMNS = 10
+
+
+def _cell(value: Cell, percent: bool, column: str = "") -> str:
     if value is None:
         return "<td></td>"
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -41,14 +51,16 @@ def _cell(value: Cell, percent: bool) -> str:
             else (f"{value:,}" if isinstance(value, int) else f"{value:,.2f}")
         )
         return f'<td class="n">{shown}</td>'
+    if column.endswith("_id"):  # a platform id has no spaces to wrap at
+        return f'<td class="id">{escape(str(value))}</td>'
     return f"<td>{escape(str(value))}</td>"
 
 
 def _table(sheet: Sheet) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in sheet.columns)
+    head = "".join(f"<th>{escape(h)}</th>" for h in sheet.headings)
     body = [
         "<tr>"
-        + "".join(_cell(v, sheet.is_share(n, c)) for c, v in zip(sheet.columns, row, strict=True))
+        + "".join(_cell(v, sheet.is_share(n, c), c) for c, v in zip(sheet.columns, row, strict=True))
         + "</tr>"
         for n, row in enumerate(sheet.rows[:HTML_ROWS])
     ]
@@ -58,18 +70,14 @@ def _table(sheet: Sheet) -> str:
         else ""
     )
     empty = "" if sheet.rows else '<p class="note">Nothing in this period.</p>'
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    wide = ' class="wide"' if len(sheet.columns) > WIDE_COLUMNS else ""
+    table = f"<table{wide}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     return f"<h2>{escape(sheet.title)}</h2>{empty}{table}{note}"
 
 
 def render_html(layout: Layout, institution: str) -> str:
     """The whole report page."""
     zone = layout.period.zone
-    scope = [f"{layout.period.label} ({escape(zone)})"]
-    if layout.account:
-        scope.append(f"account {escape(layout.account)}")
-    if layout.campaign:
-        scope.append(f"campaign {escape(layout.campaign)}")
     title = f"{escape(institution)}: {escape(layout.title)}"
     generated = format_local(layout.generated_at, zone)
     return "".join(
@@ -77,7 +85,7 @@ def render_html(layout: Layout, institution: str) -> str:
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
             f"<title>{title}, {escape(layout.period.label)}</title><style>{_STYLE}</style></head><body>",
             f"<h1>{title}</h1>",
-            f'<p class="meta">{", ".join(scope)}. Generated {escape(generated)}.</p>',
+            f'<p class="meta">{escape(layout.scope)}. Generated {escape(generated)}.</p>',
             *(chart_svg(chart) for chart in layout.charts),
             *(_table(sheet) for sheet in layout.sheets),
             "</body></html>\n",

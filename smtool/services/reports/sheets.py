@@ -37,6 +37,38 @@ class Sheet:
     def is_share(self, row: int, column: str) -> bool:
         return column in self.percent or row in self.percent_rows
 
+    @property
+    def headings(self) -> list[str]:
+        """The columns as people read them (terminal, HTML, XLSX); CSV and JSON keep the names."""
+        return [heading(c) for c in self.columns]
+
+
+# What people read above a column. The CSV and JSON keep the column names (scripts read them, and
+# the README documents them); everything a person reads says it in words, with its unit.
+_HEADINGS = {
+    "publication_id": "Publication",
+    "post_id": "Post",
+    "published_at": "Published",
+    "remote_id": "Platform id",
+    "measured_at": "Measured",
+    "first_response_median_minutes": "First response, median (working min)",
+    "first_response_p90_minutes": "First response, 90th percentile (working min)",
+    "first_response_within_target": "First response within target",
+    "resolution_median_minutes": "Resolution, median (working min)",
+    "resolution_within_target": "Resolved within target",
+    "longest_gap_days": "Longest gap (days)",
+}
+
+# Columns holding local times ("YYYY-MM-DD HH:MM") and local days ("YYYY-MM-DD"): XLSX writes them
+# as date cells, so that a spreadsheet sorts, filters and computes with them.
+TIME_COLUMNS = frozenset({"published_at", "measured_at", "start", "end"})
+DAY_COLUMNS = frozenset({"day"})
+
+
+def heading(column: str) -> str:
+    """A column name as people read it: "engagement_rate" is "Engagement rate"."""
+    return _HEADINGS.get(column) or column.replace("_", " ").capitalize()
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -61,6 +93,14 @@ class Layout:
     generated_at: datetime
     sheets: list[Sheet]
     charts: list[Chart] = field(default_factory=list)
+
+    @property
+    def scope(self) -> str:
+        """What the report covers, for a file's heading: the period, its zone, account, campaign."""
+        parts = [f"{self.period.label} ({self.period.zone})"]
+        parts += [f"account {self.account}"] if self.account else []
+        parts += [f"campaign {self.campaign}"] if self.campaign else []
+        return ", ".join(parts)
 
 
 def local(moment: datetime | None, zone: str) -> str | None:

@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
+from smtool.domain.words import counted
 from smtool.services.publishing import pauses
 from smtool.services.publishing.approval import approve_posts, reject_post, waive_finding
 from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, PostFinding
@@ -174,7 +175,8 @@ class ApprovalsScreen(MainScreen):
 
             def done(publications: list[int]) -> None:
                 when = post["scheduled_local"]
-                notice = f"Post {post_id} approved: {len(publications)} publication(s) scheduled ({when})"
+                scheduled = counted(len(publications), "publication")
+                notice = f"Post {post_id} approved: {scheduled} scheduled ({when})"
                 self._decided(f"{notice}; {paused}." if paused else f"{notice}.")
 
             self.background(

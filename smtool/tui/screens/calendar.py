@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from smtool.domain.roles import Action
 from smtool.domain.states import ATTENTION_PUBLICATION_STATES, PostState
 from smtool.domain.timezones import parse_local, to_local
+from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.services.publishing import calendar
 from smtool.services.publishing.approval import withdraw_post
@@ -240,7 +241,9 @@ class CalendarScreen(MainScreen):
         if self.entries:
             table.move_cursor(row=min(select, len(self.entries) - 1))
         more = " — m for more" if self.next_page.next_after else ""
-        table.border_title = f"{len(self.entries)} post(s), times in {self.zone}{more}"
+        # A post on two accounts is two rows: count posts, not rows.
+        posts = len({entry.post_id for entry in self.entries})
+        table.border_title = f"{counted(posts, 'post')}, times in {self.zone}{more}"
 
     def action_more(self) -> None:
         after = self.next_page.next_after
@@ -376,5 +379,5 @@ class CalendarScreen(MainScreen):
         self.app.push_screen(ConfirmModal(question), confirmed)
 
     def _withdrawn(self, post_id: int, cancelled: list[int]) -> None:
-        self.notice(f"Post {post_id} withdrawn; {len(cancelled)} publication(s) cancelled.", "green")
+        self.notice(f"Post {post_id} withdrawn; {counted(len(cancelled), 'publication')} cancelled.", "green")
         self.action_refresh()

@@ -115,7 +115,9 @@ class ComposeScreen(MainScreen):
             )
         yield Static(id="post-counts")
         with Horizontal(id="compose-when"):
-            yield Input(placeholder="YYYY-MM-DD HH:MM; empty: once approved", id="post-when")
+            # Only the format: a longer placeholder is cut short ("YYYY-MM-DD HH:MM;" at 120 columns);
+            # the hint below says what an empty time means.
+            yield Input(placeholder="YYYY-MM-DD HH:MM", id="post-when")
             yield Input(placeholder="paths, comma-separated", id="post-media")
             yield Input(placeholder="tags, comma-separated", id="post-campaigns")
         yield Static(id="when-error")
@@ -135,7 +137,7 @@ class ComposeScreen(MainScreen):
         self._title_editor()
         self.query_one("#post-text", TextArea).focus()
         self._show_counts(self._counts(self._draft()))
-        self._when_changed()  # what an empty time means: the placeholder is cut short at 80 columns
+        self._when_changed()  # what an empty time means: the placeholder only shows the format
         self._mark_saved()
 
     # --- reading the form ------------------------------------------------------------------

@@ -30,6 +30,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from smtool.domain.roles import Action
+from smtool.domain.words import counted, noun
 from smtool.errors import Conflict
 from smtool.services.monitoring import proposals, queue, reading
 from smtool.services.monitoring.views import InboxItemDetail, InboxItemView, ProposalView
@@ -224,7 +225,9 @@ class InboxScreen(MainScreen):
             order = [i for i in self.items if i in fresh] + arrived
             self.items = {i: fresh[i] for i in order}
             if arrived:
-                self.notice(f"{len(arrived)} new item(s) at the end of the list; g sorts the queue.", "cyan")
+                self.notice(
+                    f"{counted(len(arrived), 'new item')} at the end of the list; g sorts the queue.", "cyan"
+                )
         else:
             if not append:
                 self.items.clear()
@@ -232,12 +235,14 @@ class InboxScreen(MainScreen):
         self.next_cursor = page.next_cursor
         self._fill_table(select_id)
         table = self.query_one("#inbox-items", DataTable)
-        table.border_title = f"Queue: {len(self.items)}{'+' if self.next_cursor else ''} items"
+        shown = len(self.items) if not self.next_cursor else 2  # "12+ items": more than one
+        more = "+" if self.next_cursor else ""
+        table.border_title = f"Queue: {len(self.items)}{more} {noun(shown, 'item')}"
         if not self.items:
             self.query_one(ItemDetail).show_item(None)
             self.query_one("#item-around", Static).update("")
         elif self.next_cursor:
-            self.notice(f"{len(self.items)} items shown; press n for more.", "dim")
+            self.notice(f"{counted(len(self.items), 'item')} shown; press n for more.", "dim")
         current = self.current_id
         if current is not None:
             self.load_detail(current)
@@ -352,7 +357,10 @@ class InboxScreen(MainScreen):
         for item_id in lost:
             self.held.discard(item_id)
         if lost:
-            self.notice(f"Your claim on item(s) {', '.join(map(str, lost))} lapsed; claim again.", "bold red")
+            self.notice(
+                f"Your claim on {noun(len(lost), 'item')} {', '.join(map(str, lost))} lapsed; claim again.",
+                "bold red",
+            )
 
     # --- acting on the selected item ---------------------------------------------------------
 

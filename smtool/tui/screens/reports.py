@@ -17,6 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Sparkline, Static
 
 from smtool.domain.timezones import to_local
+from smtool.domain.words import counted
 from smtool.services import reports
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.bars import bar_chart
@@ -143,7 +144,7 @@ class ReportsScreen(MainScreen):
         self.query_one("#response-totals", Static).update(
             Text.assemble(
                 ("Response times ", "bold"),
-                f"{t.items} items, {t.answered} answered, median first response ",
+                f"{counted(t.items, 'item')}, {t.answered} answered, median first response ",
                 (minutes(t.first_response_median_minutes), "bold"),
                 f" (p90 {minutes(t.first_response_p90_minutes)}), ",
                 f"{share(t.first_response_within_target)} within the target of ",

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from smtool.checker.findings import FindingDict
+from smtool.domain.words import counted, noun
 from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, blocking_findings
 from smtool.services.text import strip_unsafe
 
@@ -81,7 +82,10 @@ def render_findings(
         return Text("No findings.", style="green")
     blockers = blocking_findings(findings)
     summary = (
-        Text(f"{len(blockers)} error(s) block submission.\n", style="bold red")
+        Text(
+            f"{counted(len(blockers), 'error')} {noun(len(blockers), 'blocks', 'block')} submission.\n",
+            style="bold red",
+        )
         if blockers
         else Text("Nothing blocks submission.\n", style="green")
     )
