@@ -5,7 +5,6 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from datetime import datetime
 
 import typer
 from rich.table import Table
@@ -32,6 +31,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) 
     with common.open_context() as ctx:
         accounts = list_accounts(ctx)
         common.note_unapplied_config(ctx)
+        zone = ctx.settings.institution.timezone
     if as_json:
         common.emit_json(
             [
@@ -72,16 +72,12 @@ def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) 
         health.add_row(
             common.inert(a.id),
             common.inert(a.token_handle or ""),
-            _when(a.token_expires_at) if a.token_expires_at else ("never" if a.token_handle else ""),
-            _when(a.token_refreshed_at),
+            common.local_time(a.token_expires_at, zone, missing="never" if a.token_handle else ""),
+            common.local_time(a.token_refreshed_at, zone, missing=""),
             a.health.action if a.health else "",
         )
     common.console.print(table)
     common.console.print(health)
-
-
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
 
 
 def _secret_from_stdin(prompt: str) -> str:
