@@ -59,6 +59,7 @@ def test_a_refusal_inside_a_transaction_is_audited_and_the_change_rolled_back(ct
 _NO_ROLE_CHECK = {
     "smtool.services.records.archive.export.export_archive",
     "smtool.services.records.checkpoints.write_checkpoint",
+    "smtool.services.records.checkpoints.take_checkpoint",  # write_checkpoint into the configured folder
     "smtool.services.installation.keys.rotate",
     "smtool.services.refusals.record_refusal",
 }

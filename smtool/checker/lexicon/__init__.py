@@ -119,7 +119,7 @@ def read_lexicon(folder: Path = HERE) -> Lexicon:
     # One split in C over "form<TAB>codes<NEWLINE>..." pairs: a loop over 120,000 lines took 3x longer.
     cells = body.rstrip("\n").replace("\n", "\t").split("\t")
     forms = dict(zip(cells[0::2], cells[1::2], strict=True))
-    for form, codes in read_supplement(folder).items():
+    for form, codes in read_supplement().items():  # hand-written: always the package's own
         forms[form] = ",".join(filter(None, (forms.get(form), codes)))
     packed = array("I")
     packed.frombytes(gzip.decompress((folder / CLASSES_FILE).read_bytes()))

@@ -133,7 +133,7 @@ def connect(
         raise ConnectFailed(
             f"{_name(account.platform)} did not connect {account_id}: {e.platform_message}"
         ) from None
-    store(ctx, account_id, connected, actor, "account.connect")
+    _store(ctx, account_id, connected, actor, "account.connect")
     return connected
 
 
@@ -167,7 +167,7 @@ def set_token(
                 scopes=info.scopes,
                 access_expires_at=info.data_access_expires_at,
             )
-    store(ctx, account_id, connected, actor, "account.set_token")
+    _store(ctx, account_id, connected, actor, "account.set_token")
     return connected
 
 
@@ -199,7 +199,7 @@ def _page(ctx: Context, account: Account, app: OAuthApp, user: TokenGrant, pick:
     )
 
 
-def store(ctx: Context, account_id: str, connected: Connected, actor: str, action: str) -> None:
+def _store(ctx: Context, account_id: str, connected: Connected, actor: str, action: str) -> None:
     """Store a verified token on the account, release publications waiting for one, audit it."""
     now = ctx.clock()
     with ctx.db.write() as session:
