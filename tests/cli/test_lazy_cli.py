@@ -6,6 +6,7 @@ a command imports is deterministic, and is what makes start-up slow or fast.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ from typer.main import get_command, get_group
 
 from smtool.cli.lazy import load_module
 from smtool.cli.main import COMMANDS, app
+from smtool.store.migrate import head_revision, newest_revision_in_files
+from tests.support.cli import run_smtool
 
 # The database stack and the configuration's validation: none of them is needed to print help.
 DATABASE_STACK = ("sqlalchemy", "sqlmodel", "alembic", "smtool.store.tables", "smtool.services.context")
@@ -63,8 +66,15 @@ def _imported(*args: str, cwd: Path) -> set[str]:
         "    pass\n"
         "sys.stdout.write('\\n=modules=\\n' + '\\n'.join(sys.modules))\n"
     )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, check=False, timeout=60
+        [sys.executable, "-c", script],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert "=modules=" in done.stdout, done.stderr
     return set(done.stdout.split("\n=modules=\n", 1)[1].splitlines())
@@ -88,6 +98,21 @@ def test_a_command_imports_its_own_module_only(tmp_path: Path) -> None:
     assert not _loaded(modules, (*DATABASE_STACK, "smtool.checker"))
     others = {f"smtool.cli.{entry.module}" for entry in COMMANDS.values()} - {"smtool.cli.check"}
     assert not modules & others
+
+
+def test_a_database_read_imports_neither_alembic_nor_the_checker(tmp_path: Path) -> None:
+    installed = run_smtool("init", "--sandbox", cwd=tmp_path)
+    assert installed.code == 0, installed.err
+    modules = _imported("inbox", "list", "--as", "liga", cwd=tmp_path)
+    assert "sqlalchemy" in modules and "smtool.cli.inbox" in modules  # it did read the database
+    # The schema stamp is read with one query when it is the head; replies (checked) are not loaded.
+    assert not _loaded(modules, ("alembic", "smtool.checker", "smtool.services.monitoring.queue"))
+    others = {f"smtool.cli.{entry.module}" for entry in COMMANDS.values()} - {"smtool.cli.inbox"}
+    assert not modules & others
+
+
+def test_the_head_read_from_the_revision_files_is_alembic_s() -> None:
+    assert newest_revision_in_files() == head_revision()
 
 
 def test_commands_of_one_module_and_typos_still_resolve(tmp_path: Path) -> None:
