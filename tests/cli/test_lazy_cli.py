@@ -6,7 +6,6 @@ a command imports is deterministic, and is what makes start-up slow or fast.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,28 +55,13 @@ def test_the_listing_in_help_is_what_the_loaded_commands_would_print(width: int)
 
 
 def _imported(*args: str, cwd: Path) -> set[str]:
-    """The modules a real `smtool ARGS` process has imported when it exits."""
-    script = (
-        "import sys\n"
-        "from smtool.cli.main import run\n"
-        "try:\n"
-        f"    run({list(args)!r})\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "sys.stdout.write('\\n=modules=\\n' + '\\n'.join(sys.modules))\n"
-    )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert "=modules=" in done.stdout, done.stderr
-    return set(done.stdout.split("\n=modules=\n", 1)[1].splitlines())
+    """The modules a real `smtool ARGS` process imported, as Python's -X importtime reports them."""
+    done = run_smtool(*args, cwd=cwd, env={"PYTHONPROFILEIMPORTTIME": "1", "SMTOOL_USER": "liga"})
+    assert "Traceback" not in done.err, done.err
+    timings = [line.split("|") for line in done.err.splitlines() if line.startswith("import time:")]
+    modules = {fields[2].strip() for fields in timings if len(fields) == 3}
+    assert "smtool.cli.main" in modules, done.err
+    return modules
 
 
 def _loaded(modules: set[str], prefixes: tuple[str, ...]) -> set[str]:
@@ -103,7 +87,7 @@ def test_a_command_imports_its_own_module_only(tmp_path: Path) -> None:
 def test_a_database_read_imports_neither_alembic_nor_the_checker(tmp_path: Path) -> None:
     installed = run_smtool("init", "--sandbox", cwd=tmp_path)
     assert installed.code == 0, installed.err
-    modules = _imported("inbox", "list", "--as", "liga", cwd=tmp_path)
+    modules = _imported("inbox", "list", cwd=tmp_path)
     assert "sqlalchemy" in modules and "smtool.cli.inbox" in modules  # it did read the database
     # The schema stamp is read with one query when it is the head; replies (checked) are not loaded.
     assert not _loaded(modules, ("alembic", "smtool.checker", "smtool.services.monitoring.queue"))
