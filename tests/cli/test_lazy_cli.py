@@ -71,7 +71,7 @@ def _loaded(modules: set[str], prefixes: tuple[str, ...]) -> set[str]:
 def test_help_imports_no_command_module_and_no_database(tmp_path: Path) -> None:
     modules = _imported("--help", cwd=tmp_path)
     assert "smtool.cli.main" in modules
-    assert not _loaded(modules, (*DATABASE_STACK, "pydantic", "smtool.config", "smtool.checker"))
+    assert not _loaded(modules, (*DATABASE_STACK, "pydantic", "smtool.config", "smtool.checker", "rich"))
     command_modules = {f"smtool.cli.{entry.module}" for entry in COMMANDS.values()}
     assert not modules & command_modules
 
