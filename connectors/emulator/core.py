@@ -6,11 +6,12 @@ The X and Graph API modules render this model in their platforms' wire formats; 
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,73 @@ class _UserIndex:
             self.size = len(users)
 
 
+class _Grouped:
+    """Ids of one of the state's tables grouped by a key of the record, so that a lookup reads one
+    group instead of scanning the table: the sandbox answered 0.26 ms a request at 1,000 stored
+    posts and 1.88 ms at 20,000 while the duplicate checks scanned and Page feeds were sorted.
+
+    Records are only ever added to a table (deletion is a flag); a reset clears it, a loaded state
+    brings new dicts. The index is trusted while it indexes the same dict at the size it last saw
+    and rebuilt otherwise; a group's records are re-checked against the key when read, so a stale
+    entry (a record whose keyed field changed, see `moved`) is never returned. With `order`, each
+    group is kept sorted by it (oldest first).
+    """
+
+    def __init__(
+        self, key: Callable[[dict[str, Any]], Hashable], order: Callable[[dict[str, Any]], Any] | None = None
+    ) -> None:
+        self.key, self.order = key, order
+        self.table: dict[str, dict[str, Any]] | None = None
+        self.size = 0
+        self.groups: dict[Hashable, list[str]] = {}
+
+    def _sync(self, table: dict[str, dict[str, Any]]) -> None:
+        if table is self.table and len(table) == self.size:
+            return
+        self.table, self.size = table, len(table)
+        self.groups = defaultdict(list)
+        for record_id, record in table.items():
+            self.groups[self.key(record)].append(record_id)
+        if self.order is not None:
+            for ids in self.groups.values():
+                ids.sort(key=lambda i: self._position(table, i))
+
+    def _position(self, table: dict[str, dict[str, Any]], record_id: str) -> Any:
+        assert self.order is not None
+        return self.order(table[record_id])
+
+    def ids(self, table: dict[str, dict[str, Any]], key: Hashable) -> list[str]:
+        """The ids filed under `key` (in `order`), unchecked: for keys no record ever changes."""
+        self._sync(table)
+        return self.groups.get(key, [])
+
+    def get(self, table: dict[str, dict[str, Any]], key: Hashable) -> list[dict[str, Any]]:
+        """The records with this key (in `order`, else as added)."""
+        self._sync(table)
+        found = (table.get(i) for i in self.groups.get(key, ()))
+        return [r for r in found if r is not None and self.key(r) == key]
+
+    def added(self, table: dict[str, dict[str, Any]], record_id: str) -> None:
+        """Index a record just stored in `table`."""
+        if table is not self.table or len(table) != self.size + 1:
+            self._sync(table)  # stale anyway: the rebuild includes the new record
+            return
+        self.size += 1
+        self._insert(table, record_id)
+
+    def moved(self, table: dict[str, dict[str, Any]], record_id: str) -> None:
+        """Index a record again after its keyed field changed (its old entry is skipped on read)."""
+        self._sync(table)
+        self._insert(table, record_id)
+
+    def _insert(self, table: dict[str, dict[str, Any]], record_id: str) -> None:
+        ids = self.groups.setdefault(self.key(table[record_id]), [])
+        if self.order is None:
+            ids.append(record_id)
+        else:
+            bisect.insort(ids, record_id, key=lambda i: self._position(table, i))
+
+
 class Sandbox:
     """The emulated platforms' shared model."""
 
@@ -153,6 +221,10 @@ class Sandbox:
         self.state = state
         self._x_handles = _UserIndex("username", str.lower)
         self._fb_names = _UserIndex("name", str)
+        self._tweets_by_text = _Grouped(lambda t: (t["author_id"], t["text"]))
+        self._replies = _Grouped(lambda t: t["in_reply_to_tweet_id"])
+        self._page_posts = _Grouped(lambda p: p["page_id"], order=lambda p: (p["t"], p["id"]))
+        self._posts_by_text = _Grouped(lambda p: (p["page_id"], p["message"], p["link"]))
         self.lock = threading.RLock()
         self.seed = state.seed if seed is None else seed
         self.writer = CitizenWriter(self.seed + state.next_id)
@@ -273,10 +345,12 @@ class Sandbox:
 
     def x_duplicate_of(self, author_id: str, text: str) -> dict[str, Any] | None:
         """A live tweet by the same author with the same text, if any."""
-        for tweet in self.state.tweets.values():
-            if tweet["author_id"] == author_id and tweet["text"] == text and not tweet["deleted"]:
-                return tweet
-        return None
+        same = self._tweets_by_text.get(self.state.tweets, (author_id, text))
+        return next((tweet for tweet in same if not tweet["deleted"]), None)
+
+    def x_replies(self, tweet_id: str) -> list[dict[str, Any]]:
+        """Live replies to a tweet."""
+        return [t for t in self._replies.get(self.state.tweets, tweet_id) if not t["deleted"]]
 
     def x_create(
         self,
@@ -311,6 +385,8 @@ class Sandbox:
             "source": source,
         }
         self.state.tweets[tweet_id] = tweet
+        for index in (self._tweets_by_text, self._replies):
+            index.added(self.state.tweets, tweet_id)
         return tweet
 
     def x_mentions(self, user_id: str) -> list[dict[str, Any]]:
@@ -370,17 +446,56 @@ class Sandbox:
             "source": source,
         }
         self.state.fb_posts[post_id] = post
+        for index in (self._page_posts, self._posts_by_text):
+            index.added(self.state.fb_posts, post_id)
         return post
 
+    def fb_message_changed(self, post_id: str) -> None:
+        """A Page post's message was edited: the duplicate check must see the new one."""
+        self._posts_by_text.moved(self.state.fb_posts, post_id)
+
     def fb_visible_posts(self, page_id: str) -> list[dict[str, Any]]:
-        """The Page's live, already public posts, newest first."""
+        """The Page's live, already public posts, newest first (from the Page's index, kept in time
+        order, rather than a sort of every post on each call)."""
         now = self.now()
-        posts = [
-            p
-            for p in self.state.fb_posts.values()
-            if p["page_id"] == page_id and not p["deleted"] and p["t"] <= now
-        ]
-        return sorted(posts, key=lambda p: (p["t"], p["id"]), reverse=True)
+        posts = self._page_posts.get(self.state.fb_posts, page_id)
+        return [p for p in reversed(posts) if not p["deleted"] and p["t"] <= now]
+
+    def fb_feed(
+        self, page_id: str, after: tuple[float, str] | None, count: int
+    ) -> list[dict[str, Any]] | None:
+        """Up to `count` of `fb_visible_posts`, starting after the visible post whose (t, id) is
+        `after` (from the newest without it); None when `after` names no visible post. Read from
+        the Page's index, so a page of the feed costs the same however many posts the Page has."""
+        posts, now = self.state.fb_posts, self.now()
+
+        def visible(post: dict[str, Any]) -> bool:
+            return not post["deleted"] and post["t"] <= now
+
+        ids = self._page_posts.ids(posts, page_id)  # page_id never changes: no re-check needed
+        end = len(ids)
+        if after is not None:
+            end = bisect.bisect_left(ids, after, key=lambda i: (posts[i]["t"], posts[i]["id"]))
+            if end == len(ids) or (posts[ids[end]]["t"], posts[ids[end]]["id"]) != after:
+                return None
+            if not visible(posts[ids[end]]):
+                return None
+        found: list[dict[str, Any]] = []
+        for position in range(end - 1, -1, -1):
+            if len(found) == count:
+                break
+            post = posts[ids[position]]
+            if visible(post):
+                found.append(post)
+        return found
+
+    def fb_duplicate_of(self, page_id: str, message: str, link: str | None, since: float) -> bool:
+        """Whether the Page has a live, public post with this message and link made at `since` or later."""
+        now = self.now()
+        return any(
+            not p["deleted"] and since <= p["t"] <= now
+            for p in self._posts_by_text.get(self.state.fb_posts, (page_id, message, link))
+        )
 
     def fb_create_comment(self, target_id: str, message: str, author: dict[str, str]) -> dict[str, Any]:
         """Comment on a post, or reply to a comment (Facebook keeps threads two levels deep).

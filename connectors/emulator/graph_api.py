@@ -241,12 +241,27 @@ def page_of(
         end = next((i for i, r in enumerate(records) if (r["t"], r["id"]) == key), 0)
         start = max(0, end - limit)
     chunk = records[start : start + limit]
+    return _paged(call, path, chunk, render, limit, more=start + limit < len(records), earlier=start > 0)
+
+
+def _paged(
+    call: Call,
+    path: str,
+    chunk: list[dict[str, Any]],
+    render: Callable[[dict[str, Any]], Any],
+    limit: int,
+    *,
+    more: bool,
+    earlier: bool,
+) -> dict[str, Any]:
+    """One page of an edge: its records rendered, cursors, and next/previous URLs when there are
+    records after (`more`) or before (`earlier`) it."""
     document: dict[str, Any] = {"data": [render(r) for r in chunk]}
     if chunk:
         paging: dict[str, Any] = {"cursors": {"before": _cursor(chunk[0]), "after": _cursor(chunk[-1])}}
-        if start + limit < len(records):
+        if more:
             paging["next"] = call.page_url(path, after=_cursor(chunk[-1]), limit=str(limit))
-        if start > 0:
+        if earlier:
             paging["previous"] = call.page_url(path, before=_cursor(chunk[0]), limit=str(limit))
         document["paging"] = paging
     return document
@@ -538,6 +553,8 @@ def update_node(call: Call, object_id: str) -> Any:
         changed = True
     if "message" in call.params and kind in ("post", "comment"):
         record["message"] = call.params["message"]
+        if kind == "post":
+            call.sb.fb_message_changed(record["id"])
         changed = True
     if not changed:
         raise GraphError("(#100) No valid parameters to update", 100)
@@ -581,8 +598,24 @@ def get_feed(call: Call, page_id: str) -> Any:
     if kind != "page":
         raise GraphError("(#100) Tried accessing nonexisting field (feed)", 100)
     specs = call.fields("created_time,message,id")
+    path = f"{page.id}/feed"
+    if not any(key in call.params for key in ("since", "until", "before")):
+        # Newest first, perhaps after a cursor (how clients read a feed): read from the Page's
+        # index, one page's worth, the same answer page_of gives from the whole list.
+        limit = call.limit()
+        after = _cursor_key(call.params["after"]) if "after" in call.params else None
+        found = call.sb.fb_feed(page.id, after, limit + 1) or []
+        return _paged(
+            call,
+            path,
+            found[:limit],
+            lambda p: render_post(call, p, specs),
+            limit,
+            more=len(found) > limit,
+            earlier=after is not None,
+        )
     posts = time_window(call, call.sb.fb_visible_posts(page.id))
-    return page_of(call, f"{page.id}/feed", posts, lambda p: render_post(call, p, specs))
+    return page_of(call, path, posts, lambda p: render_post(call, p, specs))
 
 
 def _attached_media(call: Call) -> list[str]:
@@ -612,12 +645,8 @@ def _attached_media(call: Call) -> list[str]:
 
 
 def _check_duplicate(call: Call, message: str, link: str | None) -> None:
-    day_ago = call.sb.now() - 86400
-    for post in call.sb.fb_visible_posts(call.viewer.id):
-        if post["t"] < day_ago:
-            break
-        if message and post["message"] == message and post["link"] == link:
-            raise duplicate_error()
+    if message and call.sb.fb_duplicate_of(call.viewer.id, message, link, since=call.sb.now() - 86400):
+        raise duplicate_error()
 
 
 def duplicate_error() -> GraphError:

@@ -210,9 +210,7 @@ def render_user(sb: Sandbox, user: dict[str, Any], fields: set[str]) -> dict[str
 
 def tweet_metrics(sb: Sandbox, tweet: dict[str, Any]) -> dict[str, int]:
     """Grown engagement for institution tweets, replies counted from the sandbox for everyone."""
-    replies = sum(
-        1 for t in sb.state.tweets.values() if t["in_reply_to_tweet_id"] == tweet["id"] and not t["deleted"]
-    )
+    replies = len(sb.x_replies(tweet["id"]))
     own = {a.id for a in sb.state.accounts if a.platform == "x"}
     grown = sb.metrics(tweet["id"], tweet["t"]) if tweet["author_id"] in own else {}
     return {"replies": replies, **{k: grown.get(k, 0) for k in _METRIC_KEYS}}

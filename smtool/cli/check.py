@@ -6,18 +6,21 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
-from smtool.checker import Finding
 from smtool.cli import common
-from smtool.config import Settings
 from smtool.errors import ConfigError, DatabaseError, UsageError
-from smtool.services.files import NoInstallation
-from smtool.services.guidelines import check_batch, check_text, read_jsonl
 from smtool.services.text import strip_unsafe
+
+# The checker (its rule packs and morphology) and the configuration are imported when a post is
+# checked, not when `smtool check --help` is asked for.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from smtool.checker import Finding
+    from smtool.config import Settings
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
 _WINDOW = 100  # characters of a long line shown around a finding
@@ -66,6 +69,8 @@ def check(
     """
     if output not in ("text", "json"):
         raise UsageError(f"unknown --format {output!r}; expected text or json")
+    from smtool.services.guidelines import check_text
+
     if account is None and account_kind is None:
         account_kind = None if jsonl is not None else "institution"
     settings = _applied_settings() if account is not None else _optional_settings()
@@ -95,6 +100,8 @@ def check(
 def _applied_settings() -> Settings:
     # An account's allowed names, policies and spokespeople as applied, as submit will check them;
     # before `smtool init` made a database, the file's are all there is.
+    from smtool.services.files import NoInstallation
+
     try:
         with common.open_context() as ctx:
             return ctx.settings
@@ -147,6 +154,8 @@ def _batch(
     policies: Path | None,
     account: str | None,
 ) -> bool:
+    from smtool.services.guidelines import check_batch, read_jsonl
+
     if account is not None:
         raise UsageError('--account does not apply to --jsonl; put "account" in each line')
     content = _decode(sys.stdin.buffer.read(), "standard input") if str(path) == "-" else _read_file(path)

@@ -13,24 +13,43 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.console import Console
-
-from smtool.config import Settings, load_settings
 from smtool.domain.timezones import format_local
 from smtool.domain.words import counted
 from smtool.errors import ConfigError, SmtoolError, UsageError
-from smtool.services.context import Context
-from smtool.services.identity.shell import Identity
 from smtool.services.paging import DEFAULT_LIMIT
-from smtool.services.records.audit import attribute_to
 from smtool.services.text import inert, strip_unsafe
+
+# The configuration (pydantic) and the database stack (SQLAlchemy, the tables) are imported where
+# they are used, not here: every command imports this module, and `--help` needs neither.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from smtool.config import Settings
+    from smtool.services.context import Context
+    from smtool.services.identity.shell import Identity
 
 __all__ = ["console", "emit_json", "err_console", "inert", "print_error", "settings", "state"]
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _OnFirstUse:
+    """A rich Console made when first used: `--help` prints through Click and needs no rich."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+        return getattr(self._console, name)
+
+
+console = cast("Console", _OnFirstUse(stderr=False))
+err_console = cast("Console", _OnFirstUse(stderr=True))
 
 
 @dataclass
@@ -45,6 +64,8 @@ state = _State()
 
 def settings() -> Settings:
     """The settings named by --config (or SMTOOL_CONFIG, or ./config.toml)."""
+    from smtool.config import load_settings
+
     return load_settings(state.config_path)
 
 
@@ -122,6 +143,9 @@ def _os_user() -> str:
 def open_context() -> Context:
     """Settings plus an opened, schema-checked database whose audit events say how the actor was
     proven: by an SSH key, or locally by the OS account that ran the command."""
+    from smtool.services.context import Context
+    from smtool.services.records.audit import attribute_to
+
     ctx = Context.open(settings())
     attribute_to(ctx.db, via())
     return ctx

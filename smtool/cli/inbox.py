@@ -8,10 +8,12 @@ from rich.table import Table
 
 from smtool.cli import common
 from smtool.domain.text import collapse_spaces
-from smtool.services.monitoring import proposals, queue, reading
+from smtool.services.monitoring import reading
 from smtool.services.monitoring.views import InboxItemView, ProposalView
 from smtool.services.paging import DEFAULT_LIMIT
-from smtool.services.publishing import pauses
+
+# The queue's actions, proposals and pauses are imported by the commands that act: they bring in
+# the guideline checker (a reply is checked), which `inbox list` and `inbox show` do not need.
 
 group = typer.Typer(
     help="The moderation queue: comments and mentions from every account.", no_args_is_help=True
@@ -104,6 +106,8 @@ def claim(
     as_json: bool = JSON,
 ) -> None:
     """Claim the most urgent unclaimed item; exits 1 when the queue is empty."""
+    from smtool.services.monitoring import queue
+
     with common.open_context() as ctx:
         item = queue.claim_next(ctx, common.acting_user(as_user), team=team)
         zone = ctx.settings.institution.timezone
@@ -174,6 +178,8 @@ def _measured(minutes: float | None, event: str, pending: str) -> str:
 
 
 def _print_proposal(proposal: ProposalView) -> None:
+    from smtool.services.monitoring import proposals
+
     decided = f" by {proposal['decided_by']}" if proposal["decided_by"] else ""
     comment = f" ({common.inert(proposal['comment'])})" if proposal["comment"] else ""
     common.console.print(
@@ -193,6 +199,9 @@ def reply(
 ) -> None:
     """Answer publicly on the item's account, through the checker and the outbox (only the roles the
     account's reply_roles allow, and its spokespeople; others: inbox propose)."""
+    from smtool.services.monitoring import queue
+    from smtool.services.publishing import pauses
+
     with common.open_context() as ctx:
         publication = queue.reply(ctx, common.acting_user(as_user), item_id, text, expected_version=version)
         queued = pauses.queued_note(ctx, publication)  # a pause holds it: say so
@@ -209,6 +218,8 @@ def hide(
     as_user: str | None = AS,
 ) -> None:
     """Hide the item on the platform; it stays in the store and the audit log."""
+    from smtool.services.monitoring import queue
+
     with common.open_context() as ctx:
         queue.hide(ctx, common.acting_user(as_user), item_id, reason, expected_version=version)
     common.console.print(f"Item {item_id} hidden.")
@@ -222,6 +233,8 @@ def unhide(
     as_user: str | None = AS,
 ) -> None:
     """Show a hidden item again on the platform."""
+    from smtool.services.monitoring import queue
+
     with common.open_context() as ctx:
         queue.unhide(ctx, common.acting_user(as_user), item_id, reason, expected_version=version)
     common.console.print(f"Item {item_id} shown again.")
@@ -235,6 +248,8 @@ def assign(
     as_user: str | None = AS,
 ) -> None:
     """Assign the item to a user or route it to a team."""
+    from smtool.services.monitoring import queue
+
     with common.open_context() as ctx:
         kind = queue.assign(ctx, common.acting_user(as_user), item_id, target, expected_version=version)
     common.console.print(f"Item {item_id} assigned to {kind} {common.inert(target)}.")
@@ -243,6 +258,8 @@ def assign(
 @group.command("resolve")
 def resolve(item_id: int = ITEM, version: int | None = VERSION, as_user: str | None = AS) -> None:
     """Close the item as handled."""
+    from smtool.services.monitoring import queue
+
     with common.open_context() as ctx:
         queue.resolve(ctx, common.acting_user(as_user), item_id, expected_version=version)
     common.console.print(f"Item {item_id} resolved.")
@@ -251,6 +268,8 @@ def resolve(item_id: int = ITEM, version: int | None = VERSION, as_user: str | N
 @group.command("spam")
 def spam(item_id: int = ITEM, version: int | None = VERSION, as_user: str | None = AS) -> None:
     """Close the item as spam (it stays on record)."""
+    from smtool.services.monitoring import queue
+
     with common.open_context() as ctx:
         queue.mark_spam(ctx, common.acting_user(as_user), item_id, expected_version=version)
     common.console.print(f"Item {item_id} marked as spam.")
@@ -259,6 +278,8 @@ def spam(item_id: int = ITEM, version: int | None = VERSION, as_user: str | None
 @group.command("release")
 def release(item_id: int = ITEM, as_user: str | None = AS) -> None:
     """Give a claimed item back to the queue."""
+    from smtool.services.monitoring import queue
+
     with common.open_context() as ctx:
         queue.release(ctx, common.acting_user(as_user), item_id)
     common.console.print(f"Item {item_id} released.")
@@ -273,6 +294,8 @@ def propose(
 ) -> None:
     """Propose a public answer for approval (a specialist's reply); checked like a reply, sent only
     when someone allowed to reply on the account approves this exact text."""
+    from smtool.services.monitoring import proposals
+
     with common.open_context() as ctx:
         actor = common.acting_user(as_user)
         proposal = proposals.propose(ctx, actor, item_id, text, expected_version=version)
@@ -286,6 +309,8 @@ def propose(
 @group.command("proposals")
 def proposals_(as_json: bool = JSON, as_user: str | None = AS) -> None:
     """Proposed replies waiting: those you may approve, and your own (audited: citizens' data)."""
+    from smtool.services.monitoring import proposals
+
     with common.open_context() as ctx:
         waiting = proposals.waiting_proposals(ctx, common.acting_user(as_user))
         zone = ctx.settings.institution.timezone
@@ -318,6 +343,9 @@ def approve_reply(
     as_user: str | None = AS,
 ) -> None:
     """Send the reply proposed on the item, in your name: exactly the text whose hash you give."""
+    from smtool.services.monitoring import proposals
+    from smtool.services.publishing import pauses
+
     with common.open_context() as ctx:
         publication = proposals.approve(
             ctx, common.acting_user(as_user), item_id, content_hash, expected_version=version
@@ -333,6 +361,8 @@ def reject_reply(
     as_user: str | None = AS,
 ) -> None:
     """Reject the reply proposed on the item; it is never sent."""
+    from smtool.services.monitoring import proposals
+
     with common.open_context() as ctx:
         proposal = proposals.reject(ctx, common.acting_user(as_user), item_id, reason)
     common.console.print(f"Proposed reply #{proposal['id']} to item {item_id} rejected; nothing was sent.")

@@ -4,37 +4,64 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from importlib import import_module
 
 import typer
 
 from smtool import __version__
 from smtool.cli import common
+from smtool.cli.lazy import Entry, LazyGroup
 from smtool.errors import SmtoolError
 
-# Each module exposes `register(app)`; the order is the order of `smtool --help`.
-_GROUPS = (
-    "init_cmd",
-    "demo",
-    "db",
-    "config_cmd",
-    "account",
-    "user",
-    "ssh_cmd",
-    "audit",
-    "keys",
-    "archive",
-    "retention",
-    "check",
-    "sandbox",
-    "inbox",
-    "post",
-    "publications",
-    "report",
-    "pause",
-    "worker_cmd",
-    "tui_cmd",
-)
+# Every command: the module of smtool.cli that registers it (`register(app)`) and its summary in
+# `smtool --help`, in the order of `smtool --help`. A command's module is imported only when the
+# command runs (or shows its own help); tests/cli/test_lazy_cli.py checks this table against the
+# modules, so a new command or a changed first sentence of a help text fails there until added here.
+COMMANDS: dict[str, Entry] = {
+    "init": Entry(
+        "init_cmd",
+        "Create config.toml (if missing), the keys and the database; the first time, write config.toml's "
+        "users and accounts into it (later edits: `smtool config apply`).",
+    ),
+    "demo": Entry(
+        "demo", "Run the publishing flow end to end on the sandbox platform and show the installation."
+    ),
+    "check": Entry("check", "Check a post against the institution's social media guidelines."),
+    "pause": Entry("pause", "Pause publishing; scheduled posts wait and are not lost."),
+    "resume": Entry(
+        "pause", "Lift a pause; waiting posts go out (those past their window need approval again)."
+    ),
+    "pauses": Entry("pause", "List active pauses."),
+    "worker": Entry("worker_cmd", "Run the worker: publishes approved posts at their time, exactly once."),
+    "tui": Entry(
+        "tui_cmd",
+        "Open the terminal UI: compose with the live checker, the calendar, approvals, the moderation "
+        "queue, reports and the accounts; each user sees what their roles allow.",
+    ),
+    "db": Entry("db", "Database schema."),
+    "config": Entry("config_cmd", "Configuration."),
+    "account": Entry("account", "Managed social media accounts."),
+    "user": Entry("user", "Users and their roles."),
+    "ssh": Entry(
+        "ssh_cmd",
+        "What sshd runs on a shared installation: the keys it accepts and each key's forced command.",
+    ),
+    "audit": Entry("audit", "The audit log."),
+    "keys": Entry("keys", "The installation's keys."),
+    "archive": Entry("archive", "Archive public records for transfer to the national archive."),
+    "retention": Entry("retention", "Retention of records and legal holds."),
+    "sandbox": Entry(
+        "sandbox", "Run the sandbox platform: X and Facebook on this machine, no internet needed."
+    ),
+    "inbox": Entry("inbox", "The moderation queue: comments and mentions from every account."),
+    "post": Entry("post", "Posts: drafting, approval and scheduling."),
+    "publications": Entry("publications", "Publications: what goes out, where and when."),
+    "report": Entry("report", "Reports for managers: engagement, response times, cadence, campaigns."),
+}
+
+
+class _Root(LazyGroup):
+    table = COMMANDS
+
 
 HELP = (
     "Social media management and monitoring for public institutions.\n\n"
@@ -44,6 +71,7 @@ HELP = (
 
 app = typer.Typer(
     name="smtool",
+    cls=_Root,
     help=HELP,
     no_args_is_help=True,
     add_completion=False,
@@ -69,11 +97,6 @@ def _root(
 ) -> None:
     """Social media management and monitoring for public institutions."""
     common.state.config_path = config
-
-
-for _name in _GROUPS:
-    _module = import_module(f"smtool.cli.{_name}")
-    _module.register(app)
 
 
 def run(argv: Sequence[str] | None = None) -> None:

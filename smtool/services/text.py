@@ -8,8 +8,11 @@ what a press officer reads.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from smtool.store.tables import InboxItem
+# Only a type here: the CLI imports this module for every command, and the tables pull in SQLAlchemy.
+if TYPE_CHECKING:
+    from smtool.store.tables import InboxItem
 
 # C0/C1 controls except tab and newline, DEL, the bidi embedding/override/isolate controls, and the
 # zero-width characters that only hide things (a space, a word joiner, invisible operators, a BOM:
