@@ -23,6 +23,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self.refused = 0  # connections turned away while dropped
+        self.accepted = 0  # connections forwarded
         threading.Thread(target=self._accept, name="proxy-accept", daemon=True).start()
 
     def drop(self) -> None:
@@ -66,6 +67,7 @@ class TcpProxy:
                 _close(client)
                 continue
             upstream.settimeout(None)
+            self.accepted += 1
             with self._lock:
                 self._open.update((client, upstream))
             for source, sink in ((client, upstream), (upstream, client)):
