@@ -88,13 +88,20 @@ def append(
 
     The payload gets "via" when the session's database was attributed (`attribute_to`).
     """
-    return append_many(session, actor, [Event(action, subject_type, subject_id, payload)])[0]
+    (row,) = _append(session, actor, [Event(action, subject_type, subject_id, payload)])
+    return AuditEvent.model_construct(**row)
 
 
-def append_many(session: Session, actor: str, events: Sequence[Event]) -> list[AuditEvent]:
+def append_many(session: Session, actor: str, events: Sequence[Event]) -> None:
     """Append events by one actor in order, inside the caller's write transaction: the chain's head
     is read once and the rows go in with one bulk INSERT, in order (an import writes thousands at
-    once, and holds the write lock for as short a time as it can). The returned rows are detached."""
+    once, and holds the write lock for as short a time as it can)."""
+    _append(session, actor, events)
+
+
+def _append(session: Session, actor: str, events: Sequence[Event]) -> list[dict[str, Any]]:
+    """`append_many`, returning the rows written (column values; no ORM objects, which cost more
+    than the INSERT)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(_AUDIT_LOCK))
     last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
@@ -132,7 +139,7 @@ def append_many(session: Session, actor: str, events: Sequence[Event]) -> list[A
         prev = hashed
     # Rows of one INSERT get ascending ids in the order given, which is the chain's order.
     session.execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]  # Core: no ORM objects
-    return [AuditEvent.model_construct(**row) for row in rows]
+    return rows
 
 
 @dataclass(frozen=True)
