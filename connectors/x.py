@@ -69,6 +69,7 @@ TWEET_FIELDS = [
     "in_reply_to_user_id",
     "referenced_tweets",
     "lang",
+    "entities",  # entities.urls: what each t.co link in the text stands for (shown_text)
 ]
 # X's default window when a 429 comes without x-rate-limit-reset.
 DEFAULT_WINDOW = timedelta(minutes=15)
@@ -389,7 +390,7 @@ class XConnector:
             author_id=author_id,
             author_name=str(user.get("name") or ""),
             author_handle=f"@{user['username']}" if user.get("username") else "",
-            text=text,
+            text=shown_text(tweet),
             created_at=created,
             parent_remote_id=parent,
             thread_remote_id=str(tweet.get("conversation_id") or tweet_id),
@@ -453,7 +454,7 @@ class XConnector:
                 start_time=start,
                 max_results=PAGE_SIZE,
                 pagination_token=token,
-                tweet_fields=["created_at"],
+                tweet_fields=["created_at", "entities"],
                 user_auth=False,
             )
         ):
@@ -463,8 +464,26 @@ class XConnector:
                     raise unexpected_answer(
                         "tweet without id or created_at", self._adapter.last_response, write=False
                     )
-                posts.append(OwnPost(tweet["id"], str(tweet.get("text", "")), created, tweet))
+                posts.append(OwnPost(tweet["id"], shown_text(tweet), created, tweet))
         return sorted(posts, key=lambda p: int(p.remote_id), reverse=True)
+
+
+def shown_text(tweet: dict[str, Any]) -> str:
+    """A tweet's text as its author wrote it, from what X serves: each t.co link replaced by the
+    address it wraps (`entities.urls`), the link X appends for attached media dropped, and `&lt;`,
+    `&gt;`, `&amp;` unescaped (X escapes those three in `text`; `&amp;` last, so that a written
+    "&lt;" stays as written). Reconciliation compares this with the text that was sent."""
+    text = str(tweet.get("text") or "")
+    entities = tweet.get("entities")
+    urls = entities.get("urls") if isinstance(entities, dict) else None
+    for entry in urls if isinstance(urls, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str) or not entry["url"]:
+            continue
+        if entry.get("media_key"):
+            text = text.replace(f" {entry['url']}", "").replace(entry["url"], "")
+        elif isinstance(entry.get("expanded_url"), str):
+            text = text.replace(entry["url"], entry["expanded_url"])
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _since_id(cursor: str | None) -> str | None:

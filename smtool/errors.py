@@ -39,6 +39,11 @@ class UsageError(SmtoolError):
     default_title = "Invalid input"
 
 
+class UnappliedAddress(UsageError):
+    """config.toml and the applied configuration name different addresses (`base_url`) for an
+    account's platform: no token is sent to either until `smtool config apply`."""
+
+
 class DatabaseError(SmtoolError):
     """The database cannot be reached or has a schema this code does not know."""
 

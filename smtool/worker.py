@@ -11,11 +11,14 @@ worker the jobs run on APScheduler's threads (see `Worker` for what they share).
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from smtool.errors import SmtoolError
 from smtool.services.context import Context
@@ -29,6 +32,97 @@ from smtool.services.reports.metrics import MetricsRefresher
 from smtool.services.reports.schedule import ReportScheduler
 
 log = logging.getLogger("smtool.worker")
+
+# While the database is out of reach, jobs wait this long before trying again, doubling per failure
+# up to the cap: a restarted PostgreSQL or a released SQLite lock is met within half a minute, and a
+# long outage costs one attempt per half minute per job, not one per tick.
+OUTAGE_FIRST_WAIT_SECONDS = 1.0
+OUTAGE_MAX_WAIT_SECONDS = 30.0
+
+
+def database_fault(error: BaseException) -> bool:
+    """Whether `error` says the database is out of reach or locked (and may come back), as opposed
+    to a statement that is wrong: a refused or dropped connection, a server restarting, SQLite's
+    "database is locked" after the busy timeout."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def fault_reason(error: BaseException) -> str:
+    """The driver's first line, without SQLAlchemy's SQL and parameters (which may hold citizens'
+    text) or its link to the SQLAlchemy documentation."""
+    orig = error.orig if isinstance(error, DBAPIError) else None
+    lines = str(orig or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+class DatabaseOutage:
+    """What the worker's jobs share about the database being out of reach: it is logged once when
+    it starts and once when it ends, and each failing job backs off meanwhile, instead of a
+    traceback per job and tick (or, in the first pass, the end of the process). Nothing is lost by
+    skipping: every job's work is in the database, and a publication whose send was under way is
+    `sending` there, settled by the sweeper and reconciliation as after a crash.
+
+    Backoff is per job, and the outage ends when a job that failed succeeds: on SQLite a lock stops
+    writers while readers go on, and a job that never failed (it only read) must not declare the
+    database back while the publisher still cannot write. Thread-safe: jobs run on APScheduler's
+    threads.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._since: float | None = None
+        self._failing: dict[str, tuple[int, float]] = {}  # job: (failures in a row, next try)
+
+    @property
+    def out(self) -> bool:
+        with self._lock:
+            return self._since is not None
+
+    def run(self, name: str, job: Callable[[], None]) -> None:
+        """Run `job` unless it is backing off; a database fault ends it quietly (reported once)."""
+        with self._lock:
+            failing = self._failing.get(name)
+            if failing is not None and self._clock() < failing[1]:
+                return
+        try:
+            job()
+        except SQLAlchemyError as error:
+            if not database_fault(error):
+                raise
+            self._failed(name, error)
+        else:
+            self._succeeded(name)
+
+    def _failed(self, name: str, error: BaseException) -> None:
+        with self._lock:
+            now = self._clock()
+            first = self._since is None
+            if first:
+                self._since = now
+            failures = self._failing.get(name, (0, 0.0))[0] + 1
+            wait = min(OUTAGE_FIRST_WAIT_SECONDS * 2 ** min(failures - 1, 16), OUTAGE_MAX_WAIT_SECONDS)
+            self._failing[name] = (failures, now + wait)
+        if first:
+            log.warning(
+                "database out of reach or locked (%s, in %s): the worker carries on and tries again "
+                "at least every %.0f s",
+                fault_reason(error),
+                name,
+                OUTAGE_MAX_WAIT_SECONDS,
+            )
+
+    def _succeeded(self, name: str) -> None:
+        with self._lock:
+            if self._failing.pop(name, None) is None or self._since is None:
+                return
+            lasted = self._clock() - self._since
+            # Every job may try again at its next run: the database answered one that it did not.
+            self._failing.clear()
+            self._since = None
+        log.warning("database reachable again after %.0f s; the worker goes on", lasted)
 
 
 def run_once(
@@ -66,6 +160,17 @@ class Worker:
         self.ingestor = ingestor or Ingestor(ctx)
         self.refresher = MetricsRefresher(ctx)
         self.reporter = ReportScheduler(ctx, self.publisher.me)
+        self.outage = DatabaseOutage()
+
+    def guarded(self, job: Callable[[], None]) -> Callable[[], None]:
+        """`job` as the scheduler runs it: a database out of reach or locked is a transient fault."""
+        return partial(self.outage.run, job.__name__, job)
+
+    def first_pass(self) -> None:
+        """What `run_once` does, job by job and guarded: a database outage in the first pass is
+        logged and waited out like one later, never the end of the worker."""
+        for job in (self.housekeeping, self.publish, self.ingest, self.metrics, self.scheduled_reports):
+            self.guarded(job)()
 
     def publish(self) -> None:
         outcomes = self.publisher.publish_due()
@@ -107,7 +212,8 @@ class Worker:
         except (SmtoolError, SQLAlchemyError) as e:
             # A broken log, a missing key or a database out of reach must reach a person, not stop
             # publishing; the next day's run tries again.
-            log.error("audit checkpoint not written: %s", e)
+            reason = fault_reason(e) if isinstance(e, SQLAlchemyError) else str(e)
+            log.error("audit checkpoint not written: %s", reason)
         else:
             log.info("audit checkpoint written: %s", path)
 
@@ -140,10 +246,17 @@ def run_forever(ctx: Context) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     for job, every in worker.jobs():
         # max_instances=1 and coalesce: a slow tick is never run twice at once by this process.
-        scheduler.add_job(job, "interval", seconds=every.total_seconds(), max_instances=1, coalesce=True)
+        scheduler.add_job(
+            worker.guarded(job),
+            "interval",
+            seconds=every.total_seconds(),
+            max_instances=1,
+            coalesce=True,
+            name=job.__name__,
+        )
     log.info("worker %s started", worker.publisher.me)
     worker.checkpoint()
-    run_once(ctx, worker.publisher, worker.ingestor)
+    worker.first_pass()
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -84,6 +84,41 @@ EXPANSIONS = frozenset(
 # Private metrics are only served on the owner's own posts younger than this (X's rule).
 PRIVATE_METRICS_AGE = 30 * 86400
 URL = re.compile(r"https?://\S+")
+TCO_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def rendered_text(tweet: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """A tweet's `text` as X serves it, and its `entities.urls`: every link wrapped as a 23-character
+    https://t.co/ address (the entity keeps the original as `expanded_url`), and `&`, `<`, `>`
+    escaped as `&amp;`, `&lt;`, `&gt;` (X escapes these three and no other). Offsets are in
+    characters of the served text. The sandbox stores what was posted; this is only its rendering.
+    """
+    served, urls, position = [], [], 0
+    original: str = tweet["text"]
+    for n, match in enumerate(URL.finditer(original)):
+        served.append(_escape(original[position : match.start()]))
+        seed = hashlib.sha256(f"{tweet['id']}:{n}:{match.group()}".encode()).digest()
+        short = "https://t.co/" + "".join(TCO_ALPHABET[b % len(TCO_ALPHABET)] for b in seed[:10])
+        start = sum(len(part) for part in served)
+        served.append(short)
+        expanded = match.group()
+        display = expanded.split("://", 1)[1]
+        urls.append(
+            {
+                "start": start,
+                "end": start + len(short),
+                "url": short,
+                "expanded_url": expanded,
+                "display_url": display if len(display) <= 26 else display[:25] + "…",
+            }
+        )
+        position = match.end()
+    served.append(_escape(original[position:]))
+    return "".join(served), urls
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class XError(Exception):
@@ -235,11 +270,14 @@ def render_tweet(  # noqa: PLR0912 (one branch per field)
     errors: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """A tweet object with the requested fields; unauthorised private metrics go to `errors`."""
+    text, urls = rendered_text(tweet)
     out: dict[str, Any] = {
         "id": tweet["id"],
-        "text": tweet["text"],
+        "text": text,
         "edit_history_tweet_ids": [tweet["id"]],
     }
+    if "entities" in fields and urls:
+        out["entities"] = {"urls": urls}
     if "created_at" in fields:
         out["created_at"] = stamp(tweet["t"])
     if "author_id" in fields:
@@ -481,8 +519,9 @@ def create_tweet(sb: Sandbox, req: Request, viewer: SandboxAccount, _: re.Match[
             )
         ) from e
     sb.persist()
+    served = rendered_text(tweet)[0]
     return json_reply(
-        201, {"data": {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}}
+        201, {"data": {"id": tweet["id"], "text": served, "edit_history_tweet_ids": [tweet["id"]]}}
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from smtool import worker
 from smtool.cli import common
@@ -46,7 +47,19 @@ def worker_(
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with common.open_context() as ctx:
         if once:
-            totals = worker.run_once(ctx)
+            try:
+                totals = worker.run_once(ctx)
+            except SQLAlchemyError as error:
+                if not worker.database_fault(error):
+                    raise
+                # A pass cut short loses nothing: what was under way is recorded as `sending` and
+                # settled by the next pass, as after a crash. Exit 1 so that cron notices.
+                common.err_console.print(
+                    f"The database is out of reach or locked ({worker.fault_reason(error)}); this pass "
+                    "stopped there. Run `smtool worker --once` again when it is back.",
+                    markup=False,
+                )
+                raise typer.Exit(1) from None
             if as_json:
                 common.emit_json(dict(totals))
             else:

@@ -3,16 +3,19 @@ calendar the settings describe."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from smtool.config import Settings
+from smtool.config import Settings, load_settings
 from smtool.domain.working_time import WorkingTime
+from smtool.errors import ConfigError, UnappliedAddress
 from smtool.services.files import check_private, require_database_file
 from smtool.services.people import with_stored_directory
 from smtool.store.engine import Database
 from smtool.store.migrate import check_current
+from smtool.store.tables import Account
 from smtool.store.types import utcnow
 
 # The engine option naming the signing key's file (records.signing.signing_key_for reads it).
@@ -30,6 +33,9 @@ class Context:
     # report's period) reads this clock, so tests can fix it and do not age with the calendar. The
     # audit log keeps the system clock: it records when something was done, and no caller may backdate it.
     clock: Clock = utcnow
+    # The settings as config.toml says, before the stored users and accounts replaced its own
+    # (None where no file was read): `platform_address` compares the two.
+    configured: Settings | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, check_schema: bool = True, clock: Clock = utcnow) -> Context:
@@ -45,6 +51,7 @@ class Context:
         db = Database(settings.database_url)
         # Publications are sealed with the signing key, also where only a session is at hand.
         db.engine.update_execution_options(**{SIGNING_KEY_OPTION: str(settings.signing_key_path)})
+        configured = settings
         if check_schema:
             try:
                 check_current(db)
@@ -52,12 +59,48 @@ class Context:
             except BaseException:
                 db.dispose()
                 raise
-        return cls(settings, db, clock)
+        return cls(settings, db, clock, configured)
 
     def refresh_directory(self) -> None:
         """Read the users and accounts again: a long-running process (the worker, the TUI) sees a
-        `config apply` made since it started."""
+        `config apply` made since it started, and an edit of config.toml not applied yet (which
+        `platform_address` refuses to act on)."""
         self.settings = with_stored_directory(self.db, self.settings)
+        if self.configured is not None and self.configured.source is not None:
+            # A file broken mid-edit: the last one read stands until it is whole again.
+            with contextlib.suppress(ConfigError):
+                self.configured = load_settings(self.configured.source)
+
+    def unapplied_addresses(self) -> frozenset[str]:
+        """The accounts whose `base_url` in config.toml differs from the applied one: refused by
+        `platform_address` until `smtool config apply`."""
+        if self.configured is None:
+            return frozenset()
+        applied = {a.id: a.base_url for a in self.settings.accounts}
+        return frozenset(
+            a.id for a in self.configured.accounts if a.id in applied and applied[a.id] != a.base_url
+        )
+
+    def platform_address(self, account: Account) -> str | None:
+        """Where the account's connector and OAuth app send its token: the applied `base_url`,
+        provided config.toml says the same.
+
+        Raises UnappliedAddress when they differ. Refusing is safer than either side: config.toml
+        takes effect only through the audited `config apply` (otherwise whoever can edit the file
+        could send the institution's tokens to a host of their choosing, unrecorded), and the
+        database's copy may be stale, naming an address another installation now answers on (a
+        worker once sent one installation's tokens to another's sandbox). Until a person applies or
+        reverts the edit, no token goes anywhere.
+        """
+        entry = self.configured.account(account.id) if self.configured is not None else None
+        if entry is not None and entry.base_url != account.base_url:
+            raise UnappliedAddress(
+                f"account {account.id}: config.toml sends it to {entry.base_url or 'the platform itself'} "
+                f"but the applied configuration to {account.base_url or 'the platform itself'}; nothing "
+                "is sent to either until `smtool config apply` (see --dry-run) applies the file, or "
+                "the file is changed back"
+            )
+        return account.base_url
 
     def close(self) -> None:
         self.db.dispose()

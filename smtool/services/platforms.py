@@ -66,7 +66,7 @@ def connector_on(ctx: Context, account: Account, token: str) -> Connector:
     return cls(  # type: ignore[call-arg]
         account_ref(account),
         token,
-        base_url=account.base_url,
+        base_url=ctx.platform_address(account),
         timeout=ctx.settings.publishing.request_timeout_seconds,
     )
 

@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import facebook
@@ -151,6 +152,25 @@ def test_tweepy_get_tweet_answers_as_x_does(server: SandboxServer) -> None:
     assert gone.data is None
     assert gone.errors[0]["detail"] == f"Could not find tweet with id: [{created}]."
     assert gone.errors[0]["parameter"] == "id"
+
+
+def test_x_serves_text_with_links_wrapped_and_html_escaped_as_x_does(
+    server: SandboxServer, x: XConnector
+) -> None:
+    client = tweepy_client(server)
+    written = "Jautājumi & atbildes <šodien>: https://www.vk.gov.lv/lv/jautajumi un http://e.gov.lv"
+    created = client.create_tweet(text=written, user_auth=False).data
+    found = client.get_tweet(created["id"], tweet_fields=["entities"]).data
+    # X wraps every link as a 23-character t.co address and escapes &, < and > in `text`.
+    assert created["text"] == found.text
+    assert found.text.startswith("Jautājumi &amp; atbildes &lt;šodien&gt;: https://t.co/")
+    urls = found.entities["urls"]
+    assert [u["expanded_url"] for u in urls] == ["https://www.vk.gov.lv/lv/jautajumi", "http://e.gov.lv"]
+    for url in urls:
+        assert len(url["url"]) == 23 and found.text[url["start"] : url["end"]] == url["url"]
+    # The connector gives back what was written, for reconciliation and the inbox alike.
+    own = x.recent_own_posts(datetime(2000, 1, 1, tzinfo=UTC))
+    assert written in [post.text for post in own]
 
 
 def test_graph_errors_have_graph_shape(server: SandboxServer) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
+from smtool.config import load_settings
 from smtool.errors import Conflict, InvalidTransition, PermissionDenied, UsageError
 from smtool.services.context import Context
 from smtool.services.publishing.approval import (
@@ -20,6 +22,7 @@ from smtool.services.publishing.approval import (
 )
 from smtool.services.publishing.checks import BlockedByFindings, blocking_findings
 from smtool.services.publishing.drafts import Attachment, Draft, create_post, edit_post, import_csv
+from smtool.services.publishing.pauses import pause, resume
 from smtool.services.publishing.views import list_posts, list_publications, show_post
 from smtool.services.records import audit
 from smtool.store.tables import AuditEvent, Post, Publication
@@ -176,6 +179,44 @@ def test_csv_import_is_all_or_nothing(ctx: Context, tmp_path: Path) -> None:
     )
     created = import_csv(ctx, "anna", good)
     assert [show_post(ctx, i)["state"] for i in created] == ["submitted", "submitted"]
+
+
+def test_pause_all_gets_through_while_a_large_import_runs(
+    ctx: Context, config_file: Path, tmp_path: Path
+) -> None:
+    """The emergency stop must always work: an import checks its rows without a write lock and
+    writes them in one short transaction, so `pause --all` never waits for it (it used to: minutes
+    under the write lock, and "database is locked")."""
+    rows = 1500
+    big = tmp_path / "big.csv"
+    next_year = date.today().year + 1
+    lines = [
+        f"vk-x,{next_year}-03-{1 + n // 600:02d} {8 + n % 600 // 60:02d}:{n % 60:02d},{TEXT} {n}"
+        for n in range(rows)
+    ]
+    big.write_text("account,at,text\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    imported: list[int] = []
+    failed: list[BaseException] = []
+
+    def run_import() -> None:
+        try:
+            with Context.open(load_settings(config_file)) as other:
+                imported.extend(import_csv(other, "anna", big))
+        except BaseException as e:
+            failed.append(e)
+
+    importer = threading.Thread(target=run_import)
+    importer.start()
+    during = 0
+    while importer.is_alive():
+        pause(ctx, "karlis", "*", "krīze")
+        resume(ctx, "karlis", "*")
+        during += importer.is_alive()
+    importer.join()
+    assert not failed, failed
+    assert len(imported) == rows
+    assert during >= 2, "pause --all should get through again and again while the import runs"
+    assert audit.verify(ctx.db).ok
 
 
 # The keys of `post show --json`, `post list --json` and `publications list --json`, in the order

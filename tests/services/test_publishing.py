@@ -143,6 +143,21 @@ def test_timeout_after_send_is_reconciled_never_resent(sctx: Context, sandbox: S
     assert _texts(sandbox) == [TEXT.format(n=0)]  # once, not twice
 
 
+def test_a_post_with_a_link_and_an_ampersand_settles_in_one_round(sctx: Context, sandbox: Sandbox) -> None:
+    # X serves it back as "... &amp; ... https://t.co/..." with the address in entities.urls.
+    written = "Pieteikumi & jautājumi līdz 15. decembrim (<5 minūtes): https://www.vk.gov.lv/lv/apspriesana"
+    post_id = create_post(sctx, "anna", Draft(text=written, accounts=["sandbox-x"]))
+    submit_post(sctx, "anna", post_id)
+    approve_posts(sctx, "karlis", [post_id])
+    sandbox.fault("x", "timeout_after_store", "POST /2/tweets")
+    assert run_once(sctx)["unknown"] == 1
+    served = sandbox.control("GET", "published?platform=x")[0]
+    assert run_once(sctx)["reconciled_found"] == 1
+    assert _states(sctx, post_id) == ["published"]
+    assert _texts(sandbox) == [written]  # once, not twice
+    assert served["text"] == written  # the sandbox keeps what was written; X's rendering is on the wire
+
+
 def test_duplicate_answer_is_reconciled(sctx: Context, sandbox: Sandbox) -> None:
     sandbox.fault("x", "duplicate", "POST /2/tweets")
     post_id = _approved(sctx)

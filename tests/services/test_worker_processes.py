@@ -1,4 +1,5 @@
-"""Workers as real processes: SIGKILL at random moments, and four at once, on both databases.
+"""Workers as real processes: SIGKILL at random moments, four at once, and the database out of
+reach (PostgreSQL behind a proxy that drops, SQLite locked past its busy timeout), on both databases.
 
 What is asserted is what reached the sandbox platform: every approved post exactly once.
 """
@@ -8,15 +9,18 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from connectors.emulator import SandboxServer, new_sandbox_state
@@ -25,7 +29,9 @@ from smtool.services.context import Context
 from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.drafts import Draft, create_post
 from smtool.store.tables import Publication
+from tests.support.proxy import TcpProxy
 from tests.support.sandbox import write_installation
+from tests.support.waiting import wait_until
 
 POSTS = 300
 TEXT = "Valsts kanceleja informē par pakalpojumu izmaiņām, numurs {n}."
@@ -124,3 +130,104 @@ def test_four_workers_at_once_publish_each_post_once(installation: tuple[Path, S
     assert len(published) == POSTS
     assert max(published.values()) == 1
     assert _states(config) == Counter({"published": POSTS})
+
+
+OUTAGE_LOG = "database out of reach or locked"
+
+
+@contextmanager
+def _sqlite_locked(db_url: str) -> Iterator[None]:
+    """An exclusive lock on the SQLite database for as long as the block runs: no worker writes."""
+    path = make_url(db_url).database
+    assert path is not None
+    holder = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def _ride_out(config: Path, server: SandboxServer, outage: Callable[[], None]) -> str:
+    """Start a worker, run `outage` once its first pass is sending, and check that the worker is
+    still there afterwards and gets every post out exactly once; returns the worker's log."""
+    proc = _worker(config)
+    try:
+        wait_until(lambda: sum(_published_texts(server).values()) > 0, "the first pass sends")
+        outage()
+        assert proc.poll() is None, proc.communicate(timeout=10)[1].decode()
+        # Posts in flight when the database went are `sending`; the sweeper makes them `unknown`
+        # after their lease and reconciliation finds them on the platform.
+        wait_until(lambda: _states(config) == Counter({"published": POSTS}), "every post published", 120)
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        _, err = proc.communicate(timeout=30)
+    published = _published_texts(server)
+    assert set(published) == {TEXT.format(n=n) for n in range(POSTS)}
+    assert max(published.values()) == 1, [t for t, c in published.items() if c > 1]
+    return err.decode()
+
+
+@pytest.mark.slow
+def test_worker_rides_out_postgresql_dropping_during_its_first_pass(
+    installation: tuple[Path, SandboxServer], db_url: str
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the proxy stands between a worker and PostgreSQL")
+    config, server = installation
+    direct = make_url(db_url)
+    with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
+        proxied = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        config.write_text(config.read_text(encoding="utf-8").replace(db_url, proxied), encoding="utf-8")
+
+        def outage() -> None:
+            proxy.drop()
+            wait_until(lambda: proxy.refused >= 2, "the worker tries to reconnect")
+            proxy.restore()
+
+        log = _ride_out(config, server, outage)
+    assert log.count(OUTAGE_LOG) == 1, log
+    assert "database reachable again" in log
+    assert "Traceback" not in log and "Internal error" not in log, log
+
+
+@pytest.mark.slow
+def test_worker_rides_out_an_sqlite_lock_longer_than_the_busy_timeout(
+    installation: tuple[Path, SandboxServer], db_url: str
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's own lock")
+    config, server = installation
+
+    def outage() -> None:
+        with _sqlite_locked(db_url):
+            time.sleep(8)  # longer than the 5 s busy timeout every worker transaction waits
+
+    log = _ride_out(config, server, outage)
+    assert log.count(OUTAGE_LOG) == 1, log
+    assert "database is locked" in log
+    assert "Traceback" not in log and "Internal error" not in log, log
+
+
+@pytest.mark.slow
+def test_worker_once_cut_short_by_a_locked_database_says_so_and_exits_1(
+    installation: tuple[Path, SandboxServer], db_url: str
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's own lock")
+    config, server = installation
+    proc = _worker(config, "--once")
+    try:
+        wait_until(lambda: sum(_published_texts(server).values()) > 0, "the pass sends")
+        with _sqlite_locked(db_url):
+            _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    message = err.decode()
+    assert proc.returncode == 1, message
+    assert "The database is out of reach or locked (database is locked)" in message, message
+    assert "Internal error" not in message and "[SQL" not in message
+    published = _published_texts(server)
+    assert 0 < sum(published.values()) < POSTS and max(published.values()) == 1

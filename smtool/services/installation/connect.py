@@ -113,7 +113,7 @@ def connect(
     """
     require_manager(ctx.settings, actor)
     account = _account(ctx, account_id)
-    app = apps(ctx, account.platform, account.base_url)
+    app = apps(ctx, account.platform, ctx.platform_address(account))
     landed = redirect(app.authorization_url(redirect_uri))
     try:
         grant = app.finish(landed)
@@ -153,7 +153,7 @@ def set_token(
     connected = Connected(token, None, None, (), who.remote_id, who.handle)
     if account.platform == "facebook":
         try:
-            info = apps(ctx, account.platform, account.base_url).inspect(token)
+            info = apps(ctx, account.platform, ctx.platform_address(account)).inspect(token)
         except UsageError:
             info = None  # no Meta app set up: the identity check above is what can be known
         except ConnectorError as e:

@@ -268,7 +268,7 @@ def _refresh(ctx: Context, row: _Row, me: str, interrupted: str | None, apps: Ap
     assert row.refresh is not None  # due_for_refresh checked it
     name = PLATFORM_NAMES.get(account.platform, account.platform)
     try:
-        grant = apps(ctx, account.platform, account.base_url).refresh(row.refresh)
+        grant = apps(ctx, account.platform, ctx.platform_address(account)).refresh(row.refresh)
     except GrantRejected as e:
         again = _read(ctx, account.id)
         if again.account.token_generation != account.token_generation:

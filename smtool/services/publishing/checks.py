@@ -82,22 +82,54 @@ def findings_for(ctx: Context, session: Session, post: Post) -> list[PostFinding
     else now), as the worker would send them."""
     assert post.id is not None
     waivers = session.exec(select(WaiverRow).where(WaiverRow.post_id == post.id)).all()
-    moment = post.scheduled_at or ctx.clock()
-    recent = recent_posts_in(session, moment, exclude_post=post.id)
-    results: list[PostFinding] = []
+    accounts = []
     for account_id in targets(session, post.id):
         account = session.get(Account, account_id)
         assert account is not None
+        accounts.append(account)
+    return draft_findings(
+        ctx,
+        session,
+        texts={a.platform: text_for(post, a.platform) for a in accounts},
+        author=post.author,
+        accounts=accounts,
+        moment=post.scheduled_at or ctx.clock(),
+        waivers=[(w.rule, w.match_hash, w.reason, w.approver, w.expires_at) for w in waivers],
+        exclude_post=post.id,
+    )
+
+
+def draft_findings(
+    ctx: Context,
+    session: Session,
+    *,
+    texts: Mapping[str, str],
+    author: str,
+    accounts: Sequence[Account],
+    moment: datetime,
+    waivers: Sequence[tuple[str, str, str, str, datetime | None]] = (),
+    exclude_post: int | None = None,
+    recent: Sequence[RecentPost] | None = None,
+) -> list[PostFinding]:
+    """`findings_for` a post that may not be stored yet (an import checks every row before it
+    writes any): `texts` per platform, the target `accounts`, the time it goes out. `recent`:
+    posts already read for a window that holds this one's (`recent_posts_between`), else read here."""
+    if recent is None:
+        recent = recent_posts_in(session, moment, exclude_post=exclude_post)
+    else:
+        recent = [p for p in recent if moment - RECENT_WINDOW <= p.at <= moment]
+    results: list[PostFinding] = []
+    for account in accounts:
         for finding in post_findings(
             ctx.settings,
-            text=text_for(post, account.platform),
-            account_id=account_id,
-            author=post.author,
-            waivers=[(w.rule, w.match_hash, w.reason, w.approver, w.expires_at) for w in waivers],
+            text=texts[account.platform],
+            account_id=account.id,
+            author=author,
+            waivers=waivers,
             recent_posts=recent,
             now=moment,
         ):
-            results.append({**finding, "account": account_id})
+            results.append({**finding, "account": account.id})
     return results
 
 
@@ -123,7 +155,14 @@ def recent_posts_in(
     session: Session, moment: datetime, *, exclude_post: int | None = None
 ) -> list[RecentPost]:
     """`recent_posts` in the caller's session. Replies to citizens are answers, not posts: left out."""
-    since = moment - RECENT_WINDOW
+    return recent_posts_between(session, moment - RECENT_WINDOW, moment, exclude_post=exclude_post)
+
+
+def recent_posts_between(
+    session: Session, since: datetime, moment: datetime, *, exclude_post: int | None = None
+) -> list[RecentPost]:
+    """The posts `recent_posts_in` sees, for any window: an import reads the window around all
+    its rows once, and each row takes its part (`draft_findings` with `recent`)."""
     published, due = col(Publication.published_at), col(Publication.due_at)
     query = select(Publication).where(
         col(Publication.reply_to_item_id).is_(None),

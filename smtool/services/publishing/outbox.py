@@ -10,6 +10,7 @@ mismatch it is `held`, audited and alerted (holds), and never sent.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import bindparam, text, update
+from sqlalchemy import String, bindparam, text, update
 from sqlmodel import Session, col, select
 
 from connectors.base import (
@@ -40,7 +41,7 @@ from smtool.domain.media import MediaEntry
 from smtool.domain.outcomes import Backoff, Failure, FailureKind, OutcomeKind, after_failure
 from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
 from smtool.domain.text import collapse_spaces
-from smtool.errors import SmtoolError
+from smtool.errors import SmtoolError, UnappliedAddress
 from smtool.services.context import Context
 from smtool.services.media import MediaUnavailable, read_verified
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
@@ -61,6 +62,8 @@ CLOCK_SKEW = timedelta(minutes=2)
 # Facebook a reply is a comment, which the Page's own feed does not list.
 TIMELINE_SHOWS_REPLIES = frozenset({"x"})
 
+log = logging.getLogger(__name__)
+
 
 def worker_id() -> str:
     """A name unique to this process, shown in `claimed_by` so a person can tell workers apart."""
@@ -78,20 +81,27 @@ UPDATE publications
            AND a.token_status = 'ok'
            AND (a.rate_limited_until IS NULL OR a.rate_limited_until <= :now)
            AND NOT EXISTS (SELECT 1 FROM publishing_pauses z WHERE z.scope IN ('*', p.account_id))
+           AND p.account_id NOT IN :refused
          ORDER BY p.due_at, p.id
          LIMIT 1 {lock})
 RETURNING id
 """
 
 
-def claim_next(session: Session, me: str, now: datetime, lease: timedelta) -> int | None:
-    """Claim the most overdue publication, or None. The outer `state` guard makes a lost race a no-op."""
+def claim_next(
+    session: Session, me: str, now: datetime, lease: timedelta, refused: frozenset[str] = frozenset()
+) -> int | None:
+    """Claim the most overdue publication of an account not `refused`, or None. The outer `state`
+    guard makes a lost race a no-op."""
     dialect = session.get_bind().dialect.name
     statement = text(_CLAIM.format(lock="FOR UPDATE OF p SKIP LOCKED" if dialect == "postgresql" else ""))
     statement = statement.bindparams(
-        bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime())
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("lease_until", type_=UTCDateTime()),
+        bindparam("refused", expanding=True, type_=String()),
     )
-    row = session.execute(statement, {"me": me, "now": now, "lease_until": now + lease}).first()
+    values = {"me": me, "now": now, "lease_until": now + lease, "refused": sorted(refused)}
+    row = session.execute(statement, values).first()
     return int(row[0]) if row else None
 
 
@@ -177,6 +187,7 @@ class Publisher:
         self._connectors: dict[str, Connector] = {}
         self._connectors_lock = threading.Lock()
         self._public_key: Ed25519PublicKey | None = None
+        self._refused: frozenset[str] = frozenset()  # the accounts last reported as refused
 
     def seal_key(self) -> Ed25519PublicKey:
         """The key that checks seals, read once; raises SecretError when the signing key is missing
@@ -198,6 +209,16 @@ class Publisher:
                 connector = self._connectors[account.id] = self.factory(self.ctx, account)
             return connector
 
+    def _report_refused(self, refused: frozenset[str]) -> None:
+        """Log each account newly refused for an unapplied address once, not at every tick."""
+        for account_id in sorted(refused - self._refused):
+            log.warning(
+                "account %s: not publishing, its base_url in config.toml differs from the applied one; "
+                "see `smtool config apply --dry-run`",
+                account_id,
+            )
+        self._refused = refused
+
     def _forget_connector(self, account_id: str) -> None:
         """Drop the account's cached connector: the next use reads its token again."""
         with self._connectors_lock:
@@ -209,12 +230,20 @@ class Publisher:
         """Publish due rows until none is left (or `limit`); returns a count per outcome."""
         outcomes: Counter[str] = Counter()
         self.seal_key()
+        # Accounts whose address in config.toml is not the applied one wait, scheduled, until
+        # `config apply`: their connector would refuse to send the token anywhere (Context.platform_address).
+        refused = self.ctx.unapplied_addresses()
+        self._report_refused(refused)
         while limit is None or sum(outcomes.values()) < limit:
             # Claim and mark `sending` in one transaction: one commit fewer per publication, and
             # the claim is never visible without its send decision.
             with self.ctx.db.write() as session:
                 claimed = claim_next(
-                    session, self.me, self.ctx.clock(), timedelta(seconds=self.settings.lease_seconds)
+                    session,
+                    self.me,
+                    self.ctx.clock(),
+                    timedelta(seconds=self.settings.lease_seconds),
+                    refused,
                 )
                 if claimed is None:
                     break
@@ -329,6 +358,10 @@ class Publisher:
                 ref = connector.publish(outgoing)
         except ConnectorError as error:
             return self._record_failure(send.publication_id, send.account.id, error)
+        except UnappliedAddress as error:
+            # config.toml changed after the claim: nothing left, and the token is fine, so the row
+            # waits as after an outage rather than asking for a new token.
+            return self._record_failure(send.publication_id, send.account.id, Transient(error.msg))
         except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act
             return self._record_failure(send.publication_id, send.account.id, AuthExpired(error.msg))
         except Exception as error:  # an unexpected answer after the request may have left
