@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from smtool.services.context import Context
-from tests.support.cli import Result, run_smtool
+from tests.support.cli import Result, run_smtool, without_smtool_settings
 from tests.support.store_data import add_post, riga
 
 PERIOD = ("--from", "2025-10-20", "--to", "2025-11-02")
@@ -89,7 +89,7 @@ def test_xlsx_is_refused_on_a_terminal_but_goes_down_a_pipe(folder: Path) -> Non
         capture_output=True,
         check=False,
         timeout=60,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")},
+        env=without_smtool_settings(),
     )
     assert piped.returncode == 0 and piped.stdout.startswith(b"PK")  # a zip container
     main, secondary = os.openpty()
@@ -101,7 +101,7 @@ def test_xlsx_is_refused_on_a_terminal_but_goes_down_a_pipe(folder: Path) -> Non
             stderr=subprocess.PIPE,
             check=False,
             timeout=60,
-            env={k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")},
+            env=without_smtool_settings(),
         )
     finally:
         os.close(secondary)
