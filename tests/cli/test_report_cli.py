@@ -156,3 +156,30 @@ def test_a_wide_terminal_also_shows_reactions_replies_and_shares(folder: Path) -
     assert "Likes" in headers("160") and "Shares" in headers("160")
     assert "Likes" not in headers("80") and "Impressions" in headers("80")
     assert "_" not in headers("160")  # headings in words: "Engagement rate", not engagement_rate
+
+
+def test_a_latvian_manager_reads_the_terminal_report_in_latvian(folder: Path) -> None:
+    result = run_smtool(
+        "report",
+        "campaign",
+        "--from",
+        "20.10.2025",
+        "--to",
+        "2.11.2025.",
+        "--campaign",
+        "EU-1",
+        cwd=folder,
+        env={"SMTOOL_LANG": "lv", "COLUMNS": "160"},
+    )
+    assert result.code == 0, result.err
+    assert "Kampaņa EU-1" in result.out and "20.10.2025. – 2.11.2025." in result.out
+    (rate,) = [line for line in result.out.splitlines() if line.startswith("│ Iesaistes koeficients")]
+    assert "5,0 %" in rate  # a decimal comma
+    assert "Engagement rate" not in result.out and "Posts published" not in result.out
+
+
+def test_excel_csv_on_stdout_and_only_for_csv(folder: Path) -> None:
+    result = run_smtool("report", "engagement", *PERIOD, "-f", "csv", "--excel", cwd=folder)
+    assert result.code == 0 and result.out.startswith("\ufeffpublication_id;post_id;account;")
+    refused = _run(folder, "engagement", *PERIOD, "-f", "html", "--excel")
+    assert refused.code == 2 and "--excel is a form of CSV" in refused.err

@@ -239,7 +239,8 @@ def test_missing_columns_name_the_form_the_file_was_read_in(ctx: Context, tmp_pa
     with pytest.raises(UsageError) as info:
         import_csv(ctx, "anna", plan)
     assert (
-        "missing columns account, at, text (read as UTF-8, cells separated by semicolons)" in info.value.msg
+        "missing columns account, at, text; expected account, at, text (read as UTF-8, cells separated by semicolons)"
+        in info.value.msg
     )
 
 

@@ -250,8 +250,7 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
     if missing:
         raise UsageError(
             f"{path}: missing {noun(len(missing), 'column', 'columns')} "
-            f"{', '.join(sorted(missing))} (read as {form.describe()}); "
-            "expected account, at, text"
+            f"{', '.join(sorted(missing))}; expected account, at, text (read as {form.describe()})"
         )
     if not rows:
         raise UsageError(f"{path} has no rows to import")
