@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,24 @@ def test_an_edited_catalog_is_read_even_before_make_compiles_it(
     finally:
         monkeypatch.undo()
         i18n._translations.cache_clear()
+
+
+def test_dates_and_numbers_come_from_babels_locale_data() -> None:
+    day, moment = date(2026, 12, 3), datetime(2026, 12, 3, 14, 30)
+    with speaking("lv"):
+        assert (i18n.format_day(day), i18n.format_clock(moment)) == ("3.12.2026.", "14:30")
+        assert i18n.format_moment(moment) == "3.12.2026. 14:30"
+        assert (i18n.weekday_name(day), i18n.weekday_name(day, "abbreviated")) == ("ceturtdiena", "ceturtd.")
+        assert i18n.month_name(day) == "decembris"
+        assert (
+            i18n.format_decimal(12345.5) == "12\u00a0345,50"
+            and i18n.format_decimal(1234567, 0) == "1\u00a0234\u00a0567"
+        )
+        assert i18n.format_percent(0.253) == "25,3 %"
+    # English keeps the ISO forms smtool has always shown, and English names and separators.
+    assert (i18n.format_day(day), i18n.format_moment(moment)) == ("2026-12-03", "2026-12-03 14:30")
+    assert (i18n.weekday_name(day), i18n.month_name(day)) == ("Thursday", "December")
+    assert i18n.format_decimal(12345.5) == "12,345.50" and i18n.format_percent(0.253) == "25.3 %"
 
 
 def test_an_unknown_language_is_refused() -> None:
