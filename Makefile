@@ -4,7 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_CONFIG ?= demo/config.toml
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench clean messages catalogs
+
+# The interface's gettext catalogs (smtool.i18n): translators edit the .po files; the .mo files are
+# built from them (here and by the wheel's build hook) and never committed.
+LOCALES := smtool/locale
+LANGS := lv
+CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/smtool.po)
+COMPILED := $(CATALOGS:.po=.mo)
+# counted(n, "post", "posts"), noun(...) and forms(...) carry a noun's singular and plural.
+KEYWORDS := -k counted:2,3 -k noun:2,3 -k forms:1,2
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +31,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 ## run: the main job on the embedded database and the sandbox platform: the TUI in a terminal
 ## (as RUN_AS), else (stdin or stdout not a terminal, e.g. in scripts) the demo walk-through
 RUN_AS ?= liga
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(COMPILED)
 	@if [ -t 0 ] && [ -t 1 ]; then \
 		$(BIN)/smtool --config $(DEMO_CONFIG) tui --sandbox --as $(RUN_AS); \
 	else \
@@ -40,8 +49,23 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy smtool connectors
 
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev $(COMPILED)
 	$(BIN)/pytest -q -n auto
+
+## messages: extract the marked messages into smtool.pot and update every language's .po from it
+messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F $(LOCALES)/babel.cfg $(KEYWORDS) --no-location --sort-output \
+		--add-comments=TRANSLATORS: --project smtool -o $(LOCALES)/smtool.pot .
+	@for lang in $(LANGS); do \
+		$(BIN)/pybabel update -i $(LOCALES)/smtool.pot -d $(LOCALES) -D smtool -l $$lang \
+			--init-missing --ignore-obsolete --no-fuzzy-matching || exit 1; \
+	done
+
+## catalogs: compile the .po files into the .mo files smtool reads
+catalogs: $(COMPILED)
+
+$(LOCALES)/%/LC_MESSAGES/smtool.mo: $(LOCALES)/%/LC_MESSAGES/smtool.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -D smtool -d $(LOCALES) -l $* --statistics
 
 ## bench: reproducible benchmarks; they print figures and ratios
 bench: $(VENV)/.installed-dev

@@ -126,6 +126,9 @@ class User(_Strict):
     team: str | None = None
     """Team a specialist or press officer belongs to (routing target)."""
     display_name: str | None = None
+    lang: Literal["en", "lv"] | None = None
+    """The language smtool speaks to this person (unset: the institution's first language);
+    `--lang` or SMTOOL_LANG overrides it for one command."""
 
 
 _PRESS_OFFICER_ONLY: list[Role] = ["press_officer"]

@@ -6,6 +6,8 @@ them. Anything else escaping to a user is a bug.
 
 from __future__ import annotations
 
+from smtool.i18n import N_
+
 
 class SmtoolError(Exception):
     """An error with a message a person can act on.
@@ -14,7 +16,7 @@ class SmtoolError(Exception):
     """
 
     exit_code = 1
-    default_title = "Error"
+    default_title = N_("Error")
 
     def __init__(self, msg: str, title: str | None = None) -> None:
         super().__init__(msg)
@@ -29,14 +31,14 @@ class ConfigError(SmtoolError):
     """The configuration file or environment is wrong; the message names the file, key and fix."""
 
     exit_code = 2
-    default_title = "Configuration error"
+    default_title = N_("Configuration error")
 
 
 class UsageError(SmtoolError):
     """A command was given input it cannot use."""
 
     exit_code = 2
-    default_title = "Invalid input"
+    default_title = N_("Invalid input")
 
 
 class UnappliedAddress(UsageError):
@@ -48,39 +50,39 @@ class DatabaseError(SmtoolError):
     """The database cannot be reached or has a schema this code does not know."""
 
     exit_code = 2
-    default_title = "Database error"
+    default_title = N_("Database error")
 
 
 class NotFound(SmtoolError):
     """A named object does not exist."""
 
     exit_code = 1
-    default_title = "Not found"
+    default_title = N_("Not found")
 
 
 class PermissionDenied(SmtoolError):
     """The acting user's roles do not allow the action."""
 
     exit_code = 1
-    default_title = "Not allowed"
+    default_title = N_("Not allowed")
 
 
 class InvalidTransition(SmtoolError):
     """A state machine refused a transition."""
 
     exit_code = 1
-    default_title = "Not possible now"
+    default_title = N_("Not possible now")
 
 
 class Conflict(SmtoolError):
     """Someone else changed the object first (optimistic version check failed)."""
 
     exit_code = 1
-    default_title = "Changed by someone else"
+    default_title = N_("Changed by someone else")
 
 
 class SecretError(SmtoolError):
     """The secret key is missing or cannot decrypt a stored token."""
 
     exit_code = 2
-    default_title = "Secret key error"
+    default_title = N_("Secret key error")

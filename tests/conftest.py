@@ -10,9 +10,20 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from smtool.i18n import activate
 from smtool.services.context import Context
 from smtool.services.installation.setup import initialise
 from tests.support.databases import BASE_CONFIG, PG_ENV, postgres_base_url
+
+
+@pytest.fixture(autouse=True)
+def english_interface(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The suite's expectations are English, and its installations' first language is Latvian: every
+    test speaks English unless it says otherwise (SMTOOL_LANG, which subprocesses inherit too). A
+    command run in-process sets the process's language, so each test ends back in English."""
+    monkeypatch.setenv("SMTOOL_LANG", "en")
+    yield
+    activate("en")
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ SMTOOL_POLICIES_DIR: the packs must come from the installed `policies` package, 
 
 from __future__ import annotations
 
+import gettext
+import io
 import json
 import os
 import subprocess
@@ -84,6 +86,21 @@ def test_the_wheel_holds_the_lexicon_and_its_licence(wheel: Path) -> None:
         names = set(archive.namelist())
     for name in ("lv_forms.tsv.gz", "lv_classes.u32.gz", "LICENSE", "README.md"):
         assert f"smtool/checker/lexicon/{name}" in names
+
+
+def test_the_wheel_holds_the_compiled_latvian_catalog(wheel: Path) -> None:
+    # The .mo files are not in git: the build hook (hatch_build.py) compiles them into the wheel.
+    with zipfile.ZipFile(wheel) as archive:
+        compiled = archive.read("smtool/locale/lv/LC_MESSAGES/smtool.mo")
+    catalog = gettext.GNUTranslations(io.BytesIO(compiled))
+    assert catalog.gettext("Engagement rate") == "Iesaistes koeficients"
+    assert catalog.ngettext("post", "posts", 21) == "ieraksts"
+
+
+def test_the_installed_wheel_speaks_latvian(venv: Path) -> None:
+    probe = "from smtool.i18n import _, speaking\nwith speaking('lv'):\n    print(_('Not allowed'))"
+    shown = _ok(_run([venv / "bin" / "python", "-c", probe], cwd=venv.parent)).stdout.strip()
+    assert shown == "Nav atļauts"
 
 
 def test_the_installed_wheel_uses_its_own_smtool_and_packs(venv: Path) -> None:

@@ -97,7 +97,7 @@ def load_pack(folder: Path) -> Pack:  # noqa: PLR0912 - one clear message per pr
         unknown = set(data) - {"pack", "lexicon", "rule"}
         if unknown:
             raise PolicyError(
-                f"{file}: unknown top-level {noun(len(unknown), 'key')} {sorted(unknown)}; "
+                f"{file}: unknown top-level {noun(len(unknown), 'key', 'keys')} {sorted(unknown)}; "
                 "expected pack, lexicon, rule"
             )
         if "pack" in data:
@@ -150,7 +150,8 @@ def _only_keys(spec: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = set(spec) - allowed
     if unknown:
         raise PolicyError(
-            f"{where}: unknown {noun(len(unknown), 'key')} {sorted(unknown)}; allowed: {sorted(allowed)}"
+            f"{where}: unknown {noun(len(unknown), 'key', 'keys')} {sorted(unknown)}; "
+            f"allowed: {sorted(allowed)}"
         )
 
 

@@ -37,7 +37,7 @@ def export_(
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.counts.items())
     common.console.print(
         f"Wrote {common.inert(str(output))}, signed with key {report.signed_by}: {counts}, "
-        f"{counted(report.media_files, 'media file')}."
+        f"{counted(report.media_files, 'media file', 'media files')}."
     )
     for name in report.missing_media:
         common.err_console.print(f"Media file missing, noted in its record: {common.inert(name)}")

@@ -1,4 +1,8 @@
-"""What every command shares: the config path, the acting user, consoles and error printing.
+"""What every command shares: the config path, the acting user, the language, consoles and error
+printing.
+
+Which language smtool speaks (smtool.i18n): --lang or SMTOOL_LANG for one command, else the acting
+person's `lang` ([[users]], as applied), else the institution's first language it has a catalog for.
 
 Who acts: over SSH, the person the key proved (`ssh shell` sets `state.proven`); in a personal
 installation, the name given with --as or SMTOOL_USER; in a shared one ([access] mode = "shared")
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from smtool.domain.timezones import format_local
 from smtool.domain.words import counted
 from smtool.errors import ConfigError, SmtoolError, UsageError
+from smtool.i18n import LANGUAGES, _, activate
 from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.text import inert, strip_unsafe
 
@@ -57,6 +62,10 @@ class _State:
     config_path: str | None = None
     proven: Identity | None = None
     """Who the SSH key proved, for the whole process (`smtool ssh shell`)."""
+    lang: str | None = None
+    """--lang or SMTOOL_LANG: the language for this command, whoever acts."""
+    applied: Settings | None = None
+    """The settings with the users as applied in the database, once a command opened it."""
 
 
 state = _State()
@@ -92,15 +101,51 @@ def _typed_name(explicit: str | None) -> str | None:
     return name
 
 
+LANG_ENV = "SMTOOL_LANG"
+
+
+def choose_language(override: str | None) -> None:
+    """Speak --lang (`override`) or SMTOOL_LANG if given, else the institution's language until
+    the acting person is known (`speak_to`). Raises UsageError for a language without a catalog."""
+    lang = override or os.environ.get(LANG_ENV) or None
+    if lang is not None and lang not in LANGUAGES:
+        source = "--lang" if override else LANG_ENV
+        raise UsageError(
+            _("{source} {lang} is not a language smtool speaks; choose one of {choices}").format(
+                source=source, lang=repr(lang), choices=", ".join(LANGUAGES)
+            )
+        )
+    state.lang = lang
+    # Who acts may be known before the command says: proven by an SSH key, or SMTOOL_USER.
+    speak_to(state.proven.user if state.proven else os.environ.get("SMTOOL_USER"))
+
+
+def speak_to(person: str | None) -> None:
+    """Speak to `person`: --lang or SMTOOL_LANG, else their own `lang`, else the institution's
+    first language with a catalog (English where there is no configuration to say)."""
+    if state.lang is not None:
+        activate(state.lang)
+        return
+    try:
+        current = state.applied or settings()
+    except ConfigError:
+        return  # no institution to ask; the command reports the configuration when it opens it
+    own = next((u.lang for u in current.users if u.name == person and u.lang), None)
+    activate(own or next((lang for lang in current.institution.languages if lang in LANGUAGES), "en"))
+
+
 def acting_user(explicit: str | None) -> str:
-    """The person the SSH key proved, else --as USER or SMTOOL_USER in a personal installation.
+    """The person the SSH key proved, else --as USER or SMTOOL_USER in a personal installation;
+    from here on smtool speaks that person's language.
 
     Raises UsageError when a name is typed in a shared installation, or none is given.
     """
     if state.proven is not None:
+        speak_to(state.proven.user)
         return state.proven.user
     name = _typed_name(explicit)
     if name:
+        speak_to(name)
         return name
     if _shared():
         raise UsageError(f"this command acts for a person: {SHARED_INSTALLATION}")
@@ -108,7 +153,8 @@ def acting_user(explicit: str | None) -> str:
 
 
 def print_error(error: SmtoolError) -> None:
-    err_console.print(f"{error.title}: {strip_unsafe(error.msg)}", markup=False)
+    # Titles are English in the code (marked with N_) and read in the reader's language here.
+    err_console.print(f"{_(error.title)}: {strip_unsafe(error.msg)}", markup=False)
 
 
 def emit_json(value: Any) -> None:
@@ -148,6 +194,7 @@ def open_context() -> Context:
 
     ctx = Context.open(settings())
     attribute_to(ctx.db, via())
+    state.applied = ctx.settings  # a person's `lang` counts once applied, like their roles
     return ctx
 
 

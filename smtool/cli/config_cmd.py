@@ -12,6 +12,7 @@ import typer
 from smtool.cli import common
 from smtool.domain.words import counted
 from smtool.errors import UsageError
+from smtool.i18n import _
 from smtool.services.installation import directory
 from smtool.store.engine import describe_url
 
@@ -60,7 +61,8 @@ def apply(
     elif applied:
         if yes:
             _print_changes(changes)
-        print(f"Applied {counted(len(changes), 'change')}; the audit log records them (config.apply).")
+        made = counted(len(changes), "change", "changes")
+        print(_("Applied {changes}; the audit log records them (config.apply).").format(changes=made))
     elif dry_run:
         _print_changes(changes)
         print("Nothing applied (--dry-run).")

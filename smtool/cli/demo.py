@@ -95,7 +95,7 @@ def seed_citizens(ctx: Context, sandbox: TrainingSandbox, count: int = 40) -> No
     sandbox.simulate(count)
     ingested = worker.run_once(ctx)
     common.console.print(
-        f"Seeded citizen activity: {counted(ingested.get('ingest_new', 0), 'item')} in the inbox"
+        f"Seeded citizen activity: {counted(ingested.get('ingest_new', 0), 'item', 'items')} in the inbox"
     )
 
 
@@ -135,12 +135,16 @@ def _walk_through(ctx: Context) -> None:
 
 # The worker's counters that every pass reports, in these words; any other one is named only when
 # it is not zero (a failure, an alert), so that two runs print the same lines.
-_ALWAYS = (("published", "publication", "published"), ("ingest_new", "new inbox item", "took"))
+# The walk-through speaks English throughout (its sentences are not in the catalog yet).
+_ALWAYS = (
+    ("published", ("publication", "publications"), "published"),
+    ("ingest_new", ("new inbox item", "new inbox items"), "took"),
+)
 
 
 def _print_pass(totals: Counter[str]) -> None:
     """What one worker pass did, as a sentence that reads the same on every run."""
-    said = "; ".join(f"{verb} {counted(totals[key], noun)}" for key, noun, verb in _ALWAYS)
+    said = "; ".join(f"{verb} {counted(totals[key], *nouns)}" for key, nouns, verb in _ALWAYS)
     common.console.print(f"  the worker {said}")
     quiet = {key for key, _, _ in _ALWAYS} | {"ingest_fetched", "metrics_measured"}
     other = [f"{key.replace('_', ' ')}: {n}" for key, n in sorted(totals.items()) if n and key not in quiet]
@@ -153,8 +157,9 @@ def show_engagement(ctx: Context) -> None:
     period = period_between(None, None, ctx.settings.institution.timezone, ctx.clock())
     f = engagement(ctx, period, with_posts=False).totals
     common.console.print(
-        f"Engagement since {period.first_day}: {counted(f.posts, 'post')}, "
-        f"{counted(f.impressions, 'impression')}, {counted(f.likes, 'like')}, {counted(f.shares, 'share')}, "
+        f"Engagement since {period.first_day}: {counted(f.posts, 'post', 'posts')}, "
+        f"{counted(f.impressions, 'impression', 'impressions')}, {counted(f.likes, 'like', 'likes')}, "
+        f"{counted(f.shares, 'share', 'shares')}, "
         f"{counted(f.replies, 'reply', 'replies')} "
         "(the sandbox's simulated audience; `smtool report engagement` for the whole report)"
     )

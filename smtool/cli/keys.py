@@ -6,6 +6,7 @@ import typer
 
 from smtool.cli import common
 from smtool.domain.words import counted
+from smtool.i18n import _
 from smtool.services.installation.keys import rotate
 from smtool.services.records.signing import fingerprint, load_signing_key, public_pem, public_text
 
@@ -25,12 +26,17 @@ def rotate_(as_user: str | None = typer.Option(None, "--as", help=common.AS_USER
     changed, when a stored token does not open with the configured key."""
     with common.open_context() as ctx:
         result = rotate(ctx, common.actor(as_user))
-    common.console.print(f"Re-encrypted {counted(result.tokens, 'token')} under the new key.")
+    common.console.print(
+        _("Re-encrypted {tokens} under the new key.").format(tokens=counted(result.tokens, "token", "tokens"))
+    )
     if result.from_environment:
         common.console.print("Now remove the old keys from SMTOOL_SECRET_KEY in every smtool process.")
     else:
         common.console.print(
-            f"Retired {counted(result.retired, 'old key')} from {common.inert(str(ctx.settings.key_path))}."
+            _("Retired {keys} from {file}.").format(
+                keys=counted(result.retired, "old key", "old keys"),
+                file=common.inert(str(ctx.settings.key_path)),
+            )
         )
 
 

@@ -11,6 +11,7 @@ from smtool import __version__
 from smtool.cli import common
 from smtool.cli.lazy import Entry, LazyGroup
 from smtool.errors import SmtoolError
+from smtool.i18n import _
 
 # Every command: the module of smtool.cli that registers it (`register(app)`) and its summary in
 # `smtool --help`, in the order of `smtool --help`. A command's module is imported only when the
@@ -94,9 +95,16 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Interface language for this command: lv or en (default: SMTOOL_LANG, your own `lang`, "
+        "the institution's first language).",
+    ),
 ) -> None:
     """Social media management and monitoring for public institutions."""
     common.state.config_path = config
+    common.choose_language(lang)
 
 
 def run(argv: Sequence[str] | None = None) -> None:
@@ -111,7 +119,7 @@ def run(argv: Sequence[str] | None = None) -> None:
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
-        common.err_console.print("Aborted.")
+        common.err_console.print(_("Aborted."))
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -122,8 +130,10 @@ def run(argv: Sequence[str] | None = None) -> None:
             show()
             sys.exit(exit_code)
         common.err_console.print(
-            f"Internal error: {type(e).__name__}: {common.inert(str(e))}\n"
-            "This is a bug in smtool; please report it with the command you ran."
+            _(
+                "Internal error: {kind}: {detail}\n"
+                "This is a bug in smtool; please report it with the command you ran."
+            ).format(kind=type(e).__name__, detail=common.inert(str(e)))
         )
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

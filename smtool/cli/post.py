@@ -13,6 +13,7 @@ from smtool.domain.media import MediaEntry
 from smtool.domain.states import PostState
 from smtool.domain.words import counted
 from smtool.errors import UsageError
+from smtool.i18n import _
 from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.publishing import approval, calendar, checks, drafts, pauses
 from smtool.services.publishing.checks import PostFinding
@@ -23,7 +24,9 @@ group = typer.Typer(help="Posts: drafting, approval and scheduling.", no_args_is
 
 AS = typer.Option(None, "--as", help=common.AS_USER_HELP)
 ACCOUNTS = typer.Option([], "--account", help="Target account id (repeat for several).")
-AT = typer.Option(None, "--at", help='Publish at "YYYY-MM-DD HH:MM" in the institution\'s time zone.')
+AT = typer.Option(
+    None, "--at", help='Publish at "D.M.YYYY HH:MM" or "YYYY-MM-DD HH:MM" in the institution\'s time zone.'
+)
 NOW = typer.Option(False, "--now", help="Publish as soon as approved (the default when --at is absent).")
 MEDIA = typer.Option(
     [],
@@ -281,7 +284,10 @@ def approve(
         # During a pause "scheduled" is not the whole story: say what holds them.
         held = sorted({n for n in (pauses.publication_paused_note(ctx, p) for p in written) if n})
     common.console.print(
-        f"Approved {counted(len(post_ids), 'post')}; {counted(len(written), 'publication')} scheduled."
+        _("Approved {posts}; {publications} scheduled.").format(
+            posts=counted(len(post_ids), "post", "posts"),
+            publications=counted(len(written), "publication", "publications"),
+        )
     )
     for note in held:
         common.console.print(f"Not sent yet: {note}.")
@@ -304,7 +310,11 @@ def withdraw(post_id: int = typer.Argument(..., help="Post id."), as_user: str |
     """Withdraw a post; publications not yet started are cancelled."""
     with common.open_context() as ctx:
         cancelled = approval.withdraw_post(ctx, common.acting_user(as_user), post_id)
-    common.console.print(f"Post {post_id} withdrawn; {counted(len(cancelled), 'publication')} cancelled.")
+    common.console.print(
+        _("Post {post} withdrawn; {publications} cancelled.").format(
+            post=post_id, publications=counted(len(cancelled), "publication", "publications")
+        )
+    )
 
 
 @group.command("waive")
@@ -341,7 +351,14 @@ def import_(
 ) -> None:
     """Create and submit one post per CSV row; any bad row means nothing is imported."""
     with common.open_context() as ctx:
-        created = drafts.import_csv(ctx, common.acting_user(as_user), file)
+        imported = drafts.import_csv(ctx, common.acting_user(as_user), file)
+    # Say how the file was read, so that a wrong guess (an encoding, a delimiter) is seen at once.
+    common.err_console.print(
+        _("Read {file} as {form}.").format(file=common.inert(str(file)), form=imported.form.describe())
+    )
+    created = imported.post_ids
     common.console.print(
-        f"Imported and submitted {counted(len(created), 'post')}: {', '.join(map(str, created))}"
+        _("Imported and submitted {posts}: {ids}").format(
+            posts=counted(len(created), "post", "posts"), ids=", ".join(map(str, created))
+        )
     )

@@ -12,9 +12,10 @@ from rich.table import Table
 from smtool.cli import common
 from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
+from smtool.i18n import _
 from smtool.services import reports
 from smtool.services.reports.formats import FILE_FORMATS, render, write_file
-from smtool.services.reports.sheets import Cell, Layout, Sheet
+from smtool.services.reports.sheets import Cell, Layout, Sheet, shown_cell
 from smtool.store.types import utcnow
 
 group = typer.Typer(
@@ -41,29 +42,33 @@ class Format(StrEnum):
 
 
 FROM = typer.Option(
-    None, "--from", help="First day, YYYY-MM-DD in the institution's zone (default: 30 days)."
+    None,
+    "--from",
+    help="First day, YYYY-MM-DD or D.M.YYYY in the institution's zone (default: 30 days).",
 )
-TO = typer.Option(None, "--to", help="Last day, YYYY-MM-DD, included (default: today).")
+TO = typer.Option(None, "--to", help="Last day, YYYY-MM-DD or D.M.YYYY, included (default: today).")
 ACCOUNT = typer.Option(None, "--account", help="Only this account (an id from config.toml).")
 CAMPAIGN = typer.Option(
     None, "--campaign", help="Only posts tagged with this campaign (e.g. an EU project id)."
 )
 FORMAT = typer.Option(Format.table, "--format", "-f", help="table, csv, json, html or xlsx.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal.")
+EXCEL = typer.Option(
+    False,
+    "--excel",
+    help="With --format csv: the form Excel with Latvian settings opens in columns (semicolons, a BOM, "
+    "decimal commas); the column names stay the same.",
+)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="report")
 
 
-def _shown(value: Cell, percent: bool, width: int = 60) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value * 100:.1f} %" if percent else f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    text = common.inert(collapse_spaces(value))
+def _shown(value: Cell, column: str, percent: bool, width: int = 60) -> str:
+    if not isinstance(value, str):
+        return shown_cell(value, column, percent)
+    text = common.inert(collapse_spaces(shown_cell(value, column, percent)))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -76,17 +81,17 @@ def _print_sheet(sheet: Sheet) -> None:
     headers = [sheet.headings[i] for i in shown]
     table = Table(*headers, title=common.inert(sheet.title), title_justify="left")
     for n, row in enumerate(sheet.rows[:TABLE_ROWS]):
-        table.add_row(*(_shown(row[i], sheet.is_share(n, sheet.columns[i]), 40) for i in shown))
+        cells = [(row[i], sheet.columns[i]) for i in shown]
+        table.add_row(*(_shown(value, column, sheet.is_share(n, column), 40) for value, column in cells))
     common.console.print(table)
     if len(sheet.rows) > TABLE_ROWS:
-        common.console.print(f"… {len(sheet.rows) - TABLE_ROWS} more rows: use --format csv or xlsx.")
+        common.console.print(
+            _("… {rows} more rows: use --format csv or xlsx.").format(rows=len(sheet.rows) - TABLE_ROWS)
+        )
 
 
 def _print_layout(layout: Layout, institution: str) -> None:
-    scope = [layout.period.label, layout.period.zone]
-    scope += [f"account {layout.account}"] if layout.account else []
-    scope += [f"campaign {layout.campaign}"] if layout.campaign else []
-    common.console.print(common.inert(f"{institution}: {layout.title} ({', '.join(scope)})"))
+    common.console.print(common.inert(f"{institution}: {layout.title}, {layout.scope}"))
     for sheet in layout.sheets:
         if sheet.name != "posts":  # every post is for the files; the terminal lists the top ones
             _print_sheet(sheet)
@@ -100,9 +105,12 @@ def _run(
     campaign: str | None,
     fmt: Format,
     output: Path | None,
+    excel: bool = False,
 ) -> None:
     if fmt is Format.xlsx and output is None and sys.stdout.isatty():
         raise UsageError("XLSX is a binary file: give --output FILE.xlsx (or pipe it)")
+    if excel and fmt is not Format.csv:
+        raise UsageError("--excel is a form of CSV: give --format csv with it")
     if fmt is Format.table and output is not None:
         raise UsageError("--output needs a file format: --format csv, json, html or xlsx")
     settings = common.settings()
@@ -114,7 +122,7 @@ def _run(
     if fmt is Format.table:
         _print_layout(layout, institution)
         return
-    data = render(layout, next(f for f in FILE_FORMATS if f == fmt.value), institution)
+    data = render(layout, next(f for f in FILE_FORMATS if f == fmt.value), institution, excel=excel)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -140,8 +148,9 @@ def _command(kind: reports.ReportKind) -> None:
         campaign: str | None = CAMPAIGN,
         fmt: Format = FORMAT,
         output: Path | None = OUTPUT,
+        excel: bool = EXCEL,
     ) -> None:
-        _run(kind, first, last, account, campaign, fmt, output)
+        _run(kind, first, last, account, campaign, fmt, output, excel)
 
     command.__doc__ = _HELP[kind]
     group.command(kind)(command)

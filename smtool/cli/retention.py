@@ -5,11 +5,20 @@ from __future__ import annotations
 import typer
 
 from smtool.cli import common
-from smtool.domain.words import counted
+from smtool.domain.words import counted, forms
 from smtool.errors import UsageError
+from smtool.i18n import _
 from smtool.services.records.retention import lift_hold, list_holds, place_hold, purge
 
 group = typer.Typer(help="Retention of records and legal holds.", no_args_is_help=True)
+
+
+# What a purge counts, in words (the --json keys stay these names).
+_KINDS = {
+    "post": forms("post", "posts"),
+    "inbox_item": forms("inbox item", "inbox items"),
+    "metric_snapshot": forms("metric snapshot", "metric snapshots"),
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -92,6 +101,6 @@ def purge_(
     if as_json:
         common.emit_json({"dry_run": report.dry_run, "deleted": report.deleted})
         return
-    verb = "Would delete" if dry_run else "Deleted"
-    counts = ", ".join(counted(n, kind.replace("_", " ")) for kind, n in report.deleted.items())
-    common.console.print(f"{verb} {counts}.")
+    counts = ", ".join(counted(n, *_KINDS[kind]) for kind, n in report.deleted.items())
+    said = _("Would delete {counts}.") if dry_run else _("Deleted {counts}.")
+    common.console.print(said.format(counts=counts))

@@ -63,7 +63,7 @@ def write_authorized_keys_(
     other lines; run it again after adding or revoking keys (or use AuthorizedKeysCommand)."""
     with common.open_context() as ctx:
         count = authorized.write_authorized_keys(ctx, path, _program(), _config())
-    common.console.print(f"Wrote {counted(count, 'key')} into {common.inert(str(path))}.")
+    common.console.print(f"Wrote {counted(count, 'key', 'keys')} into {common.inert(str(path))}.")
 
 
 @group.command("shell")

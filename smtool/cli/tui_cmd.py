@@ -18,6 +18,7 @@ import typer
 
 from smtool.cli import common
 from smtool.errors import UsageError
+from smtool.i18n import activate
 from smtool.services.context import Context
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ def tui(
     from smtool.tui.app import build_app
 
     user = common.acting_user(as_user)
+    # The TUI's own labels are not in the catalog yet (issue 19): until they are, it speaks English
+    # throughout rather than a Latvian count inside an English sentence.
+    activate("en")
     if not sandbox:
         with common.open_context() as ctx:
             app = build_app(ctx, user, screen)

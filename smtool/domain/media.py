@@ -208,6 +208,6 @@ def set_refusal(types: Sequence[str], platform: str) -> str | None:
     for family in dict.fromkeys(families):
         most, given = rules.counts.get(family, 0), families.count(family)
         if given > most:
-            allowed = counted(most, f"{family} item")
+            allowed = counted(most, f"{family} item", f"{family} items")
             return f"{platform} takes at most {allowed} in one post; this post has {given}"
     return None

@@ -1,21 +1,34 @@
 """Times people type, in the institution's zone, turned into unambiguous UTC instants.
 
+Typed either as ISO ("2026-12-03 14:30") or as Latvian offices write them ("3.12.2026 14:30", also
+"3.12.2026. 14:30" with the date's closing full stop), whatever the reader's interface language.
+
 At a DST change a wall-clock time can happen twice (autumn) or never (spring). Guessing would publish
 an hour early or late, so such a time is refused with both candidate instants named.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from smtool.errors import UsageError
+from smtool.i18n import _, format_day, format_moment
 
-FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
+FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    # Day first, as in Latvia (strptime's %d and %m take one digit too: 3.12.2026 9:30).
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y. %H:%M",
+    "%d.%m.%Y., %H:%M",
+)
+DAY_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%Y.")
 
 
 def parse_local(text: str, zone: str) -> datetime:
-    """Parse "YYYY-MM-DD HH:MM" as a wall-clock time in `zone`; return aware UTC.
+    """Parse "YYYY-MM-DD HH:MM" or "D.M.YYYY HH:MM" as a wall-clock time in `zone`; return aware UTC.
 
     Raises UsageError for an unreadable text, a time that does not exist in the zone, or one that is
     ambiguous there.
@@ -28,12 +41,16 @@ def parse_local(text: str, zone: str) -> datetime:
         first, second = sorted((early.astimezone(UTC), late.astimezone(UTC)))
         if _round_trips(early) and _round_trips(late):
             raise UsageError(
-                f"{text.strip()} happens twice in {zone} (clocks go back): it could be "
-                f"{_show(first, tz)} or {_show(second, tz)}. Choose a time outside that hour."
+                _(
+                    "{time} happens twice in {zone} (clocks go back): it could be {first} or "
+                    "{second}. Choose a time outside that hour."
+                ).format(time=text.strip(), zone=zone, first=_show(first, tz), second=_show(second, tz))
             )
         raise UsageError(
-            f"{text.strip()} does not exist in {zone} (clocks go forward): the nearest instants "
-            f"are {_show(first, tz)} and {_show(second, tz)}. Choose a time outside that hour."
+            _(
+                "{time} does not exist in {zone} (clocks go forward): the nearest instants are "
+                "{first} and {second}. Choose a time outside that hour."
+            ).format(time=text.strip(), zone=zone, first=_show(first, tz), second=_show(second, tz))
         )
     return early.astimezone(UTC)
 
@@ -43,7 +60,27 @@ def to_local(moment: datetime, zone: str) -> datetime:
 
 
 def format_local(moment: datetime, zone: str) -> str:
-    return to_local(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
+    """`moment` as the reader writes a local time, with the zone's abbreviation: "2026-12-01 09:30
+    EET" in English, "1.12.2026. 09:30 EET" in Latvian."""
+    local = to_local(moment, zone)
+    return f"{format_moment(local)} {local.tzname()}"
+
+
+def parse_day(text: str) -> date:
+    """A calendar day typed as "YYYY-MM-DD" or "D.M.YYYY" (with or without the closing full stop).
+
+    Raises UsageError saying both ways to write it.
+    """
+    for fmt in DAY_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(
+        _(
+            "cannot read the day {text}; write it as D.M.YYYY or YYYY-MM-DD, e.g. 1.12.2026 or 2026-12-01"
+        ).format(text=repr(text))
+    )
 
 
 def _parse(text: str) -> datetime:
@@ -52,7 +89,12 @@ def _parse(text: str) -> datetime:
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise UsageError(f"cannot read the time {text!r}; write it as YYYY-MM-DD HH:MM, e.g. 2026-12-01 09:30")
+    raise UsageError(
+        _(
+            "cannot read the time {text}; write it as D.M.YYYY HH:MM or YYYY-MM-DD HH:MM, "
+            "e.g. 1.12.2026 09:30 or 2026-12-01 09:30"
+        ).format(text=repr(text))
+    )
 
 
 def _round_trips(local: datetime) -> bool:
@@ -63,4 +105,4 @@ def _round_trips(local: datetime) -> bool:
 
 def _show(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
-    return f"{local:%H:%M} {local.tzname()} ({moment:%Y-%m-%d %H:%M} UTC)"
+    return f"{local:%H:%M} {local.tzname()} ({format_day(moment.date())} {moment:%H:%M} UTC)"

@@ -10,29 +10,44 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-__all__ = ["PluralFormatter", "clause", "counted", "is_singular", "noun"]
+from smtool.i18n import format_decimal, ngettext
+
+__all__ = ["PluralFormatter", "clause", "counted", "forms", "is_singular", "noun"]
+
+
+@cache
+def _plural_rule(lang: str) -> Any:
+    from babel import Locale
+
+    return Locale.parse(lang).plural_form
 
 
 def is_singular(n: int, lang: str = "en") -> bool:
-    """Whether `n` takes the singular form in `lang`: English only for 1; Latvian for numbers
-    ending in 1 except those ending in 11 (CLDR's rule: 1, 21, 101 but not 11, 111)."""
-    if lang == "lv":
-        return n % 10 == 1 and n % 100 != 11
-    return n == 1
+    """Whether `n` takes the singular form in `lang`, by CLDR's plural rule (Babel's locale data):
+    English only 1; Latvian 1, 21, 101 but not 11 or 111."""
+    return bool(_plural_rule(lang)(n) == "one")
 
 
-def noun(n: int, one: str, other: str | None = None, lang: str = "en") -> str:
-    """The form a word takes after the number `n`: noun(1, "column") is "column", noun(2, "column")
-    "columns"; `other` where the plural is not `one` + "s" (a verb: noun(n, "blocks", "block"))."""
-    return one if is_singular(n, lang) else (other or one + "s")
+def noun(n: int, one: str, other: str) -> str:
+    """The form a word takes after the number `n` in the reader's language (the catalog's plural
+    forms, three in Latvian): noun(2, "column", "columns") is "columns"; a verb too
+    (noun(n, "blocks", "block"))."""
+    return ngettext(one, other, n)
 
 
-def counted(n: int, one: str, other: str | None = None, lang: str = "en") -> str:
-    """`n` and the noun in the form it takes: counted(1, "post") is "1 post", counted(3, "post")
-    "3 posts"; give `other` where the plural is not `one` + "s" (counted(2, "reply", "replies"))."""
-    return f"{n} {noun(n, one, other, lang)}"
+def counted(n: int, one: str, other: str) -> str:
+    """`n` and the noun in the form it takes, in the reader's language: counted(1, "post", "posts")
+    is "1 post", in Latvian "1 ieraksts"; 21 is "21 ieraksts", 11 "11 ierakstu"."""
+    return f"{format_decimal(n, 0)} {noun(n, one, other)}"
+
+
+def forms(one: str, other: str) -> tuple[str, str]:
+    """Marks a noun's two English forms for extraction where they sit in a table; `counted(n,
+    *forms(...))` translates them where they are shown."""
+    return one, other
 
 
 def clause(text: str) -> str:

@@ -20,8 +20,9 @@ Shared by every flow, at this level: `context` (settings and database), `people`
 `guidelines` (the checker bridged to the settings), `platforms` (connectors for accounts), `refusals`
 (refused actions audited), `files` (files written whole), `media` (the media store: attached
 files by SHA-256, read back only with their hash checked), `text` (citizens' text kept exact, shown
-inert), `citizen_data` (who may read citizens' data, each read audited) and `paging` (keyset pages
-of every list, and the checks of a limit, a cursor and a value from a fixed set). Flows import the
+inert), `citizen_data` (who may read citizens' data, each read audited), `paging` (keyset pages
+of every list, and the checks of a limit, a cursor and a value from a fixed set) and
+`spreadsheets` (CSV files as offices' spreadsheets save and open them). Flows import the
 shared modules, never the other way round; publishing knows nothing of monitoring, and reports
 read the store, not the other flows (contracts in pyproject.toml).
 """

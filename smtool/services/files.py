@@ -23,6 +23,7 @@ from pathlib import Path
 
 from smtool.config import NO_INSTALLATION, Settings
 from smtool.errors import ConfigError, UsageError
+from smtool.i18n import N_
 
 
 class CannotWrite(UsageError):
@@ -115,7 +116,7 @@ PRIVATE_FOLDER = 0o700
 class NotPrivate(ConfigError):
     """A secret file or the database can be read or written by other OS accounts."""
 
-    default_title = "Files not private"
+    default_title = N_("Files not private")
 
 
 def sqlite_path(settings: Settings) -> Path | None:

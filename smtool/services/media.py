@@ -23,6 +23,7 @@ from pathlib import Path
 from smtool.config import Settings
 from smtool.domain.media import HEAD_BYTES, MediaEntry, dimensions, is_sha256, sniff
 from smtool.errors import PermissionDenied, SmtoolError, UsageError
+from smtool.i18n import N_
 from smtool.services.files import PRIVATE_FILE, PRIVATE_FOLDER, media_folder, replacing, secret_files
 
 _CHUNK = 1 << 20
@@ -32,20 +33,20 @@ class MediaRefused(SmtoolError):
     """A file that cannot be attached as it is: an unknown type, or over a platform's limit."""
 
     exit_code = 1
-    default_title = "Media refused"
+    default_title = N_("Media refused")
 
 
 class SecretFileRefused(PermissionDenied):
     """An attempt to attach one of the installation's own secret files (audited as a refusal)."""
 
-    default_title = "Media refused"
+    default_title = N_("Media refused")
 
 
 class MediaUnavailable(SmtoolError):
     """A post's media item cannot be sent or exported: not in the store, or changed there."""
 
     exit_code = 1
-    default_title = "Media unavailable"
+    default_title = N_("Media unavailable")
 
 
 def media_dir(settings: Settings) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 import requests
 
 from connectors.emulator import SandboxAccount, SandboxServer, new_sandbox_state
-from tests.support.cli import Result, run_smtool
+from tests.support.cli import Result, run_smtool, without_smtool_settings
 from tests.support.sandbox import write_installation
 
 
@@ -59,7 +58,7 @@ def _connect(
 ) -> Result:
     """Run `account connect` (or `add`) as a person does: open the printed URL; the browser comes back
     to the loopback port, or the person pastes the address it ended on."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    environment = without_smtool_settings()
     process = subprocess.Popen(
         [
             sys.executable,

@@ -10,7 +10,7 @@ from typer.main import get_command
 
 from smtool.cli.main import app
 from smtool.config import load_settings
-from tests.support.cli import Result
+from tests.support.cli import Result, without_smtool_settings
 
 
 def _walk(command: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
@@ -84,7 +84,7 @@ def test_init_in_a_terminal_asks_for_the_institution(tmp_path: Path) -> None:
             stdin=secondary,
             stdout=secondary,
             stderr=subprocess.PIPE,
-            env={k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")},
+            env=without_smtool_settings(),
         )
         os.write(main, "Rīgas valstspilsētas pašvaldība\n".encode())
         _, err = proc.communicate(timeout=60)
@@ -325,7 +325,6 @@ def test_a_port_taken_by_another_program(smtool, tmp_path: Path) -> None:  # typ
 
 def test_sandbox_serve_with_an_init_sandbox_config_serves_its_accounts(tmp_path: Path) -> None:
     import json
-    import os
     import socket
     import subprocess
     import sys
@@ -339,7 +338,7 @@ def test_sandbox_serve_with_an_init_sandbox_config_serves_its_accounts(tmp_path:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert run_smtool("init", "--sandbox", "--port", str(port), cwd=tmp_path).code == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    env = without_smtool_settings()
     server = subprocess.Popen(
         [sys.executable, "-m", "smtool", "sandbox", "serve"],
         cwd=tmp_path,

@@ -130,6 +130,13 @@ def test_csv_import_reports_every_bad_row(env: tuple[Path, SandboxServer]) -> No
     assert result.code == 2
     assert "line 3" in result.err and "line 4" in result.err
     assert json.loads(_run(folder, "post", "list", "--json").out) == []
+    # The same plan as a Latvian Excel saves it: Windows-1257, semicolons, a Latvian time.
+    (folder / "plans.csv").write_bytes(
+        f"account;at;text\r\nsandbox-x;1.12.2099 9:30;{TEXT}\r\n".encode("cp1257")
+    )
+    result = _run(folder, "post", "import", "plans.csv", "--as", "anna")
+    assert result.code == 0, result.err
+    assert "Read plans.csv as Windows-1257, cells separated by semicolons." in result.err
 
 
 def test_counts_and_an_approval_without_comment_read_as_sentences(env: tuple[Path, SandboxServer]) -> None:

@@ -7,7 +7,6 @@ used (not a checkpoint of ours, not a readable zip, a wrong key); never a traceb
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import Result, run_smtool
+from tests.support.cli import Result, run_smtool, without_smtool_settings
 from tests.support.databases import BASE_CONFIG
 
 
@@ -68,7 +67,7 @@ def test_audit_verify_checks_the_newest_checkpoint_a_worker_wrote(installed, tmp
     assert alone.code == 0 and alone.out.startswith("OK") and "No checkpoint in" in alone.err
 
     folder = tmp_path / "checkpoints"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    env = without_smtool_settings()
     worker = subprocess.Popen(
         [sys.executable, "-m", "smtool", "worker"], cwd=tmp_path, env=env, stderr=subprocess.PIPE
     )

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from smtool.services.context import Context
-from tests.support.cli import Result, run_smtool
+from tests.support.cli import Result, run_smtool, without_smtool_settings
 from tests.support.store_data import add_post, riga
 
 PERIOD = ("--from", "2025-10-20", "--to", "2025-11-02")
@@ -89,7 +89,7 @@ def test_xlsx_is_refused_on_a_terminal_but_goes_down_a_pipe(folder: Path) -> Non
         capture_output=True,
         check=False,
         timeout=60,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")},
+        env=without_smtool_settings(),
     )
     assert piped.returncode == 0 and piped.stdout.startswith(b"PK")  # a zip container
     main, secondary = os.openpty()
@@ -101,7 +101,7 @@ def test_xlsx_is_refused_on_a_terminal_but_goes_down_a_pipe(folder: Path) -> Non
             stderr=subprocess.PIPE,
             check=False,
             timeout=60,
-            env={k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")},
+            env=without_smtool_settings(),
         )
     finally:
         os.close(secondary)
@@ -156,3 +156,30 @@ def test_a_wide_terminal_also_shows_reactions_replies_and_shares(folder: Path) -
     assert "Likes" in headers("160") and "Shares" in headers("160")
     assert "Likes" not in headers("80") and "Impressions" in headers("80")
     assert "_" not in headers("160")  # headings in words: "Engagement rate", not engagement_rate
+
+
+def test_a_latvian_manager_reads_the_terminal_report_in_latvian(folder: Path) -> None:
+    result = run_smtool(
+        "report",
+        "campaign",
+        "--from",
+        "20.10.2025",
+        "--to",
+        "2.11.2025.",
+        "--campaign",
+        "EU-1",
+        cwd=folder,
+        env={"SMTOOL_LANG": "lv", "COLUMNS": "160"},
+    )
+    assert result.code == 0, result.err
+    assert "Kampaņa EU-1" in result.out and "20.10.2025. – 2.11.2025." in result.out
+    (rate,) = [line for line in result.out.splitlines() if line.startswith("│ Iesaistes koeficients")]
+    assert "5,0 %" in rate  # a decimal comma
+    assert "Engagement rate" not in result.out and "Posts published" not in result.out
+
+
+def test_excel_csv_on_stdout_and_only_for_csv(folder: Path) -> None:
+    result = run_smtool("report", "engagement", *PERIOD, "-f", "csv", "--excel", cwd=folder)
+    assert result.code == 0 and result.out.startswith("\ufeffpublication_id;post_id;account;")
+    refused = _run(folder, "engagement", *PERIOD, "-f", "html", "--excel")
+    assert refused.code == 2 and "--excel is a form of CSV" in refused.err

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import Result
 
 
@@ -19,3 +21,15 @@ def test_the_tui_without_a_terminal_refuses_with_exit_2_and_writes_no_escape_cod
     # A bad user or screen is still named first: that is what to fix before any terminal matters.
     unknown = smtool("tui", "--as", "anna", "--screen", "nowhere")
     assert unknown.code == 2 and "unknown screen" in unknown.err
+
+
+def test_the_tui_speaks_english_until_its_screens_are_translated(  # type: ignore[no-untyped-def]
+    smtool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # anna has no `lang` and the institution's first language is Latvian; the TUI's labels are not
+    # in the catalog yet, so it does not mix a Latvian title into its English messages.
+    monkeypatch.delenv("SMTOOL_LANG")
+    assert smtool("init", "--sandbox").code == 0
+    assert smtool("post", "show", "999").err.startswith("Nav atrasts: ")
+    result: Result = smtool("tui", "--as", "anna")
+    assert result.code == 2 and result.err.startswith("Invalid input: smtool tui needs a terminal")

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from smtool.domain.timezones import format_local, parse_local
+from smtool.domain.timezones import format_local, parse_day, parse_local
 from smtool.errors import UsageError
+from smtool.i18n import speaking
 
 RIGA = "Europe/Riga"
 
@@ -38,4 +39,48 @@ def test_unreadable_times_say_the_format() -> None:
 
 def test_format_local_round_trip() -> None:
     moment = parse_local("2026-12-01 09:30", RIGA)
+    assert format_local(moment, RIGA) == "2026-12-01 09:30 EET"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["3.12.2026 14:30", "3.12.2026. 14:30", "03.12.2026 14:30", "3.12.2026., 14:30", "2026-12-03 14:30"],
+)
+def test_latvian_and_iso_entry_mean_the_same_instant(typed: str) -> None:
+    assert parse_local(typed, RIGA) == datetime(2026, 12, 3, 12, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("typed", ["3.12.2026", "3.12.2026.", "2026-12-03", " 03.12.2026. "])
+def test_a_day_typed_either_way(typed: str) -> None:
+    assert parse_day(typed) == date(2026, 12, 3)
+
+
+@pytest.mark.parametrize("typed", ["12/3/2026 14:30", "32.12.2026 10:00", "3.12.26 14:30", "3.12.2026 25:00"])
+def test_a_time_in_neither_form_says_both(typed: str) -> None:
+    with pytest.raises(UsageError, match=r"D\.M\.YYYY HH:MM or YYYY-MM-DD HH:MM"):
+        parse_local(typed, RIGA)
+
+
+def test_a_latvian_entry_in_the_spring_gap_is_refused_in_latvian() -> None:
+    # 29.3.2026: 03:00 EET becomes 04:00 EEST; 03:30 never happens in Riga.
+    with speaking("lv"), pytest.raises(UsageError) as info:
+        parse_local("29.3.2026. 03:30", RIGA)
+    message = info.value.msg
+    assert message.startswith("29.3.2026. 03:30 laika joslā Europe/Riga nav (pulksteņus pagriež uz priekšu)")
+    assert "02:30 EET (29.03.2026. 00:30 UTC)" in message and "04:30 EEST (29.03.2026. 01:30 UTC)" in message
+
+
+def test_a_latvian_entry_in_the_autumn_overlap_is_refused_in_latvian() -> None:
+    # 25.10.2026: 04:00 EEST becomes 03:00 EET; 03:30 happens twice.
+    with speaking("lv"), pytest.raises(UsageError) as info:
+        parse_local("25.10.2026 03:30", RIGA)
+    message = info.value.msg
+    assert "ir divreiz (pulksteņus pagriež atpakaļ)" in message
+    assert "03:30 EEST (25.10.2026. 00:30 UTC)" in message and "03:30 EET (25.10.2026. 01:30 UTC)" in message
+
+
+def test_latvian_readers_see_latvian_dates() -> None:
+    moment = parse_local("1.12.2026 09:30", RIGA)
+    with speaking("lv"):
+        assert format_local(moment, RIGA) == "1.12.2026. 09:30 EET"
     assert format_local(moment, RIGA) == "2026-12-01 09:30 EET"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from smtool.domain.words import PluralFormatter, clause, counted, noun
+from smtool.domain.words import PluralFormatter, clause, counted, is_singular, noun
+from smtool.i18n import speaking
 
 
 @pytest.mark.parametrize(
     ("n", "shown"), [(0, "0 posts"), (1, "1 post"), (2, "2 posts"), (11, "11 posts"), (21, "21 posts")]
 )
 def test_english_counts(n: int, shown: str) -> None:
-    assert counted(n, "post") == shown
+    assert counted(n, "post", "posts") == shown
 
 
 def test_irregular_plurals_and_verbs() -> None:
@@ -23,16 +24,32 @@ def test_irregular_plurals_and_verbs() -> None:
 @pytest.mark.parametrize(
     ("n", "shown"),
     [
-        (1, "1 vārds"),
-        (2, "2 vārdi"),
-        (11, "11 vārdi"),
-        (21, "21 vārds"),
-        (101, "101 vārds"),
-        (111, "111 vārdi"),
+        (0, "0 ierakstu"),
+        (1, "1 ieraksts"),
+        (2, "2 ieraksti"),
+        (10, "10 ierakstu"),
+        (11, "11 ierakstu"),
+        (21, "21 ieraksts"),
+        (101, "101 ieraksts"),
+        (111, "111 ierakstu"),
+        (1234, "1\u00a0234 ieraksti"),
     ],
 )
-def test_latvian_counts_follow_the_last_digits(n: int, shown: str) -> None:
-    assert counted(n, "vārds", "vārdi", lang="lv") == shown
+def test_latvian_counts_take_the_catalogs_three_forms(n: int, shown: str) -> None:
+    # The catalog's Plural-Forms (CLDR's rule, from Babel) chooses: 0 and 10-20 take the genitive
+    # plural, 1, 21 and 101 the singular, the rest the nominative plural; thousands are grouped.
+    with speaking("lv"):
+        assert counted(n, "post", "posts") == shown
+
+
+def test_a_noun_the_catalog_lacks_stays_english_in_latvian() -> None:
+    with speaking("lv"):
+        assert counted(3, "widget", "widgets") == "3 widgets"
+
+
+@pytest.mark.parametrize(("n", "one"), [(1, True), (11, False), (21, True), (111, False), (2, False)])
+def test_latvian_singular_follows_cldr(n: int, one: bool) -> None:
+    assert is_singular(n, "lv") is one
 
 
 def test_rule_messages_agree_with_their_number() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -42,7 +43,11 @@ from tests.support.waiting import wait_until
 
 TEXT = "Valsts kanceleja aicina iedzīvotājus piedalīties apspriešanā līdz 15. decembrim."
 # Users anna (communicator), karlis (approver, spokesperson of vk-x) and admin; keys decide who acts.
-CONFIG = BASE_CONFIG.format(url="sqlite:///smtool.db") + '\n[access]\nmode = "shared"\n'
+# sshd passes no SMTOOL_LANG: each person's own `lang` makes them read English, as the local runs do.
+CONFIG = (
+    re.sub(r"(\nroles = \[[^\]]*\]\n)", r'\1lang = "en"\n', BASE_CONFIG.format(url="sqlite:///smtool.db"))
+    + '\n[access]\nmode = "shared"\n'
+)
 PROGRAM = Path(sys.executable).parent / "smtool"
 
 

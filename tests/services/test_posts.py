@@ -177,7 +177,7 @@ def test_csv_import_is_all_or_nothing(ctx: Context, tmp_path: Path) -> None:
     good.write_text(
         f"account,at,text\nvk-x,,{TEXT}\nvk-fb,{next_year}-01-01 10:00,{TEXT}\n", encoding="utf-8"
     )
-    created = import_csv(ctx, "anna", good)
+    created = import_csv(ctx, "anna", good).post_ids
     assert [show_post(ctx, i)["state"] for i in created] == ["submitted", "submitted"]
 
 
@@ -201,7 +201,7 @@ def test_pause_all_gets_through_while_a_large_import_runs(
     def run_import() -> None:
         try:
             with Context.open(load_settings(config_file)) as other:
-                imported.extend(import_csv(other, "anna", big))
+                imported.extend(import_csv(other, "anna", big).post_ids)
         except BaseException as e:
             failed.append(e)
 
@@ -217,6 +217,72 @@ def test_pause_all_gets_through_while_a_large_import_runs(
     assert len(imported) == rows
     assert during >= 2, "pause --all should get through again and again while the import runs"
     assert audit.verify(ctx.db).ok
+
+
+# A posting plan as Excel with Latvian regional settings saves it: semicolons (the comma is the
+# decimal separator there), Latvian letters, times as Latvians write them.
+LATVIAN_PLAN = (
+    "account;at;text\r\n"
+    "vk-x;1.12.{year} 09:30;Ķekavas iedzīvotāji aicināti piedalīties apspriešanā līdz 15. decembrim.\r\n"
+    'vk-fb;"2.12.{year}. 14:00";"Šodien, 2. decembrī, sākas pieteikšanās; vairāk: vk.gov.lv"\r\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "described"),
+    [
+        ("utf-8", True, "UTF-8 with a BOM, cells separated by semicolons"),
+        ("cp1257", False, "Windows-1257, cells separated by semicolons"),
+    ],
+)
+def test_a_latvian_excel_csv_is_imported_and_its_form_named(
+    ctx: Context, tmp_path: Path, encoding: str, bom: bool, described: str
+) -> None:
+    year = date.today().year + 1  # always in the future
+    plan = tmp_path / "plans.csv"
+    plan.write_bytes((b"\xef\xbb\xbf" if bom else b"") + LATVIAN_PLAN.format(year=year).encode(encoding))
+    imported = import_csv(ctx, "anna", plan)
+    assert imported.form.describe() == described
+    shown = [show_post(ctx, i) for i in imported.post_ids]
+    assert [p["text"] for p in shown] == [
+        "Ķekavas iedzīvotāji aicināti piedalīties apspriešanā līdz 15. decembrim.",
+        "Šodien, 2. decembrī, sākas pieteikšanās; vairāk: vk.gov.lv",
+    ]
+    assert [p["state"] for p in shown] == ["submitted", "submitted"]
+    # 1.12. 09:30 and 2.12. 14:00 in Riga (EET, UTC+2).
+    assert [p["scheduled_at"] for p in shown] == [
+        f"{year}-12-01T07:30:00+00:00",
+        f"{year}-12-02T12:00:00+00:00",
+    ]
+
+
+def test_a_comma_csv_with_a_semicolon_in_a_text_keeps_its_commas(ctx: Context, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f'account,at,text\nvk-x,,"{TEXT}; tiešsaistē"\n', encoding="utf-8")
+    imported = import_csv(ctx, "anna", plan)
+    assert imported.form.describe() == "UTF-8, cells separated by commas"
+    assert show_post(ctx, imported.post_ids[0])["text"] == f"{TEXT}; tiešsaistē"
+
+
+def test_a_file_in_neither_encoding_is_refused_saying_so(ctx: Context, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.csv"
+    # 0x98 is undefined in Windows-1257, and the bytes are not UTF-8.
+    plan.write_bytes(b"account;at;text\nvk-x;;Teksts \x98\xff\n")
+    with pytest.raises(UsageError, match="neither UTF-8 nor Windows-1257"):
+        import_csv(ctx, "anna", plan)
+    with ctx.db.read() as session:
+        assert session.exec(select(Post)).all() == []
+
+
+def test_missing_columns_name_the_form_the_file_was_read_in(ctx: Context, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.csv"
+    plan.write_bytes("konts;laiks;teksts\nvk-x;;Teksts\n".encode("cp1257"))
+    with pytest.raises(UsageError) as info:
+        import_csv(ctx, "anna", plan)
+    assert (
+        "missing columns account, at, text; expected account, at, text (read as UTF-8, cells separated by semicolons)"
+        in info.value.msg
+    )
 
 
 # The keys of `post show --json`, `post list --json` and `publications list --json`, in the order

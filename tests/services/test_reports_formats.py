@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from openpyxl import load_workbook
 
+from smtool.i18n import speaking
 from smtool.services import reports
 from smtool.services.context import Context
 from smtool.services.reports.formats import XLSX_HEADING_ROWS, render
@@ -203,3 +206,70 @@ def test_people_read_headings_in_words_and_scripts_keep_the_names(seeded: Contex
     html = render(layout, "html", "VK").decode("utf-8")
     assert "<th>First response within target</th>" in html and "first_response" not in html
     assert next(csv.reader(io.StringIO(render(layout, "csv", "VK").decode("utf-8")))) == groups.columns
+
+
+def _english_catalog_strings() -> set[str]:
+    """The catalog's English messages whose Latvian translation differs: none may reach a Latvian
+    reader. Placeholder messages count by their longest fixed part ("Generated" of "{scope}. ...")."""
+    po = Path(__file__).resolve().parents[2] / "smtool" / "locale" / "lv" / "LC_MESSAGES" / "smtool.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    english: set[str] = set()
+    for message in catalog:
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in ids:
+            if not text or text in strings:
+                continue
+            fixed = max((part.strip(" .,:;()") for part in re.split(r"\{\w+\}", text)), key=len)
+            if len(fixed) > 2:
+                english.add(fixed)
+    return english
+
+
+def _visible_texts(layout: reports.Layout) -> list[str]:
+    """Every text a person reads in the report's HTML page and XLSX workbook."""
+    page = _Page()
+    page.feed(render(layout, "html", "Valsts kanceleja").decode("utf-8"))
+    book = load_workbook(io.BytesIO(render(layout, "xlsx", "Valsts kanceleja")))
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value]
+    return [t.strip() for t in page.data if t.strip()] + cells
+
+
+@pytest.mark.parametrize("kind", reports.REPORT_KINDS)
+def test_a_latvian_report_has_no_english_catalog_string(seeded: Context, kind: reports.ReportKind) -> None:
+    english = _english_catalog_strings()
+    with speaking("lv"):
+        layout = reports.layout(reports.build(seeded, kind, PERIOD, campaign_tag="EU-1"))
+        texts = _visible_texts(layout)
+    # Post texts are the institution's own words, not the interface's.
+    shown = [t for t in texts if t not in (HOSTILE, FORMULA)]
+    whole = "\n".join(shown)
+    left = sorted({e for e in english if e in shown or (len(e) > 12 and e in whole)})
+    assert not left, f"English left in the Latvian {kind} report: {left}"
+    assert "20.10.2025. – 2.11.2025." in whole  # the period in Latvian dates
+
+
+def test_a_latvian_report_reads_latvian_numbers_and_headings(seeded: Context) -> None:
+    with speaking("lv"):
+        layout = reports.layout(reports.build(seeded, "engagement", PERIOD))
+        html = render(layout, "html", "VK").decode("utf-8")
+    assert '<html lang="lv">' in html
+    assert "<th>Iesaistes koeficients</th>" in html and "<h2>Populārākie ieraksti</h2>" in html
+    assert "21.10.2025. 10:00" in html  # a publication time, local
+    assert "4,0 %" in html or "%" in html  # shares with a decimal comma
+    csv_rows = list(csv.reader(io.StringIO(render(layout, "csv", "VK").decode("utf-8"))))
+    assert csv_rows[0][:3] == ["publication_id", "post_id", "account"]  # scripts' names never change
+
+
+def test_excel_csv_is_semicolons_bom_and_decimal_commas_with_the_same_columns(seeded: Context) -> None:
+    layout = reports.layout(reports.build(seeded, "engagement", PERIOD))
+    data = render(layout, "csv", "VK", excel=True)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline=""), delimiter=";"))
+    assert rows[0] == layout.sheets[0].columns
+    rate = rows[1][rows[0].index("engagement_rate")]
+    assert "," in rate and "." not in rate  # 0,04: a number to Excel with Latvian settings
+    assert data.count(b"\r\n") == len(rows)
+    plain = list(csv.reader(io.StringIO(render(layout, "csv", "VK").decode("utf-8"))))
+    assert [r[:3] for r in rows] == [r[:3] for r in plain]

@@ -5,7 +5,6 @@ the middle of a refresh ends as needs_reauth saying so, never as a retry loop.""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from smtool.services.publishing.drafts import Draft, create_post
 from smtool.store.tables import Account, Publication
 from smtool.store.types import utcnow
 from tests.services.test_connect import account, connect_x, refreshes
+from tests.support.cli import without_smtool_settings
 from tests.support.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ class Worker:
     """One `tests.support.token_worker` process."""
 
     def __init__(self, config: Path, name: str) -> None:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+        environment = without_smtool_settings()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.token_worker", str(config), name],
             stdin=subprocess.PIPE,

@@ -6,7 +6,6 @@ What is asserted is what reached the sandbox platform: every approved post exact
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3
@@ -29,6 +28,7 @@ from smtool.services.context import Context
 from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.drafts import Draft, create_post
 from smtool.store.tables import Publication
+from tests.support.cli import without_smtool_settings
 from tests.support.proxy import TcpProxy
 from tests.support.sandbox import write_installation
 from tests.support.waiting import wait_until
@@ -61,7 +61,7 @@ def installation(
 
 
 def _worker(config: Path, *args: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    env = without_smtool_settings()
     return subprocess.Popen(
         [sys.executable, "-m", "smtool", "--config", str(config), "worker", *args],
         env=env,

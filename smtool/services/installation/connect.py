@@ -20,6 +20,7 @@ from typing import Any
 
 from connectors.base import AuthExpired, ConnectorError, Credentials, OAuthApp, PageChoice, TokenGrant
 from smtool.errors import NotFound, SmtoolError, UsageError
+from smtool.i18n import N_
 from smtool.services.context import Context
 from smtool.services.installation.accounts import clean_token, release_waiting_publications
 from smtool.services.installation.tokens import (
@@ -49,7 +50,7 @@ class ConnectFailed(SmtoolError):
     """The platform did not give a usable token for the account; nothing was stored."""
 
     exit_code = 1
-    default_title = "Not connected"
+    default_title = N_("Not connected")
 
 
 def _name(platform: str) -> str:

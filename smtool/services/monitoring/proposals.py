@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from smtool.errors import Conflict, NotFound, PermissionDenied, SmtoolError, UsageError
+from smtool.i18n import N_
 from smtool.services.citizen_data import reader, record_read
 from smtool.services.context import Context
 from smtool.services.monitoring.queue import (
@@ -43,7 +44,7 @@ from smtool.store.tables import InboxItem, ReplyProposal
 class NotTheTextRead(SmtoolError):
     """The approver named a text that is not the one waiting (replaced since, or altered): refused."""
 
-    default_title = "Not the text you read"
+    default_title = N_("Not the text you read")
 
 
 PROPOSED, APPROVED, REJECTED, SUPERSEDED = "proposed", "approved", "rejected", "superseded"

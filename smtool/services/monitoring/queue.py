@@ -37,6 +37,7 @@ from smtool.domain.roles import Action, can, require
 from smtool.domain.roles import require_reply_right as require_reply_role
 from smtool.domain.words import clause
 from smtool.errors import Conflict, PermissionDenied, SmtoolError, UsageError
+from smtool.i18n import N_
 from smtool.services.context import Context
 from smtool.services.monitoring.queue_pages import load_item
 from smtool.services.monitoring.routing import require_team, teams
@@ -68,7 +69,7 @@ FLAGS = inbox_states.FLAGS
 class PlatformRefused(SmtoolError):
     """The platform did not carry out a moderation action; nothing changed in the store."""
 
-    default_title = "The platform refused"
+    default_title = N_("The platform refused")
 
 
 @dataclass(frozen=True)

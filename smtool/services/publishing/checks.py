@@ -17,6 +17,7 @@ from smtool.checker.text import Doc
 from smtool.config import Settings
 from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
 from smtool.errors import SmtoolError
+from smtool.i18n import N_
 from smtool.services.context import Context
 from smtool.services.guidelines import check_text
 from smtool.services.publishing.posts import bump, load_post, targets, text_for
@@ -203,7 +204,7 @@ class BlockedByFindings(SmtoolError):
     """
 
     exit_code = 1
-    default_title = "Blocked by the guidelines"
+    default_title = N_("Blocked by the guidelines")
 
     def __init__(self, what: str, blockers: Sequence[HashedFinding], fix: str = "") -> None:
         self.listed = "; ".join(_named(f) for f in blockers)

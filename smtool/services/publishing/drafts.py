@@ -36,6 +36,7 @@ from smtool.services.publishing.checks import (
 from smtool.services.publishing.posts import bump, cancel_pending, content_hash, load_post, void_approvals
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
+from smtool.services.spreadsheets import CsvForm, decode_csv
 from smtool.store.tables import Account, Post, PostTarget
 
 
@@ -227,29 +228,38 @@ def edit_post(
         )
 
 
+IMPORT_COLUMNS = ("account", "at", "text")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What `import_csv` did: the posts created and submitted, and the form the file was read in."""
+
+    post_ids: list[int]
+    form: CsvForm
+
+
 @audits_refusals("post.import")
-def import_csv(ctx: Context, actor: str, path: Path) -> list[int]:
-    """Create and submit one post per CSV row (columns: account, at, text); all rows or none.
+def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
+    """Create and submit one post per CSV row (columns: account, at, text); all rows or none. The
+    file may be UTF-8 or Windows-1257, with or without a BOM, comma- or semicolon-separated, as a
+    spreadsheet saved it (services.spreadsheets); times D.M.YYYY HH:MM or YYYY-MM-DD HH:MM.
 
     `at` empty means as soon as approved. Raises UsageError listing every bad row by line number.
     """
-    import csv
-
     require(actor, user_roles(ctx.settings, actor), Action.SUBMIT_POST)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"account", "at", "text"} - set(reader.fieldnames or [])
-            if missing:
-                raise UsageError(
-                    f"{path}: missing {noun(len(missing), 'column')} {', '.join(sorted(missing))}; "
-                    "expected account, at, text"
-                )
-            rows = [(reader.line_num, row) for row in reader]
+        data = path.read_bytes()
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    except (UnicodeDecodeError, csv.Error) as e:
-        raise UsageError(f"{path} is not a readable UTF-8 CSV file: {e}") from None
+    table = decode_csv(data, str(path), IMPORT_COLUMNS)
+    form, rows = table.form, table.rows
+    missing = set(IMPORT_COLUMNS) - set(table.header)
+    if missing:
+        raise UsageError(
+            f"{path}: missing {noun(len(missing), 'column', 'columns')} "
+            f"{', '.join(sorted(missing))}; expected account, at, text (read as {form.describe()})"
+        )
     if not rows:
         raise UsageError(f"{path} has no rows to import")
     # Every row is validated and checked first, in a read transaction: that is nearly all the work,
@@ -285,9 +295,9 @@ def import_csv(ctx: Context, actor: str, path: Path) -> list[int]:
     if errors:
         errors.sort(key=lambda e: int(e.split(":", 1)[0].removeprefix("line ")))
         raise UsageError(
-            f"{path}: {counted(len(errors), 'bad row')}, nothing imported:\n" + "\n".join(errors)
+            f"{path}: {counted(len(errors), 'bad row', 'bad rows')}, nothing imported:\n" + "\n".join(errors)
         )
-    return _write_checked(ctx, actor, checked)
+    return Imported(_write_checked(ctx, actor, checked), form)
 
 
 @dataclass(frozen=True)

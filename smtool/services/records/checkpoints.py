@@ -27,6 +27,7 @@ from typing import TypedDict, cast, get_type_hints
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from smtool.errors import SmtoolError, UsageError
+from smtool.i18n import N_
 from smtool.services.context import Context
 from smtool.services.files import write_whole
 from smtool.services.records import audit
@@ -67,7 +68,7 @@ class CheckpointRefused(SmtoolError):
     """A checkpoint file that is not a valid checkpoint of this installation."""
 
     exit_code = 2
-    default_title = "Checkpoint not usable"
+    default_title = N_("Checkpoint not usable")
 
 
 @dataclass(frozen=True)

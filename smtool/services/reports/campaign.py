@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smtool.errors import UsageError
+from smtool.i18n import N_
 from smtool.services.context import Context
 from smtool.services.reports.cadence import CadenceReport, cadence
 from smtool.services.reports.engagement import EngagementReport, engagement
@@ -59,25 +60,27 @@ def campaign(
     totals = reach.totals
     first = answers.totals
     indicators = [
-        Indicator("Posts published", totals.posts),
-        Indicator("Accounts used", sum(1 for a in reach.accounts if a.figures.posts)),
-        Indicator("Impressions", totals.impressions),
-        Indicator("Engagements", totals.engagements),
-        Indicator("Engagement rate", totals.engagement_rate, "%"),
-        Indicator("Likes and reactions", totals.likes),
-        Indicator("Replies and comments", totals.replies),
-        Indicator("Shares", totals.shares),
-        Indicator("Link clicks", totals.clicks),
-        Indicator("Citizens' messages", first.items),
-        Indicator("Answered", first.answered),
-        Indicator("First response within target", first.first_response_within_target, "%"),
-        Indicator("Median first response (working hours)", _hours(first.first_response_median_minutes), "h"),
+        Indicator(N_("Posts published"), totals.posts),
+        Indicator(N_("Accounts used"), sum(1 for a in reach.accounts if a.figures.posts)),
+        Indicator(N_("Impressions"), totals.impressions),
+        Indicator(N_("Engagements"), totals.engagements),
+        Indicator(N_("Engagement rate"), totals.engagement_rate, "%"),
+        Indicator(N_("Likes and reactions"), totals.likes),
+        Indicator(N_("Replies and comments"), totals.replies),
+        Indicator(N_("Shares"), totals.shares),
+        Indicator(N_("Link clicks"), totals.clicks),
+        Indicator(N_("Citizens' messages"), first.items),
+        Indicator(N_("Answered"), first.answered),
+        Indicator(N_("First response within target"), first.first_response_within_target, "%"),
         Indicator(
-            "Weeks with posts",
+            N_("Median first response (working hours)"), _hours(first.first_response_median_minutes), "h"
+        ),
+        Indicator(
+            N_("Weeks with posts"),
             sum(1 for week in zip(*(a.weekly for a in steady.accounts), strict=True) if any(week)),
         ),
-        Indicator("Weeks in period", len(steady.weeks)),
-        Indicator("Bare-link posts", steady.bare_link_share, "%"),
-        Indicator("Bursts", len(steady.bursts)),
+        Indicator(N_("Weeks in period"), len(steady.weeks)),
+        Indicator(N_("Bare-link posts"), steady.bare_link_share, "%"),
+        Indicator(N_("Bursts"), len(steady.bursts)),
     ]
     return CampaignReport(period, account, campaign, ctx.clock(), indicators, reach, answers, steady)

@@ -14,11 +14,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from smtool.domain.timezones import format_local
 from smtool.errors import UsageError
+from smtool.i18n import _
 from smtool.services.files import CannotWrite, write_whole
 from smtool.services.reports.html_page import render_html
-from smtool.services.reports.sheets import DAY_COLUMNS, TIME_COLUMNS, Cell, Layout, row_dicts
+from smtool.services.reports.sheets import (
+    DAY_COLUMNS,
+    TIME_COLUMNS,
+    Cell,
+    Layout,
+    generated_line,
+    is_word,
+    row_dicts,
+)
+from smtool.services.spreadsheets import excel_csv
 
 if TYPE_CHECKING:  # openpyxl is imported when an XLSX file is written, not by every report command
     from openpyxl.cell.cell import Cell as SheetCell
@@ -46,6 +55,13 @@ def to_csv(layout: Layout) -> str:
     return out.getvalue()
 
 
+def to_excel_csv(layout: Layout) -> bytes:
+    """The CSV file as Excel with Latvian settings opens it in columns (services.spreadsheets):
+    semicolons, a BOM, decimal commas; the same column names and cells as `to_csv`."""
+    sheet = layout.sheets[0]
+    return excel_csv(sheet.columns, ([csv_cell(v) for v in row] for row in sheet.rows))
+
+
 def to_json(layout: Layout) -> str:
     document = {
         "report": layout.kind,
@@ -66,11 +82,14 @@ _XLSX_DAY = "yyyy-mm-dd"
 
 def _xlsx_value(column: str, value: Cell) -> tuple[str | float | datetime | None, str | None]:
     """The value to store and its number format: local times and days become date cells (a
-    spreadsheet sorts and computes with those, not with text that looks like a date)."""
+    spreadsheet sorts and computes with those, not with text that looks like a date); smtool's own
+    words are in the reader's language, as in HTML."""
     if isinstance(value, str) and column in TIME_COLUMNS:
         return datetime.strptime(value, "%Y-%m-%d %H:%M"), _XLSX_TIME
     if isinstance(value, str) and column in DAY_COLUMNS:
         return datetime.strptime(value, "%Y-%m-%d"), _XLSX_DAY
+    if isinstance(value, str) and is_word(column, value):
+        return _(value), None
     return value, None
 
 
@@ -94,11 +113,10 @@ def to_xlsx(layout: Layout, institution: str) -> bytes:
     book = Workbook(write_only=True)
     book.properties.title = f"{layout.title}, {layout.period.label}"
     book.properties.creator = institution
-    generated = format_local(layout.generated_at, layout.period.zone)
     for sheet in layout.sheets:
         page = book.create_sheet(sheet.name[:31])
         page.append([_text_cell(page, f"{institution}: {layout.title}", bold=True)])
-        page.append([_text_cell(page, f"{layout.scope}. Generated {generated}.")])
+        page.append([_text_cell(page, generated_line(layout))])
         page.append([_text_cell(page, sheet.title, bold=True)])
         page.append([])
         page.append([_text_cell(page, h, bold=True) for h in sheet.headings])
@@ -119,12 +137,12 @@ def to_xlsx(layout: Layout, institution: str) -> bytes:
     return out.getvalue()
 
 
-def render(layout: Layout, fmt: FileFormat, institution: str) -> bytes:
-    """The report file's bytes (text formats as UTF-8)."""
+def render(layout: Layout, fmt: FileFormat, institution: str, *, excel: bool = False) -> bytes:
+    """The report file's bytes (text formats as UTF-8); `excel`: the CSV in Excel's Latvian form."""
     if fmt == "xlsx":
         return to_xlsx(layout, institution)
     if fmt == "csv":
-        return to_csv(layout).encode("utf-8")
+        return to_excel_csv(layout) if excel else to_csv(layout).encode("utf-8")
     if fmt == "json":
         return to_json(layout).encode("utf-8")
     return render_html(layout, institution).encode("utf-8")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from smtool.domain.timezones import format_local
-from smtool.services.reports.sheets import Cell, Layout, Sheet
+from smtool.i18n import _, current, format_decimal
+from smtool.services.reports.sheets import Cell, Layout, Sheet, generated_line, shown_cell
 from smtool.services.reports.svg import chart_svg
 
 # A table longer than this is cut in the HTML (the CSV and XLSX hold every row).
@@ -42,18 +42,12 @@ WIDE_COLUMNS = 10
 
 
 def _cell(value: Cell, percent: bool, column: str = "") -> str:
-    if value is None:
-        return "<td></td>"
+    shown = escape(shown_cell(value, column, percent))
     if isinstance(value, int | float) and not isinstance(value, bool):
-        shown = (
-            f"{value * 100:.1f} %"
-            if percent
-            else (f"{value:,}" if isinstance(value, int) else f"{value:,.2f}")
-        )
         return f'<td class="n">{shown}</td>'
     if column.endswith("_id"):  # a platform id has no spaces to wrap at
-        return f'<td class="id">{escape(str(value))}</td>'
-    return f"<td>{escape(str(value))}</td>"
+        return f'<td class="id">{shown}</td>'
+    return f"<td>{shown}</td>"
 
 
 def _table(sheet: Sheet) -> str:
@@ -64,12 +58,11 @@ def _table(sheet: Sheet) -> str:
         + "</tr>"
         for n, row in enumerate(sheet.rows[:HTML_ROWS])
     ]
-    note = (
-        f'<p class="note">The first {HTML_ROWS} of {len(sheet.rows)} rows; the CSV or XLSX file has all.</p>'
-        if len(sheet.rows) > HTML_ROWS
-        else ""
+    more = _("The first {shown} of {rows} rows; the CSV or XLSX file has all.").format(
+        shown=HTML_ROWS, rows=format_decimal(len(sheet.rows), 0)
     )
-    empty = "" if sheet.rows else '<p class="note">Nothing in this period.</p>'
+    note = f'<p class="note">{escape(more)}</p>' if len(sheet.rows) > HTML_ROWS else ""
+    empty = "" if sheet.rows else f'<p class="note">{escape(_("Nothing in this period."))}</p>'
     wide = ' class="wide"' if len(sheet.columns) > WIDE_COLUMNS else ""
     table = f"<table{wide}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     return f"<h2>{escape(sheet.title)}</h2>{empty}{table}{note}"
@@ -77,15 +70,13 @@ def _table(sheet: Sheet) -> str:
 
 def render_html(layout: Layout, institution: str) -> str:
     """The whole report page."""
-    zone = layout.period.zone
     title = f"{escape(institution)}: {escape(layout.title)}"
-    generated = format_local(layout.generated_at, zone)
     return "".join(
         [
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            f'<!DOCTYPE html>\n<html lang="{current()}"><head><meta charset="utf-8">',
             f"<title>{title}, {escape(layout.period.label)}</title><style>{_STYLE}</style></head><body>",
             f"<h1>{title}</h1>",
-            f'<p class="meta">{escape(layout.scope)}. Generated {escape(generated)}.</p>',
+            f'<p class="meta">{escape(generated_line(layout))}</p>',
             *(chart_svg(chart) for chart in layout.charts),
             *(_table(sheet) for sheet in layout.sheets),
             "</body></html>\n",

@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from smtool.domain.timezones import parse_day as typed_day
 from smtool.errors import UsageError
+from smtool.i18n import _, format_day
 
 Unit = Literal["day", "week"]
 UNIT_SECONDS: dict[Unit, int] = {"day": 86400, "week": 7 * 86400}
@@ -54,7 +56,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.first_day.isoformat()} – {self.last_day.isoformat()}"
+        """The days covered, as the reader writes days ("1.3.2026. – 31.3.2026." in Latvian)."""
+        return f"{format_day(self.first_day)} – {format_day(self.last_day)}"
 
     def trend_unit(self) -> Unit:
         return "day" if self.days <= DAILY_TREND_MAX_DAYS else "week"
@@ -70,12 +73,15 @@ class Period:
 
 
 def parse_day(text: str, option: str) -> date:
-    """A YYYY-MM-DD date typed for `option`; raises UsageError saying how to write it."""
+    """A date typed for `option` (YYYY-MM-DD or D.M.YYYY); raises UsageError saying how to write it."""
     try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
+        day = typed_day(text)
+    except UsageError:
         raise UsageError(
-            f"{option} {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-01"
+            _(
+                "{option} {text} is not a date; write it as YYYY-MM-DD or D.M.YYYY, "
+                "e.g. 2026-03-01 or 1.3.2026"
+            ).format(option=option, text=repr(text))
         ) from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise UsageError(f"{option} {day} is out of range; give a day from {FIRST_DAY} to {LAST_DAY}")

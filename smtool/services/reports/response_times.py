@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from smtool.config import Inbox
 from smtool.domain.inbox_states import OPEN_STATES, InboxState
 from smtool.domain.working_time import WorkClock
+from smtool.i18n import N_
 from smtool.services.context import Context, working_time
 from smtool.services.reports.aggregate import campaign_params, campaign_sql, fetch
 from smtool.services.reports.period import Period
@@ -31,11 +32,11 @@ NO_TEAM = "(none)"
 CLOCK_AHEAD = timedelta(days=90)
 # Open backlog by age (wall-clock hours since the citizen wrote): label, upper bound in hours.
 BACKLOG_AGES: tuple[tuple[str, float | None], ...] = (
-    ("under 4 h", 4),
-    ("4-24 h", 24),
-    ("1-3 days", 72),
-    ("3-7 days", 168),
-    ("over 7 days", None),
+    (N_("under 4 h"), 4),
+    (N_("4-24 h"), 24),
+    (N_("1-3 days"), 72),
+    (N_("3-7 days"), 168),
+    (N_("over 7 days"), None),
 )
 
 

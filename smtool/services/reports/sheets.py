@@ -8,10 +8,12 @@ README's "Reports" section: keep the two in step. Times are local times of the i
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from smtool.domain.timezones import to_local
+from smtool.domain.timezones import format_local, to_local
+from smtool.i18n import N_, _, format_day, format_decimal, format_moment, format_percent
 from smtool.services.reports.cadence import CadenceReport
 from smtool.services.reports.campaign import CampaignReport
 from smtool.services.reports.engagement import EngagementReport, Figures, PostEngagement
@@ -43,31 +45,108 @@ class Sheet:
         return [heading(c) for c in self.columns]
 
 
-# What people read above a column. The CSV and JSON keep the column names (scripts read them, and
-# the README documents them); everything a person reads says it in words, with its unit.
+# What people read above a column, in the reader's language. The CSV and JSON keep the column names
+# (scripts read them, and the README documents them); everything a person reads says it in words,
+# with its unit. Every column of every sheet is here, so that the catalog has each one.
 _HEADINGS = {
-    "publication_id": "Publication",
-    "post_id": "Post",
-    "published_at": "Published",
-    "remote_id": "Platform id",
-    "measured_at": "Measured",
-    "first_response_median_minutes": "First response, median (working min)",
-    "first_response_p90_minutes": "First response, 90th percentile (working min)",
-    "first_response_within_target": "First response within target",
-    "resolution_median_minutes": "Resolution, median (working min)",
-    "resolution_within_target": "Resolved within target",
-    "longest_gap_days": "Longest gap (days)",
+    "publication_id": N_("Publication"),
+    "post_id": N_("Post"),
+    "account": N_("Account"),
+    "published_at": N_("Published"),
+    "remote_id": N_("Platform id"),
+    "impressions": N_("Impressions"),
+    "likes": N_("Likes"),
+    "replies": N_("Replies"),
+    "shares": N_("Shares"),
+    "clicks": N_("Clicks"),
+    "quotes": N_("Quotes"),
+    "bookmarks": N_("Bookmarks"),
+    "engagements": N_("Engagements"),
+    "engagement_rate": N_("Engagement rate"),
+    "measured_at": N_("Measured"),
+    "text": N_("Text"),
+    "platform": N_("Platform"),
+    "handle": N_("Handle"),
+    "posts": N_("Posts"),
+    "step": N_("Step"),
+    "start": N_("Start"),
+    "end": N_("End"),
+    "scope": N_("Scope"),
+    "name": N_("Name"),
+    "items": N_("Items"),
+    "answered": N_("Answered"),
+    "first_response_median_minutes": N_("First response, median (working min)"),
+    "first_response_p90_minutes": N_("First response, 90th percentile (working min)"),
+    "first_response_within_target": N_("First response within target"),
+    "resolved": N_("Resolved"),
+    "resolution_median_minutes": N_("Resolution, median (working min)"),
+    "resolution_within_target": N_("Resolved within target"),
+    "open": N_("Open"),
+    "age": N_("Age"),
+    "posts_per_week": N_("Posts per week"),
+    "active_weeks": N_("Active weeks"),
+    "weeks": N_("Weeks"),
+    "gaps": N_("Gaps"),
+    "longest_gap_days": N_("Longest gap (days)"),
+    "bursts": N_("Bursts"),
+    "bare_links": N_("Bare links"),
+    "bare_link_share": N_("Bare link share"),
+    "week": N_("Week"),
+    "days": N_("Days"),
+    "day": N_("Day"),
+    "indicator": N_("Indicator"),
+    "value": N_("Value"),
+    "unit": N_("Unit"),
 }
 
 # Columns holding local times ("YYYY-MM-DD HH:MM") and local days ("YYYY-MM-DD"): XLSX writes them
 # as date cells, so that a spreadsheet sorts, filters and computes with them.
 TIME_COLUMNS = frozenset({"published_at", "measured_at", "start", "end"})
 DAY_COLUMNS = frozenset({"day"})
+# Cells that hold smtool's own English words (marked with N_ where they are made): the CSV and JSON
+# keep them as they are, people read them in their language. A column's words, or every value.
+ALL_GROUPS = N_("all")
+_WORDS: dict[str, frozenset[str] | None] = {
+    "scope": None,
+    "age": None,
+    "indicator": None,
+    "name": frozenset({ALL_GROUPS}),  # the response-times totals row; other names are teams, accounts
+}
+
+
+def is_word(column: str, value: str) -> bool:
+    """Whether the cell `value` of `column` is one of smtool's words, read translated."""
+    if column not in _WORDS:
+        return False
+    words = _WORDS[column]
+    return words is None or value in words
 
 
 def heading(column: str) -> str:
-    """A column name as people read it: "engagement_rate" is "Engagement rate"."""
-    return _HEADINGS.get(column) or column.replace("_", " ").capitalize()
+    """A column name as people read it: "engagement_rate" is "Engagement rate" ("Iesaistes
+    koeficients" in Latvian)."""
+    known = _HEADINGS.get(column)
+    return _(known) if known else column.replace("_", " ").capitalize()
+
+
+def shown_cell(value: Cell, column: str, share: bool) -> str:
+    """A cell as people read it in the terminal and HTML, in their language: shares as percentages,
+    numbers with the reader's separators, local times and days in the reader's form, smtool's own
+    words translated. Files for programs (CSV, JSON) and XLSX's typed cells keep the value."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if share:
+            return format_percent(value)
+        return format_decimal(value, 0 if isinstance(value, int) else 2)
+    text = str(value)
+    if column in TIME_COLUMNS:
+        with suppress(ValueError):
+            return format_moment(datetime.strptime(text, "%Y-%m-%d %H:%M"))
+    if column in DAY_COLUMNS:
+        with suppress(ValueError):
+            return format_day(date.fromisoformat(text))
+    return _(text) if is_word(column, text) else text
 
 
 @dataclass(frozen=True)
@@ -98,9 +177,15 @@ class Layout:
     def scope(self) -> str:
         """What the report covers, for a file's heading: the period, its zone, account, campaign."""
         parts = [f"{self.period.label} ({self.period.zone})"]
-        parts += [f"account {self.account}"] if self.account else []
-        parts += [f"campaign {self.campaign}"] if self.campaign else []
+        parts += [_("account {account}").format(account=self.account)] if self.account else []
+        parts += [_("campaign {campaign}").format(campaign=self.campaign)] if self.campaign else []
         return ", ".join(parts)
+
+
+def generated_line(layout: Layout) -> str:
+    """The line under a report file's title: what it covers and when it was made."""
+    generated = format_local(layout.generated_at, layout.period.zone)
+    return _("{scope}. Generated {generated}.").format(scope=layout.scope, generated=generated)
 
 
 def local(moment: datetime | None, zone: str) -> str | None:
@@ -171,18 +256,18 @@ RATE = frozenset({"engagement_rate"})
 def engagement_sheets(r: EngagementReport) -> list[Sheet]:
     zone = r.period.zone
     return [
-        Sheet("posts", "Posts", POST_COLUMNS, [_post(p, zone) for p in r.posts], RATE),
+        Sheet("posts", _("Posts"), POST_COLUMNS, [_post(p, zone) for p in r.posts], RATE),
         Sheet(
             "accounts",
-            "Accounts",
+            _("Accounts"),
             ["account", "platform", "handle", *FIGURE_COLUMNS],
             [[a.account, a.platform, a.handle, *_figures(a.figures)] for a in r.accounts],
             RATE,
         ),
-        Sheet("top_posts", "Top posts", POST_COLUMNS, [_post(p, zone) for p in r.top_posts], RATE),
+        Sheet("top_posts", _("Top posts"), POST_COLUMNS, [_post(p, zone) for p in r.top_posts], RATE),
         Sheet(
             "trend",
-            "Trend (posts published in each step)",
+            _("Trend (posts published in each step)"),
             ["step", "start", *FIGURE_COLUMNS],
             [[t.bucket.label, local(t.bucket.start, zone), *_figures(t.figures)] for t in r.trend],
             RATE,
@@ -194,18 +279,18 @@ def engagement_charts(r: EngagementReport) -> list[Chart]:
     labels = [t.bucket.label for t in r.trend]
     return [
         Chart(
-            "Impressions and engagements by publication date",
+            _("Impressions and engagements by publication date"),
             labels,
             [
-                ("impressions", [float(t.figures.impressions) for t in r.trend]),
-                ("engagements", [float(t.figures.engagements) for t in r.trend]),
+                (_("impressions"), [float(t.figures.impressions) for t in r.trend]),
+                (_("engagements"), [float(t.figures.engagements) for t in r.trend]),
             ],
             kind="line",
         ),
         Chart(
-            "Engagements per account",
+            _("Engagements per account"),
             [a.account for a in r.accounts],
-            [("engagements", [float(a.figures.engagements) for a in r.accounts])],
+            [(_("engagements"), [float(a.figures.engagements) for a in r.accounts])],
         ),
     ]
 
@@ -243,26 +328,27 @@ def _group(scope: str, g: ResponseGroup) -> list[Cell]:
 
 
 def response_sheets(r: ResponseTimesReport) -> list[Sheet]:
-    rows = [_group("all", r.totals)]
-    rows += [_group("team", g) for g in r.teams] + [_group("account", g) for g in r.accounts]
+    # The scopes are words a person reads (translated where shown, WORD_COLUMNS), kept in the files.
+    rows = [_group(ALL_GROUPS, r.totals)]
+    rows += [_group(N_("team"), g) for g in r.teams] + [_group(N_("account"), g) for g in r.accounts]
     return [
-        Sheet("groups", "Response times (working minutes)", RESPONSE_COLUMNS, rows, SHARES),
-        Sheet("backlog", "Open backlog by age", ["age", "items"], [[b.label, b.items] for b in r.backlog]),
+        Sheet("groups", _("Response times (working minutes)"), RESPONSE_COLUMNS, rows, SHARES),
+        Sheet("backlog", _("Open backlog by age"), ["age", "items"], [[b.label, b.items] for b in r.backlog]),
     ]
 
 
 def response_charts(r: ResponseTimesReport) -> list[Chart]:
     return [
         Chart(
-            "First response within target, per team",
+            _("First response within target, per team"),
             [g.key for g in r.teams],
-            [("within target", [g.first_response_within_target or 0.0 for g in r.teams])],
+            [(_("within target"), [g.first_response_within_target or 0.0 for g in r.teams])],
             percent=True,
         ),
         Chart(
-            "Open backlog by age",
-            [b.label for b in r.backlog],
-            [("items", [float(b.items) for b in r.backlog])],
+            _("Open backlog by age"),
+            [_(b.label) for b in r.backlog],
+            [(_("items"), [float(b.items) for b in r.backlog])],
         ),
     ]
 
@@ -272,7 +358,7 @@ def cadence_sheets(r: CadenceReport) -> list[Sheet]:
     return [
         Sheet(
             "accounts",
-            "Cadence per account",
+            _("Cadence per account"),
             [
                 "account",
                 "posts",
@@ -304,7 +390,7 @@ def cadence_sheets(r: CadenceReport) -> list[Sheet]:
         ),
         Sheet(
             "weekly",
-            "Posts per week",
+            _("Posts per week"),
             ["account", "week", "start", "posts"],
             [
                 [a.account, w.label, local(w.start, zone), n]
@@ -314,13 +400,13 @@ def cadence_sheets(r: CadenceReport) -> list[Sheet]:
         ),
         Sheet(
             "gaps",
-            f"Silences longer than {r.gap_days:g} days",
+            _("Silences longer than {days} days").format(days=format_decimal(r.gap_days, 0)),
             ["account", "start", "end", "days"],
             [[g.account, local(g.start, zone), local(g.end, zone), _round(g.days, 2)] for g in r.gaps],
         ),
         Sheet(
             "bursts",
-            f"Days with {r.burst_posts_per_day} or more posts",
+            _("Days with {posts} or more posts").format(posts=r.burst_posts_per_day),
             ["account", "day", "posts"],
             [[b.account, b.day.isoformat(), b.posts] for b in r.bursts],
         ),
@@ -330,7 +416,7 @@ def cadence_sheets(r: CadenceReport) -> list[Sheet]:
 def cadence_charts(r: CadenceReport) -> list[Chart]:
     return [
         Chart(
-            "Posts per week",
+            _("Posts per week"),
             [w.label for w in r.weeks],
             [(a.account, [float(n) for n in a.weekly]) for a in r.accounts],
             kind="line",
@@ -341,7 +427,7 @@ def cadence_charts(r: CadenceReport) -> list[Chart]:
 def campaign_sheets(r: CampaignReport) -> list[Sheet]:
     indicators = Sheet(
         "indicators",
-        f"Campaign {r.campaign}: indicators",
+        _("Campaign {campaign}: indicators").format(campaign=r.campaign),
         ["indicator", "value", "unit"],
         [[i.name, _round(i.value), i.unit] for i in r.indicators],
         percent_rows=frozenset(n for n, i in enumerate(r.indicators) if i.unit == "%"),
@@ -368,18 +454,19 @@ def campaign_sheets(r: CampaignReport) -> list[Sheet]:
 def layout(r: Report) -> Layout:
     """The sheets and charts of any report."""
     if isinstance(r, EngagementReport):
-        kind, title, sheets, charts = "engagement", "Engagement", engagement_sheets(r), engagement_charts(r)
+        kind, title = "engagement", _("Engagement")
+        sheets, charts = engagement_sheets(r), engagement_charts(r)
     elif isinstance(r, ResponseTimesReport):
         kind, title, sheets, charts = (
             "response-times",
-            "Response times",
+            _("Response times"),
             response_sheets(r),
             response_charts(r),
         )
     elif isinstance(r, CadenceReport):
-        kind, title, sheets, charts = "cadence", "Cadence", cadence_sheets(r), cadence_charts(r)
+        kind, title, sheets, charts = "cadence", _("Cadence"), cadence_sheets(r), cadence_charts(r)
     else:
-        kind, title = "campaign", f"Campaign {r.campaign}"
+        kind, title = "campaign", _("Campaign {campaign}").format(campaign=r.campaign)
         sheets = campaign_sheets(r)
         charts = engagement_charts(r.engagement)[:1] + cadence_charts(r.cadence)
     return Layout(kind, title, r.period, r.account, r.campaign, r.generated_at, sheets, charts)

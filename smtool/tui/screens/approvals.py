@@ -175,7 +175,7 @@ class ApprovalsScreen(MainScreen):
 
             def done(publications: list[int]) -> None:
                 when = post["scheduled_local"]
-                scheduled = counted(len(publications), "publication")
+                scheduled = counted(len(publications), "publication", "publications")
                 notice = f"Post {post_id} approved: {scheduled} scheduled ({when})"
                 self._decided(f"{notice}; {paused}." if paused else f"{notice}.")
 

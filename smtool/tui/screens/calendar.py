@@ -243,7 +243,7 @@ class CalendarScreen(MainScreen):
         more = " — m for more" if self.next_page.next_after else ""
         # A post on two accounts is two rows: count posts, not rows.
         posts = len({entry.post_id for entry in self.entries})
-        table.border_title = f"{counted(posts, 'post')}, times in {self.zone}{more}"
+        table.border_title = f"{counted(posts, 'post', 'posts')}, times in {self.zone}{more}"
 
     def action_more(self) -> None:
         after = self.next_page.next_after
@@ -379,5 +379,6 @@ class CalendarScreen(MainScreen):
         self.app.push_screen(ConfirmModal(question), confirmed)
 
     def _withdrawn(self, post_id: int, cancelled: list[int]) -> None:
-        self.notice(f"Post {post_id} withdrawn; {counted(len(cancelled), 'publication')} cancelled.", "green")
+        cancelled_count = counted(len(cancelled), "publication", "publications")
+        self.notice(f"Post {post_id} withdrawn; {cancelled_count} cancelled.", "green")
         self.action_refresh()

@@ -226,7 +226,9 @@ class InboxScreen(MainScreen):
             self.items = {i: fresh[i] for i in order}
             if arrived:
                 self.notice(
-                    f"{counted(len(arrived), 'new item')} at the end of the list; g sorts the queue.", "cyan"
+                    f"{counted(len(arrived), 'new item', 'new items')} at the end of the list; "
+                    "g sorts the queue.",
+                    "cyan",
                 )
         else:
             if not append:
@@ -237,12 +239,12 @@ class InboxScreen(MainScreen):
         table = self.query_one("#inbox-items", DataTable)
         shown = len(self.items) if not self.next_cursor else 2  # "12+ items": more than one
         more = "+" if self.next_cursor else ""
-        table.border_title = f"Queue: {len(self.items)}{more} {noun(shown, 'item')}"
+        table.border_title = f"Queue: {len(self.items)}{more} {noun(shown, 'item', 'items')}"
         if not self.items:
             self.query_one(ItemDetail).show_item(None)
             self.query_one("#item-around", Static).update("")
         elif self.next_cursor:
-            self.notice(f"{counted(len(self.items), 'item')} shown; press n for more.", "dim")
+            self.notice(f"{counted(len(self.items), 'item', 'items')} shown; press n for more.", "dim")
         current = self.current_id
         if current is not None:
             self.load_detail(current)
@@ -358,7 +360,8 @@ class InboxScreen(MainScreen):
             self.held.discard(item_id)
         if lost:
             self.notice(
-                f"Your claim on {noun(len(lost), 'item')} {', '.join(map(str, lost))} lapsed; claim again.",
+                f"Your claim on {noun(len(lost), 'item', 'items')} {', '.join(map(str, lost))} lapsed; "
+                "claim again.",
                 "bold red",
             )
 

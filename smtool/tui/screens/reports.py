@@ -144,7 +144,7 @@ class ReportsScreen(MainScreen):
         self.query_one("#response-totals", Static).update(
             Text.assemble(
                 ("Response times ", "bold"),
-                f"{counted(t.items, 'item')}, {t.answered} answered, median first response ",
+                f"{counted(t.items, 'item', 'items')}, {t.answered} answered, median first response ",
                 (minutes(t.first_response_median_minutes), "bold"),
                 f" (p90 {minutes(t.first_response_p90_minutes)}), ",
                 f"{share(t.first_response_within_target)} within the target of ",

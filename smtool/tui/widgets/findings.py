@@ -83,7 +83,8 @@ def render_findings(
     blockers = blocking_findings(findings)
     summary = (
         Text(
-            f"{counted(len(blockers), 'error')} {noun(len(blockers), 'blocks', 'block')} submission.\n",
+            f"{counted(len(blockers), 'error', 'errors')} "
+            f"{noun(len(blockers), 'blocks', 'block')} submission.\n",
             style="bold red",
         )
         if blockers

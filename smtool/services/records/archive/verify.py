@@ -33,6 +33,7 @@ from typing import IO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from smtool.errors import SmtoolError, UsageError
+from smtool.i18n import N_
 from smtool.services.records.archive import layout
 from smtool.services.records.signing import fingerprint, public_text, signature_holds
 
@@ -50,7 +51,7 @@ class ArchiveUnreadable(SmtoolError):
     """The file is not a readable zip (truncated, corrupt, or something else)."""
 
     exit_code = 2
-    default_title = "Archive unreadable"
+    default_title = N_("Archive unreadable")
 
 
 @dataclass
