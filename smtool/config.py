@@ -17,12 +17,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from smtool.errors import ConfigError
+from smtool.errors import ConfigError, UsageError
+from smtool.small_files import read_small
 
 CONFIG_ENV = "SMTOOL_CONFIG"
 DEFAULT_CONFIG = "config.toml"
 # What a command run where there is no installation says (no config file, or no database yet).
 NO_INSTALLATION = "no installation here: run `smtool init` or pass --config"
+# A configuration is a few kilobytes; this bounds what a mistyped --config (a log, a disk image) reads.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 Role = Literal["communicator", "approver", "press_officer", "specialist", "manager", "admin"]
 Platform = Literal["x", "facebook"]
@@ -447,12 +450,12 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     """
     file = config_path(path)
     environ = os.environ if env is None else env
+    if not file.exists():
+        raise ConfigError(f"{NO_INSTALLATION} (or SMTOOL_CONFIG); {file} does not exist.")
     try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{NO_INSTALLATION} (or SMTOOL_CONFIG); {file} does not exist.") from None
-    except OSError as e:
-        raise ConfigError(f"{file}: cannot read the configuration file ({e.strerror}).") from None
+        raw = read_small(file, MAX_CONFIG_BYTES, "the installation's config.toml")
+    except UsageError as e:  # /dev/zero, a FIFO, a folder, a huge file: never read for ever
+        raise ConfigError(e.msg) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -466,6 +469,8 @@ def parse_settings(text: str, source: Path, env: Mapping[str, str] | None = None
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{source}: TOML syntax error: {e}.") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise ConfigError(f"{source}: arrays or tables nested too deeply; no key needs that.") from None
     for variable, (section, key) in _ENV_OVERRIDES.items():
         if env and variable in env:
             data.setdefault(section, {})

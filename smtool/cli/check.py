@@ -18,9 +18,12 @@ from smtool.errors import ConfigError, DatabaseError, UsageError
 from smtool.services.files import NoInstallation
 from smtool.services.guidelines import check_batch, check_text, read_jsonl
 from smtool.services.text import strip_unsafe
+from smtool.small_files import read_small
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
 _WINDOW = 100  # characters of a long line shown around a finding
+# A post is a few kilobytes; a batch of JSONL lines many. Bounds what a mistyped --file reads.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 def register(app: typer.Typer) -> None:
@@ -123,11 +126,7 @@ def _read_text(text: str | None, file: Path | None) -> str:
 
 
 def _read_file(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read ({e.strerror})") from None
-    return _decode(raw, str(path))
+    return _decode(read_small(path, MAX_INPUT_BYTES, "a UTF-8 text file"), str(path))
 
 
 def _decode(raw: bytes, where: str) -> str:

@@ -28,7 +28,11 @@ from smtool.services.publishing.checks import BlockedByFindings, platform_length
 from smtool.services.publishing.posts import bump, cancel_pending, content_hash, load_post, void_approvals
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
+from smtool.small_files import read_small
 from smtool.store.tables import Account, Post, PostTarget
+
+# 100,000 posts of a few hundred characters; a larger file is not a list of posts (or not meant for here).
+MAX_CSV_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -226,21 +230,28 @@ def import_csv(ctx: Context, actor: str, path: Path) -> list[int]:
     `at` empty means as soon as approved. Raises UsageError listing every bad row by line number.
     """
     import csv
+    import io
 
     require(actor, user_roles(ctx.settings, actor), Action.SUBMIT_POST)
+    raw = read_small(path, MAX_CSV_BYTES, "a CSV file with the columns account, at, text")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"account", "at", "text"} - set(reader.fieldnames or [])
-            if missing:
-                raise UsageError(
-                    f"{path}: missing {noun(len(missing), 'column')} {', '.join(sorted(missing))}; "
-                    "expected account, at, text"
-                )
-            rows = [(reader.line_num, row) for row in reader]
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    except (UnicodeDecodeError, csv.Error) as e:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{path} is not a readable UTF-8 CSV file: {e}") from None
+    if "\x00" in content:
+        # No text smtool keeps may hold NUL (PostgreSQL cannot store it); say where it is.
+        line = content.count("\n", 0, content.index("\x00")) + 1
+        raise UsageError(f"{path}: line {line} has a NUL character; remove it (the file is not plain text?)")
+    try:
+        reader = csv.DictReader(io.StringIO(content, newline=""))
+        missing = {"account", "at", "text"} - set(reader.fieldnames or [])
+        if missing:
+            raise UsageError(
+                f"{path}: missing {noun(len(missing), 'column')} {', '.join(sorted(missing))}; "
+                "expected account, at, text"
+            )
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as e:
         raise UsageError(f"{path} is not a readable UTF-8 CSV file: {e}") from None
     if not rows:
         raise UsageError(f"{path} has no rows to import")
