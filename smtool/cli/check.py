@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,7 +88,7 @@ def check(
         policies=policies,
     )
     if output == "json":
-        print(json.dumps(_clean(result.to_dict()), ensure_ascii=False, indent=2))
+        common.emit_json(result.to_dict())
     else:
         _render(body, result.findings)
     raise typer.Exit(1 if result.blocking else 0)
@@ -161,7 +160,7 @@ def _batch(
         policies=policies,
     ):
         failed = failed or any(f.level == "error" and not f.waived for f in result.findings)
-        print(json.dumps(_clean(result.to_dict()), ensure_ascii=False))
+        common.emit_json(result.to_dict(), indent=None)
     return failed
 
 

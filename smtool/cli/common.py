@@ -25,9 +25,9 @@ from smtool.services.context import Context
 from smtool.services.identity.shell import Identity
 from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.records.audit import attribute_to
-from smtool.services.text import inert, strip_unsafe
+from smtool.services.text import inert, json_inert, strip_unsafe
 
-__all__ = ["console", "emit_json", "err_console", "inert", "print_error", "settings", "state"]
+__all__ = ["console", "emit_json", "err_console", "inert", "print_error", "settings", "state", "to_json"]
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -90,9 +90,20 @@ def print_error(error: SmtoolError) -> None:
     err_console.print(f"{error.title}: {strip_unsafe(error.msg)}", markup=False)
 
 
-def emit_json(value: Any) -> None:
-    """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=_json_value))
+def emit_json(value: Any, *, indent: int | None = 2) -> None:
+    """Machine-readable output: plain JSON on stdout, no colour, no wrapping; `indent=None` for one
+    line (JSON Lines). Every JSON the CLI prints comes through here.
+
+    Citizens' text reaches this output: C1 controls (U+009B starts a terminal command), bidi
+    overrides, zero-width characters and line separators are written as \\uXXXX escapes, the same
+    data for a script and inert for a person reading it in a terminal; the rest stays readable
+    UTF-8 (Latvian letters are not escaped)."""
+    print(to_json(value, indent=indent))
+
+
+def to_json(value: Any, *, indent: int | None = 2) -> str:
+    """The JSON text `emit_json` prints, for commands that print it as part of something else."""
+    return json_inert(json.dumps(value, ensure_ascii=False, indent=indent, default=_json_value))
 
 
 def _json_value(value: object) -> str:

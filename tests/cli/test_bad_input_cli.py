@@ -4,6 +4,7 @@ the database matters) PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,6 +81,45 @@ def test_a_post_or_csv_file_that_is_a_device_is_refused(folder: Path) -> None:
     _refused(_run(folder, "post", "import", "/dev/zero", "--as", "anna"), "not a regular file")
     _refused(_run(folder, "check", "--file", "/dev/zero"), "not a regular file")
     assert _posts(folder) == 0
+
+
+# --- 8: citizens' text is inert in JSON and in the terminal ------------------------------------------
+
+# A CSI (C1), a right-to-left override, a zero-width space and a line separator, each of which a
+# terminal would act on or hide.
+HOSTILE = "Kad\u009b2J būs\u202e atbilde\u200b?\u2028Paldies"
+
+
+def _mention(folder: Path, sandbox: SandboxServer, text: str) -> None:
+    from smtool.services.monitoring.ingest import Ingestor
+
+    sandbox.sandbox.inject_mention(sandbox.account("x").id, text, None)
+    with Context.open(load_settings(folder / "config.toml")) as ctx:
+        assert Ingestor(ctx).poll_all()["new"] == 1
+
+
+def test_inbox_json_escapes_controls_bidi_and_zero_width_and_keeps_the_data(
+    folder: Path, sandbox: SandboxServer
+) -> None:
+    _mention(folder, sandbox, HOSTILE)
+    listed = _run(folder, "inbox", "list", "--json", "--as", "liga")
+    assert listed.code == 0, listed.err
+    for char in "\u009b\u202e\u200b\u2028":
+        assert char not in listed.out
+    assert "\\u009b2J" in listed.out and "\\u202e" in listed.out and "būs" in listed.out
+    [item] = json.loads(listed.out)
+    assert item["text"].endswith(HOSTILE)  # the same data for a script (after the @mention)
+    shown = _run(folder, "inbox", "show", str(item["id"]), "--json", "--as", "liga")
+    assert json.loads(shown.out)["text"] == item["text"] and "\u2028" not in shown.out
+
+
+def test_inbox_show_makes_a_line_separator_visible(folder: Path, sandbox: SandboxServer) -> None:
+    _mention(folder, sandbox, HOSTILE)
+    item_id = json.loads(_run(folder, "inbox", "list", "--json", "--as", "liga").out)[0]["id"]
+    shown = _run(folder, "inbox", "show", str(item_id), "--as", "liga")
+    assert shown.code == 0, shown.err
+    assert "\u2028" not in shown.out and "<U+2028>" in shown.out
+    assert "\u009b" not in shown.out and "\u202e" not in shown.out
 
 
 # --- 5: a NUL in a CSV, on both databases -------------------------------------------------------------
