@@ -137,7 +137,7 @@ PORT_HELP = "Loopback port of the redirect URI registered with the app."
 def connect_(
     account: str = typer.Argument(..., help="Account id from config.toml."),
     port: int = typer.Option(
-        8765, "--port", help="Loopback port of the redirect URI registered with the app."
+        8765, "--port", min=1, max=65535, help="Loopback port of the redirect URI registered with the app."
     ),
     page: str | None = typer.Option(
         None, "--page", help="Facebook: the Page id to connect, if not the configured one."
@@ -158,7 +158,7 @@ def add_(
     handle: str = typer.Option(..., "--handle", help="@name on X, the Page's name or username on Facebook."),
     spokespeople: list[str] = typer.Option([], "--spokesperson", help="A user who may speak here (repeat)."),
     base_url: str | None = typer.Option(None, "--base-url", help="The sandbox's address, for training."),
-    port: int = typer.Option(8765, "--port", help=PORT_HELP),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help=PORT_HELP),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
     """Add an account to config.toml, apply it (audited) and connect it through the platform's consent

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import typer
 from rich.console import Console
 
 from smtool.config import Settings, load_settings
@@ -23,7 +24,7 @@ from smtool.domain.words import counted
 from smtool.errors import ConfigError, SmtoolError, UsageError
 from smtool.services.context import Context
 from smtool.services.identity.shell import Identity
-from smtool.services.paging import DEFAULT_LIMIT
+from smtool.services.paging import DEFAULT_LIMIT, MAX_LIMIT
 from smtool.services.records.audit import attribute_to
 from smtool.services.text import inert, json_inert, strip_unsafe
 
@@ -196,7 +197,24 @@ def filters(**values: str | None) -> list[str]:
     return [word for name, value in values.items() if value for word in (f"--{name}", value)]
 
 
+# Ids and versions are the databases' BIGINT: a larger number names no row, and the drivers fail on
+# it ("Python int too large to convert to SQLite INTEGER"). So the parser refuses it, as it refuses
+# "abc": a usage error naming the argument and the range, exit 2, before anything is opened.
+MAX_ID = 2**63 - 1
+
+
+def id_argument(help_text: str) -> Any:
+    """A required positional id (a post, an inbox item, a hold), 1 to MAX_ID."""
+    return typer.Argument(..., min=1, max=MAX_ID, help=help_text)
+
+
+def id_option(flag: str, help_text: str, low: int = 1) -> Any:
+    """An optional id or version given with `flag`, `low` to MAX_ID."""
+    return typer.Option(None, flag, min=low, max=MAX_ID, help=help_text)
+
+
 AS_USER_HELP = "Act as this user (default: SMTOOL_USER); only in a personal installation."
 JSON_HELP = "Print JSON instead of a table."
 LIMIT_HELP = "Rows per page; a longer list says where the next page starts (--after)."
 AFTER_HELP = "Where the previous page ended (printed after it, on stderr with --json)."
+LIMIT = typer.Option(DEFAULT_LIMIT, "--limit", min=1, max=MAX_LIMIT, help=LIMIT_HELP)

@@ -10,7 +10,6 @@ from smtool.cli import common
 from smtool.domain.text import collapse_spaces
 from smtool.services.monitoring import proposals, queue, reading
 from smtool.services.monitoring.views import InboxItemView, ProposalView
-from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.publishing import pauses
 
 group = typer.Typer(
@@ -19,8 +18,8 @@ group = typer.Typer(
 
 AS = typer.Option(None, "--as", help=common.AS_USER_HELP)
 JSON = typer.Option(False, "--json", help=common.JSON_HELP)
-VERSION = typer.Option(None, "--version", help="Refuse if the item changed since this version.")
-ITEM = typer.Argument(..., help="Inbox item id.")
+VERSION = common.id_option("--version", "Refuse if the item changed since this version.", low=0)
+ITEM = common.id_argument("Inbox item id.")
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +60,7 @@ def list_(
         None, "--flag", help="question, personal_data, abuse, spam, takeover or deleted_author."
     ),
     search: str | None = typer.Option(None, "--search", help="Full-text search: every word must appear."),
-    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help=common.LIMIT_HELP),
+    limit: int = common.LIMIT,
     all_: bool = typer.Option(False, "--all", help="Include resolved and spam items."),
     after: str | None = typer.Option(None, "--after", help=common.AFTER_HELP),
     as_json: bool = JSON,

@@ -56,6 +56,44 @@ def _posts(folder: Path) -> int:
         return int(session.exec(select(func.count()).select_from(Post)).one())
 
 
+# --- 5: ids, page sizes, cursors and times out of range -------------------------------------------
+
+BIG = str(2**63)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("post", "show", BIG), "less than or equal to 9223372036854775807"),
+        (("post", "approve", "1", BIG, "--as", "karlis"), "less than or equal to 9223372036854775807"),
+        (("post", "edit", "1", TEXT, "--version", BIG, "--as", "anna"), "'--version'"),
+        (("inbox", "show", BIG, "--as", "liga"), "less than or equal to 9223372036854775807"),
+        (("inbox", "resolve", "0", "--as", "liga"), "greater than or equal to 1"),
+        (("retention", "hold", "--post", BIG, "--reason", "C-12"), "'--post'"),
+        (("retention", "lift", BIG, "--reason", "x"), "less than or equal to"),
+        (("inbox", "list", "--limit", BIG, "--as", "liga"), "less than or equal to 10000"),
+        (("post", "list", "--after", "9" * 30), "is not a page cursor"),
+        (("publications", "list", "--after", f"{BIG}:1"), "is not a page cursor"),
+        (
+            ("post", "new", "--as", "anna", "--account", "sandbox-x", "--at", "0001-01-01 00:00", TEXT),
+            "out of range",
+        ),
+        (
+            ("post", "new", "--as", "anna", "--account", "sandbox-x", "--at", "9999-12-31 23:59", TEXT),
+            "out of range",
+        ),
+        (("report", "cadence", "--from", "0001-01-01"), "out of range"),
+        (("account", "connect", "sandbox-x", "--port", "99999999"), "'--port'"),
+    ],
+)
+def test_numbers_and_times_out_of_range_are_usage_errors(
+    folder: Path, args: tuple[str, ...], expected: str
+) -> None:
+    # Each ended in "Internal error: OverflowError" (or was accepted and failed later).
+    _refused(_run(folder, *args), expected)
+    assert _posts(folder) == 0
+
+
 # --- 6: files named on the command line are regular files of a bounded size ---------------------------
 
 
