@@ -20,6 +20,8 @@ from smtool.services.installation.directory import add_account
 from smtool.services.installation.tokens import set_app
 
 group = typer.Typer(help="Managed social media accounts.", no_args_is_help=True)
+# Platform tokens and app secrets are a few hundred characters; a longer line is not one.
+MAX_SECRET_BYTES = 16_384
 
 
 def register(app: typer.Typer) -> None:
@@ -89,7 +91,7 @@ def _secret_from_stdin(prompt: str) -> str:
     in shell history and process lists)."""
     if sys.stdin.isatty():
         return str(typer.prompt(prompt, hide_input=True, default="", show_default=False))
-    return sys.stdin.readline()
+    return common.stdin_text(MAX_SECRET_BYTES, "the token or secret as one line of UTF-8 text", line=True)
 
 
 @group.command("set-token")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -89,6 +90,41 @@ def acting_user(explicit: str | None) -> str:
 
 def print_error(error: SmtoolError) -> None:
     err_console.print(f"{error.title}: {strip_unsafe(error.msg)}", markup=False)
+
+
+def check_text_input(args: Sequence[str], environ: Mapping[str, str]) -> None:
+    """Raise UsageError naming the first command-line argument or SMTOOL_* variable that is not
+    UTF-8 text.
+
+    Python hands undecodable bytes of argv and the environment over as lone surrogates, which no
+    output, database or platform can take: refused once here, before any command runs, instead of
+    failing wherever the text first goes (a message, an INSERT, an HTTP header)."""
+    named = [(f"argument {n} of the command", arg) for n, arg in enumerate(args, 1)]
+    named += [(f"the variable {k}", v) for k, v in sorted(environ.items()) if k.startswith("SMTOOL_")]
+    for where, value in named:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise UsageError(
+                f"{where} is not UTF-8 text: '{strip_unsafe(shown)}'; type it again in a UTF-8 "
+                "terminal (locale) or fix the bytes shown as \\x.."
+            ) from None
+
+
+def stdin_text(limit: int, what: str, *, line: bool = False) -> str:
+    """Standard input as UTF-8 text (only its first line with `line`), at most `limit` bytes.
+
+    Raises UsageError for more than `limit` bytes or bytes that are not UTF-8; `what` says in the
+    message what should be there."""
+    source = sys.stdin.buffer
+    raw = source.readline(limit + 1) if line else source.read(limit + 1)
+    if len(raw) > limit:
+        raise UsageError(f"standard input is longer than {limit} bytes; give {what}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"standard input is not UTF-8 text (byte {e.start}); give {what}") from None
 
 
 def emit_json(value: Any, *, indent: int | None = 2) -> None:

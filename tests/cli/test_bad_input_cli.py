@@ -5,6 +5,9 @@ the database matters) PostgreSQL."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +57,49 @@ def _posts(folder: Path) -> int:
 
     with Context.open(load_settings(folder / "config.toml")) as ctx, ctx.db.read() as session:
         return int(session.exec(select(func.count()).select_from(Post)).one())
+
+
+# --- 5: bytes that are not UTF-8, in arguments, variables and standard input ---------------------------
+
+# How Python hands over the byte 0xFF of a command line or the environment (surrogateescape).
+BAD_BYTE = "\udcff"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "where"),
+    [
+        (("post", "new", "--as", "anna", "--account", "sandbox-x", f"Teksts {BAD_BYTE}"), {}, "argument 7"),
+        (("post", "new", "--as", f"an{BAD_BYTE}na", "--account", "sandbox-x", TEXT), {}, "argument 4"),
+        (("post", "new", "--as", "anna", "--account", f"sandbox{BAD_BYTE}", TEXT), {}, "argument 6"),
+        (("post", "new", "--account", "sandbox-x", TEXT), {"SMTOOL_USER": f"a{BAD_BYTE}"}, "SMTOOL_USER"),
+    ],
+)
+def test_arguments_and_variables_that_are_not_utf8_are_refused_before_anything_runs(
+    folder: Path, args: tuple[str, ...], env: dict[str, str], where: str
+) -> None:
+    result = _run(folder, *args, env=env)
+    _refused(result, f"{where}", "is not UTF-8 text", "\\xff")
+    assert _posts(folder) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [(("account", "set-token", "sandbox-x"), "the token"), (("user", "add-key", "anna"), "the public key")],
+)
+def test_standard_input_that_is_not_utf8_is_refused(folder: Path, args: tuple[str, ...], what: str) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SMTOOL_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "smtool", *args],
+        cwd=folder,
+        input=b"tok\xffen\n",
+        capture_output=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    err = done.stderr.decode("utf-8")
+    assert done.returncode == 2 and "Internal error" not in err, err
+    assert "standard input is not UTF-8 text (byte 3)" in err and what in err
 
 
 # --- 5: ids, page sizes, cursors and times out of range -------------------------------------------
