@@ -13,7 +13,7 @@ from smtool.cli import common
 from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
 from smtool.services import reports
-from smtool.services.reports.formats import FILE_FORMATS, render, write_file
+from smtool.services.reports.formats import FILE_FORMATS, check_destination, render, write_file
 from smtool.services.reports.sheets import Cell, Layout, Sheet
 from smtool.store.types import utcnow
 
@@ -105,6 +105,8 @@ def _run(
         raise UsageError("XLSX is a binary file: give --output FILE.xlsx (or pipe it)")
     if fmt is Format.table and output is not None:
         raise UsageError("--output needs a file format: --format csv, json, html or xlsx")
+    if output is not None:
+        check_destination(output)  # before the report is built, which may take a while
     settings = common.settings()
     period = reports.period_between(first, last, settings.institution.timezone, utcnow())
     with common.open_context() as ctx:
@@ -119,7 +121,7 @@ def _run(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    write_file(output, data)
+    write_file(output, data, new=True)
     common.err_console.print(f"Wrote {common.inert(str(output))}.")
 
 

@@ -167,6 +167,24 @@ def test_a_post_or_csv_file_that_is_a_device_is_refused(folder: Path) -> None:
     assert _posts(folder) == 0
 
 
+# --- 7: no folder made and no file written over -------------------------------------------------------
+
+
+def test_report_and_archive_outputs_make_no_folder_and_write_over_nothing(folder: Path) -> None:
+    kept = folder / "kept.html"
+    kept.write_text("mine", encoding="utf-8")
+    for args in [
+        ("report", "engagement", "-f", "html", "-o", "new/sub/r.html"),
+        ("report", "engagement", "-f", "html", "-o", "kept.html"),
+        ("archive", "export", "--from", "2026-01-01", "--to", "2026-01-31", "--output", "new/sub/a.zip"),
+        ("archive", "export", "--from", "2026-01-01", "--to", "2026-01-31", "--output", "kept.html"),
+    ]:
+        result = _run(folder, *args)
+        assert result.code == 2, (args, result.err)
+        assert any(w in result.err for w in ("does not exist", "No such file", "already exists")), result.err
+    assert not (folder / "new").exists() and kept.read_text(encoding="utf-8") == "mine"
+
+
 # --- 8: citizens' text is inert in JSON and in the terminal ------------------------------------------
 
 # A CSI (C1), a right-to-left override, a zero-width space and a line separator, each of which a
