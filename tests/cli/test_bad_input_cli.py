@@ -140,6 +140,11 @@ def test_numbers_and_times_out_of_range_are_usage_errors(
     assert _posts(folder) == 0
 
 
+def test_a_database_url_that_is_not_one_is_a_configuration_error(folder: Path) -> None:
+    result = _run(folder, "post", "list", env={"SMTOOL_DATABASE_URL": "postgresql+psycopg://:::/"})
+    _refused(result, "is not a database URL")
+
+
 # --- 6: files named on the command line are regular files of a bounded size ---------------------------
 
 
