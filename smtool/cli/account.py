@@ -208,7 +208,10 @@ def _connect_flow(ctx: Context, account: str, port: int, page: str | None, actor
 
 
 def _pasted(landed: queue.Queue[str]) -> None:
-    for line in sys.stdin:
-        if line.strip():
-            landed.put(line.strip())
+    # Bytes, decoded leniently: in this thread a UnicodeDecodeError would print a traceback, and a
+    # pasted address with bytes that are not UTF-8 is refused anyway when it is checked (its state).
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", "replace").strip()
+        if line:
+            landed.put(line)
             return
