@@ -17,12 +17,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from smtool.errors import ConfigError
+from smtool.errors import ConfigError, UsageError
+from smtool.small_files import read_small
 
 CONFIG_ENV = "SMTOOL_CONFIG"
 DEFAULT_CONFIG = "config.toml"
 # What a command run where there is no installation says (no config file, or no database yet).
 NO_INSTALLATION = "no installation here: run `smtool init` or pass --config"
+# A configuration is a few kilobytes; this bounds what a mistyped --config (a log, a disk image) reads.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 Role = Literal["communicator", "approver", "press_officer", "specialist", "manager", "admin"]
 Platform = Literal["x", "facebook"]
@@ -31,7 +34,16 @@ Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML has inf and nan; no setting means either (a tick of inf seconds never ticks), so they are
+    # refused here, and every number below has an upper bound too: an absurd value is a typo, and
+    # accepted it would fail much later (a lease past the year 9999 overflows a date).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# Upper bounds shared by several settings.
+_DAY_SECONDS = 24 * 60 * 60
+_YEAR_MINUTES = 366 * 24 * 60
+_CENTURY_DAYS = 100 * 366
 
 
 class Institution(_Strict):
@@ -166,19 +178,19 @@ class Account(_Strict):
 class Publishing(_Strict):
     """How the worker publishes approved posts."""
 
-    window_hours: float = Field(default=24, gt=0)
+    window_hours: float = Field(default=24, gt=0, le=366 * 24)
     """A publication not sent within this many hours of its time expires and needs approval again."""
-    lease_seconds: int = Field(default=120, ge=5)
+    lease_seconds: int = Field(default=120, ge=5, le=_DAY_SECONDS)
     """How long a worker's claim on a publication lasts before another worker may take it."""
-    tick_seconds: float = Field(default=5, gt=0)
+    tick_seconds: float = Field(default=5, gt=0, le=3600)
     """How often the worker looks for due publications."""
-    retry_base_seconds: float = Field(default=30, gt=0)
+    retry_base_seconds: float = Field(default=30, gt=0, le=_DAY_SECONDS)
     """First back-off after a platform error; doubled on each further attempt."""
-    max_attempts: int = Field(default=8, ge=1)
+    max_attempts: int = Field(default=8, ge=1, le=100)
     """Attempts before a publication that keeps failing is marked failed for a person to look at."""
-    request_timeout_seconds: float = Field(default=15, gt=0)
+    request_timeout_seconds: float = Field(default=15, gt=0, le=3600)
     """How long one platform call may take before its outcome counts as unknown."""
-    reconcile_grace_seconds: float = Field(default=60, ge=0)
+    reconcile_grace_seconds: float = Field(default=60, ge=0, le=_DAY_SECONDS)
     """How long after an unknown outcome the account's own posts must still not show the post
     before it is scheduled again (platform timelines can lag a little)."""
 
@@ -191,13 +203,13 @@ class Inbox(_Strict):
 
     default_team: str = Field(default="press", min_length=1)
     """Team that gets every item no routing rule matches (the press office)."""
-    poll_seconds: float = Field(default=60, gt=0)
+    poll_seconds: float = Field(default=60, gt=0, le=_DAY_SECONDS)
     """How often the worker polls each account for new comments and mentions."""
-    lease_seconds: int = Field(default=600, ge=10)
+    lease_seconds: int = Field(default=600, ge=10, le=_DAY_SECONDS)
     """How long a claim on an item lasts unless renewed by a heartbeat."""
-    target_first_response_minutes: int = Field(default=240, gt=0)
+    target_first_response_minutes: int = Field(default=240, gt=0, le=_YEAR_MINUTES)
     """First-response target, in working minutes of the institution's time zone."""
-    target_resolution_minutes: int = Field(default=960, gt=0)
+    target_resolution_minutes: int = Field(default=960, gt=0, le=_YEAR_MINUTES)
     """Resolution target, in working minutes."""
     working_hours: tuple[str, str] = ("08:30", "17:00")
     """Start and end of the working day, local time ("HH:MM")."""
@@ -249,11 +261,11 @@ class RoutingRule(_Strict):
 class Metrics(_Strict):
     """The worker's refresh of published posts' engagement figures (snapshots for reports)."""
 
-    refresh_days: int = Field(default=30, ge=1)
+    refresh_days: int = Field(default=30, ge=1, le=3660)
     """Posts published within this many days have their metrics refreshed."""
-    interval_minutes: float = Field(default=60, gt=0)
+    interval_minutes: float = Field(default=60, gt=0, le=7 * 24 * 60)
     """How often the worker refreshes; a post's figures are not fetched again sooner than this."""
-    max_posts_per_tick: int = Field(default=2000, ge=1)
+    max_posts_per_tick: int = Field(default=2000, ge=1, le=1_000_000)
     """At most this many posts per account per refresh (the rest wait for the next one)."""
 
 
@@ -290,13 +302,13 @@ class Reports(_Strict):
 
     folder: str = "reports"
     """Where scheduled reports are written, relative to the config file."""
-    top_posts: int = Field(default=10, ge=1)
+    top_posts: int = Field(default=10, ge=1, le=1000)
     """How many top posts the engagement report lists."""
-    gap_days: float = Field(default=7, gt=0)
+    gap_days: float = Field(default=7, gt=0, le=3660)
     """Cadence: a silence longer than this many days on an account is reported as a gap."""
-    burst_posts_per_day: int = Field(default=5, ge=2)
+    burst_posts_per_day: int = Field(default=5, ge=2, le=1000)
     """Cadence: a local day with at least this many posts on one account is reported as a burst."""
-    bare_link_min_words: int = Field(default=5, ge=1)
+    bare_link_min_words: int = Field(default=5, ge=1, le=1000)
     """Cadence: a post with a link and fewer words than this counts as a bare link."""
     scheduled: list[ScheduledReport] = Field(default_factory=list)
     """Reports the worker generates each week or month."""
@@ -308,12 +320,12 @@ class Retention(_Strict):
     Unset keeps that kind for ever. A record under a legal hold is never purged.
     """
 
-    posts_days: int | None = Field(default=None, ge=1)
+    posts_days: int | None = Field(default=None, ge=1, le=_CENTURY_DAYS)
     """Posts, with their approvals, waivers, publications and metrics, counted from the last change."""
-    inbox_items_days: int | None = Field(default=None, ge=1)
+    inbox_items_days: int | None = Field(default=None, ge=1, le=_CENTURY_DAYS)
     """Closed inbox items (resolved or spam) with their moderation actions, counted from arrival and
     from the newest action: an item is kept until both are this old."""
-    metric_snapshots_days: int | None = Field(default=None, ge=1)
+    metric_snapshots_days: int | None = Field(default=None, ge=1, le=_CENTURY_DAYS)
     """Engagement snapshots, counted from when they were taken."""
 
 
@@ -450,12 +462,12 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     """
     file = config_path(path)
     environ = os.environ if env is None else env
+    if not file.exists():
+        raise ConfigError(f"{NO_INSTALLATION} (or SMTOOL_CONFIG); {file} does not exist.")
     try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{NO_INSTALLATION} (or SMTOOL_CONFIG); {file} does not exist.") from None
-    except OSError as e:
-        raise ConfigError(f"{file}: cannot read the configuration file ({e.strerror}).") from None
+        raw = read_small(file, MAX_CONFIG_BYTES, "the installation's config.toml")
+    except UsageError as e:  # /dev/zero, a FIFO, a folder, a huge file: never read for ever
+        raise ConfigError(e.msg) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -469,6 +481,8 @@ def parse_settings(text: str, source: Path, env: Mapping[str, str] | None = None
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{source}: TOML syntax error: {e}.") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise ConfigError(f"{source}: arrays or tables nested too deeply; no key needs that.") from None
     for variable, (section, key) in _ENV_OVERRIDES.items():
         if env and variable in env:
             data.setdefault(section, {})

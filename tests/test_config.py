@@ -87,3 +87,25 @@ def test_bad_files_name_the_file_and_key(tmp_path: Path, body: str, expected: st
 def test_a_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="smtool init"):
         load_settings(tmp_path / "nope.toml", env={})
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("publishing", "lease_seconds", "99999999999999999999", "less than or equal to 86400"),
+        ("publishing", "window_hours", "inf", "finite number"),
+        ("publishing", "tick_seconds", "inf", "finite number"),
+        ("publishing", "retry_base_seconds", "nan", "finite number"),
+        ("inbox", "poll_seconds", "-inf", "finite number"),
+        ("metrics", "interval_minutes", "1e300", "less than or equal to"),
+        ("retention", "posts_days", "99999999999", "less than or equal to"),
+        ("reports", "gap_days", "1e308", "less than or equal to"),
+    ],
+)
+def test_numeric_settings_have_ranges_and_are_finite(
+    tmp_path: Path, section: str, key: str, value: str, expected: str
+) -> None:
+    # Accepted, these failed only later: a lease past the year 9999, a worker that never ticks.
+    with pytest.raises(ConfigError) as error:
+        _load(tmp_path, f"[{section}]\n{key} = {value}\n{GOOD}")
+    assert f"{section}.{key}" in str(error.value) and expected in str(error.value)

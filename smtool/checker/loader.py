@@ -141,6 +141,8 @@ def _read(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
             docs.append((file, tomllib.loads(file.read_text(encoding="utf-8"))))
         except tomllib.TOMLDecodeError as e:
             raise PolicyError(f"{file}: TOML syntax error: {e}") from None
+        except RecursionError:  # tomllib reads nested arrays recursively; no rule nests thousands deep
+            raise PolicyError(f"{file}: arrays or tables nested too deeply") from None
         except (OSError, UnicodeDecodeError) as e:
             raise PolicyError(f"{file}: cannot read the policy file ({e})") from None
     return docs

@@ -34,6 +34,8 @@ def compile_safe(pattern: str, flags: int = 0) -> re.Pattern[str]:
         compiled = re.compile(pattern, flags)
     except re.error as e:
         raise UnsafePattern(f"not a valid regular expression: {e}") from None
+    except OverflowError:  # a{99999999999}: sre refuses a count past its own limit this way
+        raise UnsafePattern("a repeat count is too large; bound it by a few hundred at most") from None
     _walk(list(tree), inside_unbounded=False)
     return compiled
 

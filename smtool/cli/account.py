@@ -19,6 +19,8 @@ from smtool.services.installation.directory import add_account
 from smtool.services.installation.tokens import set_app
 
 group = typer.Typer(help="Managed social media accounts.", no_args_is_help=True)
+# Platform tokens and app secrets are a few hundred characters; a longer line is not one.
+MAX_SECRET_BYTES = 16_384
 
 
 def register(app: typer.Typer) -> None:
@@ -85,7 +87,7 @@ def _secret_from_stdin(prompt: str) -> str:
     in shell history and process lists)."""
     if sys.stdin.isatty():
         return str(typer.prompt(prompt, hide_input=True, default="", show_default=False))
-    return sys.stdin.readline()
+    return common.stdin_text(MAX_SECRET_BYTES, "the token or secret as one line of UTF-8 text", line=True)
 
 
 @group.command("set-token")
@@ -133,7 +135,7 @@ PORT_HELP = "Loopback port of the redirect URI registered with the app."
 def connect_(
     account: str = typer.Argument(..., help="Account id from config.toml."),
     port: int = typer.Option(
-        8765, "--port", help="Loopback port of the redirect URI registered with the app."
+        8765, "--port", min=1, max=65535, help="Loopback port of the redirect URI registered with the app."
     ),
     page: str | None = typer.Option(
         None, "--page", help="Facebook: the Page id to connect, if not the configured one."
@@ -154,7 +156,7 @@ def add_(
     handle: str = typer.Option(..., "--handle", help="@name on X, the Page's name or username on Facebook."),
     spokespeople: list[str] = typer.Option([], "--spokesperson", help="A user who may speak here (repeat)."),
     base_url: str | None = typer.Option(None, "--base-url", help="The sandbox's address, for training."),
-    port: int = typer.Option(8765, "--port", help=PORT_HELP),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help=PORT_HELP),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
     """Add an account to config.toml, apply it (audited) and connect it through the platform's consent
@@ -202,7 +204,10 @@ def _connect_flow(ctx: Context, account: str, port: int, page: str | None, actor
 
 
 def _pasted(landed: queue.Queue[str]) -> None:
-    for line in sys.stdin:
-        if line.strip():
-            landed.put(line.strip())
+    # Bytes, decoded leniently: in this thread a UnicodeDecodeError would print a traceback, and a
+    # pasted address with bytes that are not UTF-8 is refused anyway when it is checked (its state).
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", "replace").strip()
+        if line:
+            landed.put(line)
             return

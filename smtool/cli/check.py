@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from smtool.cli import common
 from smtool.errors import ConfigError, DatabaseError, UsageError
 from smtool.services.text import strip_unsafe
+from smtool.small_files import read_small
 
 # The checker (its rule packs and morphology) and the configuration are imported when a post is
 # checked, not when `smtool check --help` is asked for.
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
 _WINDOW = 100  # characters of a long line shown around a finding
+# A post is a few kilobytes; a batch of JSONL lines many. Bounds what a mistyped --file reads.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 def register(app: typer.Typer) -> None:
@@ -91,7 +93,7 @@ def check(
         policies=policies,
     )
     if output == "json":
-        print(json.dumps(_clean(result.to_dict()), ensure_ascii=False, indent=2))
+        common.emit_json(result.to_dict())
     else:
         _render(body, result.findings)
     raise typer.Exit(1 if result.blocking else 0)
@@ -130,11 +132,7 @@ def _read_text(text: str | None, file: Path | None) -> str:
 
 
 def _read_file(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read ({e.strerror})") from None
-    return _decode(raw, str(path))
+    return _decode(read_small(path, MAX_INPUT_BYTES, "a UTF-8 text file"), str(path))
 
 
 def _decode(raw: bytes, where: str) -> str:
@@ -171,7 +169,7 @@ def _batch(
         policies=policies,
     ):
         failed = failed or any(f.level == "error" and not f.waived for f in result.findings)
-        print(json.dumps(_clean(result.to_dict()), ensure_ascii=False))
+        common.emit_json(result.to_dict(), indent=None)
     return failed
 
 

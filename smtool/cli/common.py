@@ -14,17 +14,20 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
+
+import typer
 
 from smtool.domain.timezones import format_local
 from smtool.domain.words import counted
 from smtool.errors import ConfigError, SmtoolError, UsageError
 from smtool.i18n import LANGUAGES, _, activate
-from smtool.services.paging import DEFAULT_LIMIT
-from smtool.services.text import inert, strip_unsafe
+from smtool.services.paging import DEFAULT_LIMIT, MAX_LIMIT
+from smtool.services.text import inert, json_inert, strip_unsafe
 
 # The configuration (pydantic) and the database stack (SQLAlchemy, the tables) are imported where
 # they are used, not here: every command imports this module, and `--help` needs neither.
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from smtool.services.context import Context
     from smtool.services.identity.shell import Identity
 
-__all__ = ["console", "emit_json", "err_console", "inert", "print_error", "settings", "state"]
+__all__ = ["console", "emit_json", "err_console", "inert", "print_error", "settings", "state", "to_json"]
 
 
 class _OnFirstUse:
@@ -157,9 +160,55 @@ def print_error(error: SmtoolError) -> None:
     err_console.print(f"{_(error.title)}: {strip_unsafe(error.msg)}", markup=False)
 
 
-def emit_json(value: Any) -> None:
-    """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=_json_value))
+def check_text_input(args: Sequence[str], environ: Mapping[str, str]) -> None:
+    """Raise UsageError naming the first command-line argument or SMTOOL_* variable that is not
+    UTF-8 text.
+
+    Python hands undecodable bytes of argv and the environment over as lone surrogates, which no
+    output, database or platform can take: refused once here, before any command runs, instead of
+    failing wherever the text first goes (a message, an INSERT, an HTTP header)."""
+    named = [(f"argument {n} of the command", arg) for n, arg in enumerate(args, 1)]
+    named += [(f"the variable {k}", v) for k, v in sorted(environ.items()) if k.startswith("SMTOOL_")]
+    for where, value in named:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise UsageError(
+                f"{where} is not UTF-8 text: '{strip_unsafe(shown)}'; type it again in a UTF-8 "
+                "terminal (locale) or fix the bytes shown as \\x.."
+            ) from None
+
+
+def stdin_text(limit: int, what: str, *, line: bool = False) -> str:
+    """Standard input as UTF-8 text (only its first line with `line`), at most `limit` bytes.
+
+    Raises UsageError for more than `limit` bytes or bytes that are not UTF-8; `what` says in the
+    message what should be there."""
+    source = sys.stdin.buffer
+    raw = source.readline(limit + 1) if line else source.read(limit + 1)
+    if len(raw) > limit:
+        raise UsageError(f"standard input is longer than {limit} bytes; give {what}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"standard input is not UTF-8 text (byte {e.start}); give {what}") from None
+
+
+def emit_json(value: Any, *, indent: int | None = 2) -> None:
+    """Machine-readable output: plain JSON on stdout, no colour, no wrapping; `indent=None` for one
+    line (JSON Lines). Every JSON the CLI prints comes through here.
+
+    Citizens' text reaches this output: C1 controls (U+009B starts a terminal command), bidi
+    overrides, zero-width characters and line separators are written as \\uXXXX escapes, the same
+    data for a script and inert for a person reading it in a terminal; the rest stays readable
+    UTF-8 (Latvian letters are not escaped)."""
+    print(to_json(value, indent=indent))
+
+
+def to_json(value: Any, *, indent: int | None = 2) -> str:
+    """The JSON text `emit_json` prints, for commands that print it as part of something else."""
+    return json_inert(json.dumps(value, ensure_ascii=False, indent=indent, default=_json_value))
 
 
 def _json_value(value: object) -> str:
@@ -256,7 +305,24 @@ def filters(**values: str | None) -> list[str]:
     return [word for name, value in values.items() if value for word in (f"--{name}", value)]
 
 
+# Ids and versions are the databases' BIGINT: a larger number names no row, and the drivers fail on
+# it ("Python int too large to convert to SQLite INTEGER"). So the parser refuses it, as it refuses
+# "abc": a usage error naming the argument and the range, exit 2, before anything is opened.
+MAX_ID = 2**63 - 1
+
+
+def id_argument(help_text: str) -> Any:
+    """A required positional id (a post, an inbox item, a hold), 1 to MAX_ID."""
+    return typer.Argument(..., min=1, max=MAX_ID, help=help_text)
+
+
+def id_option(flag: str, help_text: str, low: int = 1) -> Any:
+    """An optional id or version given with `flag`, `low` to MAX_ID."""
+    return typer.Option(None, flag, min=low, max=MAX_ID, help=help_text)
+
+
 AS_USER_HELP = "Act as this user (default: SMTOOL_USER); only in a personal installation."
 JSON_HELP = "Print JSON instead of a table."
 LIMIT_HELP = "Rows per page; a longer list says where the next page starts (--after)."
 AFTER_HELP = "Where the previous page ended (printed after it, on stderr with --json)."
+LIMIT = typer.Option(DEFAULT_LIMIT, "--limit", min=1, max=MAX_LIMIT, help=LIMIT_HELP)

@@ -3,7 +3,6 @@ users and accounts into the database, shown first and audited)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -105,4 +104,4 @@ def to_toml(data: dict[str, Any]) -> str:
 
 def _value(value: Any) -> str:
     # JSON strings, numbers, booleans and arrays of them are valid TOML.
-    return json.dumps(value, ensure_ascii=False)
+    return common.to_json(value, indent=None)

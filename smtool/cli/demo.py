@@ -39,7 +39,9 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    port: int = typer.Option(8787, "--port", help="Sandbox port for a new demo installation."),
+    port: int = typer.Option(
+        8787, "--port", min=1, max=65535, help="Sandbox port for a new demo installation."
+    ),
 ) -> None:
     """Run the publishing flow end to end on the sandbox platform and show the installation."""
     path, created = ensure_installation(port)

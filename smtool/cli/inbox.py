@@ -10,7 +10,6 @@ from smtool.cli import common
 from smtool.domain.text import collapse_spaces
 from smtool.services.monitoring import reading
 from smtool.services.monitoring.views import InboxItemView, ProposalView
-from smtool.services.paging import DEFAULT_LIMIT
 
 # The queue's actions, proposals and pauses are imported by the commands that act: they bring in
 # the guideline checker (a reply is checked), which `inbox list` and `inbox show` do not need.
@@ -21,8 +20,8 @@ group = typer.Typer(
 
 AS = typer.Option(None, "--as", help=common.AS_USER_HELP)
 JSON = typer.Option(False, "--json", help=common.JSON_HELP)
-VERSION = typer.Option(None, "--version", help="Refuse if the item changed since this version.")
-ITEM = typer.Argument(..., help="Inbox item id.")
+VERSION = common.id_option("--version", "Refuse if the item changed since this version.", low=0)
+ITEM = common.id_argument("Inbox item id.")
 
 
 def register(app: typer.Typer) -> None:
@@ -63,7 +62,7 @@ def list_(
         None, "--flag", help="question, personal_data, abuse, spam, takeover or deleted_author."
     ),
     search: str | None = typer.Option(None, "--search", help="Full-text search: every word must appear."),
-    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help=common.LIMIT_HELP),
+    limit: int = common.LIMIT,
     all_: bool = typer.Option(False, "--all", help="Include resolved and spam items."),
     after: str | None = typer.Option(None, "--after", help=common.AFTER_HELP),
     as_json: bool = JSON,

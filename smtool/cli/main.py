@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -110,9 +111,11 @@ def _root(
 def run(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point (`argv`: the arguments, default the command line's); exits with the
     command's code, and no traceback ever reaches the user."""
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
+        common.check_text_input(args, os.environ)
         # Without standalone mode Click returns a command's exit code instead of exiting.
-        code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = app(args=args, standalone_mode=False)
     except SmtoolError as e:
         common.print_error(e)
         sys.exit(e.exit_code)

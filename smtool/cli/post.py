@@ -14,7 +14,6 @@ from smtool.domain.states import PostState
 from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.i18n import _
-from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.publishing import approval, calendar, checks, drafts, pauses
 from smtool.services.publishing.checks import PostFinding
 from smtool.services.publishing.views import describe_media, kept_media, post_page, show_post
@@ -107,7 +106,7 @@ def new(
 
 @group.command("edit")
 def edit(
-    post_id: int = typer.Argument(..., help="Post id."),
+    post_id: int = common.id_argument("Post id."),
     text: str = typer.Argument(..., help="The new text."),
     account: list[str] = ACCOUNTS,
     at: str | None = AT,
@@ -116,8 +115,8 @@ def edit(
     alt: list[str] = ALT,
     campaign: list[str] = CAMPAIGN,
     variant: list[str] = VARIANT,
-    version: int | None = typer.Option(
-        None, "--version", help="Refuse if the post changed since this version."
+    version: int | None = common.id_option(
+        "--version", "Refuse if the post changed since this version.", low=0
     ),
     as_user: str | None = AS,
 ) -> None:
@@ -144,7 +143,7 @@ def edit(
 
 @group.command("schedule")
 def schedule(
-    post_id: int = typer.Argument(..., help="Post id."),
+    post_id: int = common.id_argument("Post id."),
     at: str | None = AT,
     now: bool = NOW,
     as_user: str | None = AS,
@@ -164,7 +163,7 @@ def schedule(
 
 @group.command("show")
 def show(
-    post_id: int = typer.Argument(..., help="Post id."),
+    post_id: int = common.id_argument("Post id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a post with its findings, approvals, waivers and publications."""
@@ -225,7 +224,7 @@ def list_(
     state: str | None = typer.Option(
         None, "--state", help=f"Only posts in this state: {', '.join(PostState)}."
     ),
-    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help=common.LIMIT_HELP),
+    limit: int = common.LIMIT,
     after: str | None = typer.Option(None, "--after", help=common.AFTER_HELP),
     as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
 ) -> None:
@@ -254,7 +253,7 @@ def list_(
 
 
 @group.command("check")
-def check(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
+def check(post_id: int = common.id_argument("Post id."), as_user: str | None = AS) -> None:
     """Run the guideline checker on a post; exit 1 when an unwaived error remains."""
     with common.open_context() as ctx:
         findings = checks.check_post(ctx, common.acting_user(as_user), post_id)
@@ -264,7 +263,7 @@ def check(post_id: int = typer.Argument(..., help="Post id."), as_user: str | No
 
 
 @group.command("submit")
-def submit(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
+def submit(post_id: int = common.id_argument("Post id."), as_user: str | None = AS) -> None:
     """Check and submit a post for approval."""
     with common.open_context() as ctx:
         findings = approval.submit_post(ctx, common.acting_user(as_user), post_id)
@@ -274,7 +273,7 @@ def submit(post_id: int = typer.Argument(..., help="Post id."), as_user: str | N
 
 @group.command("approve")
 def approve(
-    post_ids: list[int] = typer.Argument(..., help="Post id(s) you have reviewed."),
+    post_ids: list[int] = common.id_argument("Post id(s) you have reviewed."),
     comment: str | None = typer.Option(None, "--comment", help="A note kept with the approval."),
     as_user: str | None = AS,
 ) -> None:
@@ -295,7 +294,7 @@ def approve(
 
 @group.command("reject")
 def reject(
-    post_id: int = typer.Argument(..., help="Post id."),
+    post_id: int = common.id_argument("Post id."),
     comment: str = typer.Option("", "--comment", help="Why (required; the author reads it)."),
     as_user: str | None = AS,
 ) -> None:
@@ -306,7 +305,7 @@ def reject(
 
 
 @group.command("withdraw")
-def withdraw(post_id: int = typer.Argument(..., help="Post id."), as_user: str | None = AS) -> None:
+def withdraw(post_id: int = common.id_argument("Post id."), as_user: str | None = AS) -> None:
     """Withdraw a post; publications not yet started are cancelled."""
     with common.open_context() as ctx:
         cancelled = approval.withdraw_post(ctx, common.acting_user(as_user), post_id)
@@ -319,7 +318,7 @@ def withdraw(post_id: int = typer.Argument(..., help="Post id."), as_user: str |
 
 @group.command("waive")
 def waive(
-    post_id: int = typer.Argument(..., help="Post id."),
+    post_id: int = common.id_argument("Post id."),
     rule: str = typer.Option(..., "--rule", help="The finding's rule id."),
     match: str = typer.Option(..., "--match", help="The finding's match hash (from `post show`)."),
     reason: str = typer.Option("", "--reason", help="Why the finding does not apply (required)."),

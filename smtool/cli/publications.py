@@ -7,7 +7,6 @@ from rich.table import Table
 
 from smtool.cli import common
 from smtool.domain.states import PublicationState
-from smtool.services.paging import DEFAULT_LIMIT
 from smtool.services.publishing.seals import verify_publications
 from smtool.services.publishing.views import publication_page
 
@@ -23,7 +22,7 @@ def list_(
     state: str | None = typer.Option(
         None, "--state", help=f"Only publications in this state: {', '.join(PublicationState)}."
     ),
-    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help=common.LIMIT_HELP),
+    limit: int = common.LIMIT,
     after: str | None = typer.Option(None, "--after", help=common.AFTER_HELP),
     as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
 ) -> None:

@@ -14,7 +14,7 @@ from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
 from smtool.i18n import _
 from smtool.services import reports
-from smtool.services.reports.formats import FILE_FORMATS, render, write_file
+from smtool.services.reports.formats import FILE_FORMATS, check_destination, render, write_file
 from smtool.services.reports.sheets import Cell, Layout, Sheet, shown_cell
 from smtool.store.types import utcnow
 
@@ -113,6 +113,8 @@ def _run(
         raise UsageError("--excel is a form of CSV: give --format csv with it")
     if fmt is Format.table and output is not None:
         raise UsageError("--output needs a file format: --format csv, json, html or xlsx")
+    if output is not None:
+        check_destination(output)  # before the report is built, which may take a while
     settings = common.settings()
     period = reports.period_between(first, last, settings.institution.timezone, utcnow())
     with common.open_context() as ctx:
@@ -127,7 +129,7 @@ def _run(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    write_file(output, data)
+    write_file(output, data, new=True)
     common.err_console.print(f"Wrote {common.inert(str(output))}.")
 
 

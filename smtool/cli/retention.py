@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
 
 @group.command("hold")
 def hold_(
-    post: int | None = typer.Option(None, "--post", help="Hold one post (with its publications)."),
-    item: int | None = typer.Option(None, "--item", help="Hold one inbox item (with its actions)."),
+    post: int | None = common.id_option("--post", "Hold one post (with its publications)."),
+    item: int | None = common.id_option("--item", "Hold one inbox item (with its actions)."),
     account: str | None = typer.Option(None, "--account", help="Hold every record of one account."),
     all_: bool = typer.Option(False, "--all", help="Hold every record: nothing is purged."),
     reason: str = typer.Option("", "--reason", help="Why (a case or request number; required)."),
@@ -55,7 +55,7 @@ def hold_(
 
 @group.command("lift")
 def lift_(
-    hold_id: int = typer.Argument(..., help="The hold's id (`smtool retention holds`)."),
+    hold_id: int = common.id_argument("The hold's id (`smtool retention holds`)."),
     reason: str = typer.Option("", "--reason", help="Why the hold ends (required)."),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:

@@ -47,7 +47,9 @@ def tui(
         help="Training: create the installation on first run (with simulated citizens), serve its "
         "sandbox platform and run a worker in this process.",
     ),
-    port: int = typer.Option(8787, "--port", help="Sandbox port for a new training installation."),
+    port: int = typer.Option(
+        8787, "--port", min=1, max=65535, help="Sandbox port for a new training installation."
+    ),
 ) -> None:
     """Open the terminal UI: compose with the live checker, the calendar, approvals, the moderation
     queue, reports and the accounts; each user sees what their roles allow."""

@@ -71,7 +71,7 @@ def _read_key(file: Path | None) -> str:
     if file is None:
         if sys.stdin.isatty():
             raise UsageError("give the public key on standard input (`< anna.pub`) or with --file")
-        return sys.stdin.read(keys.MAX_KEY_TEXT + 1)
+        return common.stdin_text(keys.MAX_KEY_TEXT, "the public key: one line of a .pub file")
     try:
         with file.open("r", encoding="utf-8") as handle:
             return handle.read(keys.MAX_KEY_TEXT + 1)

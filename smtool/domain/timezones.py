@@ -25,15 +25,23 @@ FORMATS = (
     "%d.%m.%Y., %H:%M",
 )
 DAY_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%Y.")
+# The days a person may name, in times and in periods. The calendar's own ends (year 1 and 9999)
+# overflow once a time is turned into UTC or a publication window is added to it (a post at
+# 9999-12-31 23:59 was accepted and failed at approval), and a period of millennia takes minutes to
+# lay out: nothing the tool stores predates the Unix epoch, and no one posts for the year 3000.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 def parse_local(text: str, zone: str) -> datetime:
     """Parse "YYYY-MM-DD HH:MM" or "D.M.YYYY HH:MM" as a wall-clock time in `zone`; return aware UTC.
 
-    Raises UsageError for an unreadable text, a time that does not exist in the zone, or one that is
-    ambiguous there.
+    Raises UsageError for an unreadable text, a day outside FIRST_DAY..LAST_DAY, a time that does not
+    exist in the zone, or one that is ambiguous there.
     """
     naive = _parse(text.strip())
+    if not FIRST_DAY <= naive.date() <= LAST_DAY:
+        raise UsageError(f"{text.strip()} is out of range; give a time from {FIRST_DAY} to {LAST_DAY}")
     tz = ZoneInfo(zone)
     early = naive.replace(tzinfo=tz, fold=0)
     late = naive.replace(tzinfo=tz, fold=1)

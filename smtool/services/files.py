@@ -85,30 +85,6 @@ def write_whole(path: Path, data: bytes, *, mode: int = 0o644, overwrite: bool =
             raise _failed(str(path), e) from None
 
 
-def read_small(path: Path, limit: int, what: str) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes, read through one open file.
-
-    Raises UsageError for a missing or unreadable file, a device or pipe (/dev/zero never ends), a
-    folder, or a file larger than `limit`: `what` says in the message what the file should be.
-    """
-    try:
-        # Non-blocking: opening a FIFO for reading would otherwise wait for a writer for ever.
-        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise UsageError(f"{path} is not a regular file; give {what}")
-            # One byte more than allowed, to tell a file of exactly `limit` from a longer one.
-            data = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise UsageError(f"{path} does not exist; give {what}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder; give {what}") from None
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
-    if len(data) > limit:
-        raise UsageError(f"{path} is larger than {limit} bytes; give {what}")
-    return data
-
-
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
 

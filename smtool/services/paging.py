@@ -16,6 +16,11 @@ from smtool.errors import UsageError
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
+# A page is for a person or a script to read; the next one is a cursor away. A larger --limit (2**63)
+# would overflow the databases' LIMIT.
+MAX_LIMIT = 10_000
+# Cursor parts are ids and microseconds since 1970, both the databases' BIGINT.
+_BIGINT = 2**63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -29,9 +34,9 @@ class Page(Generic[T]):
 
 
 def check_limit(limit: int) -> None:
-    """Raises UsageError for a page size below 1."""
-    if limit < 1:
-        raise UsageError("--limit must be at least 1")
+    """Raises UsageError for a page size below 1 or above MAX_LIMIT."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"--limit must be from 1 to {MAX_LIMIT}")
 
 
 def one_of(value: str | None, allowed: Iterable[str], what: str) -> None:
@@ -58,7 +63,7 @@ def parse_cursor(cursor: str | None, parts: int) -> tuple[int, ...] | None:
         numbers = tuple(int(part) for part in cursor.split(":"))
     except ValueError:
         numbers = ()
-    if len(numbers) != parts:
+    if len(numbers) != parts or not all(-_BIGINT <= n <= _BIGINT for n in numbers):
         raise UsageError(f"{cursor!r} is not a page cursor; use the one the previous page printed")
     return numbers
 

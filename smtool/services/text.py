@@ -16,11 +16,17 @@ if TYPE_CHECKING:
 
 # C0/C1 controls except tab and newline, DEL, the bidi embedding/override/isolate controls, and the
 # zero-width characters that only hide things (a space, a word joiner, invisible operators, a BOM:
-# "admin\u200b" looks like "admin"). The zero-width joiner and non-joiner stay: emoji sequences and
-# some scripts need them.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u2060-\u2064\ufeff]"
+# "admin\u200b" looks like "admin"), and the line and paragraph separators, which some terminals and
+# viewers break lines at while others show nothing. The zero-width joiner and non-joiner stay: emoji
+# sequences and some scripts need them.
+_UNSAFE_CHARS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u2060-\u2064\ufeff"
+    "\u2028\u2029"
 )
+_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
+# In JSON the same characters, and lone surrogates (undecodable bytes of a command line), which no
+# UTF-8 output can carry.
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}\ud800-\udfff]")
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 
@@ -37,6 +43,13 @@ def strip_unsafe(text: str) -> str:
     """Replace control, escape and bidi characters with visible stand-ins; keep everything else."""
     text = _ESCAPE_SEQUENCE.sub(lambda m: "␛" + m.group(0)[1:], text)
     return _UNSAFE.sub(lambda m: _visible(m.group(0)), text)
+
+
+def json_inert(dumped: str) -> str:
+    """JSON text (from json.dumps) with every unsafe character written as a \\uXXXX escape: the same
+    data for whoever parses it, nothing a terminal acts on or hides for whoever reads it. Valid
+    because outside strings JSON text holds only ASCII punctuation, digits, letters and whitespace."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", dumped)
 
 
 def inert(text: str) -> str:

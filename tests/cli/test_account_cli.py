@@ -127,6 +127,29 @@ def test_connect_as_another_x_account_is_refused(installed: tuple[Path, SandboxS
     assert "speaks for @CitaIestade (id 1444), not for sandbox-x (@SandboxIestade" in refused.err
 
 
+def test_a_pasted_address_that_is_not_utf8_is_refused_without_a_traceback(
+    installed: tuple[Path, SandboxServer],
+) -> None:
+    # Read in a thread, a UnicodeDecodeError printed a traceback there (issue 20, failure 5).
+    config, server = installed
+    _apps(config, server)
+    environment = without_smtool_settings()
+    environment["LC_ALL"] = "C.UTF-8"
+    environment["PYTHONIOENCODING"] = "utf-8:strict"
+    command = ["--config", str(config), "account", "connect", "sandbox-x", "--port", str(_free_port())]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smtool", *command],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+        cwd=config.parent,
+    )
+    _, err = process.communicate(b"http://127.0.0.1/callback?code=\xff&state=\xfe\n", timeout=60)
+    assert process.returncode in (1, 2), err
+    assert b"Traceback" not in err and b"Internal error" not in err, err
+
+
 def test_connect_without_an_app_says_how_to_set_one_up(installed: tuple[Path, SandboxServer]) -> None:
     config, _ = installed
     refused = _run(config, "account", "connect", "sandbox-x")

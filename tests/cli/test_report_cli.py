@@ -57,6 +57,7 @@ def test_text_formats_on_stdout(folder: Path) -> None:
 
 
 def test_files_with_output(folder: Path) -> None:
+    (folder / "out").mkdir()
     result = _run(folder, "campaign", *PERIOD, "--campaign", "EU-1", "-f", "xlsx", "-o", "out/eu.xlsx")
     assert result.code == 0 and "Wrote out/eu.xlsx" in result.err
     book = load_workbook(folder / "out" / "eu.xlsx")
@@ -69,16 +70,20 @@ def test_an_output_that_cannot_be_a_file_is_refused_with_exit_2_and_nothing_writ
     (folder / "kept").mkdir()
     (folder / "notes.txt").write_text("not a folder", encoding="utf-8")
     for target, reason in [
-        ("kept", "Is a directory"),
-        ("notes.txt/eu.csv", "File exists"),
-        ("notes.txt/out/eu.csv", "Not a directory"),
+        ("kept", "kept is a folder; give the name of a file to write"),
+        ("notes.txt/eu.csv", "cannot write notes.txt/eu.csv: notes.txt is not a folder"),
+        (
+            "notes.txt/out/eu.csv",
+            "cannot write notes.txt/out/eu.csv: notes.txt/out does not exist; create it first",
+        ),
+        # Issue 20, failure 7: neither a missing folder made nor an existing file written over.
+        ("new/sub/eu.csv", "cannot write new/sub/eu.csv: new/sub does not exist; create it first"),
+        ("notes.txt", "notes.txt already exists; choose another file name or remove it first"),
     ]:
         result = _run(folder, "engagement", *PERIOD, "-f", "csv", "-o", target)
         assert (result.code, result.out) == (2, "")
-        assert (
-            result.err == f"Invalid input: cannot write {target}: {reason}; choose another file or folder\n"
-        )
-    assert not any((folder / "kept").iterdir())
+        assert result.err == f"Invalid input: {reason}\n"
+    assert not any((folder / "kept").iterdir()) and not (folder / "new").exists()
     assert (folder / "notes.txt").read_text(encoding="utf-8") == "not a folder"
 
 

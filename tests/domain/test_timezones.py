@@ -37,6 +37,16 @@ def test_unreadable_times_say_the_format() -> None:
         parse_local("rīt 9:00", RIGA)
 
 
+@pytest.mark.parametrize(
+    "text", ["0001-01-01 00:00", "9999-12-31 23:59", "1969-12-31 23:59", "3000-01-01 00:00"]
+)
+def test_times_outside_the_days_a_person_may_name_are_refused(text: str) -> None:
+    # 0001-01-01 overflowed turned into UTC; 9999-12-31 was accepted and overflowed at approval.
+    with pytest.raises(UsageError, match="out of range; give a time from 1970-01-01 to 2999-12-31"):
+        parse_local(text, RIGA)
+    assert parse_local("2999-12-31 23:59", RIGA).year == 2999
+
+
 def test_format_local_round_trip() -> None:
     moment = parse_local("2026-12-01 09:30", RIGA)
     assert format_local(moment, RIGA) == "2026-12-01 09:30 EET"

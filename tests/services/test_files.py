@@ -48,15 +48,25 @@ def test_a_report_the_disk_could_not_flush_leaves_the_previous_report(
     report.write_bytes(b"last week\n")
     monkeypatch.setattr(os, "fsync", _disk_error)
     with pytest.raises(UsageError) as info:
-        write_file(report, b"this week\n" * 10_000)
+        write_file(report, b"this week\n" * 10_000, new=False)
     assert info.value.msg == f"cannot write {report}: Input/output error; choose another file or folder"
     assert report.read_bytes() == b"last week\n"
     assert list(tmp_path.iterdir()) == [report]
 
 
+def test_a_new_report_file_a_person_names_makes_no_folder_and_replaces_nothing(tmp_path: Path) -> None:
+    kept = tmp_path / "kept.csv"
+    kept.write_bytes(b"mine")
+    with pytest.raises(UsageError, match="already exists"):
+        write_file(kept, b"a,b\n", new=True)
+    with pytest.raises(UsageError, match="does not exist; create it first"):
+        write_file(tmp_path / "new" / "r.csv", b"a,b\n", new=True)
+    assert kept.read_bytes() == b"mine" and not (tmp_path / "new").exists()
+
+
 def test_a_report_file_is_made_with_its_folder_and_readable_by_its_owner_only(tmp_path: Path) -> None:
     report = tmp_path / "reports" / "2025" / "cadence.html"
-    write_file(report, b"<!DOCTYPE html>")
+    write_file(report, b"<!DOCTYPE html>", new=False)
     assert report.read_bytes() == b"<!DOCTYPE html>"
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
 
@@ -71,7 +81,7 @@ def test_a_report_path_that_cannot_be_a_file_is_refused_in_the_reports_words(
     (tmp_path / "folder").mkdir()
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
     with pytest.raises(UsageError) as info:
-        write_file(tmp_path / target, b"a,b\n")
+        write_file(tmp_path / target, b"a,b\n", new=False)
     assert info.value.msg == f"cannot write {tmp_path / target}: {reason}; choose another file or folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder"]
     assert not any((tmp_path / "folder").iterdir())

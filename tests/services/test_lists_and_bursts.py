@@ -61,10 +61,12 @@ def test_pages_hold_every_row_once_in_order_even_when_due_times_tie(ctx: Context
     [
         (lambda ctx: post_page(ctx, state="bogus"), "unknown state 'bogus'; states: draft"),
         (lambda ctx: publication_page(ctx, state="sent"), "unknown state 'sent'; states: scheduled"),
-        (lambda ctx: post_page(ctx, limit=0), "--limit must be at least 1"),
+        (lambda ctx: post_page(ctx, limit=0), "--limit must be from 1 to 10000"),
+        (lambda ctx: post_page(ctx, limit=2**63), "--limit must be from 1 to 10000"),
         (lambda ctx: publication_page(ctx, after="12"), "not a page cursor"),
         (lambda ctx: publication_page(ctx, after="99999999999999999999:1"), "not a page cursor"),
         (lambda ctx: post_page(ctx, after="x"), "not a page cursor"),
+        (lambda ctx: post_page(ctx, after="9" * 30), "not a page cursor"),
     ],
 )
 def test_a_value_that_cannot_exist_is_refused(

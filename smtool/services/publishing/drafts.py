@@ -37,7 +37,11 @@ from smtool.services.publishing.posts import bump, cancel_pending, content_hash,
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
 from smtool.services.spreadsheets import CsvForm, decode_csv
+from smtool.small_files import read_small
 from smtool.store.tables import Account, Post, PostTarget
+
+# 100,000 posts of a few hundred characters; a larger file is not a list of posts (or not meant for here).
+MAX_CSV_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -248,11 +252,12 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
     `at` empty means as soon as approved. Raises UsageError listing every bad row by line number.
     """
     require(actor, user_roles(ctx.settings, actor), Action.SUBMIT_POST)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    table = decode_csv(data, str(path), IMPORT_COLUMNS)
+    raw = read_small(path, MAX_CSV_BYTES, "a CSV file with the columns account, at, text")
+    if b"\x00" in raw:
+        # No text smtool keeps may hold NUL (PostgreSQL cannot store it); say where it is.
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise UsageError(f"{path}: line {line} has a NUL character; remove it (the file is not plain text?)")
+    table = decode_csv(raw, str(path), IMPORT_COLUMNS)
     form, rows = table.form, table.rows
     missing = set(IMPORT_COLUMNS) - set(table.header)
     if missing:

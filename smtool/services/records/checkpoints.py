@@ -32,9 +32,12 @@ from smtool.services.context import Context
 from smtool.services.files import write_whole
 from smtool.services.records import audit
 from smtool.services.records.signing import fingerprint, load_signing_key, public_text, sign, signature_holds
+from smtool.small_files import read_small
 from smtool.store.types import utcnow
 
 FORMAT = "smtool-audit-checkpoint/1"
+# A checkpoint is well under a kilobyte; a larger file (or /dev/zero) is not one and is never read whole.
+MAX_CHECKPOINT_BYTES = 64 * 1024
 # The files the worker writes into [security] checkpoint_folder: the UTC time they were made, so that
 # their names sort by it.
 _PREFIX = "audit-checkpoint-"
@@ -230,15 +233,11 @@ def _signed_by(key: Ed25519PublicKey, checkpoint: Checkpoint) -> bool:
 
 
 def _read(path: Path) -> Checkpoint:
+    raw = read_small(path, MAX_CHECKPOINT_BYTES, "the checkpoint file `smtool audit checkpoint` wrote")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(
-            f"{path} does not exist; give the checkpoint file `smtool audit checkpoint` wrote"
-        ) from None
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = json.loads(raw.decode("utf-8"))
+    # RecursionError: arrays nested thousands deep, which no checkpoint has.
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise CheckpointRefused(f"{path} is not a checkpoint file (not JSON); was it damaged?") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointRefused(f"{path} is not an smtool audit checkpoint ({FORMAT})")

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from smtool.config import Settings
 from smtool.errors import SecretError, UsageError
 from smtool.services.context import SIGNING_KEY_OPTION
-from smtool.services.files import read_small
+from smtool.small_files import read_small
 
 # A PEM Ed25519 public key is 113 bytes; anything much larger is not one.
 _PUBLIC_KEY_LIMIT = 4096

@@ -148,15 +148,35 @@ def render(layout: Layout, fmt: FileFormat, institution: str, *, excel: bool = F
     return render_html(layout, institution).encode("utf-8")
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write the report file whole or not at all (services.files), making its folder if need be.
+def check_destination(path: Path) -> None:
+    """Raise UsageError unless `path` names a new file in a folder that exists: what a person names
+    with `report -o` is never created folders for (a typo in the path is refused, not made) nor
+    written over (as `archive export` and `audit checkpoint`). Checked before a report is built, and
+    again by `write_file`."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give the name of a file to write")
+    if path.exists() or path.is_symlink():
+        raise UsageError(f"{path} already exists; choose another file name or remove it first")
+    if not folder.is_dir():
+        missing = "is not a folder" if folder.exists() else "does not exist; create it first"
+        raise UsageError(f"cannot write {path}: {folder} {missing}")
 
-    Raises UsageError when the folder cannot be made or written, or when `path` is a folder.
+
+def write_file(path: Path, data: bytes, *, new: bool) -> None:
+    """Write the report file whole or not at all (services.files).
+
+    `new`: a file a person names, which must not exist, in a folder that does (`check_destination`).
+    Otherwise the worker's own [reports] folder: made if missing, a file of a failed run replaced.
+    Raises UsageError when the file cannot be written there.
     """
+    if new:
+        check_destination(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not new:
+            path.parent.mkdir(parents=True, exist_ok=True)
         # Owner-only, as report files have always been (a mkstemp file renamed into place).
-        write_whole(path, data, mode=0o600)
+        write_whole(path, data, mode=0o600, overwrite=not new)
     except (OSError, CannotWrite) as e:
         reason = e.reason if isinstance(e, CannotWrite) else e.strerror
         raise UsageError(f"cannot write {path}: {reason}; choose another file or folder") from None

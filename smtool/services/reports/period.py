@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from smtool.domain.timezones import FIRST_DAY, LAST_DAY
 from smtool.domain.timezones import parse_day as typed_day
 from smtool.errors import UsageError
 from smtool.i18n import _, format_day
@@ -22,11 +23,6 @@ UNIT_SECONDS: dict[Unit, int] = {"day": 86400, "week": 7 * 86400}
 # Trends of periods up to this many days are drawn per day, longer ones per ISO week.
 DAILY_TREND_MAX_DAYS = 62
 DEFAULT_DAYS = 30
-# The days a period may name. The calendar's own ends (year 1 and 9999) overflow once a day is
-# turned into UTC or extended by a day, and a period of millennia takes minutes to lay out:
-# nothing the tool stores predates the Unix epoch, and no one reports on the year 3000.
-FIRST_DAY = date(1970, 1, 1)
-LAST_DAY = date(2999, 12, 31)
 
 
 def local_midnight(day: date, zone: str) -> datetime:

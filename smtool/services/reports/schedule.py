@@ -84,7 +84,8 @@ class ReportScheduler:
     def generate(self, entry: ScheduledReport, period: Period) -> Path:
         report = build(self.ctx, entry.report, period, entry.account, entry.campaign)
         path = self.folder / file_name(entry, period)
-        write_file(path, render(layout(report), entry.format, self.ctx.settings.institution.name))
+        name = self.ctx.settings.institution.name
+        write_file(path, render(layout(report), entry.format, name), new=False)
         return path
 
     def claim(self, name: str, period: Period, now: datetime) -> bool:
