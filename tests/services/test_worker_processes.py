@@ -171,11 +171,10 @@ def _ride_out(config: Path, server: SandboxServer, outage: Callable[[], None]) -
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # the proxy stands before PostgreSQL
 def test_worker_rides_out_postgresql_dropping_during_its_first_pass(
     installation: tuple[Path, SandboxServer], db_url: str
 ) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the proxy stands between a worker and PostgreSQL")
     config, server = installation
     direct = make_url(db_url)
     with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
@@ -194,11 +193,10 @@ def test_worker_rides_out_postgresql_dropping_during_its_first_pass(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's own lock
 def test_worker_rides_out_an_sqlite_lock_longer_than_the_busy_timeout(
     installation: tuple[Path, SandboxServer], db_url: str
 ) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite's own lock")
     config, server = installation
 
     def outage() -> None:
@@ -212,11 +210,10 @@ def test_worker_rides_out_an_sqlite_lock_longer_than_the_busy_timeout(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's own lock
 def test_worker_once_cut_short_by_a_locked_database_says_so_and_exits_1(
     installation: tuple[Path, SandboxServer], db_url: str
 ) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite's own lock")
     config, server = installation
     proc = _worker(config, "--once")
     try:
