@@ -93,4 +93,8 @@ class PluralFormatter(string.Formatter):
 
     def fill(self, template: str, values: Mapping[str, Any]) -> str:
         """`template` filled from `values` (a mapping that may supply missing keys itself)."""
+        if "|" not in template:
+            # No plural field: str.format_map is the same fill, in C (the checker formats every
+            # finding's message on every keystroke, and string.Formatter runs in Python).
+            return template.format_map(values)
         return self.vformat(template, (), values)
