@@ -39,15 +39,15 @@ from connectors.base import (
     oauth_app_for,
 )
 from smtool.config import Settings
-from smtool.domain.inbox_states import PRIORITY_ALERT
 from smtool.domain.token_health import TokenHealth, assess
 from smtool.errors import NotFound, UsageError
-from smtool.services.context import Context, working_time
+from smtool.services import alerts
+from smtool.services.context import Context
 from smtool.services.installation.secrets import decrypt, encrypt, load_keys
 from smtool.services.people import require_manager
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
-from smtool.store.tables import Account, AppCredential, InboxItem
+from smtool.store.tables import Account, AppCredential
 
 # Refresh this long before expiry, so a publication never goes out on a token about to lapse.
 REFRESH_AHEAD = timedelta(minutes=15)
@@ -363,30 +363,16 @@ def raise_alert(
     session: Session, settings: Settings, account: Account, message: str, key: str, now: datetime
 ) -> bool:
     """An alert item on the account's queue (highest priority), once per `key`."""
-    remote_id = f"smtool:token:{account.id}:{key}"
-    exists = session.exec(
-        select(InboxItem.id).where(InboxItem.platform == account.platform, InboxItem.remote_id == remote_id)
-    ).first()
-    if exists is not None:
-        return False
-    session.add(
-        InboxItem(
-            platform=account.platform,
-            remote_id=remote_id,
-            account_id=account.id,
-            kind="alert",
-            author_name="smtool",
-            text=f"Token of {account.handle}: {message}",
-            created_at=now,
-            fetched_at=now,
-            raw={"alert": "token", "account_id": account.id, "key": key},
-            priority=PRIORITY_ALERT,
-            flags=[FLAG],
-            team=settings.inbox.default_team,
-            response_due_at=working_time(settings).add(now, settings.inbox.target_first_response_minutes),
-        )
+    return alerts.raise_alert(
+        session,
+        settings,
+        account,
+        remote_id=f"smtool:token:{account.id}:{key}",
+        text=f"Token of {account.handle}: {message}",
+        raw={"alert": "token", "account_id": account.id, "key": key},
+        flag=FLAG,
+        now=now,
     )
-    return True
 
 
 # --- health ------------------------------------------------------------------------------------------
