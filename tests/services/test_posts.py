@@ -181,6 +181,31 @@ def test_csv_import_is_all_or_nothing(ctx: Context, tmp_path: Path) -> None:
     assert [show_post(ctx, i)["state"] for i in created] == ["submitted", "submitted"]
 
 
+def test_a_large_import_checked_on_every_core_names_each_bad_row_and_writes_nothing(
+    ctx: Context, tmp_path: Path
+) -> None:
+    """Past services.parallel's threshold the rows are checked in forked processes: a row refused
+    there (a checker error) or in validation refuses the whole file, named by its line."""
+    next_year = date.today().year + 1
+    lines = [
+        f"vk-x,{next_year}-04-{1 + n // 600:02d} {8 + n % 600 // 60:02d}:{n % 60:02d},{TEXT} {n}"
+        for n in range(900)
+    ]
+    lines[400] = f"nope,,{TEXT}"  # line 402: the header is line 1
+    lines[700] = 'vk-fb,,"Zvaniet Jānim, personas kods 120389-11234."'
+    big = tmp_path / "big.csv"
+    big.write_text("account,at,text\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        import_csv(ctx, "anna", big)
+    message = info.value.msg
+    assert "2 bad rows, nothing imported" in message, message
+    assert "line 402: unknown account 'nope'" in message, message
+    assert "line 702: the text has errors an approver must waive first: personal-data" in message, message
+    with ctx.db.read() as session:
+        assert session.exec(select(Post)).all() == []
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "post.create")).all() == []
+
+
 def test_pause_all_gets_through_while_a_large_import_runs(
     ctx: Context, config_file: Path, tmp_path: Path
 ) -> None:
