@@ -35,6 +35,7 @@ from smtool.services.publishing.checks import (
     platform_length,
     recent_posts_between,
 )
+from smtool.services.publishing.pauses import paused_note_in
 from smtool.services.publishing.posts import bump, cancel_pending, content_hash, load_post, void_approvals
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -242,10 +243,12 @@ IMPORT_COLUMNS = ("account", "at", "text")
 
 @dataclass(frozen=True)
 class Imported:
-    """What `import_csv` did: the posts created and submitted, and the form the file was read in."""
+    """What `import_csv` did: the posts created and submitted, the form the file was read in, and
+    the pause in effect when they were written (`pauses.paused_note`), if any."""
 
     post_ids: list[int]
     form: CsvForm
+    paused: str | None = None
 
 
 @audits_refusals("post.import")
@@ -302,7 +305,8 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
             f"{path}: {counted(len(errors), 'bad row', 'bad rows')}, nothing imported:\n"
             + "\n".join(f"line {e.line}: {e.reason}" for e in errors)
         )
-    return Imported(_write_checked(ctx, actor, checked), form)
+    ids, paused = _write_checked(ctx, actor, checked)
+    return Imported(ids, form, paused)
 
 
 # Below this many rows an import checks them in its own process: starting the others costs more.
@@ -402,10 +406,17 @@ def _check_rows(
     return out
 
 
-def _write_checked(ctx: Context, actor: str, checked: Sequence[_Checked]) -> list[int]:
+def _write_checked(ctx: Context, actor: str, checked: Sequence[_Checked]) -> tuple[list[int], str | None]:
     """Write checked rows as submitted posts, audited as `post.create` and `post.submit` each (as
     one by one), in one short transaction: a few bulk statements, no checking inside it. An account
-    deactivated since the check still exists (accounts are never deleted), so the rows stay valid."""
+    deactivated since the check still exists (accounts are never deleted), so the rows stay valid.
+    Returns the posts' ids and the pause in effect on their accounts (`Imported.paused`).
+
+    A pause stops publishing, not writing: the posts are submitted, so nothing of them can go out
+    before an approver approves them, and the worker sends no publication of a paused account until
+    `smtool resume` (services.publishing.pauses). The emergency stop therefore holds for an import
+    whatever its order with the pause, and it never has to wait for one; the pause is read in this
+    transaction so that one committed before the write is always reported with the import."""
     now = ctx.clock()
     submitted = next_post_state(next_post_state(PostState.DRAFT, PostEvent.CHECK), PostEvent.SUBMIT)
     posts: list[dict[str, object]] = [
@@ -446,7 +457,8 @@ def _write_checked(ctx: Context, actor: str, checked: Sequence[_Checked]) -> lis
             submit = {"hash": row.content_hash, "findings": row.findings}
             events.append(audit.Event("post.submit", "post", post_id, submit))
         audit.append_many(session, actor, events)
-    return ids
+        paused = paused_note_in(session, sorted({a for row in checked for a in row.account_ids}))
+    return ids, paused
 
 
 def _insert_posts(session: Session, posts: list[dict[str, object]]) -> list[int]:
