@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from smtool.domain.words import clause
-from smtool.errors import DatabaseError
+from smtool.errors import DatabaseError, DatabaseUnreachable
 
 _READ_ONLY = "smtool_read_only"
 
@@ -109,6 +109,23 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+# What the drivers say when the database is there but cannot answer now (psycopg gives no SQLSTATE
+# for a failed connection, so its words are all there is): refused or dropped connections, a server
+# starting, stopping or full, SQLite locked past the busy timeout. Anything else, a host name that
+# does not resolve, a refused login, a database or role that does not exist, needs a person.
+_PASSING = re.compile(
+    r"connection refused|is the server running|timeout expired|timed out|server closed the connection"
+    r"|connection reset|the database system is|too many clients|remaining connection slots"
+    r"|no route to host|network is unreachable|terminating connection|database (?:table )?is locked",
+    re.IGNORECASE,
+)
+
+
+def passing_fault(driver_message: str) -> bool:
+    """Whether a driver's error on connecting says the database may answer later (see _PASSING)."""
+    return _PASSING.search(driver_message) is not None
+
+
 class Database:
     """One database: an engine plus the two kinds of session the services use."""
 
@@ -141,10 +158,13 @@ class Database:
         # ProgrammingError: libpq refused an option of the URL (a misspelt `passwrd=`, say).
         except (OperationalError, ProgrammingError) as e:
             reason = clause(str(e.orig).strip().splitlines()[0] if e.orig else str(e))
-            raise DatabaseError(
+            message = (
                 f"cannot open the database {describe_url(self.url)}: {reason}. "
                 "Check [database] url in config.toml or SMTOOL_DATABASE_URL."
-            ) from None
+            )
+            if isinstance(e, OperationalError) and passing_fault(str(e.orig or e)):
+                raise DatabaseUnreachable(message, reason) from None
+            raise DatabaseError(message) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
