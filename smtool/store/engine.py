@@ -150,10 +150,17 @@ class Database:
         with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @property
+    def reader(self) -> Engine:
+        """The engine for reading outside a session: on SQLite its transactions take no write lock,
+        so a command that only looks (the schema check every command starts with) never waits
+        for a writer."""
+        return self._reader
+
     def check_reachable(self) -> None:
         """Raise DatabaseError with a readable reason when the database cannot be opened."""
         try:
-            with self.engine.connect() as connection:
+            with self._reader.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
         # ProgrammingError: libpq refused an option of the URL (a misspelt `passwrd=`, say).
         except (OperationalError, ProgrammingError) as e:
