@@ -23,6 +23,11 @@ from smtool.domain.words import clause
 from smtool.errors import DatabaseError, DatabaseUnreachable
 
 _READ_ONLY = "smtool_read_only"
+# How long an SQLite write waits for another writer before "database is locked": 5 s for any write,
+# a minute for a patient one (the emergency stop, which must get through, not fail).
+_BUSY_MS = "smtool_busy_ms"
+BUSY_MS = 5000
+PATIENT_BUSY_MS = 60_000
 
 
 # Query parameters whose value is a secret: libpq takes `password` (and `sslpassword`) there as well
@@ -96,15 +101,21 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(_READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        if options.get(_READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # Set for every write, so that a patient one (`Database.write(patient=True)`) leaves no
+        # longer wait behind on the pooled connection.
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(_BUSY_MS, BUSY_MS))}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -133,15 +144,19 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool=pool)
         self._reader = self.engine.execution_options(**{_READ_ONLY: True})
+        self._patient = self.engine.execution_options(**{_BUSY_MS: PATIENT_BUSY_MS})
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session in one write transaction, committed on success and rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+    def write(self, *, patient: bool = False) -> Iterator[Session]:
+        """A session in one write transaction, committed on success and rolled back on error.
+        `patient`: on SQLite, wait up to a minute for another writer instead of 5 s (a pause must
+        get through even while a large import writes on a machine that is slow today)."""
+        bind = self._patient if patient else self.engine
+        with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager

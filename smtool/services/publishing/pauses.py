@@ -36,7 +36,7 @@ def pause(ctx: Context, actor: str, scope: str, reason: str) -> None:
     require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)
     if not reason.strip():
         raise UsageError("say why publishing is paused (--reason TEXT); others will read it")
-    with ctx.db.write() as session:
+    with ctx.db.write(patient=True) as session:
         if scope != ALL and session.get(Account, scope) is None:
             raise NotFound(f"no account {scope!r}; see `smtool account list`")
         existing = session.get(PublishingPause, scope)
@@ -59,7 +59,7 @@ def pause(ctx: Context, actor: str, scope: str, reason: str) -> None:
 def resume(ctx: Context, actor: str, scope: str) -> None:
     """Lift a pause; raises NotFound when that scope is not paused."""
     require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)
-    with ctx.db.write() as session:
+    with ctx.db.write(patient=True) as session:
         existing = session.get(PublishingPause, scope)
         if existing is None:
             what = "all publishing" if scope == ALL else f"account {scope}"
