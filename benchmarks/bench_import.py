@@ -60,10 +60,10 @@ def run(url: str, folder: Path, rows: int) -> None:
     done = threading.Event()
     probe = Database(url)
 
-    def writer() -> None:  # what `pause --all` does: one small write transaction
+    def writer() -> None:  # what `pause --all` does: one small, patient write transaction
         while not done.is_set():
             started = time.perf_counter()
-            with probe.write() as session:
+            with probe.write(patient=True) as session:
                 session.execute(text("SELECT 1"))
             waits.append(time.perf_counter() - started)
             time.sleep(0.01)
