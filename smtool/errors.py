@@ -53,6 +53,16 @@ class DatabaseError(SmtoolError):
     default_title = N_("Database error")
 
 
+class DatabaseUnreachable(DatabaseError):
+    """The database did not answer for a reason that passes: a server down or restarting, a network
+    fault, SQLite locked by another process. A configuration error (a host that does not exist, a
+    refused login, a missing database) is a plain DatabaseError. `reason` is the driver's words."""
+
+    def __init__(self, msg: str, reason: str) -> None:
+        super().__init__(msg)
+        self.reason = reason
+
+
 class NotFound(SmtoolError):
     """A named object does not exist."""
 

@@ -20,7 +20,7 @@ from functools import partial
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
-from smtool.errors import SmtoolError
+from smtool.errors import DatabaseUnreachable, SmtoolError
 from smtool.services.context import Context
 from smtool.services.installation.tokens import expiry_alerts
 from smtool.services.monitoring.ingest import Ingestor
@@ -123,6 +123,42 @@ class DatabaseOutage:
             self._failing.clear()
             self._since = None
         log.warning("database reachable again after %.0f s; the worker goes on", lasted)
+
+
+def open_when_reachable(
+    open_context: Callable[[], Context], sleep: Callable[[float], None] = time.sleep
+) -> Context:
+    """`open_context()`, waiting while the database is out of reach or locked, as the worker's jobs
+    do later: said once in the log, tried again after 1 s, doubling up to 30 s. A worker started by
+    systemd before PostgreSQL, or while a backup locks SQLite, then starts when it can instead of
+    exiting. A configuration error (a host that does not resolve, a refused login, a missing
+    database or schema) is raised at once: waiting would not mend it."""
+    wait = OUTAGE_FIRST_WAIT_SECONDS
+    since: float | None = None
+    while True:
+        try:
+            ctx = open_context()
+        except DatabaseUnreachable as error:
+            reason = error.reason
+        except SQLAlchemyError as error:
+            # Reached, then lost while the schema or the directory was read.
+            if not database_fault(error):
+                raise
+            reason = fault_reason(error)
+        else:
+            if since is not None:
+                log.warning("database reachable after %.0f s; the worker starts", time.monotonic() - since)
+            return ctx
+        if since is None:
+            since = time.monotonic()
+            log.warning(
+                "database out of reach or locked at start (%s): the worker waits and tries again "
+                "at least every %.0f s",
+                reason,
+                OUTAGE_MAX_WAIT_SECONDS,
+            )
+        sleep(wait)
+        wait = min(wait * 2, OUTAGE_MAX_WAIT_SECONDS)
 
 
 def run_once(

@@ -361,3 +361,6 @@ def import_(
             posts=counted(len(created), "post", "posts"), ids=", ".join(map(str, created))
         )
     )
+    if imported.paused:
+        # Submitted, so nothing goes out before approval anyway; the pause holds them after it too.
+        common.console.print(_("Not sent yet: {note}.").format(note=imported.paused), markup=False)

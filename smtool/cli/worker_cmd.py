@@ -45,7 +45,10 @@ def worker_(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # Alembic announces its SQL dialect on every start; only its warnings belong in the worker's log.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    with common.open_context() as ctx:
+    # A worker started while the database is out of reach or locked waits for it, as it waits out
+    # a later outage; a single pass (cron's) says so and exits instead.
+    opened = common.open_context() if once else worker.open_when_reachable(common.open_context)
+    with opened as ctx:
         if once:
             try:
                 totals = worker.run_once(ctx)

@@ -22,8 +22,9 @@ Shared by every flow, at this level: `context` (settings and database), `people`
 files by SHA-256, read back only with their hash checked), `text` (citizens' text kept exact, shown
 inert), `citizen_data` (who may read citizens' data, each read audited), `paging` (keyset pages
 of every list, and the checks of a limit, a cursor and a value from a fixed set),
-`spreadsheets` (CSV files as offices' spreadsheets save and open them) and `alerts` (the alerts
-smtool raises itself, as inbox items at the highest priority). Flows import the
+`spreadsheets` (CSV files as offices' spreadsheets save and open them), `alerts` (the alerts
+smtool raises itself, as inbox items at the highest priority) and `parallel` (CPU-bound work, an
+import's checks, on every core in forked processes). Flows import the
 shared modules, never the other way round; publishing knows nothing of monitoring, and reports
 read the store, not the other flows (contracts in pyproject.toml).
 """

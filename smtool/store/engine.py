@@ -20,9 +20,14 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from smtool.domain.words import clause
-from smtool.errors import DatabaseError
+from smtool.errors import DatabaseError, DatabaseUnreachable
 
 _READ_ONLY = "smtool_read_only"
+# How long an SQLite write waits for another writer before "database is locked": 5 s for any write,
+# a minute for a patient one (the emergency stop, which must get through, not fail).
+_BUSY_MS = "smtool_busy_ms"
+BUSY_MS = 5000
+PATIENT_BUSY_MS = 60_000
 
 
 # Query parameters whose value is a secret: libpq takes `password` (and `sslpassword`) there as well
@@ -96,17 +101,40 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(_READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        if options.get(_READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # Set for every write, so that a patient one (`Database.write(patient=True)`) leaves no
+        # longer wait behind on the pooled connection.
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(_BUSY_MS, BUSY_MS))}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+# What the drivers say when the database is there but cannot answer now (psycopg gives no SQLSTATE
+# for a failed connection, so its words are all there is): refused or dropped connections, a server
+# starting, stopping or full, SQLite locked past the busy timeout. Anything else, a host name that
+# does not resolve, a refused login, a database or role that does not exist, needs a person.
+_PASSING = re.compile(
+    r"connection refused|is the server running|timeout expired|timed out|server closed the connection"
+    r"|connection reset|the database system is|too many clients|remaining connection slots"
+    r"|no route to host|network is unreachable|terminating connection|database (?:table )?is locked",
+    re.IGNORECASE,
+)
+
+
+def passing_fault(driver_message: str) -> bool:
+    """Whether a driver's error on connecting says the database may answer later (see _PASSING)."""
+    return _PASSING.search(driver_message) is not None
 
 
 class Database:
@@ -116,15 +144,19 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool=pool)
         self._reader = self.engine.execution_options(**{_READ_ONLY: True})
+        self._patient = self.engine.execution_options(**{_BUSY_MS: PATIENT_BUSY_MS})
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session in one write transaction, committed on success and rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+    def write(self, *, patient: bool = False) -> Iterator[Session]:
+        """A session in one write transaction, committed on success and rolled back on error.
+        `patient`: on SQLite, wait up to a minute for another writer instead of 5 s (a pause must
+        get through even while a large import writes on a machine that is slow today)."""
+        bind = self._patient if patient else self.engine
+        with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
@@ -133,18 +165,28 @@ class Database:
         with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @property
+    def reader(self) -> Engine:
+        """The engine for reading outside a session: on SQLite its transactions take no write lock,
+        so a command that only looks (the schema check every command starts with) never waits
+        for a writer."""
+        return self._reader
+
     def check_reachable(self) -> None:
         """Raise DatabaseError with a readable reason when the database cannot be opened."""
         try:
-            with self.engine.connect() as connection:
+            with self._reader.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
         # ProgrammingError: libpq refused an option of the URL (a misspelt `passwrd=`, say).
         except (OperationalError, ProgrammingError) as e:
             reason = clause(str(e.orig).strip().splitlines()[0] if e.orig else str(e))
-            raise DatabaseError(
+            message = (
                 f"cannot open the database {describe_url(self.url)}: {reason}. "
                 "Check [database] url in config.toml or SMTOOL_DATABASE_URL."
-            ) from None
+            )
+            if isinstance(e, OperationalError) and passing_fault(str(e.orig or e)):
+                raise DatabaseUnreachable(message, reason) from None
+            raise DatabaseError(message) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

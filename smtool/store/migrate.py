@@ -46,7 +46,7 @@ def current_revision(db: Database) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     db.check_reachable()
-    with db.engine.connect() as connection:
+    with db.reader.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -114,7 +114,7 @@ def _stamped_with_head(db: Database) -> bool:
     if head is None:
         return False
     try:
-        with db.engine.connect() as connection:
+        with db.reader.connect() as connection:
             stamped = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
     except SQLAlchemyError:
         return False

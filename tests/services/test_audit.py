@@ -72,3 +72,16 @@ def test_concurrent_appends_keep_one_chain(ctx: Context) -> None:
     result = audit.verify(ctx.db)
     assert result.ok, result.reason
     assert result.rows == before + 4 * 15
+
+
+def test_a_run_appended_at_once_hashes_exactly_as_verify_recomputes(ctx: Context) -> None:
+    """append_many encodes the actor and the time once for a run; the hashed text must stay the
+    one event_hash (and so `verify`) builds, whatever the characters in it."""
+    odd = 'Jānis "Ž" \\ \u2028 \x01 😀'
+    events = [
+        audit.Event("post.create", "post", n, {"text": f"{odd} {n}", "n": n, "none": None}) for n in range(50)
+    ]
+    with ctx.db.write() as session:
+        audit.append_many(session, odd, events)
+        audit.append(session, actor="anna", action="post.submit", subject_type="post", subject_id=odd)
+    assert audit.verify(ctx.db).ok

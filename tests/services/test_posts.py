@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from smtool.config import load_settings
@@ -22,7 +27,7 @@ from smtool.services.publishing.approval import (
 )
 from smtool.services.publishing.checks import BlockedByFindings, blocking_findings
 from smtool.services.publishing.drafts import Attachment, Draft, create_post, edit_post, import_csv
-from smtool.services.publishing.pauses import pause, resume
+from smtool.services.publishing.pauses import list_pauses, pause, resume
 from smtool.services.publishing.views import list_posts, list_publications, show_post
 from smtool.services.records import audit
 from smtool.store.tables import AuditEvent, Post, Publication
@@ -181,6 +186,31 @@ def test_csv_import_is_all_or_nothing(ctx: Context, tmp_path: Path) -> None:
     assert [show_post(ctx, i)["state"] for i in created] == ["submitted", "submitted"]
 
 
+def test_a_large_import_checked_on_every_core_names_each_bad_row_and_writes_nothing(
+    ctx: Context, tmp_path: Path
+) -> None:
+    """Past services.parallel's threshold the rows are checked in forked processes: a row refused
+    there (a checker error) or in validation refuses the whole file, named by its line."""
+    next_year = date.today().year + 1
+    lines = [
+        f"vk-x,{next_year}-04-{1 + n // 600:02d} {8 + n % 600 // 60:02d}:{n % 60:02d},{TEXT} {n}"
+        for n in range(900)
+    ]
+    lines[400] = f"nope,,{TEXT}"  # line 402: the header is line 1
+    lines[700] = 'vk-fb,,"Zvaniet Jānim, personas kods 120389-11234."'
+    big = tmp_path / "big.csv"
+    big.write_text("account,at,text\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        import_csv(ctx, "anna", big)
+    message = info.value.msg
+    assert "2 bad rows, nothing imported" in message, message
+    assert "line 402: unknown account 'nope'" in message, message
+    assert "line 702: the text has errors an approver must waive first: personal-data" in message, message
+    with ctx.db.read() as session:
+        assert session.exec(select(Post)).all() == []
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "post.create")).all() == []
+
+
 def test_pause_all_gets_through_while_a_large_import_runs(
     ctx: Context, config_file: Path, tmp_path: Path
 ) -> None:
@@ -283,6 +313,37 @@ def test_missing_columns_name_the_form_the_file_was_read_in(ctx: Context, tmp_pa
         "missing columns account, at, text; expected account, at, text (read as UTF-8, cells separated by semicolons)"
         in info.value.msg
     )
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's one writer at a time
+def test_pause_waits_out_a_writer_longer_than_the_busy_timeout(ctx: Context, db_url: str) -> None:
+    """The emergency stop must get through, not fail with "database is locked", even when another
+    writer (an import's write on a machine that is slow today) holds the lock past the 5 s every
+    other write waits."""
+    path = make_url(db_url).database
+    assert path is not None
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+
+    def release_later() -> None:
+        time.sleep(7)  # past the 5 s busy timeout
+        holder.execute("ROLLBACK")
+
+    releaser = threading.Thread(target=release_later)
+    releaser.start()
+    try:
+        pause(ctx, "karlis", "*", "krīze")
+    finally:
+        releaser.join()
+    assert [p.scope for p in list_pauses(ctx)] == ["*"]
+    # Any other write still gives up after 5 s.
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError, match="database is locked"), ctx.db.write() as session:
+            session.execute(text("SELECT 1"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 # The keys of `post show --json`, `post list --json` and `publications list --json`, in the order

@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -228,3 +229,123 @@ def test_worker_once_cut_short_by_a_locked_database_says_so_and_exits_1(
     assert "Internal error" not in message and "[SQL" not in message
     published = _published_texts(server)
     assert 0 < sum(published.values()) < POSTS and max(published.values()) == 1
+
+
+class _LogTail:
+    """A running worker's log, read line by line as it is written (a test waits for a line)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None
+        self._stream = proc.stderr
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self._stream:
+            self.lines.append(line.decode("utf-8", "replace"))
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def rest(self) -> str:
+        self._reader.join(timeout=30)
+        return self.text()
+
+
+STARTUP_OUTAGE_LOG = "database out of reach or locked at start"
+
+
+def _started_during(
+    config: Path, server: SandboxServer, outage: Callable[[], Iterator[None]], said: str = STARTUP_OUTAGE_LOG
+) -> str:
+    """Start a worker while `outage` holds, end the outage once the worker has `said` it waits, and
+    check that it then publishes every post exactly once; returns the worker's log."""
+    holding = contextmanager(outage)()
+    holding.__enter__()
+    proc = _worker(config)
+    log = _LogTail(proc)
+    try:
+        try:
+            wait_until(lambda: said in log.text(), "the worker says it waits", 120)
+            assert proc.poll() is None, log.text()
+        finally:
+            holding.__exit__(None, None, None)
+        wait_until(lambda: _states(config) == Counter({"published": POSTS}), "every post published", 120)
+        assert proc.poll() is None, log.text()
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    published = _published_texts(server)
+    assert set(published) == {TEXT.format(n=n) for n in range(POSTS)}
+    assert max(published.values()) == 1
+    return log.rest()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's own lock
+def test_worker_started_while_sqlite_is_locked_waits_and_then_publishes_everything(
+    installation: tuple[Path, SandboxServer], db_url: str
+) -> None:
+    """It used to exit at once with exit 2 ("database is locked"), leaving nothing running. Now the
+    start only reads (WAL readers pass a writer's lock), and the jobs wait out the lock as always."""
+    config, server = installation
+
+    def locked() -> Iterator[None]:
+        with _sqlite_locked(db_url):
+            yield
+
+    log = _started_during(config, server, locked, said=OUTAGE_LOG)
+    assert log.count(OUTAGE_LOG) == 1, log
+    assert "database is locked" in log, log
+    assert "Traceback" not in log and "Internal error" not in log, log
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # the proxy stands before PostgreSQL
+def test_worker_started_while_postgresql_is_unreachable_waits_and_then_publishes_everything(
+    installation: tuple[Path, SandboxServer], db_url: str
+) -> None:
+    config, server = installation
+    direct = make_url(db_url)
+    with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
+        proxied = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        config.write_text(config.read_text(encoding="utf-8").replace(db_url, proxied), encoding="utf-8")
+
+        def down() -> Iterator[None]:
+            proxy.drop()
+            yield
+            wait_until(lambda: proxy.refused >= 2, "the worker tries again")
+            proxy.restore()
+
+        log = _started_during(config, server, down)
+    assert log.count(STARTUP_OUTAGE_LOG) == 1, log
+    assert "database reachable after" in log
+    assert "Traceback" not in log and "Internal error" not in log, log
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_worker_started_with_a_database_that_is_not_there_says_so_and_exits_2(
+    tmp_path: Path, db_url: str
+) -> None:
+    """A configuration error is no outage: waiting would not mend it, so the worker does not wait."""
+    server = SandboxServer(new_sandbox_state(seed=5), port=0).start()
+    try:
+        config = write_installation(tmp_path, db_url, server)
+    finally:
+        server.stop()
+    if db_url.startswith("sqlite"):
+        missing = db_url.replace("smtool.db", "elsewhere.db")
+        expected = "elsewhere.db"
+    else:
+        missing = (
+            make_url(db_url).set(database="smtool_no_such_database").render_as_string(hide_password=False)
+        )
+        expected = 'database "smtool_no_such_database" does not exist'
+    config.write_text(config.read_text(encoding="utf-8").replace(db_url, missing), encoding="utf-8")
+    proc = _worker(config)
+    _, err = proc.communicate(timeout=120)
+    message = err.decode()
+    assert proc.returncode == 2, message
+    assert expected in message, message
+    assert STARTUP_OUTAGE_LOG not in message and "Traceback" not in message, message

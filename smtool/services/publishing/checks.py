@@ -117,17 +117,40 @@ def draft_findings(
     posts already read for a window that holds this one's (`recent_posts_between`), else read here."""
     if recent is None:
         recent = recent_posts_in(session, moment, exclude_post=exclude_post)
-    else:
-        recent = [p for p in recent if moment - RECENT_WINDOW <= p.at <= moment]
+    return findings_among(
+        ctx.settings,
+        texts=texts,
+        author=author,
+        accounts=accounts,
+        moment=moment,
+        waivers=waivers,
+        recent=recent,
+    )
+
+
+def findings_among(
+    settings: Settings,
+    *,
+    texts: Mapping[str, str],
+    author: str,
+    accounts: Sequence[Account],
+    moment: datetime,
+    recent: Sequence[RecentPost],
+    waivers: Sequence[tuple[str, str, str, str, datetime | None]] = (),
+) -> list[PostFinding]:
+    """`draft_findings` without a database: `recent` holds at least the posts of this one's window
+    (the burst rule takes those in it). An import's checking processes call it (they have no
+    session, and must not use the connections they inherit)."""
+    window = [p for p in recent if moment - RECENT_WINDOW <= p.at <= moment]
     results: list[PostFinding] = []
     for account in accounts:
         for finding in post_findings(
-            ctx.settings,
+            settings,
             text=texts[account.platform],
             account_id=account.id,
             author=author,
             waivers=waivers,
-            recent_posts=recent,
+            recent_posts=window,
             now=moment,
         ):
             results.append({**finding, "account": account.id})
@@ -207,9 +230,14 @@ class BlockedByFindings(SmtoolError):
     default_title = N_("Blocked by the guidelines")
 
     def __init__(self, what: str, blockers: Sequence[HashedFinding], fix: str = "") -> None:
-        self.listed = "; ".join(_named(f) for f in blockers)
+        self.listed = listed_findings(blockers)
         self.fix = fix
         super().__init__(f"{what}: {self.listed}" + (f". {fix}" if fix else ""))
+
+
+def listed_findings(findings: Sequence[HashedFinding]) -> str:
+    """Each finding's rule, account where it matters, and message, for a line of a person's message."""
+    return "; ".join(_named(f) for f in findings)
 
 
 def _named(finding: HashedFinding) -> str:

@@ -5,12 +5,12 @@ An edit of an approved post voids its approval and cancels the publications that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from smtool.checker import RecentPost
@@ -22,17 +22,20 @@ from smtool.domain.timezones import parse_local
 from smtool.domain.words import counted, noun
 from smtool.errors import SmtoolError, UsageError
 from smtool.services import media as media_store
+from smtool.services import parallel
 from smtool.services.context import Context
+from smtool.services.guidelines import load_engines
 from smtool.services.media import MediaRefused, Prepared, not_in_store, prepare
 from smtool.services.people import user_roles
 from smtool.services.publishing.checks import (
     RECENT_WINDOW,
-    BlockedByFindings,
     blocking_findings,
-    draft_findings,
+    findings_among,
+    listed_findings,
     platform_length,
     recent_posts_between,
 )
+from smtool.services.publishing.pauses import paused_note_in
 from smtool.services.publishing.posts import bump, cancel_pending, content_hash, load_post, void_approvals
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
@@ -65,15 +68,18 @@ class Attachment:
     alt: str | None = None
 
 
-def _validate(ctx: Context, session: Session, draft: Draft) -> tuple[datetime | None, list[Account]]:
-    """Refuse what cannot become a good post, with one message each; nothing is written before."""
+def _validate(
+    ctx: Context, account_of: Callable[[str], Account | None], draft: Draft
+) -> tuple[datetime | None, list[Account]]:
+    """Refuse what cannot become a good post, with one message each; nothing is written before.
+    `account_of` finds an account by id (in a session, or among accounts read before)."""
     if not draft.text.strip():
         raise UsageError("the post has no text")
     if not draft.accounts:
         raise UsageError("name at least one target account (--account ID)")
     accounts = []
     for account_id in dict.fromkeys(draft.accounts):
-        account = session.get(Account, account_id)
+        account = account_of(account_id)
         if account is None or not account.active:
             known = ", ".join(a.id for a in ctx.settings.accounts) or "none configured"
             raise UsageError(f"unknown account {account_id!r}; accounts: {known}")
@@ -153,7 +159,7 @@ def create_post(ctx: Context, actor: str, draft: Draft) -> int:
 
 
 def _create(ctx: Context, session: Session, actor: str, draft: Draft) -> int:
-    scheduled, accounts = _validate(ctx, session, draft)
+    scheduled, accounts = _validate(ctx, lambda id_: session.get(Account, id_), draft)
     media = _attach(ctx, draft, accounts)
     post = Post(
         author=actor,
@@ -199,7 +205,7 @@ def edit_post(
         if post.author != actor:
             require(actor, user_roles(ctx.settings, actor), Action.DRAFT_POST)
         next_state = next_post_state(post.state, PostEvent.EDIT)
-        scheduled, accounts = _validate(ctx, session, draft)
+        scheduled, accounts = _validate(ctx, lambda id_: session.get(Account, id_), draft)
         media = _attach(ctx, draft, accounts, post.media)
         was_approved = post.state == PostState.APPROVED
         cancelled = cancel_pending(session, post_id, now=ctx.clock()) if was_approved else []
@@ -237,10 +243,12 @@ IMPORT_COLUMNS = ("account", "at", "text")
 
 @dataclass(frozen=True)
 class Imported:
-    """What `import_csv` did: the posts created and submitted, and the form the file was read in."""
+    """What `import_csv` did: the posts created and submitted, the form the file was read in, and
+    the pause in effect when they were written (`pauses.paused_note`), if any."""
 
     post_ids: list[int]
     form: CsvForm
+    paused: str | None = None
 
 
 @audits_refusals("post.import")
@@ -267,42 +275,69 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
         )
     if not rows:
         raise UsageError(f"{path} has no rows to import")
-    # Every row is validated and checked first, in a read transaction: that is nearly all the work,
-    # and it takes no write lock, so `pause --all` (or anything else) is never kept waiting by it.
-    errors: list[str] = []
-    valid: list[tuple[int, Draft, datetime | None, list[Account]]] = []
+    # Every row is validated and checked first, with no transaction open: that is nearly all the
+    # work, and it takes no lock, so `pause --all` (or anything else) is never kept waiting by it.
+    # Many rows are shared out between the cores (services.parallel): checking is CPU-bound.
     with ctx.db.read() as session:
-        # Held here, the accounts stay in the session's identity map: no query per row.
-        known = session.exec(select(Account)).all()
-        for line, row in rows:
-            accounts = [
-                a.strip() for a in (row.get("account") or "").replace(";", ",").split(",") if a.strip()
-            ]
-            draft = Draft(
-                text=row.get("text") or "", accounts=accounts, at=(row.get("at") or "").strip() or None
-            )
-            try:
-                scheduled, targeted = _validate(ctx, session, draft)
-                valid.append((line, draft, scheduled, targeted))
-            except SmtoolError as e:
-                errors.append(f"line {line}: {e.msg}")
+        accounts = {a.id: a for a in session.exec(select(Account)).all()}
+    job = _ImportJob(ctx, actor, accounts)
+    # Compiled here, before any fork, the packs are every checking process's without compiling again.
+    load_engines(ctx.settings, accounts)
+    with parallel.cores(job, len(rows), parallel_from=PARALLEL_FROM) as cores:
+        parts = parallel.chunks(rows, cores.workers * 4)
+        validated = [v for part in cores.map(_validate_rows, parts) for v in part]
+        valid = [v for v in validated if isinstance(v, _Valid)]
+        errors = [v for v in validated if isinstance(v, _Refused)]
         now = ctx.clock()
-        moments = [at or now for _, _, at, _ in valid] or [now]
-        # The burst rule's posts for every row's window, read once.
-        recent = recent_posts_between(session, min(moments) - RECENT_WINDOW, max(moments))
-        checked: list[_Checked] = []
-        for line, draft, scheduled, targeted in valid:
-            try:
-                checked.append(_check_row(ctx, session, actor, draft, scheduled, targeted, recent))
-            except BlockedByFindings as e:
-                errors.append(f"line {line}: the text has errors an approver must waive first: {e.listed}")
-        del known
+        moments = [v.scheduled or now for v in valid] or [now]
+        # The burst rule's posts for every row's window, read once; each chunk gets those of its rows.
+        with ctx.db.read() as session:
+            recent = recent_posts_between(session, min(moments) - RECENT_WINDOW, max(moments))
+        work = [
+            (part, _recent_for(part, recent, now), now) for part in parallel.chunks(valid, cores.workers * 4)
+        ]
+        results = [r for part in cores.map(_check_rows, work) for r in part]
+    checked = [r for r in results if isinstance(r, _Checked)]
+    errors += [r for r in results if isinstance(r, _Refused)]
     if errors:
-        errors.sort(key=lambda e: int(e.split(":", 1)[0].removeprefix("line ")))
+        errors.sort(key=lambda e: e.line)
         raise UsageError(
-            f"{path}: {counted(len(errors), 'bad row', 'bad rows')}, nothing imported:\n" + "\n".join(errors)
+            f"{path}: {counted(len(errors), 'bad row', 'bad rows')}, nothing imported:\n"
+            + "\n".join(f"line {e.line}: {e.reason}" for e in errors)
         )
-    return Imported(_write_checked(ctx, actor, checked), form)
+    ids, paused = _write_checked(ctx, actor, checked)
+    return Imported(ids, form, paused)
+
+
+# Below this many rows an import checks them in its own process: starting the others costs more.
+PARALLEL_FROM = 500
+
+
+@dataclass(frozen=True)
+class _ImportJob:
+    """What every row's validation and check needs, inherited by the checking processes."""
+
+    ctx: Context
+    actor: str
+    accounts: dict[str, Account]
+
+
+@dataclass(frozen=True)
+class _Valid:
+    """A row that can become a post: its draft, its time, its target accounts."""
+
+    line: int
+    draft: Draft
+    scheduled: datetime | None
+    account_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A row that cannot be imported, and why (what to fix)."""
+
+    line: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -316,39 +351,72 @@ class _Checked:
     findings: int
 
 
-def _check_row(
-    ctx: Context,
-    session: Session,
-    actor: str,
-    draft: Draft,
-    scheduled: datetime | None,
-    accounts: list[Account],
-    recent: Sequence[RecentPost],
-) -> _Checked:
-    """What `submit_in` refuses, for a validated row not yet written: raises BlockedByFindings. An
-    import carries no media, variants or waivers."""
-    account_ids = [a.id for a in accounts]
-    findings = draft_findings(
-        ctx,
-        session,
-        texts={a.platform: draft.text for a in accounts},
-        author=actor,
-        accounts=accounts,
-        moment=scheduled or ctx.clock(),
-        recent=recent,
-    )
-    blockers = blocking_findings(findings)
-    if blockers:
-        raise BlockedByFindings("the text has errors an approver must waive first", blockers)
-    return _Checked(
-        draft, scheduled, account_ids, content_hash(draft.text, {}, [], account_ids), len(findings)
-    )
+def _validate_rows(job: _ImportJob, rows: Sequence[tuple[int, dict[str, str]]]) -> list[_Valid | _Refused]:
+    """`_validate` each CSV row (line, cells) as a draft; runs in a checking process (no database)."""
+    out: list[_Valid | _Refused] = []
+    for line, row in rows:
+        accounts = [a.strip() for a in (row.get("account") or "").replace(";", ",").split(",") if a.strip()]
+        draft = Draft(text=row.get("text") or "", accounts=accounts, at=(row.get("at") or "").strip() or None)
+        try:
+            scheduled, targeted = _validate(job.ctx, job.accounts.get, draft)
+        except SmtoolError as e:
+            out.append(_Refused(line, e.msg))
+        else:
+            out.append(_Valid(line, draft, scheduled, tuple(a.id for a in targeted)))
+    return out
 
 
-def _write_checked(ctx: Context, actor: str, checked: Sequence[_Checked]) -> list[int]:
+def _recent_for(rows: Sequence[_Valid], recent: Sequence[RecentPost], now: datetime) -> list[RecentPost]:
+    """The posts of `recent` in the burst rule's window of any of `rows`: all a chunk needs."""
+    if not rows:
+        return []
+    moments = [r.scheduled or now for r in rows]
+    since, until = min(moments) - RECENT_WINDOW, max(moments)
+    return [p for p in recent if since <= p.at <= until]
+
+
+def _check_rows(
+    job: _ImportJob, work: tuple[Sequence[_Valid], Sequence[RecentPost], datetime]
+) -> list[_Checked | _Refused]:
+    """What `submit_in` refuses, for validated rows not yet written; runs in a checking process (no
+    database). A row without a time is checked as going out `now`, as one the parent read the
+    burst rule's posts for. An import carries no media, variants or waivers."""
+    rows, recent, now = work
+    ctx = job.ctx
+    out: list[_Checked | _Refused] = []
+    for row in rows:
+        accounts = [job.accounts[a] for a in row.account_ids]
+        findings = findings_among(
+            ctx.settings,
+            texts={a.platform: row.draft.text for a in accounts},
+            author=job.actor,
+            accounts=accounts,
+            moment=row.scheduled or now,
+            recent=recent,
+        )
+        blockers = blocking_findings(findings)
+        if blockers:
+            listed = listed_findings(blockers)
+            out.append(_Refused(row.line, f"the text has errors an approver must waive first: {listed}"))
+            continue
+        ids = list(row.account_ids)
+        out.append(
+            _Checked(row.draft, row.scheduled, ids, content_hash(row.draft.text, {}, [], ids), len(findings))
+        )
+    return out
+
+
+def _write_checked(ctx: Context, actor: str, checked: Sequence[_Checked]) -> tuple[list[int], str | None]:
     """Write checked rows as submitted posts, audited as `post.create` and `post.submit` each (as
     one by one), in one short transaction: a few bulk statements, no checking inside it. An account
-    deactivated since the check still exists (accounts are never deleted), so the rows stay valid."""
+    deactivated since the check still exists (accounts are never deleted), so the rows stay valid.
+    Returns the posts' ids and the pause in effect on their accounts (`Imported.paused`).
+
+    A pause stops publishing, not writing: the posts are submitted, so nothing of them can go out
+    before an approver approves them, and the worker sends no publication of a paused account until
+    `smtool resume` (services.publishing.pauses). The emergency stop therefore holds for an import
+    whatever its order with the pause, and it never has to wait for one; the pause is read in this
+    transaction so that one committed before the write is always reported with the import."""
     now = ctx.clock()
     submitted = next_post_state(next_post_state(PostState.DRAFT, PostEvent.CHECK), PostEvent.SUBMIT)
     posts: list[dict[str, object]] = [
@@ -370,9 +438,7 @@ def _write_checked(ctx: Context, actor: str, checked: Sequence[_Checked]) -> lis
     ]
     with ctx.db.write() as session:
         # Bulk statements: the rows were built before the transaction began.
-        table = Post.__table__  # type: ignore[attr-defined]  # Core, not ORM: no per-row objects
-        inserted = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), posts)
-        ids = [int(post_id) for post_id in inserted.scalars()]
+        ids = _insert_posts(session, posts)
         targets = [
             {"post_id": post_id, "account_id": account_id}
             for post_id, row in zip(ids, checked, strict=True)
@@ -391,4 +457,21 @@ def _write_checked(ctx: Context, actor: str, checked: Sequence[_Checked]) -> lis
             submit = {"hash": row.content_hash, "findings": row.findings}
             events.append(audit.Event("post.submit", "post", post_id, submit))
         audit.append_many(session, actor, events)
-    return ids
+        paused = paused_note_in(session, sorted({a for row in checked for a in row.account_ids}))
+    return ids, paused
+
+
+def _insert_posts(session: Session, posts: list[dict[str, object]]) -> list[int]:
+    """Insert post rows with one bulk statement; returns their ids in the rows' order."""
+    table = Post.__table__  # type: ignore[attr-defined]  # Core, not ORM: no per-row objects
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite does not promise the order of a multi-row INSERT's RETURNING, so SQLAlchemy sends
+        # such an INSERT one row at a time: 20,000 statements under the write lock. This write
+        # transaction (BEGIN IMMEDIATE) is the database's only writer, so the ids SQLite would give,
+        # max(id) + 1 onwards (no table here is AUTOINCREMENT), are given explicitly instead.
+        top = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        ids = list(range(int(top) + 1, int(top) + 1 + len(posts)))
+        session.execute(insert(table), [{**post, "id": id_} for post, id_ in zip(posts, ids, strict=True)])
+        return ids
+    inserted = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), posts)
+    return [int(post_id) for post_id in inserted.scalars()]

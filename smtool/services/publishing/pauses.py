@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from smtool.domain.roles import Action, require
 from smtool.errors import NotFound, UsageError
@@ -36,7 +36,7 @@ def pause(ctx: Context, actor: str, scope: str, reason: str) -> None:
     require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)
     if not reason.strip():
         raise UsageError("say why publishing is paused (--reason TEXT); others will read it")
-    with ctx.db.write() as session:
+    with ctx.db.write(patient=True) as session:
         if scope != ALL and session.get(Account, scope) is None:
             raise NotFound(f"no account {scope!r}; see `smtool account list`")
         existing = session.get(PublishingPause, scope)
@@ -59,7 +59,7 @@ def pause(ctx: Context, actor: str, scope: str, reason: str) -> None:
 def resume(ctx: Context, actor: str, scope: str) -> None:
     """Lift a pause; raises NotFound when that scope is not paused."""
     require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)
-    with ctx.db.write() as session:
+    with ctx.db.write(patient=True) as session:
         existing = session.get(PublishingPause, scope)
         if existing is None:
             what = "all publishing" if scope == ALL else f"account {scope}"
@@ -85,7 +85,14 @@ def paused_note(ctx: Context, accounts: Sequence[str]) -> str | None:
 
     Said wherever a person approves or replies: "the worker sends it" is untrue during a pause.
     """
-    held = {p.scope: p for p in list_pauses(ctx)}
+    with ctx.db.read() as session:
+        return paused_note_in(session, accounts)
+
+
+def paused_note_in(session: Session, accounts: Sequence[str]) -> str | None:
+    """`paused_note` in the caller's transaction: an import reads it in the one that writes its
+    posts, so a pause committed before that write is always named."""
+    held = {p.scope: p for p in session.exec(select(PublishingPause)).all()}
     if ALL in held:
         return f"all publishing is paused ({held[ALL].reason}); it goes out once publishing is resumed"
     stopped = [f"{a} ({held[a].reason})" for a in dict.fromkeys(accounts) if a in held]
