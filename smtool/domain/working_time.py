@@ -130,7 +130,7 @@ class WorkingTime:
                         return begin + remaining
                     remaining -= closes - begin
             day += timedelta(days=1)
-        raise ValueError("no working day within ten years; check [inbox] working_days")
+        raise ValueError(_("no working day within ten years; check [inbox] working_days"))
 
 
 class ResponseTimesView(TypedDict):
