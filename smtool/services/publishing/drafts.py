@@ -19,8 +19,9 @@ from smtool.domain.media import refusal as media_refusal
 from smtool.domain.roles import Action, require
 from smtool.domain.states import PostEvent, PostState, next_post_state
 from smtool.domain.timezones import parse_local
-from smtool.domain.words import counted, noun
+from smtool.domain.words import counted
 from smtool.errors import SmtoolError, UsageError
+from smtool.i18n import _, ngettext
 from smtool.services import media as media_store
 from smtool.services.context import Context
 from smtool.services.media import MediaRefused, Prepared, not_in_store, prepare
@@ -68,24 +69,36 @@ class Attachment:
 def _validate(ctx: Context, session: Session, draft: Draft) -> tuple[datetime | None, list[Account]]:
     """Refuse what cannot become a good post, with one message each; nothing is written before."""
     if not draft.text.strip():
-        raise UsageError("the post has no text")
+        raise UsageError(_("the post has no text"))
     if not draft.accounts:
-        raise UsageError("name at least one target account (--account ID)")
+        raise UsageError(_("name at least one target account (--account ID)"))
     accounts = []
     for account_id in dict.fromkeys(draft.accounts):
         account = session.get(Account, account_id)
         if account is None or not account.active:
-            known = ", ".join(a.id for a in ctx.settings.accounts) or "none configured"
-            raise UsageError(f"unknown account {account_id!r}; accounts: {known}")
+            known = ", ".join(a.id for a in ctx.settings.accounts) or _("none configured")
+            raise UsageError(
+                _("unknown account {account}; accounts: {known}").format(
+                    account=repr(account_id), known=known
+                )
+            )
         accounts.append(account)
     for platform in draft.variants:
         if platform not in {a.platform for a in accounts}:
-            raise UsageError(f"a variant for {platform!r}, but no target account is on that platform")
+            raise UsageError(
+                _("a variant for {platform}, but no target account is on that platform").format(
+                    platform=repr(platform)
+                )
+            )
     scheduled = None
     if draft.at:
         scheduled = parse_local(draft.at, ctx.settings.institution.timezone)
         if scheduled <= ctx.clock():
-            raise UsageError(f"{draft.at} is in the past; choose a later time or publish as soon as approved")
+            raise UsageError(
+                _("{time} is in the past; choose a later time or publish as soon as approved").format(
+                    time=draft.at
+                )
+            )
     for account in accounts:
         _check_length(text_for_platform(draft, account.platform), account.platform)
     return scheduled, accounts
@@ -106,7 +119,9 @@ def _attach(
         if isinstance(item, Attachment):
             if item.alt is not None and len(item.alt) > ALT_TEXT_MAX:
                 raise UsageError(
-                    f"the alt text of {item.path} is {len(item.alt)} characters; at most {ALT_TEXT_MAX}"
+                    _("the alt text of {file} is {length} characters; at most {limit}").format(
+                        file=item.path, length=len(item.alt), limit=ALT_TEXT_MAX
+                    )
                 )
             prepared = prepare(ctx.settings, item.path, item.alt)
             new.append(prepared)
@@ -117,15 +132,23 @@ def _attach(
             # Kept as the post recorded it; only the alt text may change.
             entries.append({**had[item["sha256"]], "alt": item["alt"]})
         else:
-            raise UsageError(f"media {item['name']} is not one of this post's stored media; attach the file")
+            raise UsageError(
+                _("media {name} is not one of this post's stored media; attach the file").format(
+                    name=item["name"]
+                )
+            )
     for account in accounts:
         for entry in entries:
             refused = media_refusal(entry["name"], entry["type"], entry["size"], account.platform)
             if refused:
-                raise MediaRefused(f"{refused}; account {account.id} is on {account.platform}")
+                raise MediaRefused(
+                    _("{refused}; account {account} is on {platform}").format(
+                        refused=refused, account=account.id, platform=account.platform
+                    )
+                )
         refused = set_refusal([e["type"] for e in entries], account.platform)
         if refused:
-            raise MediaRefused(f"{refused} (account {account.id})")
+            raise MediaRefused(_("{refused} (account {account})").format(refused=refused, account=account.id))
     for prepared in new:
         media_store.keep(ctx.settings, prepared)
     return entries
@@ -139,8 +162,10 @@ def _check_length(text: str, platform: str) -> None:
     length, limit = platform_length(text, platform)
     if limit is not None and length > limit:
         raise UsageError(
-            f"the text is {length} characters as {platform} counts them, over its limit of {limit}; "
-            "shorten it or give a shorter variant for that platform"
+            _(
+                "the text is {length} characters as {platform} counts them, over its limit of {limit}; "
+                "shorten it or give a shorter variant for that platform"
+            ).format(length=length, platform=platform, limit=limit)
         )
 
 
@@ -256,20 +281,27 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
     if b"\x00" in raw:
         # No text smtool keeps may hold NUL (PostgreSQL cannot store it); say where it is.
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
-        raise UsageError(f"{path}: line {line} has a NUL character; remove it (the file is not plain text?)")
+        raise UsageError(
+            _("{file}: line {line} has a NUL character; remove it (the file is not plain text?)").format(
+                file=path, line=line
+            )
+        )
     table = decode_csv(raw, str(path), IMPORT_COLUMNS)
     form, rows = table.form, table.rows
     missing = set(IMPORT_COLUMNS) - set(table.header)
     if missing:
         raise UsageError(
-            f"{path}: missing {noun(len(missing), 'column', 'columns')} "
-            f"{', '.join(sorted(missing))}; expected account, at, text (read as {form.describe()})"
+            ngettext(
+                "{file}: missing column {columns}; expected account, at, text (read as {form})",
+                "{file}: missing columns {columns}; expected account, at, text (read as {form})",
+                len(missing),
+            ).format(file=path, columns=", ".join(sorted(missing)), form=form.describe())
         )
     if not rows:
-        raise UsageError(f"{path} has no rows to import")
+        raise UsageError(_("{file} has no rows to import").format(file=path))
     # Every row is validated and checked first, in a read transaction: that is nearly all the work,
     # and it takes no write lock, so `pause --all` (or anything else) is never kept waiting by it.
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []  # (line, what is wrong), sorted by line below
     valid: list[tuple[int, Draft, datetime | None, list[Account]]] = []
     with ctx.db.read() as session:
         # Held here, the accounts stay in the session's identity map: no query per row.
@@ -285,7 +317,7 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
                 scheduled, targeted = _validate(ctx, session, draft)
                 valid.append((line, draft, scheduled, targeted))
             except SmtoolError as e:
-                errors.append(f"line {line}: {e.msg}")
+                errors.append((line, e.msg))
         now = ctx.clock()
         moments = [at or now for _, _, at, _ in valid] or [now]
         # The burst rule's posts for every row's window, read once.
@@ -295,12 +327,26 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
             try:
                 checked.append(_check_row(ctx, session, actor, draft, scheduled, targeted, recent))
             except BlockedByFindings as e:
-                errors.append(f"line {line}: the text has errors an approver must waive first: {e.listed}")
+                errors.append(
+                    (
+                        line,
+                        _("the text has errors an approver must waive first: {findings}").format(
+                            findings=e.listed
+                        ),
+                    )
+                )
         del known
     if errors:
-        errors.sort(key=lambda e: int(e.split(":", 1)[0].removeprefix("line ")))
+        errors.sort(key=lambda error: error[0])
+        listed = "\n".join(
+            _("line {line}: {problem}").format(line=line, problem=problem) for line, problem in errors
+        )
         raise UsageError(
-            f"{path}: {counted(len(errors), 'bad row', 'bad rows')}, nothing imported:\n" + "\n".join(errors)
+            _("{file}: {rows}, nothing imported:").format(
+                file=path, rows=counted(len(errors), "bad row", "bad rows")
+            )
+            + "\n"
+            + listed
         )
     return Imported(_write_checked(ctx, actor, checked), form)
 
@@ -339,7 +385,7 @@ def _check_row(
     )
     blockers = blocking_findings(findings)
     if blockers:
-        raise BlockedByFindings("the text has errors an approver must waive first", blockers)
+        raise BlockedByFindings(_("the text has errors an approver must waive first"), blockers)
     return _Checked(
         draft, scheduled, account_ids, content_hash(draft.text, {}, [], account_ids), len(findings)
     )
