@@ -33,7 +33,7 @@ from typing import IO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from smtool.errors import SmtoolError, UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.records.archive import layout
 from smtool.services.records.signing import fingerprint, public_text, signature_holds
 
@@ -72,30 +72,40 @@ def verify_archive(path: Path, key: Ed25519PublicKey) -> ArchiveCheck:
     """Check the archive at `path`, its signature with the institution's public `key`; raises
     UsageError (no such file) or ArchiveUnreadable."""
     if not path.is_file():
-        raise UsageError(f"{path} does not exist or is not a file; give the archive's .zip file")
+        raise UsageError(
+            _("{file} does not exist or is not a file; give the archive's .zip file").format(file=path)
+        )
     try:
         with zipfile.ZipFile(path) as bag:
             return _check(bag, path, key)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise ArchiveUnreadable(
-            f"{path} is not a readable zip archive ({error}); it may be truncated or damaged. "
-            "Copy it again from where it was kept."
+            _(
+                "{file} is not a readable zip archive ({error}); it may be truncated or damaged. "
+                "Copy it again from where it was kept."
+            ).format(file=path, error=error)
         ) from None
     except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+        raise UsageError(
+            _("cannot read {file}: {reason}").format(file=path, reason=error.strerror or error)
+        ) from None
 
 
 def _check(bag: zipfile.ZipFile, path: Path, key: Ed25519PublicKey) -> ArchiveCheck:
     if any(info.flag_bits & _ENCRYPTED for info in bag.infolist()):
         # zipfile would raise RuntimeError at the first read; smtool never encrypts an archive.
         raise ArchiveUnreadable(
-            f"{path} holds password-protected files; an smtool archive is never encrypted. "
-            "Use the zip smtool wrote, or unpack and re-zip it without a password."
+            _(
+                "{file} holds password-protected files; an smtool archive is never encrypted. "
+                "Use the zip smtool wrote, or unpack and re-zip it without a password."
+            ).format(file=path)
         )
     names = [n for n in bag.namelist() if not n.endswith("/")]
     roots = {n.split("/", 1)[0] for n in names}
     if len(roots) != 1 or any("/" not in n for n in names):
-        raise ArchiveUnreadable(f"{path} is not an smtool archive: expected one folder holding a BagIt bag")
+        raise ArchiveUnreadable(
+            _("{file} is not an smtool archive: expected one folder holding a BagIt bag").format(file=path)
+        )
     (root,) = roots
     check = ArchiveCheck(root)
     present = {n.split("/", 1)[1] for n in names}
