@@ -22,7 +22,7 @@ from smtool.config import Account as ConfiguredAccount
 from smtool.config import Settings, parse_settings
 from smtool.config import User as ConfiguredUser
 from smtool.errors import UsageError
-from smtool.i18n import _
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.files import write_whole
 from smtool.services.people import require_manager, stored_accounts, stored_users
@@ -33,6 +33,15 @@ from smtool.store.types import utcnow
 
 Kind = Literal["user", "account"]
 What = Literal["added", "changed", "deactivated"]
+# How `describe` words each change; `kind` and `what` themselves are the --json values, never translated.
+_DESCRIBED: dict[tuple[str, str], str] = {
+    ("user", "added"): N_("user {name}: added"),
+    ("user", "changed"): N_("user {name}: changed"),
+    ("user", "deactivated"): N_("user {name}: deactivated"),
+    ("account", "added"): N_("account {name}: added"),
+    ("account", "changed"): N_("account {name}: changed"),
+    ("account", "deactivated"): N_("account {name}: deactivated"),
+}
 
 
 class FieldChangeDict(TypedDict):
@@ -65,7 +74,7 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
 
     def describe(self) -> str:
-        head = f"{self.kind} {self.name}: {self.what}"
+        head = _(_DESCRIBED[self.kind, self.what]).format(name=self.name)
         if self.what == "deactivated":
             return head
         shown = "; ".join(f"{f.field} {_show(f.before)} -> {_show(f.after)}" for f in self.fields)
@@ -275,7 +284,7 @@ def _diff(
 
 def _show(value: Any) -> str:
     if value is None:
-        return "(unset)"
+        return _("(unset)")
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)

@@ -45,7 +45,7 @@ def load_keys(settings: Settings) -> MultiFernet:
     """The keys in use; raises SecretError when none is configured or a key is malformed."""
     if os.environ.get(KEY_ENV):
         return parse_keys(os.environ[KEY_ENV].split(","), KEY_ENV)
-    return parse_keys(key_lines(settings), f"the key file {settings.key_path}")
+    return parse_keys(key_lines(settings), _("the key file {file}").format(file=settings.key_path))
 
 
 def key_lines(settings: Settings) -> list[str]:

@@ -98,7 +98,14 @@ def propose(
         session.flush()
         assert proposal.id is not None
         if earlier is not None:
-            _decide(session, earlier, SUPERSEDED, actor, now, f"replaced by proposal {proposal.id}")
+            _decide(
+                session,
+                earlier,
+                SUPERSEDED,
+                actor,
+                now,
+                _("replaced by proposal {proposal}").format(proposal=proposal.id),
+            )
         _record(
             session,
             item_id,

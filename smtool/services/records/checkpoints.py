@@ -161,16 +161,22 @@ def check_against(ctx: Context, path: Path) -> CheckpointCheck:
     whole = audit.verify(ctx.db)
     made = fields["created_at"]
     if not prefix.ok:
-        reason = f"audit row {prefix.broken_id} does not verify: {prefix.reason}"
-    elif prefix.rows < covered:
-        reason = f"the log has {prefix.rows} rows but the checkpoint covers {covered}: rows were deleted"
-    elif prefix.head_hash != fields["head_hash"]:
-        reason = (
-            f"the first {covered} rows no longer hash to the checkpoint's head: "
-            "the log was rewritten since the checkpoint was made"
+        reason = _("audit row {row} does not verify: {reason}").format(
+            row=prefix.broken_id, reason=prefix.reason
         )
+    elif prefix.rows < covered:
+        reason = _("the log has {rows} rows but the checkpoint covers {covered}: rows were deleted").format(
+            rows=prefix.rows, covered=covered
+        )
+    elif prefix.head_hash != fields["head_hash"]:
+        reason = _(
+            "the first {covered} rows no longer hash to the checkpoint's head: "
+            "the log was rewritten since the checkpoint was made"
+        ).format(covered=covered)
     elif not whole.ok:
-        reason = f"audit row {whole.broken_id}, after the checkpoint, does not verify: {whole.reason}"
+        reason = _("audit row {row}, after the checkpoint, does not verify: {reason}").format(
+            row=whole.broken_id, reason=whole.reason
+        )
     else:
         return CheckpointCheck(True, covered, whole.rows, prefix.head_hash, made)
     return CheckpointCheck(False, covered, whole.rows, prefix.head_hash, made, reason)
