@@ -18,12 +18,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from smtool.errors import ConfigError, UsageError
+from smtool.i18n import N_, _
 from smtool.small_files import read_small
 
 CONFIG_ENV = "SMTOOL_CONFIG"
 DEFAULT_CONFIG = "config.toml"
 # What a command run where there is no installation says (no config file, or no database yet).
-NO_INSTALLATION = "no installation here: run `smtool init` or pass --config"
+NO_INSTALLATION = N_("no installation here: run `smtool init` or pass --config")
 # A configuration is a few kilobytes; this bounds what a mistyped --config (a log, a disk image) reads.
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -62,7 +63,9 @@ class Institution(_Strict):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Riga") from e
+            raise ValueError(
+                _("unknown time zone {zone}; use an IANA name such as Europe/Riga").format(zone=repr(value))
+            ) from e
         return value
 
 
@@ -76,7 +79,7 @@ class Database(_Strict):
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql")):
-            raise ValueError("expected a sqlite:/// or postgresql+psycopg:// URL")
+            raise ValueError(_("expected a sqlite:/// or postgresql+psycopg:// URL"))
         return value
 
 
@@ -124,9 +127,9 @@ class Checker(_Strict):
     @model_validator(mode="after")
     def _period(self) -> Checker:
         if (self.election_start is None) != (self.election_end is None):
-            raise ValueError("set both election_start and election_end, or neither")
+            raise ValueError(_("set both election_start and election_end, or neither"))
         if self.election_start and self.election_end and self.election_end < self.election_start:
-            raise ValueError("election_end is before election_start")
+            raise ValueError(_("election_end is before election_start"))
         return self
 
 
@@ -236,9 +239,11 @@ class Inbox(_Strict):
 
         for clock in value:
             if not re.match(_CLOCK, clock):
-                raise ValueError(f"{clock!r} is not a time of day; write it as HH:MM, e.g. 08:30")
+                raise ValueError(
+                    _("{clock} is not a time of day; write it as HH:MM, e.g. 08:30").format(clock=repr(clock))
+                )
         if value[0] >= value[1]:
-            raise ValueError("the working day must end after it starts")
+            raise ValueError(_("the working day must end after it starts"))
         return value
 
 
@@ -254,7 +259,9 @@ class RoutingRule(_Strict):
     @model_validator(mode="after")
     def _something(self) -> RoutingRule:
         if not self.keywords and not self.flags:
-            raise ValueError(f"routing rule for team {self.team!r} needs keywords or flags")
+            raise ValueError(
+                _("routing rule for team {team} needs keywords or flags").format(team=repr(self.team))
+            )
         return self
 
 
@@ -287,7 +294,7 @@ class ScheduledReport(_Strict):
     @model_validator(mode="after")
     def _campaign(self) -> ScheduledReport:
         if self.report == "campaign" and not self.campaign:
-            raise ValueError('the campaign report needs campaign = "TAG"')
+            raise ValueError(_('the campaign report needs campaign = "TAG"'))
         return self
 
     @property
@@ -367,14 +374,17 @@ class Settings(_Strict):
             for person in account.spokespeople:
                 if person not in names:
                     raise ValueError(
-                        f"accounts[{index}] ({account.id}): spokesperson {person!r} is not in [[users]]"
+                        _("accounts[{index}] ({account}): spokesperson {person} is not in [[users]]").format(
+                            index=index, account=account.id, person=repr(person)
+                        )
                     )
         teams = {u.team for u in self.users if u.team} | {self.inbox.default_team}
         for index, rule in enumerate(self.routing):
             if rule.team not in teams:
                 raise ValueError(
-                    f"routing[{index}]: team {rule.team!r} has no member in [[users]] "
-                    f"(teams: {', '.join(sorted(teams))})"
+                    _("routing[{index}]: team {team} has no member in [[users]] (teams: {teams})").format(
+                        index=index, team=repr(rule.team), teams=", ".join(sorted(teams))
+                    )
                 )
         return self
 
@@ -384,7 +394,9 @@ class Settings(_Strict):
         for index, entry in enumerate(self.reports.scheduled):
             if entry.account and entry.account not in ids:
                 raise ValueError(
-                    f"reports.scheduled[{index}]: account {entry.account!r} is not in [[accounts]]"
+                    _("reports.scheduled[{index}]: account {account} is not in [[accounts]]").format(
+                        index=index, account=repr(entry.account)
+                    )
                 )
         _no_duplicates("reports.scheduled", [e.name for e in self.reports.scheduled])
         return self
@@ -436,7 +448,9 @@ def _no_duplicates(what: str, keys: list[str]) -> None:
     seen: set[str] = set()
     for key in keys:
         if key in seen:
-            raise ValueError(f"duplicate {what} entry {key!r}: each must be unique")
+            raise ValueError(
+                _("duplicate {section} entry {key}: each must be unique").format(section=what, key=repr(key))
+            )
         seen.add(key)
 
 
@@ -463,7 +477,12 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     file = config_path(path)
     environ = os.environ if env is None else env
     if not file.exists():
-        raise ConfigError(f"{NO_INSTALLATION} (or SMTOOL_CONFIG); {file} does not exist.")
+        raise ConfigError(
+            _(
+                "no installation here: run `smtool init` or pass --config (or "
+                "SMTOOL_CONFIG); {file} does not exist."
+            ).format(file=file)
+        )
     try:
         raw = read_small(file, MAX_CONFIG_BYTES, "the installation's config.toml")
     except UsageError as e:  # /dev/zero, a FIFO, a folder, a huge file: never read for ever
@@ -471,7 +490,7 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{file}: not UTF-8 text; save the file as UTF-8.") from None
+        raise ConfigError(_("{file}: not UTF-8 text; save the file as UTF-8.").format(file=file)) from None
     return parse_settings(text, file, environ)
 
 
@@ -480,9 +499,11 @@ def parse_settings(text: str, source: Path, env: Mapping[str, str] | None = None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{source}: TOML syntax error: {e}.") from None
+        raise ConfigError(_("{file}: TOML syntax error: {error}.").format(file=source, error=e)) from None
     except RecursionError:  # tomllib reads nested arrays and tables recursively
-        raise ConfigError(f"{source}: arrays or tables nested too deeply; no key needs that.") from None
+        raise ConfigError(
+            _("{file}: arrays or tables nested too deeply; no key needs that.").format(file=source)
+        ) from None
     for variable, (section, key) in _ENV_OVERRIDES.items():
         if env and variable in env:
             data.setdefault(section, {})
@@ -507,18 +528,62 @@ def _describe(error: ValidationError, source: Path | None, data: dict[str, Any])
         key = _key_path(problem["loc"], data)
         kind = problem["type"]
         if kind == "extra_forbidden":
-            lines.append(f"{where}unknown key {key}; remove it or check its spelling")
+            lines.append(where + _("unknown key {key}; remove it or check its spelling").format(key=key))
         elif kind == "missing":
-            lines.append(f"{where}missing key {key}")
+            lines.append(where + _("missing key {key}").format(key=key))
         elif kind == "literal_error":
             expected = problem.get("ctx", {}).get("expected", "")
             lines.append(
-                f"{where}{key} = {problem.get('input')!r} is not allowed; expected one of {expected}"
+                where
+                + _("{key} = {value} is not allowed; expected one of {expected}").format(
+                    key=key, value=repr(problem.get("input")), expected=expected
+                )
             )
         else:
-            message = problem["msg"].removeprefix("Value error, ")
-            lines.append(f"{where}{key}: {message}")
+            lines.append(f"{where}{key}: {_problem(problem)}")
     return "\n".join(lines)
+
+
+# pydantic's own messages are English; these say the same in the reader's language. A type not
+# listed keeps pydantic's message (our validators' ValueErrors are translated where raised).
+_PROBLEMS = {
+    "int_type": N_("expected a whole number"),
+    "int_parsing": N_("expected a whole number"),
+    "int_from_float": N_("expected a whole number"),
+    "float_type": N_("expected a number"),
+    "float_parsing": N_("expected a number"),
+    "finite_number": N_("expected a finite number"),
+    "bool_type": N_("expected true or false"),
+    "bool_parsing": N_("expected true or false"),
+    "string_type": N_("expected text in quotes"),
+    "string_too_short": N_("must not be empty"),
+    "string_pattern_mismatch": N_("not in the expected form"),
+    "list_type": N_("expected a list [...]"),
+    "tuple_type": N_("expected a list [...]"),
+    "model_type": N_("expected a table"),
+    "dict_type": N_("expected a table"),
+    "date_type": N_("expected a date, YYYY-MM-DD"),
+    "date_parsing": N_("expected a date, YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("expected a date, YYYY-MM-DD"),
+    "greater_than": N_("must be greater than {gt}"),
+    "greater_than_equal": N_("must be greater than or equal to {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be less than or equal to {le}"),
+    "too_short": N_("needs at least {min_length} entries"),
+    "too_long": N_("takes at most {max_length} entries"),
+}
+
+
+def _problem(problem: Any) -> str:
+    """What is wrong with one value, in the reader's language where smtool knows the kind."""
+    template = _PROBLEMS.get(problem["type"])
+    if template is None:
+        return str(problem["msg"]).removeprefix("Value error, ")
+    limits = {name: str(value) for name, value in problem.get("ctx", {}).items()}
+    try:
+        return _(template).format(**limits)
+    except (KeyError, IndexError):  # a limit pydantic did not give: its own words then
+        return str(problem["msg"]).removeprefix("Value error, ")
 
 
 def _key_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:

@@ -2,6 +2,11 @@
 
 Services raise SmtoolError subclasses; only the CLI (stderr and an exit code) and the TUI (a modal) show
 them. Anything else escaping to a user is a bug.
+
+The message is finished where it is raised: marked with smtool.i18n `_()` and filled with named
+placeholders (`_("no post {post}").format(post=7)`), so it speaks the language active then, the
+reader's (the CLI activates it before running a command). Ids, names, states and commands inside it
+are not translated. The title is a class attribute marked with `N_` and translated where it is shown.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from functools import partial
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from smtool.errors import DatabaseUnreachable, SmtoolError
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.installation.tokens import expiry_alerts
 from smtool.services.monitoring.ingest import Ingestor
@@ -106,12 +107,12 @@ class DatabaseOutage:
             wait = min(OUTAGE_FIRST_WAIT_SECONDS * 2 ** min(failures - 1, 16), OUTAGE_MAX_WAIT_SECONDS)
             self._failing[name] = (failures, now + wait)
         if first:
+            # A person reads these outage lines (the counters' lines below are for scripts: English).
             log.warning(
-                "database out of reach or locked (%s, in %s): the worker carries on and tries again "
-                "at least every %.0f s",
-                fault_reason(error),
-                name,
-                OUTAGE_MAX_WAIT_SECONDS,
+                _(
+                    "database out of reach or locked ({reason}, in {job}): the worker carries on and "
+                    "tries again at least every {seconds} s"
+                ).format(reason=fault_reason(error), job=name, seconds=f"{OUTAGE_MAX_WAIT_SECONDS:.0f}")
             )
 
     def _succeeded(self, name: str) -> None:
@@ -122,7 +123,11 @@ class DatabaseOutage:
             # Every job may try again at its next run: the database answered one that it did not.
             self._failing.clear()
             self._since = None
-        log.warning("database reachable again after %.0f s; the worker goes on", lasted)
+        log.warning(
+            _("database reachable again after {seconds} s; the worker goes on").format(
+                seconds=f"{lasted:.0f}"
+            )
+        )
 
 
 def open_when_reachable(
@@ -147,15 +152,19 @@ def open_when_reachable(
             reason = fault_reason(error)
         else:
             if since is not None:
-                log.warning("database reachable after %.0f s; the worker starts", time.monotonic() - since)
+                log.warning(
+                    _("database reachable after {seconds} s; the worker starts").format(
+                        seconds=f"{time.monotonic() - since:.0f}"
+                    )
+                )
             return ctx
         if since is None:
             since = time.monotonic()
             log.warning(
-                "database out of reach or locked at start (%s): the worker waits and tries again "
-                "at least every %.0f s",
-                reason,
-                OUTAGE_MAX_WAIT_SECONDS,
+                _(
+                    "database out of reach or locked at start ({reason}): the worker waits and tries "
+                    "again at least every {seconds} s"
+                ).format(reason=reason, seconds=f"{OUTAGE_MAX_WAIT_SECONDS:.0f}")
             )
         sleep(wait)
         wait = min(wait * 2, OUTAGE_MAX_WAIT_SECONDS)
@@ -244,14 +253,14 @@ class Worker:
         """Sign the audit log's head into the checkpoint folder: at start and daily, so that rows
         cut from the end of the log are found (`smtool audit verify`) however long nobody looked."""
         try:
-            path, _ = take_checkpoint(self.ctx, self.publisher.me)
+            path = take_checkpoint(self.ctx, self.publisher.me)[0]  # `_` translates here
         except (SmtoolError, SQLAlchemyError) as e:
             # A broken log, a missing key or a database out of reach must reach a person, not stop
             # publishing; the next day's run tries again.
             reason = fault_reason(e) if isinstance(e, SQLAlchemyError) else str(e)
-            log.error("audit checkpoint not written: %s", reason)
+            log.error(_("audit checkpoint not written: {reason}").format(reason=reason))
         else:
-            log.info("audit checkpoint written: %s", path)
+            log.info(_("audit checkpoint written: {path}").format(path=path))
 
     def directory(self) -> None:
         # Users and accounts changed by `smtool config apply` reach a running worker: a spokesperson
@@ -290,10 +299,10 @@ def run_forever(ctx: Context) -> None:
             coalesce=True,
             name=job.__name__,
         )
-    log.info("worker %s started", worker.publisher.me)
+    log.info(_("worker {worker} started").format(worker=worker.publisher.me))
     worker.checkpoint()
     worker.first_pass()
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        log.info("worker %s stopped", worker.publisher.me)
+        log.info(_("worker {worker} stopped").format(worker=worker.publisher.me))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from smtool.domain.transitions import Transitions
+from smtool.i18n import N_, _
 
 
 class InboxState(StrEnum):
@@ -53,10 +54,10 @@ _ITEMS = Transitions(
     InboxState,
     InboxEvent,
     _INBOX,
-    refusal=lambda state, event, possible: (
-        f"an inbox item that is {state} cannot take {event}; possible now: {possible}"
-    ),
-    final="nothing (it is closed)",
+    refusal=lambda state, event, possible: _(
+        "an inbox item that is {state} cannot take {event}; possible now: {possible}"
+    ).format(state=state, event=event, possible=possible),
+    final=N_("nothing (it is closed)"),
 )
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 # Pydantic (the tables' JSON column) reads only typing_extensions' TypedDict before Python 3.12.
 from typing_extensions import TypedDict
 
-from smtool.domain.words import counted
+from smtool.domain.words import counted, forms
+from smtool.i18n import N_, _, format_decimal, ngettext
 
 MB = 1024 * 1024
 # Enough of a file's start to tell its type and, for images, its size in pixels (a JPEG's frame
@@ -171,13 +172,23 @@ def family_of(media_type: str) -> str:
     return "video" if media_type.startswith("video/") else "image"
 
 
+# The families' words in refusals, marked for translation (`family_of` returns the machine word).
+_FAMILY_FILES = {"image": N_("image files"), "gif": N_("gif files"), "video": N_("video files")}
+_FAMILY_ITEMS = {
+    "image": forms("image item", "image items"),
+    "gif": forms("gif item", "gif items"),
+    "video": forms("video item", "video items"),
+}
+
+
 def size_text(size: int) -> str:
     """Bytes as people read them: "812 bytes", "4.2 MB"."""
     if size < 1024:
-        return f"{size} bytes"
+        return ngettext("{size} byte", "{size} bytes", size).format(size=size)
+    # One decimal in the reader's form ("4,2 MB" in Latvian); the units are the same in both.
     if size < MB:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / MB:.1f} MB"
+        return f"{format_decimal(size / 1024, 1)} KB"
+    return f"{format_decimal(size / MB, 1)} MB"
 
 
 def refusal(name: str, media_type: str, size: int, platform: str) -> str | None:
@@ -187,12 +198,18 @@ def refusal(name: str, media_type: str, size: int, platform: str) -> str | None:
         return None  # a platform smtool has no published rules for: the platform itself decides
     if media_type not in rules.types:
         taken = ", ".join(sorted(rules.types))
-        return f"{name} is {media_type}, which {platform} does not take from smtool (it takes {taken})"
+        return _("{name} is {type}, which {platform} does not take from smtool (it takes {taken})").format(
+            name=name, type=media_type, platform=platform, taken=taken
+        )
     limit = rules.limits[family_of(media_type)]
     if size > limit:
-        return (
-            f"{name} is {size_text(size)} ({media_type}), over {platform}'s limit of {size_text(limit)} "
-            f"for {family_of(media_type)} files"
+        return _("{name} is {size} ({type}), over {platform}'s limit of {limit} for {files}").format(
+            name=name,
+            size=size_text(size),
+            type=media_type,
+            platform=platform,
+            limit=size_text(limit),
+            files=_(_FAMILY_FILES[family_of(media_type)]),
         )
     return None
 
@@ -204,10 +221,14 @@ def set_refusal(types: Sequence[str], platform: str) -> str | None:
         return None
     families = [family_of(t) for t in types]
     if not rules.mixed and len(set(families)) > 1:
-        return f"{platform} takes images, a GIF or a video in one post, not a mix of them"
+        return _("{platform} takes images, a GIF or a video in one post, not a mix of them").format(
+            platform=platform
+        )
     for family in dict.fromkeys(families):
         most, given = rules.counts.get(family, 0), families.count(family)
         if given > most:
-            allowed = counted(most, f"{family} item", f"{family} items")
-            return f"{platform} takes at most {allowed} in one post; this post has {given}"
+            allowed = counted(most, *_FAMILY_ITEMS[family])
+            return _("{platform} takes at most {allowed} in one post; this post has {given}").format(
+                platform=platform, allowed=allowed, given=given
+            )
     return None

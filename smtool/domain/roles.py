@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from smtool.errors import PermissionDenied
+from smtool.i18n import N_, _
 
 
 class Role(StrEnum):
@@ -22,20 +23,21 @@ class Role(StrEnum):
 
 
 class Action(StrEnum):
-    DRAFT_POST = "draft posts"
-    SUBMIT_POST = "submit posts for approval"
-    APPROVE_POST = "approve or reject posts"
-    WAIVE_FINDING = "waive checker findings"
-    MODERATE = "work the moderation queue"
-    ANSWER = "answer items routed to them"
-    VIEW_REPORTS = "view reports"
-    PAUSE_PUBLISHING = "pause and resume publishing"
-    MANAGE = "manage accounts, tokens, users and policies"
-    VIEW = "view posts, publications and the queue"
+    # The values are English phrases that a refusal shows, translated there (`_(action.value)`).
+    DRAFT_POST = N_("draft posts")
+    SUBMIT_POST = N_("submit posts for approval")
+    APPROVE_POST = N_("approve or reject posts")
+    WAIVE_FINDING = N_("waive checker findings")
+    MODERATE = N_("work the moderation queue")
+    ANSWER = N_("answer items routed to them")
+    VIEW_REPORTS = N_("view reports")
+    PAUSE_PUBLISHING = N_("pause and resume publishing")
+    MANAGE = N_("manage accounts, tokens, users and policies")
+    VIEW = N_("view posts, publications and the queue")
     # Citizens' comments and who wrote them are personal data: reading them is a role's task, and
     # every read is audited (services.monitoring.citizen_data). A specialist reads only the items
     # assigned to them or routed to their team; the others read every item.
-    READ_CITIZEN_DATA = "read citizens' comments and who wrote them"
+    READ_CITIZEN_DATA = N_("read citizens' comments and who wrote them")
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -77,21 +79,26 @@ def require(user: str, roles: Iterable[Role | str], action: Action) -> None:
     held = [Role(r) for r in roles]
     if action not in allowed_actions(held):
         needed = sorted(r.value for r, acts in _ALLOWED.items() if action in acts)
+        # Role names are configuration values ([[users]] roles): never translated.
+        has = ", ".join(sorted(r.value for r in held)) or _("no roles")
         raise PermissionDenied(
-            f"{user} may not {action.value}: that needs the role {' or '.join(needed)} "
-            f"(has: {', '.join(sorted(r.value for r in held)) or 'no roles'})"
+            _("{user} may not {action}: that needs the role {needed} (has: {has})").format(
+                user=user, action=_(action.value), needed=_(" or ").join(needed), has=has
+            )
         )
 
 
 def require_spokesperson(
-    user: str, account_id: str, spokespeople: Iterable[str], doing: str = "approve posts for it"
+    user: str, account_id: str, spokespeople: Iterable[str], doing: str = N_("approve posts for it")
 ) -> None:
     """Raise PermissionDenied unless `user` may speak for the institution on `account_id`; `doing`
-    says what only its spokespeople may do there."""
+    (an English phrase marked with N_, translated here) says what only its spokespeople may do there."""
     if user not in set(spokespeople):
         raise PermissionDenied(
-            f"{user} is not a spokesperson of account {account_id}; only its spokespeople "
-            f"may {doing} (spokespeople: config.toml [[accounts]], applied by `smtool config apply`)"
+            _(
+                "{user} is not a spokesperson of account {account}; only its spokespeople may {doing} "
+                "(spokespeople: config.toml [[accounts]], applied by `smtool config apply`)"
+            ).format(user=user, account=account_id, doing=_(doing))
         )
 
 
@@ -113,9 +120,12 @@ def require_reply_right(
     """Raise PermissionDenied, naming who may, unless `user` may reply publicly on `account_id`."""
     allowed, speakers = list(reply_roles), sorted(set(spokespeople))
     if not may_reply_publicly(user, roles, allowed, speakers):
-        who = " or ".join(sorted(Role(r).value for r in allowed)) or "no role"
+        who = _(" or ").join(sorted(Role(r).value for r in allowed)) or _("no role")
         raise PermissionDenied(
-            f"{user} may not reply publicly on account {account_id}: only a {who} or its "
-            f"spokespeople ({', '.join(speakers) or 'none named'}) may "
-            f"(config.toml: accounts.reply_roles, accounts.spokespeople)"
+            _(
+                "{user} may not reply publicly on account {account}: only a {who} or its spokespeople "
+                "({spokespeople}) may (config.toml: accounts.reply_roles, accounts.spokespeople)"
+            ).format(
+                user=user, account=account_id, who=who, spokespeople=", ".join(speakers) or _("none named")
+            )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from smtool.domain.transitions import Transitions
+from smtool.i18n import N_, _
 
 
 class PostState(StrEnum):
@@ -68,10 +69,10 @@ _POSTS = Transitions(
     PostState,
     PostEvent,
     _POST,
-    refusal=lambda state, event, possible: (
-        f"a post that is {state} cannot be {_past(event)}; possible now: {possible}"
-    ),
-    final="nothing (final state)",
+    refusal=lambda state, event, possible: _(
+        "a post that is {state} cannot {done}; possible now: {possible}"
+    ).format(state=state, done=_(_past(event)), possible=possible),
+    final=N_("nothing (final state)"),
 )
 
 
@@ -112,10 +113,10 @@ _PUBLICATIONS = Transitions(
     PublicationState,
     PublicationState,
     {state: {target: target for target in targets} for state, targets in _PUBLICATION.items()},
-    refusal=lambda state, target, possible: (
-        f"a publication that is {state} cannot become {target}; possible: {possible}"
-    ),
-    final="nothing (final state)",
+    refusal=lambda state, target, possible: _(
+        "a publication that is {state} cannot become {target}; possible: {possible}"
+    ).format(state=state, target=target, possible=possible),
+    final=N_("nothing (final state)"),
 )
 
 # States in which a publication may still reach the platform later; editing or withdrawing a post
@@ -143,13 +144,15 @@ def publication_targets(state: PublicationState | str) -> frozenset[PublicationS
 
 
 def _past(event: PostEvent) -> str:
+    """What the event would have done to the post, marked for translation (the caller translates)."""
     return {
-        PostEvent.EDIT: "edited",
-        PostEvent.CHECK: "checked",
-        PostEvent.SUBMIT: "submitted",
-        PostEvent.APPROVE: "approved",
-        PostEvent.REJECT: "rejected",
-        PostEvent.WITHDRAW: "withdrawn",
-        PostEvent.COMPLETE: "marked published",
-        PostEvent.REAPPROVE: "sent back for approval",
+        # "be ..." keeps these apart from the same participles shown as a state elsewhere.
+        PostEvent.EDIT: N_("be edited"),
+        PostEvent.CHECK: N_("be checked"),
+        PostEvent.SUBMIT: N_("be submitted"),
+        PostEvent.APPROVE: N_("be approved"),
+        PostEvent.REJECT: N_("be rejected"),
+        PostEvent.WITHDRAW: N_("be withdrawn"),
+        PostEvent.COMPLETE: N_("be marked published"),
+        PostEvent.REAPPROVE: N_("be sent back for approval"),
     }[event]

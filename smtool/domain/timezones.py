@@ -41,7 +41,11 @@ def parse_local(text: str, zone: str) -> datetime:
     """
     naive = _parse(text.strip())
     if not FIRST_DAY <= naive.date() <= LAST_DAY:
-        raise UsageError(f"{text.strip()} is out of range; give a time from {FIRST_DAY} to {LAST_DAY}")
+        raise UsageError(
+            _("{time} is out of range; give a time from {first} to {last}").format(
+                time=text.strip(), first=format_day(FIRST_DAY), last=format_day(LAST_DAY)
+            )
+        )
     tz = ZoneInfo(zone)
     early = naive.replace(tzinfo=tz, fold=0)
     late = naive.replace(tzinfo=tz, fold=1)

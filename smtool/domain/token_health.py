@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from smtool.i18n import _, format_day
+
 # How long before a token that does not refresh runs out a person is told.
 WARN_BEFORE = timedelta(days=7)
 
@@ -34,15 +36,23 @@ def assess(
     """The next action for an account's token (`status` missing | ok | needs_reauth)."""
     reconnect = f"smtool account connect {account_id}"
     if status == "missing":
-        return TokenHealth(f"connect: {reconnect}", True, None)
+        return TokenHealth(_("connect: {command}").format(command=reconnect), True, None)
     if status != "ok":
-        return TokenHealth(f"reconnect: {reconnect}", True, None)
+        return TokenHealth(_("reconnect: {command}").format(command=reconnect), True, None)
     ends = [t for t in (None if refreshable else expires_at, access_expires_at) if t is not None]
     runs_out = min(ends) if ends else None
     if runs_out is not None and runs_out <= now:
-        return TokenHealth(f"expired {runs_out:%Y-%m-%d}: {reconnect}", True, runs_out)
+        return TokenHealth(
+            _("expired {day}: {command}").format(day=format_day(runs_out.date()), command=reconnect),
+            True,
+            runs_out,
+        )
     if runs_out is not None and runs_out - now <= WARN_BEFORE:
-        return TokenHealth(f"reconnect before {runs_out:%Y-%m-%d}: {reconnect}", True, runs_out)
+        return TokenHealth(
+            _("reconnect before {day}: {command}").format(day=format_day(runs_out.date()), command=reconnect),
+            True,
+            runs_out,
+        )
     if refreshable:
-        return TokenHealth("none (refreshed automatically)", False, runs_out)
-    return TokenHealth("none", False, runs_out)
+        return TokenHealth(_("none (refreshed automatically)"), False, runs_out)
+    return TokenHealth(_("none"), False, runs_out)

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from smtool.errors import InvalidTransition
+from smtool.i18n import _
 
 S = TypeVar("S", bound=StrEnum)
 E = TypeVar("E", bound=StrEnum)
@@ -21,8 +22,9 @@ E = TypeVar("E", bound=StrEnum)
 class Transitions(Generic[S, E]):
     """The states an object may be in, the events it takes, and where each allowed event leads.
 
-    `refusal(state, event, possible)` words a refused event for a person; `possible` lists the events
-    the state allows in alphabetical order, or says `final` when it allows none.
+    `refusal(state, event, possible)` words a refused event for a person, in the reader's language;
+    `possible` lists the events the state allows in alphabetical order (they are commands, never
+    translated), or says `final` (marked with N_, translated here) when it allows none.
     """
 
     states: type[S]
@@ -41,6 +43,6 @@ class Transitions(Generic[S, E]):
         action = self.events(event)
         allowed = self.table[current]
         if action not in allowed:
-            possible = ", ".join(sorted(allowed)) or self.final
+            possible = ", ".join(sorted(allowed)) or _(self.final)
             raise InvalidTransition(self.refusal(current, action, possible))
         return allowed[action]

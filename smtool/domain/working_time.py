@@ -16,6 +16,8 @@ from functools import lru_cache
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
+from smtool.i18n import _
+
 
 def easter_sunday(year: int) -> date:
     """Western (Gregorian) Easter Sunday: the anonymous Gregorian algorithm."""
@@ -121,7 +123,7 @@ class WorkingTime:
         """
         remaining = timedelta(minutes=minutes)
         day = start.astimezone(self.zone).date()
-        for _ in range(3660):
+        for _attempt in range(3660):  # not `_`: it translates the error below
             if self.is_working_day(day):
                 opens, closes = self._window(day)
                 begin = max(opens, start)
@@ -130,7 +132,7 @@ class WorkingTime:
                         return begin + remaining
                     remaining -= closes - begin
             day += timedelta(days=1)
-        raise ValueError("no working day within ten years; check [inbox] working_days")
+        raise ValueError(_("no working day within ten years; check [inbox] working_days"))
 
 
 class ResponseTimesView(TypedDict):

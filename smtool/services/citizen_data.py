@@ -20,6 +20,7 @@ from typing import Literal
 
 from smtool.domain.roles import Action, Role, can, require
 from smtool.errors import PermissionDenied
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.people import is_operator, user_roles
 from smtool.services.records import audit
@@ -43,7 +44,9 @@ class Reader:
         return self.reads_all or assigned_to == self.name or (self.team is not None and team == self.team)
 
     def scope(self) -> str:
-        return f"items assigned to them or routed to their team ({self.team or 'no team'})"
+        return _("items assigned to them or routed to their team ({team})").format(
+            team=self.team or _("no team")
+        )
 
 
 # The helpers below are steps of audited use cases (they take `name`, not `actor`): the use case
@@ -66,8 +69,10 @@ def require_whole_reader(ctx: Context, name: str, what: str) -> None:
     person = reader(ctx, name)
     if not person.reads_all:
         raise PermissionDenied(
-            f"{name} may read only {person.scope()}; {what} holds every item's "
-            "citizens' data (a press officer, manager or admin may)"
+            _(
+                "{user} may read only {scope}; {what} holds every item's citizens' data "
+                "(a press officer, manager or admin may)"
+            ).format(user=name, scope=person.scope(), what=_(what))
         )
 
 

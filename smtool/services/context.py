@@ -11,6 +11,7 @@ from datetime import datetime
 from smtool.config import Settings, load_settings
 from smtool.domain.working_time import WorkingTime
 from smtool.errors import ConfigError, UnappliedAddress
+from smtool.i18n import _
 from smtool.services.files import check_private, require_database_file
 from smtool.services.people import with_stored_directory
 from smtool.store.engine import Database
@@ -94,11 +95,17 @@ class Context:
         """
         entry = self.configured.account(account.id) if self.configured is not None else None
         if entry is not None and entry.base_url != account.base_url:
+            itself = _("the platform itself")
             raise UnappliedAddress(
-                f"account {account.id}: config.toml sends it to {entry.base_url or 'the platform itself'} "
-                f"but the applied configuration to {account.base_url or 'the platform itself'}; nothing "
-                "is sent to either until `smtool config apply` (see --dry-run) applies the file, or "
-                "the file is changed back"
+                _(
+                    "account {account}: config.toml sends it to {configured} but the applied configuration "
+                    "to {applied}; nothing is sent to either until `smtool config apply` (see --dry-run) "
+                    "applies the file, or the file is changed back"
+                ).format(
+                    account=account.id,
+                    configured=entry.base_url or itself,
+                    applied=account.base_url or itself,
+                )
             )
         return account.base_url
 

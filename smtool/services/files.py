@@ -23,7 +23,7 @@ from pathlib import Path
 
 from smtool.config import NO_INSTALLATION, Settings
 from smtool.errors import ConfigError, UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 
 
 class CannotWrite(UsageError):
@@ -39,7 +39,7 @@ class CannotWrite(UsageError):
 
 def _failed(what: str, error: OSError) -> CannotWrite:
     reason = error.strerror or str(error)
-    return CannotWrite(f"cannot write {what}: {reason}", reason)
+    return CannotWrite(_("cannot write {file}: {reason}").format(file=what, reason=reason), reason)
 
 
 @contextmanager
@@ -51,16 +51,20 @@ def replacing(path: Path, *, mode: int = 0o644, overwrite: bool = True) -> Itera
     """
     if path.is_dir():
         # Checked first: the rename at the end would fail only after all the work was done.
-        raise CannotWrite(f"{path} is a folder; give the name of a file to write", os.strerror(errno.EISDIR))
+        raise CannotWrite(
+            _("{file} is a folder; give the name of a file to write").format(file=path),
+            os.strerror(errno.EISDIR),
+        )
     if not overwrite and path.exists():
         raise CannotWrite(
-            f"{path} already exists; choose another file name or remove it first", os.strerror(errno.EEXIST)
+            _("{file} already exists; choose another file name or remove it first").format(file=path),
+            os.strerror(errno.EEXIST),
         )
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
     except OSError as e:
-        raise _failed(f"in {folder}", e) from None
+        raise _failed(_("in {folder}").format(folder=folder), e) from None
     os.close(fd)
     temporary = Path(name)
     try:
@@ -117,7 +121,11 @@ def require_database_file(settings: Settings) -> None:
     """
     database = sqlite_path(settings)
     if database is not None and not database.is_file():
-        raise NoInstallation(f"{NO_INSTALLATION}; the database {database} does not exist.")
+        raise NoInstallation(
+            _("{no_installation}; the database {database} does not exist.").format(
+                no_installation=_(NO_INSTALLATION), database=database
+            )
+        )
 
 
 def secret_files(settings: Settings) -> list[Path]:
@@ -171,8 +179,9 @@ def keep_private(settings: Settings) -> None:
             continue
         except OSError as e:  # e.g. a file another account owns: only its owner or root may change it
             raise NotPrivate(
-                f"cannot make {path} private: {e.strerror}; "
-                f"as its owner run: chmod 600 {shlex.quote(str(path))}"
+                _("cannot make {file} private: {reason}; as its owner run: {command}").format(
+                    file=path, reason=e.strerror, command=f"chmod 600 {shlex.quote(str(path))}"
+                )
             ) from None
 
 
@@ -184,8 +193,10 @@ def _check_media_folder(folder: Path) -> None:
         return  # not made yet: the store makes it 0700
     if mode & 0o077:
         raise NotPrivate(
-            f"the media store {folder} is open to other accounts (mode {mode:04o}); a shared "
-            f"installation keeps it to its own account. Run: chmod -R go= {shlex.quote(str(folder))}"
+            _(
+                "the media store {folder} is open to other accounts (mode {mode}); a shared "
+                "installation keeps it to its own account. Run: {command}"
+            ).format(folder=folder, mode=f"{mode:04o}", command=f"chmod -R go= {shlex.quote(str(folder))}")
         )
 
 
@@ -199,8 +210,10 @@ def check_private(settings: Settings) -> None:
             continue  # reported for the files in it
         if mode & 0o022:
             raise NotPrivate(
-                f"other accounts may write in {folder} (mode {mode:04o}), so they could replace the "
-                f"installation's files there. Run: chmod 700 {shlex.quote(str(folder))}"
+                _(
+                    "other accounts may write in {folder} (mode {mode}), so they could replace the "
+                    "installation's files there. Run: {command}"
+                ).format(folder=folder, mode=f"{mode:04o}", command=f"chmod 700 {shlex.quote(str(folder))}")
             )
     _check_media_folder(media_folder(settings))
     for path in secret_files(settings):
@@ -209,9 +222,15 @@ def check_private(settings: Settings) -> None:
         except FileNotFoundError:
             continue
         except OSError as e:  # a folder on the way that this account may not enter
-            raise NotPrivate(f"cannot check {path}: {e.strerror}") from None
+            raise NotPrivate(
+                _("cannot check {file}: {reason}").format(file=path, reason=e.strerror)
+            ) from None
         if stat.S_IMODE(mode) & 0o077:
             raise NotPrivate(
-                f"{path} can be read or written by other accounts (mode {stat.S_IMODE(mode):04o}); "
-                f"a shared installation keeps it to its own account. Run: chmod 600 {shlex.quote(str(path))}"
+                _(
+                    "{file} can be read or written by other accounts (mode {mode}); "
+                    "a shared installation keeps it to its own account. Run: {command}"
+                ).format(
+                    file=path, mode=f"{stat.S_IMODE(mode):04o}", command=f"chmod 600 {shlex.quote(str(path))}"
+                )
             )

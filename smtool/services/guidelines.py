@@ -31,6 +31,7 @@ from smtool.checker.findings import FindingDict
 from smtool.checker.packs import default_policies_dir
 from smtool.config import Settings
 from smtool.errors import NotFound, UsageError
+from smtool.i18n import _
 
 POLICIES_ENV = "SMTOOL_POLICIES_DIR"
 DEFAULT_PACKS: tuple[str, ...] = ("lv-public-sector",)
@@ -111,22 +112,34 @@ def context_for(
     unknown kind or platform is given, and NotFound for an account id the settings do not have.
     """
     if platform is not None and platform not in PLATFORMS:
-        raise UsageError(f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}")
+        raise UsageError(
+            _("unknown platform {platform}; expected one of {choices}").format(
+                platform=repr(platform), choices=", ".join(PLATFORMS)
+            )
+        )
     if account_kind is not None and account_kind not in ACCOUNT_KINDS:
-        raise UsageError(f"unknown account kind {account_kind!r}; expected one of {', '.join(ACCOUNT_KINDS)}")
+        raise UsageError(
+            _("unknown account kind {kind}; expected one of {choices}").format(
+                kind=repr(account_kind), choices=", ".join(ACCOUNT_KINDS)
+            )
+        )
     moment = now or datetime.now(UTC)
     if account_id is None:
         if account_kind is None:
             raise UsageError(
-                "say which account: --account ID or --account-kind institution|official|personal"
+                _("say which account: --account ID or --account-kind institution|official|personal")
             )
         return _base_context(settings, account_kind, author, platform, recent_posts, moment)
     if settings is None:
-        raise UsageError("--account needs a configuration file; use --account-kind without one")
+        raise UsageError(_("--account needs a configuration file; use --account-kind without one"))
     account = settings.account(account_id)
     if account is None:
-        known = ", ".join(a.id for a in settings.accounts) or "none configured"
-        raise NotFound(f"no account {account_id!r} in the configuration (known: {known})")
+        known = ", ".join(a.id for a in settings.accounts) or _("none configured")
+        raise NotFound(
+            _("no account {account} in the configuration (known: {known})").format(
+                account=repr(account_id), known=known
+            )
+        )
     kind: AccountKind = account_kind or account.kind
     base = _base_context(settings, kind, author, platform or account.platform, recent_posts, moment)
     if kind == "institution":
@@ -205,7 +218,11 @@ def load_engines(settings: Settings, account_ids: Iterable[str]) -> None:
 
 def _check_lang(lang: str | None) -> None:
     if lang is not None and lang not in LANGS:
-        raise UsageError(f"unknown message language {lang!r}; expected one of {', '.join(LANGS)}")
+        raise UsageError(
+            _("unknown message language {lang}; expected one of {choices}").format(
+                lang=repr(lang), choices=", ".join(LANGS)
+            )
+        )
 
 
 def check_text(
@@ -293,12 +310,24 @@ def read_jsonl(lines: Iterable[str], source: str = "input") -> Iterator[BatchIte
         try:
             data = json.loads(line)
         except json.JSONDecodeError as e:
-            raise UsageError(f"{source}, line {number}: not valid JSON ({e.msg})") from None
+            raise UsageError(
+                _("{source}, line {line}: not valid JSON ({error})").format(
+                    source=source, line=number, error=e.msg
+                )
+            ) from None
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-            raise UsageError(f'{source}, line {number}: expected an object with a "text" string')
+            raise UsageError(
+                _('{source}, line {line}: expected an object with a "text" string').format(
+                    source=source, line=number
+                )
+            )
         for key in ("account", "author", "account_kind", "platform"):
             if data.get(key) is not None and not isinstance(data[key], str):
-                raise UsageError(f"{source}, line {number}: {key!r} must be a string")
+                raise UsageError(
+                    _("{source}, line {line}: {key} must be a string").format(
+                        source=source, line=number, key=repr(key)
+                    )
+                )
         yield BatchItem(
             id=data.get("id", number),
             text=data["text"],
@@ -334,5 +363,5 @@ def check_batch(
                 policies=policies,
             )
         except (UsageError, NotFound) as e:
-            raise type(e)(f"item {item.id!r}: {e.msg}") from None
+            raise type(e)(_("item {item}: {problem}").format(item=repr(item.id), problem=e.msg)) from None
         yield BatchResult(item.id, result.findings)

@@ -23,7 +23,7 @@ from pathlib import Path
 from smtool.config import Settings
 from smtool.domain.media import HEAD_BYTES, MediaEntry, dimensions, is_sha256, sniff
 from smtool.errors import PermissionDenied, SmtoolError, UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.files import PRIVATE_FILE, PRIVATE_FOLDER, media_folder, replacing, secret_files
 
 _CHUNK = 1 << 20
@@ -57,7 +57,9 @@ def stored_path(settings: Settings, sha256: str) -> Path:
     """Where the store keeps these bytes. Raises MediaUnavailable for anything but a SHA-256 hex
     digest, so no value read from the database can name a path outside the store."""
     if not is_sha256(sha256):
-        raise MediaUnavailable(f"{sha256!r} is not a media store name (64 hex digits)")
+        raise MediaUnavailable(
+            _("{name} is not a media store name (64 hex digits)").format(name=repr(sha256))
+        )
     return media_dir(settings) / sha256[:2] / sha256[2:]
 
 
@@ -80,16 +82,24 @@ def prepare(settings: Settings, name: str, alt: str | None = None) -> Prepared:
     try:
         # Checked before opening too: opening a named pipe would wait for a writer.
         if not stat.S_ISREG(source.stat().st_mode):
-            raise UsageError(f"media {name!r} is not a regular file; attach an image or video file")
+            raise UsageError(
+                _("media {name} is not a regular file; attach an image or video file").format(name=repr(name))
+            )
         # O_NOFOLLOW is not used: a link to a picture is fine; what it points to is checked below.
         with source.open("rb") as handle:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
-                raise UsageError(f"media {name!r} is not a regular file; attach an image or video file")
+                raise UsageError(
+                    _("media {name} is not a regular file; attach an image or video file").format(
+                        name=repr(name)
+                    )
+                )
             if _is_secret(settings, info):
                 raise SecretFileRefused(
-                    f"{name} is one of this installation's own files (keys, configuration or database) "
-                    "and is never attached as media"
+                    _(
+                        "{name} is one of this installation's own files (keys, configuration or database) "
+                        "and is never attached as media"
+                    ).format(name=name)
                 )
             head = handle.read(HEAD_BYTES)
             digest = hashlib.sha256(head)
@@ -98,16 +108,22 @@ def prepare(settings: Settings, name: str, alt: str | None = None) -> Prepared:
                 digest.update(chunk)
                 size += len(chunk)
     except FileNotFoundError:
-        raise UsageError(f"media file {name!r} does not exist") from None
+        raise UsageError(_("media file {name} does not exist").format(name=repr(name))) from None
     except IsADirectoryError:
-        raise UsageError(f"media {name!r} is a folder; attach an image or video file") from None
+        raise UsageError(
+            _("media {name} is a folder; attach an image or video file").format(name=repr(name))
+        ) from None
     except OSError as e:
-        raise UsageError(f"cannot read media file {name!r}: {e.strerror}") from None
+        raise UsageError(
+            _("cannot read media file {name}: {reason}").format(name=repr(name), reason=e.strerror)
+        ) from None
     kind = sniff(head)
     if kind is None:
         raise MediaRefused(
-            f"{name} is not a JPEG, PNG, GIF, WEBP, MP4 or MOV file (its bytes say so, whatever its name); "
-            "attach a picture or a video"
+            _(
+                "{name} is not a JPEG, PNG, GIF, WEBP, MP4 or MOV file (its bytes say so, whatever its "
+                "name); attach a picture or a video"
+            ).format(name=name)
         )
     pixels = dimensions(head)
     entry: MediaEntry = {
@@ -152,10 +168,16 @@ def keep(settings: Settings, prepared: Prepared) -> MediaEntry:
                     digest.update(chunk)
                     copy.write(chunk)
         except OSError as e:
-            raise UsageError(f"cannot copy {prepared.source} into the media store: {e.strerror}") from None
+            raise UsageError(
+                _("cannot copy {file} into the media store: {reason}").format(
+                    file=prepared.source, reason=e.strerror
+                )
+            ) from None
         if digest.hexdigest() != entry["sha256"]:
             # Raised inside `replacing`: the temporary copy is removed, the store is unchanged.
-            raise MediaRefused(f"{prepared.source} changed while it was being attached; attach it again")
+            raise MediaRefused(
+                _("{file} changed while it was being attached; attach it again").format(file=prepared.source)
+            )
     return entry
 
 
@@ -164,7 +186,11 @@ def _private_folder(folder: Path) -> None:
         folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
         folder.chmod(PRIVATE_FOLDER)
     except OSError as e:
-        raise UsageError(f"cannot make the media store folder {folder}: {e.strerror}") from None
+        raise UsageError(
+            _("cannot make the media store folder {folder}: {reason}").format(
+                folder=folder, reason=e.strerror
+            )
+        ) from None
 
 
 def stored(settings: Settings, sha256: str) -> bool:
@@ -195,19 +221,22 @@ def read_chunks(settings: Settings, entry: MediaEntry | str) -> Iterator[bytes]:
                 yield chunk
     except OSError as e:
         raise MediaUnavailable(
-            f"media {entry['name']} ({entry['sha256'][:12]}) cannot be read from the media store: "
-            f"{e.strerror}; attach the file again"
+            _(
+                "media {name} ({hash}) cannot be read from the media store: {reason}; attach the file again"
+            ).format(name=entry["name"], hash=entry["sha256"][:12], reason=e.strerror)
         ) from None
     if digest.hexdigest() != entry["sha256"]:
         raise MediaUnavailable(
-            f"media {entry['name']} changed in the media store since it was attached (its bytes no "
-            f"longer hash to {entry['sha256'][:12]}); not sent. Check {path} and attach the file again"
+            _(
+                "media {name} changed in the media store since it was attached (its bytes no longer "
+                "hash to {hash}); not sent. Check {file} and attach the file again"
+            ).format(name=entry["name"], hash=entry["sha256"][:12], file=path)
         )
 
 
 def not_in_store(path: str) -> str:
     """What to say of a plain path a post from before the media store holds."""
-    return (
-        f"media {Path(path).name} is not in the media store (attached before it existed, as {path}); "
+    return _(
+        "media {name} is not in the media store (attached before it existed, as {file}); "
         "edit the post and attach the file again"
-    )
+    ).format(name=Path(path).name, file=path)

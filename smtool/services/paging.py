@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from smtool.errors import UsageError
+from smtool.i18n import N_, _
 
 T = TypeVar("T")
 
@@ -36,7 +37,15 @@ class Page(Generic[T]):
 def check_limit(limit: int) -> None:
     """Raises UsageError for a page size below 1 or above MAX_LIMIT."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise UsageError(f"--limit must be from 1 to {MAX_LIMIT}")
+        raise UsageError(_("--limit must be from 1 to {most}").format(most=MAX_LIMIT))
+
+
+# A refused filter value in a sentence of its own per filter: the noun and its plural differ by
+# language, and Latvian words them differently.
+_UNKNOWN = {
+    "team": N_("unknown team {value}; teams: {choices}"),
+    "state": N_("unknown state {value}; states: {choices}"),
+}
 
 
 def one_of(value: str | None, allowed: Iterable[str], what: str) -> None:
@@ -44,7 +53,14 @@ def one_of(value: str | None, allowed: Iterable[str], what: str) -> None:
     cannot exist would print an empty list, which reads as "there are none"."""
     choices = list(allowed)
     if value is not None and value not in choices:
-        raise UsageError(f"unknown {what} {value!r}; {what}s: {', '.join(choices)}")
+        template = _UNKNOWN.get(what)
+        if template is None:  # a filter with no sentence of its own: the generic one
+            raise UsageError(
+                _("unknown {what} {value}; choose one of {choices}").format(
+                    what=what, value=repr(value), choices=", ".join(choices)
+                )
+            )
+        raise UsageError(_(template).format(value=repr(value), choices=", ".join(choices)))
 
 
 def cut(rows: Sequence[T], limit: int, cursor_of: Callable[[T], str]) -> Page[T]:
@@ -64,7 +80,11 @@ def parse_cursor(cursor: str | None, parts: int) -> tuple[int, ...] | None:
     except ValueError:
         numbers = ()
     if len(numbers) != parts or not all(-_BIGINT <= n <= _BIGINT for n in numbers):
-        raise UsageError(f"{cursor!r} is not a page cursor; use the one the previous page printed")
+        raise UsageError(
+            _("{cursor} is not a page cursor; use the one the previous page printed").format(
+                cursor=repr(cursor)
+            )
+        )
     return numbers
 
 
@@ -78,4 +98,6 @@ def instant_of(key: int) -> datetime:
     try:
         return _EPOCH + key * _MICROSECOND
     except OverflowError:
-        raise UsageError(f"{key} is not a page cursor; use the one the previous page printed") from None
+        raise UsageError(
+            _("{cursor} is not a page cursor; use the one the previous page printed").format(cursor=key)
+        ) from None

@@ -17,6 +17,7 @@ from smtool.config import Settings
 from smtool.config import User as ConfiguredUser
 from smtool.domain.roles import Action, require
 from smtool.errors import PermissionDenied
+from smtool.i18n import _
 from smtool.store.engine import Database
 from smtool.store.tables import Account, User
 
@@ -26,8 +27,10 @@ def user_roles(settings: Settings, name: str) -> list[str]:
     user = settings.user(name)
     if user is None:
         raise PermissionDenied(
-            f"{name!r} is not a user of this installation; see `smtool user list` "
-            "(users are added to config.toml's [[users]] and applied with `smtool config apply`)"
+            _(
+                "{user} is not a user of this installation; see `smtool user list` "
+                "(users are added to config.toml's [[users]] and applied with `smtool config apply`)"
+            ).format(user=repr(name))
         )
     return list(user.roles)
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from smtool.domain.words import clause
 from smtool.errors import DatabaseError, DatabaseUnreachable
+from smtool.i18n import _
 
 _READ_ONLY = "smtool_read_only"
 # How long an SQLite write waits for another writer before "database is locked": 5 s for any write,
@@ -75,7 +76,9 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         raise DatabaseError(
-            f"{describe_url(url)!r} is not a database URL; expected sqlite:///PATH or postgresql+psycopg://user@host/db"
+            _(
+                "{url} is not a database URL; expected sqlite:///PATH or postgresql+psycopg://user@host/db"
+            ).format(url=repr(describe_url(url)))
         ) from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
@@ -89,7 +92,11 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         if not pool:
             kwargs["poolclass"] = NullPool
         return create_engine(parsed, **kwargs)
-    raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}; use SQLite or PostgreSQL")
+    raise DatabaseError(
+        _("unsupported database {backend}; use SQLite or PostgreSQL").format(
+            backend=repr(parsed.get_backend_name())
+        )
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -180,10 +187,10 @@ class Database:
         # ProgrammingError: libpq refused an option of the URL (a misspelt `passwrd=`, say).
         except (OperationalError, ProgrammingError) as e:
             reason = clause(str(e.orig).strip().splitlines()[0] if e.orig else str(e))
-            message = (
-                f"cannot open the database {describe_url(self.url)}: {reason}. "
+            message = _(
+                "cannot open the database {url}: {reason}. "
                 "Check [database] url in config.toml or SMTOOL_DATABASE_URL."
-            )
+            ).format(url=describe_url(self.url), reason=reason)
             if isinstance(e, OperationalError) and passing_fault(str(e.orig or e)):
                 raise DatabaseUnreachable(message, reason) from None
             raise DatabaseError(message) from None

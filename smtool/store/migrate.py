@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from smtool.errors import DatabaseError
+from smtool.i18n import _
 from smtool.store.engine import Database, describe_url
 
 # Alembic is imported where a migration is run or the revisions are walked: every command opens
@@ -60,8 +61,10 @@ def refuse_newer(db: Database, revision: str | None) -> None:
     known = {script.revision for script in scripts.walk_revisions()}
     if revision not in known:
         raise DatabaseError(
-            f"the database {describe_url(db.url)} has schema {revision}, newer than this smtool "
-            f"knows (newest here: {head_revision()}). Upgrade smtool; nothing was changed."
+            _(
+                "the database {url} has schema {revision}, newer than this smtool knows "
+                "(newest here: {head}). Upgrade smtool; nothing was changed."
+            ).format(url=describe_url(db.url), revision=revision, head=head_revision())
         )
 
 
@@ -128,12 +131,15 @@ def check_current(db: Database) -> None:
     revision = current_revision(db)
     if revision is None:
         raise DatabaseError(
-            f"the database {describe_url(db.url)} has no smtool schema; run `smtool init` "
-            "or `smtool db upgrade`."
+            _("the database {url} has no smtool schema; run `smtool init` or `smtool db upgrade`.").format(
+                url=describe_url(db.url)
+            )
         )
     refuse_newer(db, revision)
     if revision != head_revision():
         raise DatabaseError(
-            f"the database {describe_url(db.url)} is at schema {revision}, older than this "
-            f"smtool ({head_revision()}); run `smtool db upgrade`."
+            _(
+                "the database {url} is at schema {revision}, older than this smtool ({head}); "
+                "run `smtool db upgrade`."
+            ).format(url=describe_url(db.url), revision=revision, head=head_revision())
         )

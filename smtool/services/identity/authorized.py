@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smtool.errors import UsageError
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.files import write_whole
 from smtool.services.identity.keys import KeyView, active_keys, fingerprint
@@ -41,12 +42,18 @@ def forced_command(program: Sequence[str], config: Path, key_fingerprint: str) -
     words = [*program, "--config", str(config), "ssh", "shell", key_fingerprint]
     for path in (program[0], str(config)):
         if not Path(path).is_absolute():
-            raise UsageError(f"{path!r} is not an absolute path; sshd runs the command from another folder")
+            raise UsageError(
+                _("{path} is not an absolute path; sshd runs the command from another folder").format(
+                    path=repr(path)
+                )
+            )
     for word in words:
         if _UNQUOTABLE.search(word):
             raise UsageError(
-                f"{word!r} contains a control character and cannot be written safely into an "
-                "authorized_keys line; move the installation to a path without one"
+                _(
+                    "{word} contains a control character and cannot be written safely into an "
+                    "authorized_keys line; move the installation to a path without one"
+                ).format(word=repr(word))
             )
     return " ".join(shlex.quote(word) for word in words)
 
@@ -87,8 +94,10 @@ def write_authorized_keys(ctx: Context, path: Path, program: Sequence[str], conf
         lines[begins[0] : ends[0] + 1] = block
     else:
         raise UsageError(
-            f"{path}: the smtool block's marker lines are damaged (each must appear once, BEGIN "
-            "before END); fix or remove them, then run this again"
+            _(
+                "{file}: the smtool block's marker lines are damaged (each must appear once, BEGIN "
+                "before END); fix or remove them, then run this again"
+            ).format(file=path)
         )
     write_whole(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o600)
     return len(block) - 2
@@ -101,7 +110,9 @@ def _read_lines(path: Path) -> list[str]:
     except FileNotFoundError:
         return []
     except UnicodeDecodeError:
-        raise UsageError(f"{path} is not a UTF-8 text file; is it an authorized_keys file?") from None
+        raise UsageError(
+            _("{file} is not a UTF-8 text file; is it an authorized_keys file?").format(file=path)
+        ) from None
     except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+        raise UsageError(_("cannot read {file}: {reason}").format(file=path, reason=e.strerror)) from None
     return lines[:-1] if lines[-1] == "" else lines

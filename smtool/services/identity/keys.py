@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from smtool.domain.roles import Action, can
 from smtool.domain.timezones import format_local
 from smtool.errors import InvalidTransition, NotFound, PermissionDenied, UsageError
+from smtool.i18n import N_, _, format_day
 from smtool.services.context import Context
 from smtool.services.people import is_operator, require_manager, user_roles
 from smtool.services.records import audit
@@ -47,7 +48,7 @@ MAX_KEY_TEXT = 16_384
 _MAX_COMMENT = 200
 # Control characters have no place in a key line; tab separates fields, newlines separate lines.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_NEW_KEY = "make one with `ssh-keygen -t ed25519` and give its .pub file"
+_NEW_KEY = N_("make one with `ssh-keygen -t ed25519` and give its .pub file")  # `new_key` in messages
 
 
 @dataclass(frozen=True)
@@ -86,65 +87,87 @@ def parse_public_key(text: str) -> PublicKey:
     Raises UsageError saying what is wrong and what to give instead.
     """
     if len(text) > MAX_KEY_TEXT:
-        raise UsageError(f"that is not an OpenSSH public key (over {MAX_KEY_TEXT} characters); {_NEW_KEY}")
+        raise UsageError(
+            _("that is not an OpenSSH public key (over {length} characters); {new_key}").format(
+                length=MAX_KEY_TEXT, new_key=_(_NEW_KEY)
+            )
+        )
     text = text.replace("\r\n", "\n")
     if _CONTROL.search(text):
-        raise UsageError("the key contains a control character; give the .pub file as ssh-keygen wrote it")
+        raise UsageError(_("the key contains a control character; give the .pub file as ssh-keygen wrote it"))
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     if not lines:
-        raise UsageError(f"no public key given; {_NEW_KEY}")
+        raise UsageError(_("no public key given; {new_key}").format(new_key=_(_NEW_KEY)))
     if any("PRIVATE KEY" in line or line.startswith("PuTTY-User-Key-File") for line in lines):
         raise UsageError(
-            "that is a private key: never share it. Give the public key, the .pub file beside it"
+            _("that is a private key: never share it. Give the public key, the .pub file beside it")
         )
     if lines[0].startswith("---- BEGIN SSH2 PUBLIC KEY"):
         raise UsageError(
-            "that is an RFC 4716 public key; convert it with `ssh-keygen -i -f FILE` and give the result"
+            _("that is an RFC 4716 public key; convert it with `ssh-keygen -i -f FILE` and give the result")
         )
     if len(lines) > 1:
-        raise UsageError("several lines given; add one key at a time (one line, TYPE BASE64 [COMMENT])")
+        raise UsageError(_("several lines given; add one key at a time (one line, TYPE BASE64 [COMMENT])"))
     line = lines[0]
     fields = line.split(maxsplit=2)
     key_type = fields[0]
     if key_type not in ACCEPTED_TYPES:
         raise UsageError(_unaccepted(key_type, fields))
     if len(fields) < 2:
-        raise UsageError(f"the {key_type} key has no key data after its type; {_NEW_KEY}")
+        raise UsageError(
+            _("the {type} key has no key data after its type; {new_key}").format(
+                type=key_type, new_key=_(_NEW_KEY)
+            )
+        )
     try:
         raw = base64.b64decode(fields[1], validate=True)
     except (binascii.Error, ValueError):
-        raise UsageError(f"the {key_type} key's data is not valid base64 (damaged or cut short)") from None
+        raise UsageError(
+            _("the {type} key's data is not valid base64 (damaged or cut short)").format(type=key_type)
+        ) from None
     blob = base64.b64encode(raw).decode("ascii")
     try:
         key = serialization.load_ssh_public_key(f"{key_type} {blob}".encode("ascii"))
     except (ValueError, UnsupportedAlgorithm):
         raise UsageError(
-            f"the {key_type} key's data is not a valid {key_type} key (damaged or cut short)"
+            _("the {type} key's data is not a valid {type} key (damaged or cut short)").format(type=key_type)
         ) from None
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
         raise UsageError(
-            f"the RSA key has {key.key_size} bits, too few to trust; RSA needs {MIN_RSA_BITS} bits or more "
-            "(`ssh-keygen -t rsa -b 4096`), or better an ed25519 key (`ssh-keygen -t ed25519`)"
+            _(
+                "the RSA key has {bits} bits, too few to trust; RSA needs {least} bits or more "
+                "(`ssh-keygen -t rsa -b 4096`), or better an ed25519 key (`ssh-keygen -t ed25519`)"
+            ).format(bits=key.key_size, least=MIN_RSA_BITS)
         )
     if not isinstance(key, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
-        raise UsageError(f"a {key_type} key is not accepted; {_NEW_KEY}")
+        raise UsageError(
+            _("a {type} key is not accepted; {new_key}").format(type=key_type, new_key=_(_NEW_KEY))
+        )
     comment = fields[2].strip()[:_MAX_COMMENT] if len(fields) > 2 else ""
     return PublicKey(key_type, blob, comment or None, fingerprint(raw))
 
 
 def _unaccepted(key_type: str, fields: list[str]) -> str:
     if key_type == "ssh-dss":
-        return f"DSA keys are weak and OpenSSH no longer accepts them; {_NEW_KEY}"
+        return _("DSA keys are weak and OpenSSH no longer accepts them; {new_key}").format(
+            new_key=_(_NEW_KEY)
+        )
     if "-cert-" in key_type:
-        return f"{key_type} is an SSH certificate; give the plain public key it certifies ({_NEW_KEY})"
+        return _("{type} is an SSH certificate; give the plain public key it certifies ({new_key})").format(
+            type=key_type, new_key=_(_NEW_KEY)
+        )
     if key_type.startswith("sk-"):
-        return f"security-key (FIDO) keys such as {key_type} are not supported yet; {_NEW_KEY}"
+        return _("security-key (FIDO) keys such as {type} are not supported yet; {new_key}").format(
+            type=key_type, new_key=_(_NEW_KEY)
+        )
     if any(field in ACCEPTED_TYPES or field == "ssh-dss" for field in fields[1:]) or "=" in key_type:
-        return (
+        return _(
             "the line starts with authorized_keys options; give the key alone (TYPE BASE64 [COMMENT]): "
             "smtool adds the options every key needs"
         )
-    return f"that is not an OpenSSH public key (expected TYPE BASE64 [COMMENT]); {_NEW_KEY}"
+    return _("that is not an OpenSSH public key (expected TYPE BASE64 [COMMENT]); {new_key}").format(
+        new_key=_(_NEW_KEY)
+    )
 
 
 def _may_manage(ctx: Context, actor: str) -> bool:
@@ -165,7 +188,7 @@ def add_key(ctx: Context, actor: str, user: str, public_key_line: str) -> KeyVie
         with ctx.db.write() as session:
             person = session.get(User, user)
             if person is None or not person.active:
-                raise NotFound(f"no user {user!r}; see `smtool user list`")
+                raise NotFound(_("no user {user}; see `smtool user list`").format(user=repr(user)))
             _refuse_known(session, key, user)
             row = UserKey(
                 user_name=user,
@@ -189,7 +212,9 @@ def add_key(ctx: Context, actor: str, user: str, public_key_line: str) -> KeyVie
     except IntegrityError:
         # Someone added the same key between our check and our insert (PostgreSQL; SQLite serialises).
         raise UsageError(
-            f"the key {key.fingerprint} was just added by someone else; see `smtool user keys`"
+            _("the key {fingerprint} was just added by someone else; see `smtool user keys`").format(
+                fingerprint=key.fingerprint
+            )
         ) from None
 
 
@@ -199,14 +224,25 @@ def _refuse_known(session: Session, key: PublicKey, user: str) -> None:
         return
     if known.revoked_at is not None:
         raise UsageError(
-            f"the key {key.fingerprint} was revoked on {known.revoked_at:%Y-%m-%d} ({known.user_name}'s); "
-            f"a revoked key is never accepted again: {_NEW_KEY}"
+            _(
+                "the key {fingerprint} was revoked on {day} ({user}'s); a revoked key is never accepted "
+                "again: {new_key}"
+            ).format(
+                fingerprint=key.fingerprint,
+                day=format_day(known.revoked_at.date()),
+                user=known.user_name,
+                new_key=_(_NEW_KEY),
+            )
         )
     if known.user_name == user:
-        raise UsageError(f"{user} already has the key {key.fingerprint}")
+        raise UsageError(
+            _("{user} already has the key {fingerprint}").format(user=user, fingerprint=key.fingerprint)
+        )
     raise UsageError(
-        f"the key {key.fingerprint} belongs to {known.user_name}; a key proves one person, so each "
-        f"person needs a key of their own"
+        _(
+            "the key {fingerprint} belongs to {user}; a key proves one person, so each person needs a key "
+            "of their own"
+        ).format(fingerprint=key.fingerprint, user=known.user_name)
     )
 
 
@@ -222,7 +258,10 @@ def list_keys(ctx: Context, actor: str, user: str | None = None) -> list[KeyView
         user = actor
     if user != actor and not manager:
         raise PermissionDenied(
-            f"{actor} may not list {user}'s keys: that needs the role admin; `smtool user keys` lists yours"
+            _(
+                "{actor} may not list {user}'s keys: that needs the role admin; "
+                "`smtool user keys` lists yours"
+            ).format(actor=actor, user=user)
         )
     query = select(UserKey).order_by(col(UserKey.user_name), col(UserKey.id))
     if user is not None:
@@ -240,18 +279,28 @@ def remove_key(ctx: Context, actor: str, fingerprint: str) -> KeyView:
     """
     wanted = fingerprint.strip()
     if not wanted.startswith(FINGERPRINT_PREFIX):
-        raise UsageError(f"give the fingerprint as `smtool user keys` shows it: {FINGERPRINT_PREFIX}...")
+        raise UsageError(
+            _("give the fingerprint as `smtool user keys` shows it: {prefix}...").format(
+                prefix=FINGERPRINT_PREFIX
+            )
+        )
     with ctx.db.write() as session:
         row = session.exec(select(UserKey).where(UserKey.fingerprint == wanted).with_for_update()).first()
         if row is None:
-            raise NotFound(f"no key {wanted}; see `smtool user keys`")
+            raise NotFound(_("no key {fingerprint}; see `smtool user keys`").format(fingerprint=wanted))
         if row.user_name != actor and not _may_manage(ctx, actor):
-            raise PermissionDenied(f"{actor} may not revoke {row.user_name}'s key: that needs the role admin")
+            raise PermissionDenied(
+                _("{actor} may not revoke {user}'s key: that needs the role admin").format(
+                    actor=actor, user=row.user_name
+                )
+            )
         if row.revoked_at is not None:
             raise InvalidTransition(
-                f"the key {wanted} was already revoked on "
-                f"{format_local(row.revoked_at, ctx.settings.institution.timezone)} "
-                f"by {row.revoked_by}"
+                _("the key {fingerprint} was already revoked on {moment} by {user}").format(
+                    fingerprint=wanted,
+                    moment=format_local(row.revoked_at, ctx.settings.institution.timezone),
+                    user=row.revoked_by,
+                )
             )
         row.revoked_at = utcnow()
         row.revoked_by = actor

@@ -26,6 +26,7 @@ from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 
 from smtool.errors import PermissionDenied, UsageError
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.identity.keys import active_keys
 from smtool.services.refusals import record_refusal
@@ -34,13 +35,13 @@ from smtool.services.refusals import record_refusal
 # operator's OS account. Over SSH a person could otherwise re-create, migrate or re-key the
 # installation, or start long-running servers under the service account.
 SERVICE_ONLY: dict[str, str] = {
-    "init": "it creates an installation",
-    "demo": "it creates a training installation",
-    "db": "it migrates the database",
-    "keys": "it rotates the key that encrypts the tokens",
-    "sandbox": "it serves the sandbox platform",
-    "worker": "it runs the worker",
-    "ssh": "it is what sshd runs for a key",
+    "init": N_("it creates an installation"),
+    "demo": N_("it creates a training installation"),
+    "db": N_("it migrates the database"),
+    "keys": N_("it rotates the key that encrypts the tokens"),
+    "sandbox": N_("it serves the sandbox platform"),
+    "worker": N_("it runs the worker"),
+    "ssh": N_("it is what sshd runs for a key"),
 }
 # Options that would choose another person or installation than the key and the forced command did.
 IDENTITY_OPTIONS = frozenset({"--as", "--config", "-c"})
@@ -60,14 +61,14 @@ SERVER_FILE_OPTIONS: dict[tuple[str, ...], frozenset[str]] = {
 STDIN_ALLOWED = frozenset({"--jsonl"})
 # Commands whose argument is a path on the server.
 SERVER_FILE_COMMANDS: dict[tuple[str, ...], str] = {
-    ("post", "import"): "it reads a CSV file on the server",
-    ("archive", "verify"): "it reads an archive on the server",
+    ("post", "import"): N_("it reads a CSV file on the server"),
+    ("archive", "verify"): N_("it reads an archive on the server"),
 }
 # The service account's shell may set SMTOOL_* for its own configuration (a database URL, the secret
 # key); these two would choose the person or the installation, which only the key and the forced
 # command may.
 CLEARED_ENVIRONMENT = ("SMTOOL_USER", "SMTOOL_CONFIG")
-TUI_NEEDS_TERMINAL = (
+TUI_NEEDS_TERMINAL = N_(
     "the TUI needs a terminal: connect with `ssh -t HOST`, or give a command, e.g. `ssh HOST post list`"
 )
 # A newline or NUL would let one connection smuggle a second line past a reader of the logs; shlex
@@ -97,8 +98,10 @@ def prove(ctx: Context, fingerprint: str) -> Identity:
     if found:
         return Identity(found[0].user, found[0].fingerprint)
     refusal = PermissionDenied(
-        f"the SSH key {fingerprint} does not prove anyone here now (revoked, or its person removed); "
-        "ask an admin to add your current key: `smtool user add-key NAME`"
+        _(
+            "the SSH key {fingerprint} does not prove anyone here now (revoked, or its person removed); "
+            "ask an admin to add your current key: `smtool user add-key NAME`"
+        ).format(fingerprint=fingerprint)
     )
     record_refusal(ctx, f"ssh:{fingerprint}", "ssh.login", refusal, {"fingerprint": fingerprint})
     raise refusal
@@ -118,11 +121,15 @@ def command_arguments(original: str | None) -> list[str] | None:
     if original is None or not original.strip():
         return None
     if _CONTROL.search(original):
-        raise UsageError("the command contains a control character (a newline?); send one command per line")
+        raise UsageError(
+            _("the command contains a control character (a newline?); send one command per line")
+        )
     try:
         args = shlex.split(original)
     except ValueError as e:
-        raise UsageError(f"cannot read the command: {str(e).lower()}; check its quotes") from None
+        raise UsageError(
+            _("cannot read the command: {reason}; check its quotes").format(reason=str(e).lower())
+        ) from None
     check_arguments(args)
     return args
 
@@ -132,12 +139,17 @@ def check_arguments(args: Sequence[str]) -> None:
     words = _command_words(args)
     if words and words[0] in SERVICE_ONLY:
         raise UsageError(
-            f"`smtool {words[0]}` runs only on the server, by the installation's operator "
-            f"({SERVICE_ONLY[words[0]]})"
+            _("`smtool {command}` runs only on the server, by the installation's operator ({why})").format(
+                command=words[0], why=_(SERVICE_ONLY[words[0]])
+            )
         )
     for command, reason in SERVER_FILE_COMMANDS.items():
         if _starts_with(words, command):
-            raise UsageError(f"`smtool {' '.join(command)}` is not available over SSH: {reason}")
+            raise UsageError(
+                _("`smtool {command}` is not available over SSH: {why}").format(
+                    command=" ".join(command), why=_(reason)
+                )
+            )
     files = _options_for(SERVER_FILE_OPTIONS, words)
     other = _options_for(OTHER_INSTALLATION, words)
     for index, token in enumerate(args):
@@ -148,15 +160,22 @@ def check_arguments(args: Sequence[str]) -> None:
             continue
         if name in IDENTITY_OPTIONS:
             raise UsageError(
-                f"{name} is not accepted over SSH: your key says who you are, and the server which "
-                "installation you use"
+                _(
+                    "{option} is not accepted over SSH: your key says who you are, and the server which "
+                    "installation you use"
+                ).format(option=name)
             )
         if name in other:
-            raise UsageError(f"{name} is not accepted over SSH: it would open another installation")
+            raise UsageError(
+                _("{option} is not accepted over SSH: it would open another installation").format(option=name)
+            )
         if name in files and not (name in STDIN_ALLOWED and _value(args, index) == "-"):
             raise UsageError(
-                f"{name} names a file on the server, which is not accepted over SSH; leave it out and "
-                "use standard input and output instead (e.g. `ssh HOST report cadence -f csv > cadence.csv`)"
+                _(
+                    "{option} names a file on the server, which is not accepted over SSH; leave it out "
+                    "and use standard input and output instead (e.g. `ssh HOST report cadence -f csv > "
+                    "cadence.csv`)"
+                ).format(option=name)
             )
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from smtool.domain.token_health import TokenHealth
 from smtool.errors import NotFound, SecretError, UsageError
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.installation import tokens
 from smtool.services.installation.secrets import encrypt, load_keys
@@ -85,7 +86,9 @@ def set_token(ctx: Context, account_id: str, token: str, actor: str) -> None:
         # (services.installation.keys).
         account = session.get(Account, account_id, with_for_update=True)
         if account is None or not account.active:
-            raise NotFound(f"no account {account_id!r}; see `smtool account list`")
+            raise NotFound(
+                _("no account {account}; see `smtool account list`").format(account=repr(account_id))
+            )
         account.token_encrypted = encrypt(load_keys(ctx.settings), token)
         account.token_status = "ok"
         account.token_set_at = ctx.clock()
@@ -107,9 +110,9 @@ def clean_token(token: str) -> str:
     """A pasted token without surrounding whitespace; raises UsageError for one that cannot be."""
     token = token.strip()
     if not token:
-        raise UsageError("the token is empty; paste the access token the platform issued")
+        raise UsageError(_("the token is empty; paste the access token the platform issued"))
     if any(ch.isspace() for ch in token):
-        raise UsageError("the token contains spaces or line breaks; paste it as one line")
+        raise UsageError(_("the token contains spaces or line breaks; paste it as one line"))
     return token
 
 
@@ -154,7 +157,7 @@ def fresh_token(ctx: Context, account_id: str) -> Current:
     # A key rotation may re-encrypt the row between loading the keys and reading it; loaded again,
     # the keys hold the new key by then (services.installation.keys). Rotations back to back may need
     # one more.
-    for _ in range(_READ_ATTEMPTS - 1):
+    for _attempt in range(_READ_ATTEMPTS - 1):  # not `_`, the translator
         try:
             return tokens.current(ctx, account_id)
         except SecretError:

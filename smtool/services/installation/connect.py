@@ -20,7 +20,7 @@ from typing import Any
 
 from connectors.base import AuthExpired, ConnectorError, Credentials, OAuthApp, PageChoice, TokenGrant
 from smtool.errors import NotFound, SmtoolError, UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.installation.accounts import clean_token, release_waiting_publications
 from smtool.services.installation.tokens import (
@@ -61,7 +61,7 @@ def _account(ctx: Context, account_id: str) -> Account:
     with ctx.db.read() as session:
         account = session.get(Account, account_id)
     if account is None or not account.active:
-        raise NotFound(f"no account {account_id!r}; see `smtool account list`")
+        raise NotFound(_("no account {account}; see `smtool account list`").format(account=repr(account_id)))
     return account
 
 
@@ -74,12 +74,15 @@ def check_identity(ctx: Context, account: Account, token: str) -> Credentials:
         who = connector_on(ctx, account, token).verify_credentials()
     except AuthExpired as e:
         raise ConnectFailed(
-            f"{_name(account.platform)} refused the token for {account.id}: {e.platform_message}"
+            _("{platform} refused the token for {account}: {message}").format(
+                platform=_name(account.platform), account=account.id, message=e.platform_message
+            )
         ) from None
     except ConnectorError as e:
         raise ConnectFailed(
-            f"could not ask {_name(account.platform)} whom the token speaks for (nothing was stored): "
-            f"{e.platform_message}"
+            _("could not ask {platform} whom the token speaks for (nothing was stored): {message}").format(
+                platform=_name(account.platform), message=e.platform_message
+            )
         ) from None
     configured = f"{account.id} ({account.handle}" + (
         f", id {account.remote_id})" if account.remote_id else ")"
@@ -87,8 +90,16 @@ def check_identity(ctx: Context, account: Account, token: str) -> Credentials:
     same = who.remote_id == account.remote_id if account.remote_id else _same_handle(who, account.handle)
     if not same:
         raise ConnectFailed(
-            f"the token speaks for {who.handle} (id {who.remote_id}), not for {configured}; sign in "
-            f"to {_name(account.platform)} as {account.handle} and connect again"
+            _(
+                "the token speaks for {handle} (id {id}), not for {configured}; sign in "
+                "to {platform} as {expected} and connect again"
+            ).format(
+                handle=who.handle,
+                id=who.remote_id,
+                configured=configured,
+                platform=_name(account.platform),
+                expected=account.handle,
+            )
         )
     return who
 
@@ -132,7 +143,9 @@ def connect(
             )
     except ConnectorError as e:
         raise ConnectFailed(
-            f"{_name(account.platform)} did not connect {account_id}: {e.platform_message}"
+            _("{platform} did not connect {account}: {message}").format(
+                platform=_name(account.platform), account=account_id, message=e.platform_message
+            )
         ) from None
     _store(ctx, account_id, connected, actor, "account.connect")
     return connected
@@ -158,10 +171,14 @@ def set_token(
         except UsageError:
             info = None  # no Meta app set up: the identity check above is what can be known
         except ConnectorError as e:
-            raise ConnectFailed(f"Facebook's debug_token failed: {e.platform_message}") from None
+            raise ConnectFailed(
+                _("Facebook's debug_token failed: {message}").format(message=e.platform_message)
+            ) from None
         if info is not None:
             if not info.valid:
-                raise ConnectFailed(f"Facebook says the token of {account_id} is not valid")
+                raise ConnectFailed(
+                    _("Facebook says the token of {account} is not valid").format(account=account_id)
+                )
             connected = replace(
                 connected,
                 expires_at=info.expires_at,
@@ -176,17 +193,23 @@ def _page(ctx: Context, account: Account, app: OAuthApp, user: TokenGrant, pick:
     pages = app.pages(user.access_token)
     if not pages:
         raise ConnectFailed(
-            "the Facebook user who consented manages no Page (or did not grant pages_show_list); "
-            "sign in as a Page admin and connect again"
+            _(
+                "the Facebook user who consented manages no Page (or did not grant pages_show_list); "
+                "sign in as a Page admin and connect again"
+            )
         )
     page = pick(pages)
     info = app.inspect(page.access_token)
     if info is None or not info.valid or info.kind != "PAGE" or info.profile_id != page.id:
-        raise ConnectFailed(f"Facebook's debug_token does not confirm a valid token of Page {page.name}")
+        raise ConnectFailed(
+            _("Facebook's debug_token does not confirm a valid token of Page {page}").format(page=page.name)
+        )
     missing = [s for s in REQUIRED_PAGE_SCOPES if s not in info.scopes]
     if missing:
         raise ConnectFailed(
-            f"the Page token lacks the permissions {', '.join(missing)}; connect again and allow them"
+            _("the Page token lacks the permissions {permissions}; connect again and allow them").format(
+                permissions=", ".join(missing)
+            )
         )
     who = check_identity(ctx, account, page.access_token)
     return Connected(
@@ -208,7 +231,9 @@ def _store(ctx: Context, account_id: str, connected: Connected, actor: str, acti
         # sees this token (and re-encrypts it) or has already put the new key in the file.
         account = session.get(Account, account_id, with_for_update=True)
         if account is None or not account.active:
-            raise NotFound(f"no account {account_id!r}; see `smtool account list`")
+            raise NotFound(
+                _("no account {account}; see `smtool account list`").format(account=repr(account_id))
+            )
         store_connected(session, ctx, account, connected)
         waiting = release_waiting_publications(session, account_id, now)
         # The token itself never enters the audit log.
@@ -243,7 +268,7 @@ def picker(ctx: Context, account_id: str, page_id: str | None) -> PagePicker:
             if page.id == page_id:
                 return page
         names = ", ".join(f"{p.name} (id {p.id})" for p in pages)
-        raise UsageError(f"no Page {page_id} among those granted: {names}")
+        raise UsageError(_("no Page {page} among those granted: {pages}").format(page=page_id, pages=names))
 
     return pick
 
@@ -256,7 +281,11 @@ def page_matching(account: Account) -> PagePicker:
             if page.id == account.remote_id or page.name.casefold() == account.handle.lstrip("@").casefold():
                 return page
         names = ", ".join(f"{p.name} (id {p.id})" for p in pages)
-        raise UsageError(f"none of the Pages granted is {account.handle}: {names}; choose one with --page ID")
+        raise UsageError(
+            _("none of the Pages granted is {handle}: {pages}; choose one with --page ID").format(
+                handle=account.handle, pages=names
+            )
+        )
 
     return pick
 
@@ -295,7 +324,9 @@ class LoopbackRedirect:
             self._server = HTTPServer(("127.0.0.1", port), Handler)
         except OSError as e:
             raise UsageError(
-                f"cannot listen on 127.0.0.1:{port} ({e.strerror}); choose another --port"
+                _("cannot listen on 127.0.0.1:{port} ({reason}); choose another --port").format(
+                    port=port, reason=e.strerror
+                )
             ) from None
         self.redirect_uri = f"http://127.0.0.1:{self._server.server_address[1]}{path}"
         self._thread = threading.Thread(

@@ -22,6 +22,7 @@ from smtool.config import Account as ConfiguredAccount
 from smtool.config import Settings, parse_settings
 from smtool.config import User as ConfiguredUser
 from smtool.errors import UsageError
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.files import write_whole
 from smtool.services.people import require_manager, stored_accounts, stored_users
@@ -32,6 +33,15 @@ from smtool.store.types import utcnow
 
 Kind = Literal["user", "account"]
 What = Literal["added", "changed", "deactivated"]
+# How `describe` words each change; `kind` and `what` themselves are the --json values, never translated.
+_DESCRIBED: dict[tuple[str, str], str] = {
+    ("user", "added"): N_("user {name}: added"),
+    ("user", "changed"): N_("user {name}: changed"),
+    ("user", "deactivated"): N_("user {name}: deactivated"),
+    ("account", "added"): N_("account {name}: added"),
+    ("account", "changed"): N_("account {name}: changed"),
+    ("account", "deactivated"): N_("account {name}: deactivated"),
+}
 
 
 class FieldChangeDict(TypedDict):
@@ -64,7 +74,7 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
 
     def describe(self) -> str:
-        head = f"{self.kind} {self.name}: {self.what}"
+        head = _(_DESCRIBED[self.kind, self.what]).format(name=self.name)
         if self.what == "deactivated":
             return head
         shown = "; ".join(f"{f.field} {_show(f.before)} -> {_show(f.after)}" for f in self.fields)
@@ -134,8 +144,10 @@ def apply(
     with ctx.db.write() as session:
         if expected is not None and list(expected) != pending_changes(session, settings):
             raise UsageError(
-                "config.toml or the stored users and accounts changed since the difference was "
-                "shown; run `smtool config apply` again to see the new one"
+                _(
+                    "config.toml or the stored users and accounts changed since the difference was "
+                    "shown; run `smtool config apply` again to see the new one"
+                )
             )
         changes = _write(session, settings, actor, action="config.apply")
     ctx.refresh_directory()
@@ -154,13 +166,19 @@ def add_account(ctx: Context, config_file: Path, entry: dict[str, Any], actor: s
     current = parse_settings(text, config_file, os.environ)
     if pending_changes_of(ctx, current):
         raise UsageError(
-            "config.toml has changes not applied yet; look at them with `smtool config apply --dry-run` "
-            "and apply them first, then add the account"
+            _(
+                "config.toml has changes not applied yet; look at them with `smtool config apply --dry-run` "
+                "and apply them first, then add the account"
+            )
         )
     with ctx.db.read() as session:
         taken = session.get(Account, str(entry.get("id"))) is not None
     if taken or any(a.id == entry.get("id") for a in current.accounts):
-        raise UsageError(f"there is already an account {entry.get('id')!r}; choose another id")
+        raise UsageError(
+            _("there is already an account {account}; choose another id").format(
+                account=repr(entry.get("id"))
+            )
+        )
     block = "[[accounts]]\n" + "".join(f"{key} = {_toml(value)}\n" for key, value in entry.items())
     updated_text = text.rstrip("\n") + "\n\n" + block
     updated = parse_settings(updated_text, config_file, os.environ)
@@ -215,8 +233,10 @@ def _write_accounts(session: Session, configured: Sequence[ConfiguredAccount]) -
         row = rows.pop(entry.id, None)
         if row is not None and row.platform != entry.platform:
             raise UsageError(
-                f"account {entry.id} is stored as a {row.platform} account but config.toml says "
-                f"{entry.platform}; give the new account another id"
+                _(
+                    "account {account} is stored as a {stored} account but config.toml says {configured}; "
+                    "give the new account another id"
+                ).format(account=entry.id, stored=row.platform, configured=entry.platform)
             )
         row = row or Account(id=entry.id, platform=entry.platform, handle=entry.handle, kind=entry.kind)
         row.handle = entry.handle
@@ -264,7 +284,7 @@ def _diff(
 
 def _show(value: Any) -> str:
     if value is None:
-        return "(unset)"
+        return _("(unset)")
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)

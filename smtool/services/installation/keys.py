@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlmodel import Session, col, select
 
 from smtool.errors import SecretError, UsageError
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.files import write_whole
 from smtool.services.installation.secrets import KEY_ENV, key_lines, parse_keys
@@ -49,6 +50,10 @@ class Rotation:
     from_environment: bool
 
 
+# The command that prints a new Fernet key, quoted in a message (a command: never translated).
+_NEW_FERNET_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+
+
 def rotate(ctx: Context, actor: str) -> Rotation:
     """Re-encrypt every stored token under a new key, then retire the old keys.
 
@@ -60,9 +65,13 @@ def rotate(ctx: Context, actor: str) -> Rotation:
         lines = [k.strip() for k in os.environ[KEY_ENV].split(",") if k.strip()]
         if len(lines) < 2:
             raise UsageError(
-                f"{KEY_ENV} holds one key: put a new key first in it, the old one after "
-                "(comma-separated), in every smtool process, then rotate. A new key: python -c "
-                '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+                _(
+                    "{variable} holds one key: put a new key first in it, the old one after "
+                    "(comma-separated), in every smtool process, then rotate. A new key: {command}"
+                ).format(
+                    variable=KEY_ENV,
+                    command=_NEW_FERNET_KEY,
+                )
             )
         new, old = lines[0], lines[1:]
     else:
@@ -72,14 +81,16 @@ def rotate(ctx: Context, actor: str) -> Rotation:
     if not from_environment:
         write_whole(ctx.settings.key_path, _file_text([new, *old]), mode=0o600)
     tokens = sum(_rotate_row(ctx, account_id, new, everything) for account_id in _token_holders(ctx))
-    for _ in range(_MAX_FINAL_PASSES):
+    for _attempt in range(_MAX_FINAL_PASSES):  # not `_`: it translates the error below
         done, late = _retire(ctx, actor, new, everything, old, tokens, from_environment)
         tokens += late
         if done:
             return Rotation(tokens, 0 if from_environment else len(old), from_environment)
     raise SecretError(
-        "tokens kept being stored with the old key while rotating; the old keys are kept (every "
-        "token still opens). Run `smtool keys rotate` again when no one is setting tokens."
+        _(
+            "tokens kept being stored with the old key while rotating; the old keys are kept (every "
+            "token still opens). Run `smtool keys rotate` again when no one is setting tokens."
+        )
     )
 
 
@@ -119,8 +130,10 @@ def _check_all_open(ctx: Context, keys: MultiFernet) -> None:
             closed.append(account_id)
     if closed:
         raise SecretError(
-            f"the stored token of {', '.join(sorted(closed))} does not open with the key in use (a wrong "
-            "key?); nothing was changed. Configure the right key, or store those tokens again first."
+            _(
+                "the stored token of {accounts} does not open with the key in use (a wrong key?); nothing "
+                "was changed. Configure the right key, or store those tokens again first."
+            ).format(accounts=", ".join(sorted(closed)))
         )
 
 

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from smtool.config import Settings
 from smtool.errors import SecretError
+from smtool.i18n import _
 
 KEY_ENV = "SMTOOL_SECRET_KEY"
 
@@ -34,7 +35,9 @@ def parse_keys(keys: list[str], where: str) -> MultiFernet:
         return MultiFernet([Fernet(k.strip().encode()) for k in keys if k.strip()])
     except (ValueError, TypeError):
         raise SecretError(
-            f"{where} does not hold a valid key (32 url-safe base64 bytes, as `smtool init` makes)"
+            _("{where} does not hold a valid key (32 url-safe base64 bytes, as `smtool init` makes)").format(
+                where=where
+            )
         ) from None
 
 
@@ -42,7 +45,7 @@ def load_keys(settings: Settings) -> MultiFernet:
     """The keys in use; raises SecretError when none is configured or a key is malformed."""
     if os.environ.get(KEY_ENV):
         return parse_keys(os.environ[KEY_ENV].split(","), KEY_ENV)
-    return parse_keys(key_lines(settings), f"the key file {settings.key_path}")
+    return parse_keys(key_lines(settings), _("the key file {file}").format(file=settings.key_path))
 
 
 def key_lines(settings: Settings) -> list[str]:
@@ -52,13 +55,17 @@ def key_lines(settings: Settings) -> list[str]:
         lines = path.read_text(encoding="ascii").split()
     except FileNotFoundError:
         raise SecretError(
-            f"no secret key: {path} does not exist. Run `smtool init` or set {KEY_ENV}."
+            _("no secret key: {file} does not exist. Run `smtool init` or set {variable}.").format(
+                file=path, variable=KEY_ENV
+            )
         ) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise SecretError(f"cannot read the key file {path}: {e}") from None
+        raise SecretError(
+            _("cannot read the key file {file}: {reason}").format(file=path, reason=e)
+        ) from None
     if not lines:
-        raise SecretError(f"the key file {path} is empty")
-    parse_keys(lines, f"the key file {path}")
+        raise SecretError(_("the key file {file} is empty").format(file=path))
+    parse_keys(lines, _("the key file {file}").format(file=path))
     return lines
 
 
@@ -72,6 +79,8 @@ def decrypt(keys: MultiFernet, blob: bytes, account_id: str) -> str:
         return keys.decrypt(blob).decode("utf-8")
     except InvalidToken:
         raise SecretError(
-            f"the stored token of account {account_id} cannot be decrypted with the configured "
-            "key; set the right SMTOOL_SECRET_KEY or store the token again"
+            _(
+                "the stored token of account {account} cannot be decrypted with the configured "
+                "key; set the right SMTOOL_SECRET_KEY or store the token again"
+            ).format(account=account_id)
         ) from None

@@ -41,6 +41,7 @@ from connectors.base import (
 from smtool.config import Settings
 from smtool.domain.token_health import TokenHealth, assess
 from smtool.errors import NotFound, UsageError
+from smtool.i18n import _, format_moment
 from smtool.services import alerts
 from smtool.services.context import Context
 from smtool.services.installation.secrets import decrypt, encrypt, load_keys
@@ -79,10 +80,14 @@ def set_app(ctx: Context, platform: str, client_id: str, secret: str, actor: str
     the secret encrypted like tokens. Raises UsageError, PermissionDenied."""
     require_manager(ctx.settings, actor)
     if platform not in OAUTH_PLATFORMS:
-        raise UsageError(f"no OAuth app for platform {platform!r}; use one of {', '.join(OAUTH_PLATFORMS)}")
+        raise UsageError(
+            _("no OAuth app for platform {platform}; use one of {choices}").format(
+                platform=repr(platform), choices=", ".join(OAUTH_PLATFORMS)
+            )
+        )
     client_id, secret = client_id.strip(), secret.strip()
     if not client_id or any(ch.isspace() for ch in client_id + secret):
-        raise UsageError("the client id must be one word and the secret one line without spaces")
+        raise UsageError(_("the client id must be one word and the secret one line without spaces"))
     keys = load_keys(ctx.settings)
     with ctx.db.write() as session:
         row = session.get(AppCredential, platform, with_for_update=True) or AppCredential(
@@ -108,8 +113,10 @@ def oauth_app(ctx: Context, platform: str, base_url: str | None) -> OAuthApp:
         row = session.get(AppCredential, platform)
     if row is None:
         raise UsageError(
-            f"no {PLATFORM_NAMES.get(platform, platform)} app is set up; register one (see the README) "
-            f"and run `smtool account app {platform} --client-id ID` (the secret is asked for)"
+            _(
+                "no {platform} app is set up; register one (see the README) "
+                "and run `smtool account app {id} --client-id ID` (the secret is asked for)"
+            ).format(platform=PLATFORM_NAMES.get(platform, platform), id=platform)
         )
     secret = (
         decrypt(load_keys(ctx.settings), row.secret_encrypted, f"app {platform}")
@@ -182,8 +189,10 @@ def _read(ctx: Context, account_id: str) -> _Row:
         account = session.get(Account, account_id)
         if account is None or account.token_encrypted is None:
             raise NotFound(
-                f"account {account_id} has no token; run `smtool account connect {account_id}` "
-                f"or `smtool account set-token {account_id}`"
+                _(
+                    "account {account} has no token; run `smtool account connect {account}` "
+                    "or `smtool account set-token {account}`"
+                ).format(account=account_id)
             )
         refresh = decrypt(keys, account.refresh_encrypted, account_id) if account.refresh_encrypted else None
         return _Row(account, decrypt(keys, account.token_encrypted, account_id), refresh)
@@ -274,18 +283,20 @@ def _refresh(ctx: Context, row: _Row, me: str, interrupted: str | None, apps: Ap
         if again.account.token_generation != account.token_generation:
             return again.access  # another worker rotated and committed: its token is the one
         if interrupted is not None:
-            what = (
-                f"a token refresh by {interrupted} was interrupted before its answer was saved, and "
-                f"{name} then refused the refresh token it had already used ({e.platform_message})"
-            )
+            what = _(
+                "a token refresh by {worker} was interrupted before its answer was saved, and "
+                "{platform} then refused the refresh token it had already used ({message})"
+            ).format(worker=interrupted, platform=name, message=e.platform_message)
         else:
-            what = f"{name} refused the refresh token ({e.platform_message}): access was revoked"
+            what = _("{platform} refused the refresh token ({message}): access was revoked").format(
+                platform=name, message=e.platform_message
+            )
         return _give_up(ctx, row, me, what)
     except UnknownOutcome as e:
-        what = (
-            f"the answer to a token refresh was lost ({e.platform_message}); {name} may have "
+        what = _(
+            "the answer to a token refresh was lost ({message}); {platform} may have "
             "rotated the token, and the old refresh token must not be used again"
-        )
+        ).format(message=e.platform_message, platform=name)
         return _give_up(ctx, row, me, what)
     except (ConnectorError, UsageError):
         # Rate limit, outage, app not set up: nothing rotated. Let go; the next use tries again.
@@ -333,7 +344,9 @@ def _release(ctx: Context, account_id: str, me: str) -> None:
 
 def _give_up(ctx: Context, row: _Row, me: str, what: str) -> str:
     account = row.account
-    message = f"{what}. Connect the account again: `smtool account connect {account.id}`"
+    message = _("{what}. Connect the account again: `smtool account connect {account}`").format(
+        what=what, account=account.id
+    )
     now = ctx.clock()
     with ctx.db.write() as session:
         marked = session.execute(
@@ -368,7 +381,7 @@ def raise_alert(
         settings,
         account,
         remote_id=f"smtool:token:{account.id}:{key}",
-        text=f"Token of {account.handle}: {message}",
+        text=_("Token of {handle}: {message}").format(handle=account.handle, message=message),
         raw={"alert": "token", "account_id": account.id, "key": key},
         flag=FLAG,
         now=now,
@@ -402,7 +415,9 @@ def expiry_alerts(ctx: Context) -> int:
         for row in rows:
             health = health_of(row, now)
             if health.urgent and health.runs_out is not None:
-                message = f"the token runs out on {health.runs_out:%Y-%m-%d %H:%M} UTC; {health.action}"
+                message = _("the token runs out on {moment} UTC; {action}").format(
+                    moment=format_moment(health.runs_out), action=health.action
+                )
                 raised += raise_alert(
                     session, ctx.settings, row, message, f"expiry:{row.token_generation}", now
                 )

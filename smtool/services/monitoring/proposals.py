@@ -22,7 +22,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from smtool.errors import Conflict, NotFound, PermissionDenied, SmtoolError, UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.citizen_data import reader, record_read
 from smtool.services.context import Context
 from smtool.services.monitoring.queue import (
@@ -98,7 +98,14 @@ def propose(
         session.flush()
         assert proposal.id is not None
         if earlier is not None:
-            _decide(session, earlier, SUPERSEDED, actor, now, f"replaced by proposal {proposal.id}")
+            _decide(
+                session,
+                earlier,
+                SUPERSEDED,
+                actor,
+                now,
+                _("replaced by proposal {proposal}").format(proposal=proposal.id),
+            )
         _record(
             session,
             item_id,
@@ -164,7 +171,7 @@ def reject(ctx: Context, actor: str, item_id: int, reason: str) -> ProposalView:
     """Refuse the reply waiting on the item, with a reason its author reads; it never goes out.
     Raises PermissionDenied, NotFound (no item, no proposal), Conflict, UsageError (no reason)."""
     if not reason.strip():
-        raise UsageError("say why the reply is rejected: --reason TEXT (its author reads it)")
+        raise UsageError(_("say why the reply is rejected: --reason TEXT (its author reads it)"))
     person = _person(ctx, actor)
     now = ctx.clock()
     with ctx.db.write() as session:
@@ -172,7 +179,7 @@ def reject(ctx: Context, actor: str, item_id: int, reason: str) -> ProposalView:
         require_reply_right(ctx, person, item.account_id)
         proposal = _waiting(session, item_id)
         if proposal is None:
-            raise NotFound(f"no proposed reply is waiting on inbox item {item_id}")
+            raise NotFound(_("no proposed reply is waiting on inbox item {item}").format(item=item_id))
         _decide(session, proposal, REJECTED, actor, now, reason.strip())
         _record(
             session,
@@ -223,22 +230,34 @@ def _named(session: Session, item: InboxItem, given: str) -> ReplyProposal:
     given = given.strip().lower()
     if len(given) < MIN_HASH:
         raise UsageError(
-            f"give at least {MIN_HASH} characters of the proposal's hash (inbox show {item.id} prints it)"
+            _(
+                "give at least {length} characters of the proposal's hash (inbox show {item} prints it)"
+            ).format(length=MIN_HASH, item=item.id)
         )
     proposal = _waiting(session, item.id or 0)
     if proposal is None:
-        raise NotFound(f"no proposed reply is waiting on inbox item {item.id}")
+        raise NotFound(_("no proposed reply is waiting on inbox item {item}").format(item=item.id))
     if not proposal.content_hash.startswith(given):
         raise NotTheTextRead(
-            f"the reply waiting on inbox item {item.id} is not the text you read (hash {given} given; "
-            f"proposal {proposal.id} by {proposal.author} has {proposal.content_hash[:SHORT_HASH]}): "
-            f"read it again with `smtool inbox show {item.id}` and approve that text"
+            _(
+                "the reply waiting on inbox item {item} is not the text you read (hash {given} given; "
+                "proposal {proposal} by {author} has {hash}): read it again with `smtool inbox show {item}` "
+                "and approve that text"
+            ).format(
+                item=item.id,
+                given=given,
+                proposal=proposal.id,
+                author=proposal.author,
+                hash=proposal.content_hash[:SHORT_HASH],
+            )
         )
     if text_hash(proposal.text) != proposal.content_hash:
         # Someone changed the text behind smtool: what the approver read is not what would go out.
         raise NotTheTextRead(
-            f"proposal {proposal.id} on inbox item {item.id} no longer matches its hash (its text was "
-            "changed outside smtool); it cannot be approved, ask its author to propose it again"
+            _(
+                "proposal {proposal} on inbox item {item} no longer matches its hash (its text was "
+                "changed outside smtool); it cannot be approved, ask its author to propose it again"
+            ).format(proposal=proposal.id, item=item.id)
         )
     return proposal
 
@@ -254,6 +273,8 @@ def _decide(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise Conflict(
-            f"proposal {proposal.id} on inbox item {proposal.item_id} was decided by someone else just "
-            f"now; look at it again with `smtool inbox show {proposal.item_id}`"
+            _(
+                "proposal {proposal} on inbox item {item} was decided by someone else just now; "
+                "look at it again with `smtool inbox show {item}`"
+            ).format(proposal=proposal.id, item=proposal.item_id)
         )

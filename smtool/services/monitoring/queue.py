@@ -37,7 +37,7 @@ from smtool.domain.roles import Action, can, require
 from smtool.domain.roles import require_reply_right as require_reply_role
 from smtool.domain.words import clause
 from smtool.errors import Conflict, PermissionDenied, SmtoolError, UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.monitoring.queue_pages import load_item
 from smtool.services.monitoring.routing import require_team, teams
@@ -94,10 +94,25 @@ def _person(ctx: Context, name: str) -> Person:
 
 def _check_version(item: InboxItem, expected: int | None) -> None:
     if expected is not None and expected != item.version:
+        if item.claimed_by:
+            raise Conflict(
+                _(
+                    "inbox item {item} was changed by someone else (it is now {state}, claimed by {holder}, "
+                    "version {version}; you had version {expected}); look at it again with "
+                    "`smtool inbox show {item}`"
+                ).format(
+                    item=item.id,
+                    state=item.state,
+                    holder=item.claimed_by,
+                    version=item.version,
+                    expected=expected,
+                )
+            )
         raise Conflict(
-            f"inbox item {item.id} was changed by someone else (it is now {item.state}"
-            f"{', claimed by ' + item.claimed_by if item.claimed_by else ''}, version {item.version}; "
-            f"you had version {expected}); look at it again with `smtool inbox show {item.id}`"
+            _(
+                "inbox item {item} was changed by someone else (it is now {state}, version {version}; "
+                "you had version {expected}); look at it again with `smtool inbox show {item}`"
+            ).format(item=item.id, state=item.state, version=item.version, expected=expected)
         )
 
 
@@ -106,8 +121,10 @@ def _check_claim(item: InboxItem, who: str, now: datetime) -> None:
         # How long, not until when: a clock time would need the institution's zone to read right.
         left = max(1, round((item.lease_until - now).total_seconds() / 60))
         raise Conflict(
-            f"inbox item {item.id} is claimed by {item.claimed_by} for {left} more min; ask them, "
-            "or wait until the claim lapses"
+            _(
+                "inbox item {item} is claimed by {holder} for {minutes} more min; ask them, "
+                "or wait until the claim lapses"
+            ).format(item=item.id, holder=item.claimed_by, minutes=left)
         )
 
 
@@ -122,10 +139,12 @@ def _guarded_update(session: Session, item: InboxItem, **values: Any) -> None:
     if not result.rowcount:  # type: ignore[attr-defined]
         session.expire(item)
         current = session.get(InboxItem, item.id)
-        now_state = current.state if current else "gone"
+        now_state = current.state if current else _("gone")
         raise Conflict(
-            f"inbox item {item.id} was changed by someone else just now (it is now {now_state}); "
-            f"look at it again with `smtool inbox show {item.id}`"
+            _(
+                "inbox item {item} was changed by someone else just now (it is now {state}); "
+                "look at it again with `smtool inbox show {item}`"
+            ).format(item=item.id, state=now_state)
         )
     session.expire(item)
 
@@ -166,8 +185,15 @@ def _may_answer(person: Person, item: InboxItem) -> None:
     require(person.name, person.roles, Action.ANSWER)
     if item.assigned_to != person.name and (person.team is None or item.team != person.team):
         raise PermissionDenied(
-            f"{person.name} may answer only items assigned to them or to their team "
-            f"({person.team or 'no team'}); item {item.id} is for {item.assigned_to or item.team}"
+            _(
+                "{user} may answer only items assigned to them or to their team ({team}); "
+                "item {item} is for {owner}"
+            ).format(
+                user=person.name,
+                team=person.team or _("no team"),
+                item=item.id,
+                owner=item.assigned_to or item.team,
+            )
         )
 
 
@@ -209,10 +235,16 @@ def claim_next(
     if not person.moderates:
         require(actor, person.roles, Action.ANSWER)
         if team not in (None, person.team):
-            raise PermissionDenied(f"{actor} may claim only items of their own team ({person.team})")
+            raise PermissionDenied(
+                _("{user} may claim only items of their own team ({team})").format(
+                    user=actor, team=person.team
+                )
+            )
         team = person.team
         if team is None:
-            raise PermissionDenied(f"{actor} has no team in config.toml; only press officers claim any item")
+            raise PermissionDenied(
+                _("{user} has no team in config.toml; only press officers claim any item").format(user=actor)
+            )
     if among is not None and not among:
         return None  # nothing in view, nothing to claim (and IN () is no SQL)
     lease = timedelta(seconds=ctx.settings.inbox.lease_seconds)
@@ -261,7 +293,9 @@ def heartbeat(ctx: Context, actor: str, item_id: int) -> datetime:
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             load_item(session, item_id)
-            raise Conflict(f"{actor} no longer holds inbox item {item_id}; claim it again")
+            raise Conflict(
+                _("{user} no longer holds inbox item {item}; claim it again").format(user=actor, item=item_id)
+            )
     return lease_until
 
 
@@ -271,7 +305,7 @@ def release(ctx: Context, actor: str, item_id: int) -> None:
     with ctx.db.write() as session:
         item = load_item(session, item_id)
         if item.claimed_by != actor:
-            raise Conflict(f"inbox item {item_id} is not claimed by {actor}")
+            raise Conflict(_("inbox item {item} is not claimed by {user}").format(item=item_id, user=actor))
         _guarded_update(session, item, claimed_by=None, lease_until=None)
         _record(session, item_id, actor, "release")
 
@@ -298,7 +332,7 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
         if target in users:
             stored = session.get(User, target)
             if stored is not None and not stored.active:
-                raise UsageError(f"user {target} is no longer active")
+                raise UsageError(_("user {user} is no longer active").format(user=target))
             event = InboxEvent.ASSIGN
             values: dict[str, Any] = {"assigned_to": target}
             if users[target].team:
@@ -310,7 +344,9 @@ def assign(ctx: Context, actor: str, item_id: int, target: str, expected_version
             kind = "team"
         else:
             raise UsageError(
-                f"{target!r} is neither a user nor a team; teams: {', '.join(sorted(known_teams))}"
+                _("{target} is neither a user nor a team; teams: {teams}").format(
+                    target=repr(target), teams=", ".join(sorted(known_teams))
+                )
             )
         values["state"] = next_inbox_state(item.state, event).value
         _guarded_update(session, item, claimed_by=None, lease_until=None, **values)
@@ -337,7 +373,9 @@ def reply(
             require_reply_right(ctx, person, item.account_id)
         except PermissionDenied as refusal:
             raise PermissionDenied(
-                f"{refusal.msg}; propose the reply instead: smtool inbox propose {item_id} TEXT"
+                _("{refusal}; propose the reply instead: smtool inbox propose {item} TEXT").format(
+                    refusal=refusal.msg, item=item_id
+                )
             ) from None
         findings = reply_checks(ctx, session, item, actor, reply_text)
         return send_reply(ctx, session, item, actor, reply_text, findings)
@@ -360,22 +398,32 @@ def reply_checks(
     from smtool.services.publishing.checks import platform_length, post_findings
 
     if not reply_text.strip():
-        raise UsageError("the reply has no text")
+        raise UsageError(_("the reply has no text"))
     if item.kind == "alert":
-        raise UsageError(f"inbox item {item.id} is an alert about our own account; it cannot be answered")
+        raise UsageError(
+            _("inbox item {item} is an alert about our own account; it cannot be answered").format(
+                item=item.id
+            )
+        )
     next_inbox_state(item.state, InboxEvent.REPLY)
     account = session.get(Account, item.account_id)
     if account is None or not account.active:
-        raise UsageError(f"account {item.account_id} is no longer managed; the item cannot be answered")
+        raise UsageError(
+            _("account {account} is no longer managed; the item cannot be answered").format(
+                account=item.account_id
+            )
+        )
     length, limit = platform_length(reply_text, account.platform)
     if limit is not None and length > limit:
         raise UsageError(
-            f"the reply is {length} characters as {account.platform} counts them; the limit is {limit}"
+            _("the reply is {length} characters as {platform} counts them; the limit is {limit}").format(
+                length=length, platform=account.platform, limit=limit
+            )
         )
     findings = post_findings(ctx.settings, text=reply_text, account_id=account.id, author=speaker, waivers=[])
     blockers = blocking_findings(findings)
     if blockers:
-        raise BlockedByFindings("the reply cannot go out as written", blockers)
+        raise BlockedByFindings(_("the reply cannot go out as written"), blockers)
     return findings
 
 
@@ -420,8 +468,9 @@ def _hide_reason(ctx: Context, reason: str) -> str:
     chosen = next((r for r in allowed if r.casefold() == reason.strip().casefold()), None)
     if chosen is None:
         raise UsageError(
-            f"{reason!r} is not a reason of the published comment policy; choose one of: "
-            + ", ".join(allowed)
+            _("{reason} is not a reason of the published comment policy; choose one of: {reasons}").format(
+                reason=repr(reason), reasons=", ".join(allowed)
+            )
         )
     return chosen
 
@@ -470,11 +519,15 @@ def hide_refusal(platform: str, kind: str) -> str | None:
     if kind in HIDEABLE_KINDS.get(platform, frozenset()):
         return None
     if kind == "alert":
-        return "it is an alert about our own post; delete or keep the post on the platform"
-    kinds = {"reply": "replies to its own posts", "comment": "comments under its posts"}
-    allowed = " and ".join(kinds.get(k, k) for k in sorted(HIDEABLE_KINDS.get(platform, frozenset())))
+        return _("it is an alert about our own post; delete or keep the post on the platform")
+    kinds = {"reply": N_("replies to its own posts"), "comment": N_("comments under its posts")}
+    hideable = sorted(HIDEABLE_KINDS.get(platform, frozenset()))
+    allowed = _(" and ").join(_(kinds[k]) if k in kinds else k for k in hideable)
     name = {"x": "X", "facebook": "Facebook"}.get(platform, platform)
-    return f"{name} lets an account hide only {allowed or 'nothing'}; this is a {kind.replace('_', ' ')}"
+    # The item's kind is the queue's own word (comment, mention, ...), as `inbox list` shows it.
+    return _("{platform} lets an account hide only {allowed}; this is a {kind}").format(
+        platform=name, allowed=allowed or _("nothing"), kind=kind.replace("_", " ")
+    )
 
 
 def _set_hidden(
@@ -494,9 +547,15 @@ def _set_hidden(
         _check_claim(item, actor, ctx.clock())
         refusal = hide_refusal(item.platform, item.kind) if hidden or item.kind == "alert" else None
         if refusal is not None:
-            raise UsageError(f"inbox item {item_id} cannot be hidden: {refusal}")
+            raise UsageError(_("inbox item {item} cannot be hidden: {why}").format(item=item_id, why=refusal))
         if item.hidden == hidden:
-            raise UsageError(f"inbox item {item_id} is already {'hidden' if hidden else 'shown'}")
+            raise UsageError(
+                (
+                    _("inbox item {item} is already hidden")
+                    if hidden
+                    else _("inbox item {item} is already shown")
+                ).format(item=item_id)
+            )
         previous_reason = item.hidden_reason
         _guarded_update(session, item, hidden=hidden, hidden_reason=reason if hidden else None)
         _record(session, item_id, actor, verb, reason)
@@ -516,8 +575,13 @@ def _set_hidden(
                 .values(hidden=not hidden, hidden_reason=previous_reason, version=version_after + 1)
             )
             _record(session, item_id, actor, f"{verb}_failed", reason, platform_message=message)
+        refused = (
+            _("{platform} did not hide inbox item {item}: {message}; nothing changed")
+            if hidden
+            else _("{platform} did not unhide inbox item {item}: {message}; nothing changed")
+        )
         raise PlatformRefused(
-            f"{account.platform} did not {verb} inbox item {item_id}: {clause(message)}; nothing changed"
+            refused.format(platform=account.platform, item=item_id, message=clause(message))
         ) from None
 
 

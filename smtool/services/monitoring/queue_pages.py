@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from smtool.domain.inbox_states import ALL_STATES, FLAGS, OPEN_STATES
 from smtool.domain.working_time import response_times
 from smtool.errors import NotFound, UsageError
+from smtool.i18n import _
 from smtool.services.context import Context, working_time
 from smtool.services.monitoring.routing import require_team
 from smtool.services.monitoring.views import (
@@ -104,7 +105,7 @@ def _walk_matching(
 ) -> list[InboxItem]:
     found: list[int] = []
     walk = where
-    for _ in range(WALK_CHUNKS):
+    for _chunk in range(WALK_CHUNKS):  # not `_`, the translator
         keys = session.exec(
             _narrowed(
                 select(InboxItem.priority, InboxItem.id).where(InboxItem.state == state), walk, WALK_CHUNK
@@ -144,7 +145,9 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     try:
         priority, item_id = (int(part) for part in cursor.split(":"))
     except ValueError:
-        raise UsageError(f"{cursor!r} is not a page cursor; use the next_cursor a list printed") from None
+        raise UsageError(
+            _("{cursor} is not a page cursor; use the next_cursor a list printed").format(cursor=repr(cursor))
+        ) from None
     return priority, item_id
 
 
@@ -165,14 +168,20 @@ def list_items(
     Raises UsageError for an unknown state, flag or team, a bad cursor or a limit below 1.
     """
     if limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise UsageError(_("--limit must be at least 1"))
     if state is not None and state not in ALL_STATES:
-        raise UsageError(f"unknown state {state!r}; states: {', '.join(ALL_STATES)}")
+        raise UsageError(
+            _("unknown state {value}; states: {choices}").format(
+                value=repr(state), choices=", ".join(ALL_STATES)
+            )
+        )
     if flag is not None and flag not in FLAGS:
-        raise UsageError(f"unknown flag {flag!r}; flags: {', '.join(FLAGS)}")
+        raise UsageError(
+            _("unknown flag {value}; flags: {choices}").format(value=repr(flag), choices=", ".join(FLAGS))
+        )
     require_team(ctx.settings, team)
     if search is not None and not words(search):
-        raise UsageError("--search needs at least one word")
+        raise UsageError(_("--search needs at least one word"))
     states = [state] if state else list(ALL_STATES if include_closed else OPEN_STATES)
     position = _parse_cursor(after)
     rows: list[InboxItem] = []
@@ -293,5 +302,5 @@ def load_item(session: Session, item_id: int) -> InboxItem:
     """The item; raises NotFound."""
     item = session.get(InboxItem, item_id)
     if item is None:
-        raise NotFound(f"no inbox item {item_id}; see `smtool inbox list`")
+        raise NotFound(_("no inbox item {item}; see `smtool inbox list`").format(item=item_id))
     return item

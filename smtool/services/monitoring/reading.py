@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from smtool.errors import PermissionDenied
+from smtool.i18n import _
 from smtool.services.citizen_data import Reader, reader, record_read
 from smtool.services.context import Context
 from smtool.services.monitoring import queue_pages
@@ -46,11 +47,15 @@ def read_queue(
     if not person.reads_all:
         if person.team is None:
             raise PermissionDenied(
-                f"{actor} has no team in config.toml; a specialist lists only their team's items "
-                "(ask for the item by id: smtool inbox show ID)"
+                _(
+                    "{user} has no team in config.toml; a specialist lists only their team's items "
+                    "(ask for the item by id: smtool inbox show ID)"
+                ).format(user=actor)
             )
         if team not in (None, person.team):
-            raise PermissionDenied(f"{actor} may list only their own team's items ({person.team})")
+            raise PermissionDenied(
+                _("{user} may list only their own team's items ({team})").format(user=actor, team=person.team)
+            )
         team = person.team
     page = queue_pages.list_items(
         ctx,
@@ -101,8 +106,12 @@ def read_item(ctx: Context, actor: str, item_id: int, *, around: int = 0, record
 def _require_readable(person: Reader, item: InboxItemView) -> None:
     if not person.may_read(item["assigned_to"], item["team"]):
         raise PermissionDenied(
-            f"{person.name} may read only {person.scope()}; inbox item {item['id']} is for "
-            f"{item['assigned_to'] or item['team'] or 'no one yet'}"
+            _("{user} may read only {scope}; inbox item {item} is for {owner}").format(
+                user=person.name,
+                scope=person.scope(),
+                item=item["id"],
+                owner=item["assigned_to"] or item["team"] or _("no one yet"),
+            )
         )
 
 

@@ -25,14 +25,17 @@ from connectors.base import AuthExpired, ConnectorError
 from smtool.config import Settings
 from smtool.domain.inbox_states import PRIORITY_ALERT
 from smtool.errors import SmtoolError
+from smtool.i18n import N_, _
 from smtool.services.context import Context, working_time
 from smtool.services.platforms import ConnectorFactory, connector_for
 from smtool.services.records import audit
 from smtool.store.tables import Account, InboxItem, PublishingPause
 
 GUARD = "worker"
-REFUSED = "the platform refused the account's token"
-OTHER_ACCOUNT = "the token speaks for another account"
+# The signs as the audit log records them (English, stable); alerts and pauses show them translated.
+REFUSED = N_("the platform refused the account's token")
+OTHER_ACCOUNT = N_("the token speaks for another account")
+UNKNOWN_POSTS = N_("posts smtool did not publish")
 NEEDS_REAUTH = "needs_reauth"
 # How often the worker asks the platform whom each token speaks for (one light call per account).
 TOKEN_CHECK_SECONDS = 3600
@@ -70,9 +73,7 @@ class NewInboxItem(TypedDict):
 def on_unknown_posts(ctx: Context, account_id: str, remote_ids: Sequence[str]) -> bool:
     """Respond to posts on the account that smtool did not publish; True when publishing paused."""
     with ctx.db.write() as session:
-        return _respond(
-            session, ctx.settings, account_id, "posts smtool did not publish", list(remote_ids), ctx.clock()
-        )
+        return _respond(session, ctx.settings, account_id, UNKNOWN_POSTS, list(remote_ids), ctx.clock())
 
 
 def sweep(ctx: Context) -> Counter[str]:
@@ -151,7 +152,9 @@ def _respond(
     )
     if answer != PAUSE:
         return False
-    reason = f"possible account takeover: {sign}; check the account, then `smtool resume --account`"
+    reason = _("possible account takeover: {sign}; check the account, then `smtool resume --account`").format(
+        sign=_shown(sign)
+    )
     paused = {"scope": account_id, "reason": reason, "paused_by": GUARD, "paused_at": now}
     if not _insert_ignoring(session, PublishingPause, paused):
         return False  # already paused (by a person or an earlier sign); their reason stays
@@ -168,11 +171,11 @@ def _respond(
 
 def _token_alert(settings: Settings, account: Account, sign: str, now: datetime) -> NewInboxItem:
     token_from = account.token_set_at.isoformat() if account.token_set_at else "unknown"
-    text = (
-        f"Takeover sign on {account.handle}: {sign}. Someone may have changed the password or "
+    text = _(
+        "Takeover sign on {handle}: {sign}. Someone may have changed the password or "
         "revoked or swapped smtool's access: check who controls the account, then store a new "
         "token (`smtool account set-token`)."
-    )
+    ).format(handle=account.handle, sign=_shown(sign))
     kind = "token-failed" if sign == REFUSED else "token-identity"
     return {
         "platform": account.platform,
@@ -194,6 +197,14 @@ def _token_alert(settings: Settings, account: Account, sign: str, now: datetime)
         "escaped": False,
         "response_due_at": working_time(settings).add(now, settings.inbox.target_first_response_minutes),
     }
+
+
+def _shown(sign: str) -> str:
+    """A sign in the reader's language; the other account's handle and id after it stay as they are."""
+    for known in (REFUSED, OTHER_ACCOUNT, UNKNOWN_POSTS):
+        if sign.startswith(known):
+            return _(known) + sign[len(known) :]
+    return sign
 
 
 def _insert_ignoring(session: Session, model: Any, values: Mapping[str, object]) -> bool:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from smtool.domain.roles import Action, require, require_spokesperson
 from smtool.domain.states import PostEvent, PostState, next_post_state
 from smtool.errors import Conflict, PermissionDenied, UsageError
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.people import user_roles
 from smtool.services.publishing.checks import (
@@ -54,14 +55,16 @@ def submit_in(ctx: Context, session: Session, actor: str, post_id: int) -> list[
     like it."""
     post = load_post(session, post_id)
     if post.author != actor:
-        raise PermissionDenied(f"only the author ({post.author}) may submit post {post_id}")
+        raise PermissionDenied(
+            _("only the author ({author}) may submit post {post}").format(author=post.author, post=post_id)
+        )
     findings = findings_for(ctx, session, post)
     blockers = blocking_findings(findings)
     if blockers:
         raise BlockedByFindings(
-            f"post {post_id} has errors an approver must waive first",
+            _("post {post} has errors an approver must waive first").format(post=post_id),
             blockers,
-            "Fix the text, or ask an approver to waive them with a reason.",
+            _("Fix the text, or ask an approver to waive them with a reason."),
         )
     state = PostState(post.state)
     if state == PostState.DRAFT:
@@ -98,18 +101,22 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
                 require_spokesperson(actor, account_id, configured.spokespeople if configured else [])
                 if post.author == actor and not (configured and configured.self_approval):
                     raise PermissionDenied(
-                        f"{actor} wrote post {post_id} and may not approve it too; another "
-                        f"spokesperson must (account {account_id} does not allow self-approval)"
+                        _(
+                            "{user} wrote post {post} and may not approve it too; another spokesperson "
+                            "must (account {account} does not allow self-approval)"
+                        ).format(user=actor, post=post_id, account=account_id)
                     )
             current = content_hash(post.text, post.variants, post.media, accounts)
             if current != post.content_hash:
                 raise Conflict(
-                    f"post {post_id} changed since it was submitted (its content no longer matches its "
-                    "hash); resubmit it"
+                    _(
+                        "post {post} changed since it was submitted (its content no longer matches its "
+                        "hash); resubmit it"
+                    ).format(post=post_id)
                 )
             blockers = blocking_findings(findings_for(ctx, session, post))
             if blockers:
-                raise BlockedByFindings(f"post {post_id} has unwaived errors", blockers)
+                raise BlockedByFindings(_("post {post} has unwaived errors").format(post=post_id), blockers)
             approval = Approval(
                 post_id=post_id, approver=actor, decision="approved", comment=comment, content_hash=current
             )
@@ -151,7 +158,7 @@ def reject_post(ctx: Context, actor: str, post_id: int, comment: str) -> None:
     """Send a submitted post back to its author with a reason."""
     require(actor, user_roles(ctx.settings, actor), Action.APPROVE_POST)
     if not comment.strip():
-        raise UsageError("say why the post is rejected (--comment TEXT); the author needs to know")
+        raise UsageError(_("say why the post is rejected (--comment TEXT); the author needs to know"))
     with ctx.db.write() as session:
         post = load_post(session, post_id)
         next_state = next_post_state(post.state, PostEvent.REJECT)
@@ -217,7 +224,7 @@ def waive_finding(
     """
     require(actor, user_roles(ctx.settings, actor), Action.WAIVE_FINDING)
     if not reason.strip():
-        raise UsageError("a waiver needs a reason (--reason TEXT)")
+        raise UsageError(_("a waiver needs a reason (--reason TEXT)"))
     with ctx.db.write() as session:
         post = load_post(session, post_id)
         for account_id in targets(session, post_id):
@@ -226,13 +233,15 @@ def waive_finding(
                 actor,
                 account_id,
                 configured.spokespeople if configured else [],
-                doing="waive checker findings on its posts",
+                doing=N_("waive checker findings on its posts"),
             )
         current = findings_for(ctx, session, post)
         if not any(f["rule"] == rule and f["match_hash"] == match_hash for f in current):
             raise UsageError(
-                f"post {post_id} has no finding {rule} with match {match_hash[:12]}; "
-                "see `smtool post show` for the current findings"
+                _(
+                    "post {post} has no finding {rule} with match {match}; "
+                    "see `smtool post show` for the current findings"
+                ).format(post=post_id, rule=rule, match=match_hash[:12])
             )
         session.add(
             Waiver(

@@ -32,6 +32,7 @@ from smtool.domain.states import (
 )
 from smtool.domain.timezones import parse_local
 from smtool.errors import Conflict, InvalidTransition, NotFound, UsageError
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.installation.accounts import AccountView, list_accounts
 from smtool.services.people import user_roles
@@ -95,7 +96,7 @@ def entries(
     come in keyset pages; the first page (no `after`) also holds every post still awaiting approval
     in the range. Raises UsageError for a limit below 1."""
     if limit < 1:
-        raise UsageError("the page size must be at least 1")
+        raise UsageError(_("the page size must be at least 1"))
     with ctx.db.read() as session:
         # Only the columns the calendar shows (not raw platform responses).
         query = (
@@ -195,17 +196,19 @@ def reschedule(
     """
     scheduled = None if at is None else parse_local(at, ctx.settings.institution.timezone)
     if scheduled is not None and scheduled <= ctx.clock():
-        raise UsageError(f"{at} is in the past; choose a later time")
+        raise UsageError(_("{time} is in the past; choose a later time").format(time=at))
     with ctx.db.write() as session:
         post = session.get(Post, post_id)
         if post is None:
-            raise NotFound(f"no post {post_id}; see `smtool post list`")
+            raise NotFound(_("no post {post}; see `smtool post list`").format(post=post_id))
         if post.author != actor:
             require(actor, user_roles(ctx.settings, actor), Action.APPROVE_POST)
         if expected_version is not None and expected_version != post.version:
             raise Conflict(
-                f"post {post_id} was changed by someone else (version {post.version}, you had "
-                f"{expected_version}); look at it again"
+                _(
+                    "post {post} was changed by someone else (version {version}, you had {expected}); "
+                    "look at it again"
+                ).format(post=post_id, version=post.version, expected=expected_version)
             )
         state = PostState(post.state)
         cancelled: list[int] = []
@@ -245,8 +248,10 @@ def _refuse_when_started(session: Session, post_id: int) -> None:
         # The post's state allows the move, its publications do not: "not possible now", like any
         # refused transition, rather than the bad input of a UsageError.
         raise InvalidTransition(
-            f"post {post_id} is already underway on {where}; it cannot move. Withdraw what has "
-            "not gone out and write a new post instead."
+            _(
+                "post {post} is already underway on {where}; it cannot move. Withdraw what has "
+                "not gone out and write a new post instead."
+            ).format(post=post_id, where=where)
         )
 
 

@@ -17,7 +17,7 @@ from smtool.checker.text import Doc
 from smtool.config import Settings
 from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
 from smtool.errors import SmtoolError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.guidelines import check_text
 from smtool.services.publishing.posts import bump, load_post, targets, text_for
@@ -243,8 +243,11 @@ def listed_findings(findings: Sequence[HashedFinding]) -> str:
 def _named(finding: HashedFinding) -> str:
     # A post's findings name the account they were found on (a variant may differ per platform).
     account = cast(Mapping[str, object], finding).get("account")
-    where = f" on {account}" if account else ""
-    return f"{finding['rule']}{where}: {finding['message']}"
+    if account:
+        return _("{rule} on {account}: {message}").format(
+            rule=finding["rule"], account=account, message=finding["message"]
+        )
+    return f"{finding['rule']}: {finding['message']}"
 
 
 @audits_refusals("post.check")

@@ -19,8 +19,9 @@ from smtool.domain.media import refusal as media_refusal
 from smtool.domain.roles import Action, require
 from smtool.domain.states import PostEvent, PostState, next_post_state
 from smtool.domain.timezones import parse_local
-from smtool.domain.words import counted, noun
+from smtool.domain.words import counted
 from smtool.errors import SmtoolError, UsageError
+from smtool.i18n import _, ngettext
 from smtool.services import media as media_store
 from smtool.services import parallel
 from smtool.services.context import Context
@@ -74,24 +75,36 @@ def _validate(
     """Refuse what cannot become a good post, with one message each; nothing is written before.
     `account_of` finds an account by id (in a session, or among accounts read before)."""
     if not draft.text.strip():
-        raise UsageError("the post has no text")
+        raise UsageError(_("the post has no text"))
     if not draft.accounts:
-        raise UsageError("name at least one target account (--account ID)")
+        raise UsageError(_("name at least one target account (--account ID)"))
     accounts = []
     for account_id in dict.fromkeys(draft.accounts):
         account = account_of(account_id)
         if account is None or not account.active:
-            known = ", ".join(a.id for a in ctx.settings.accounts) or "none configured"
-            raise UsageError(f"unknown account {account_id!r}; accounts: {known}")
+            known = ", ".join(a.id for a in ctx.settings.accounts) or _("none configured")
+            raise UsageError(
+                _("unknown account {account}; accounts: {known}").format(
+                    account=repr(account_id), known=known
+                )
+            )
         accounts.append(account)
     for platform in draft.variants:
         if platform not in {a.platform for a in accounts}:
-            raise UsageError(f"a variant for {platform!r}, but no target account is on that platform")
+            raise UsageError(
+                _("a variant for {platform}, but no target account is on that platform").format(
+                    platform=repr(platform)
+                )
+            )
     scheduled = None
     if draft.at:
         scheduled = parse_local(draft.at, ctx.settings.institution.timezone)
         if scheduled <= ctx.clock():
-            raise UsageError(f"{draft.at} is in the past; choose a later time or publish as soon as approved")
+            raise UsageError(
+                _("{time} is in the past; choose a later time or publish as soon as approved").format(
+                    time=draft.at
+                )
+            )
     for account in accounts:
         _check_length(text_for_platform(draft, account.platform), account.platform)
     return scheduled, accounts
@@ -112,7 +125,9 @@ def _attach(
         if isinstance(item, Attachment):
             if item.alt is not None and len(item.alt) > ALT_TEXT_MAX:
                 raise UsageError(
-                    f"the alt text of {item.path} is {len(item.alt)} characters; at most {ALT_TEXT_MAX}"
+                    _("the alt text of {file} is {length} characters; at most {limit}").format(
+                        file=item.path, length=len(item.alt), limit=ALT_TEXT_MAX
+                    )
                 )
             prepared = prepare(ctx.settings, item.path, item.alt)
             new.append(prepared)
@@ -123,15 +138,23 @@ def _attach(
             # Kept as the post recorded it; only the alt text may change.
             entries.append({**had[item["sha256"]], "alt": item["alt"]})
         else:
-            raise UsageError(f"media {item['name']} is not one of this post's stored media; attach the file")
+            raise UsageError(
+                _("media {name} is not one of this post's stored media; attach the file").format(
+                    name=item["name"]
+                )
+            )
     for account in accounts:
         for entry in entries:
             refused = media_refusal(entry["name"], entry["type"], entry["size"], account.platform)
             if refused:
-                raise MediaRefused(f"{refused}; account {account.id} is on {account.platform}")
+                raise MediaRefused(
+                    _("{refused}; account {account} is on {platform}").format(
+                        refused=refused, account=account.id, platform=account.platform
+                    )
+                )
         refused = set_refusal([e["type"] for e in entries], account.platform)
         if refused:
-            raise MediaRefused(f"{refused} (account {account.id})")
+            raise MediaRefused(_("{refused} (account {account})").format(refused=refused, account=account.id))
     for prepared in new:
         media_store.keep(ctx.settings, prepared)
     return entries
@@ -145,8 +168,10 @@ def _check_length(text: str, platform: str) -> None:
     length, limit = platform_length(text, platform)
     if limit is not None and length > limit:
         raise UsageError(
-            f"the text is {length} characters as {platform} counts them, over its limit of {limit}; "
-            "shorten it or give a shorter variant for that platform"
+            _(
+                "the text is {length} characters as {platform} counts them, over its limit of {limit}; "
+                "shorten it or give a shorter variant for that platform"
+            ).format(length=length, platform=platform, limit=limit)
         )
 
 
@@ -264,17 +289,24 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
     if b"\x00" in raw:
         # No text smtool keeps may hold NUL (PostgreSQL cannot store it); say where it is.
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
-        raise UsageError(f"{path}: line {line} has a NUL character; remove it (the file is not plain text?)")
+        raise UsageError(
+            _("{file}: line {line} has a NUL character; remove it (the file is not plain text?)").format(
+                file=path, line=line
+            )
+        )
     table = decode_csv(raw, str(path), IMPORT_COLUMNS)
     form, rows = table.form, table.rows
     missing = set(IMPORT_COLUMNS) - set(table.header)
     if missing:
         raise UsageError(
-            f"{path}: missing {noun(len(missing), 'column', 'columns')} "
-            f"{', '.join(sorted(missing))}; expected account, at, text (read as {form.describe()})"
+            ngettext(
+                "{file}: missing column {columns}; expected account, at, text (read as {form})",
+                "{file}: missing columns {columns}; expected account, at, text (read as {form})",
+                len(missing),
+            ).format(file=path, columns=", ".join(sorted(missing)), form=form.describe())
         )
     if not rows:
-        raise UsageError(f"{path} has no rows to import")
+        raise UsageError(_("{file} has no rows to import").format(file=path))
     # Every row is validated and checked first, with no transaction open: that is nearly all the
     # work, and it takes no lock, so `pause --all` (or anything else) is never kept waiting by it.
     # Many rows are shared out between the cores (services.parallel): checking is CPU-bound.
@@ -301,9 +333,13 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
     errors += [r for r in results if isinstance(r, _Refused)]
     if errors:
         errors.sort(key=lambda e: e.line)
+        listed = "\n".join(_("line {line}: {problem}").format(line=e.line, problem=e.reason) for e in errors)
         raise UsageError(
-            f"{path}: {counted(len(errors), 'bad row', 'bad rows')}, nothing imported:\n"
-            + "\n".join(f"line {e.line}: {e.reason}" for e in errors)
+            _("{file}: {rows}, nothing imported:").format(
+                file=path, rows=counted(len(errors), "bad row", "bad rows")
+            )
+            + "\n"
+            + listed
         )
     ids, paused = _write_checked(ctx, actor, checked)
     return Imported(ids, form, paused)
@@ -397,7 +433,12 @@ def _check_rows(
         blockers = blocking_findings(findings)
         if blockers:
             listed = listed_findings(blockers)
-            out.append(_Refused(row.line, f"the text has errors an approver must waive first: {listed}"))
+            out.append(
+                _Refused(
+                    row.line,
+                    _("the text has errors an approver must waive first: {findings}").format(findings=listed),
+                )
+            )
             continue
         ids = list(row.account_ids)
         out.append(

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from smtool.config import Settings
+from smtool.i18n import _
 from smtool.services import alerts
 from smtool.services.publishing.seals import SealCheck
 from smtool.store.tables import Account, Publication
@@ -21,10 +22,10 @@ FLAG = "seal_mismatch"
 
 def held_message(publication: Publication, check: SealCheck) -> str:
     """Why the row was not sent and what a person does next (its `last_error`)."""
-    return (
-        f"not sent: {check.reason}. The database may have been changed after approval; check post "
-        f"{publication.post_id}, then withdraw or edit it (a new approval sends it)"
-    )
+    return _(
+        "not sent: {reason}. The database may have been changed after approval; check post "
+        "{post}, then withdraw or edit it (a new approval sends it)"
+    ).format(reason=check.reason, post=publication.post_id)
 
 
 def raise_alert(
@@ -37,11 +38,11 @@ def raise_alert(
 ) -> bool:
     """Store the high-priority alert for a held publication; False when it already exists."""
     remote_id = f"smtool:seal:{publication.id}"
-    text = (
-        f"Publication {publication.id} on {account.handle} was held, not sent: {check.reason}. "
+    text = _(
+        "Publication {publication} on {handle} was held, not sent: {reason}. "
         "Someone with access to the database may have changed what was approved: find out who, "
-        f"then withdraw or edit post {publication.post_id} (`smtool post withdraw`)."
-    )
+        "then withdraw or edit post {post} (`smtool post withdraw`)."
+    ).format(publication=publication.id, handle=account.handle, reason=check.reason, post=publication.post_id)
     return alerts.raise_alert(
         session,
         settings,

@@ -42,6 +42,7 @@ from smtool.domain.outcomes import Backoff, Failure, FailureKind, OutcomeKind, a
 from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
 from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError, UnappliedAddress
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.media import MediaUnavailable, read_verified
 from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
@@ -503,7 +504,7 @@ class Publisher:
                         payload={"reason": "lease lapsed while sending", "worker": row.claimed_by},
                         state=S.UNKNOWN.value,
                         lease_until=None,
-                        last_error="the worker stopped during the platform call",
+                        last_error=_("the worker stopped during the platform call"),
                     )
             overdue = session.exec(
                 select(Publication).where(

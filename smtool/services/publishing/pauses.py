@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from smtool.domain.roles import Action, require
 from smtool.errors import NotFound, UsageError
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.people import user_roles
 from smtool.services.records import audit
@@ -35,10 +36,10 @@ def pause(ctx: Context, actor: str, scope: str, reason: str) -> None:
     """Pause all publishing (scope "*") or one account's; raises UsageError, NotFound, PermissionDenied."""
     require(actor, user_roles(ctx.settings, actor), Action.PAUSE_PUBLISHING)
     if not reason.strip():
-        raise UsageError("say why publishing is paused (--reason TEXT); others will read it")
+        raise UsageError(_("say why publishing is paused (--reason TEXT); others will read it"))
     with ctx.db.write(patient=True) as session:
         if scope != ALL and session.get(Account, scope) is None:
-            raise NotFound(f"no account {scope!r}; see `smtool account list`")
+            raise NotFound(_("no account {account}; see `smtool account list`").format(account=repr(scope)))
         existing = session.get(PublishingPause, scope)
         if existing:
             existing.reason = reason
@@ -62,8 +63,9 @@ def resume(ctx: Context, actor: str, scope: str) -> None:
     with ctx.db.write(patient=True) as session:
         existing = session.get(PublishingPause, scope)
         if existing is None:
-            what = "all publishing" if scope == ALL else f"account {scope}"
-            raise NotFound(f"{what} is not paused")
+            if scope == ALL:
+                raise NotFound(_("all publishing is not paused"))
+            raise NotFound(_("account {account} is not paused").format(account=scope))
         session.delete(existing)
         audit.append(
             session,
@@ -94,11 +96,15 @@ def paused_note_in(session: Session, accounts: Sequence[str]) -> str | None:
     posts, so a pause committed before that write is always named."""
     held = {p.scope: p for p in session.exec(select(PublishingPause)).all()}
     if ALL in held:
-        return f"all publishing is paused ({held[ALL].reason}); it goes out once publishing is resumed"
+        return _("all publishing is paused ({reason}); it goes out once publishing is resumed").format(
+            reason=held[ALL].reason
+        )
     stopped = [f"{a} ({held[a].reason})" for a in dict.fromkeys(accounts) if a in held]
     if not stopped:
         return None
-    return f"publishing is paused on {', '.join(stopped)}; it goes out there once resumed"
+    return _("publishing is paused on {accounts}; it goes out there once resumed").format(
+        accounts=", ".join(stopped)
+    )
 
 
 def publication_paused_note(ctx: Context, publication_id: int) -> str | None:
@@ -112,4 +118,4 @@ def publication_paused_note(ctx: Context, publication_id: int) -> str | None:
 def queued_note(ctx: Context, publication_id: int) -> str:
     """What happens next to a publication just queued: sent by the worker, or held by a pause."""
     note = publication_paused_note(ctx, publication_id)
-    return f"not sent yet: {note}" if note else "the worker sends it"
+    return _("not sent yet: {why}").format(why=note) if note else _("the worker sends it")

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from smtool.domain.media import MediaEntry
 from smtool.domain.states import PENDING_PUBLICATION_STATES, PostState, PublicationState
 from smtool.errors import Conflict, NotFound
+from smtool.i18n import _
 from smtool.services.records.audit import canonical_json
 from smtool.store.tables import Approval, Post, PostTarget, Publication
 
@@ -50,7 +51,7 @@ def text_for(post: Post, platform: str) -> str:
 def load_post(session: Session, post_id: int) -> Post:
     post = session.get(Post, post_id)
     if post is None:
-        raise NotFound(f"no post {post_id}; see `smtool post list`")
+        raise NotFound(_("no post {post}; see `smtool post list`").format(post=post_id))
     return post
 
 
@@ -65,8 +66,10 @@ def bump(
     """Optimistic check: the row changes only if nobody changed it since the caller read it."""
     if expected_version is not None and expected_version != post.version:
         raise Conflict(
-            f"post {post.id} was changed by someone else (version {post.version}, you had "
-            f"{expected_version}); reload it and try again"
+            _(
+                "post {post} was changed by someone else (version {version}, you had {expected}); "
+                "reload it and try again"
+            ).format(post=post.id, version=post.version, expected=expected_version)
         )
     post.state = state
     post.version += 1

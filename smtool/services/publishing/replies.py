@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from smtool.i18n import _
 from smtool.services.publishing.posts import content_hash
 from smtool.services.publishing.seals import seal
 from smtool.store.tables import Approval, InboxItem, Post, PostTarget, Publication
@@ -50,7 +51,9 @@ def queue_reply(
         post_id=post.id,
         approver=actor,
         decision="approved",
-        comment=f"reply to inbox item {item_id} (moderation reply, no unwaived checker error)",
+        comment=_("reply to inbox item {item} (moderation reply, no unwaived checker error)").format(
+            item=item_id
+        ),
         content_hash=digest,
     )
     session.add(approval)

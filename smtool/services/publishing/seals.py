@@ -46,6 +46,7 @@ from sqlmodel import Session, col, select
 
 from smtool.domain.media import MediaEntry
 from smtool.domain.states import PENDING_PUBLICATION_STATES, PublicationState
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.records.audit import canonical_json
 from smtool.services.records.signing import load_signing_key, sign, signature_holds, signing_key_for
@@ -141,18 +142,21 @@ def seal(session: Session, publication: Publication, key: Ed25519PrivateKey | No
 def check_seal(public: Ed25519PublicKey, stored: str | None, fields: SealFields) -> SealCheck:
     """Does `stored` seal exactly `fields`? When not, say why and, if it can be told, what changed."""
     if not stored:
-        return SealCheck(False, "it has no seal (written outside smtool's approval or reply)")
+        return SealCheck(False, _("it has no seal (written outside smtool's approval or reply)"))
     sealed = _parse(stored)
     if sealed is None:
-        return SealCheck(False, "its seal is unreadable")
+        return SealCheck(False, _("its seal is unreadable"))
     digests, signature = sealed
     expected = manifest(fields)
     if digests == expected and signature_holds(public, seal_message(expected), signature):
         return SealCheck(True)
     if not signature_holds(public, seal_message(digests), signature):
-        return SealCheck(False, "its seal's signature does not hold (not made by this installation's key)")
+        return SealCheck(False, _("its seal's signature does not hold (not made by this installation's key)"))
     differs = tuple(name for name in expected if digests.get(name) != expected[name])
-    return SealCheck(False, f"{', '.join(differs)} changed since it was sealed", differs)
+    # The fields' names (text, media, ...) are the manifest's keys, shown as they are.
+    return SealCheck(
+        False, _("{fields} changed since it was sealed").format(fields=", ".join(differs)), differs
+    )
 
 
 def check_publication(
@@ -167,7 +171,9 @@ def check_publication(
     approval = session.get(Approval, publication.approval_id)
     if approval is None or approval.decision != "approved" or approval.voided_at is not None:
         # A sealed row of a withdrawn or edited post, put back by hand into a state that sends.
-        return SealCheck(False, "its approval was voided (the post was withdrawn or edited)", ("approval",))
+        return SealCheck(
+            False, _("its approval was voided (the post was withdrawn or edited)"), ("approval",)
+        )
     return check
 
 

@@ -14,6 +14,7 @@ from smtool.domain.media import MediaEntry, size_text
 from smtool.domain.states import PostState, PublicationState
 from smtool.domain.timezones import format_local, to_local
 from smtool.errors import NotFound
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.paging import (
     DEFAULT_LIMIT,
@@ -63,12 +64,14 @@ def describe_media(view: MediaView) -> str:
     """One line an approver reads: name, type, size, pixels, short hash and alt text (plain text;
     the name and alt text are a person's input, so callers show it inert)."""
     if not view["in_store"]:
-        return f"{view['name']}: not in the media store; cannot be sent until attached again"
+        return _("{name}: not in the media store; cannot be sent until attached again").format(
+            name=view["name"]
+        )
     parts = [view["name"], view["type"] or "", size_text(view["size"] or 0)]
     if view["width"] and view["height"]:
         parts.append(f"{view['width']}x{view['height']} px")
     parts.append(f"sha256 {(view['sha256'] or '')[:12]}")
-    parts.append(f"alt: {view['alt']}" if view["alt"] else "no alt text")
+    parts.append(_("alt: {alt}").format(alt=view["alt"]) if view["alt"] else _("no alt text"))
     return " · ".join(parts)
 
 
@@ -207,7 +210,7 @@ def show_post(ctx: Context, post_id: int) -> PostDetail:
     with ctx.db.read() as session:
         post = session.get(Post, post_id)
         if post is None:
-            raise NotFound(f"no post {post_id}; see `smtool post list`")
+            raise NotFound(_("no post {post}; see `smtool post list`").format(post=post_id))
         return {
             **_post_dict(ctx, post, targets(session, post_id)),
             "findings": findings_for(ctx, session, post),

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
+from smtool.i18n import _
 from smtool.store.engine import Database
 from smtool.store.tables import AuditEvent
 from smtool.store.types import utcnow
@@ -195,7 +196,7 @@ def verify(db: Database, batch: int = 5000, *, rows_limit: int | None = None) ->
 
 def _check(event: AuditEvent, prev: str) -> str | None:
     if event.prev_hash != prev:
-        return "its previous-hash does not match the row before it (a row was removed or inserted)"
+        return _("its previous-hash does not match the row before it (a row was removed or inserted)")
     expected = event_hash(
         prev,
         at=event.at,
@@ -206,5 +207,5 @@ def _check(event: AuditEvent, prev: str) -> str | None:
         payload=event.payload,
     )
     if expected != event.hash:
-        return "its content does not match its hash (the row was changed)"
+        return _("its content does not match its hash (the row was changed)")
     return None

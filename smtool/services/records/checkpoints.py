@@ -27,7 +27,7 @@ from typing import TypedDict, cast, get_type_hints
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from smtool.errors import SmtoolError, UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.files import write_whole
 from smtool.services.records import audit
@@ -95,8 +95,10 @@ def write_checkpoint(ctx: Context, path: Path, actor: str) -> Checkpoint:
     state = audit.verify(ctx.db)
     if not state.ok:
         raise SmtoolError(
-            f"the audit log is broken at row {state.broken_id} ({state.reason}); "
-            "a checkpoint would sign it as good. Find out what happened first (`smtool audit verify`)."
+            _(
+                "the audit log is broken at row {row} ({reason}); a checkpoint would sign it as good. "
+                "Find out what happened first (`smtool audit verify`)."
+            ).format(row=state.broken_id, reason=state.reason)
         )
     fields: CheckpointFields = {
         "format": FORMAT,
@@ -135,32 +137,46 @@ def check_against(ctx: Context, path: Path) -> CheckpointCheck:
     fields = _read(path)
     if fields["institution"] != ctx.settings.institution.name:
         raise CheckpointRefused(
-            f"{path} is a checkpoint of {fields['institution']!r}, not of this installation "
-            f"({ctx.settings.institution.name!r}); use a checkpoint this installation made"
+            _(
+                "{file} is a checkpoint of {institution}, not of this installation ({ours}); "
+                "use a checkpoint this installation made"
+            ).format(
+                file=path, institution=repr(fields["institution"]), ours=repr(ctx.settings.institution.name)
+            )
         )
     ours = load_signing_key(ctx.settings).public_key()
     if fields["public_key"] != public_text(ours):
         raise CheckpointRefused(
-            f"{path} was signed with key {fingerprint(fields['public_key'])}, not with this "
-            f"installation's signing key {fingerprint(public_text(ours))}; it proves nothing here"
+            _(
+                "{file} was signed with key {key}, not with this installation's signing key {ours}; "
+                "it proves nothing here"
+            ).format(file=path, key=fingerprint(fields["public_key"]), ours=fingerprint(public_text(ours)))
         )
     if not _signed_by(ours, fields):
-        raise CheckpointRefused(f"{path}: the signature does not match its content; the file was altered")
+        raise CheckpointRefused(
+            _("{file}: the signature does not match its content; the file was altered").format(file=path)
+        )
     covered = fields["rows"]
     prefix = audit.verify(ctx.db, rows_limit=covered)
     whole = audit.verify(ctx.db)
     made = fields["created_at"]
     if not prefix.ok:
-        reason = f"audit row {prefix.broken_id} does not verify: {prefix.reason}"
-    elif prefix.rows < covered:
-        reason = f"the log has {prefix.rows} rows but the checkpoint covers {covered}: rows were deleted"
-    elif prefix.head_hash != fields["head_hash"]:
-        reason = (
-            f"the first {covered} rows no longer hash to the checkpoint's head: "
-            "the log was rewritten since the checkpoint was made"
+        reason = _("audit row {row} does not verify: {reason}").format(
+            row=prefix.broken_id, reason=prefix.reason
         )
+    elif prefix.rows < covered:
+        reason = _("the log has {rows} rows but the checkpoint covers {covered}: rows were deleted").format(
+            rows=prefix.rows, covered=covered
+        )
+    elif prefix.head_hash != fields["head_hash"]:
+        reason = _(
+            "the first {covered} rows no longer hash to the checkpoint's head: "
+            "the log was rewritten since the checkpoint was made"
+        ).format(covered=covered)
     elif not whole.ok:
-        reason = f"audit row {whole.broken_id}, after the checkpoint, does not verify: {whole.reason}"
+        reason = _("audit row {row}, after the checkpoint, does not verify: {reason}").format(
+            row=whole.broken_id, reason=whole.reason
+        )
     else:
         return CheckpointCheck(True, covered, whole.rows, prefix.head_hash, made)
     return CheckpointCheck(False, covered, whole.rows, prefix.head_hash, made, reason)
@@ -184,8 +200,10 @@ def take_checkpoint(ctx: Context, actor: str) -> tuple[Path, Checkpoint]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(
-            f"cannot make the checkpoint folder {folder}: {e.strerror or e}; "
-            "set [security] checkpoint_folder in config.toml to a folder smtool may write"
+            _(
+                "cannot make the checkpoint folder {folder}: {reason}; "
+                "set [security] checkpoint_folder in config.toml to a folder smtool may write"
+            ).format(folder=folder, reason=e.strerror or e)
         ) from None
     # Microseconds: two workers starting together still write two files, never one over another.
     path = folder / f"{_PREFIX}{utcnow().strftime('%Y%m%dT%H%M%S.%fZ')}.json"
@@ -201,7 +219,11 @@ def newest_checkpoint(ctx: Context) -> Path | None:
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise UsageError(f"cannot read the checkpoint folder {folder}: {e.strerror or e}") from None
+        raise UsageError(
+            _("cannot read the checkpoint folder {folder}: {reason}").format(
+                folder=folder, reason=e.strerror or e
+            )
+        ) from None
     # The names sort by the time in them.
     return folder / max(names) if names else None
 
@@ -218,7 +240,9 @@ def check_newest(ctx: Context) -> NewestCheck | None:
     try:
         made = datetime.fromisoformat(check.created_at)
     except ValueError:
-        raise CheckpointRefused(f"{path}: its created_at {check.created_at!r} is not a time") from None
+        raise CheckpointRefused(
+            _("{file}: its created_at {value} is not a time").format(file=path, value=repr(check.created_at))
+        ) from None
     return NewestCheck(path, check, utcnow() - made)
 
 
@@ -238,10 +262,18 @@ def _read(path: Path) -> Checkpoint:
         data = json.loads(raw.decode("utf-8"))
     # RecursionError: arrays nested thousands deep, which no checkpoint has.
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise CheckpointRefused(f"{path} is not a checkpoint file (not JSON); was it damaged?") from None
+        raise CheckpointRefused(
+            _("{file} is not a checkpoint file (not JSON); was it damaged?").format(file=path)
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise CheckpointRefused(f"{path} is not an smtool audit checkpoint ({FORMAT})")
+        raise CheckpointRefused(
+            _("{file} is not an smtool audit checkpoint ({format})").format(file=path, format=FORMAT)
+        )
     wrong = [k for k, kind in _TYPES.items() if not isinstance(data.get(k), kind)]
     if wrong:
-        raise CheckpointRefused(f"{path} is incomplete (missing or malformed: {', '.join(wrong)})")
+        raise CheckpointRefused(
+            _("{file} is incomplete (missing or malformed: {fields})").format(
+                file=path, fields=", ".join(wrong)
+            )
+        )
     return cast("Checkpoint", data)  # every field checked above

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from smtool.domain.roles import Action, require
 from smtool.errors import NotFound, UsageError
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.people import user_roles
 from smtool.services.records import audit
@@ -74,9 +75,13 @@ def place_hold(ctx: Context, actor: str, scope: str, subject_id: str, reason: st
     """Place a legal hold; returns its id. Raises PermissionDenied, UsageError, NotFound."""
     require(actor, user_roles(ctx.settings, actor), Action.MANAGE)
     if scope not in SCOPES:
-        raise UsageError(f"a hold covers one of: {', '.join(SCOPES)}; not {scope!r}")
+        raise UsageError(
+            _("a hold covers one of: {scopes}; not {scope}").format(
+                scopes=", ".join(SCOPES), scope=repr(scope)
+            )
+        )
     if not reason.strip():
-        raise UsageError("say why the records are held (--reason TEXT), e.g. the case or request number")
+        raise UsageError(_("say why the records are held (--reason TEXT), e.g. the case or request number"))
     subject = ALL if scope == "all" else subject_id
     with ctx.db.write() as session:
         _require_subject(session, scope, subject)
@@ -100,11 +105,13 @@ def lift_hold(ctx: Context, actor: str, hold_id: int, reason: str) -> None:
     """Lift a hold (it stays on record). Raises PermissionDenied, UsageError, NotFound."""
     require(actor, user_roles(ctx.settings, actor), Action.MANAGE)
     if not reason.strip():
-        raise UsageError("say why the hold is lifted (--reason TEXT)")
+        raise UsageError(_("say why the hold is lifted (--reason TEXT)"))
     with ctx.db.write() as session:
         hold = session.get(LegalHold, hold_id)
         if hold is None or hold.lifted_at is not None:
-            raise NotFound(f"no active legal hold {hold_id}; see `smtool retention holds`")
+            raise NotFound(
+                _("no active legal hold {hold}; see `smtool retention holds`").format(hold=hold_id)
+            )
         hold.lifted_by, hold.lifted_at = actor, ctx.clock()
         session.add(hold)
         audit.append(
@@ -172,6 +179,18 @@ def purge(ctx: Context, actor: str, *, dry_run: bool = False) -> PurgeReport:
     return report
 
 
+# A sentence per scope: the noun's form and gender differ in Latvian.
+_NOT_A_NUMBER = {
+    "post": N_("a post id is a number, not {subject}"),
+    "inbox_item": N_("an inbox item id is a number, not {subject}"),
+}
+_NO_SUBJECT = {
+    "post": N_("no post {subject}"),
+    "inbox_item": N_("no inbox item {subject}"),
+    "account": N_("no account {subject}"),
+}
+
+
 def _require_subject(session: Session, scope: str, subject: str) -> None:
     model: Any = {"post": Post, "inbox_item": InboxItem, "account": Account}.get(scope)
     if model is None:
@@ -179,10 +198,10 @@ def _require_subject(session: Session, scope: str, subject: str) -> None:
     key: Any = subject
     if scope != "account":
         if not subject.isdigit():
-            raise UsageError(f"a {scope.replace('_', ' ')} id is a number, not {subject!r}")
+            raise UsageError(_(_NOT_A_NUMBER[scope]).format(subject=repr(subject)))
         key = int(subject)
     if session.get(model, key) is None:
-        raise NotFound(f"no {scope.replace('_', ' ')} {subject}")
+        raise NotFound(_(_NO_SUBJECT[scope]).format(subject=subject))
 
 
 @dataclass(frozen=True)

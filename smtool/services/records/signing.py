@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from smtool.config import Settings
 from smtool.errors import SecretError, UsageError
+from smtool.i18n import _
 from smtool.services.context import SIGNING_KEY_OPTION
 from smtool.small_files import read_small
 
@@ -54,7 +55,7 @@ def signing_key_for(session: Session) -> Ed25519PrivateKey:
     caller's transaction."""
     path = session.get_bind().get_execution_options().get(SIGNING_KEY_OPTION)
     if not path:
-        raise SecretError("no signing key is known for this database; open it with Context.open")
+        raise SecretError(_("no signing key is known for this database; open it with Context.open"))
     return _load(Path(path))
 
 
@@ -63,18 +64,24 @@ def _load(path: Path) -> Ed25519PrivateKey:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SecretError(
-            f"no signing key: {path} does not exist. Run `smtool init`; it creates missing keys."
+            _("no signing key: {file} does not exist. Run `smtool init`; it creates missing keys.").format(
+                file=path
+            )
         ) from None
     except OSError as e:
-        raise SecretError(f"cannot read the signing key {path}: {e.strerror}") from None
+        raise SecretError(
+            _("cannot read the signing key {file}: {reason}").format(file=path, reason=e.strerror)
+        ) from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
         raise SecretError(
-            f"{path} does not hold a signing key (an Ed25519 PEM key as `smtool init` makes)"
+            _("{file} does not hold a signing key (an Ed25519 PEM key as `smtool init` makes)").format(
+                file=path
+            )
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise SecretError(f"{path} holds a key that is not Ed25519")
+        raise SecretError(_("{file} holds a key that is not Ed25519").format(file=path))
     return key
 
 
@@ -89,7 +96,7 @@ def public_pem(key: Ed25519PublicKey) -> str:
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """A public key file: PEM (`smtool keys public`) or the base64 of its 32 bytes (a checkpoint's
     `public_key`). Raises UsageError for a file that is not one."""
-    what = "the public key file `smtool keys public` wrote"
+    what = _("the public key file `smtool keys public` wrote")
     data = read_small(path, _PUBLIC_KEY_LIMIT, what)
     key: object = None
     try:
@@ -100,7 +107,9 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     except (ValueError, TypeError, UnsupportedAlgorithm):
         pass
     if not isinstance(key, Ed25519PublicKey):
-        raise UsageError(f"{path} does not hold an Ed25519 public key; give {what}")
+        raise UsageError(
+            _("{file} does not hold an Ed25519 public key; give {what}").format(file=path, what=what)
+        )
     return key
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 from smtool.errors import UsageError
+from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.reports.cadence import CadenceReport, cadence
 from smtool.services.reports.campaign import CampaignReport, campaign
@@ -59,8 +60,12 @@ def build(
     shows only the top posts). Raises UsageError for an unknown account or a campaign report
     without a campaign tag."""
     if account and ctx.settings.account(account) is None:
-        known = ", ".join(a.id for a in ctx.settings.accounts) or "none"
-        raise UsageError(f"no account {account!r} in config.toml; known accounts: {known}")
+        known = ", ".join(a.id for a in ctx.settings.accounts) or _("none configured")
+        raise UsageError(
+            _("no account {account} in config.toml; known accounts: {known}").format(
+                account=repr(account), known=known
+            )
+        )
     if kind == "engagement":
         return engagement(ctx, period, account, campaign_tag, with_posts=with_posts)
     if kind == "response-times":

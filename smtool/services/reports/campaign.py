@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smtool.errors import UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.reports.cadence import CadenceReport, cadence
 from smtool.services.reports.engagement import EngagementReport, engagement
@@ -53,7 +53,7 @@ def campaign(
 ) -> CampaignReport:
     """The summary of campaign `campaign` in `period`; raises UsageError without a campaign tag."""
     if not campaign:
-        raise UsageError("the campaign report needs --campaign TAG (e.g. an EU project id)")
+        raise UsageError(_("the campaign report needs --campaign TAG (e.g. an EU project id)"))
     reach = engagement(ctx, period, account, campaign, with_posts=with_posts)
     answers = response_times(ctx, period, account, campaign)
     steady = cadence(ctx, period, account, campaign)

@@ -155,12 +155,21 @@ def check_destination(path: Path) -> None:
     again by `write_file`."""
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise UsageError(f"{path} is a folder; give the name of a file to write")
+        raise UsageError(_("{file} is a folder; give the name of a file to write").format(file=path))
     if path.exists() or path.is_symlink():
-        raise UsageError(f"{path} already exists; choose another file name or remove it first")
+        raise UsageError(
+            _("{file} already exists; choose another file name or remove it first").format(file=path)
+        )
     if not folder.is_dir():
-        missing = "is not a folder" if folder.exists() else "does not exist; create it first"
-        raise UsageError(f"cannot write {path}: {folder} {missing}")
+        if folder.exists():
+            raise UsageError(
+                _("cannot write {file}: {folder} is not a folder").format(file=path, folder=folder)
+            )
+        raise UsageError(
+            _("cannot write {file}: {folder} does not exist; create it first").format(
+                file=path, folder=folder
+            )
+        )
 
 
 def write_file(path: Path, data: bytes, *, new: bool) -> None:
@@ -179,4 +188,6 @@ def write_file(path: Path, data: bytes, *, new: bool) -> None:
         write_whole(path, data, mode=0o600, overwrite=not new)
     except (OSError, CannotWrite) as e:
         reason = e.reason if isinstance(e, CannotWrite) else e.strerror
-        raise UsageError(f"cannot write {path}: {reason}; choose another file or folder") from None
+        raise UsageError(
+            _("cannot write {file}: {reason}; choose another file or folder").format(file=path, reason=reason)
+        ) from None

@@ -80,7 +80,11 @@ def parse_day(text: str, option: str) -> date:
             ).format(option=option, text=repr(text))
         ) from None
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise UsageError(f"{option} {day} is out of range; give a day from {FIRST_DAY} to {LAST_DAY}")
+        raise UsageError(
+            _("{option} {day} is out of range; give a day from {first} to {last}").format(
+                option=option, day=format_day(day), first=format_day(FIRST_DAY), last=format_day(LAST_DAY)
+            )
+        )
     return day
 
 
@@ -94,7 +98,11 @@ def period_between(first: str | None, last: str | None, zone: str, now: datetime
     last_day = parse_day(last, "--to") if last else today
     first_day = parse_day(first, "--from") if first else last_day - timedelta(days=DEFAULT_DAYS - 1)
     if first_day > last_day:
-        raise UsageError(f"--from {first_day} is after --to {last_day}; give the earlier day first")
+        raise UsageError(
+            _("--from {first} is after --to {last}; give the earlier day first").format(
+                first=format_day(first_day), last=format_day(last_day)
+            )
+        )
     return Period(first_day, last_day, zone)
 
 

@@ -24,6 +24,7 @@ from smtool import __version__
 from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
+from smtool.i18n import N_, _, format_day
 from smtool.services.citizen_data import record_read, require_whole_reader
 from smtool.services.context import Context
 from smtool.services.files import PRIVATE_FILE, replacing
@@ -85,8 +86,12 @@ def export_archive(ctx: Context, start: date, end: date, output: Path, actor: st
     behind then or on any other failure.
     """
     if end < start:
-        raise UsageError(f"--to {end} is before --from {start}; give the period's first and last day")
-    require_whole_reader(ctx, actor, "the archive")
+        raise UsageError(
+            _("--to {last} is before --from {first}; give the period's first and last day").format(
+                last=format_day(end), first=format_day(start)
+            )
+        )
+    require_whole_reader(ctx, actor, N_("the archive"))
     # Loaded first: without the key no archive could prove who made it, so none is written.
     key = load_signing_key(ctx.settings)
     signer = fingerprint(public_text(key.public_key()))

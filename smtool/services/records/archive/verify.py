@@ -33,7 +33,7 @@ from typing import IO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from smtool.errors import SmtoolError, UsageError
-from smtool.i18n import N_
+from smtool.i18n import N_, _
 from smtool.services.records.archive import layout
 from smtool.services.records.signing import fingerprint, public_text, signature_holds
 
@@ -72,30 +72,40 @@ def verify_archive(path: Path, key: Ed25519PublicKey) -> ArchiveCheck:
     """Check the archive at `path`, its signature with the institution's public `key`; raises
     UsageError (no such file) or ArchiveUnreadable."""
     if not path.is_file():
-        raise UsageError(f"{path} does not exist or is not a file; give the archive's .zip file")
+        raise UsageError(
+            _("{file} does not exist or is not a file; give the archive's .zip file").format(file=path)
+        )
     try:
         with zipfile.ZipFile(path) as bag:
             return _check(bag, path, key)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise ArchiveUnreadable(
-            f"{path} is not a readable zip archive ({error}); it may be truncated or damaged. "
-            "Copy it again from where it was kept."
+            _(
+                "{file} is not a readable zip archive ({error}); it may be truncated or damaged. "
+                "Copy it again from where it was kept."
+            ).format(file=path, error=error)
         ) from None
     except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+        raise UsageError(
+            _("cannot read {file}: {reason}").format(file=path, reason=error.strerror or error)
+        ) from None
 
 
 def _check(bag: zipfile.ZipFile, path: Path, key: Ed25519PublicKey) -> ArchiveCheck:
     if any(info.flag_bits & _ENCRYPTED for info in bag.infolist()):
         # zipfile would raise RuntimeError at the first read; smtool never encrypts an archive.
         raise ArchiveUnreadable(
-            f"{path} holds password-protected files; an smtool archive is never encrypted. "
-            "Use the zip smtool wrote, or unpack and re-zip it without a password."
+            _(
+                "{file} holds password-protected files; an smtool archive is never encrypted. "
+                "Use the zip smtool wrote, or unpack and re-zip it without a password."
+            ).format(file=path)
         )
     names = [n for n in bag.namelist() if not n.endswith("/")]
     roots = {n.split("/", 1)[0] for n in names}
     if len(roots) != 1 or any("/" not in n for n in names):
-        raise ArchiveUnreadable(f"{path} is not an smtool archive: expected one folder holding a BagIt bag")
+        raise ArchiveUnreadable(
+            _("{file} is not an smtool archive: expected one folder holding a BagIt bag").format(file=path)
+        )
     (root,) = roots
     check = ArchiveCheck(root)
     present = {n.split("/", 1)[1] for n in names}
@@ -103,7 +113,9 @@ def _check(bag: zipfile.ZipFile, path: Path, key: Ed25519PublicKey) -> ArchiveCh
         # Two members of one name: tools disagree on which one is "the" file; never a clean bag.
         counts = Counter(names)
         check.problems.extend(
-            f"file stored twice: {n.split('/', 1)[1]}" for n in sorted(counts) if counts[n] > 1
+            _("file stored twice: {file}").format(file=n.split("/", 1)[1])
+            for n in sorted(counts)
+            if counts[n] > 1
         )
     # The largest a manifest of this zip's files can be: each file named once.
     limit = _MANIFEST_SLACK + sum(_LINE_OVERHEAD + 3 * len(name.encode("utf-8")) for name in present)
@@ -115,12 +127,14 @@ def _check(bag: zipfile.ZipFile, path: Path, key: Ed25519PublicKey) -> ArchiveCh
     if tags is None or payload is None:
         return check
     if layout.BAGIT not in tags:
-        check.problems.append(f"{layout.TAG_MANIFEST} does not list {layout.BAGIT}")
+        check.problems.append(
+            _("{manifest} does not list {file}").format(manifest=layout.TAG_MANIFEST, file=layout.BAGIT)
+        )
     expected = {**payload, **tags}
     # bag-info.txt holds the tag manifest's signature, so the tag manifest cannot list it; the
     # signature covers it instead.
     for name in sorted(present - set(expected) - {layout.TAG_MANIFEST, layout.BAG_INFO}):
-        check.problems.append(f"extra file not in the manifests: {name}")
+        check.problems.append(_("extra file not in the manifests: {file}").format(file=name))
     _check_files(bag, root, present, expected, check)
     if layout.REGISTER in present and layout.REGISTER in payload:
         _check_register(bag, root, payload, check)
@@ -133,11 +147,15 @@ def _check_files(
     """Every file the manifests name is in the bag with the checksum they give, read as a stream."""
     for name, digest in sorted(expected.items()):
         if name.startswith("/") or ".." in name.split("/"):
-            check.problems.append(f"the manifest names a path outside the archive: {name}")
+            check.problems.append(
+                _("the manifest names a path outside the archive: {file}").format(file=name)
+            )
         elif name not in present:
-            check.problems.append(f"missing file: {name}")
+            check.problems.append(_("missing file: {file}").format(file=name))
         elif _digest(bag, f"{root}/{name}") != digest:
-            check.problems.append(f"modified file: {name} (its SHA-256 differs from the manifest)")
+            check.problems.append(
+                _("modified file: {file} (its SHA-256 differs from the manifest)").format(file=name)
+            )
         else:
             check.files += 1
 
@@ -149,12 +167,14 @@ def _member(
     try:
         info = bag.getinfo(f"{root}/{name}")
     except KeyError:
-        check.problems.append(f"missing file: {name}")
+        check.problems.append(_("missing file: {file}").format(file=name))
         return None
     if info.file_size > limit:
         check.problems.append(
-            f"{name} is {info.file_size} bytes, more than it can be in this archive (at most {limit}); "
-            "it was not written by smtool"
+            _(
+                "{file} is {size} bytes, more than it can be in this archive (at most {limit}); "
+                "it was not written by smtool"
+            ).format(file=name, size=info.file_size, limit=limit)
         )
         return None
     return info
@@ -188,10 +208,10 @@ def _manifest(lines: Iterable[str], name: str, check: ArchiveCheck) -> dict[str,
     try:
         entries = layout.parse_manifest(lines)
     except UnicodeDecodeError:
-        check.problems.append(f"{name} is not UTF-8 text")
+        check.problems.append(_("{file} is not UTF-8 text").format(file=name))
         return None
     if entries is None:
-        check.problems.append(f"{name} has a line that is not '<sha256>  <path>'")
+        check.problems.append(_("{file} has a line that is not '<sha256>  <path>'").format(file=name))
     return entries
 
 
@@ -207,20 +227,30 @@ def _check_signature(
     named = layout.info_field(unsigned, layout.KEY_FIELD)
     if not signatures:
         check.problems.append(
-            f"{layout.BAG_INFO} carries no signature ({layout.SIGNATURE_FIELD}): the archive cannot be "
-            "shown to come from the institution (made by an smtool without signing, or the signature removed)"
+            _(
+                "{file} carries no signature ({field}): the archive cannot be shown to come from the "
+                "institution (made by an smtool without signing, or the signature removed)"
+            ).format(file=layout.BAG_INFO, field=layout.SIGNATURE_FIELD)
         )
     elif len(signatures) > 1:
-        check.problems.append(f"{layout.BAG_INFO} carries {len(signatures)} signatures; smtool writes one")
+        check.problems.append(
+            _("{file} carries {count} signatures; smtool writes one").format(
+                file=layout.BAG_INFO, count=len(signatures)
+            )
+        )
     elif named is not None and named != ours:
         check.problems.append(
-            f"the archive names signing key {named}, not the key it is checked with ({ours}); "
-            "check it with the public key of the institution that made it (`smtool keys public` there)"
+            _(
+                "the archive names signing key {named}, not the key it is checked with ({ours}); "
+                "check it with the public key of the institution that made it (`smtool keys public` there)"
+            ).format(named=named, ours=ours)
         )
     elif not signature_holds(key, layout.signed_message(tag_manifest, unsigned), signatures[0]):
         check.problems.append(
-            f"the signature in {layout.BAG_INFO} does not match {layout.TAG_MANIFEST} and {layout.BAG_INFO}: "
-            f"the archive was changed after it was made, or key {ours} did not sign it"
+            _(
+                "the signature in {info} does not match {manifest} and {info}: "
+                "the archive was changed after it was made, or key {ours} did not sign it"
+            ).format(info=layout.BAG_INFO, manifest=layout.TAG_MANIFEST, ours=ours)
         )
     else:
         check.signed_by = ours
@@ -243,26 +273,38 @@ def _check_register(bag: zipfile.ZipFile, root: str, payload: dict[str, str], ch
         reader = csv.reader(_lines(raw))
         try:
             if tuple(next(reader, ())) != layout.REGISTER_COLUMNS:
-                check.problems.append(f"{layout.REGISTER} does not have the register's columns")
+                check.problems.append(
+                    _("{file} does not have the register's columns").format(file=layout.REGISTER)
+                )
                 return
             width = len(layout.REGISTER_COLUMNS)
             for values in reader:
                 if len(values) != width:
                     check.problems.append(
-                        f"{layout.REGISTER} line {reader.line_num} has {len(values)} columns, not {width}"
+                        _("{file} line {line} has {count} columns, not {width}").format(
+                            file=layout.REGISTER, line=reader.line_num, count=len(values), width=width
+                        )
                     )
                     return
                 check.records += 1
                 if check.records > len(payload):
-                    check.problems.append(f"{layout.REGISTER} has more rows than the archive has files")
+                    check.problems.append(
+                        _("{file} has more rows than the archive has files").format(file=layout.REGISTER)
+                    )
                     return
                 row = dict(zip(layout.REGISTER_COLUMNS, values, strict=True))
                 if payload.get(row["file"]) != row["sha256"]:
                     check.problems.append(
-                        f"register row {row['record']} names {row['file']}, which the manifest does not "
-                        "hold with that checksum"
+                        _(
+                            "register row {record} names {file}, which the manifest does not hold with "
+                            "that checksum"
+                        ).format(record=row["record"], file=row["file"])
                     )
         except (UnicodeDecodeError, csv.Error) as error:
             # A damaged register is a failed check like any modified file, not unusable input:
             # the rest of the bag was checked and is reported.
-            check.problems.append(f"{layout.REGISTER} cannot be read as a CSV register ({error})")
+            check.problems.append(
+                _("{file} cannot be read as a CSV register ({error})").format(
+                    file=layout.REGISTER, error=error
+                )
+            )
