@@ -42,7 +42,7 @@ from smtool.domain.inbox_states import PRIORITY_ALERT, PRIORITY_NORMAL, PRIORITY
 from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context, working_time
-from smtool.services.guidelines import triage_text
+from smtool.services.guidelines import TriageFlags, triage_flags_of, triage_text
 from smtool.services.monitoring import takeover
 from smtool.services.monitoring.routing import Router
 from smtool.services.platforms import ConnectorFactory, connector_for
@@ -82,7 +82,11 @@ def _clean_json(value: Any) -> Any:
 def triage_flags(settings: Any, text: str) -> tuple[list[str], int]:
     """Flags (question, personal_data, abuse, spam) and a priority for incoming text. Never raises
     for any text; raises PolicyError only for a broken policy pack."""
-    flags = [name for name, on in asdict(triage_text(text, settings=settings).flags).items() if on]
+    return _flags_and_priority(triage_text(text, settings=settings).flags)
+
+
+def _flags_and_priority(triage: TriageFlags) -> tuple[list[str], int]:
+    flags = [name for name, on in asdict(triage).items() if on]
     if "abuse" in flags or "personal_data" in flags:
         return flags, PRIORITY_URGENT
     if "question" in flags and "spam" not in flags:
@@ -222,7 +226,11 @@ class Ingestor:
         The cursor only moves if nobody moved it since `cursor_before` was read (a second worker
         polling the same account stores the same items, which the upsert ignores).
         """
-        prepared = [self._row(item, kind) for item in items]
+        # One triage call for the page: the engine and context are resolved once, not per item.
+        triaged = triage_flags_of([item.text for item in items], settings=self.ctx.settings)
+        prepared = [
+            self._row(item, kind, _flags_and_priority(t)) for item, t in zip(items, triaged, strict=True)
+        ]
         with self.ctx.db.write() as session:
             new = self._upsert(session, prepared)
             _ensure_cursor_row(session, account_id, stream, self.ctx.clock())
@@ -252,8 +260,10 @@ class Ingestor:
                 )
         return new
 
-    def _row(self, item: IncomingItem, kind: str | None) -> takeover.NewInboxItem:
-        flags, priority = triage_flags(self.ctx.settings, item.text)
+    def _row(
+        self, item: IncomingItem, kind: str | None, triaged: tuple[list[str], int]
+    ) -> takeover.NewInboxItem:
+        flags, priority = triaged
         team = self.router.team_for(item.text, flags)
         if kind == "alert":
             # Possible account takeover or unauthorised publishing: the press office looks first.
