@@ -48,6 +48,7 @@ from smtool.services.monitoring.routing import Router
 from smtool.services.platforms import ConnectorFactory, connector_for
 from smtool.services.records import audit
 from smtool.services.text import escape_nul
+from smtool.store import fts
 from smtool.store.tables import Account, InboxItem, IngestCursor, Publication
 
 log = logging.getLogger("smtool.ingest")
@@ -232,7 +233,8 @@ class Ingestor:
             self._row(item, kind, _flags_and_priority(t)) for item, t in zip(items, triaged, strict=True)
         ]
         with self.ctx.db.write() as session:
-            new = self._upsert(session, prepared)
+            with fts.deferred_index(session):
+                new = self._upsert(session, prepared)
             _ensure_cursor_row(session, account_id, stream, self.ctx.clock())
             # Compare-and-set: a cursor someone else moved meanwhile is theirs to keep.
             session.execute(
