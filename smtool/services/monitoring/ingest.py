@@ -22,7 +22,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
@@ -70,6 +70,18 @@ class _OwnPostsCursor(TypedDict):
     baseline: list[str]
 
 
+# TriageFlags' fields in their declared order (the order stored items list their flags in).
+_FLAG_NAMES = tuple(f.name for f in fields(TriageFlags))
+
+
+def _raw_payload(value: Any) -> Any:
+    """The raw payload as stored: unchanged unless some string in it holds NUL (the C encoder
+    answers that faster than walking the payload in Python; most payloads have none)."""
+    if "\\u0000" not in json.dumps(value):
+        return value
+    return _clean_json(value)
+
+
 def _clean_json(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
@@ -87,7 +99,7 @@ def triage_flags(settings: Any, text: str) -> tuple[list[str], int]:
 
 
 def _flags_and_priority(triage: TriageFlags) -> tuple[list[str], int]:
-    flags = [name for name, on in asdict(triage).items() if on]
+    flags = [name for name in _FLAG_NAMES if getattr(triage, name)]
     if "abuse" in flags or "personal_data" in flags:
         return flags, PRIORITY_URGENT
     if "question" in flags and "spam" not in flags:
@@ -104,6 +116,7 @@ class Ingestor:
         self.router = Router.from_settings(ctx.settings)
         self.calendar = working_time(ctx.settings)
         self._connectors: dict[str, Connector] = {}
+        self._due: dict[datetime, datetime] = {}
 
     def connector(self, account: Account) -> Connector:
         if account.id not in self._connectors:
@@ -227,6 +240,7 @@ class Ingestor:
         The cursor only moves if nobody moved it since `cursor_before` was read (a second worker
         polling the same account stores the same items, which the upsert ignores).
         """
+        self._due.clear()  # kept for one page: the settings may change between polls
         # One triage call for the page: the engine and context are resolved once, not per item.
         triaged = triage_flags_of([item.text for item in items], settings=self.ctx.settings)
         prepared = [
@@ -290,7 +304,7 @@ class Ingestor:
             "thread_remote_id": item.thread_remote_id,
             "created_at": item.created_at,
             "fetched_at": self.ctx.clock(),
-            "raw": _clean_json(item.raw),
+            "raw": _raw_payload(item.raw),
             "state": "new",
             "priority": priority,
             "flags": flags,
@@ -298,10 +312,18 @@ class Ingestor:
             "hidden": False,
             "version": 1,
             "escaped": escaped,
-            "response_due_at": self.calendar.add(
-                item.created_at, self.ctx.settings.inbox.target_first_response_minutes
-            ),
+            "response_due_at": self._due_at(item.created_at),
         }
+
+    def _due_at(self, created_at: datetime) -> datetime:
+        """The first-response target; items of a page share their seconds (the platforms give
+        whole seconds), so each second's target is worked out once per page."""
+        due = self._due.get(created_at)
+        if due is None:
+            due = self._due[created_at] = self.calendar.add(
+                created_at, self.ctx.settings.inbox.target_first_response_minutes
+            )
+        return due
 
     @staticmethod
     def _upsert(session: Session, rows: list[takeover.NewInboxItem]) -> int:
