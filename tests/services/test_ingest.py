@@ -6,11 +6,17 @@ exactly as the citizen wrote it, triaged and routed, across pages and restarts.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
 from sqlalchemy import text as sql
 from sqlmodel import col, func, select
 
+from connectors.base import IncomingItem, IncomingPage, Transient
 from smtool.services.context import Context
-from smtool.services.monitoring import queue_pages
+from smtool.services.monitoring import prefetch, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.drafts import Draft, create_post
@@ -89,6 +95,36 @@ def test_the_inbox_search_finds_every_new_item_and_items_added_elsewhere(
             assert found is not None and item.id in found, (item.text, item.author_name)
         if session.get_bind().dialect.name == "sqlite":
             assert session.execute(sql("SELECT count(*) FROM inbox_fts_deferred")).scalar_one() == 0
+
+
+def test_pages_prepared_while_fetched_are_stored_oldest_first(sctx: Context, sandbox: Sandbox) -> None:
+    # X answers newest first; the pipeline prepares each page as it comes, yet the queue's ids
+    # still follow the platform's order, oldest first.
+    made = sandbox.control("POST", "simulate", {"count": 250, "platform": "x"})["items"]
+    assert Ingestor(sctx).poll_all()["new"] == 250
+    with sctx.db.read() as session:
+        stored = session.exec(select(InboxItem.remote_id).order_by(col(InboxItem.id))).all()
+    assert list(stored) == sorted((i["id"] for i in made), key=int)
+
+
+class _Pages:
+    """A paged fetcher whose platform fails after two pages."""
+
+    def __init__(self, items: list[IncomingItem]) -> None:
+        self.items = items
+
+    def incoming_pages(self, cursor: str | None) -> Iterator[IncomingPage]:
+        yield IncomingPage(self.items[:1])
+        yield IncomingPage(self.items[1:])
+        raise Transient("the platform went away")
+
+
+def test_a_failure_after_some_pages_reaches_the_caller_and_the_fetch_ends() -> None:
+    item = IncomingItem("x", "1", "vk-x", "mention", "7", "A", "@a", "teksts", datetime.now(UTC), None, None)
+    before = threading.active_count()
+    with pytest.raises(Transient):
+        prefetch.prepared_while_fetching(_Pages([item, item]), None, lambda page: [i.text for i in page])
+    assert threading.active_count() == before
 
 
 def test_a_crash_before_the_commit_rereads_and_stores_once(sctx: Context, sandbox: Sandbox) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
@@ -36,6 +36,7 @@ from connectors.base import (
     IncomingItem,
     OwnPost,
     RateLimited,
+    paged_incoming,
     searcher,
 )
 from smtool.domain.inbox_states import PRIORITY_ALERT, PRIORITY_NORMAL, PRIORITY_QUESTION, PRIORITY_URGENT
@@ -43,7 +44,7 @@ from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context, working_time
 from smtool.services.guidelines import TriageFlags, triage_flags_of, triage_text
-from smtool.services.monitoring import takeover
+from smtool.services.monitoring import prefetch, takeover
 from smtool.services.monitoring.routing import Router
 from smtool.services.platforms import ConnectorFactory, connector_for
 from smtool.services.records import audit
@@ -166,7 +167,11 @@ class Ingestor:
     def poll_account(self, account: Account) -> Counter[str]:
         """Fetch the account's new comments and mentions and store them with the new cursor."""
         return self._poll(
-            account, INCOMING, lambda connector, cursor: connector.fetch_incoming(cursor), kind=None
+            account,
+            INCOMING,
+            lambda connector, cursor: connector.fetch_incoming(cursor),
+            kind=None,
+            pipelined=True,
         )
 
     def search(self, account: Account) -> Counter[str]:
@@ -188,19 +193,37 @@ class Ingestor:
         stream: str,
         fetch: Callable[[Connector, str | None], tuple[list[IncomingItem], str | None]],
         kind: str | None,
+        pipelined: bool = False,
     ) -> Counter[str]:
         counts: Counter[str] = Counter()
         with self.ctx.db.read() as session:
             row = session.get(IngestCursor, (account.id, stream))
             cursor = row.cursor if row else None
+        prepared: dict[str, takeover.NewInboxItem] = {}
         try:
-            items, new_cursor = fetch(self.connector(account), cursor)
+            connector = self.connector(account)
+            paged = paged_incoming(connector) if pipelined else None
+            try:
+                if paged is None:
+                    items, new_cursor = fetch(connector, cursor)
+                else:
+                    items, new_cursor, prepared = prefetch.prepared_while_fetching(
+                        paged, cursor, lambda page: self._prepare(page, kind)
+                    )
+            except AuthExpired:
+                if paged is None:
+                    raise
+                # The plain call is made once more on a token another worker refreshed meanwhile.
+                prepared = {}
+                items, new_cursor = fetch(connector, cursor)
         except (ConnectorError, SmtoolError) as error:
             self._record_error(account.id, stream, error)
             counts["errors"] += 1
             return counts
         counts["fetched"] += len(items)
-        counts["new"] += self.store(account.id, stream, cursor, items, new_cursor, kind=kind)
+        counts["new"] += self.store(
+            account.id, stream, cursor, items, new_cursor, kind=kind, prepared=prepared
+        )
         return counts
 
     def _record_error(self, account_id: str, stream: str, error: Exception) -> None:
@@ -234,21 +257,22 @@ class Ingestor:
         new_cursor: str | None,
         *,
         kind: str | None = None,
+        prepared: Mapping[str, takeover.NewInboxItem] | None = None,
     ) -> int:
         """Upsert the items and move the stream's cursor in one transaction; returns how many were new.
 
         The cursor only moves if nobody moved it since `cursor_before` was read (a second worker
-        polling the same account stores the same items, which the upsert ignores).
+        polling the same account stores the same items, which the upsert ignores). `prepared` holds
+        rows already made while the pages were fetched, by remote id.
         """
-        self._due.clear()  # kept for one page: the settings may change between polls
-        # One triage call for the page: the engine and context are resolved once, not per item.
-        triaged = triage_flags_of([item.text for item in items], settings=self.ctx.settings)
-        prepared = [
-            self._row(item, kind, _flags_and_priority(t)) for item, t in zip(items, triaged, strict=True)
-        ]
+        ready = prepared or {}
+        missing = self._prepare([item for item in items if item.remote_id not in ready], kind)
+        made = iter(missing)
+        # In the connector's order (oldest first), which the queue's ids keep.
+        rows = [ready[item.remote_id] if item.remote_id in ready else next(made) for item in items]
         with self.ctx.db.write() as session:
             with fts.deferred_index(session):
-                new = self._upsert(session, prepared)
+                new = self._upsert(session, rows)
             _ensure_cursor_row(session, account_id, stream, self.ctx.clock())
             # Compare-and-set: a cursor someone else moved meanwhile is theirs to keep.
             session.execute(
@@ -275,6 +299,15 @@ class Ingestor:
                     payload={"stream": stream, "fetched": len(items), "new": new},
                 )
         return new
+
+    def _prepare(self, items: Sequence[IncomingItem], kind: str | None) -> list[takeover.NewInboxItem]:
+        """The rows to store for a page of items, triaged and routed."""
+        if not items:
+            return []
+        self._due.clear()  # kept for one page: the settings may change between polls
+        # One triage call for the page: the engine and context are resolved once, not per item.
+        triaged = triage_flags_of([item.text for item in items], settings=self.ctx.settings)
+        return [self._row(item, kind, _flags_and_priority(t)) for item, t in zip(items, triaged, strict=True)]
 
     def _row(
         self, item: IncomingItem, kind: str | None, triaged: tuple[list[str], int]
