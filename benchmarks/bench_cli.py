@@ -30,6 +30,7 @@ COMMANDS: list[tuple[str, list[str], float | None]] = [
     ("smtool --help", ["-m", "smtool", "--help"], 0.15),
     ("smtool check --help", ["-m", "smtool", "check", "--help"], 0.15),
     ("smtool inbox list", ["-m", "smtool", "inbox", "list", "--as", "liga"], 0.5),
+    ("smtool account list", ["-m", "smtool", "account", "list"], 0.5),
 ]
 
 

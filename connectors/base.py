@@ -10,7 +10,7 @@ parties do; `load_connector_class` is the one way to find a connector class by p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -27,11 +27,13 @@ __all__ = [
     "GrantRejected",
     "IncomingItem",
     "IncomingKind",
+    "IncomingPage",
     "MetricSnapshot",
     "OAuthApp",
     "OutgoingPost",
     "OwnPost",
     "PageChoice",
+    "PagedIncoming",
     "PublishedRef",
     "RateLimited",
     "Rejected",
@@ -43,6 +45,7 @@ __all__ = [
     "available_platforms",
     "load_connector_class",
     "oauth_app_for",
+    "paged_incoming",
 ]
 
 ENTRY_POINT_GROUP = "smtool.connectors"
@@ -122,6 +125,17 @@ class IncomingItem:
     parent_remote_id: str | None
     thread_remote_id: str | None
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class IncomingPage:
+    """One answer of a `fetch_incoming` in progress (`PagedIncoming`): that page's new items, to be
+    worked on while the next page is fetched. The last page (`done`) also carries exactly what
+    fetch_incoming returns: every item, in order, and the new cursor."""
+
+    items: list[IncomingItem]
+    done: bool = False
+    result: tuple[list[IncomingItem], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -388,3 +402,17 @@ class Searches(Protocol):
 def searcher(connector: object) -> Searches | None:
     """The connector as a keyword searcher, or None when its platform has no search."""
     return connector if isinstance(connector, Searches) else None
+
+
+@runtime_checkable
+class PagedIncoming(Protocol):
+    """A connector whose fetch_incoming can be followed page by page (X and Facebook)."""
+
+    def incoming_pages(self, cursor: str | None) -> Iterator[IncomingPage]:
+        """fetch_incoming's calls, yielding after each answer; raises as fetch_incoming."""
+        ...
+
+
+def paged_incoming(connector: object) -> PagedIncoming | None:
+    """The connector as a page-by-page incoming fetcher, or None when it has no such method."""
+    return connector if isinstance(connector, PagedIncoming) else None

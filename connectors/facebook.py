@@ -10,7 +10,7 @@ the answer is not a Graph body at all (an HTML error page, an empty body).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from connectors.base import (
     Credentials,
     DuplicateContent,
     IncomingItem,
+    IncomingPage,
     MediaFile,
     MetricSnapshot,
     OutgoingPost,
@@ -153,6 +154,11 @@ class FacebookConnector:
         return value
 
     def _pages(self, path: str, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        for answer in self._answers(path, args):
+            yield from answer
+
+    def _answers(self, path: str, args: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        """Each answer's entries, following `after` cursors (at most MAX_PAGES calls)."""
         args = dict(args)
         for _ in range(MAX_PAGES):
             result = self._call(False, path, args)
@@ -162,7 +168,7 @@ class FacebookConnector:
             for entry in data:
                 if not isinstance(entry, dict):
                     raise unexpected_answer("entry is not an object", None, write=False)
-                yield entry
+            yield data
             after = _next_cursor(result)
             if after is None:
                 return
@@ -262,8 +268,18 @@ class FacebookConnector:
         comments arriving within the same second are neither repeated nor missed. Raises Rejected
         for a cursor this connector did not make.
         """
+        for page in self.incoming_pages(cursor):
+            if page.result is not None:
+                return page.result
+        raise AssertionError("incoming_pages ended without its result")  # pragma: no cover
+
+    def incoming_pages(self, cursor: str | None) -> Iterator[IncomingPage]:
+        """fetch_incoming page by page (connectors.base.PagedIncoming); raises as it does."""
+        since, seen = _read_cursor(cursor)  # a bad cursor is refused before any call
+        return self._incoming_pages(cursor, since, seen)
+
+    def _incoming_pages(self, cursor: str | None, since: int, seen: set[str]) -> Iterator[IncomingPage]:
         page = self._page()
-        since, seen = _read_cursor(cursor)
         lookback = int((utc_now() - POST_LOOKBACK).timestamp())
         post_ids = [
             str(p["id"])
@@ -285,6 +301,20 @@ class FacebookConnector:
             expansion += f".since({since})"
         fields = f"{expansion}{{{COMMENT_FIELDS}}}"
         items: dict[str, IncomingItem] = {}
+
+        def new_of(comments: Iterable[object], post_id: str) -> list[IncomingItem]:
+            fresh: list[IncomingItem] = []
+            for comment in comments:
+                if not isinstance(comment, dict):
+                    raise unexpected_answer("comment is not an object", None, write=False)
+                item = self._item(comment, post_id, page)
+                stamp = int(item.created_at.timestamp())
+                if item.author_id == page or stamp < since or (stamp == since and item.remote_id in seen):
+                    continue
+                items[item.remote_id] = item
+                fresh.append(item)
+            return fresh
+
         for start in range(0, len(post_ids), OBJECT_BATCH):
             nodes = self._batch(post_ids[start : start + OBJECT_BATCH], fields)
             for post_id, node in nodes.items():
@@ -294,25 +324,22 @@ class FacebookConnector:
                 comments = edge.get("data")
                 if not isinstance(comments, list):
                     raise unexpected_answer("comments without data", self._adapter.last_response, write=False)
+                yield IncomingPage(new_of(comments, post_id))
                 after = _next_cursor(edge)
                 if after is not None:
-                    comments = comments + list(self._pages(f"{post_id}/comments", {**args, "after": after}))
-                for comment in comments:
-                    if not isinstance(comment, dict):
-                        raise unexpected_answer("comment is not an object", None, write=False)
-                    item = self._item(comment, post_id, page)
-                    stamp = int(item.created_at.timestamp())
-                    if item.author_id == page or stamp < since or (stamp == since and item.remote_id in seen):
-                        continue
-                    items[item.remote_id] = item
+                    for answer in self._answers(f"{post_id}/comments", {**args, "after": after}):
+                        yield IncomingPage(new_of(answer, post_id))
         ordered = sorted(items.values(), key=lambda i: (i.created_at, i.remote_id))
         if not ordered:
-            return [], cursor
+            yield IncomingPage([], done=True, result=([], cursor))
+            return
         newest = int(ordered[-1].created_at.timestamp())
         at_newest = {i.remote_id for i in ordered if int(i.created_at.timestamp()) == newest}
         if newest == since:
             at_newest |= seen
-        return ordered, json.dumps({"since": newest, "seen": sorted(at_newest)})
+        yield IncomingPage(
+            [], done=True, result=(ordered, json.dumps({"since": newest, "seen": sorted(at_newest)}))
+        )
 
     def _item(self, comment: dict[str, Any], post_id: str, page: str) -> IncomingItem:
         comment_id, created = comment.get("id"), parse_time(comment.get("created_time"))

@@ -9,7 +9,7 @@ never sleep for fifteen minutes inside a call; it gets RateLimited with the rese
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
@@ -24,6 +24,7 @@ from connectors.base import (
     DuplicateContent,
     IncomingItem,
     IncomingKind,
+    IncomingPage,
     MediaFile,
     MetricSnapshot,
     OutgoingPost,
@@ -296,9 +297,13 @@ class XConnector:
 
         Raises Rejected for a cursor this connector did not make.
         """
+        return _result(self.incoming_pages(cursor))
+
+    def incoming_pages(self, cursor: str | None) -> Iterator[IncomingPage]:
+        """fetch_incoming page by page (connectors.base.PagedIncoming); raises as it does."""
         me = self._me()
         since = _since_id(cursor)
-        return self._collect(
+        return self._collect_pages(
             lambda token: self._client.get_users_mentions(
                 me,
                 since_id=since,
@@ -338,6 +343,14 @@ class XConnector:
         cursor: str | None,
         elsewhere: bool,
     ) -> tuple[list[IncomingItem], str | None]:
+        return _result(self._collect_pages(fetch, cursor, elsewhere))
+
+    def _collect_pages(
+        self,
+        fetch: Callable[[str | None], requests.Response],
+        cursor: str | None,
+        elsewhere: bool,
+    ) -> Iterator[IncomingPage]:
         me = self._me()
         items: dict[str, IncomingItem] = {}
         newest = int(cursor) if cursor else 0
@@ -348,14 +361,17 @@ class XConnector:
                 for u in (includes.get("users", []) if isinstance(includes, dict) else [])
                 if isinstance(u, dict)
             }
+            page: list[IncomingItem] = []
             for tweet in body.get("data") or []:
                 item = self._item(tweet, users, me, elsewhere)
                 if item is None:
                     continue
                 items[item.remote_id] = item
+                page.append(item)
                 newest = max(newest, int(item.remote_id))
+            yield IncomingPage(page)
         ordered = sorted(items.values(), key=lambda i: int(i.remote_id))
-        return ordered, (str(newest) if newest else cursor)
+        yield IncomingPage([], done=True, result=(ordered, (str(newest) if newest else cursor)))
 
     def _item(self, tweet: object, users: dict[str, Any], me: str, elsewhere: bool) -> IncomingItem | None:
         if not isinstance(tweet, dict):
@@ -496,3 +512,11 @@ def _since_id(cursor: str | None) -> str | None:
 
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _result(pages: Iterable[IncomingPage]) -> tuple[list[IncomingItem], str | None]:
+    """What the last page carries: every item in order and the new cursor."""
+    for page in pages:
+        if page.done and page.result is not None:
+            return page.result
+    raise AssertionError("a page fetch ended without its result")  # pragma: no cover - generator bug

@@ -24,6 +24,7 @@ from smtool.checker import (
     Finding,
     RecentPost,
     Triage,
+    TriageFlags,
     Waiver,
     blocking,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "BatchResultDict",
     "CheckResult",
     "CheckResultDict",
+    "TriageFlags",
     "check_batch",
     "check_text",
     "context_for",
@@ -51,6 +53,7 @@ __all__ = [
     "load_engines",
     "policies_dir",
     "read_jsonl",
+    "triage_flags_of",
     "triage_text",
 ]
 
@@ -269,6 +272,16 @@ def triage_text(
     _check_lang(lang)
     ctx = _base_context(settings, "institution", None, None, (), datetime.now(UTC))
     return engine_for(DEFAULT_PACKS, policies).triage(text, ctx, lang=lang)
+
+
+def triage_flags_of(
+    texts: Sequence[str], *, settings: Settings | None = None, policies: str | Path | None = None
+) -> list[TriageFlags]:
+    """The triage flags of many incoming texts at once (ingest stores a page at a time): the same
+    flags as triage_text gives each, with the engine and context resolved once for the page.
+    Raises PolicyError for a bad policy pack."""
+    ctx = _base_context(settings, "institution", None, None, (), datetime.now(UTC))
+    return engine_for(DEFAULT_PACKS, policies).triage_flags(texts, ctx)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
 """Full-text search over inbox items: SQLite FTS5 or a PostgreSQL tsvector GIN index.
 
-Migration 0002 creates these objects; SQLAlchemy's metadata does not know them, so the schema
-comparison (`include_object`) leaves them out. Both use no stemming ("simple" / unicode61), which
+Migration 0002 creates these objects (0014 lets ingest index a page at once: `deferred_index`);
+SQLAlchemy's metadata does not know them, so the schema comparison (`include_object`) leaves them
+out. Both use no stemming ("simple" / unicode61), which
 suits Latvian, English and Russian alike; SQLite also folds diacritics (ā = a).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, text
@@ -25,6 +28,32 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@contextmanager
+def deferred_index(session: Session) -> Iterator[None]:
+    """Inside a write transaction: the inbox items inserted in the block are indexed at its end in
+    one statement, not row by row by the insert trigger (SQLite; migration 0014). PostgreSQL's GIN
+    index needs nothing.
+
+    The marker row lives only inside the caller's transaction (SQLite has one writer at a time, so no
+    other insert sees it) and is deleted again before the block ends; the rows indexed are those
+    with an id above the largest before the block, i.e. the block's own.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    before = session.execute(text("SELECT coalesce(max(id), 0) FROM inbox_items")).scalar_one()
+    session.execute(text("INSERT INTO inbox_fts_deferred (since_id) VALUES (:before)"), {"before": before})
+    yield
+    session.execute(
+        text(
+            "INSERT INTO inbox_fts(rowid, text, author_name, author_handle) "
+            "SELECT id, text, author_name, author_handle FROM inbox_items WHERE id > :before"
+        ),
+        {"before": before},
+    )
+    session.execute(text("DELETE FROM inbox_fts_deferred"))
 
 
 def words(query: str) -> list[str]:

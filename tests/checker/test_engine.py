@@ -189,6 +189,28 @@ def test_triage_of_incoming_text(engine: Engine) -> None:
     assert engine.triage("Paldies par informāciju.").flags == type(t.flags)()
 
 
+TRIAGED = [
+    "Jūs esat zagļi! Mans kods 120380-12348, kad atbildēsiet?",
+    "Nopelni ar crypto! bit.ly/abc",
+    "Paldies par informāciju.",
+    "Kad būs pabalsts? Rakstiet uz janis@example.lv",
+    "Nopelni ar crypto! bit.ly/abc",
+    "",
+]
+
+
+@pytest.mark.parametrize("ctx", [None, INST])
+def test_triage_flags_of_a_page_are_each_texts_triage_flags(engine: Engine, ctx: CheckContext | None) -> None:
+    # Ingest stores a page at a time through triage_flags: the flags must be triage()'s, in order.
+    assert engine.triage_flags(TRIAGED, ctx) == [engine.triage(t, ctx).flags for t in TRIAGED]
+
+
+@given(st.lists(st.text(max_size=80), max_size=5))
+@settings(max_examples=50, deadline=None)
+def test_triage_flags_agree_with_triage_for_any_text(engine: Engine, texts: list[str]) -> None:
+    assert engine.triage_flags(texts) == [engine.triage(t).flags for t in texts]
+
+
 @pytest.mark.parametrize(
     "text",
     [

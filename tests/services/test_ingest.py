@@ -6,14 +6,22 @@ exactly as the citizen wrote it, triaged and routed, across pages and restarts.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text as sql
 from sqlmodel import col, func, select
 
+from connectors.base import IncomingItem, IncomingPage, Transient
 from smtool.services.context import Context
-from smtool.services.monitoring import queue_pages
+from smtool.services.monitoring import prefetch, queue_pages
 from smtool.services.monitoring.ingest import Ingestor
 from smtool.services.publishing.approval import approve_posts, submit_post
 from smtool.services.publishing.drafts import Draft, create_post
 from smtool.services.text import escape_nul, inert, unescape_nul
+from smtool.store import fts
 from smtool.store.tables import AuditEvent, InboxItem, IngestCursor
 from smtool.worker import run_once
 from tests.support.sandbox import Sandbox
@@ -51,6 +59,72 @@ def test_ingest_pages_and_restarts_store_each_item_exactly_once(sctx: Context, s
         ingests = session.exec(select(AuditEvent).where(AuditEvent.action == "inbox.ingest")).all()
     assert {c.account_id for c in cursors} == {"sandbox-x", "sandbox-fb"}
     assert all(c.cursor for c in cursors) and ingests
+
+
+def test_the_inbox_search_finds_every_new_item_and_items_added_elsewhere(
+    sctx: Context, sandbox: Sandbox
+) -> None:
+    # Ingest indexes a page at once at the end of its transaction (SQLite, migration 0014); an
+    # item inserted any other way is still indexed by the trigger.
+    sandbox.control("POST", "posts", {"account": sandbox.server.account("facebook").id, "text": "Sveiki!"})
+    sandbox.control("POST", "simulate", {"count": 150, "platform": "x"})
+    sandbox.control("POST", "simulate", {"count": 150, "platform": "facebook"})
+    assert Ingestor(sctx).poll_all()["new"] == 300
+    with sctx.db.write() as session:
+        session.add(
+            InboxItem(
+                platform="x",
+                remote_id="elsewhere-1",
+                account_id="sandbox-x",
+                kind="mention",
+                author_name="Cits Ceļš",
+                text="Ārkārtasziņa par plūdiem",
+                created_at=sctx.clock(),
+                fetched_at=sctx.clock(),
+                raw={},
+                team="press",
+            )
+        )
+    with sctx.db.read() as session:
+        items = session.exec(select(InboxItem)).all()
+        assert len(items) == 301
+        for item in items:
+            # A plain word of the text (PostgreSQL's parser reads "bit.ly/x" as one address) and the name.
+            word = next(w for w in item.text.split() if w.isalpha())
+            found = fts.matching_ids(session, f"{word} {item.author_name or ''}", cap=len(items))
+            assert found is not None and item.id in found, (item.text, item.author_name)
+        if session.get_bind().dialect.name == "sqlite":
+            assert session.execute(sql("SELECT count(*) FROM inbox_fts_deferred")).scalar_one() == 0
+
+
+def test_pages_prepared_while_fetched_are_stored_oldest_first(sctx: Context, sandbox: Sandbox) -> None:
+    # X answers newest first; the pipeline prepares each page as it comes, yet the queue's ids
+    # still follow the platform's order, oldest first.
+    made = sandbox.control("POST", "simulate", {"count": 250, "platform": "x"})["items"]
+    assert Ingestor(sctx).poll_all()["new"] == 250
+    with sctx.db.read() as session:
+        stored = session.exec(select(InboxItem.remote_id).order_by(col(InboxItem.id))).all()
+    assert list(stored) == sorted((i["id"] for i in made), key=int)
+
+
+class _Pages:
+    """A paged fetcher whose platform fails after two pages."""
+
+    def __init__(self, items: list[IncomingItem]) -> None:
+        self.items = items
+
+    def incoming_pages(self, cursor: str | None) -> Iterator[IncomingPage]:
+        yield IncomingPage(self.items[:1])
+        yield IncomingPage(self.items[1:])
+        raise Transient("the platform went away")
+
+
+def test_a_failure_after_some_pages_reaches_the_caller_and_the_fetch_ends() -> None:
+    item = IncomingItem("x", "1", "vk-x", "mention", "7", "A", "@a", "teksts", datetime.now(UTC), None, None)
+    before = threading.active_count()
+    with pytest.raises(Transient):
+        prefetch.prepared_while_fetching(_Pages([item, item]), None, lambda page: [i.text for i in page])
+    assert threading.active_count() == before
 
 
 def test_a_crash_before_the_commit_rereads_and_stores_once(sctx: Context, sandbox: Sandbox) -> None:

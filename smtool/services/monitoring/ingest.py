@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
@@ -36,18 +36,20 @@ from connectors.base import (
     IncomingItem,
     OwnPost,
     RateLimited,
+    paged_incoming,
     searcher,
 )
 from smtool.domain.inbox_states import PRIORITY_ALERT, PRIORITY_NORMAL, PRIORITY_QUESTION, PRIORITY_URGENT
 from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context, working_time
-from smtool.services.guidelines import triage_text
-from smtool.services.monitoring import takeover
+from smtool.services.guidelines import TriageFlags, triage_flags_of, triage_text
+from smtool.services.monitoring import prefetch, takeover
 from smtool.services.monitoring.routing import Router
 from smtool.services.platforms import ConnectorFactory, connector_for
 from smtool.services.records import audit
 from smtool.services.text import escape_nul
+from smtool.store import fts
 from smtool.store.tables import Account, InboxItem, IngestCursor, Publication
 
 log = logging.getLogger("smtool.ingest")
@@ -69,6 +71,18 @@ class _OwnPostsCursor(TypedDict):
     baseline: list[str]
 
 
+# TriageFlags' fields in their declared order (the order stored items list their flags in).
+_FLAG_NAMES = tuple(f.name for f in fields(TriageFlags))
+
+
+def _raw_payload(value: Any) -> Any:
+    """The raw payload as stored: unchanged unless some string in it holds NUL (the C encoder
+    answers that faster than walking the payload in Python; most payloads have none)."""
+    if "\\u0000" not in json.dumps(value):
+        return value
+    return _clean_json(value)
+
+
 def _clean_json(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
@@ -82,7 +96,11 @@ def _clean_json(value: Any) -> Any:
 def triage_flags(settings: Any, text: str) -> tuple[list[str], int]:
     """Flags (question, personal_data, abuse, spam) and a priority for incoming text. Never raises
     for any text; raises PolicyError only for a broken policy pack."""
-    flags = [name for name, on in asdict(triage_text(text, settings=settings).flags).items() if on]
+    return _flags_and_priority(triage_text(text, settings=settings).flags)
+
+
+def _flags_and_priority(triage: TriageFlags) -> tuple[list[str], int]:
+    flags = [name for name in _FLAG_NAMES if getattr(triage, name)]
     if "abuse" in flags or "personal_data" in flags:
         return flags, PRIORITY_URGENT
     if "question" in flags and "spam" not in flags:
@@ -99,6 +117,7 @@ class Ingestor:
         self.router = Router.from_settings(ctx.settings)
         self.calendar = working_time(ctx.settings)
         self._connectors: dict[str, Connector] = {}
+        self._due: dict[datetime, datetime] = {}
 
     def connector(self, account: Account) -> Connector:
         if account.id not in self._connectors:
@@ -148,7 +167,11 @@ class Ingestor:
     def poll_account(self, account: Account) -> Counter[str]:
         """Fetch the account's new comments and mentions and store them with the new cursor."""
         return self._poll(
-            account, INCOMING, lambda connector, cursor: connector.fetch_incoming(cursor), kind=None
+            account,
+            INCOMING,
+            lambda connector, cursor: connector.fetch_incoming(cursor),
+            kind=None,
+            pipelined=True,
         )
 
     def search(self, account: Account) -> Counter[str]:
@@ -170,19 +193,37 @@ class Ingestor:
         stream: str,
         fetch: Callable[[Connector, str | None], tuple[list[IncomingItem], str | None]],
         kind: str | None,
+        pipelined: bool = False,
     ) -> Counter[str]:
         counts: Counter[str] = Counter()
         with self.ctx.db.read() as session:
             row = session.get(IngestCursor, (account.id, stream))
             cursor = row.cursor if row else None
+        prepared: dict[str, takeover.NewInboxItem] = {}
         try:
-            items, new_cursor = fetch(self.connector(account), cursor)
+            connector = self.connector(account)
+            paged = paged_incoming(connector) if pipelined else None
+            try:
+                if paged is None:
+                    items, new_cursor = fetch(connector, cursor)
+                else:
+                    items, new_cursor, prepared = prefetch.prepared_while_fetching(
+                        paged, cursor, lambda page: self._prepare(page, kind)
+                    )
+            except AuthExpired:
+                if paged is None:
+                    raise
+                # The plain call is made once more on a token another worker refreshed meanwhile.
+                prepared = {}
+                items, new_cursor = fetch(connector, cursor)
         except (ConnectorError, SmtoolError) as error:
             self._record_error(account.id, stream, error)
             counts["errors"] += 1
             return counts
         counts["fetched"] += len(items)
-        counts["new"] += self.store(account.id, stream, cursor, items, new_cursor, kind=kind)
+        counts["new"] += self.store(
+            account.id, stream, cursor, items, new_cursor, kind=kind, prepared=prepared
+        )
         return counts
 
     def _record_error(self, account_id: str, stream: str, error: Exception) -> None:
@@ -216,15 +257,22 @@ class Ingestor:
         new_cursor: str | None,
         *,
         kind: str | None = None,
+        prepared: Mapping[str, takeover.NewInboxItem] | None = None,
     ) -> int:
         """Upsert the items and move the stream's cursor in one transaction; returns how many were new.
 
         The cursor only moves if nobody moved it since `cursor_before` was read (a second worker
-        polling the same account stores the same items, which the upsert ignores).
+        polling the same account stores the same items, which the upsert ignores). `prepared` holds
+        rows already made while the pages were fetched, by remote id.
         """
-        prepared = [self._row(item, kind) for item in items]
+        ready = prepared or {}
+        missing = self._prepare([item for item in items if item.remote_id not in ready], kind)
+        made = iter(missing)
+        # In the connector's order (oldest first), which the queue's ids keep.
+        rows = [ready[item.remote_id] if item.remote_id in ready else next(made) for item in items]
         with self.ctx.db.write() as session:
-            new = self._upsert(session, prepared)
+            with fts.deferred_index(session):
+                new = self._upsert(session, rows)
             _ensure_cursor_row(session, account_id, stream, self.ctx.clock())
             # Compare-and-set: a cursor someone else moved meanwhile is theirs to keep.
             session.execute(
@@ -252,8 +300,19 @@ class Ingestor:
                 )
         return new
 
-    def _row(self, item: IncomingItem, kind: str | None) -> takeover.NewInboxItem:
-        flags, priority = triage_flags(self.ctx.settings, item.text)
+    def _prepare(self, items: Sequence[IncomingItem], kind: str | None) -> list[takeover.NewInboxItem]:
+        """The rows to store for a page of items, triaged and routed."""
+        if not items:
+            return []
+        self._due.clear()  # kept for one page: the settings may change between polls
+        # One triage call for the page: the engine and context are resolved once, not per item.
+        triaged = triage_flags_of([item.text for item in items], settings=self.ctx.settings)
+        return [self._row(item, kind, _flags_and_priority(t)) for item, t in zip(items, triaged, strict=True)]
+
+    def _row(
+        self, item: IncomingItem, kind: str | None, triaged: tuple[list[str], int]
+    ) -> takeover.NewInboxItem:
+        flags, priority = triaged
         team = self.router.team_for(item.text, flags)
         if kind == "alert":
             # Possible account takeover or unauthorised publishing: the press office looks first.
@@ -278,7 +337,7 @@ class Ingestor:
             "thread_remote_id": item.thread_remote_id,
             "created_at": item.created_at,
             "fetched_at": self.ctx.clock(),
-            "raw": _clean_json(item.raw),
+            "raw": _raw_payload(item.raw),
             "state": "new",
             "priority": priority,
             "flags": flags,
@@ -286,10 +345,18 @@ class Ingestor:
             "hidden": False,
             "version": 1,
             "escaped": escaped,
-            "response_due_at": self.calendar.add(
-                item.created_at, self.ctx.settings.inbox.target_first_response_minutes
-            ),
+            "response_due_at": self._due_at(item.created_at),
         }
+
+    def _due_at(self, created_at: datetime) -> datetime:
+        """The first-response target; items of a page share their seconds (the platforms give
+        whole seconds), so each second's target is worked out once per page."""
+        due = self._due.get(created_at)
+        if due is None:
+            due = self._due[created_at] = self.calendar.add(
+                created_at, self.ctx.settings.inbox.target_first_response_minutes
+            )
+        return due
 
     @staticmethod
     def _upsert(session: Session, rows: list[takeover.NewInboxItem]) -> int:

@@ -35,6 +35,8 @@ def require_team(settings: Settings, team: str | None) -> None:
 
 def fold(value: str) -> str:
     """Lower case without diacritics: the form keywords and texts are compared in."""
+    if value.isascii():  # nothing to decompose: most of it, in English and in Latvian markup
+        return value.casefold()
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -78,7 +80,10 @@ class Router:
 
     def team_for(self, text: str, flags: Iterable[str] = ()) -> str:
         """The team of the first rule that matches, else the default team. Never raises."""
-        folded = fold(text)
+        if not self.rules:
+            return self.default_team
+        # Folding is most of the cost; only a rule with keywords needs it.
+        folded = fold(text) if any(rule.pattern for rule in self.rules) else ""
         flag_list = list(flags)
         for rule in self.rules:
             if rule.matches(folded, flag_list):
