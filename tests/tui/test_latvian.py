@@ -19,11 +19,14 @@ import pytest
 from babel.messages.pofile import read_po
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from smtool.errors import Conflict
 from smtool.i18n import activate
 from smtool.tui.app import build_app
 from smtool.tui.widgets.error_modal import ErrorModal
+from smtool.tui.widgets.findings import FindingsList
+from tests.support.cli import run_smtool
 from tests.support.tui import Installation, settled, until
 from tests.tui.test_snapshots import USERS, seed, settle
 
@@ -89,6 +92,35 @@ def english_on(lines: list[str]) -> list[str]:
         for english, pattern in english_patterns()
         if pattern.search(line)
     ]
+
+
+def test_smtool_tui_speaks_the_chosen_language(sqlite_installation: Installation) -> None:
+    """`smtool tui` no longer pins English: what it says before the terminal is taken over (here,
+    a refused screen) is in the language chosen for the command."""
+    config, cwd = str(sqlite_installation.config), sqlite_installation.config.parent
+    refused = run_smtool(
+        "--config", config, "tui", "--as", "anna", "--screen", "nowhere", cwd=cwd, env={"SMTOOL_LANG": "lv"}
+    )
+    assert refused.code == 2 and "nezināms ekrāns 'nowhere'" in refused.err, refused.err
+    assert "Traceback" not in refused.err
+
+
+def test_findings_speak_the_posts_language_and_the_screen_the_readers(
+    sqlite_installation: Installation,
+) -> None:
+    """A Latvian reader writing an English post: the checker's messages are English (the post's
+    language, as `smtool check` says them by default), the words around them Latvian."""
+
+    async def scenario() -> str:
+        app = build_app(sqlite_installation.ctx, "anna", "compose")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            screen.query_one("#post-text", TextArea).text = "I think the new e-service is convenient."
+            await until(pilot, lambda: bool(screen.query_one(FindingsList).findings), "the findings")
+            return str(screen.query_one(FindingsList).render())
+
+    shown = asyncio.run(scenario())
+    assert "Personal opinion marker" in shown and "bloķē iesniegšanu" in shown, shown
 
 
 def test_the_check_finds_english() -> None:
