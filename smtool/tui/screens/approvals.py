@@ -7,6 +7,7 @@ approved here.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -17,8 +18,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
+from smtool.domain.timezones import to_local
 from smtool.domain.words import counted
-from smtool.i18n import N_, _
+from smtool.i18n import N_, _, format_moment
 from smtool.services.publishing import pauses
 from smtool.services.publishing.approval import approve_posts, reject_post, waive_finding
 from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, PostFinding
@@ -96,7 +98,11 @@ class ApprovalsScreen(MainScreen):
         table = self.query_one("#approvals-list", DataTable)
         width = set_columns(table, (("#", 5), (_("Author"), 10), (_("When"), 16)), _("Text"))
         for post in posts:
-            when = post["scheduled_local_input"] or _("when approved")
+            at = post["scheduled_at"]
+            # The reader's way of writing a local time ("3.03.2026. 10:00"), 16 cells as in ISO.
+            when = (
+                format_moment(to_local(datetime.fromisoformat(at), self.zone)) if at else _("when approved")
+            )
             table.add_row(
                 Text(str(post["id"])),
                 # Approving one's own post needs an account that allows it: say whose it is.

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Header, Input, SelectionList, Static, TextAr
 
 from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
-from smtool.domain.timezones import format_local, parse_local
+from smtool.domain.timezones import format_local, parse_local, to_local
 from smtool.errors import UsageError
 from smtool.i18n import N_, _, format_moment
 from smtool.services.guidelines import check_text
@@ -450,7 +450,11 @@ class ComposeScreen(MainScreen):
         accounts.deselect_all()
         for account in post["accounts"]:
             accounts.select(account)
-        self.query_one("#post-when", Input).value = post["scheduled_local_input"] or ""
+        # As the reader types a time ("3.03.2026. 10:00" in Latvian); the field reads either form.
+        at = post["scheduled_at"]
+        self.query_one("#post-when", Input).value = (
+            format_moment(to_local(datetime.fromisoformat(at), self.zone)) if at else ""
+        )
         # A post from before the media store shows its path: saving attaches that file again.
         tokens = [media_token(m) for m in post["media"]]
         self.stored_media = {
