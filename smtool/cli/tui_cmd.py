@@ -18,7 +18,6 @@ import typer
 
 from smtool.cli import common
 from smtool.errors import UsageError
-from smtool.i18n import activate
 from smtool.services.context import Context
 
 if TYPE_CHECKING:
@@ -56,11 +55,9 @@ def tui(
     from smtool.tui.app import build_app
 
     user = common.acting_user(as_user)
-    # The TUI's own labels are not in the catalog yet (issue 19): until they are, it speaks English
-    # throughout rather than a Latvian count inside an English sentence.
-    activate("en")
     if not sandbox:
         with common.open_context() as ctx:
+            _speak_to(user)
             app = build_app(ctx, user, screen)
             _require_terminal()
             app.run()
@@ -71,6 +68,7 @@ def tui(
 
     path, created = demo.ensure_installation(port)
     with common.open_context() as ctx:
+        _speak_to(user)
         app = build_app(ctx, user, screen)  # refuses a bad user or screen before anything starts
         _require_terminal()
         with demo.training_sandbox(ctx, path) as platform:
@@ -83,6 +81,13 @@ def tui(
                 with _worker_thread(ctx, lambda: platform.simulate(CITIZENS_PER_TICK)):
                     app.run()
     _exit_like(app)
+
+
+def _speak_to(user: str) -> None:
+    """The TUI speaks the person's language (--lang, SMTOOL_LANG, their `lang`, the institution's
+    first): chosen again once the database is open, since a `lang` counts as applied there. Every
+    label, key and dialog is read through the catalog when the app builds and draws it."""
+    common.speak_to(user)
 
 
 def _require_terminal() -> None:

@@ -14,11 +14,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
 from smtool.domain.roles import Action, can
 from smtool.errors import PermissionDenied, UsageError
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.people import DIRECTORY_REFRESH_SECONDS, user_roles
 from smtool.services.text import strip_unsafe
@@ -31,6 +33,7 @@ from smtool.tui.screens.inbox import InboxScreen
 from smtool.tui.screens.reports import ReportsScreen
 from smtool.tui.widgets.dialogs import ConfirmModal
 from smtool.tui.widgets.error_modal import ErrorModal
+from smtool.tui.words import speak_bindings
 from smtool.tui.work import ServiceFailed
 
 
@@ -40,16 +43,54 @@ class ScreenSpec:
     key: str
     screen: type[MainScreen]
     needs: tuple[Action, ...]  # any one of these lets a user open it
+    label: str  # the screen's name in the header and the palette (marked with N_, shown with _)
     help: str
 
 
 SPECS: tuple[ScreenSpec, ...] = (
-    ScreenSpec("compose", "f2", ComposeScreen, (Action.DRAFT_POST,), "Draft a post with the live checker"),
-    ScreenSpec("calendar", "f3", CalendarScreen, (Action.VIEW,), "Week and month of posts per account"),
-    ScreenSpec("approvals", "f4", ApprovalsScreen, (Action.APPROVE_POST,), "Posts waiting for your approval"),
-    ScreenSpec("inbox", "f5", InboxScreen, (Action.MODERATE, Action.ANSWER), "The moderation queue"),
-    ScreenSpec("reports", "f6", ReportsScreen, (Action.VIEW_REPORTS,), "Engagement and response times"),
-    ScreenSpec("accounts", "f7", AccountsScreen, (Action.VIEW,), "Token health, rate limits, pauses"),
+    ScreenSpec(
+        "compose",
+        "f2",
+        ComposeScreen,
+        (Action.DRAFT_POST,),
+        N_("Compose"),
+        N_("Draft a post with the live checker"),
+    ),
+    ScreenSpec(
+        "calendar",
+        "f3",
+        CalendarScreen,
+        (Action.VIEW,),
+        N_("Calendar"),
+        N_("Week and month of posts per account"),
+    ),
+    ScreenSpec(
+        "approvals",
+        "f4",
+        ApprovalsScreen,
+        (Action.APPROVE_POST,),
+        N_("Approvals"),
+        N_("Posts waiting for your approval"),
+    ),
+    ScreenSpec(
+        "inbox", "f5", InboxScreen, (Action.MODERATE, Action.ANSWER), N_("Inbox"), N_("The moderation queue")
+    ),
+    ScreenSpec(
+        "reports",
+        "f6",
+        ReportsScreen,
+        (Action.VIEW_REPORTS,),
+        N_("Reports"),
+        N_("Engagement and response times"),
+    ),
+    ScreenSpec(
+        "accounts",
+        "f7",
+        AccountsScreen,
+        (Action.VIEW,),
+        N_("Accounts"),
+        N_("Token health, rate limits, pauses"),
+    ),
 )
 SCREENS: tuple[str, ...] = tuple(spec.name for spec in SPECS)
 # Where each role starts when --screen is not given; the first of the user's roles listed here wins.
@@ -68,12 +109,15 @@ class SmtoolApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Not in the footer, which at 80 columns has room for the screen's own keys only: the header
         # lists the screens this user may open with their keys (format_title).
-        *(Binding(spec.key, f"show('{spec.name}')", spec.name.capitalize(), show=False) for spec in SPECS),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        *(Binding(spec.key, f"show('{spec.name}')", spec.label, show=False) for spec in SPECS),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
+        # Textual's own, given here so that its description is translated like the others.
+        Binding("ctrl+p", "command_palette", N_("palette"), show=False, priority=True),
     ]
 
     def __init__(self, ctx: Context, user: str, roles: list[str], start: str) -> None:
         super().__init__()
+        speak_bindings(self)
         self.ctx = ctx
         self.user = user
         self.roles = roles
@@ -120,8 +164,16 @@ class SmtoolApp(App[None]):
         if not unsaved:
             self.exit()
             return
-        question = Text(f"{', '.join(unsaved).capitalize()}: edits not saved. Quit and drop them?")
+        what = ", ".join(unsaved)
+        question = Text(
+            _("{what}: edits not saved. Quit and drop them?").format(what=what[:1].upper() + what[1:])
+        )
         self.push_screen(ConfirmModal(question), lambda yes: self.exit() if yes else None)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its search field's placeholder in the reader's language."""
+        if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def format_title(self, title: str, sub_title: str) -> Content:
         """A main screen's header: the screens this user may open, each with its key, the current
@@ -132,28 +184,29 @@ class SmtoolApp(App[None]):
         for spec in self.allowed:
             current = spec.name == title
             parts += [(spec.key.upper(), "bold" if current else "dim"), " "]
-            parts += [(spec.name.capitalize(), "reverse bold" if current else ""), "  "]
+            parts += [(_(spec.label), "reverse bold" if current else ""), "  "]
         return Content.assemble(*parts[:-1], (" · ", "dim"), (sub_title, "dim"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every screen this user may open, every action of the current screen, and quitting."""
         for spec in self.allowed:
             yield SystemCommand(
-                f"Go to {spec.name}",
-                f"{spec.help} ({spec.key.upper()})",
+                _("Go to {screen}").format(screen=_(spec.label).lower()),
+                f"{_(spec.help)} ({spec.key.upper()})",
                 partial(self.action_show, spec.name),
             )
+        where = _(screen.TITLE_NAME) if isinstance(screen, MainScreen) else screen.__class__.__name__
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
             if screen.check_action(binding.action.split("(")[0], ()) is False:
                 continue  # the role does not allow it
             yield SystemCommand(
-                f"{screen.__class__.__name__.removesuffix('Screen')}: {binding.description}",
-                f"key {binding.key}",
+                f"{where}: {_(binding.description)}",
+                _("key {key}").format(key=binding.key),
                 partial(screen.run_action, binding.action),
             )
-        yield SystemCommand("Quit", "Leave smtool (Ctrl+Q)", self.action_quit)
+        yield SystemCommand(_("Quit"), _("Leave smtool (Ctrl+Q)"), self.action_quit)
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         self.push_screen(ErrorModal(message.error))
@@ -165,16 +218,21 @@ class SmtoolApp(App[None]):
         super()._handle_exception(error)
         self._exit_renderables[:] = [
             Text(
-                f"Internal error: {type(error).__name__}: {strip_unsafe(str(error))}\n"
-                "This is a bug in smtool; please report what you did."
+                _("Internal error: {error}: {message}").format(
+                    error=type(error).__name__, message=strip_unsafe(str(error))
+                )
+                + "\n"
+                + _("This is a bug in smtool; please report what you did.")
             )
         ]
 
 
 def not_allowed(user: str, spec: ScreenSpec) -> str:
     """Why the user may not open the screen: what a role must allow to open it."""
-    return f"{user} may not use the {spec.name} screen: that needs a role that may " + " or ".join(
-        need.value for need in spec.needs
+    return _("{user} may not use the {screen} screen: that needs a role that may {actions}").format(
+        user=user,
+        screen=_(spec.label).lower(),
+        actions=(" " + _("or") + " ").join(need.value for need in spec.needs),
     )
 
 
@@ -196,7 +254,11 @@ def build_app(ctx: Context, user: str, screen: str | None = None) -> SmtoolApp:
     start = screen or default_screen(roles)
     spec = next((s for s in SPECS if s.name == start), None)
     if spec is None:
-        raise UsageError(f"unknown screen {start!r}; screens: {', '.join(SCREENS)}")
+        raise UsageError(
+            _("unknown screen {screen}; screens: {screens}").format(
+                screen=repr(start), screens=", ".join(SCREENS)
+            )
+        )
     if not any(can(roles, need) for need in spec.needs):
         raise PermissionDenied(not_allowed(user, spec))
     return SmtoolApp(ctx, user, roles, start)

@@ -12,6 +12,7 @@ from textual.worker import get_current_worker
 
 from smtool.domain.words import clause
 from smtool.errors import SmtoolError
+from smtool.i18n import N_, _
 
 T = TypeVar("T")
 
@@ -46,9 +47,9 @@ def guarded(poster: MessagePump, call: Callable[[], T]) -> T | None:
         poster.post_message(
             ServiceFailed(
                 SmtoolError(
-                    f"{type(error).__name__}: {clause(str(error))}. This is a bug in smtool; please report "
-                    "what you did.",
-                    title="Internal error",
+                    f"{type(error).__name__}: {clause(str(error))}. "
+                    + _("This is a bug in smtool; please report what you did."),
+                    title=N_("Internal error"),
                 )
             )
         )

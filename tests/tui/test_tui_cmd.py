@@ -81,7 +81,7 @@ def test_a_user_sees_only_the_screens_and_actions_their_roles_allow(
             assert calendar.check_action("reschedule", ()) is False
             assert calendar.check_action("withdraw", ()) is False
             titles = [c.title for c in app.get_system_commands(calendar)]
-            assert "Calendar: Open" in titles and "Calendar: Move" not in titles
+            assert "Calendar: Show" in titles and "Calendar: Move" not in titles
             await pilot.press("x")
             await pilot.pause()
             assert app.screen is calendar

@@ -17,22 +17,26 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
 from smtool.domain.timezones import to_local
+from smtool.i18n import N_, _, format_clock, format_moment
 from smtool.services.publishing import calendar, pauses
+from smtool.tui import words
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.dialogs import LineModal
 from smtool.tui.widgets.inert import inert_text
 
+# Account kinds (config.toml's `kind`).
+KINDS = {"institution": N_("institution"), "official": N_("official"), "personal": N_("personal")}
 TOKEN_STYLES = {"ok": "green", "missing": "bold yellow", "needs_reauth": "bold white on magenta"}
 
 
 class AccountsScreen(MainScreen):
-    TITLE_NAME = "Accounts"
+    TITLE_NAME = N_("Accounts")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "pause", "Pause"),
-        Binding("u", "resume", "Resume"),
-        Binding("P", "pause('*')", "Pause all"),
-        Binding("U", "resume('*')", "Resume all"),
-        Binding("g", "refresh", "Refresh"),
+        Binding("p", "pause", N_("Pause")),
+        Binding("u", "resume", N_("Resume")),
+        Binding("P", "pause('*')", N_("Pause all")),
+        Binding("U", "resume('*')", N_("Resume all")),
+        Binding("g", "refresh", N_("Refresh")),
     ]
 
     def __init__(self, *args: Any) -> None:
@@ -51,18 +55,20 @@ class AccountsScreen(MainScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#accounts-list", DataTable)
-        table.border_title = "Accounts"
+        table.border_title = _("Accounts")
+        # (header, the narrowest its values need): as wide as the header in the reader's language
+        # ("Platforma"), counts no wider, so that the last column keeps room at 80 columns.
         columns = (
-            ("Account", 12),
-            ("Platform", 8),
-            ("Token", 12),
-            ("Rate limit", 11),
-            ("Waiting", 7),
-            ("Attention", 9),
+            (_("Account"), 12),
+            (_("Platform"), 8),
+            (_("Token"), 12),
+            (_("Rate limit"), 11),
+            (_("Waiting"), 1),
+            (_("Attention"), 1),
         )
         for label, width in columns:
-            table.add_column(label, width=width)
-        table.add_column("Paused")
+            table.add_column(label, width=max(width, len(label)))
+        table.add_column(_("Paused"))
         table.focus()
         self.action_refresh()
 
@@ -75,7 +81,7 @@ class AccountsScreen(MainScreen):
         self.background(lambda: calendar.account_overview(self.ctx), self._show, group="load")
 
     def _local(self, moment: datetime) -> str:
-        return f"{to_local(moment, self.zone):%H:%M}"
+        return format_clock(to_local(moment, self.zone))
 
     def _show(self, overview: calendar.Overview) -> None:
         self.overview = overview
@@ -83,11 +89,11 @@ class AccountsScreen(MainScreen):
         if overview.paused_all:
             banner.update(
                 Text.assemble(
-                    ("ALL PUBLISHING PAUSED: ", "bold white on red"), inert_text(overview.paused_all)
+                    (_("ALL PUBLISHING PAUSED: "), "bold white on red"), inert_text(overview.paused_all)
                 )
             )
         else:
-            banner.update(Text("Publishing runs on every account that is not paused.", style="green"))
+            banner.update(Text(_("Publishing runs on every account that is not paused."), style="green"))
         table = self.query_one("#accounts-list", DataTable)
         row = table.cursor_row
         table.clear()
@@ -96,10 +102,10 @@ class AccountsScreen(MainScreen):
             table.add_row(
                 inert_text(account.id),
                 Text(account.platform),
-                Text(account.token_status, style=TOKEN_STYLES.get(account.token_status, "")),
-                Text(f"until {self._local(limited)}", style="yellow")
+                Text(words.state(account.token_status), style=TOKEN_STYLES.get(account.token_status, "")),
+                Text(_("until {time}").format(time=self._local(limited)), style="yellow")
                 if limited
-                else Text("ok", style="green"),
+                else Text(words.state("ok"), style="green"),
                 Text(str(account.scheduled)),
                 Text(str(account.attention), style="bold red" if account.attention else "dim"),
                 self._paused_cell(account, overview),
@@ -114,8 +120,8 @@ class AccountsScreen(MainScreen):
         if account.paused:
             return inert_text(account.paused, style="bold red")
         if overview.paused_all:
-            return Text("all paused", style="bold red")
-        return Text("no", style="dim")
+            return Text(_("all paused"), style="bold red")
+        return Text(_("no"), style="dim")
 
     def on_data_table_row_highlighted(self) -> None:
         self._detail()
@@ -127,41 +133,43 @@ class AccountsScreen(MainScreen):
             detail.update("")
             return
         text = Text.assemble((account.id, "bold"), f" {account.platform} ", inert_text(account.handle))
-        text.append(f" ({account.kind}{'' if account.active else ', no longer managed'})")
+        kind = _(KINDS[account.kind]) if account.kind in KINDS else account.kind
+        gone = "" if account.active else _(", no longer managed")
+        text.append(f" ({kind}{gone})")
         if account.paused:  # its column is cut short at 80 columns: the reason in full here
-            text.append("\nPaused: ", style="bold red")
+            text.append("\n" + _("Paused: "), style="bold red")
             text.append_text(inert_text(account.paused))
         if self.overview.paused_all:
-            text.append("\nAll publishing is paused: ", style="bold red")
+            text.append("\n" + _("All publishing is paused: "), style="bold red")
             text.append_text(inert_text(self.overview.paused_all))
         if account.token_set_at:
-            text.append(f"\nToken set {to_local(account.token_set_at, self.zone):%Y-%m-%d %H:%M}.")
+            text.append("\n" + _("Token set {moment}.").format(moment=self._when(account.token_set_at)))
         token = account.token
         if token is not None and token.token_handle:
-            text.append("\nVerified: ")
+            text.append("\n" + _("Verified: "))
             text.append_text(inert_text(token.token_handle))
             expires = token.token_expires_at
-            text.append(f"; expires {self._when(expires) if expires else 'never'}")
+            text.append(_("; expires {moment}").format(moment=self._when(expires) if expires else _("never")))
             if token.token_refreshed_at:
-                text.append(f"; refreshed {self._when(token.token_refreshed_at)}")
-            text.append("\nScopes: ")
-            text.append_text(inert_text(" ".join(token.token_scopes) or "not reported"))
+                text.append(_("; refreshed {moment}").format(moment=self._when(token.token_refreshed_at)))
+            text.append("\n" + _("Scopes: "))
+            text.append_text(inert_text(" ".join(token.token_scopes) or _("not reported")))
         if token is not None and token.token_problem:
             text.append("\n")
             text.append_text(inert_text(token.token_problem, style="bold magenta"))
         if token is not None and token.health is not None:
             style = "yellow" if token.health.urgent else "green"
-            text.append(f"\nNext: {token.health.action}", style=style)
+            text.append("\n" + _("Next: {action}").format(action=token.health.action), style=style)
         detail.update(text)
 
     def _when(self, moment: datetime) -> str:
-        return f"{to_local(moment, self.zone):%Y-%m-%d %H:%M}"
+        return format_moment(to_local(moment, self.zone))
 
     def _selected(self, quiet: bool = False) -> calendar.AccountState | None:
         table = self.query_one("#accounts-list", DataTable)
         if not self.overview.accounts or table.row_count == 0:
             if not quiet:
-                self.notice("No account is configured.", "yellow")
+                self.notice(_("No account is configured."), "yellow")
             return None
         return self.overview.accounts[table.cursor_row]
 
@@ -175,28 +183,37 @@ class AccountsScreen(MainScreen):
         chosen = self._scope(scope)
         if chosen is None:
             return
-        what = "all publishing" if chosen == pauses.ALL else f"publishing on {chosen}"
+        what = (
+            _("all publishing")
+            if chosen == pauses.ALL
+            else _("publishing on {account}").format(account=chosen)
+        )
 
         def reasoned(reason: str | None) -> None:
             if reason:
                 self.background(
                     lambda: pauses.pause(self.ctx, self.user, chosen, reason),
-                    lambda _: self._done(f"Paused {what}."),
+                    lambda _done: self._done(_("Paused {what}.").format(what=what)),
                     group="act",
                 )
 
         self.app.push_screen(
-            LineModal(f"Pause {what}: why? (everyone sees this)", dialog_id="pause"), reasoned
+            LineModal(_("Pause {what}: why? (everyone sees this)").format(what=what), dialog_id="pause"),
+            reasoned,
         )
 
     def action_resume(self, scope: str | None = None) -> None:
         chosen = self._scope(scope)
         if chosen is None:
             return
-        what = "all publishing" if chosen == pauses.ALL else f"publishing on {chosen}"
+        what = (
+            _("all publishing")
+            if chosen == pauses.ALL
+            else _("publishing on {account}").format(account=chosen)
+        )
         self.background(
             lambda: pauses.resume(self.ctx, self.user, chosen),
-            lambda _: self._done(f"Resumed {what}."),
+            lambda _done: self._done(_("Resumed {what}.").format(what=what)),
             group="act",
         )
 

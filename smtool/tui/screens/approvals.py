@@ -7,6 +7,7 @@ approved here.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -17,12 +18,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from smtool.domain.roles import Action
+from smtool.domain.timezones import to_local
 from smtool.domain.words import counted
+from smtool.i18n import N_, _, format_moment
 from smtool.services.publishing import pauses
 from smtool.services.publishing.approval import approve_posts, reject_post, waive_finding
 from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, PostFinding
 from smtool.services.publishing.views import PostDetail as PostDetailView
 from smtool.services.publishing.views import PostView, list_posts, show_post
+from smtool.tui import words
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
 from smtool.tui.widgets.inert import inert_text, one_line
@@ -31,12 +35,12 @@ from smtool.tui.widgets.tables import set_columns
 
 
 class ApprovalsScreen(MainScreen):
-    TITLE_NAME = "Approvals"
+    TITLE_NAME = N_("Approvals")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "approve", "Approve"),
-        Binding("j", "reject", "Reject"),
-        Binding("w", "waive", "Waive finding"),
-        Binding("g", "refresh", "Refresh"),
+        Binding("a", "approve", N_("Approve")),
+        Binding("j", "reject", N_("Reject")),
+        Binding("w", "waive", N_("Waive finding")),
+        Binding("g", "refresh", N_("Refresh")),
     ]
 
     def __init__(self, *args: Any) -> None:
@@ -55,8 +59,8 @@ class ApprovalsScreen(MainScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#approvals-list", DataTable)
-        table.border_title = "Waiting for you"
-        self.query_one("#approvals-detail").border_title = "Post"
+        table.border_title = _("Waiting for you")
+        self.query_one("#approvals-detail").border_title = _("Post")
         table.focus()
         self.action_refresh()
 
@@ -79,26 +83,30 @@ class ApprovalsScreen(MainScreen):
         self.posts = posts
         self._fill(select_id)
         table = self.query_one("#approvals-list", DataTable)
-        table.border_title = f"Waiting for you: {len(posts)}"
+        table.border_title = _("Waiting for you: {n}").format(n=len(posts))
         if done is not None:
             self.notice(done, "green")
         if not posts:
             self.query_one(PostDetail).show_post(None)
             if done is None:
-                self.notice("Nothing waits for your approval.", "dim")
+                self.notice(_("Nothing waits for your approval."), "dim")
         elif table.cursor_row == 0:
             self._load(posts[0]["id"])
 
     def _fill(self, select_id: int | None) -> None:
         posts = self.posts
         table = self.query_one("#approvals-list", DataTable)
-        width = set_columns(table, (("#", 5), ("Author", 10), ("When", 16)), "Text")
+        width = set_columns(table, (("#", 5), (_("Author"), 10), (_("When"), 16)), _("Text"))
         for post in posts:
-            when = post["scheduled_local_input"] or "when approved"
+            at = post["scheduled_at"]
+            # The reader's way of writing a local time ("3.03.2026. 10:00"), 16 cells as in ISO.
+            when = (
+                format_moment(to_local(datetime.fromisoformat(at), self.zone)) if at else _("when approved")
+            )
             table.add_row(
                 Text(str(post["id"])),
                 # Approving one's own post needs an account that allows it: say whose it is.
-                Text("you", style="yellow") if post["author"] == self.user else Text(post["author"]),
+                Text(_("you"), style="yellow") if post["author"] == self.user else Text(post["author"]),
                 Text(when),
                 one_line(post["text"], width),
                 key=str(post["id"]),
@@ -126,7 +134,7 @@ class ApprovalsScreen(MainScreen):
     def current(self) -> PostDetailView | None:
         post = self.query_one(PostDetail).post
         if post is None:
-            self.notice("No post selected.", "yellow")
+            self.notice(_("No post selected."), "yellow")
         return post
 
     # --- deciding --------------------------------------------------------------------------
@@ -148,19 +156,21 @@ class ApprovalsScreen(MainScreen):
 
         def confirm(paused: str | None) -> None:
             quote = Text.assemble(
-                ("To: ", "dim"),
+                (_("To: "), "dim"),
                 ", ".join(accounts),
-                ("\nWhen: ", "dim"),
+                ("\n" + _("When: "), "dim"),
                 post["scheduled_local"],
                 f" ({self.zone})" if post["scheduled_at"] else "",
                 ("\n", ""),
                 one_line(post["text"], 56),
             )
             if paused:
-                quote.append(f"\nNot yet: {paused}.", style="bold red")
+                quote.append("\n" + _("Not yet: {why}.").format(why=paused), style="bold red")
             self.app.push_screen(
                 LineModal(
-                    f"Approve post {post_id}? Enter approves, Esc cancels. Comment (optional):",
+                    _("Approve post {id}? Enter approves, Esc cancels. Comment (optional):").format(
+                        id=post_id
+                    ),
                     quote=quote,
                     check=lambda _: None,
                     dialog_id="approve",
@@ -170,13 +180,15 @@ class ApprovalsScreen(MainScreen):
 
         def approve(comment: str | None, paused: str | None) -> None:
             if comment is None:
-                self.notice(f"Post {post_id} not approved.", "dim")
+                self.notice(_("Post {id} not approved.").format(id=post_id), "dim")
                 return
 
             def done(publications: list[int]) -> None:
                 when = post["scheduled_local"]
                 scheduled = counted(len(publications), "publication", "publications")
-                notice = f"Post {post_id} approved: {scheduled} scheduled ({when})"
+                notice = _("Post {id} approved: {publications} scheduled ({when})").format(
+                    id=post_id, publications=scheduled, when=when
+                )
                 self._decided(f"{notice}; {paused}." if paused else f"{notice}.")
 
             self.background(
@@ -202,13 +214,15 @@ class ApprovalsScreen(MainScreen):
             if comment:
                 self.background(
                     lambda: reject_post(self.ctx, self.user, post_id, comment),
-                    lambda _: self._decided(f"Post {post_id} sent back to {post['author']}."),
+                    lambda _done: self._decided(
+                        _("Post {id} sent back to {author}.").format(id=post_id, author=post["author"])
+                    ),
                     group="act",
                 )
 
         self.app.push_screen(
             LineModal(
-                f"Reject post {post_id}: why? (the author reads this)",
+                _("Reject post {id}: why? (the author reads this)").format(id=post_id),
                 quote=one_line(post["text"], 56),
                 dialog_id="reject",
             ),
@@ -230,10 +244,10 @@ class ApprovalsScreen(MainScreen):
             ):
                 waivable.setdefault(f"{finding['rule']}:{finding['match_hash']}", finding)
         if not waivable:
-            self.notice(f"Post {post_id} has no finding left to waive.", "yellow")
+            self.notice(_("Post {id} has no finding left to waive.").format(id=post_id), "yellow")
             return
         options = [
-            (key, f"{f['level']} {f['rule']} «{one_line(f['match'], 30).plain}»")
+            (key, f"{words.level(f['level'])} {f['rule']} «{one_line(f['match'], 30).plain}»")
             for key, f in waivable.items()
         ]
 
@@ -241,7 +255,9 @@ class ApprovalsScreen(MainScreen):
             if key is not None:
                 self._ask_waiver_reason(post_id, waivable[key])
 
-        self.app.push_screen(ChoiceModal(f"Waive which finding of post {post_id}?", options), chosen)
+        self.app.push_screen(
+            ChoiceModal(_("Waive which finding of post {id}?").format(id=post_id), options), chosen
+        )
 
     def _ask_waiver_reason(self, post_id: int, finding: PostFinding) -> None:
         rule, match = finding["rule"], finding["match_hash"]
@@ -252,13 +268,15 @@ class ApprovalsScreen(MainScreen):
                     lambda: waive_finding(
                         self.ctx, self.user, post_id, rule=rule, match_hash=match, reason=reason
                     ),
-                    lambda _: self._decided(f"{rule} waived on post {post_id}.", reload=post_id),
+                    lambda _done: self._decided(
+                        _("{rule} waived on post {id}.").format(rule=rule, id=post_id), reload=post_id
+                    ),
                     group="act",
                 )
 
         self.app.push_screen(
             LineModal(
-                f"Why does {rule} not block post {post_id}?",
+                _("Why does {rule} not block post {id}?").format(rule=rule, id=post_id),
                 quote=inert_text(finding["message"]),
                 dialog_id="waive",
             ),

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from smtool.domain.roles import Action, can
 from smtool.services.context import Context
+from smtool.tui.words import speak_bindings
 from smtool.tui.work import ServiceDone, in_background
 
 T = TypeVar("T")
@@ -19,10 +20,11 @@ T = TypeVar("T")
 class MainScreen(Screen[None]):
     """A screen of the app. Blocking work goes through `background`; results come back as messages."""
 
-    TITLE_NAME = ""
+    TITLE_NAME = ""  # marked with N_: the palette shows it translated; lowercased, the screen's name
 
     def __init__(self, ctx: Context, user: str, roles: list[str]) -> None:
         super().__init__()
+        speak_bindings(self)
         self.ctx = ctx
         self.user = user
         self.roles = roles

@@ -27,8 +27,10 @@ from smtool.domain.states import ATTENTION_PUBLICATION_STATES, PostState
 from smtool.domain.timezones import parse_local, to_local
 from smtool.domain.words import counted
 from smtool.errors import UsageError
+from smtool.i18n import N_, _, current, format_clock, format_day, format_moment, month_name
 from smtool.services.publishing import calendar
 from smtool.services.publishing.approval import withdraw_post
+from smtool.tui import words
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.dialogs import ConfirmModal, LineModal
 from smtool.tui.widgets.inert import one_line
@@ -37,7 +39,6 @@ from smtool.tui.widgets.post_modal import PostModal
 from smtool.tui.widgets.tables import set_columns
 
 View = Literal["week", "month"]
-WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 AWAITING = {"draft", "checked", "submitted", "rejected"}
 
 
@@ -68,9 +69,19 @@ class Period:
 
     def title(self) -> str:
         if self.view == "week":
-            week = self.first.isocalendar().week
-            return f"Week {week}: {self.first:%a %d %b} – {self.last:%a %d %b %Y}"
-        return f"{self.first:%B %Y}"
+            return _("Week {week}: {first} – {last}").format(
+                week=self.first.isocalendar().week, first=format_day(self.first), last=format_day(self.last)
+            )
+        month = month_name(self.first)
+        return f"{month[:1].upper()}{month[1:]} {self.first.year}"
+
+
+def short_weekday(day: date) -> str:
+    """The weekday in two letters, for the grid's narrow columns and the list ("Mo", Latvian "Pr"):
+    CLDR's short form, which smtool.i18n.weekday_name does not offer."""
+    from babel.dates import format_date
+
+    return str(format_date(day, "EEEEEE", locale=current()))
 
 
 @dataclass(frozen=True)
@@ -84,17 +95,17 @@ class Loaded:
 # The grid's marks: (mark, style, what it means, the states it counts). The cells and the legend
 # under the grid are both drawn from this, so they cannot disagree.
 MARKS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
-    ("!", "bold red", "needs attention", frozenset(ATTENTION_PUBLICATION_STATES)),
-    ("✓", "green", "out", frozenset({"published"})),
-    ("◷", "cyan", "waiting to go out", frozenset({"scheduled", "claimed", "sending"})),
-    ("?", "yellow", "awaiting approval", frozenset(AWAITING)),
+    ("!", "bold red", N_("needs attention"), frozenset(ATTENTION_PUBLICATION_STATES)),
+    ("✓", "green", N_("out"), frozenset({"published"})),
+    ("◷", "cyan", N_("waiting to go out"), frozenset({"scheduled", "claimed", "sending"})),
+    ("?", "yellow", N_("awaiting approval"), frozenset(AWAITING)),
 )
 
 
 def cell(counts: Counter[str]) -> Text:
     """A day's posts in a grid cell: each mark with its number (see MARKS)."""
     out = Text()
-    for mark, style, _, states in MARKS:
+    for mark, style, _meaning, states in MARKS:
         number = sum(n for s, n in counts.items() if s in states)
         if number:
             out.append(f"{mark}{number}", style=style)
@@ -103,22 +114,24 @@ def cell(counts: Counter[str]) -> Text:
 
 def legend() -> Text:
     """What the grid's marks mean, in one line."""
-    return Text("  ").join(Text.assemble((mark, style), f" {meaning}") for mark, style, meaning, _ in MARKS)
+    return Text("  ").join(
+        Text.assemble((mark, style), f" {_(meaning)}") for mark, style, meaning, _states in MARKS
+    )
 
 
 class CalendarScreen(MainScreen):
-    TITLE_NAME = "Calendar"
+    TITLE_NAME = N_("Calendar")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "toggle_view", "View"),
-        Binding("p", "step(-1)", "Prev"),
-        Binding("n", "step(1)", "Next"),
-        Binding("t", "today", "Today"),
-        Binding("a", "next_account", "Acct"),
-        Binding("o", "open", "Open"),
-        Binding("s", "reschedule", "Move"),  # short: at 80 columns the footer holds every key
-        Binding("x", "withdraw", "Withdraw"),
-        Binding("m", "more", "More", show=False),  # the list says "m for more" when there is more
-        Binding("g", "refresh", "Refresh", show=False),
+        Binding("v", "toggle_view", N_("View")),
+        Binding("p", "step(-1)", N_("Prev")),
+        Binding("n", "step(1)", N_("Next")),
+        Binding("t", "today", N_("Today")),
+        Binding("a", "next_account", N_("Acct")),
+        Binding("o", "open", N_("Show")),  # not "Open": one English word, one Latvian (open items)
+        Binding("s", "reschedule", N_("Move")),  # short: at 80 columns the footer holds every key
+        Binding("x", "withdraw", N_("Withdraw")),
+        Binding("m", "more", N_("More"), show=False),  # the list says "m for more" when there is more
+        Binding("g", "refresh", N_("Refresh"), show=False),
     ]
 
     def __init__(self, *args: Any) -> None:
@@ -171,9 +184,10 @@ class CalendarScreen(MainScreen):
         attention = sum(
             n for (_, _, state), n in loaded.counts.items() if state in ATTENTION_PUBLICATION_STATES
         )
-        title = Text(f"{self.period.title()} · {self.account or 'all accounts'}", style="bold")
+        shown = self.account or _("all accounts")
+        title = Text(f"{self.period.title()} · {shown}", style="bold")
         if attention:
-            title.append(f"   ! {attention} need attention", style="bold red")
+            title.append("   ! " + _("{n} need attention").format(n=attention), style="bold red")
         self.query_one("#calendar-title", Static).update(title)
         self.query_one("#calendar-grid", Static).update(self._grid(loaded.counts))
         self._fill_list()
@@ -188,11 +202,11 @@ class CalendarScreen(MainScreen):
         grid = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, expand=True, show_edge=False)
         today = self.today
         if self.period.view == "week":
-            grid.add_column("Account", no_wrap=True, max_width=12)
+            grid.add_column(_("Account"), no_wrap=True, max_width=12)
             days = [self.period.first + timedelta(days=n) for n in range(7)]
             for day in days:
                 grid.add_column(
-                    Text(f"{WEEKDAYS[day.weekday()]} {day.day}", style="reverse" if day == today else "")
+                    Text(f"{short_weekday(day)} {day.day}", style="reverse" if day == today else "")
                 )
             accounts = [self.account] if self.account else [a.id for a in self.ctx.settings.accounts]
             for account in accounts:
@@ -200,10 +214,10 @@ class CalendarScreen(MainScreen):
                     Text(account), *(cell(by_account_day.get((account, d), Counter())) for d in days)
                 )
             return grid
-        for weekday in WEEKDAYS:
-            grid.add_column(weekday, no_wrap=True)
         first = self.period.first
         start = first - timedelta(days=first.weekday())
+        for offset in range(7):
+            grid.add_column(short_weekday(start + timedelta(days=offset)), no_wrap=True)
         while start <= self.period.last:
             row = []
             for offset in range(7):
@@ -224,14 +238,15 @@ class CalendarScreen(MainScreen):
 
     def _fill_list(self, select: int = 0) -> None:
         table = self.query_one("#calendar-list", DataTable)
-        width = set_columns(table, (("When", 12), ("Account", 12), ("State", 14), ("#", 5)), "Text")
+        columns = ((_("When"), 12), (_("Account"), 12), (_("State"), 14), ("#", 5))
+        width = set_columns(table, columns, _("Text"))
         for n, entry in enumerate(self.entries):
             local = to_local(entry.at, self.zone)
-            state = Text(entry.state, style=STATE_STYLES.get(entry.state, ""))
+            state = Text(words.state(entry.state), style=STATE_STYLES.get(entry.state, ""))
             if entry.attention:
-                state = Text(f"! {entry.state}", style=STATE_STYLES.get(entry.state, "bold red"))
+                state = Text(f"! {words.state(entry.state)}", style=STATE_STYLES.get(entry.state, "bold red"))
             table.add_row(
-                Text(f"{local:%a %d %H:%M}"),
+                Text(f"{short_weekday(local)} {local.day:02} {format_clock(local)}"),
                 Text(entry.account),
                 state,
                 Text(str(entry.post_id)),
@@ -240,15 +255,17 @@ class CalendarScreen(MainScreen):
             )
         if self.entries:
             table.move_cursor(row=min(select, len(self.entries) - 1))
-        more = " — m for more" if self.next_page.next_after else ""
+        more = _(" — m for more") if self.next_page.next_after else ""
         # A post on two accounts is two rows: count posts, not rows.
         posts = len({entry.post_id for entry in self.entries})
-        table.border_title = f"{counted(posts, 'post', 'posts')}, times in {self.zone}{more}"
+        table.border_title = (
+            _("{posts}, times in {zone}").format(posts=counted(posts, "post", "posts"), zone=self.zone) + more
+        )
 
     def action_more(self) -> None:
         after = self.next_page.next_after
         if after is None:
-            self.notice("That is the whole period.", "dim")
+            self.notice(_("That is the whole period."), "dim")
             return
         period, account = self.period, self.account
         start, end = calendar.local_period(self.zone, period.first, period.days)
@@ -313,7 +330,7 @@ class CalendarScreen(MainScreen):
     def current(self) -> calendar.Entry | None:
         table = self.query_one("#calendar-list", DataTable)
         if not self.entries or table.row_count == 0:
-            self.notice("No post in this period; p and n move to another.", "yellow")
+            self.notice(_("No post in this period; p and n move to another."), "yellow")
             return None
         return self.entries[table.cursor_row]
 
@@ -339,8 +356,10 @@ class CalendarScreen(MainScreen):
 
         self.app.push_screen(
             LineModal(
-                f"Move post {post_id} to (YYYY-MM-DD HH:MM, {self.zone})",
-                value=f"{to_local(entry.at, self.zone):%Y-%m-%d %H:%M}",
+                _("Move post {id} to ({form}, {zone})").format(
+                    id=post_id, form=_("YYYY-MM-DD HH:MM"), zone=self.zone
+                ),
+                value=format_moment(to_local(entry.at, self.zone)),
                 check=self._check_time,
                 dialog_id="reschedule",
             ),
@@ -353,12 +372,12 @@ class CalendarScreen(MainScreen):
         except UsageError as error:
             return Text(error.msg, style="red")
         if moment <= self.clock():
-            return Text("That time has passed.", style="red")
+            return Text(_("That time has passed."), style="red")
         return None
 
     def _rescheduled(self, post_id: int, at: str, state: PostState) -> None:
-        again = " It needs approval again." if state == PostState.SUBMITTED else ""
-        self.notice(f"Post {post_id} moved to {at}.{again}", "green")
+        again = _(" It needs approval again.") if state == PostState.SUBMITTED else ""
+        self.notice(_("Post {id} moved to {time}.").format(id=post_id, time=at) + again, "green")
         self.action_refresh()
 
     def action_withdraw(self) -> None:
@@ -375,10 +394,17 @@ class CalendarScreen(MainScreen):
                     group="act",
                 )
 
-        question = Text(f"Withdraw post {post_id}? What has not gone out is cancelled on every account.")
+        question = Text(
+            _("Withdraw post {id}? What has not gone out is cancelled on every account.").format(id=post_id)
+        )
         self.app.push_screen(ConfirmModal(question), confirmed)
 
     def _withdrawn(self, post_id: int, cancelled: list[int]) -> None:
         cancelled_count = counted(len(cancelled), "publication", "publications")
-        self.notice(f"Post {post_id} withdrawn; {cancelled_count} cancelled.", "green")
+        self.notice(
+            _("Post {id} withdrawn; {publications} cancelled.").format(
+                id=post_id, publications=cancelled_count
+            ),
+            "green",
+        )
         self.action_refresh()

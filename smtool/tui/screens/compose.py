@@ -22,13 +22,15 @@ from textual.widgets import Footer, Header, Input, SelectionList, Static, TextAr
 
 from smtool.domain.media import MediaEntry
 from smtool.domain.text import collapse_spaces
-from smtool.domain.timezones import format_local, parse_local
+from smtool.domain.timezones import format_local, parse_local, to_local
 from smtool.errors import UsageError
+from smtool.i18n import N_, _, format_moment
 from smtool.services.guidelines import check_text
 from smtool.services.publishing.approval import submit_post
 from smtool.services.publishing.checks import platform_length, recent_posts
 from smtool.services.publishing.drafts import Attachment, Draft, create_post, edit_post
 from smtool.services.publishing.views import MediaView, PostDetail, kept_media, list_posts, show_post
+from smtool.tui import words
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.checked_text import CheckedTextArea
 from smtool.tui.widgets.dialogs import ChoiceModal, ConfirmModal
@@ -78,14 +80,14 @@ def media_token(media: MediaView) -> str:
 class ComposeScreen(MainScreen):
     """A communicator's editor."""
 
-    TITLE_NAME = "Compose"
+    TITLE_NAME = N_("Compose")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+t", "submit", "Submit", priority=True),
-        Binding("ctrl+e", "next_variant", "Variant", priority=True),
-        Binding("ctrl+r", "apply_suggestion", "Swap", priority=True),
-        Binding("ctrl+n", "new", "New", priority=True),
-        Binding("ctrl+o", "open", "Open mine", priority=True),
+        Binding("ctrl+s", "save", N_("Save"), priority=True),
+        Binding("ctrl+t", "submit", N_("Submit"), priority=True),
+        Binding("ctrl+e", "next_variant", N_("Variant"), priority=True),
+        Binding("ctrl+r", "apply_suggestion", N_("Swap"), priority=True),
+        Binding("ctrl+n", "new", N_("New"), priority=True),
+        Binding("ctrl+o", "open", N_("Open mine"), priority=True),
     ]
 
     DEBOUNCE_SECONDS = 0.3
@@ -117,9 +119,9 @@ class ComposeScreen(MainScreen):
         with Horizontal(id="compose-when"):
             # Only the format: a longer placeholder is cut short ("YYYY-MM-DD HH:MM;" at 120 columns);
             # the hint below says what an empty time means.
-            yield Input(placeholder="YYYY-MM-DD HH:MM", id="post-when")
-            yield Input(placeholder="paths, comma-separated", id="post-media")
-            yield Input(placeholder="tags, comma-separated", id="post-campaigns")
+            yield Input(placeholder=_("YYYY-MM-DD HH:MM"), id="post-when")
+            yield Input(placeholder=_("paths, comma-separated"), id="post-media")
+            yield Input(placeholder=_("tags, comma-separated"), id="post-campaigns")
         yield Static(id="when-error")
         # Focusable (Tab), so that findings beyond the few lines of an 80x24 terminal can be scrolled to.
         with VerticalScroll(id="compose-findings"):
@@ -129,11 +131,11 @@ class ComposeScreen(MainScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#post-accounts").border_title = "Accounts"
-        self.query_one("#post-when").border_title = f"When ({self.zone})"
-        self.query_one("#post-media").border_title = "Media"
-        self.query_one("#post-campaigns").border_title = "Campaigns"
-        self.query_one("#compose-findings").border_title = "Checker"
+        self.query_one("#post-accounts").border_title = _("Accounts")
+        self.query_one("#post-when").border_title = _("When ({zone})").format(zone=self.zone)
+        self.query_one("#post-media").border_title = _("Media")
+        self.query_one("#post-campaigns").border_title = _("Campaigns")
+        self.query_one("#compose-findings").border_title = _("Checker")
         self._title_editor()
         self.query_one("#post-text", TextArea).focus()
         self._show_counts(self._counts(self._draft()))
@@ -199,10 +201,16 @@ class ComposeScreen(MainScreen):
     def _title_editor(self) -> None:
         area = self.query_one("#post-text", TextArea)
         if self.editing:
-            area.border_title = f"Variant for {self.editing} (empty: the main text) · Ctrl+E"
+            area.border_title = _("Variant for {platform} (empty: the main text) · Ctrl+E").format(
+                platform=self.editing
+            )
         else:
             others = ", ".join(sorted(p for p, v in self.variants.items() if v.strip()))
-            area.border_title = "Post" + (f" (variants: {others})" if others else "") + " · Ctrl+E variant"
+            area.border_title = (
+                _("Post")
+                + (_(" (variants: {platforms})").format(platforms=others) if others else "")
+                + _(" · Ctrl+E variant")
+            )
 
     # --- live checking ---------------------------------------------------------------------
 
@@ -261,7 +269,7 @@ class ComposeScreen(MainScreen):
         return at if at is not None and at > now else now
 
     def _counts(self, draft: Draft) -> Text:
-        counts = Text("Length: ", style="dim")
+        counts = Text(_("Length: "), style="dim")
         for n, platform in enumerate(self._platforms(tuple(draft.accounts))):
             text = draft.variants.get(platform, draft.text)
             length, limit = platform_length(text, platform)
@@ -271,7 +279,7 @@ class ComposeScreen(MainScreen):
             mark = "*" if platform in draft.variants else ""
             counts.append(f"{platform}{mark} {length}/{limit or '-'}", style="bold red" if over else "")
         if draft.variants:
-            counts.append("  (* its own variant)", style="dim")
+            counts.append(_("  (* its own variant)"), style="dim")
         return counts
 
     def _show_counts(self, counts: Text) -> None:
@@ -311,7 +319,7 @@ class ComposeScreen(MainScreen):
             None,
         )
         if finding is None:
-            self.notice("No suggested swap in this text.", "dim")
+            self.notice(_("No suggested swap in this text."), "dim")
             return
         choices = swap_choices(finding)
         if len(choices) == 1:
@@ -323,18 +331,19 @@ class ComposeScreen(MainScreen):
                 self._swap(finding, choices[int(n)])
 
         options = [(str(n), choice) for n, choice in enumerate(choices)]
-        self.app.push_screen(ChoiceModal(f"Swap «{finding['match']}» for", options, dialog_id="swap"), chosen)
+        title = _("Swap «{match}» for").format(match=finding["match"])
+        self.app.push_screen(ChoiceModal(title, options, dialog_id="swap"), chosen)
 
     def _swap(self, finding: DraftFinding, phrase: str) -> None:
         area = self.query_one("#post-text", TextArea)
         start, end = finding["start"], finding["end"]
         if area.text[start:end] != finding["match"]:  # the text changed while the choice was open
-            self.notice("The text changed; press Ctrl+R again.", "yellow")
+            self.notice(_("The text changed; press Ctrl+R again."), "yellow")
             return
         area.text = area.text[:start] + phrase + area.text[end:]
-        self.notice(
-            Text.assemble("Swapped «", inert_text(finding["match"]), "» for «", inert_text(phrase), "».")
-        )
+        # The sentence is translated whole; the user's words go into it inert.
+        swapped = _("Swapped «{match}» for «{phrase}».")
+        self.notice(words.assemble(swapped, match=inert_text(finding["match"]), phrase=inert_text(phrase)))
 
     # --- the time, as it is typed ------------------------------------------------------------
 
@@ -344,14 +353,14 @@ class ComposeScreen(MainScreen):
 
     def _when_hint(self, value: str | None) -> Text:
         if value is None:
-            return Text("Goes out as soon as it is approved.", style="dim")
+            return Text(_("Goes out as soon as it is approved."), style="dim")
         try:
             moment = parse_local(value, self.zone)
         except UsageError as error:
             return inert_text(error.msg, style="red")
         if moment <= self.clock():
-            return Text(f"{value} has passed; choose a later time.", style="red")
-        return Text(f"{format_local(moment, self.zone)} = {moment:%Y-%m-%d %H:%M} UTC", style="green")
+            return Text(_("{time} has passed; choose a later time.").format(time=value), style="red")
+        return Text(f"{format_local(moment, self.zone)} = {format_moment(moment)} UTC", style="green")
 
     # --- saving and submitting -------------------------------------------------------------
 
@@ -378,7 +387,7 @@ class ComposeScreen(MainScreen):
     def unsaved_edits(self) -> str | None:
         if self.saved_form is None or self.saved_form == self._form():
             return None
-        return f"post {self.post_id}" if self.post_id is not None else "a new post"
+        return _("post {id}").format(id=self.post_id) if self.post_id is not None else _("a new post")
 
     def _unless_unsaved(self, then: Callable[[], None], leaving: str) -> None:
         """Run `then` at once, or after the writer agrees to drop the unsaved edits."""
@@ -386,11 +395,15 @@ class ComposeScreen(MainScreen):
         if what is None:
             then()
             return
-        question = Text(f"{what.capitalize()} has edits that are not saved. {leaving} and drop them?")
+        question = Text(
+            _("{what} has edits that are not saved. {leaving} and drop them?").format(
+                what=what[:1].upper() + what[1:], leaving=leaving
+            )
+        )
         self.app.push_screen(ConfirmModal(question), lambda yes: then() if yes else None)
 
     def action_new(self) -> None:
-        self._unless_unsaved(self._clear, "Start a new post")
+        self._unless_unsaved(self._clear, _("Start a new post"))
 
     def _clear(self) -> None:
         self.post_id = self.version = None
@@ -410,20 +423,23 @@ class ComposeScreen(MainScreen):
         def mine() -> list[tuple[str, str]]:
             posts = [p for p in list_posts(self.ctx) if p["author"] == self.user and p["state"] in EDITABLE]
             return [
-                (str(p["id"]), f"#{p['id']} {p['state']}: {collapse_spaces(p['text'])[:50]}") for p in posts
+                (str(p["id"]), f"#{p['id']} {words.state(p['state'])}: {collapse_spaces(p['text'])[:50]}")
+                for p in posts
             ]
 
         def pick(options: list[tuple[str, str]]) -> None:
             if not options:
-                self.notice("You have no draft, rejected or waiting post.", "dim")
+                self.notice(_("You have no draft, rejected or waiting post."), "dim")
                 return
-            self.app.push_screen(ChoiceModal("Open which of your posts?", options, dialog_id="open"), chosen)
+            self.app.push_screen(
+                ChoiceModal(_("Open which of your posts?"), options, dialog_id="open"), chosen
+            )
 
         def chosen(post_id: str | None) -> None:
             if post_id is not None:
                 self.background(lambda: show_post(self.ctx, int(post_id)), self._load_post, group="store")
 
-        self._unless_unsaved(lambda: self.background(mine, pick, group="store"), "Open another post")
+        self._unless_unsaved(lambda: self.background(mine, pick, group="store"), _("Open another post"))
 
     def _load_post(self, post: PostDetail) -> None:
         self._clear()
@@ -434,7 +450,11 @@ class ComposeScreen(MainScreen):
         accounts.deselect_all()
         for account in post["accounts"]:
             accounts.select(account)
-        self.query_one("#post-when", Input).value = post["scheduled_local_input"] or ""
+        # As the reader types a time ("3.03.2026. 10:00" in Latvian); the field reads either form.
+        at = post["scheduled_at"]
+        self.query_one("#post-when", Input).value = (
+            format_moment(to_local(datetime.fromisoformat(at), self.zone)) if at else ""
+        )
         # A post from before the media store shows its path: saving attaches that file again.
         tokens = [media_token(m) for m in post["media"]]
         self.stored_media = {
@@ -448,12 +468,19 @@ class ComposeScreen(MainScreen):
         if post["state"] == "rejected" and rejected:
             self.notice(
                 Text.assemble(
-                    f"Post {post['id']} was rejected by {rejected[-1]['approver']}: ",
+                    _("Post {id} was rejected by {approver}: ").format(
+                        id=post["id"], approver=rejected[-1]["approver"]
+                    ),
                     inert_text(rejected[-1]["comment"] or "", style="bold"),
                 ),
             )
         else:
-            self.notice(f"Post {post['id']} opened ({post['state']}); Ctrl+S saves, Ctrl+T submits.", "green")
+            self.notice(
+                _("Post {id} opened ({state}); Ctrl+S saves, Ctrl+T submits.").format(
+                    id=post["id"], state=words.state(post["state"])
+                ),
+                "green",
+            )
 
     def _store(self, draft: Draft, submit: bool) -> None:
         """Create or edit the post (the version guards against a concurrent edit), then maybe submit."""
@@ -475,11 +502,19 @@ class ComposeScreen(MainScreen):
     def _stored(self, saved: Saved, form: Form) -> None:
         if saved.submitted:
             self._clear()
-            self.notice(f"Post {saved.post_id} submitted for approval ({saved.state}).", "green")
+            self.notice(
+                _("Post {id} submitted for approval ({state}).").format(
+                    id=saved.post_id, state=words.state(saved.state)
+                ),
+                "green",
+            )
         else:
             self.post_id, self.version = saved.post_id, saved.version
             self._mark_saved(form)  # what was saved: edits typed meanwhile still count as unsaved
-            self.notice(f"Post {saved.post_id} saved ({saved.state}).", "green")
+            self.notice(
+                _("Post {id} saved ({state}).").format(id=saved.post_id, state=words.state(saved.state)),
+                "green",
+            )
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         # A time the zone refuses (DST gap or overlap, past, unreadable) is shown next to the field.

@@ -32,9 +32,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from smtool.domain.roles import Action
 from smtool.domain.words import counted, noun
 from smtool.errors import Conflict
+from smtool.i18n import N_, _
 from smtool.services.monitoring import proposals, queue, reading
 from smtool.services.monitoring.views import InboxItemDetail, InboxItemView, ProposalView
 from smtool.services.publishing import pauses
+from smtool.tui import words
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.screens.moderation import Acted, ReplyModal
 from smtool.tui.widgets.dialogs import ChoiceModal, LineModal
@@ -73,20 +75,20 @@ class ClaimsChanged(Message):
 class InboxScreen(MainScreen):
     """A press officer's (or specialist's) queue."""
 
-    TITLE_NAME = "Inbox"
+    TITLE_NAME = N_("Inbox")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "claim", "Claim next"),
-        Binding("r", "reply", "Reply"),
-        Binding("h", "hide", "Hide"),
-        Binding("e", "resolve", "Resolve"),
-        Binding("a", "assign", "Assign"),
-        Binding("y", "approve_reply", "Approve reply"),
-        Binding("j", "reject_reply", "Reject reply"),
-        Binding("u", "unhide", "Unhide", show=False),
-        Binding("s", "spam", "Spam", show=False),
-        Binding("n", "more", "More", show=False),
-        Binding("slash", "search", "Search", show=False),
-        Binding("g", "refresh", "Refresh", show=False),
+        Binding("c", "claim", N_("Claim next")),
+        Binding("r", "reply", N_("Reply")),
+        Binding("h", "hide", N_("Hide")),
+        Binding("e", "resolve", N_("Resolve")),
+        Binding("a", "assign", N_("Assign")),
+        Binding("y", "approve_reply", N_("Approve reply")),
+        Binding("j", "reject_reply", N_("Reject reply")),
+        Binding("u", "unhide", N_("Unhide"), show=False),
+        Binding("s", "spam", N_("Spam"), show=False),
+        Binding("n", "more", N_("More"), show=False),
+        Binding("slash", "search", N_("Search"), show=False),
+        Binding("g", "refresh", N_("Refresh"), show=False),
     ]
 
     PAGE_SIZE = 50
@@ -115,17 +117,25 @@ class InboxScreen(MainScreen):
         yield Header()
         with Horizontal(id="inbox-filters"):
             yield Select(
-                [(s, s) for s in queue.ALL_STATES], prompt="open items", id="filter-state", compact=True
+                [(words.state(s), s) for s in queue.ALL_STATES],
+                prompt=_("open items"),
+                id="filter-state",
+                compact=True,
             )
-            yield Select([(f, f) for f in queue.FLAGS], prompt="any flag", id="filter-flag", compact=True)
+            yield Select(
+                [(words.flag(f), f) for f in queue.FLAGS],
+                prompt=_("any flag"),
+                id="filter-flag",
+                compact=True,
+            )
             yield Select(
                 [(t, t) for t in teams],
-                prompt="any team",
+                prompt=_("any team"),
                 id="filter-team",
                 compact=True,
                 value=self.filters.team or Select.NULL,
             )
-            yield Input(placeholder="/ search words, Enter", id="filter-search", compact=True)
+            yield Input(placeholder=_("/ search words, Enter"), id="filter-search", compact=True)
         with Vertical(id="inbox-main"):
             yield DataTable[Text](id="inbox-items", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="inbox-detail"):
@@ -136,9 +146,9 @@ class InboxScreen(MainScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#inbox-detail").border_title = "Item"
+        self.query_one("#inbox-detail").border_title = _("Item")
         table = self.query_one("#inbox-items", DataTable)
-        table.border_title = "Queue"
+        table.border_title = _("Queue")
         table.focus()
         beat = max(self.ctx.settings.inbox.lease_seconds / 3, 1)
         self._heartbeat = self.set_interval(beat, self._renew_claims)
@@ -151,12 +161,17 @@ class InboxScreen(MainScreen):
     def _fill_table(self, select_id: int | None) -> None:
         """(Re)build the table from `items`."""
         table = self.query_one("#inbox-items", DataTable)
-        text_width = set_columns(table, (("#", 4), ("P", 1), ("State", 8), ("Author", 14)), "Text")
+        # P: priority; H after the state: hidden (one letter each, in the reader's language).
+        # The state column fits the longest state in the reader's language (8 cells in English).
+        state_width = max(8, *(len(words.state(s)) for s in queue.ALL_STATES))
+        columns = (("#", 4), (_("P"), 1), (_("State"), state_width), (_("Author"), 14))
+        text_width = set_columns(table, columns, _("Text"))
+        hidden = " " + _("H")
         for item in self.items.values():
             table.add_row(
                 Text(str(item["id"])),
                 Text(str(item["priority"])),
-                Text(str(item["state"]) + (" H" if item["hidden"] else "")),
+                Text(words.state(str(item["state"])) + (hidden if item["hidden"] else "")),
                 one_line(item["author"], 14),
                 one_line(item["text"], text_width),
                 key=str(item["id"]),
@@ -226,8 +241,9 @@ class InboxScreen(MainScreen):
             self.items = {i: fresh[i] for i in order}
             if arrived:
                 self.notice(
-                    f"{counted(len(arrived), 'new item', 'new items')} at the end of the list; "
-                    "g sorts the queue.",
+                    _("{items} at the end of the list; g sorts the queue.").format(
+                        items=counted(len(arrived), "new item", "new items")
+                    ),
                     "cyan",
                 )
         else:
@@ -239,12 +255,17 @@ class InboxScreen(MainScreen):
         table = self.query_one("#inbox-items", DataTable)
         shown = len(self.items) if not self.next_cursor else 2  # "12+ items": more than one
         more = "+" if self.next_cursor else ""
-        table.border_title = f"Queue: {len(self.items)}{more} {noun(shown, 'item', 'items')}"
+        table.border_title = _("Queue: {n}{more} {items}").format(
+            n=len(self.items), more=more, items=noun(shown, "item", "items")
+        )
         if not self.items:
             self.query_one(ItemDetail).show_item(None)
             self.query_one("#item-around", Static).update("")
         elif self.next_cursor:
-            self.notice(f"{counted(len(self.items), 'item', 'items')} shown; press n for more.", "dim")
+            self.notice(
+                _("{items} shown; press n for more.").format(items=counted(len(self.items), "item", "items")),
+                "dim",
+            )
         current = self.current_id
         if current is not None:
             self.load_detail(current)
@@ -317,12 +338,14 @@ class InboxScreen(MainScreen):
             claimed = queue.claim_next(self.ctx, self.user, team=self.filters.team, among=shown)
             if claimed is None:
                 if more:
-                    return f"Nothing to claim among the {len(shown)} items shown; press n for more.", None
+                    return _("Nothing to claim among the {n} items shown; press n for more.").format(
+                        n=len(shown)
+                    ), None
                 if self.filters != Filters():
-                    return "Nothing to claim under these filters: every item is claimed or closed.", None
-                return "Nothing to claim: every open item is claimed or the queue is empty.", None
+                    return _("Nothing to claim under these filters: every item is claimed or closed."), None
+                return _("Nothing to claim: every open item is claimed or the queue is empty."), None
             self.post_message(ClaimsChanged(claimed["id"], held=True))
-            return f"Claimed item {claimed['id']}.", claimed["id"]
+            return _("Claimed item {id}.").format(id=claimed["id"]), claimed["id"]
 
         self.act(run)
 
@@ -360,8 +383,9 @@ class InboxScreen(MainScreen):
             self.held.discard(item_id)
         if lost:
             self.notice(
-                f"Your claim on {noun(len(lost), 'item', 'items')} {', '.join(map(str, lost))} lapsed; "
-                "claim again.",
+                _("Your claim on {items} {ids} lapsed; claim again.").format(
+                    items=noun(len(lost), "item", "items"), ids=", ".join(map(str, lost))
+                ),
                 "bold red",
             )
 
@@ -389,7 +413,7 @@ class InboxScreen(MainScreen):
     def _on_selected(self, what: Callable[[int, int, InboxItemView], None]) -> None:
         item = self.current
         if item is None:
-            self.notice("Select an item first (or press c to claim the next one).", "yellow")
+            self.notice(_("Select an item first (or press c to claim the next one)."), "yellow")
             return
         what(item["id"], item["version"], item)
 
@@ -425,16 +449,20 @@ class InboxScreen(MainScreen):
     def _reply(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
         publication = queue.reply(self.ctx, self.user, item_id, text, expected_version=version)
         queued = pauses.queued_note(self.ctx, publication)
-        return f"Reply to item {item_id} is in the outbox (publication {publication}); {queued}.", item_id
+        return _("Reply to item {id} is in the outbox (publication {publication}); {queued}.").format(
+            id=item_id, publication=publication, queued=queued
+        ), item_id
 
     def _propose(self, item_id: int, version: int, text: str) -> tuple[str, int | None]:
         proposal = proposals.propose(self.ctx, self.user, item_id, text, expected_version=version)
-        return f"Reply to item {item_id} proposed (#{proposal['id']}); it waits for approval.", item_id
+        return _("Reply to item {id} proposed (#{proposal}); it waits for approval.").format(
+            id=item_id, proposal=proposal["id"]
+        ), item_id
 
     def action_approve_reply(self) -> None:
         proposal = self._waiting_proposal()
         if proposal is None:
-            self.notice("No proposed reply that you may approve is waiting on this item.", "yellow")
+            self.notice(_("No proposed reply that you may approve is waiting on this item."), "yellow")
             return
         item_id, digest, version = proposal["item"], proposal["content_hash"], self._version()
 
@@ -442,14 +470,16 @@ class InboxScreen(MainScreen):
             # The hash of the text shown: a proposal replaced meanwhile is refused, never sent.
             publication = proposals.approve(self.ctx, self.user, item_id, digest, expected_version=version)
             queued = pauses.queued_note(self.ctx, publication)
-            return f"Reply to item {item_id} approved, publication {publication}; {queued}.", item_id
+            return _("Reply to item {id} approved, publication {publication}; {queued}.").format(
+                id=item_id, publication=publication, queued=queued
+            ), item_id
 
         self.act(approve)
 
     def action_reject_reply(self) -> None:
         proposal = self._waiting_proposal()
         if proposal is None:
-            self.notice("No proposed reply that you may reject is waiting on this item.", "yellow")
+            self.notice(_("No proposed reply that you may reject is waiting on this item."), "yellow")
             return
         item_id = proposal["item"]
 
@@ -457,12 +487,14 @@ class InboxScreen(MainScreen):
             if reason is not None:
                 self.act(lambda: self._reject(item_id, reason))
 
-        title = f"Reject the reply {proposal['author']} proposed to item {item_id}: why? (they read it)"
+        title = _("Reject the reply {author} proposed to item {id}: why? (they read it)").format(
+            author=proposal["author"], id=item_id
+        )
         self.app.push_screen(LineModal(title, quote=inert_text(proposal["text"]), dialog_id="reject"), chosen)
 
     def _reject(self, item_id: int, reason: str) -> tuple[str, int | None]:
         proposals.reject(self.ctx, self.user, item_id, reason)
-        return f"Proposed reply to item {item_id} rejected; nothing was sent.", item_id
+        return _("Proposed reply to item {id} rejected; nothing was sent.").format(id=item_id), item_id
 
     def _version(self) -> int | None:
         return self.detail.item["version"] if self.detail is not None else None
@@ -479,20 +511,22 @@ class InboxScreen(MainScreen):
                     self.act(lambda: self._hide(item_id, version, reason))
 
             reasons = [(r, r) for r in self.ctx.settings.inbox.hide_reasons]
-            title = f"Hide item {item_id}: why? (the comment policy's reasons; the record stays)"
+            title = _("Hide item {id}: why? (the comment policy's reasons; the record stays)").format(
+                id=item_id
+            )
             self.app.push_screen(ChoiceModal(title, reasons, dialog_id="hide"), chosen)
 
         self._on_selected(ask)
 
     def _hide(self, item_id: int, version: int, reason: str) -> tuple[str, int | None]:
         queue.hide(self.ctx, self.user, item_id, reason, expected_version=version)
-        return f"Item {item_id} hidden ({reason}); the record stays.", item_id
+        return _("Item {id} hidden ({reason}); the record stays.").format(id=item_id, reason=reason), item_id
 
     def action_unhide(self) -> None:
-        def run(item_id: int, version: int, _: InboxItemView) -> None:
+        def run(item_id: int, version: int, _item: InboxItemView) -> None:
             def unhide() -> tuple[str, int | None]:
                 queue.unhide(self.ctx, self.user, item_id, expected_version=version)
-                return f"Item {item_id} is shown again.", item_id
+                return _("Item {id} is shown again.").format(id=item_id), item_id
 
             self.act(unhide)
 
@@ -504,15 +538,16 @@ class InboxScreen(MainScreen):
             teams = sorted(
                 {u.team for u in self.ctx.settings.users if u.team} | {self.ctx.settings.inbox.default_team}
             )
-            options = [(u.name, f"{u.name} ({u.team or 'no team'})") for u in users if u.name != self.user]
-            options += [(team, f"team {team}") for team in teams]
+            no_team = _("no team")
+            options = [(u.name, f"{u.name} ({u.team or no_team})") for u in users if u.name != self.user]
+            options += [(team, _("team {team}").format(team=team)) for team in teams]
 
             def chosen(target: str | None) -> None:
                 if target is not None:
                     self.act(lambda: self._assign(item_id, version, target))
 
             self.app.push_screen(
-                ChoiceModal(f"Assign item {item_id} to", options, dialog_id="assign"), chosen
+                ChoiceModal(_("Assign item {id} to").format(id=item_id), options, dialog_id="assign"), chosen
             )
 
         self._on_selected(ask)
@@ -520,20 +555,24 @@ class InboxScreen(MainScreen):
     def _assign(self, item_id: int, version: int, target: str) -> tuple[str, int | None]:
         kind = queue.assign(self.ctx, self.user, item_id, target, expected_version=version)
         self.post_message(ClaimsChanged(item_id, held=False))
-        return f"Item {item_id} assigned to {'team ' if kind == 'team' else ''}{target}.", item_id
+        if kind == "team":
+            return _("Item {id} assigned to team {team}.").format(id=item_id, team=target), item_id
+        return _("Item {id} assigned to {person}.").format(id=item_id, person=target), item_id
 
     def action_resolve(self) -> None:
-        self._close(queue.resolve, "resolved")
+        self._close(queue.resolve, N_("Item {id} resolved."))
 
     def action_spam(self) -> None:
-        self._close(queue.mark_spam, "marked spam")
+        self._close(queue.mark_spam, N_("Item {id} marked spam."))
 
     def _close(self, close: Callable[..., None], done: str) -> None:
-        def run(item_id: int, version: int, _: InboxItemView) -> None:
+        """`done`: the notice, marked with N_ (translated here, when it is shown)."""
+
+        def run(item_id: int, version: int, _item: InboxItemView) -> None:
             def act() -> tuple[str, int | None]:
                 close(self.ctx, self.user, item_id, expected_version=version)
                 self.post_message(ClaimsChanged(item_id, held=False))
-                return f"Item {item_id} {done}.", None
+                return _(done).format(id=item_id), None
 
             self.act(act)
 
@@ -541,7 +580,7 @@ class InboxScreen(MainScreen):
 
     def action_more(self) -> None:
         if self.next_cursor is None:
-            self.notice("That is the whole queue.", "dim")
+            self.notice(_("That is the whole queue."), "dim")
         else:
             self.load(after=self.next_cursor, select_id=self.current_id, record=True)
 
@@ -562,19 +601,19 @@ class InboxScreen(MainScreen):
         # The modal (shown by the app) says what happened; the notice line keeps it visible after.
         if isinstance(message.error, Conflict):
             said = in_tui_words(message.error).msg
-            self.notice(inert_text(f"Someone else acted first: {said}", style="bold red"))
+            self.notice(inert_text(_("Someone else acted first: {what}").format(what=said), style="bold red"))
             self.load(select_id=self.current_id)
 
 
 def render_surroundings(around: reading.Surroundings) -> Text:
     """The thread and the author's earlier items under the item, one inert line each."""
     text = Text()
-    for title, items in (("Thread", around.thread), ("Author's earlier items", around.earlier)):
+    for title, items in ((_("Thread:"), around.thread), (_("Author's earlier items:"), around.earlier)):
         if not items:
             continue
-        text.append(f"\n{title}:", style="bold")
+        text.append(f"\n{title}", style="bold")
         for item in items:
-            text.append(f"\n  #{item['id']} {item['state']:<8} ", style="dim")
+            text.append(f"\n  #{item['id']} {words.state(str(item['state'])):<8} ", style="dim")
             text.append_text(one_line(item["author"], 14))
             text.append(": ")
             text.append_text(one_line(item["text"], 60))

@@ -20,11 +20,13 @@ from textual.timer import Timer
 from textual.widgets import Button, Static, TextArea
 
 from smtool.errors import Conflict
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 from smtool.services.guidelines import check_text
 from smtool.tui.widgets.error_modal import in_tui_words
 from smtool.tui.widgets.findings import DraftFinding, FindingsList
 from smtool.tui.widgets.inert import inert_text, one_line
+from smtool.tui.words import speak_bindings
 from smtool.tui.work import ServiceDone, ServiceFailed, in_background
 
 # What an action on an item reports: the notice, and the item to select afterwards.
@@ -37,8 +39,8 @@ class ReplyModal(ModalScreen[Acted | None]):
     first, so the screen beneath reads it again."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "send", "Send", priority=True),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "send", N_("Send"), priority=True),
     ]
     DEBOUNCE_SECONDS = 0.3
 
@@ -55,6 +57,7 @@ class ReplyModal(ModalScreen[Acted | None]):
         proposing: bool = False,
     ) -> None:
         super().__init__()
+        speak_bindings(self)
         self.send = send
         self.on_conflict = on_conflict
         # Someone the account's reply_roles do not allow proposes instead: the text waits for approval.
@@ -69,21 +72,25 @@ class ReplyModal(ModalScreen[Acted | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="reply-dialog", classes="dialog"):
             title = (
-                f"Propose a reply to item {self.item_id} on {self.account} (Ctrl+S proposes; "
-                "it goes out when someone allowed to reply approves it)"
+                _(
+                    "Propose a reply to item {id} on {account} (Ctrl+S proposes; it goes out when someone "
+                    "allowed to reply approves it)"
+                )
                 if self.proposing
-                else f"Reply to item {self.item_id} on {self.account} (Ctrl+S sends)"
-            )
+                else _("Reply to item {id} on {account} (Ctrl+S sends)")
+            ).format(id=self.item_id, account=self.account)
             yield Static(title, classes="dialog-title")
             yield Static(one_line(self.item_text, 60), classes="dialog-quote")
             yield TextArea(id="reply-text", soft_wrap=True)
             yield Static(id="reply-error", classes="dialog-hint")
             with VerticalScroll(id="reply-findings"):
                 # A reply needs no approver: answering citizens is the replying person's mandate.
-                yield FindingsList(id="reply-findings-list", answered_by="your role")
+                yield FindingsList(id="reply-findings-list", by_role=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Propose" if self.proposing else "Send", variant="primary", id="reply-send")
-                yield Button("Cancel", id="reply-cancel")
+                yield Button(
+                    _("Propose") if self.proposing else _("Send"), variant="primary", id="reply-send"
+                )
+                yield Button(_("Cancel"), id="reply-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#reply-text", TextArea).focus()
@@ -117,7 +124,9 @@ class ReplyModal(ModalScreen[Acted | None]):
     @on(Button.Pressed, "#reply-send")
     def action_send(self) -> None:
         text = self.query_one("#reply-text", TextArea).text
-        self.query_one("#reply-error", Static).update("Sending…" if not self.proposing else "Proposing…")
+        self.query_one("#reply-error", Static).update(
+            _("Sending…") if not self.proposing else _("Proposing…")
+        )
         in_background(self, lambda: self.send(text), self._sent, group="send")
 
     def _sent(self, outcome: Acted) -> None:
@@ -128,7 +137,7 @@ class ReplyModal(ModalScreen[Acted | None]):
         message.stop()
         error = in_tui_words(message.error)
         self.query_one("#reply-error", Static).update(
-            Text.assemble((f"{error.title}: ", "bold red"), inert_text(error.msg, style="red"))
+            Text.assemble((f"{_(error.title)}: ", "bold red"), inert_text(error.msg, style="red"))
         )
         self._check()
         if isinstance(error, Conflict) and self.on_conflict is not None:

@@ -18,12 +18,20 @@ from textual.widgets import Footer, Header, Sparkline, Static
 
 from smtool.domain.timezones import to_local
 from smtool.domain.words import counted
+from smtool.i18n import N_, _, format_decimal, format_percent
 from smtool.services import reports
+from smtool.tui import words
 from smtool.tui.screens.base import MainScreen
 from smtool.tui.widgets.bars import bar_chart
 from smtool.tui.widgets.inert import one_line
 
 PERIODS = ("30 days", "previous week", "previous month")
+PERIOD_LABELS = {
+    "30 days": N_("30 days"),
+    "previous week": N_("previous week"),
+    "previous month": N_("previous month"),
+}
+TREND_LABELS = {"day": N_("by day:"), "week": N_("by week:")}
 
 
 @dataclass(frozen=True)
@@ -33,22 +41,25 @@ class Figures:
 
 
 def minutes(value: float | None) -> str:
+    """A duration in minutes, or hours from two hours on, in the reader's number form."""
     if value is None:
         return "-"
-    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
+    if value < 120:
+        return _("{n} min").format(n=format_decimal(value, 0))
+    return _("{n} h").format(n=format_decimal(value / 60, 1))
 
 
 def share(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    return "-" if value is None else format_percent(value, 0)
 
 
 class ReportsScreen(MainScreen):
-    TITLE_NAME = "Reports"
+    TITLE_NAME = N_("Reports")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "period('30 days')", "30 days"),
-        Binding("w", "period('previous week')", "Last week"),
-        Binding("m", "period('previous month')", "Last month"),
-        Binding("g", "refresh", "Refresh"),
+        Binding("d", "period('30 days')", N_("30 days")),
+        Binding("w", "period('previous week')", N_("Last week")),
+        Binding("m", "period('previous month')", N_("Last month")),
+        Binding("g", "refresh", N_("Refresh")),
     ]
 
     def __init__(self, *args: Any) -> None:
@@ -103,25 +114,30 @@ class ReportsScreen(MainScreen):
         self.figures = figures
         engagement, response = figures.engagement, figures.response
         self.query_one("#reports-period", Static).update(
-            Text(f"{self.chosen}: {engagement.period.label} ({self.zone})", style="bold")
+            Text(f"{_(PERIOD_LABELS[self.chosen])}: {engagement.period.label} ({self.zone})", style="bold")
         )
         totals = engagement.totals
-        rate = "-" if totals.engagement_rate is None else f"{totals.engagement_rate:.1%}"
+        rate = "-" if totals.engagement_rate is None else format_percent(totals.engagement_rate)
         self.query_one("#engagement-totals", Static).update(
             Text.assemble(
-                ("Engagement ", "bold"),
-                f"{totals.posts} posts, {totals.impressions:,} impressions, ",
-                f"{totals.engagements:,} engagements ({rate}); by {engagement.period.trend_unit()}:",
+                (_("Engagement") + " ", "bold"),
+                _("{posts}, {impressions}, {engagements} ({rate}); {by_unit}").format(
+                    posts=counted(totals.posts, "post", "posts"),
+                    impressions=counted(totals.impressions, "impression", "impressions"),
+                    engagements=counted(totals.engagements, "engagement", "engagements"),
+                    rate=rate,
+                    by_unit=_(TREND_LABELS[engagement.period.trend_unit()]),
+                ),
             )
         )
         self.query_one("#engagement-trend", Sparkline).data = [
             float(p.figures.engagements) for p in engagement.trend
         ]
         self.query_one("#engagement-accounts", Static).update(
-            Text("Engagements by account\n", style="bold")
+            Text(_("Engagements by account") + "\n", style="bold")
             + bar_chart(
                 [
-                    (a.account, a.figures.engagements, f"{a.figures.engagements:,}")
+                    (a.account, a.figures.engagements, format_decimal(a.figures.engagements, 0))
                     for a in engagement.accounts
                 ],
                 width=16,
@@ -129,7 +145,7 @@ class ReportsScreen(MainScreen):
             )
         )
         self.query_one("#response-teams", Static).update(
-            Text("Median first response by team\n", style="bold")
+            Text(_("Median first response by team") + "\n", style="bold")
             + bar_chart(
                 [
                     (g.key, g.first_response_median_minutes or 0.0, minutes(g.first_response_median_minutes))
@@ -142,22 +158,35 @@ class ReportsScreen(MainScreen):
         )
         t = response.totals
         self.query_one("#response-totals", Static).update(
-            Text.assemble(
-                ("Response times ", "bold"),
-                f"{counted(t.items, 'item', 'items')}, {t.answered} answered, median first response ",
-                (minutes(t.first_response_median_minutes), "bold"),
-                f" (p90 {minutes(t.first_response_p90_minutes)}), ",
-                f"{share(t.first_response_within_target)} within the target of ",
-                f"{minutes(response.target_first_response_minutes)}; {t.open} open",
+            Text.assemble((_("Response times") + " ", "bold"))
+            + words.assemble(
+                _(
+                    "{items}, {answered} answered, median first response {median} (p90 {p90}), "
+                    "{share} within the target of {target}; {open} open"
+                ),
+                items=Text(counted(t.items, "item", "items")),
+                answered=Text(format_decimal(t.answered, 0)),
+                median=Text(minutes(t.first_response_median_minutes), style="bold"),
+                p90=Text(minutes(t.first_response_p90_minutes)),
+                share=Text(share(t.first_response_within_target)),
+                target=Text(minutes(response.target_first_response_minutes)),
+                open=Text(format_decimal(t.open, 0)),
             )
         )
+        ages = [(_(b.label), float(b.items), format_decimal(b.items, 0)) for b in response.backlog]
         self.query_one("#response-backlog", Static).update(
-            Text("Open items by age\n", style="bold")
-            + bar_chart([(b.label, b.items, str(b.items)) for b in response.backlog], width=30, style="red")
+            Text(_("Open items by age") + "\n", style="bold")
+            + bar_chart(
+                ages,
+                width=30,
+                # Wide enough for the longest age in the reader's language ("vairāk par 7 dienām").
+                label_width=min(max(14, *(len(label) for label, _n, _shown in ages)), 24),
+                style="red",
+            )
         )
-        top = Text("Top posts\n", style="bold")
+        top = Text(_("Top posts") + "\n", style="bold")
         for post in engagement.top_posts[:3]:
-            top.append(f"{post.figures.engagements:>6,} ", style="cyan")
+            top.append(f"{format_decimal(post.figures.engagements, 0):>6} ", style="cyan")
             top.append(f"{post.account} ", style="dim")
             top.append_text(one_line(post.text, 50))
             top.append("\n")

@@ -14,16 +14,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from smtool.i18n import N_, _
 from smtool.tui.widgets.inert import inert_text
+from smtool.tui.words import speak_bindings
 
 
 class ChoiceModal(ModalScreen[str | None]):
     """Choose one option; dismisses with its id, or None when cancelled. Labels are shown inert."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, options: Sequence[tuple[str, str]], *, dialog_id: str = "choice") -> None:
         super().__init__()
+        speak_bindings(self)
         self.title_text = title
         self.options = list(options)
         self.dialog_id = dialog_id
@@ -37,7 +40,7 @@ class ChoiceModal(ModalScreen[str | None]):
                 classes="dialog-options",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="choice-cancel")
+                yield Button(_("Cancel"), id="choice-cancel")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -55,7 +58,7 @@ class LineModal(ModalScreen[str | None]):
     """Type one line (a reason, a comment, a time). `check` returns why the value is not acceptable
     yet (shown under the field as you type) or None; Enter is refused while it says something."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class LineModal(ModalScreen[str | None]):
         dialog_id: str = "line",
     ) -> None:
         super().__init__()
+        speak_bindings(self)
         self.title_text = title
         self.quote = quote
         self.value = value
@@ -83,8 +87,8 @@ class LineModal(ModalScreen[str | None]):
             yield Input(value=self.value, placeholder=self.placeholder, id=f"{self.dialog_id}-input")
             yield Static(id="line-hint", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", variant="primary", id="line-ok")
-                yield Button("Cancel", id="line-cancel")
+                yield Button(_("OK"), variant="primary", id="line-ok")
+                yield Button(_("Cancel"), id="line-cancel")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -112,27 +116,28 @@ class LineModal(ModalScreen[str | None]):
 
 
 def _required(value: str) -> Text | None:
-    return Text("Required.", style="yellow") if not value.strip() else None
+    return Text(_("Required."), style="yellow") if not value.strip() else None
 
 
 class ConfirmModal(ModalScreen[bool]):
     """Yes or no for an action that cannot be taken back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No"),
-        Binding("y", "answer(True)", "Yes"),
+        Binding("escape,n", "answer(False)", N_("No")),
+        Binding("y", "answer(True)", N_("Yes")),
     ]
 
     def __init__(self, question: Text) -> None:
         super().__init__()
+        speak_bindings(self)
         self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
             yield Static(self.question, classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Yes (y)", variant="warning", id="confirm-yes")
-                yield Button("No (n)", id="confirm-no")
+                yield Button(_("Yes (y)"), variant="warning", id="confirm-yes")
+                yield Button(_("No (n)"), id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -14,7 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from smtool.errors import SmtoolError
+from smtool.i18n import N_, _
 from smtool.tui.widgets.inert import inert_text
+from smtool.tui.words import speak_bindings
 
 # The services tell a CLI user to read an item again with a command; on the inbox screen the item
 # is read again by itself (a conflict reloads it), so that advice would send the user away.
@@ -24,7 +26,7 @@ _REREAD_WITH_CLI = re.compile(r"[;:]\s*(?:look at|read) it again with `smtool in
 def in_tui_words(error: SmtoolError) -> SmtoolError:
     """The error as the TUI says it: advice to run a CLI command for what the screen does itself
     becomes what to do here."""
-    msg = _REREAD_WITH_CLI.sub("; it is shown again here as it is now: read it again", error.msg)
+    msg = _REREAD_WITH_CLI.sub(_("; it is shown again here as it is now: read it again"), error.msg)
     if msg == error.msg:
         return error
     worded = copy.copy(error)
@@ -36,17 +38,18 @@ def in_tui_words(error: SmtoolError) -> SmtoolError:
 class ErrorModal(ModalScreen[None]):
     """Shows an SmtoolError's title and message (inert: messages may quote platform or citizen text)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "dismiss", N_("Close"))]
 
     def __init__(self, error: SmtoolError) -> None:
         super().__init__()
+        speak_bindings(self)
         self.error = in_tui_words(error)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog"):
-            yield Static(Text(self.error.title, style="bold"), id="error-title")
+            yield Static(Text(_(self.error.title), style="bold"), id="error-title")
             yield Static(inert_text(self.error.msg), id="error-message")
-            yield Button("OK", variant="primary", id="error-ok")
+            yield Button(_("OK"), variant="primary", id="error-ok")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

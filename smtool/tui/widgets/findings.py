@@ -9,8 +9,10 @@ from textual.widgets import Static
 
 from smtool.checker.findings import FindingDict
 from smtool.domain.words import counted, noun
+from smtool.i18n import _
 from smtool.services.publishing.checks import SATISFIED_BY_APPROVAL, blocking_findings
 from smtool.services.text import strip_unsafe
+from smtool.tui import words
 
 LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
 
@@ -50,11 +52,10 @@ def match_case(original: str, phrase: str) -> str:
 class FindingsList(Static):
     """Findings as plain Text (messages quote the user's words, so never markup)."""
 
-    def __init__(
-        self, *, id: str | None = None, answered_by: str = "the approval", swap_key: str | None = None
-    ) -> None:
+    def __init__(self, *, id: str | None = None, by_role: bool = False, swap_key: str | None = None) -> None:
         super().__init__(id=id)
-        self.answered_by = answered_by  # what answers the findings an approval would answer
+        # What answers the findings an approval would answer: the approval, or (a reply) the role.
+        self.by_role = by_role
         self.swap_key = swap_key  # the key that pastes a finding's replacement, where there is one
         self.findings: Sequence[DraftFinding] = []
 
@@ -64,51 +65,58 @@ class FindingsList(Static):
     def show_findings(self, findings: Sequence[DraftFinding], *, checked: bool = True) -> None:
         """Replace the list."""
         self.findings = findings
-        self.update(
-            render_findings(findings, checked=checked, answered_by=self.answered_by, swap_key=self.swap_key)
-        )
+        self.update(render_findings(findings, checked=checked, by_role=self.by_role, swap_key=self.swap_key))
 
 
 def render_findings(
     findings: Sequence[DraftFinding],
     *,
     checked: bool = True,
-    answered_by: str = "the approval",
+    by_role: bool = False,
     swap_key: str | None = None,
 ) -> Text:
+    """The findings' list; their messages are in the post's language (the checker's), the words
+    around them in the reader's."""
     if not checked:
-        return Text("Findings appear here as you type.", style="dim")
+        return Text(_("Findings appear here as you type."), style="dim")
     if not findings:
-        return Text("No findings.", style="green")
+        return Text(_("No findings."), style="green")
     blockers = blocking_findings(findings)
     summary = (
         Text(
-            f"{counted(len(blockers), 'error', 'errors')} "
-            f"{noun(len(blockers), 'blocks', 'block')} submission.\n",
+            _("{errors} {block} submission.").format(
+                errors=counted(len(blockers), "error", "errors"), block=noun(len(blockers), "blocks", "block")
+            )
+            + "\n",
             style="bold red",
         )
         if blockers
-        else Text("Nothing blocks submission.\n", style="green")
+        else Text(_("Nothing blocks submission.") + "\n", style="green")
     )
+    answers = _(" (your role answers this)") if by_role else _(" (the approval answers this)")
+    width = max(len(words.level(code)) for code in words.LEVELS) + 1
     lines = [summary]
     for finding in findings:
         line = Text()
         # One column wider than the longest level ("suggestion"), so the rule never runs into it.
-        line.append(f"{finding['level']:<11}", style=LEVEL_STYLES.get(finding["level"], ""))
+        line.append(f"{words.level(finding['level']):<{width}}", style=LEVEL_STYLES.get(finding["level"], ""))
         line.append(finding["rule"], style="bold")
         if finding["rule"] in SATISFIED_BY_APPROVAL:
-            line.append(f" ({answered_by} answers this)", style="dim")
+            line.append(answers, style="dim")
         if finding["accounts"]:
             line.append(f" [{', '.join(finding['accounts'])}]", style="dim")
         if finding["text_of"]:
-            line.append(f" ({finding['text_of']} variant)", style="dim")
+            line.append(_(" ({platform} variant)").format(platform=finding["text_of"]), style="dim")
         line.append("\n  ")
         line.append(strip_unsafe(finding["message"]))
         choices = swap_choices(finding) if swap_key else []
         if len(choices) == 1:
-            line.append(f"\n  {swap_key} swaps it.", style="cyan")
+            line.append("\n  " + _("{key} swaps it.").format(key=swap_key), style="cyan")
         elif choices:
-            line.append(f"\n  {swap_key} offers: {' / '.join(choices)}.", style="cyan")
+            line.append(
+                "\n  " + _("{key} offers: {choices}.").format(key=swap_key, choices=" / ".join(choices)),
+                style="cyan",
+            )
         elif finding["suggestion"]:  # advice, for the writer to act on
             line.append("\n  → ", style="dim")
             line.append(strip_unsafe(finding["suggestion"]), style="dim")

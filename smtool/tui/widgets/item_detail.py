@@ -5,7 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from smtool.i18n import _
 from smtool.services.monitoring.views import InboxItemDetail
+from smtool.tui import words
 from smtool.tui.widgets.inert import inert_text
 
 
@@ -26,51 +28,63 @@ class ItemDetail(Static):
 
 def render_item(item: InboxItemDetail | None) -> Text:
     if item is None:
-        return Text("No item selected. Press c to claim the next one.", style="dim")
+        return Text(_("No item selected. Press c to claim the next one."), style="dim")
     text = Text()
     text.append(f"#{item['id']} ", style="bold")
-    text.append(f"{item['kind']} on {item['account']} ({item['platform']})\n")
-    text.append("From: ", style="dim")
+    text.append(
+        _("{kind} on {account} ({platform})").format(
+            kind=words.kind(item["kind"]), account=item["account"], platform=item["platform"]
+        )
+        + "\n"
+    )
+    text.append(_("From: "), style="dim")
     text.append_text(inert_text(item["author_handle"] or "", style="bold"))
     if item["author_name"]:
         text.append(" (")
         text.append_text(inert_text(item["author_name"]))
         text.append(")")
-    text.append("\nState: ", style="dim")
-    text.append(str(item["state"]))
-    text.append(f"  priority {item['priority']}")
+    text.append("\n" + _("State: "), style="dim")
+    text.append(words.state(str(item["state"])))
+    text.append("  " + _("priority {n}").format(n=item["priority"]))
     if item["flags"]:
-        text.append("  flags: ", style="dim")
-        text.append(", ".join(item["flags"]), style="yellow")
+        text.append("  " + _("flags: "), style="dim")
+        text.append(", ".join(words.flag(f) for f in item["flags"]), style="yellow")
     if item["claimed_by"]:
-        text.append("\nClaimed by: ", style="dim")
+        text.append("\n" + _("Claimed by: "), style="dim")
         text.append(str(item["claimed_by"]))
     if item["hidden"]:
-        text.append("\nHidden: ", style="dim")
+        text.append("\n" + _("Hidden: "), style="dim")
         text.append(str(item["hidden_reason"] or ""), style="red")
     text.append("\n\n")
     text.append_text(inert_text(item["text"]))
     actions = item["actions"]
     if actions:
-        text.append("\n\nDone so far:", style="dim")
+        text.append("\n\n" + _("Done so far:"), style="dim")
         for action in actions:
-            text.append(f"\n  {action['actor']} {action['action']}")
+            text.append(f"\n  {action['actor']} {words.action(str(action['action']))}")
             if action.get("reason"):
                 text.append(" (")
                 text.append_text(inert_text(str(action["reason"])))
                 text.append(")")
     for reply in item["replies"]:
-        text.append(f"\nReply ({reply['state']}): ", style="dim")
+        text.append("\n" + _("Reply ({state}): ").format(state=words.state(reply["state"])), style="dim")
         text.append_text(inert_text(reply["text"]))
     for proposal in item["proposals"]:
         waiting = proposal["state"] == "proposed"
+        state = words.state(proposal["state"])
+        if waiting:
+            state = _("{state}, hash {hash}").format(state=state, hash=proposal["content_hash"][:16])
         text.append(
-            f"\nProposed reply #{proposal['id']} by {proposal['author']} ({proposal['state']}"
-            f"{', hash ' + proposal['content_hash'][:16] if waiting else ''}): ",
+            "\n"
+            + _("Proposed reply #{id} by {author} ({state}): ").format(
+                id=proposal["id"], author=proposal["author"], state=state
+            ),
             style="bold yellow" if waiting else "dim",
         )
         text.append_text(inert_text(proposal["text"]))
         if proposal["comment"] and proposal["state"] == "rejected":
-            text.append(f"\n  rejected by {proposal['decided_by']}: ", style="dim")
+            text.append(
+                "\n  " + _("rejected by {person}: ").format(person=proposal["decided_by"]), style="dim"
+            )
             text.append_text(inert_text(proposal["comment"]))
     return text
