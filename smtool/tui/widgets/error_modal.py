@@ -19,8 +19,11 @@ from smtool.tui.widgets.inert import inert_text
 from smtool.tui.words import speak_bindings
 
 # The services tell a CLI user to read an item again with a command; on the inbox screen the item
-# is read again by itself (a conflict reloads it), so that advice would send the user away.
-_REREAD_WITH_CLI = re.compile(r"[;:]\s*(?:look at|read) it again with `smtool inbox show \d+`")
+# is read again by itself (a conflict reloads it), so that advice would send the user away. The
+# services speak the reader's language, so the advice is matched in each catalog's words.
+_REREAD_WITH_CLI = re.compile(
+    r"[;:]\s*(?:(?:look at|read) it again with|(?:apskatiet|izlasiet) to vēlreiz ar) `smtool inbox show \d+`"
+)
 
 
 def in_tui_words(error: SmtoolError) -> SmtoolError:
