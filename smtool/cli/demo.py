@@ -174,8 +174,8 @@ def _walk_through(ctx: Context) -> None:
 # it is not zero (a failure, an alert), so that two runs print the same lines.
 # Each sentence names its count ({count}), so that the verb never has to agree with a number.
 _ALWAYS = (
-    ("published", forms("publication", "publications"), N_("published: {count}")),
-    ("ingest_new", forms("new inbox item", "new inbox items"), N_("took: {count}")),
+    ("published", forms("publication", "publications"), N_("published {count}")),
+    ("ingest_new", forms("new inbox item", "new inbox items"), N_("took {count}")),
 )
 
 
