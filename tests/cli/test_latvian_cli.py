@@ -18,6 +18,7 @@ from typer.main import get_command
 
 from smtool.cli.main import app
 from smtool.i18n import speaking
+from tests.cli.test_lazy_cli import _imported
 from tests.support.cli import Result, run_smtool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,3 +232,11 @@ def test_the_latvian_listing_of_commands_is_what_the_loaded_commands_would_print
         TyperGroup.format_commands(root, ctx, eager)  # loads (and translates) every command
     assert "Pārbaudīt ierakstu" in lazy.getvalue()
     assert lazy.getvalue() == eager.getvalue()
+
+
+def test_english_help_reads_no_catalog(tmp_path: Path) -> None:
+    # English is the source text: `smtool --help` stays as fast as before the catalogs (Babel's
+    # import alone costs more than the whole listing).
+    modules = _imported("--help", cwd=tmp_path)
+    assert not {m for m in modules if m == "babel" or m.startswith("babel.")}
+    assert "smtool.cli.help_i18n" in modules
