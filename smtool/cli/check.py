@@ -89,6 +89,8 @@ def check(
         help=N_("Policies folder (default: SMTOOL_POLICIES_DIR or the bundled policies/)."),
     ),
 ) -> None:
+    """Check one post, or a JSONL batch, and exit 1 on an unwaived error. Its help is the help= of
+    the decorator (translated where shown), not this docstring."""
     if output not in ("text", "json"):
         raise UsageError(_("unknown --format {value}; expected text or json").format(value=repr(output)))
     from smtool.services.guidelines import check_text
