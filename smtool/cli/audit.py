@@ -9,6 +9,8 @@ from typing import Any
 import typer
 
 from smtool.cli import common
+from smtool.domain.words import counted
+from smtool.i18n import N_, _
 from smtool.services.records.audit import verify
 from smtool.services.records.checkpoints import (
     CheckpointCheck,
@@ -18,7 +20,7 @@ from smtool.services.records.checkpoints import (
     write_checkpoint,
 )
 
-group = typer.Typer(help="The audit log.", no_args_is_help=True)
+group = typer.Typer(help=N_("The audit log."), no_args_is_help=True)
 
 # A worker writes a checkpoint daily: one older than this says no worker has run for a while.
 _STALE = timedelta(days=2)
@@ -28,23 +30,31 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="audit")
 
 
-@group.command("verify")
+@group.command(
+    "verify",
+    help=N_(
+        "Recompute the audit log's hash chain, and check it against the newest signed "
+        "checkpoint in [security] checkpoint_folder (the worker writes one at start and "
+        "daily), saying how old it is.\n"
+        "\n"
+        "Exit 1 when a row was altered (the first broken one is named) or the rows the "
+        "checkpoint covers no longer hash to its head (rewritten, or cut from the end); "
+        "exit 2 when the checkpoint is not a valid checkpoint of this installation (other"
+        " institution, other key, altered). With --checkpoint FILE, that file is checked "
+        "instead (one kept on another system)."
+    ),
+)
 def verify_(
     checkpoint: Path | None = typer.Option(
         None,
         "--checkpoint",
-        help="Prove the log was not rewritten since this checkpoint, instead of the newest one in "
-        "[security] checkpoint_folder.",
+        help=N_(
+            "Prove the log was not rewritten since this checkpoint, instead of the newest one in "
+            "[security] checkpoint_folder."
+        ),
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print the result as JSON.")),
 ) -> None:
-    """Recompute the audit log's hash chain, and check it against the newest signed checkpoint in
-    [security] checkpoint_folder (the worker writes one at start and daily), saying how old it is.
-
-    Exit 1 when a row was altered (the first broken one is named) or the rows the checkpoint covers
-    no longer hash to its head (rewritten, or cut from the end); exit 2 when the checkpoint is not a
-    valid checkpoint of this installation (other institution, other key, altered). With --checkpoint
-    FILE, that file is checked instead (one kept on another system)."""
     if checkpoint is not None:
         _verify_checkpoint(checkpoint, as_json)
         return
@@ -71,25 +81,35 @@ def verify_(
         )
     else:
         if result.ok:
-            common.console.print(f"OK: {result.rows} audit rows, chain intact, head {result.head_hash}")
+            common.console.print(
+                _("OK: {rows}, chain intact, head {head}").format(
+                    rows=counted(result.rows, "audit row", "audit rows"), head=result.head_hash
+                )
+            )
         else:
             common.err_console.print(
-                f"BROKEN at audit row {result.broken_id}: {result.reason}. "
-                f"The {result.rows} rows before it verify."
+                _("BROKEN at audit row {id}: {reason}. The rows before it verify: {rows}.").format(
+                    id=result.broken_id, reason=result.reason, rows=counted(result.rows, "row", "rows")
+                )
             )
         if newest is None:
             common.err_console.print(
-                f"No checkpoint in {common.inert(str(folder))}: rows cut from the end of the log could "
-                "not be found. A running worker writes one at start and daily; `smtool audit checkpoint` "
-                "writes one now."
+                _(
+                    "No checkpoint in {folder}: rows cut from the end of the log could not be found. A "
+                    "running worker writes one at start and daily; `smtool audit checkpoint` writes one now."
+                ).format(folder=common.inert(str(folder)))
             )
         else:
-            label = f"the newest checkpoint, {common.inert(newest.path.name)}, made {_age(newest.age)} ago"
+            label = _("the newest checkpoint, {file}, made {age} ago").format(
+                file=common.inert(newest.path.name), age=_age(newest.age)
+            )
             _print_checkpoint(newest.check, label)
             if newest.age > _STALE:
                 common.err_console.print(
-                    "That checkpoint is more than two days old: is a worker running? Rows added since "
-                    "it are covered by no checkpoint."
+                    _(
+                        "That checkpoint is more than two days old: is a worker running? Rows added since "
+                        "it are covered by no checkpoint."
+                    )
                 )
     if not result.ok or (newest is not None and not newest.check.ok):
         raise typer.Exit(1)
@@ -102,7 +122,7 @@ def _verify_checkpoint(path: Path, as_json: bool) -> None:
     if as_json:
         common.emit_json(_checkpoint_json(result))
     else:
-        _print_checkpoint(result, f"the checkpoint of {made}")
+        _print_checkpoint(result, _("the checkpoint of {time}").format(time=made))
     if not result.ok:
         raise typer.Exit(1)
 
@@ -120,11 +140,18 @@ def _checkpoint_json(result: CheckpointCheck) -> dict[str, Any]:
 def _print_checkpoint(result: CheckpointCheck, label: str) -> None:
     if result.ok:
         common.console.print(
-            f"OK: the {result.covered_rows} rows of {label} still hash to its head; "
-            f"{result.rows_now - result.covered_rows} rows added since, chain intact"
+            _(
+                "OK: the rows of {label} ({rows}) still hash to its head; added since: {added}; chain intact"
+            ).format(
+                label=label,
+                rows=counted(result.covered_rows, "row", "rows"),
+                added=counted(result.rows_now - result.covered_rows, "row", "rows"),
+            )
         )
     else:
-        common.err_console.print(f"FAILED against {label}: {result.reason}")
+        common.err_console.print(
+            _("FAILED against {label}: {reason}").format(label=label, reason=result.reason)
+        )
 
 
 def _age(age: timedelta) -> str:
@@ -134,27 +161,33 @@ def _age(age: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     if days:
-        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+        return f"{counted(days, 'day', 'days')} {hours} h"
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min" if minutes else f"{seconds} s"
 
 
-@group.command("checkpoint")
+@group.command(
+    "checkpoint",
+    help=N_(
+        "Write the log's head hash and row count, signed with the institution's key, to a"
+        " file.\n"
+        "\n"
+        "Keep a copy elsewhere (another system, paper, the archive): someone who can "
+        "rewrite the database may also reach the checkpoint folder on this server. "
+        "`smtool audit verify` checks the newest one in the folder, `--checkpoint FILE` "
+        "any other. Exit 1 if the log is already broken."
+    ),
+)
 def checkpoint_(
     output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
-        help="File to write (never over an existing one); default: new in [security] checkpoint_folder.",
+        help=N_("File to write (never over an existing one); default: new in [security] checkpoint_folder."),
     ),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
-    """Write the log's head hash and row count, signed with the institution's key, to a file.
-
-    Keep a copy elsewhere (another system, paper, the archive): someone who can rewrite the database
-    may also reach the checkpoint folder on this server. `smtool audit verify` checks the newest one
-    in the folder, `--checkpoint FILE` any other. Exit 1 if the log is already broken."""
     with common.open_context() as ctx:
         actor = common.actor(as_user)
         if output is None:
@@ -162,6 +195,10 @@ def checkpoint_(
         else:
             fields = write_checkpoint(ctx, output, actor)
     common.console.print(
-        f"Wrote {common.inert(str(output))}: {fields['rows']} rows, head {fields['head_hash']}, "
-        f"signed by {common.inert(fields['institution'])}"
+        _("Wrote {file}: {rows}, head {head}, signed by {institution}").format(
+            file=common.inert(str(output)),
+            rows=counted(int(fields["rows"]), "row", "rows"),
+            head=fields["head_hash"],
+            institution=common.inert(fields["institution"]),
+        )
     )

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from smtool.cli import common
+from smtool.domain.words import counted, forms
 from smtool.errors import ConfigError, DatabaseError, UsageError
+from smtool.i18n import N_, _
 from smtool.services.text import strip_unsafe
 from smtool.small_files import read_small
 
@@ -23,54 +25,74 @@ if TYPE_CHECKING:
     from smtool.config import Settings
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
+_LEVEL_COUNTED = {
+    "error": forms("error", "errors"),
+    "warning": forms("warning", "warnings"),
+    "suggestion": forms("suggestion", "suggestions"),
+}
 _WINDOW = 100  # characters of a long line shown around a finding
 # A post is a few kilobytes; a batch of JSONL lines many. Bounds what a mistyped --file reads.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command(
+        "check",
+        help=N_(
+            "Check a post against the institution's social media guidelines.\n"
+            "\n"
+            "Exit code 1 when any finding is an error, 0 otherwise, 2 for bad input or "
+            "configuration."
+        ),
+    )(check)
 
 
 def check(
     text: str | None = typer.Argument(
-        None, help="The post to check; omit it to read --file or standard input ('-' reads stdin)."
+        None, help=N_("The post to check; omit it to read --file or standard input ('-' reads stdin).")
     ),
-    file: Path | None = typer.Option(None, "--file", "-f", help="Read the post from this UTF-8 file."),
+    file: Path | None = typer.Option(None, "--file", "-f", help=N_("Read the post from this UTF-8 file.")),
     jsonl: Path | None = typer.Option(
         None,
         "--jsonl",
-        help='Batch mode: read lines {"id","text","account","author"} from this file ("-" for stdin) '
-        'and write one line {"id","findings"} per input.',
+        help=N_(
+            'Batch mode: read lines `{"id","text","account","author"}` from this file (`-` for stdin) '
+            'and write one line `{"id","findings"}` per input.'
+        ),
     ),
     account: str | None = typer.Option(
-        None, "--account", "-a", help="Account id from the configuration (kind, spokespeople, allow-lists)."
+        None,
+        "--account",
+        "-a",
+        help=N_("Account id from the configuration (kind, spokespeople, allow-lists)."),
     ),
     account_kind: str | None = typer.Option(
         None,
         "--account-kind",
-        help="institution | official | personal (default institution); works without a configuration file.",
+        help=N_(
+            "institution | official | personal (default institution); works without a configuration file."
+        ),
     ),
     author: str | None = typer.Option(
-        None, "--author", help="User who writes the post (checked against the account's spokespeople)."
+        None, "--author", help=N_("User who writes the post (checked against the account's spokespeople).")
     ),
     platform: str | None = typer.Option(
-        None, "--platform", help="x | facebook: enables the platform's length limit."
+        None, "--platform", help=N_("x | facebook: enables the platform's length limit.")
     ),
-    output: str = typer.Option("text", "--format", help="text (underlined spans) or json."),
+    output: str = typer.Option("text", "--format", help=N_("text (underlined spans) or json.")),
     lang: str | None = typer.Option(
-        None, "--lang", help="Language of the messages: en or lv (default: the post's own language)."
+        None, "--lang", help=N_("Language of the messages: en or lv (default: the post's own language).")
     ),
     policies: Path | None = typer.Option(
-        None, "--policies", help="Policies folder (default: SMTOOL_POLICIES_DIR or the bundled policies/)."
+        None,
+        "--policies",
+        help=N_("Policies folder (default: SMTOOL_POLICIES_DIR or the bundled policies/)."),
     ),
 ) -> None:
-    """Check a post against the institution's social media guidelines.
-
-    Exit code 1 when any finding is an error, 0 otherwise, 2 for bad input or configuration.
-    """
+    """Check one post, or a JSONL batch, and exit 1 on an unwaived error. Its help is the help= of
+    the decorator (translated where shown), not this docstring."""
     if output not in ("text", "json"):
-        raise UsageError(f"unknown --format {output!r}; expected text or json")
+        raise UsageError(_("unknown --format {value}; expected text or json").format(value=repr(output)))
     from smtool.services.guidelines import check_text
 
     if account is None and account_kind is None:
@@ -78,7 +100,7 @@ def check(
     settings = _applied_settings() if account is not None else _optional_settings()
     if jsonl is not None:
         if text is not None or file is not None:
-            raise UsageError("--jsonl cannot be combined with TEXT or --file")
+            raise UsageError(_("--jsonl cannot be combined with TEXT or --file"))
         failed = _batch(jsonl, settings, account_kind, author, platform, lang, policies, account)
         raise typer.Exit(1 if failed else 0)
     body = _read_text(text, file)
@@ -121,14 +143,14 @@ def _optional_settings() -> Settings | None:
 
 def _read_text(text: str | None, file: Path | None) -> str:
     if text is not None and file is not None:
-        raise UsageError("give the post as TEXT or --file, not both")
+        raise UsageError(_("give the post as TEXT or --file, not both"))
     if file is not None:
         return _read_file(file)
     if text is not None and text != "-":
         return text
     if text is None and sys.stdin.isatty():
-        raise UsageError("nothing to check: give TEXT, --file F, or pipe the post on standard input")
-    return _decode(sys.stdin.buffer.read(), "standard input")
+        raise UsageError(_("nothing to check: give TEXT, --file F, or pipe the post on standard input"))
+    return _decode(sys.stdin.buffer.read(), _("standard input"))
 
 
 def _read_file(path: Path) -> str:
@@ -139,7 +161,9 @@ def _decode(raw: bytes, where: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise UsageError(f"{where}: not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+        raise UsageError(
+            _("{where}: not UTF-8 text (byte {byte}); save it as UTF-8").format(where=where, byte=e.start)
+        ) from None
 
 
 def _batch(
@@ -155,8 +179,8 @@ def _batch(
     from smtool.services.guidelines import check_batch, read_jsonl
 
     if account is not None:
-        raise UsageError('--account does not apply to --jsonl; put "account" in each line')
-    content = _decode(sys.stdin.buffer.read(), "standard input") if str(path) == "-" else _read_file(path)
+        raise UsageError(_('--account does not apply to --jsonl; put "account" in each line'))
+    content = _decode(sys.stdin.buffer.read(), _("standard input")) if str(path) == "-" else _read_file(path)
     items = list(read_jsonl(content.splitlines(), str(path)))
     failed = False
     for result in check_batch(
@@ -198,20 +222,22 @@ def _render(body: str, findings: Sequence[Finding]) -> None:
     counts = {"error": 0, "warning": 0, "suggestion": 0}
     for f in findings:
         counts[f.level] += 1
-        waived = " (waived)" if f.waived else ""
+        waived = _(" (waived)") if f.waived else ""
         console.print(
-            f"{f.level}[{f.rule}]{waived}: {_show(f.message)}", style=_LEVEL_STYLE[f.level], markup=False
+            f"{common.level_name(f.level)}[{f.rule}]{waived}: {_show(f.message)}",
+            style=_LEVEL_STYLE[f.level],
+            markup=False,
         )
         if f.start != f.end or f.match:
             _underline(console, lines, f)
         if f.suggestion:
-            console.print(f"   = suggestion: {_show(f.suggestion)}", markup=False)
-        console.print(f"   = see: {f.source}", markup=False, style="dim")
+            console.print(_("   = suggestion: {text}").format(text=_show(f.suggestion)), markup=False)
+        console.print(_("   = see: {source}").format(source=f.source), markup=False, style="dim")
         console.print()
     if not findings:
-        console.print("No findings.", markup=False)
+        console.print(_("No findings."), markup=False)
     else:
-        summary = ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in counts.items())
+        summary = ", ".join(counted(n, *_LEVEL_COUNTED[level]) for level, n in counts.items())
         console.print(summary, markup=False)
 
 

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, cast
 import typer
 
 from smtool.domain.timezones import format_local
-from smtool.domain.words import counted
+from smtool.domain.words import counted, forms, noun
 from smtool.errors import ConfigError, SmtoolError, UsageError
-from smtool.i18n import LANGUAGES, _, activate
+from smtool.i18n import LANGUAGES, N_, _, activate
 from smtool.services.paging import DEFAULT_LIMIT, MAX_LIMIT
 from smtool.services.text import inert, json_inert, strip_unsafe
 
@@ -81,7 +81,7 @@ def settings() -> Settings:
     return load_settings(state.config_path)
 
 
-SHARED_INSTALLATION = (
+SHARED_INSTALLATION = N_(
     "in a shared installation who acts is proven by an SSH key, not typed. Connect with your own key "
     "and give the command there (`ssh SERVICE-ACCOUNT@HOST post list`); an admin adds keys with "
     "`smtool user add-key NAME`"
@@ -100,7 +100,7 @@ def _typed_name(explicit: str | None) -> str | None:
     """--as, else SMTOOL_USER; raises UsageError when a name is typed in a shared installation."""
     name = explicit or os.environ.get("SMTOOL_USER")
     if name and _shared():
-        raise UsageError(f"--as and SMTOOL_USER are refused: {SHARED_INSTALLATION}")
+        raise UsageError(_("--as and SMTOOL_USER are refused: {why}").format(why=_(SHARED_INSTALLATION)))
     return name
 
 
@@ -151,8 +151,8 @@ def acting_user(explicit: str | None) -> str:
         speak_to(name)
         return name
     if _shared():
-        raise UsageError(f"this command acts for a person: {SHARED_INSTALLATION}")
-    raise UsageError("say who you are: --as USER or SMTOOL_USER=USER")
+        raise UsageError(_("this command acts for a person: {why}").format(why=_(SHARED_INSTALLATION)))
+    raise UsageError(_("say who you are: --as USER or SMTOOL_USER=USER"))
 
 
 def print_error(error: SmtoolError) -> None:
@@ -167,16 +167,22 @@ def check_text_input(args: Sequence[str], environ: Mapping[str, str]) -> None:
     Python hands undecodable bytes of argv and the environment over as lone surrogates, which no
     output, database or platform can take: refused once here, before any command runs, instead of
     failing wherever the text first goes (a message, an INSERT, an HTTP header)."""
-    named = [(f"argument {n} of the command", arg) for n, arg in enumerate(args, 1)]
-    named += [(f"the variable {k}", v) for k, v in sorted(environ.items()) if k.startswith("SMTOOL_")]
+    named = [(_("argument {n} of the command").format(n=n), arg) for n, arg in enumerate(args, 1)]
+    named += [
+        (_("the variable {name}").format(name=k), v)
+        for k, v in sorted(environ.items())
+        if k.startswith("SMTOOL_")
+    ]
     for where, value in named:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             raise UsageError(
-                f"{where} is not UTF-8 text: '{strip_unsafe(shown)}'; type it again in a UTF-8 "
-                "terminal (locale) or fix the bytes shown as \\x.."
+                _(
+                    "{where} is not UTF-8 text: '{shown}'; type it again in a UTF-8 terminal (locale) or "
+                    "fix the bytes shown as \\x.."
+                ).format(where=where, shown=strip_unsafe(shown))
             ) from None
 
 
@@ -188,11 +194,15 @@ def stdin_text(limit: int, what: str, *, line: bool = False) -> str:
     source = sys.stdin.buffer
     raw = source.readline(limit + 1) if line else source.read(limit + 1)
     if len(raw) > limit:
-        raise UsageError(f"standard input is longer than {limit} bytes; give {what}")
+        raise UsageError(
+            _("standard input is longer than {limit} bytes; give {what}").format(limit=limit, what=what)
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise UsageError(f"standard input is not UTF-8 text (byte {e.start}); give {what}") from None
+        raise UsageError(
+            _("standard input is not UTF-8 text (byte {byte}); give {what}").format(byte=e.start, what=what)
+        ) from None
 
 
 def emit_json(value: Any, *, indent: int | None = 2) -> None:
@@ -260,9 +270,9 @@ def note_unapplied_config(ctx: Context) -> None:
     pending = pending_changes_of(ctx, settings())
     if pending:
         err_console.print(
-            f"Note: config.toml changes {counted(len(pending), 'user or account', 'users or accounts')} "
-            "not applied yet; "
-            "see `smtool config apply --dry-run`",
+            _("Note: config.toml changes {what} not applied yet; see `smtool config apply --dry-run`").format(
+                what=counted(len(pending), "user or account", "users or accounts")
+            ),
             markup=False,
         )
 
@@ -274,7 +284,7 @@ def note_next_page(command: Sequence[str], cursor: str | None, as_json: bool) ->
     again."""
     if cursor is None:
         return
-    note = f"More: smtool {shlex.join([*command, '--after', cursor])}"
+    note = _("More: {command}").format(command="smtool " + shlex.join([*command, "--after", cursor]))
     (err_console if as_json else console).print(note, markup=False)
 
 
@@ -321,8 +331,22 @@ def id_option(flag: str, help_text: str, low: int = 1) -> Any:
     return typer.Option(None, flag, min=low, max=MAX_ID, help=help_text)
 
 
-AS_USER_HELP = "Act as this user (default: SMTOOL_USER); only in a personal installation."
-JSON_HELP = "Print JSON instead of a table."
-LIMIT_HELP = "Rows per page; a longer list says where the next page starts (--after)."
-AFTER_HELP = "Where the previous page ended (printed after it, on stderr with --json)."
+# A guideline finding's level as the reader says it (JSON keeps the level's own name): the singular of
+# the counted noun, since a catalog holds one entry per English word.
+_LEVEL_NAMES = {
+    "error": forms("error", "errors"),
+    "warning": forms("warning", "warnings"),
+    "suggestion": forms("suggestion", "suggestions"),
+}
+
+
+def level_name(level: str) -> str:
+    """A finding's level ("error", "warning", "suggestion") in the reader's language."""
+    return noun(1, *_LEVEL_NAMES[level]) if level in _LEVEL_NAMES else level
+
+
+AS_USER_HELP = N_("Act as this user (default: SMTOOL_USER); only in a personal installation.")
+JSON_HELP = N_("Print JSON instead of a table.")
+LIMIT_HELP = N_("Rows per page; a longer list says where the next page starts (--after).")
+AFTER_HELP = N_("Where the previous page ended (printed after it, on stderr with --json).")
 LIMIT = typer.Option(DEFAULT_LIMIT, "--limit", min=1, max=MAX_LIMIT, help=LIMIT_HELP)

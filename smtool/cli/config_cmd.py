@@ -11,20 +11,21 @@ import typer
 from smtool.cli import common
 from smtool.domain.words import counted
 from smtool.errors import UsageError
-from smtool.i18n import _
+from smtool.i18n import N_, _
 from smtool.services.installation import directory
 from smtool.store.engine import describe_url
 
-group = typer.Typer(help="Configuration.", no_args_is_help=True)
+group = typer.Typer(help=N_("Configuration."), no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="config")
 
 
-@group.command("show")
+@group.command(
+    "show", help=N_("Show the configuration in effect (file plus SMTOOL_* overrides), passwords masked.")
+)
 def show(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) -> None:
-    """Show the configuration in effect (file plus SMTOOL_* overrides), passwords masked."""
     settings = common.settings()
     data = settings.model_dump(mode="json", exclude={"source"})
     data["database"]["url"] = describe_url(settings.database.url)
@@ -35,18 +36,23 @@ def show(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) -
     print(to_toml(data))
 
 
-@group.command("apply")
+@group.command(
+    "apply",
+    help=N_(
+        "Apply config.toml's [[users]] and [[accounts]]: roles, teams, spokespeople, "
+        "account settings.\n"
+        "\n"
+        "They live in the database; an edit of the file changes nothing until it is "
+        "applied here. The difference is shown first and the change is audited. The "
+        "operator or an admin may apply."
+    ),
+)
 def apply(
-    yes: bool = typer.Option(False, "--yes", help="Apply without asking (for scripts)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would change."),
+    yes: bool = typer.Option(False, "--yes", help=N_("Apply without asking (for scripts).")),
+    dry_run: bool = typer.Option(False, "--dry-run", help=N_("Only show what would change.")),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
     as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
 ) -> None:
-    """Apply config.toml's [[users]] and [[accounts]]: roles, teams, spokespeople, account settings.
-
-    They live in the database; an edit of the file changes nothing until it is applied here. The
-    difference is shown first and the change is audited. The operator or an admin may apply.
-    """
     settings = common.settings()
     with common.open_context() as ctx:
         changes = directory.pending_changes_of(ctx, settings)
@@ -56,7 +62,7 @@ def apply(
     if as_json:
         common.emit_json({"changes": [c.as_dict() for c in changes], "applied": applied})
     elif not changes:
-        print("config.toml's users and accounts are applied; nothing to change.")
+        print(_("config.toml's users and accounts are applied; nothing to change."))
     elif applied:
         if yes:
             _print_changes(changes)
@@ -64,20 +70,22 @@ def apply(
         print(_("Applied {changes}; the audit log records them (config.apply).").format(changes=made))
     elif dry_run:
         _print_changes(changes)
-        print("Nothing applied (--dry-run).")
+        print(_("Nothing applied (--dry-run)."))
     else:
-        print("Nothing applied.")
+        print(_("Nothing applied."))
 
 
 def _confirmed(changes: list[directory.Change], as_json: bool) -> bool:
     """Ask at a terminal; a script must say --yes (it saw the difference with --dry-run)."""
     if as_json or not sys.stdin.isatty():
         raise UsageError(
-            f"config.toml changes {counted(len(changes), 'user or account', 'users or accounts')}; "
-            "see them with `smtool config apply --dry-run`, then apply them with `smtool config apply --yes`"
+            _(
+                "config.toml changes {what}; see them with `smtool config apply --dry-run`, then apply "
+                "them with `smtool config apply --yes`"
+            ).format(what=counted(len(changes), "user or account", "users or accounts"))
         )
     _print_changes(changes)
-    return typer.confirm("Apply these changes?", default=False)
+    return typer.confirm(_("Apply these changes?"), default=False)
 
 
 def _print_changes(changes: list[directory.Change]) -> None:

@@ -19,6 +19,9 @@ from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
 from typer.main import get_group
 
+from smtool.cli.help_i18n import TranslatedContext, translate_command
+from smtool.i18n import _
+
 __all__ = ["Entry", "LazyGroup", "load_module"]
 
 
@@ -28,7 +31,8 @@ class Entry:
 
     `module` is a module of smtool.cli with `register(app)`; `summary` is the command's short help as
     Click makes it from the full help (its first sentence), kept here so that listing the commands
-    imports nothing. A test checks both against the modules themselves.
+    imports nothing: English, marked with N_, and shown in the reader's language like the help it
+    summarises. A test checks both against the modules themselves.
     """
 
     module: str
@@ -41,7 +45,10 @@ def load_module(module: str, rich_markup_mode: Any = None) -> dict[str, Command]
     # __import__ rather than importlib.import_module: the import statement's machinery, which
     # `python -X importtime` reports (it does not see importlib's), so start-up stays measurable.
     __import__(f"smtool.cli.{module}", fromlist=["register"]).register(app)
-    return dict(get_group(app).commands)
+    commands = dict(get_group(app).commands)
+    for command in commands.values():
+        translate_command(command)  # in the language help_i18n chose before parsing
+    return commands
 
 
 class _Commands(MutableMapping[str, Command]):
@@ -91,9 +98,11 @@ class LazyGroup(TyperGroup):
     """A TyperGroup whose commands are the `table` of a subclass, imported on first use."""
 
     table: ClassVar[Mapping[str, Entry]] = {}
+    context_class = TranslatedContext
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        translate_command(self)  # the root's own help and options; it has no commands loaded yet
         lazy = _Commands(self.table, lambda module: load_module(module, self.rich_markup_mode))
         for name, command in self.commands.items():  # any given eagerly, e.g. by typer itself
             lazy[name] = command
@@ -110,7 +119,7 @@ class LazyGroup(TyperGroup):
         summaries: list[tuple[str, str | Command]] = []
         for name in self.list_commands(ctx):
             if isinstance(commands, _Commands) and not commands.is_loaded(name):
-                summaries.append((name, self.table[name].summary))
+                summaries.append((name, _(self.table[name].summary)))
             elif not commands[name].hidden:
                 summaries.append((name, commands[name]))
         if not summaries:

@@ -10,9 +10,10 @@ import typer
 
 from smtool import __version__
 from smtool.cli import common
+from smtool.cli.help_i18n import activate_for_help
 from smtool.cli.lazy import Entry, LazyGroup
 from smtool.errors import SmtoolError
-from smtool.i18n import _
+from smtool.i18n import N_, _
 
 # Every command: the module of smtool.cli that registers it (`register(app)`) and its summary in
 # `smtool --help`, in the order of `smtool --help`. A command's module is imported only when the
@@ -21,43 +22,49 @@ from smtool.i18n import _
 COMMANDS: dict[str, Entry] = {
     "init": Entry(
         "init_cmd",
-        "Create config.toml (if missing), the keys and the database; the first time, write config.toml's "
-        "users and accounts into it (later edits: `smtool config apply`).",
+        N_(
+            "Create config.toml (if missing), the keys and the database; the first time, write config.toml's "
+            "users and accounts into it (later edits: `smtool config apply`)."
+        ),
     ),
     "demo": Entry(
-        "demo", "Run the publishing flow end to end on the sandbox platform and show the installation."
+        "demo", N_("Run the publishing flow end to end on the sandbox platform and show the installation.")
     ),
-    "check": Entry("check", "Check a post against the institution's social media guidelines."),
-    "pause": Entry("pause", "Pause publishing; scheduled posts wait and are not lost."),
+    "check": Entry("check", N_("Check a post against the institution's social media guidelines.")),
+    "pause": Entry("pause", N_("Pause publishing; scheduled posts wait and are not lost.")),
     "resume": Entry(
-        "pause", "Lift a pause; waiting posts go out (those past their window need approval again)."
+        "pause", N_("Lift a pause; waiting posts go out (those past their window need approval again).")
     ),
-    "pauses": Entry("pause", "List active pauses."),
-    "worker": Entry("worker_cmd", "Run the worker: publishes approved posts at their time, exactly once."),
+    "pauses": Entry("pause", N_("List active pauses.")),
+    "worker": Entry(
+        "worker_cmd", N_("Run the worker: publishes approved posts at their time, exactly once.")
+    ),
     "tui": Entry(
         "tui_cmd",
-        "Open the terminal UI: compose with the live checker, the calendar, approvals, the moderation "
-        "queue, reports and the accounts; each user sees what their roles allow.",
+        N_(
+            "Open the terminal UI: compose with the live checker, the calendar, approvals, the moderation "
+            "queue, reports and the accounts; each user sees what their roles allow."
+        ),
     ),
-    "db": Entry("db", "Database schema."),
-    "config": Entry("config_cmd", "Configuration."),
-    "account": Entry("account", "Managed social media accounts."),
-    "user": Entry("user", "Users and their roles."),
+    "db": Entry("db", N_("Database schema.")),
+    "config": Entry("config_cmd", N_("Configuration.")),
+    "account": Entry("account", N_("Managed social media accounts.")),
+    "user": Entry("user", N_("Users and their roles.")),
     "ssh": Entry(
         "ssh_cmd",
-        "What sshd runs on a shared installation: the keys it accepts and each key's forced command.",
+        N_("What sshd runs on a shared installation: the keys it accepts and each key's forced command."),
     ),
-    "audit": Entry("audit", "The audit log."),
-    "keys": Entry("keys", "The installation's keys."),
-    "archive": Entry("archive", "Archive public records for transfer to the national archive."),
-    "retention": Entry("retention", "Retention of records and legal holds."),
+    "audit": Entry("audit", N_("The audit log.")),
+    "keys": Entry("keys", N_("The installation's keys.")),
+    "archive": Entry("archive", N_("Archive public records for transfer to the national archive.")),
+    "retention": Entry("retention", N_("Retention of records and legal holds.")),
     "sandbox": Entry(
-        "sandbox", "Run the sandbox platform: X and Facebook on this machine, no internet needed."
+        "sandbox", N_("Run the sandbox platform: X and Facebook on this machine, no internet needed.")
     ),
-    "inbox": Entry("inbox", "The moderation queue: comments and mentions from every account."),
-    "post": Entry("post", "Posts: drafting, approval and scheduling."),
-    "publications": Entry("publications", "Publications: what goes out, where and when."),
-    "report": Entry("report", "Reports for managers: engagement, response times, cadence, campaigns."),
+    "inbox": Entry("inbox", N_("The moderation queue: comments and mentions from every account.")),
+    "post": Entry("post", N_("Posts: drafting, approval and scheduling.")),
+    "publications": Entry("publications", N_("Publications: what goes out, where and when.")),
+    "report": Entry("report", N_("Reports for managers: engagement, response times, cadence, campaigns.")),
 }
 
 
@@ -65,7 +72,7 @@ class _Root(LazyGroup):
     table = COMMANDS
 
 
-HELP = (
+HELP = N_(
     "Social media management and monitoring for public institutions.\n\n"
     "--as USER (or SMTOOL_USER) names who acts only in a personal or training installation; in a "
     'shared one ([access] mode = "shared") people connect over SSH and their key decides who they are.'
@@ -91,16 +98,18 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     config: str | None = typer.Option(
-        None, "--config", "-c", help="Configuration file (default: SMTOOL_CONFIG or ./config.toml)."
+        None, "--config", "-c", help=N_("Configuration file (default: SMTOOL_CONFIG or ./config.toml).")
     ),
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        False, "--version", callback=_version, is_eager=True, help=N_("Show the version and exit.")
     ),
     lang: str | None = typer.Option(
         None,
         "--lang",
-        help="Interface language for this command: lv or en (default: SMTOOL_LANG, your own `lang`, "
-        "the institution's first language).",
+        help=N_(
+            "Interface language for this command: lv or en (default: SMTOOL_LANG, your own `lang`, "
+            "the institution's first language; help is not in your own `lang`)."
+        ),
     ),
 ) -> None:
     """Social media management and monitoring for public institutions."""
@@ -113,6 +122,8 @@ def run(argv: Sequence[str] | None = None) -> None:
     command's code, and no traceback ever reaches the user."""
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
+        # Help is built before --lang is parsed: speak what argv, SMTOOL_LANG or config.toml say.
+        activate_for_help(args)
         common.check_text_input(args, os.environ)
         # Without standalone mode Click returns a command's exit code instead of exiting.
         code = app(args=args, standalone_mode=False)

@@ -13,35 +13,43 @@ from smtool.domain.media import MediaEntry
 from smtool.domain.states import PostState
 from smtool.domain.words import counted
 from smtool.errors import UsageError
-from smtool.i18n import _
+from smtool.i18n import N_, _
 from smtool.services.publishing import approval, calendar, checks, drafts, pauses
 from smtool.services.publishing.checks import PostFinding
 from smtool.services.publishing.views import describe_media, kept_media, post_page, show_post
 from smtool.services.text import strip_unsafe
 
-group = typer.Typer(help="Posts: drafting, approval and scheduling.", no_args_is_help=True)
+group = typer.Typer(help=N_("Posts: drafting, approval and scheduling."), no_args_is_help=True)
 
 AS = typer.Option(None, "--as", help=common.AS_USER_HELP)
-ACCOUNTS = typer.Option([], "--account", help="Target account id (repeat for several).")
+ACCOUNTS = typer.Option([], "--account", help=N_("Target account id (repeat for several)."))
 AT = typer.Option(
-    None, "--at", help='Publish at "D.M.YYYY HH:MM" or "YYYY-MM-DD HH:MM" in the institution\'s time zone.'
+    None,
+    "--at",
+    help=N_('Publish at "D.M.YYYY HH:MM" or "YYYY-MM-DD HH:MM" in the institution\'s time zone.'),
 )
-NOW = typer.Option(False, "--now", help="Publish as soon as approved (the default when --at is absent).")
+NOW = typer.Option(False, "--now", help=N_("Publish as soon as approved (the default when --at is absent)."))
 MEDIA = typer.Option(
     [],
     "--media",
-    help="A picture or video to attach (JPEG, PNG, GIF, WEBP, MP4, MOV; repeat for several). It is "
-    "copied into the installation's media store now; changing the file later changes nothing.",
+    help=N_(
+        "A picture or video to attach (JPEG, PNG, GIF, WEBP, MP4, MOV; repeat for several). It is "
+        "copied into the installation's media store now; changing the file later changes nothing."
+    ),
 )
 ALT = typer.Option(
     [],
     "--alt",
-    help="Alt text for the --media at the same position: the first --alt describes the first "
-    '--media, and so on; --alt "" leaves one without.',
+    help=N_(
+        "Alt text for the --media at the same position: the first --alt describes the first "
+        '--media, and so on; --alt "" leaves one without.'
+    ),
 )
-CAMPAIGN = typer.Option([], "--campaign", help="A campaign tag, e.g. an EU project id (repeatable).")
+CAMPAIGN = typer.Option([], "--campaign", help=N_("A campaign tag, e.g. an EU project id (repeatable)."))
 VARIANT = typer.Option(
-    [], "--variant", help='A text for one platform instead of the main text: PLATFORM=TEXT (e.g. x="...").'
+    [],
+    "--variant",
+    help=N_('A text for one platform instead of the main text: PLATFORM=TEXT (e.g. x="...").'),
 )
 
 
@@ -50,7 +58,11 @@ def _variants(values: list[str]) -> dict[str, str]:
     for value in values:
         platform, sep, body = value.partition("=")
         if not sep or not platform.strip() or not body.strip():
-            raise UsageError(f"--variant {value!r}: write it as PLATFORM=TEXT, e.g. x=Īsāks teksts")
+            raise UsageError(
+                _("--variant {value}: write it as PLATFORM=TEXT, e.g. x=Īsāks teksts").format(
+                    value=repr(value)
+                )
+            )
         variants[platform.strip()] = body
     return variants
 
@@ -62,7 +74,9 @@ def register(app: typer.Typer) -> None:
 def _attachments(media: list[str], alt: list[str]) -> list[drafts.Attachment]:
     if len(alt) > len(media):
         raise UsageError(
-            f"{len(alt)} --alt for {len(media)} --media; each --alt describes the --media at its position"
+            _("{alts} --alt for {media} --media; each --alt describes the --media at its position").format(
+                alts=len(alt), media=len(media)
+            )
         )
     texts: list[str | None] = [a or None for a in alt]
     texts += [None] * (len(media) - len(alt))
@@ -79,15 +93,15 @@ def _draft(
     variants: dict[str, str] | None = None,
 ) -> drafts.Draft:
     if at and now:
-        raise UsageError("give either --at or --now, not both")
+        raise UsageError(_("give either --at or --now, not both"))
     return drafts.Draft(
         text=text, accounts=accounts, at=at, media=media, campaigns=campaigns, variants=variants or {}
     )
 
 
-@group.command("new")
+@group.command("new", help=N_("Save a new draft; prints the new post's id alone."))
 def new(
-    text: str = typer.Argument(..., help="The post's text."),
+    text: str = typer.Argument(..., help=N_("The post's text.")),
     account: list[str] = ACCOUNTS,
     at: str | None = AT,
     now: bool = NOW,
@@ -97,17 +111,23 @@ def new(
     variant: list[str] = VARIANT,
     as_user: str | None = AS,
 ) -> None:
-    """Save a new draft; prints the new post's id alone."""
     draft = _draft(text, account, at, now, _attachments(media, alt), campaign, _variants(variant))
     with common.open_context() as ctx:
         post_id = drafts.create_post(ctx, common.acting_user(as_user), draft)
     print(post_id)
 
 
-@group.command("edit")
+@group.command(
+    "edit",
+    help=N_(
+        "Replace a post's text; what is not given (accounts, time, media, tags, variants)"
+        " is kept. --media replaces all media (with their --alt). An approval is voided "
+        "and the post returns to draft."
+    ),
+)
 def edit(
-    post_id: int = common.id_argument("Post id."),
-    text: str = typer.Argument(..., help="The new text."),
+    post_id: int = common.id_argument(N_("Post id.")),
+    text: str = typer.Argument(..., help=N_("The new text.")),
     account: list[str] = ACCOUNTS,
     at: str | None = AT,
     now: bool = NOW,
@@ -116,14 +136,14 @@ def edit(
     campaign: list[str] = CAMPAIGN,
     variant: list[str] = VARIANT,
     version: int | None = common.id_option(
-        "--version", "Refuse if the post changed since this version.", low=0
+        "--version", N_("Refuse if the post changed since this version."), low=0
     ),
     as_user: str | None = AS,
 ) -> None:
-    """Replace a post's text; what is not given (accounts, time, media, tags, variants) is kept.
-    --media replaces all media (with their --alt). An approval is voided and the post returns to draft."""
     if alt and not media:
-        raise UsageError("--alt describes a --media given with it; give the files again with their alt text")
+        raise UsageError(
+            _("--alt describes a --media given with it; give the files again with their alt text")
+        )
     with common.open_context() as ctx:
         current = show_post(ctx, post_id)
         if not at and not now:
@@ -138,35 +158,38 @@ def edit(
             _variants(variant) if variant else current["variants"],
         )
         drafts.edit_post(ctx, common.acting_user(as_user), post_id, draft, expected_version=version)
-    common.console.print(f"Post {post_id} saved as a draft.")
+    common.console.print(_("Post {id} saved as a draft.").format(id=post_id))
 
 
-@group.command("schedule")
+@group.command(
+    "schedule",
+    help=N_(
+        "Change when a post goes out; an approved post then needs approval again. Refused"
+        " once a publication of it is being sent or is out."
+    ),
+)
 def schedule(
-    post_id: int = common.id_argument("Post id."),
+    post_id: int = common.id_argument(N_("Post id.")),
     at: str | None = AT,
     now: bool = NOW,
     as_user: str | None = AS,
 ) -> None:
-    """Change when a post goes out; an approved post then needs approval again. Refused once a
-    publication of it is being sent or is out."""
     with common.open_context() as ctx:
         state = calendar.reschedule(ctx, common.acting_user(as_user), post_id, None if now else at)
     if state == PostState.SUBMITTED:
-        step = "it waits for approval"
+        said = _("Post {id} rescheduled; it waits for approval.")
     elif state == PostState.REJECTED:
-        step = "edit it, then submit it for approval again"
+        said = _("Post {id} rescheduled; edit it, then submit it for approval again.")
     else:
-        step = "submit it for approval"
-    common.console.print(f"Post {post_id} rescheduled; {step}.")
+        said = _("Post {id} rescheduled; submit it for approval.")
+    common.console.print(said.format(id=post_id))
 
 
-@group.command("show")
+@group.command("show", help=N_("Show a post with its findings, approvals, waivers and publications."))
 def show(
-    post_id: int = common.id_argument("Post id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    post_id: int = common.id_argument(N_("Post id.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Show a post with its findings, approvals, waivers and publications."""
     with common.open_context() as ctx:
         detail = show_post(ctx, post_id)
     if as_json:
@@ -174,30 +197,57 @@ def show(
         return
     out = common.console
     out.print(
-        f"[bold]Post {detail['id']}[/] by {common.inert(detail['author'])}: "
-        f"{detail['state']} (version {detail['version']})"
+        _("[bold]Post {id}[/] by {author}: {state} (version {version})").format(
+            id=detail["id"],
+            author=common.inert(detail["author"]),
+            state=detail["state"],
+            version=detail["version"],
+        )
     )
-    out.print(f"Accounts: {common.inert(', '.join(detail['accounts']))}; when: {detail['scheduled_local']}")
+    out.print(
+        _("Accounts: {accounts}; when: {when}").format(
+            accounts=common.inert(", ".join(detail["accounts"])), when=detail["scheduled_local"]
+        )
+    )
     if detail["campaigns"]:
-        out.print(f"Campaigns: {common.inert(', '.join(detail['campaigns']))}")
+        out.print(_("Campaigns: {campaigns}").format(campaigns=common.inert(", ".join(detail["campaigns"]))))
     out.print(common.inert(detail["text"]))
     # A variant replaces the text on its platform's accounts: the approver reads every text that goes out.
     for platform, variant in sorted(detail["variants"].items()):
-        out.print(f"Variant for {common.inert(platform)}: {common.inert(variant)}")
+        out.print(
+            _("Variant for {platform}: {text}").format(
+                platform=common.inert(platform), text=common.inert(variant)
+            )
+        )
     for number, item in enumerate(detail["media"], 1):
-        out.print(f"Media {number}: {common.inert(describe_media(item))}")
+        out.print(
+            _("Media {number}: {media}").format(number=number, media=common.inert(describe_media(item)))
+        )
     _print_findings(detail["findings"])
     for a in detail["approvals"]:
         comment = f": {common.inert(a['comment'])}" if a["comment"] else ""  # no dangling colon
         out.print(
-            f"{a['decision']} by {common.inert(a['approver'])}{' (void)' if a['voided'] else ''}{comment}"
+            _("{decision} by {approver}{void}{comment}").format(
+                decision=a["decision"],
+                approver=common.inert(a["approver"]),
+                void=_(" (void)") if a["voided"] else "",
+                comment=comment,
+            )
         )
     for w in detail["waivers"]:
-        out.print(f"waived {w['rule']} by {common.inert(w['approver'])}: {common.inert(w['reason'])}")
+        out.print(
+            _("waived {rule} by {approver}: {reason}").format(
+                rule=w["rule"], approver=common.inert(w["approver"]), reason=common.inert(w["reason"])
+            )
+        )
     for p in detail["publications"]:
         out.print(
-            f"publication {p['id']} on {common.inert(p['account'])}: {p['state']} "
-            f"{common.inert(p['last_error'] or '')}"
+            _("publication {id} on {account}: {state} {error}").format(
+                id=p["id"],
+                account=common.inert(p["account"]),
+                state=p["state"],
+                error=common.inert(p["last_error"] or ""),
+            )
         )
 
 
@@ -211,24 +261,30 @@ def _print_findings(findings: Sequence[PostFinding]) -> None:
         accounts.setdefault(key, []).append(f["account"])
         first.setdefault(key, f)
     for where, f in zip(accounts.values(), first.values(), strict=True):
-        waived = " (waived)" if f["waived"] else ""
+        waived = _(" (waived)") if f["waived"] else ""
         common.console.print(
-            f"  {f['level']}{waived} {f['rule']} on {strip_unsafe(', '.join(where))} "
-            f"«{strip_unsafe(f['match'])}»: {strip_unsafe(f['message'])} (match {f['match_hash'][:12]})",
+            _("  {level}{waived} {rule} on {accounts} «{match}»: {message} (match {hash})").format(
+                level=common.level_name(f["level"]),
+                waived=waived,
+                rule=f["rule"],
+                accounts=strip_unsafe(", ".join(where)),
+                match=strip_unsafe(f["match"]),
+                message=strip_unsafe(f["message"]),
+                hash=f["match_hash"][:12],
+            ),
             markup=False,
         )
 
 
-@group.command("list")
+@group.command("list", help=N_("List posts, newest first, a page at a time."))
 def list_(
     state: str | None = typer.Option(
-        None, "--state", help=f"Only posts in this state: {', '.join(PostState)}."
+        None, "--state", help=_("Only posts in this state: {states}.").format(states=", ".join(PostState))
     ),
     limit: int = common.LIMIT,
     after: str | None = typer.Option(None, "--after", help=common.AFTER_HELP),
     as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
 ) -> None:
-    """List posts, newest first, a page at a time."""
     with common.open_context() as ctx:
         page = post_page(ctx, state=state, limit=limit, after=after)
     rows = page.items
@@ -238,7 +294,7 @@ def list_(
         common.emit_json(rows)
         common.note_next_page(*more)
         return
-    table = Table("id", "state", "author", "accounts", "when", "text")
+    table = Table(_("id"), _("state"), _("author"), _("accounts"), _("when"), _("text"))
     for r in rows:
         table.add_row(
             str(r["id"]),
@@ -252,9 +308,10 @@ def list_(
     common.note_next_page(*more)
 
 
-@group.command("check")
-def check(post_id: int = common.id_argument("Post id."), as_user: str | None = AS) -> None:
-    """Run the guideline checker on a post; exit 1 when an unwaived error remains."""
+@group.command(
+    "check", help=N_("Run the guideline checker on a post; exit 1 when an unwaived error remains.")
+)
+def check(post_id: int = common.id_argument(N_("Post id.")), as_user: str | None = AS) -> None:
     with common.open_context() as ctx:
         findings = checks.check_post(ctx, common.acting_user(as_user), post_id)
     _print_findings(findings)
@@ -262,22 +319,23 @@ def check(post_id: int = common.id_argument("Post id."), as_user: str | None = A
         raise typer.Exit(1)
 
 
-@group.command("submit")
-def submit(post_id: int = common.id_argument("Post id."), as_user: str | None = AS) -> None:
-    """Check and submit a post for approval."""
+@group.command("submit", help=N_("Check and submit a post for approval."))
+def submit(post_id: int = common.id_argument(N_("Post id.")), as_user: str | None = AS) -> None:
     with common.open_context() as ctx:
         findings = approval.submit_post(ctx, common.acting_user(as_user), post_id)
     _print_findings(findings)
-    common.console.print(f"Post {post_id} submitted for approval.")
+    common.console.print(_("Post {id} submitted for approval.").format(id=post_id))
 
 
-@group.command("approve")
+@group.command(
+    "approve",
+    help=N_("Approve one or more submitted posts (all or none); they are then published at their time."),
+)
 def approve(
-    post_ids: list[int] = common.id_argument("Post id(s) you have reviewed."),
-    comment: str | None = typer.Option(None, "--comment", help="A note kept with the approval."),
+    post_ids: list[int] = common.id_argument(N_("Post id(s) you have reviewed.")),
+    comment: str | None = typer.Option(None, "--comment", help=N_("A note kept with the approval.")),
     as_user: str | None = AS,
 ) -> None:
-    """Approve one or more submitted posts (all or none); they are then published at their time."""
     with common.open_context() as ctx:
         written = approval.approve_posts(ctx, common.acting_user(as_user), post_ids, comment)
         # During a pause "scheduled" is not the whole story: say what holds them.
@@ -289,24 +347,22 @@ def approve(
         )
     )
     for note in held:
-        common.console.print(f"Not sent yet: {note}.")
+        common.console.print(_("Not sent yet: {note}.").format(note=note))
 
 
-@group.command("reject")
+@group.command("reject", help=N_("Send a submitted post back to its author with a reason."))
 def reject(
-    post_id: int = common.id_argument("Post id."),
-    comment: str = typer.Option("", "--comment", help="Why (required; the author reads it)."),
+    post_id: int = common.id_argument(N_("Post id.")),
+    comment: str = typer.Option("", "--comment", help=N_("Why (required; the author reads it).")),
     as_user: str | None = AS,
 ) -> None:
-    """Send a submitted post back to its author with a reason."""
     with common.open_context() as ctx:
         approval.reject_post(ctx, common.acting_user(as_user), post_id, comment)
-    common.console.print(f"Post {post_id} rejected.")
+    common.console.print(_("Post {id} rejected.").format(id=post_id))
 
 
-@group.command("withdraw")
-def withdraw(post_id: int = common.id_argument("Post id."), as_user: str | None = AS) -> None:
-    """Withdraw a post; publications not yet started are cancelled."""
+@group.command("withdraw", help=N_("Withdraw a post; publications not yet started are cancelled."))
+def withdraw(post_id: int = common.id_argument(N_("Post id.")), as_user: str | None = AS) -> None:
     with common.open_context() as ctx:
         cancelled = approval.withdraw_post(ctx, common.acting_user(as_user), post_id)
     common.console.print(
@@ -316,15 +372,14 @@ def withdraw(post_id: int = common.id_argument("Post id."), as_user: str | None 
     )
 
 
-@group.command("waive")
+@group.command("waive", help=N_("Waive one checker finding on a post (approvers only)."))
 def waive(
-    post_id: int = common.id_argument("Post id."),
-    rule: str = typer.Option(..., "--rule", help="The finding's rule id."),
-    match: str = typer.Option(..., "--match", help="The finding's match hash (from `post show`)."),
-    reason: str = typer.Option("", "--reason", help="Why the finding does not apply (required)."),
+    post_id: int = common.id_argument(N_("Post id.")),
+    rule: str = typer.Option(..., "--rule", help=N_("The finding's rule id.")),
+    match: str = typer.Option(..., "--match", help=N_("The finding's match hash (from `post show`).")),
+    reason: str = typer.Option("", "--reason", help=N_("Why the finding does not apply (required).")),
     as_user: str | None = AS,
 ) -> None:
-    """Waive one checker finding on a post (approvers only)."""
     with common.open_context() as ctx:
         detail = show_post(ctx, post_id)
         full = next(
@@ -338,17 +393,18 @@ def waive(
         approval.waive_finding(
             ctx, common.acting_user(as_user), post_id, rule=rule, match_hash=full, reason=reason
         )
-    common.console.print(f"Waived {rule} on post {post_id}.")
+    common.console.print(_("Waived {rule} on post {id}.").format(rule=rule, id=post_id))
 
 
-@group.command("import")
+@group.command(
+    "import", help=N_("Create and submit one post per CSV row; any bad row means nothing is imported.")
+)
 def import_(
     file: Path = typer.Argument(
-        ..., help="CSV with columns account, at, text (at empty: as soon as approved)."
+        ..., help=N_("CSV with columns `account`, `at`, `text` (`at` empty: as soon as approved).")
     ),
     as_user: str | None = AS,
 ) -> None:
-    """Create and submit one post per CSV row; any bad row means nothing is imported."""
     with common.open_context() as ctx:
         imported = drafts.import_csv(ctx, common.acting_user(as_user), file)
     # Say how the file was read, so that a wrong guess (an encoding, a delimiter) is seen at once.

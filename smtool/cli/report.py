@@ -12,14 +12,14 @@ from rich.table import Table
 from smtool.cli import common
 from smtool.domain.text import collapse_spaces
 from smtool.errors import UsageError
-from smtool.i18n import _
+from smtool.i18n import N_, _
 from smtool.services import reports
 from smtool.services.reports.formats import FILE_FORMATS, check_destination, render, write_file
 from smtool.services.reports.sheets import Cell, Layout, Sheet, shown_cell
 from smtool.store.types import utcnow
 
 group = typer.Typer(
-    help="Reports for managers: engagement, response times, cadence, campaigns.", no_args_is_help=True
+    help=N_("Reports for managers: engagement, response times, cadence, campaigns."), no_args_is_help=True
 )
 
 # The terminal shows at most this many rows of a table, without these columns; the files have all.
@@ -44,20 +44,22 @@ class Format(StrEnum):
 FROM = typer.Option(
     None,
     "--from",
-    help="First day, YYYY-MM-DD or D.M.YYYY in the institution's zone (default: 30 days).",
+    help=N_("First day, YYYY-MM-DD or D.M.YYYY in the institution's zone (default: 30 days)."),
 )
-TO = typer.Option(None, "--to", help="Last day, YYYY-MM-DD or D.M.YYYY, included (default: today).")
-ACCOUNT = typer.Option(None, "--account", help="Only this account (an id from config.toml).")
+TO = typer.Option(None, "--to", help=N_("Last day, YYYY-MM-DD or D.M.YYYY, included (default: today)."))
+ACCOUNT = typer.Option(None, "--account", help=N_("Only this account (an id from config.toml)."))
 CAMPAIGN = typer.Option(
-    None, "--campaign", help="Only posts tagged with this campaign (e.g. an EU project id)."
+    None, "--campaign", help=N_("Only posts tagged with this campaign (e.g. an EU project id).")
 )
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table, csv, json, html or xlsx.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal.")
+FORMAT = typer.Option(Format.table, "--format", "-f", help=N_("table, csv, json, html or xlsx."))
+OUTPUT = typer.Option(None, "--output", "-o", help=N_("Write to this file instead of the terminal."))
 EXCEL = typer.Option(
     False,
     "--excel",
-    help="With --format csv: the form Excel with Latvian settings opens in columns (semicolons, a BOM, "
-    "decimal commas); the column names stay the same.",
+    help=N_(
+        "With --format csv: the form Excel with Latvian settings opens in columns (semicolons, a BOM, "
+        "decimal commas); the column names stay the same."
+    ),
 )
 
 
@@ -108,11 +110,11 @@ def _run(
     excel: bool = False,
 ) -> None:
     if fmt is Format.xlsx and output is None and sys.stdout.isatty():
-        raise UsageError("XLSX is a binary file: give --output FILE.xlsx (or pipe it)")
+        raise UsageError(_("XLSX is a binary file: give --output FILE.xlsx (or pipe it)"))
     if excel and fmt is not Format.csv:
-        raise UsageError("--excel is a form of CSV: give --format csv with it")
+        raise UsageError(_("--excel is a form of CSV: give --format csv with it"))
     if fmt is Format.table and output is not None:
-        raise UsageError("--output needs a file format: --format csv, json, html or xlsx")
+        raise UsageError(_("--output needs a file format: --format csv, json, html or xlsx"))
     if output is not None:
         check_destination(output)  # before the report is built, which may take a while
     settings = common.settings()
@@ -130,15 +132,16 @@ def _run(
         sys.stdout.flush()
         return
     write_file(output, data, new=True)
-    common.err_console.print(f"Wrote {common.inert(str(output))}.")
+    common.err_console.print(_("Wrote {file}.").format(file=common.inert(str(output))))
 
 
 _HELP: dict[reports.ReportKind, str] = {
-    "engagement": "Reach and interactions per account and post, top posts and the trend over the period.",
-    "response-times": "First response and resolution per team and account against the targets; open "
-    "backlog by age.",
-    "cadence": "Posts per week per account, long silences, bursts and the share of bare-link posts.",
-    "campaign": "One-page indicator summary of the posts tagged with --campaign (e.g. an EU project id).",
+    "engagement": N_("Reach and interactions per account and post, top posts and the trend over the period."),
+    "response-times": N_(
+        "First response and resolution per team and account against the targets; open backlog by age."
+    ),
+    "cadence": N_("Posts per week per account, long silences, bursts and the share of bare-link posts."),
+    "campaign": N_("One-page indicator summary of the posts tagged with --campaign (e.g. an EU project id)."),
 }
 
 

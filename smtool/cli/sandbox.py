@@ -10,6 +10,7 @@ import typer
 
 from smtool.domain.words import clause
 from smtool.errors import UsageError
+from smtool.i18n import N_, _
 
 __all__ = ["register"]
 
@@ -18,11 +19,21 @@ def register(app: typer.Typer) -> None:
     """Add the `sandbox` command group to `app`."""
     group = typer.Typer(
         name="sandbox",
-        help="Run the sandbox platform: X and Facebook on this machine, no internet needed.",
+        help=N_("Run the sandbox platform: X and Facebook on this machine, no internet needed."),
         no_args_is_help=True,
         rich_markup_mode=None,
     )
-    group.command("serve")(serve)
+    group.command(
+        "serve",
+        help=N_(
+            "Serve the sandbox in the foreground until Ctrl+C.\n"
+            "\n"
+            'The first line on stdout is one JSON object: {"base_url", "accounts": '
+            '[{"platform", "id", "handle", "token"}]} with the OAuth 2 user token (X, sent as'
+            " Bearer) or Page token (Facebook) each account accepts. Raises UsageError for an"
+            " unreadable state file or a port in use."
+        ),
+    )(serve)
     app.add_typer(group)
 
 
@@ -55,25 +66,21 @@ def serve(
         "-p",
         min=0,
         max=65535,
-        help="Port on 127.0.0.1 (0 picks a free one; default: the config's sandbox port, else 8787).",
+        help=N_("Port on 127.0.0.1 (0 picks a free one; default: the config's sandbox port, else 8787)."),
     ),
     state: Path | None = typer.Option(
         None,
         "--state",
-        help="State file with accounts, tokens and posts. Created with new accounts if missing; "
-        "without it nothing is kept after the sandbox stops.",
+        help=N_(
+            "State file with accounts, tokens and posts. Created with new accounts if missing; "
+            "without it nothing is kept after the sandbox stops."
+        ),
     ),
     seed: int | None = typer.Option(
-        None, "--seed", help="Seed for ids and simulated citizens (replayable training)."
+        None, "--seed", help=N_("Seed for ids and simulated citizens (replayable training).")
     ),
-    verbose: bool = typer.Option(False, "--verbose", help="Log every request to stderr."),
+    verbose: bool = typer.Option(False, "--verbose", help=N_("Log every request to stderr.")),
 ) -> None:
-    """Serve the sandbox in the foreground until Ctrl+C.
-
-    The first line on stdout is one JSON object: {"base_url", "accounts": [{"platform", "id",
-    "handle", "token"}]} with the OAuth 2 user token (X, sent as Bearer) or Page token (Facebook)
-    each account accepts. Raises UsageError for an unreadable state file or a port in use.
-    """
     from connectors.emulator import SandboxServer, StateError, load_state, new_sandbox_state
     from connectors.emulator import write_state as save
 
@@ -90,13 +97,19 @@ def serve(
             if state is not None:
                 save(sandbox_state, state)
     except StateError as e:
-        raise UsageError(f"{clause(str(e))}; move the file away to start a fresh sandbox") from e
+        raise UsageError(
+            _("{problem}; move the file away to start a fresh sandbox").format(problem=clause(str(e)))
+        ) from e
     except OSError as e:
-        raise UsageError(f"cannot use state file {state}: {e.strerror or e}") from e
+        raise UsageError(
+            _("cannot use state file {file}: {reason}").format(file=state, reason=e.strerror or e)
+        ) from e
     try:
         server = SandboxServer(sandbox_state, port=port, seed=seed, state_path=state, quiet=not verbose)
     except OSError as e:
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from e
+        raise UsageError(
+            _("cannot listen on 127.0.0.1:{port}: {reason}").format(port=port, reason=e.strerror or e)
+        ) from e
     announcement = {
         "base_url": server.base_url,
         "accounts": [
@@ -105,9 +118,13 @@ def serve(
         ],
     }
     print(json.dumps(announcement, ensure_ascii=False), flush=True)
-    kept = f"state in {state}" if state is not None else "state not kept (no --state)"
-    print(f"Sandbox on {server.base_url}; {kept}. Ctrl+C stops it.", file=sys.stderr, flush=True)
+    kept = _("state in {file}").format(file=state) if state is not None else _("state not kept (no --state)")
+    print(
+        _("Sandbox on {address}; {kept}. Ctrl+C stops it.").format(address=server.base_url, kept=kept),
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        print("Sandbox stopped.", file=sys.stderr)
+        print(_("Sandbox stopped."), file=sys.stderr)

@@ -19,6 +19,7 @@ from urllib.request import Request, urlopen
 
 from connectors.emulator import Sandbox, SandboxServer, load_state, new_sandbox_state, write_state
 from smtool.errors import UsageError
+from smtool.i18n import _
 from smtool.services.installation.setup import SandboxAccountSpec, sandbox_config
 
 STATE_FILE = "sandbox.json"
@@ -45,8 +46,10 @@ def prepare_sandbox_init(config: Path, port: int) -> tuple[str, list[SandboxAcco
     """
     if config.exists():
         raise UsageError(
-            f"{config} already exists; `smtool init --sandbox` creates a new training installation. "
-            "Run it in an empty folder or with --config pointing to a new file."
+            _(
+                "{file} already exists; `smtool init --sandbox` creates a new training installation. "
+                "Run it in an empty folder or with --config pointing to a new file."
+            ).format(file=config)
         )
     path = state_path(config)
     try:
@@ -55,7 +58,9 @@ def prepare_sandbox_init(config: Path, port: int) -> tuple[str, list[SandboxAcco
             config.parent.mkdir(parents=True, exist_ok=True)
             write_state(state, path)
     except (OSError, ValueError) as e:
-        raise UsageError(f"cannot use the sandbox state {path}: {e}") from None
+        raise UsageError(
+            _("cannot use the sandbox state {file}: {reason}").format(file=path, reason=e)
+        ) from None
     specs = [
         SandboxAccountSpec(
             id=ACCOUNT_IDS[a.platform],
@@ -123,8 +128,10 @@ def training_sandbox(config: Path, base_url: str) -> Iterator[TrainingSandbox]:
             yield TrainingSandbox(base_url, None)
             return
         raise UsageError(
-            f"cannot start the sandbox on port {port}: {e.strerror or e}, and it is not this training "
-            "installation's sandbox. Stop the program that uses the port, then run this again."
+            _(
+                "cannot start the sandbox on port {port}: {reason}, and it is not this training "
+                "installation's sandbox. Stop the program that uses the port, then run this again."
+            ).format(port=port, reason=e.strerror or e)
         ) from None
     with server:
         yield TrainingSandbox(base_url, server.sandbox)
@@ -148,4 +155,8 @@ def _control(base_url: str, endpoint: str) -> Any:
         with urlopen(Request(f"{base_url}/_sandbox/{endpoint}"), timeout=5) as response:  # noqa: S310
             return json.loads(response.read())
     except (URLError, OSError, ValueError) as e:
-        raise UsageError(f"the training sandbox at {base_url} does not answer: {e}") from None
+        raise UsageError(
+            _("the training sandbox at {address} does not answer: {reason}").format(
+                address=base_url, reason=e
+            )
+        ) from None

@@ -16,11 +16,12 @@ import typer
 from smtool.cli import common
 from smtool.domain.words import counted
 from smtool.errors import UsageError
+from smtool.i18n import N_, _
 from smtool.services.identity import authorized, shell
 from smtool.services.records.audit import attribute_to
 
 group = typer.Typer(
-    help="What sshd runs on a shared installation: the keys it accepts and each key's forced command.",
+    help=N_("What sshd runs on a shared installation: the keys it accepts and each key's forced command."),
     no_args_is_help=True,
 )
 
@@ -42,35 +43,50 @@ def _config() -> Path:
     return source
 
 
-@group.command("authorized-keys")
+@group.command(
+    "authorized-keys",
+    help=N_(
+        "Print the authorized_keys line of the key sshd offers, or nothing when it proves"
+        " no one (for sshd's AuthorizedKeysCommand)."
+    ),
+)
 def authorized_keys_(
-    key_type: str = typer.Argument(..., help="The type of the key sshd offers (%t in sshd_config)."),
-    blob: str = typer.Argument(..., help="The key's base64 (%k in sshd_config)."),
+    key_type: str = typer.Argument(..., help=N_("The type of the key sshd offers (%t in sshd_config).")),
+    blob: str = typer.Argument(..., help=N_("The key's base64 (%k in sshd_config).")),
 ) -> None:
-    """Print the authorized_keys line of the key sshd offers, or nothing when it proves no one
-    (for sshd's AuthorizedKeysCommand)."""
     with common.open_context() as ctx:
         line = authorized.authorized_line(ctx, _program(), _config(), key_type, blob)
     if line:
         print(line)
 
 
-@group.command("write-authorized-keys")
+@group.command(
+    "write-authorized-keys",
+    help=N_(
+        "Write every active key into smtool's block of an authorized_keys file (mode "
+        "0600), keeping its other lines; run it again after adding or revoking keys (or "
+        "use AuthorizedKeysCommand)."
+    ),
+)
 def write_authorized_keys_(
-    path: Path = typer.Argument(..., help="The authorized_keys file of the installation's OS account."),
+    path: Path = typer.Argument(..., help=N_("The authorized_keys file of the installation's OS account.")),
 ) -> None:
-    """Write every active key into smtool's block of an authorized_keys file (mode 0600), keeping its
-    other lines; run it again after adding or revoking keys (or use AuthorizedKeysCommand)."""
     with common.open_context() as ctx:
         count = authorized.write_authorized_keys(ctx, path, _program(), _config())
-    common.console.print(f"Wrote {counted(count, 'key', 'keys')} into {common.inert(str(path))}.")
+    common.console.print(
+        _("Wrote {keys} into {file}.").format(
+            keys=counted(count, "key", "keys"), file=common.inert(str(path))
+        )
+    )
 
 
-@group.command("shell")
+@group.command(
+    "shell",
+    help=N_("A key's forced command: run SSH_ORIGINAL_COMMAND (or the TUI) as the person the key proves."),
+)
 def shell_(
-    fingerprint: str = typer.Argument(..., help="The fingerprint of the key that connected."),
+    fingerprint: str = typer.Argument(..., help=N_("The fingerprint of the key that connected.")),
 ) -> None:
-    """A key's forced command: run SSH_ORIGINAL_COMMAND (or the TUI) as the person the key proves."""
     from smtool.cli import main
 
     shell.clean_environment(os.environ)
@@ -79,10 +95,12 @@ def shell_(
         # Until the key proves someone, the connection is all that is known: a refusal names it.
         attribute_to(ctx.db, f"ssh {fingerprint}")
         identity = shell.prove(ctx, fingerprint)
+    # From here the person is known: a refusal of their command is said in their language.
+    common.state.proven = identity
+    common.speak_to(identity.user)
     args = shell.command_arguments(os.environ.get("SSH_ORIGINAL_COMMAND"))
     if args is None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise UsageError(shell.TUI_NEEDS_TERMINAL)
+            raise UsageError(_(shell.TUI_NEEDS_TERMINAL))
         args = ["tui"]
-    common.state.proven = identity
     main.run(["--config", str(config), *args])

@@ -18,6 +18,7 @@ import typer
 
 from smtool.cli import common
 from smtool.errors import UsageError
+from smtool.i18n import N_, _
 from smtool.services.context import Context
 
 if TYPE_CHECKING:
@@ -29,7 +30,14 @@ CITIZENS_PER_TICK = 1
 
 
 def register(app: typer.Typer) -> None:
-    app.command("tui")(tui)
+    app.command(
+        "tui",
+        help=N_(
+            "Open the terminal UI: compose with the live checker, the calendar, approvals, "
+            "the moderation queue, reports and the accounts; each user sees what their roles "
+            "allow."
+        ),
+    )(tui)
 
 
 def tui(
@@ -37,21 +45,23 @@ def tui(
     screen: str | None = typer.Option(
         None,
         "--screen",
-        help="Start on this screen: compose, calendar, approvals, inbox, reports or accounts (default: by "
-        "role; a press officer starts in the inbox, an approver at the approvals).",
+        help=N_(
+            "Start on this screen: `compose`, `calendar`, `approvals`, `inbox`, `reports` or `accounts` "
+            "(default: by role; a press officer starts in the inbox, an approver at the approvals)."
+        ),
     ),
     sandbox: bool = typer.Option(
         False,
         "--sandbox",
-        help="Training: create the installation on first run (with simulated citizens), serve its "
-        "sandbox platform and run a worker in this process.",
+        help=N_(
+            "Training: create the installation on first run (with simulated citizens), serve its "
+            "sandbox platform and run a worker in this process."
+        ),
     ),
     port: int = typer.Option(
-        8787, "--port", min=1, max=65535, help="Sandbox port for a new training installation."
+        8787, "--port", min=1, max=65535, help=N_("Sandbox port for a new training installation.")
     ),
 ) -> None:
-    """Open the terminal UI: compose with the live checker, the calendar, approvals, the moderation
-    queue, reports and the accounts; each user sees what their roles allow."""
     from smtool.tui.app import build_app
 
     user = common.acting_user(as_user)
@@ -95,8 +105,10 @@ def _require_terminal() -> None:
     write escape codes into a pipe or a file and then wait for keys that never come."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError(
-            "smtool tui needs a terminal for its input and output (it is not one here); run it in a "
-            "terminal, over SSH with `ssh -t`, or use the other commands (`smtool --help`) in scripts"
+            _(
+                "smtool tui needs a terminal for its input and output (it is not one here); run it in a "
+                "terminal, over SSH with `ssh -t`, or use the other commands (`smtool --help`) in scripts"
+            )
         )
 
 

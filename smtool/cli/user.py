@@ -10,19 +10,19 @@ from rich.table import Table
 
 from smtool.cli import common
 from smtool.errors import UsageError
+from smtool.i18n import N_, _
 from smtool.services.identity import keys
 from smtool.services.installation.accounts import list_users
 
-group = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+group = typer.Typer(help=N_("Users and their roles."), no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="user")
 
 
-@group.command("list")
+@group.command("list", help=N_("List users, their roles and teams as applied (`smtool config apply`)."))
 def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) -> None:
-    """List users, their roles and teams as applied (`smtool config apply`)."""
     with common.open_context() as ctx:
         users = list_users(ctx)
         common.note_unapplied_config(ctx)
@@ -40,57 +40,67 @@ def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) 
             ]
         )
         return
-    table = Table("name", "display name", "roles", "team", "active")
+    table = Table(_("name"), _("display name"), _("roles"), _("team"), _("active"))
     for u in users:
         table.add_row(
             common.inert(u.name),
             common.inert(u.display_name or ""),
             ", ".join(u.roles),
             common.inert(u.team or ""),
-            "yes" if u.active else "no",
+            _("yes") if u.active else _("no"),
         )
     common.console.print(table)
 
 
-@group.command("add-key")
+@group.command(
+    "add-key",
+    help=N_("Register a person's SSH public key (admins); over SSH the key then proves who they are."),
+)
 def add_key_(
-    name: str = typer.Argument(..., help="The user whose key it is (`smtool user list`)."),
+    name: str = typer.Argument(..., help=N_("The user whose key it is (`smtool user list`).")),
     file: Path | None = typer.Option(
-        None, "--file", help="The public key file (the .pub file); default: read it from standard input."
+        None, "--file", help=N_("The public key file (the .pub file); default: read it from standard input.")
     ),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
-    """Register a person's SSH public key (admins); over SSH the key then proves who they are."""
     line = _read_key(file)
     with common.open_context() as ctx:
         key = keys.add_key(ctx, common.actor(as_user), name, line)
-    common.console.print(f"Added the {key.key_type} key {key.fingerprint} of {common.inert(key.user)}.")
+    common.console.print(
+        _("Added the {type} key {fingerprint} of {user}.").format(
+            type=key.key_type, fingerprint=key.fingerprint, user=common.inert(key.user)
+        )
+    )
 
 
 def _read_key(file: Path | None) -> str:
     if file is None:
         if sys.stdin.isatty():
-            raise UsageError("give the public key on standard input (`< anna.pub`) or with --file")
-        return common.stdin_text(keys.MAX_KEY_TEXT, "the public key: one line of a .pub file")
+            raise UsageError(_("give the public key on standard input (`< anna.pub`) or with --file"))
+        return common.stdin_text(keys.MAX_KEY_TEXT, _("the public key: one line of a .pub file"))
     try:
         with file.open("r", encoding="utf-8") as handle:
             return handle.read(keys.MAX_KEY_TEXT + 1)
     except UnicodeDecodeError:
-        raise UsageError(f"{file} is not a text file; give the .pub file") from None
+        raise UsageError(_("{file} is not a text file; give the .pub file").format(file=file)) from None
     except OSError as e:
-        raise UsageError(f"cannot read {file}: {e.strerror}") from None
+        raise UsageError(_("cannot read {file}: {reason}").format(file=file, reason=e.strerror)) from None
 
 
-@group.command("keys")
+@group.command(
+    "keys",
+    help=N_(
+        "List SSH keys with their fingerprints (as `ssh-keygen -lf` prints them), revoked"
+        " ones too; a person may list their own, admins everyone's."
+    ),
+)
 def keys_(
     name: str | None = typer.Argument(
-        None, help="Only this user's keys (default: everyone's for admins, your own for others)."
+        None, help=N_("Only this user's keys (default: everyone's for admins, your own for others).")
     ),
     as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
-    """List SSH keys with their fingerprints (as `ssh-keygen -lf` prints them), revoked ones too;
-    a person may list their own, admins everyone's."""
     with common.open_context() as ctx:
         rows = keys.list_keys(ctx, common.actor(as_user), name)
         zone = ctx.settings.institution.timezone
@@ -101,15 +111,21 @@ def keys_(
     # what `ssh-keygen -lf` prints on their own machine.
     for k in rows:
         revoked = (
-            f"; revoked {common.local_time(k.revoked_at, zone)} by {k.revoked_by}" if k.revoked_at else ""
+            _("; revoked {time} by {person}").format(
+                time=common.local_time(k.revoked_at, zone), person=k.revoked_by
+            )
+            if k.revoked_at
+            else ""
         )
-        added = common.local_time(k.added_at, zone)
+        added = _("added {time} by {person}").format(
+            time=common.local_time(k.added_at, zone), person=common.inert(k.added_by)
+        )
         common.console.print(
             f"{common.inert(k.user)}: {k.fingerprint} {k.key_type} {common.inert(k.comment or '')}; "
-            f"added {added} by {common.inert(k.added_by)}{common.inert(revoked)}"
+            f"{added}{common.inert(revoked)}"
         )
     if not rows:
-        common.console.print("No keys.")
+        common.console.print(_("No keys."))
 
 
 def _key_json(key: keys.KeyView) -> dict[str, object]:
@@ -125,14 +141,20 @@ def _key_json(key: keys.KeyView) -> dict[str, object]:
     }
 
 
-@group.command("remove-key")
+@group.command(
+    "remove-key",
+    help=N_("Revoke an SSH key: it stops working at once and stays on record (admins, or its owner)."),
+)
 def remove_key_(
-    fingerprint: str = typer.Argument(..., help="The key's fingerprint, SHA256:... (`smtool user keys`)."),
+    fingerprint: str = typer.Argument(
+        ..., help=N_("The key's fingerprint, SHA256:... (`smtool user keys`).")
+    ),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
-    """Revoke an SSH key: it stops working at once and stays on record (admins, or its owner)."""
     with common.open_context() as ctx:
         key = keys.remove_key(ctx, common.actor(as_user), fingerprint)
     common.console.print(
-        f"Revoked the key {key.fingerprint} of {common.inert(key.user)}; it no longer logs in."
+        _("Revoked the key {fingerprint} of {user}; it no longer logs in.").format(
+            fingerprint=key.fingerprint, user=common.inert(key.user)
+        )
     )

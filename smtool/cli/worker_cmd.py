@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from smtool import worker
 from smtool.cli import common
+from smtool.i18n import N_, _
 
 # Outcomes of one pass that a person must hear of: a publication that did not go out when due (sent
 # again later, waiting for a token, unknown, failed, held or past its window), an account the
@@ -29,19 +30,22 @@ def failures(totals: Mapping[str, int]) -> dict[str, int]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("worker")(worker_)
+    app.command("worker", help=N_("Run the worker: publishes approved posts at their time, exactly once."))(
+        worker_
+    )
 
 
 def worker_(
     once: bool = typer.Option(
         False,
         "--once",
-        help="Do one full pass (publish everything due, poll every account) and exit; exit 1 when "
-        "anything in it failed, so that cron notices.",
+        help=N_(
+            "Do one full pass (publish everything due, poll every account) and exit; exit 1 when "
+            "anything in it failed, so that cron notices."
+        ),
     ),
-    as_json: bool = typer.Option(False, "--json", help="With --once: print the outcome counts as JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("With --once: print the outcome counts as JSON.")),
 ) -> None:
-    """Run the worker: publishes approved posts at their time, exactly once."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # Alembic announces its SQL dialect on every start; only its warnings belong in the worker's log.
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -58,22 +62,26 @@ def worker_(
                 # A pass cut short loses nothing: what was under way is recorded as `sending` and
                 # settled by the next pass, as after a crash. Exit 1 so that cron notices.
                 common.err_console.print(
-                    f"The database is out of reach or locked ({worker.fault_reason(error)}); this pass "
-                    "stopped there. Run `smtool worker --once` again when it is back.",
+                    _(
+                        "The database is out of reach or locked ({reason}); this pass stopped there. "
+                        "Run `smtool worker --once` again when it is back."
+                    ).format(reason=worker.fault_reason(error)),
                     markup=False,
                 )
                 raise typer.Exit(1) from None
             if as_json:
                 common.emit_json(dict(totals))
             else:
-                summary = ", ".join(f"{k}: {v}" for k, v in sorted(totals.items())) or "nothing due"
+                summary = ", ".join(f"{k}: {v}" for k, v in sorted(totals.items())) or _("nothing due")
                 common.console.print(summary, markup=False)
             failed = failures(totals)
             if failed:
                 listed = ", ".join(f"{k}: {v}" for k, v in failed.items())
                 common.err_console.print(
-                    f"Failed: {listed}. See the log above, `smtool publications list --state failed` "
-                    "and `smtool account list`.",
+                    _(
+                        "Failed: {outcomes}. See the log above, `smtool publications list --state "
+                        "failed` and `smtool account list`."
+                    ).format(outcomes=listed),
                     markup=False,
                 )
                 raise typer.Exit(1)
