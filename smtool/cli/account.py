@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+from contextlib import nullcontext
 
 import typer
 from rich.table import Table
@@ -13,7 +14,7 @@ from smtool.cli import common
 from smtool.config import config_path
 from smtool.domain.words import noun
 from smtool.errors import NotFound, UsageError
-from smtool.i18n import N_, _
+from smtool.i18n import N_, _, speaking
 from smtool.services.context import Context
 from smtool.services.installation.accounts import list_accounts
 from smtool.services.installation.connect import LoopbackRedirect, connect, picker, set_token
@@ -32,7 +33,10 @@ def register(app: typer.Typer) -> None:
 @group.command("list", help=N_("List accounts with their platform, kind, spokespeople and token health."))
 def list_(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP)) -> None:
     with common.open_context() as ctx:
-        accounts = list_accounts(ctx)
+        # `next_action` is advice in words; in --json it stays English, like every value a script
+        # may compare, whatever the reader's language.
+        with speaking("en") if as_json else nullcontext():
+            accounts = list_accounts(ctx)
         common.note_unapplied_config(ctx)
         zone = ctx.settings.institution.timezone
     if as_json:

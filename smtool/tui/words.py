@@ -60,8 +60,13 @@ LEVELS = {
     "suggestion": forms("suggestion", "suggestions"),
 }
 
-# Inbox item kinds and flags (smtool.domain.inbox_states.FLAGS).
-KINDS = {"comment": N_("comment"), "mention": N_("mention"), "reply": N_("reply")}
+# Inbox item kinds, as counted nouns like the levels ("reply" is one with its plural elsewhere), and
+# flags (smtool.domain.inbox_states.FLAGS).
+KINDS = {
+    "comment": forms("comment", "comments"),
+    "mention": forms("mention", "mentions"),
+    "reply": forms("reply", "replies"),
+}
 FLAGS = {
     "question": N_("question"),
     "personal_data": N_("personal data"),
@@ -106,7 +111,7 @@ def level(code: str) -> str:
 
 
 def kind(code: str) -> str:
-    return _(KINDS[code]) if code in KINDS else code
+    return noun(1, *KINDS[code]) if code in KINDS else code
 
 
 def flag(code: str) -> str:
