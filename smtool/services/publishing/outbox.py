@@ -162,6 +162,10 @@ class Publisher:
         """
         return self.connectors(self.ctx, account)
 
+    def close(self) -> None:
+        """Wait for platform calls under way and stop the send threads (a process ending)."""
+        self._pool.close()
+
     def _report_refused(self, refused: frozenset[str]) -> None:
         """Log each account newly refused for an unapplied address once, not at every tick."""
         for account_id in sorted(refused - self._refused):

@@ -48,6 +48,10 @@ class SendPool:
     def __init__(self, threads: int) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="smtool-send")
 
+    def close(self) -> None:
+        """Wait for calls under way and stop the threads."""
+        self._pool.shutdown(wait=True)
+
     def run(
         self,
         sends: Sequence[Send],
