@@ -46,7 +46,7 @@ from smtool.services.publishing.posts import content_hash, targets
 from smtool.services.publishing.replies import record_reply_published
 from smtool.services.publishing.results import WORKER, SendResult, complete_posts, record
 from smtool.services.publishing.seals import SealCheck, check_sealed, fields_of
-from smtool.services.publishing.sending import Send, SendPool
+from smtool.services.publishing.sending import Send, SendPool, Stop, stops
 from smtool.services.records import audit
 from smtool.services.records.signing import load_signing_key
 from smtool.store.tables import Account, Approval, InboxItem, Post, Publication
@@ -187,28 +187,50 @@ class Publisher:
         # `config apply`: their connector would refuse to send the token anywhere (Context.platform_address).
         refused = self.ctx.unapplied_addresses()
         self._report_refused(refused)
-        while limit is None or outcomes.total() < limit:
-            size = self.settings.batch_size
-            if limit is not None:
-                size = min(size, limit - outcomes.total())
-            batch = self._claim_batch(size, refused)
-            if batch is None:
-                break
+        # While one batch's calls are under way the next batch is claimed and committed as
+        # `sending`: the database's commit and the platform's answers overlap. Its calls start only
+        # once the batch before has answered, so an account's posts still go out in due order, and
+        # an account refused in one batch sends nothing in the next (`stopped`).
+        stopped: dict[str, Stop] = {}
+        # Account rows, read once per pass: a connector is built from one (ConnectorCache keys on its
+        # token), and the claim itself re-checks token status and rate limits in SQL at every batch.
+        accounts: dict[str, Account] = {}
+        batch = self._claim_batch(self._size(limit, outcomes), refused, accounts)
+        while batch is not None:
             settled, sends = batch
             outcomes.update(settled)
-            results = self._pool.run(sends, self._send, self.ctx.clock)
+            sending = self._pool.start(sends, self._send, self.ctx.clock, stopped)
+            claimed = outcomes.total() + len(sends)
+            more = limit is None or claimed < limit
+            size = self._size(limit, outcomes, len(sends))
+            batch = self._claim_batch(size, refused, accounts) if more else None
+            results = sending.results()
+            stopped.update(stops(results))
             with self.ctx.db.write() as session:
                 recorded = record(session, results, me=self.me, now=self.ctx.clock(), backoff=self.backoff)
             for account_id in recorded.needs_reauth:
                 self.connectors.forget(account_id)
             outcomes.update(recorded.outcomes)
+            if batch is None and "returned" in recorded.outcomes and self._size(limit, outcomes):
+                # Rows given back unsent (their lease ran short while earlier ones were sent) are
+                # due again: the pass ends only when nothing is.
+                batch = self._claim_batch(self._size(limit, outcomes), refused, accounts)
         return outcomes
 
-    def _claim_batch(self, size: int, refused: frozenset[str]) -> tuple[Counter[str], list[Send]] | None:
+    def _size(self, limit: int | None, outcomes: Counter[str], in_flight: int = 0) -> int:
+        """The next batch's size: the setting, or what is left of `limit`."""
+        if limit is None:
+            return self.settings.batch_size
+        return max(min(self.settings.batch_size, limit - outcomes.total() - in_flight), 0)
+
+    def _claim_batch(
+        self, size: int, refused: frozenset[str], accounts: dict[str, Account]
+    ) -> tuple[Counter[str], list[Send]] | None:
         """Claim up to `size` due rows and, in the same transaction, expire those past their window,
         hold those whose seal does not match and commit the rest as `sending`: nothing is sent that is
         not committed as `sending` first. Returns what became of each row that was not sent (a
-        counter) and the sends; None when nothing was due."""
+        counter) and the sends; None when nothing was due. `accounts` caches account rows for the
+        pass (those missing are read here)."""
         settled: Counter[str] = Counter()
         lease = timedelta(seconds=self.settings.lease_seconds)
         with self.ctx.db.write() as session:
@@ -235,8 +257,13 @@ class Publisher:
                 payloads = [(r.id, {"worker": self.me, "attempt": r.attempt}) for r in ready]
                 sending = [audit.Event("publication.sending", "publication", i, p) for i, p in payloads]
                 audit.append_many(session, WORKER, sending)
-            accounts = accounts_by_id(connection, [r.account_id for r in ready])
-            start_by = now + lease / 2
+            missing = {r.account_id for r in ready} - accounts.keys()
+            if missing:
+                accounts.update(accounts_by_id(connection, sorted(missing)))
+            # A call that starts by then ends (answers or times out) before the lease does, as
+            # with one row per transaction; at least half the lease however short it is set.
+            timeout = timedelta(seconds=self.settings.request_timeout_seconds)
+            start_by = now + max(lease / 2, lease - timeout)
             sends = [
                 Send(r.id, accounts[r.account_id], r.text, r.media, self._answered(session, r), start_by)
                 for r in ready

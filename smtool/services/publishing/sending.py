@@ -8,15 +8,16 @@ publications of the batch are not sent (each would get the same answer) and are 
 had been, without the attempt; the claim then skips the account until its limit resets or its token
 is replaced. Other accounts go on: one account's 429 blocks nobody else.
 
-A call is not started once the row's lease is half used: the sweeper may then be about to take the
-row for a crashed send, and reconciliation could schedule it again. Such a row goes back to the
-queue unsent.
+A call is not started when it could outlast the row's lease (after the lease less the request
+timeout, or half the lease if that is later): the sweeper could then take the row for a crashed
+send, and reconciliation schedule it again. Such a row goes back to the queue unsent, its attempt
+given back.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +40,33 @@ class Send:
     media: list[MediaEntry | str]
     answered: IncomingItem | None
     start_by: datetime
-    """No call starts after this (half the lease after the `sending` commit)."""
+    """No call starts after this (see the module's note on leases)."""
+
+
+Stop = RateLimited | AuthExpired
+"""An account's answer that stops its other sends: the same answer would come to each."""
+
+
+class Sending:
+    """A batch's calls under way; `results` waits for them."""
+
+    def __init__(self, futures: list[Future[list[SendResult]]]) -> None:
+        self._futures = futures
+
+    def results(self) -> list[SendResult]:
+        """A result per send whose task finished.
+
+        A task that ends in an exception (none should: the call turns every error into a result)
+        leaves its rows `sending`, settled by the sweeper and reconciliation as after a crash; the
+        other accounts' results are still returned. BaseException (the process stopping) passes.
+        """
+        results: list[SendResult] = []
+        for future in self._futures:
+            try:
+                results.extend(future.result())
+            except Exception as error:  # logged without a traceback: the worker's log is read by people
+                log.error("a send task failed (%r); its publications stay `sending` for the sweeper", error)
+        return results
 
 
 class SendPool:
@@ -52,57 +79,64 @@ class SendPool:
         """Wait for calls under way and stop the threads."""
         self._pool.shutdown(wait=True)
 
-    def run(
+    def start(
         self,
         sends: Sequence[Send],
         call: Callable[[Send], SendResult],
         clock: Callable[[], datetime],
-    ) -> list[SendResult]:
-        """Make every call of the batch; returns a result per send whose task finished.
-
-        A task that ends in an exception (none should: `call` turns every error into a result)
-        leaves its rows `sending`, settled by the sweeper and reconciliation as after a crash; the
-        other accounts' results are still returned. BaseException (the process stopping) passes.
-        """
+        stopped: Mapping[str, Stop],
+    ) -> Sending:
+        """Start every call of the batch, one task per account; returns at once, so the caller can
+        claim the next batch meanwhile. An account in `stopped` (refused in an earlier batch of this
+        pass) sends nothing: each of its rows gets the same answer, unsent."""
         by_account: dict[str, list[Send]] = {}
         for send in sends:
             by_account.setdefault(send.account.id, []).append(send)
-        if len(by_account) == 1:
-            return _account_in_order(next(iter(by_account.values())), call, clock)
-        futures: list[Future[list[SendResult]]] = [
-            self._pool.submit(_account_in_order, queue, call, clock) for queue in by_account.values()
-        ]
-        results: list[SendResult] = []
-        for future in futures:
-            try:
-                results.extend(future.result())
-            except Exception as error:  # logged without a traceback: the worker's log is read by people
-                log.error("a send task failed (%r); its publications stay `sending` for the sweeper", error)
-        return results
+        return Sending(
+            [
+                self._pool.submit(_account_in_order, queue, call, clock, stopped.get(account))
+                for account, queue in by_account.items()
+            ]
+        )
+
+
+def stops(results: Sequence[SendResult]) -> dict[str, Stop]:
+    """The accounts a batch's results stop for the rest of the pass, with the answer to give."""
+    found: dict[str, Stop] = {}
+    for result in results:
+        if isinstance(result.error, RateLimited):
+            found[result.account_id] = RateLimited(_unsent(result.error), result.error.retry_at)
+        elif isinstance(result.error, AuthExpired):
+            found[result.account_id] = AuthExpired(_unsent(result.error))
+    return found
 
 
 def _account_in_order(
-    queue: Sequence[Send], call: Callable[[Send], SendResult], clock: Callable[[], datetime]
+    queue: Sequence[Send],
+    call: Callable[[Send], SendResult],
+    clock: Callable[[], datetime],
+    stop: Stop | None,
 ) -> list[SendResult]:
     """One account's sends, one after another; after a rate limit or a refused token, the rest
-    are answered with the same error unsent."""
+    are answered with the same error, unsent."""
     results: list[SendResult] = []
-    stopped: RateLimited | AuthExpired | None = None
     for send in queue:
-        if stopped is not None:
-            results.append(SendResult(send.publication_id, send.account.id, error=stopped, attempted=False))
+        if stop is not None:
+            results.append(SendResult(send.publication_id, send.account.id, error=stop, attempted=False))
             continue
         if clock() > send.start_by:
             results.append(SendResult(send.publication_id, send.account.id, attempted=False))
             continue
         result = call(send)
-        if isinstance(result.error, RateLimited):
-            stopped = RateLimited(_unsent(result.error), result.error.retry_at)
-        elif isinstance(result.error, AuthExpired):
-            stopped = AuthExpired(_unsent(result.error))
+        stop = stops([result]).get(send.account.id)
         results.append(result)
     return results
 
 
-def _unsent(error: RateLimited | AuthExpired) -> str:
-    return f"not sent: the platform refused an earlier post of this account ({error.platform_message})"
+def _unsent(error: Stop) -> str:
+    if error.platform_message.startswith(_UNSENT):
+        return error.platform_message  # already the answer to an earlier post
+    return f"{_UNSENT} ({error.platform_message})"
+
+
+_UNSENT = "not sent: the platform refused an earlier post of this account"
