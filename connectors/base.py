@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib.metadata import entry_points
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal, Protocol, runtime_checkable
 
 __all__ = [
@@ -371,24 +372,38 @@ class Connector(Protocol):
 # --- registry -----------------------------------------------------------------------------------
 
 
+@cache
+def _registered() -> dict[str, EntryPoint]:
+    """The ``smtool.connectors`` entry points by platform name, read once per process: reading them
+    scans every installed package's metadata (dozens of file opens), and a worker builds connectors
+    all day. A connector installed while a process runs is seen by the next process."""
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep)  # the first registration of a name wins, as before
+    return found
+
+
 def available_platforms() -> list[str]:
     """Platform names with a registered connector, sorted."""
-    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return sorted(_registered())
 
 
+@cache
 def load_connector_class(platform: str) -> type[Connector]:
-    """The connector class registered for `platform` in the ``smtool.connectors`` entry points.
+    """The connector class registered for `platform` in the ``smtool.connectors`` entry points,
+    loaded once per process.
 
     Raises UnknownPlatform when none is registered (the message lists the known ones), and lets an
-    ImportError of a broken connector package through unchanged.
+    ImportError of a broken connector package through unchanged (neither is cached: `cache` keeps
+    only returned values).
     """
-    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == platform]
-    if not matches:
+    entry = _registered().get(platform)
+    if entry is None:
         known = ", ".join(available_platforms()) or "none (is smtool installed?)"
         raise UnknownPlatform(f"no connector for platform {platform!r}; known: {known}")
-    loaded = matches[0].load()
+    loaded = entry.load()
     if not isinstance(loaded, type):
-        raise UnknownPlatform(f"entry point {matches[0].value!r} for {platform!r} is not a class")
+        raise UnknownPlatform(f"entry point {entry.value!r} for {platform!r} is not a class")
     return loaded
 
 

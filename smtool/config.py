@@ -196,6 +196,12 @@ class Publishing(_Strict):
     reconcile_grace_seconds: float = Field(default=60, ge=0, le=_DAY_SECONDS)
     """How long after an unknown outcome the account's own posts must still not show the post
     before it is scheduled again (platform timelines can lag a little)."""
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    """Publications a worker claims, commits as sending and records together (one transaction
+    each way per batch; a crash leaves at most this many to reconcile)."""
+    concurrent_sends: int = Field(default=8, ge=1, le=64)
+    """Platform calls a worker makes at once, each to a different account (an account's posts go
+    out one after another, in due order)."""
 
 
 _CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"

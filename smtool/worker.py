@@ -176,12 +176,16 @@ def run_once(
     """One full pass: sweep, reconcile, publish everything due, then one ingest poll of every
     account. Returns counts per outcome (ingest counts prefixed "ingest_")."""
     publisher = publisher or Publisher(ctx)
+    # One connector per account for the pass: ingest and metrics use the publisher's cache.
+    connectors = publisher.connectors
     totals: Counter[str] = Counter()
     totals.update({f"swept_{k}": v for k, v in publisher.sweep().items()})
     totals.update({f"reconciled_{k}": v for k, v in publisher.reconcile().items()})
     totals.update(publisher.publish_due())
-    totals.update({f"ingest_{k}": v for k, v in (ingestor or Ingestor(ctx)).poll_all().items()})
-    totals.update({f"metrics_{k}": v for k, v in MetricsRefresher(ctx).refresh_all().items()})
+    ingest = (ingestor or Ingestor(ctx, factory=connectors)).poll_all()
+    totals.update({f"ingest_{k}": v for k, v in ingest.items()})
+    metrics = MetricsRefresher(ctx, factory=connectors).refresh_all()
+    totals.update({f"metrics_{k}": v for k, v in metrics.items()})
     totals.update({f"reports_{k}": v for k, v in ReportScheduler(ctx, publisher.me).run_due().items()})
     return totals
 
@@ -190,11 +194,12 @@ class Worker:
     """The jobs of one worker process, and what they share between the scheduler's threads.
 
     APScheduler runs the jobs on its thread pool: never two runs of one job at once (max_instances=1),
-    but different jobs at the same time. Publish and housekeeping share the Publisher, which guards
-    its connector cache with a lock. The Ingestor and its connector cache belong to the ingest job
-    alone, so one thread at a time changes them (`run_once` uses them before the scheduler starts).
-    The metrics refresher and the report scheduler are likewise their own jobs'; token checks keep
-    nothing between runs.
+    but different jobs at the same time. Publish, housekeeping, ingest and metrics share one
+    connector per account (the Publisher's ConnectorCache, which takes a lock), so an account's
+    client and token are built once per process, not once per job. The Ingestor's other state
+    belongs to the ingest job alone, so one thread at a time changes it (`run_once` uses it before
+    the scheduler starts). The metrics refresher and the report scheduler are likewise their own
+    jobs'; token checks keep nothing between runs.
     """
 
     def __init__(
@@ -202,8 +207,8 @@ class Worker:
     ) -> None:
         self.ctx = ctx
         self.publisher = publisher or Publisher(ctx)
-        self.ingestor = ingestor or Ingestor(ctx)
-        self.refresher = MetricsRefresher(ctx)
+        self.ingestor = ingestor or Ingestor(ctx, factory=self.publisher.connectors)
+        self.refresher = MetricsRefresher(ctx, factory=self.publisher.connectors)
         self.reporter = ReportScheduler(ctx, self.publisher.me)
         self.outage = DatabaseOutage()
 

@@ -54,6 +54,40 @@ def connector_for(ctx: Context, account: Account) -> Connector:
     return RefreshingConnector(ctx, account, build, current)
 
 
+class ConnectorCache:
+    """One connector per account for the whole process: the worker's publishing, ingest and metrics
+    jobs (on different threads) call it as their `ConnectorFactory`, so each account's client, HTTP
+    session and token are built once, not once per job.
+
+    A cached connector is kept while the account row shows the same token (`token_set_at`,
+    `token_generation`) and address: a token set by an admin or rotated by a refresh, or a new
+    `base_url`, gives a new connector at the next use without anyone having to forget the old one.
+    Thread-safe; a build (a token read and a client object, no platform call) happens under the
+    lock, so two threads missing at once get one connector.
+    """
+
+    def __init__(self, factory: ConnectorFactory = connector_for) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._built: dict[str, tuple[tuple[object, ...], Connector]] = {}
+
+    def __call__(self, ctx: Context, account: Account) -> Connector:
+        """The account's connector; raises what the factory raises (no token, an unreadable one)."""
+        key = (account.token_set_at, account.token_generation, account.base_url, account.platform)
+        with self._lock:
+            cached = self._built.get(account.id)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            connector = self._factory(ctx, account)
+            self._built[account.id] = (key, connector)
+            return connector
+
+    def forget(self, account_id: str) -> None:
+        """Drop the account's connector: the next use reads its token again."""
+        with self._lock:
+            self._built.pop(account_id, None)
+
+
 def connector_on(ctx: Context, account: Account, token: str) -> Connector:
     """A connector for the account on a given token (one being connected, not yet stored).
 

@@ -149,7 +149,9 @@ class Publication(SQLModel, table=True):
     __tablename__ = "publications"
     __table_args__ = (
         UniqueConstraint("approval_id", "account_id", name="uq_publication_approval_account"),
-        Index("ix_publications_state_due", "state", "due_at"),
+        # The outbox claim's WHERE state = 'scheduled' ... ORDER BY due_at, id LIMIT k is read in
+        # index order: without id in the key PostgreSQL sorted every due row (40 ms with 10,000 due).
+        Index("ix_publications_state_due_id", "state", "due_at", "id"),
         # Reports select published posts by publication time; the index covers what they read of
         # each row, so a year of posts is found without touching the table.
         Index("ix_publications_report", "published_at", "state", "reply_to_item_id", "account_id", "post_id"),

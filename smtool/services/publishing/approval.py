@@ -37,6 +37,7 @@ from smtool.services.publishing.posts import (
 from smtool.services.publishing.seals import seal
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
+from smtool.store.statistics import after_bulk_write
 from smtool.store.tables import Account, Approval, Publication, Waiver
 
 
@@ -150,6 +151,8 @@ def approve_posts(ctx: Context, actor: str, post_ids: Sequence[int], comment: st
                 subject_id=post_id,
                 payload={"hash": current, "accounts": accounts, "due_at": due, "comment": comment},
             )
+    # Thousands enqueued at once: the outbox claim's plan must know they are there.
+    after_bulk_write(ctx.db, "publications", len(written))
     return written
 
 

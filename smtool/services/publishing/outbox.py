@@ -1,11 +1,13 @@
 """The outbox worker: publish each approved publication exactly once, at its time.
 
-The database is the only record of what is due. A worker claims a row with a guarded UPDATE (design.md),
-commits `sending` before the platform call, and records the outcome after it; no transaction is held
-across an HTTP call. When the outcome is unknown (timeout after sending, a crash mid-call) the row
-becomes `unknown` and is settled by reading the account's own recent posts, never by a blind resend.
-Before `sending` is committed the row's seal is checked against what is about to go out (seals): on a
-mismatch it is `held`, audited and alerted (holds), and never sent.
+The database is the only record of what is due. A worker claims a batch of due rows with one guarded
+UPDATE (design.md, claims), commits them all as `sending` before any platform call, makes the calls
+concurrently (sending: each account's in order, a rate limit stopping only that account) and records
+every outcome in one transaction (results); no transaction is held across an HTTP call. When an
+outcome is unknown (timeout after sending, a crash mid-call or between the `sending` commit and the
+outcomes) the row becomes `unknown` and is settled by reading the account's own recent posts, never
+by a blind resend. Before `sending` is committed each row's seal is checked against what is about to
+go out (seals): on a mismatch it is `held`, audited and alerted (holds), and never sent.
 """
 
 from __future__ import annotations
@@ -13,50 +15,44 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import uuid
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import String, bindparam, text, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from connectors.base import (
     AuthExpired,
     Connector,
     ConnectorError,
-    DuplicateContent,
     IncomingItem,
     MediaFile,
     OutgoingPost,
-    PublishedRef,
-    RateLimited,
-    Rejected,
     Transient,
     UnknownOutcome,
 )
-from smtool.domain.media import MediaEntry
-from smtool.domain.outcomes import Backoff, Failure, FailureKind, OutcomeKind, after_failure
+from smtool.domain.outcomes import Backoff
 from smtool.domain.states import PostEvent, PostState, PublicationState, next_post_state
 from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError, UnappliedAddress
 from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.media import MediaUnavailable, read_verified
-from smtool.services.platforms import ConnectorFactory, connector_for, incoming_item
+from smtool.services.platforms import ConnectorCache, ConnectorFactory, connector_for, incoming_item
+from smtool.services.publishing.claims import Claimed, accounts_by_id, claim, claimed_rows, mark_sending
 from smtool.services.publishing.holds import held_message, raise_alert
 from smtool.services.publishing.posts import content_hash, targets
 from smtool.services.publishing.replies import record_reply_published
-from smtool.services.publishing.seals import SealCheck, check_publication
+from smtool.services.publishing.results import WORKER, SendResult, complete_posts, record
+from smtool.services.publishing.seals import SealCheck, check_sealed, fields_of
+from smtool.services.publishing.sending import Send, SendPool, Stop, stops
 from smtool.services.records import audit
 from smtool.services.records.signing import load_signing_key
 from smtool.store.tables import Account, Approval, InboxItem, Post, Publication
-from smtool.store.types import UTCDateTime
 
 S = PublicationState
-WORKER = "worker"
 # Platform and worker clocks differ a little; a post older than this before our send is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
 # Platforms whose `recent_own_posts` includes the account's replies (X: replies are tweets). On
@@ -71,39 +67,12 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-_CLAIM = """
-UPDATE publications
-   SET state = 'claimed', claimed_by = :me, lease_until = :lease_until,
-       attempt = attempt + 1, version = version + 1, updated_at = :now
- WHERE state = 'scheduled'
-   AND id = (
-        SELECT p.id FROM publications p JOIN accounts a ON a.id = p.account_id
-         WHERE p.state = 'scheduled' AND p.due_at <= :now
-           AND a.token_status = 'ok'
-           AND (a.rate_limited_until IS NULL OR a.rate_limited_until <= :now)
-           AND NOT EXISTS (SELECT 1 FROM publishing_pauses z WHERE z.scope IN ('*', p.account_id))
-           AND p.account_id NOT IN :refused
-         ORDER BY p.due_at, p.id
-         LIMIT 1 {lock})
-RETURNING id
-"""
-
-
 def claim_next(
     session: Session, me: str, now: datetime, lease: timedelta, refused: frozenset[str] = frozenset()
 ) -> int | None:
-    """Claim the most overdue publication of an account not `refused`, or None. The outer `state`
-    guard makes a lost race a no-op."""
-    dialect = session.get_bind().dialect.name
-    statement = text(_CLAIM.format(lock="FOR UPDATE OF p SKIP LOCKED" if dialect == "postgresql" else ""))
-    statement = statement.bindparams(
-        bindparam("now", type_=UTCDateTime()),
-        bindparam("lease_until", type_=UTCDateTime()),
-        bindparam("refused", expanding=True, type_=String()),
-    )
-    values = {"me": me, "now": now, "lease_until": now + lease, "refused": sorted(refused)}
-    row = session.execute(statement, values).first()
-    return int(row[0]) if row else None
+    """Claim the most overdue publication of an account not `refused`, or None (a batch of one)."""
+    claimed = claim(session.connection(), me, now, lease, refused, limit=1)
+    return claimed[0] if claimed else None
 
 
 def _move(
@@ -154,17 +123,6 @@ def _transition(
     return True
 
 
-@dataclass(frozen=True)
-class _Send:
-    """A publication committed as `sending`, with what the platform call needs."""
-
-    publication_id: int
-    account: Account
-    text: str
-    media: list[MediaEntry | str]
-    answered: IncomingItem | None
-
-
 class MediaNotSent(ConnectorError):
     """The post's media could not be read from the media store as approved (missing, changed, or a
     path from before the store); nothing reached the platform, and a person must attach it again."""
@@ -174,7 +132,7 @@ class Publisher:
     """Publishes due publications; one instance per worker process.
 
     Safe to share between threads (the worker's publish and housekeeping jobs run on different ones):
-    its only mutable state, the connector cache, is guarded by a lock.
+    its connector cache is thread-safe, and the publish job alone uses the send pool.
     """
 
     def __init__(
@@ -182,11 +140,12 @@ class Publisher:
     ) -> None:
         self.ctx = ctx
         self.me = me or worker_id()
-        self.factory = factory
+        # One connector per account for the process: the worker hands this cache to ingest and
+        # metrics too (a ConnectorCache passed in is used as it is, so they share it).
+        self.connectors = factory if isinstance(factory, ConnectorCache) else ConnectorCache(factory)
         self.settings = ctx.settings.publishing
         self.backoff = Backoff(self.settings.retry_base_seconds, self.settings.max_attempts)
-        self._connectors: dict[str, Connector] = {}
-        self._connectors_lock = threading.Lock()
+        self._pool = SendPool(self.settings.concurrent_sends)
         self._public_key: Ed25519PublicKey | None = None
         self._refused: frozenset[str] = frozenset()  # the accounts last reported as refused
 
@@ -198,17 +157,15 @@ class Publisher:
         return self._public_key
 
     def connector(self, account: Account) -> Connector:
-        """The account's cached connector, built on first use.
+        """The account's connector, shared by the process (ConnectorCache).
 
         Raises what the factory raises (no token stored, a token that cannot be decrypted).
         """
-        # The build happens under the lock, so two threads missing at once get one connector, not
-        # two of which one is lost. A build is a token read and a client object, no platform call.
-        with self._connectors_lock:
-            connector = self._connectors.get(account.id)
-            if connector is None:
-                connector = self._connectors[account.id] = self.factory(self.ctx, account)
-            return connector
+        return self.connectors(self.ctx, account)
+
+    def close(self) -> None:
+        """Wait for platform calls under way and stop the send threads (a process ending)."""
+        self._pool.close()
 
     def _report_refused(self, refused: frozenset[str]) -> None:
         """Log each account newly refused for an unapplied address once, not at every tick."""
@@ -220,86 +177,134 @@ class Publisher:
             )
         self._refused = refused
 
-    def _forget_connector(self, account_id: str) -> None:
-        """Drop the account's cached connector: the next use reads its token again."""
-        with self._connectors_lock:
-            self._connectors.pop(account_id, None)
-
-    # --- one publication ------------------------------------------------------------------------
+    # --- a batch --------------------------------------------------------------------------------
 
     def publish_due(self, limit: int | None = None) -> Counter[str]:
-        """Publish due rows until none is left (or `limit`); returns a count per outcome."""
+        """Publish due rows, a batch at a time, until none is left (or `limit`); returns a count per
+        outcome."""
         outcomes: Counter[str] = Counter()
         self.seal_key()
         # Accounts whose address in config.toml is not the applied one wait, scheduled, until
         # `config apply`: their connector would refuse to send the token anywhere (Context.platform_address).
         refused = self.ctx.unapplied_addresses()
         self._report_refused(refused)
-        while limit is None or sum(outcomes.values()) < limit:
-            # Claim and mark `sending` in one transaction: one commit fewer per publication, and
-            # the claim is never visible without its send decision.
+        # While one batch's calls are under way the next batch is claimed and committed as
+        # `sending`: the database's commit and the platform's answers overlap. Its calls start only
+        # once the batch before has answered, so an account's posts still go out in due order, and
+        # an account refused in one batch sends nothing in the next (`stopped`).
+        stopped: dict[str, Stop] = {}
+        # Account rows, read once per pass: a connector is built from one (ConnectorCache keys on its
+        # token), and the claim itself re-checks token status and rate limits in SQL at every batch.
+        accounts: dict[str, Account] = {}
+        batch = self._claim_batch(self._size(limit, outcomes), refused, accounts)
+        while batch is not None:
+            settled, sends = batch
+            outcomes.update(settled)
+            sending = self._pool.start(sends, self._send, self.ctx.clock, stopped)
+            claimed = outcomes.total() + len(sends)
+            more = limit is None or claimed < limit
+            size = self._size(limit, outcomes, len(sends))
+            batch = self._claim_batch(size, refused, accounts) if more else None
+            results = sending.results()
+            stopped.update(stops(results))
             with self.ctx.db.write() as session:
-                claimed = claim_next(
-                    session,
-                    self.me,
-                    self.ctx.clock(),
-                    timedelta(seconds=self.settings.lease_seconds),
-                    refused,
-                )
-                if claimed is None:
-                    break
-                prepared = self._prepare(session, claimed)
-            outcomes[prepared if isinstance(prepared, str) else self._send(prepared)] += 1
+                recorded = record(session, results, me=self.me, now=self.ctx.clock(), backoff=self.backoff)
+            for account_id in recorded.needs_reauth:
+                self.connectors.forget(account_id)
+            outcomes.update(recorded.outcomes)
+            if batch is None and "returned" in recorded.outcomes and self._size(limit, outcomes):
+                # Rows given back unsent (their lease ran short while earlier ones were sent) are
+                # due again: the pass ends only when nothing is.
+                batch = self._claim_batch(self._size(limit, outcomes), refused, accounts)
         return outcomes
 
-    def publish_claimed(self, publication_id: int) -> str:
-        """Send one publication this worker has claimed and record what happened; returns the outcome."""
-        self.seal_key()
-        with self.ctx.db.write() as session:
-            prepared = self._prepare(session, publication_id)
-        return prepared if isinstance(prepared, str) else self._send(prepared)
+    def _size(self, limit: int | None, outcomes: Counter[str], in_flight: int = 0) -> int:
+        """The next batch's size: the setting, or what is left of `limit`."""
+        if limit is None:
+            return self.settings.batch_size
+        return max(min(self.settings.batch_size, limit - outcomes.total() - in_flight), 0)
 
-    def _prepare(self, session: Session, publication_id: int) -> str | _Send:
-        """Expire the claimed row, hold it when its seal does not match, or commit it as `sending` and
-        return what to send."""
-        now = self.ctx.clock()
-        publication = session.get(Publication, publication_id)
-        assert publication is not None
-        account = session.get(Account, publication.account_id)
-        post = session.get(Post, publication.post_id)
-        assert account is not None and post is not None
-        if publication.not_after and now > publication.not_after:
-            return S.EXPIRED.value if self._expire(session, publication, post) else "lost"
+    def _claim_batch(
+        self, size: int, refused: frozenset[str], accounts: dict[str, Account]
+    ) -> tuple[Counter[str], list[Send]] | None:
+        """Claim up to `size` due rows and, in the same transaction, expire those past their window,
+        hold those whose seal does not match and commit the rest as `sending`: nothing is sent that is
+        not committed as `sending` first. Returns what became of each row that was not sent (a
+        counter) and the sends; None when nothing was due. `accounts` caches account rows for the
+        pass (those missing are read here)."""
+        settled: Counter[str] = Counter()
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        with self.ctx.db.write() as session:
+            connection = session.connection()
+            now = self.ctx.clock()
+            ids = claim(connection, self.me, now, lease, refused, size)
+            if not ids:
+                return None
+            ready: list[Claimed] = []
+            for row in claimed_rows(connection, ids):
+                stopped = self._stop(session, row, now)
+                if stopped is None:
+                    ready.append(row)
+                else:
+                    settled[stopped] += 1
+            # `sending` is committed before the calls: after a crash the sweeper knows the requests
+            # may have left, and nobody resends them blindly. The claim commits with it, so one
+            # audit line per row records both.
+            moved = mark_sending(connection, [r.id for r in ready], self.me, now, lease)
+            if len(moved) < len(ready):
+                settled["lost"] += len(ready) - len(moved)
+                ready = [r for r in ready if r.id in moved]
+            if ready:
+                payloads = [(r.id, {"worker": self.me, "attempt": r.attempt}) for r in ready]
+                sending = [audit.Event("publication.sending", "publication", i, p) for i, p in payloads]
+                audit.append_many(session, WORKER, sending)
+            missing = {r.account_id for r in ready} - accounts.keys()
+            if missing:
+                accounts.update(accounts_by_id(connection, sorted(missing)))
+            # A call that starts by then ends (answers or times out) before the lease does, as
+            # with one row per transaction; at least half the lease however short it is set.
+            timeout = timedelta(seconds=self.settings.request_timeout_seconds)
+            start_by = now + max(lease / 2, lease - timeout)
+            sends = [
+                Send(r.id, accounts[r.account_id], r.text, r.media, self._answered(session, r), start_by)
+                for r in ready
+            ]
+        return settled, sends
+
+    def _stop(self, session: Session, row: Claimed, now: datetime) -> str | None:
+        """None when the claimed row may be sent; else what became of it: expired past its window,
+        held when its seal does not match (or "lost" when the row moved meanwhile)."""
+        if row.not_after and now > row.not_after:
+            return S.EXPIRED.value if self._expire_claimed(session, row.id) else "lost"
+        fields = fields_of(
+            publication_id=row.id,
+            post_id=row.post_id,
+            approval_id=row.approval_id,
+            approver=row.approver,
+            account_id=row.account_id,
+            text=row.text,
+            media=row.media,
+            reply_to_item_id=row.reply_to_item_id,
+            reply_to_remote_id=row.reply_to_remote_id,
+            not_after=row.not_after,
+        )
         # The seal binds the media by their SHA-256; `_outgoing` reads them from the store and checks
         # the bytes against it, so the bytes sent are those approved.
-        check = check_publication(session, self.seal_key(), publication, post.media)
-        if not check.ok:
-            return S.HELD.value if self._hold(session, publication, post, account, check) else "lost"
-        # `sending` is committed before the call: after a crash the sweeper knows the request may
-        # have left, and nobody resends it blindly. The claim commits with it, so this one audit
-        # line records both.
-        if not _transition(
-            session,
-            publication_id,
-            now=now,
-            from_states=(S.CLAIMED,),
-            me=self.me,
-            action="publication.sending",
-            payload={"worker": self.me, "attempt": publication.attempt},
-            state=S.SENDING.value,
-            sent_at=now,
-            lease_until=now + timedelta(seconds=self.settings.lease_seconds),
-        ):
-            return "lost"
-        answered = None
-        if publication.reply_to_item_id is not None:
-            # A moderation reply answers the stored inbox item on its own account.
-            item = session.get(InboxItem, publication.reply_to_item_id)
-            assert item is not None
-            answered = incoming_item(item)
-        return _Send(publication_id, account, publication.text, list(post.media), answered)
+        check = check_sealed(self.seal_key(), row.seal, fields, approval_standing=row.approval_standing)
+        if check.ok:
+            return None
+        return S.HELD.value if self._hold(session, row.id, check) else "lost"
 
-    def _outgoing(self, send: _Send) -> OutgoingPost:
+    @staticmethod
+    def _answered(session: Session, row: Claimed) -> IncomingItem | None:
+        """The inbox item a moderation reply answers on its own account (rare: read through the ORM)."""
+        if row.reply_to_item_id is None:
+            return None
+        item = session.get(InboxItem, row.reply_to_item_id)
+        assert item is not None
+        return incoming_item(item)
+
+    def _outgoing(self, send: Send) -> OutgoingPost:
         """What goes to the platform: the media read from the store, each checked against its hash.
 
         Raises MediaNotSent. Read here, after `sending` is committed and outside any transaction,
@@ -315,25 +320,50 @@ class Publisher:
             media.append(MediaFile(entry["name"], content, entry["type"], entry["alt"]))
         return OutgoingPost(text=send.text, media=tuple(media))
 
-    def _hold(
-        self, session: Session, publication: Publication, post: Post, account: Account, check: SealCheck
-    ) -> bool:
+    def _send(self, send: Send) -> SendResult:
+        """One platform call, outside any transaction (on a send thread); every error becomes the
+        result the retry policy reads."""
+        publication_id, account_id = send.publication_id, send.account.id
+        try:
+            outgoing = self._outgoing(send)
+            connector = self.connector(send.account)
+            if send.answered is not None:
+                ref = connector.reply(send.answered, outgoing.text)
+            else:
+                ref = connector.publish(outgoing)
+        except ConnectorError as error:
+            return SendResult(publication_id, account_id, error=error)
+        except UnappliedAddress as error:
+            # config.toml changed after the claim: nothing left, and the token is fine, so the row
+            # waits as after an outage rather than asking for a new token.
+            return SendResult(publication_id, account_id, error=Transient(error.msg))
+        except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act
+            return SendResult(publication_id, account_id, error=AuthExpired(error.msg))
+        except Exception as error:  # an unexpected answer after the request may have left
+            return SendResult(publication_id, account_id, error=UnknownOutcome(repr(error)))
+        return SendResult(publication_id, account_id, ref=ref)
+
+    def _hold(self, session: Session, publication_id: int, check: SealCheck) -> bool:
         """Never send it: `held`, audited with what differs, and an alert for a person."""
-        assert publication.id is not None
         now = self.ctx.clock()
+        publication = session.get(Publication, publication_id)
+        assert publication is not None
+        post = session.get(Post, publication.post_id)
+        account = session.get(Account, publication.account_id)
+        assert post is not None and account is not None
         approval = session.get(Approval, publication.approval_id)
         # The post row against its approval's hash: whether the post was changed too, or only the
         # outbox row (an insider's edit that skipped the post).
         current = content_hash(post.text, post.variants, post.media, targets(session, publication.post_id))
         if not _transition(
             session,
-            publication.id,
+            publication_id,
             now=now,
             from_states=(S.CLAIMED,),
             me=self.me,
             action="publication.seal_mismatch",
             payload={
-                "publication": publication.id,
+                "publication": publication_id,
                 "post": publication.post_id,
                 "reason": check.reason,
                 "differs": list(check.differs),
@@ -348,49 +378,12 @@ class Publisher:
         raise_alert(session, self.ctx.settings, publication, account, check, now)
         return True
 
-    def _send(self, send: _Send) -> str:
-        """The platform call, outside any transaction, and the record of its outcome."""
-        try:
-            outgoing = self._outgoing(send)
-            connector = self.connector(send.account)
-            if send.answered is not None:
-                ref = connector.reply(send.answered, outgoing.text)
-            else:
-                ref = connector.publish(outgoing)
-        except ConnectorError as error:
-            return self._record_failure(send.publication_id, send.account.id, error)
-        except UnappliedAddress as error:
-            # config.toml changed after the claim: nothing left, and the token is fine, so the row
-            # waits as after an outage rather than asking for a new token.
-            return self._record_failure(send.publication_id, send.account.id, Transient(error.msg))
-        except SmtoolError as error:  # no token, a key that cannot decrypt it: a person must act
-            return self._record_failure(send.publication_id, send.account.id, AuthExpired(error.msg))
-        except Exception as error:  # an unexpected answer after the request may have left
-            return self._record_failure(send.publication_id, send.account.id, UnknownOutcome(repr(error)))
-        return self._record_published(send.publication_id, ref)
-
-    def _record_published(self, publication_id: int, ref: PublishedRef) -> str:
-        now = self.ctx.clock()
-        with self.ctx.db.write() as session:
-            # `unknown` too: the sweeper may have given up on our lease while the call was slow.
-            if not _transition(
-                session,
-                publication_id,
-                now=now,
-                from_states=(S.SENDING, S.UNKNOWN),
-                me=None,
-                action="publication.published",
-                payload={"remote_id": ref.remote_id, "worker": self.me},
-                state=S.PUBLISHED.value,
-                remote_id=ref.remote_id,
-                raw_response=ref.raw,
-                published_at=ref.created_at,
-                lease_until=None,
-                last_error=None,
-            ):
-                return "lost"
-            self._published_side_effects(session, publication_id, ref.created_at, now)
-        return S.PUBLISHED.value
+    def _expire_claimed(self, session: Session, publication_id: int) -> bool:
+        publication = session.get(Publication, publication_id)
+        assert publication is not None
+        post = session.get(Post, publication.post_id)
+        assert post is not None
+        return self._expire(session, publication, post)
 
     @staticmethod
     def _published_side_effects(session: Session, publication_id: int, at: datetime, now: datetime) -> None:
@@ -398,50 +391,7 @@ class Publisher:
         assert publication is not None
         if publication.reply_to_item_id is not None:
             record_reply_published(session, publication.reply_to_item_id, at)
-        _complete_post_if_done(session, publication.post_id, now)
-
-    def _record_failure(self, publication_id: int, account_id: str, error: ConnectorError) -> str:
-        """Apply the retry policy (smtool.domain.outcomes) to a failed send, in one transaction."""
-        now = self.ctx.clock()
-        failure = _failure(error)
-        with self.ctx.db.write() as session:
-            publication = session.get(Publication, publication_id)
-            assert publication is not None
-            outcome = after_failure(
-                failure,
-                attempt=publication.attempt,
-                now=now,
-                not_after=publication.not_after,
-                backoff=self.backoff,
-            )
-            values: dict[str, object] = {"last_error": outcome.reason, "lease_until": None}
-            if outcome.retry_at is not None:
-                values.update(due_at=outcome.retry_at, claimed_by=None)
-            if outcome.kind in (OutcomeKind.RATE_LIMITED, OutcomeKind.NEEDS_REAUTH):
-                # The account changes even when the row was lost: the platform's answer is about
-                # the account, whoever holds the row now.
-                account = session.get(Account, account_id)
-                assert account is not None
-                if outcome.kind is OutcomeKind.RATE_LIMITED:
-                    account.rate_limited_until = outcome.retry_at
-                else:
-                    account.token_status = "needs_reauth"
-                    self._forget_connector(account_id)
-                session.add(account)
-            target = outcome.state
-            if not _transition(
-                session,
-                publication_id,
-                now=now,
-                from_states=(S.SENDING,),
-                me=self.me,
-                action=f"publication.{target.value}",
-                payload={"error": type(error).__name__, "message": failure.message},
-                state=target.value,
-                **values,
-            ):
-                return "lost"  # the sweeper already made it `unknown`: reconciliation settles it
-        return target.value if target != S.SCHEDULED else "retry"
+        complete_posts(session.connection(), {publication.post_id}, now)
 
     def _expire(self, session: Session, publication: Publication, post: Post) -> bool:
         assert publication.id is not None
@@ -610,40 +560,5 @@ class Publisher:
             return "rescheduled" if rescheduled else "lost"
 
 
-def _failure(error: ConnectorError) -> Failure:
-    """The connector's error as the retry policy sees it."""
-    message = error.platform_message or type(error).__name__
-    if isinstance(error, RateLimited):
-        return Failure(FailureKind.RATE_LIMITED, message, retry_at=error.retry_at)
-    if isinstance(error, AuthExpired):
-        return Failure(FailureKind.AUTH_EXPIRED, message)
-    if isinstance(error, UnknownOutcome | DuplicateContent):
-        return Failure(FailureKind.MAYBE_SENT, message)
-    if isinstance(error, Transient):
-        return Failure(FailureKind.TRANSIENT, message)
-    if isinstance(error, Rejected):
-        return Failure(FailureKind.PERMANENT, message, reason=error.reason, code=error.platform_code)
-    return Failure(FailureKind.PERMANENT, message)
-
-
 def _same_text(a: str, b: str) -> bool:
     return collapse_spaces(a) == collapse_spaces(b)
-
-
-def _complete_post_if_done(session: Session, post_id: int, now: datetime) -> None:
-    """A post is published when every live publication of its current approval is."""
-    post = session.get(Post, post_id)
-    assert post is not None
-    if post.state != PostState.APPROVED:
-        return
-    states = session.exec(
-        select(Publication.state).where(
-            Publication.post_id == post_id,
-            col(Publication.state).not_in([S.CANCELLED.value, S.EXPIRED.value]),
-        )
-    ).all()
-    if states and all(s == S.PUBLISHED for s in states):
-        post.state = next_post_state(post.state, PostEvent.COMPLETE)
-        post.version += 1
-        post.updated_at = now
-        session.add(post)

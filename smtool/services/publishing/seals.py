@@ -94,18 +94,47 @@ def fields_for(session: Session, publication: Publication, media: Sequence[Media
     item = None
     if publication.reply_to_item_id is not None:
         item = session.get(InboxItem, publication.reply_to_item_id)
-    return SealFields(
+    return fields_of(
         publication_id=publication.id,
         post_id=publication.post_id,
         approval_id=publication.approval_id,
-        approver=approval.approver if approval is not None else "",
+        approver=approval.approver if approval is not None else None,
         account_id=publication.account_id,
         text=publication.text,
-        media=[f"path:{m}" if isinstance(m, str) else m["sha256"] for m in media],
-        media_alt=[None if isinstance(m, str) else m["alt"] for m in media],
+        media=media,
         reply_to_item_id=publication.reply_to_item_id,
         reply_to_remote_id=item.remote_id if item is not None else None,
-        not_after=_instant(publication.not_after),
+        not_after=publication.not_after,
+    )
+
+
+def fields_of(
+    *,
+    publication_id: int,
+    post_id: int,
+    approval_id: int,
+    approver: str | None,
+    account_id: str,
+    text: str,
+    media: Sequence[MediaEntry | str],
+    reply_to_item_id: int | None,
+    reply_to_remote_id: str | None,
+    not_after: datetime | None,
+) -> SealFields:
+    """The seal's input from values already read (the outbox reads a whole batch in one query);
+    `approver` is None when the approval row is missing."""
+    return SealFields(
+        publication_id=publication_id,
+        post_id=post_id,
+        approval_id=approval_id,
+        approver=approver or "",
+        account_id=account_id,
+        text=text,
+        media=[f"path:{m}" if isinstance(m, str) else m["sha256"] for m in media],
+        media_alt=[None if isinstance(m, str) else m["alt"] for m in media],
+        reply_to_item_id=reply_to_item_id,
+        reply_to_remote_id=reply_to_remote_id,
+        not_after=_instant(not_after),
     )
 
 
@@ -165,11 +194,20 @@ def check_publication(
     """The row's seal against the rows as they are and `media` (the bytes that would be sent), and
     the approval it names still standing."""
     stored = session.get(PublicationSeal, publication.id)
-    check = check_seal(public, stored.seal if stored else None, fields_for(session, publication, media))
+    approval = session.get(Approval, publication.approval_id)
+    standing = approval is not None and approval.decision == "approved" and approval.voided_at is None
+    fields = fields_for(session, publication, media)
+    return check_sealed(public, stored.seal if stored else None, fields, approval_standing=standing)
+
+
+def check_sealed(
+    public: Ed25519PublicKey, stored: str | None, fields: SealFields, *, approval_standing: bool
+) -> SealCheck:
+    """`check_seal`, and the approval the row names still standing (approved, not voided)."""
+    check = check_seal(public, stored, fields)
     if not check.ok:
         return check
-    approval = session.get(Approval, publication.approval_id)
-    if approval is None or approval.decision != "approved" or approval.voided_at is not None:
+    if not approval_standing:
         # A sealed row of a withdrawn or edited post, put back by hand into a state that sends.
         return SealCheck(
             False, _("its approval was voided (the post was withdrawn or edited)"), ("approval",)

@@ -30,9 +30,14 @@ _AUDIT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() ||
 _VIA = "smtool_via"
 
 
+# One encoder for every call: json.dumps with these options builds a new JSONEncoder each time, and
+# the outbox hashes a dozen values per publication (audit lines, seal manifests). Same text.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
     """One text per value: sorted keys, no spaces, UTF-8 kept; the form that is hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def event_hash(
