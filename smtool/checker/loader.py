@@ -35,6 +35,7 @@ from smtool.checker.rules import (
     RateRule,
     Rule,
     SubstitutionRule,
+    gate_matchers,
     swap_key,
 )
 from smtool.checker.safety import UnsafePattern, compile_safe
@@ -131,6 +132,7 @@ def load_pack(folder: Path) -> Pack:  # noqa: PLR0912 - one clear message per pr
                 raise PolicyError(f"{file}: rule {rule.id}: the id is used twice in the pack")
             seen.add(rule.id)
             rules.append(rule)
+    gate_matchers(rules)
     return Pack(str(meta["name"]), target, str(meta.get("description", "")), tuple(rules), folder)
 
 
