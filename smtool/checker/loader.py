@@ -18,7 +18,7 @@ from smtool.checker.declension import phrase_forms
 from smtool.checker.expr import FormulaError, compile_formula
 from smtool.checker.findings import CATEGORIES, LEVELS, Level
 from smtool.checker.lexicon import CLASSES as WORD_CLASSES
-from smtool.checker.morphology import CASES, LEXICON_CLASSES, OUTCOMES, READINGS, ContextRule, MorphologyRule
+from smtool.checker.morphology import CASES, OUTCOMES, PREVIOUS_CLASSES, READINGS, ContextRule, MorphologyRule
 from smtool.checker.prefilter import build_prefilter
 from smtool.checker.rules import (
     BUILTINS,
@@ -559,7 +559,7 @@ def _context_rule(item: Any, where: str, lexicons: Mapping[str, Matcher]) -> Con
     if then not in OUTCOMES:
         raise PolicyError(f"{where}: then must be one of {sorted(OUTCOMES)}")
     previous = item.get("previous")
-    previous_class = previous if isinstance(previous, str) and previous in LEXICON_CLASSES else None
+    previous_class = previous if isinstance(previous, str) and previous in PREVIOUS_CLASSES else None
     previous_matcher = None
     if previous is not None and previous_class is None:
         (previous_matcher,) = _refs(previous, where, lexicons, "previous")
