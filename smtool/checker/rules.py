@@ -467,8 +467,21 @@ def _is_whole(doc: Doc, s: int, e: int) -> bool:
     return s == 0 and e == len(doc.text)
 
 
+_count_words = _count(WORD)
+
+
+def _words(doc: Doc, ctx: CheckContext, s: int, e: int) -> float:
+    """Words in text[s:e]. The post's are its sentences' added up, which the per-sentence rules count
+    anyway: sentences cover all but white space, and each edge has white space (or the text's end)
+    beside it, which no word holds, so no word is split or left out."""
+    sentences = doc.sentences
+    if _is_whole(doc, s, e) and all((x.start, x.end) != (s, e) for x in sentences):
+        return float(sum(_variable("words", doc, ctx, x.start, x.end) for x in sentences))
+    return _count_words(doc, ctx, s, e)
+
+
 _VARIABLES: dict[str, Callable[[Doc, CheckContext, int, int], float]] = {
-    "words": _count(WORD),
+    "words": _words,
     "sentences": lambda doc, ctx, s, e: float(len(doc.sentences)) if _is_whole(doc, s, e) else 1.0,
     "letters": lambda doc, ctx, s, e: float(doc.letters(s, e)),
     "chars": lambda doc, ctx, s, e: float(len(doc.original) if _is_whole(doc, s, e) else e - s),
