@@ -52,17 +52,13 @@ class Gate:
                 bits |= held
         return bits
 
-    def admits(self, bit: int, prefilter: Prefilter, words: Words, text: str) -> bool:
-        """False only when `prefilter`, the matcher's with this bit, would find no candidate in `text`
-        (whose words are `words`): none of its words, beginnings or characters is there, and no
-        pattern's literal or run is."""
+    def admits(self, bit: int, prefilter: Prefilter, words: Words) -> bool:
+        """False only when `prefilter`, the matcher's with this bit, would find no candidate in `words`:
+        none of its words, beginnings or characters is there, and no pattern's literal is."""
         if self.opened(words) & bit:
             return True
         if prefilter.unconditional:
             return True
-        for run in prefilter.runs:
-            if run.search(text):
-                return True
         # Substring searches in C, stopping at the first found: one expression of all the literals would
         # try each of them at every position of the text. A loop: any() over a generator took half as
         # long again on bench_checker's posts, its own overhead costing more than the searches.

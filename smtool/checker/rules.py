@@ -90,11 +90,8 @@ class Matcher:
         """False only when the expression cannot match anywhere in the document (see smtool.checker.gate)."""
         if self.gate is None or self.prefilter is None:
             return True
-        if self.unmasked:
-            words, text = doc.text_words, doc.text
-        else:
-            words, text = doc.masked_words, doc.masked
-        return words is None or self.gate.admits(self.gate_bit, self.prefilter, words, text)
+        words = doc.text_words if self.unmasked else doc.masked_words
+        return words is None or self.gate.admits(self.gate_bit, self.prefilter, words)
 
     def _find(self, doc: Doc, ctx: CheckContext) -> list[Hit]:
         if self.builtin is not None:
