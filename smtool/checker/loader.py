@@ -18,7 +18,7 @@ from smtool.checker.declension import phrase_forms
 from smtool.checker.expr import FormulaError, compile_formula
 from smtool.checker.findings import CATEGORIES, LEVELS, Level
 from smtool.checker.lexicon import CLASSES as WORD_CLASSES
-from smtool.checker.morphology import CASES, LEXICON_CLASSES, OUTCOMES, READINGS, ContextRule, MorphologyRule
+from smtool.checker.morphology import CASES, OUTCOMES, PREVIOUS_CLASSES, READINGS, ContextRule, MorphologyRule
 from smtool.checker.prefilter import build_prefilter
 from smtool.checker.rules import (
     BUILTINS,
@@ -35,6 +35,7 @@ from smtool.checker.rules import (
     RateRule,
     Rule,
     SubstitutionRule,
+    gate_matchers,
     swap_key,
 )
 from smtool.checker.safety import UnsafePattern, compile_safe
@@ -131,6 +132,7 @@ def load_pack(folder: Path) -> Pack:  # noqa: PLR0912 - one clear message per pr
                 raise PolicyError(f"{file}: rule {rule.id}: the id is used twice in the pack")
             seen.add(rule.id)
             rules.append(rule)
+    gate_matchers(rules)
     return Pack(str(meta["name"]), target, str(meta.get("description", "")), tuple(rules), folder)
 
 
@@ -557,7 +559,7 @@ def _context_rule(item: Any, where: str, lexicons: Mapping[str, Matcher]) -> Con
     if then not in OUTCOMES:
         raise PolicyError(f"{where}: then must be one of {sorted(OUTCOMES)}")
     previous = item.get("previous")
-    previous_class = previous if isinstance(previous, str) and previous in LEXICON_CLASSES else None
+    previous_class = previous if isinstance(previous, str) and previous in PREVIOUS_CLASSES else None
     previous_matcher = None
     if previous is not None and previous_class is None:
         (previous_matcher,) = _refs(previous, where, lexicons, "previous")

@@ -22,6 +22,11 @@ from smtool.checker.text import Doc, Word, sentence_words
 READINGS = frozenset({"first-person-singular"})
 LEXICON_CLASSES = frozenset({"@adjective", "@genitive", "@finite-verb"})
 """Word classes a context rule may ask the lexicon about (for `previous`)."""
+NUMBER = "@number"
+"""`previous = "@number"`: a number in digits comes right before the word ("30 dienu laikā", "2.
+iespēju"): in Latvian a noun's place, a verb's only when the number is a time ("plkst. 9 sāku").
+Numbers are not among a sentence's words (sentence_words), so no lexicon class can say so."""
+PREVIOUS_CLASSES = LEXICON_CLASSES | {NUMBER}
 OUTCOMES = frozenset({"reading", "other", "unsettled"})
 """What a context rule's `then` may say: the rule's reading (it fires), another one (quiet), or that
 the context cannot tell (reported at the rule's `unsettled` level)."""
@@ -30,13 +35,17 @@ CASES = frozenset({"nom", "gen", "dat", "acc", "ins", "loc", "voc", "indeclinabl
 the attributive "papildu", additional)."""
 # Clauses end at punctuation that Latvian puts between clauses (a comma before "ka", "lai", ...).
 _CLAUSE_END = re.compile(r"[,;:()\[\]–—]|\s-\s")
+# A number in digits (decimals, thousands or an ordinal's full stop), then spaces: searched between
+# the word before and the word, right up to the word.
+_NUMBER_BEFORE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*\.?[ \t\u00a0]+$")
 
 
 @dataclass(frozen=True)
 class ContextRule:
     """One context rule: when it holds for a homograph, it is read as `then` ("reading" or "other").
 
-    `previous`: the word before it in its clause is in a lexicon class or matches a matcher;
+    `previous`: the word before it in its clause is in a lexicon class or matches a matcher, or
+    (NUMBER) a number comes right before it;
     `clause`: a matcher matches elsewhere in its clause; `finite_verb_elsewhere`: true when another
     word of the clause is a finite verb that cannot itself be the reading, false when none is (the
     homograph would be the clause's only verb); `also_finite`: the spelling itself can also be a
@@ -97,7 +106,7 @@ class MorphologyRule(ExistenceRule):
                     words[sentence.start] = sentence_words(doc.masked, sentence.start, sentence.end)
                 found = words[sentence.start]
                 i = next((k for k, w in enumerate(found) if w.start == start), None)
-                settled = None if i is None else self._settle(doc, ctx, lex, found, i)
+                settled = None if i is None else self._settle(doc, ctx, lex, found, i, sentence.start)
                 settled = None if settled == "unsettled" else settled
                 if settled == "other" or (settled is None and self.unsettled is None):
                     continue
@@ -106,11 +115,17 @@ class MorphologyRule(ExistenceRule):
                     level = self.unsettled
             yield start, end, level
 
-    def _settle(self, doc: Doc, ctx: CheckContext, lex: Lexicon, words: list[Word], i: int) -> str | None:
+    def _settle(
+        self, doc: Doc, ctx: CheckContext, lex: Lexicon, words: list[Word], i: int, sentence_start: int
+    ) -> str | None:
         clause = _clause(doc.masked, words, i)
         before = words[i - 1] if i > 0 and words[i - 1] in clause else None
         for rule in self.context:
-            if rule.previous_class is not None and (
+            if rule.previous_class == NUMBER:
+                since = words[i - 1].end if i > 0 else sentence_start
+                if not _NUMBER_BEFORE.search(doc.masked, since, words[i].start):
+                    continue
+            elif rule.previous_class is not None and (
                 before is None or not lex.is_a(before.text, rule.previous_class[1:])
             ):
                 continue

@@ -43,6 +43,23 @@ class Prefilter:
     chars: frozenset[str]
     patterns: tuple[PatternFacts, ...]
 
+    @lazy
+    def unconditional(self) -> bool:
+        """True when some pattern needs no known literal: it may match in any text. (Searching the
+        runs of such patterns here, "\\d{5}", saved nothing: the one run in most posts, "\\d{2}", was
+        then searched twice.)"""
+        return any(not facts.needs for facts in self.patterns)
+
+    @lazy
+    def literals(self) -> tuple[str, ...]:
+        """Folded strings, one of which is in the text wherever some pattern can match (no patterns:
+        none). `_candidates` skips each pattern none of whose own literals is there. A literal holding
+        another is left out, since the shorter is there whenever it is; the shortest, likeliest to be
+        there, come first."""
+        needs = {n for facts in self.patterns for n in facts.needs or ()}
+        kept = [n for n in needs if not any(o != n and o in n for o in needs)]
+        return tuple(sorted(kept, key=lambda n: (len(n), n)))
+
     def matches(self, regex: re.Pattern[str], text: str, words: Words) -> list[re.Match[str]]:
         """The matches `regex.finditer(text)` would give (`words` are those of `text`)."""
         fixed, searched = self._candidates(words, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import timedelta
 from types import CodeType
 from typing import Any
@@ -18,6 +18,7 @@ from smtool.checker.context import CheckContext
 from smtool.checker.declension import phrase_forms
 from smtool.checker.expr import evaluate
 from smtool.checker.findings import Level
+from smtool.checker.gate import Gate, build_gate
 from smtool.checker.lexicon import FIRST_PERSON_WORD, lexicon
 from smtool.checker.prefilter import Prefilter, pattern_facts
 from smtool.checker.text import WORD, Doc, first_word_start, link_spans
@@ -68,6 +69,9 @@ class Matcher:
     word_class: str | None = None
     cased: frozenset[str] = frozenset()
     """Listed forms that match only with their own capitalisation (names: "Progresīvie")."""
+    gate: Gate | None = field(default=None, repr=False)
+    """The gate of the matcher's pack, with `gate_bit` the matcher's place in it (see gate_matchers)."""
+    gate_bit: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         self._cased_folded = frozenset(c.casefold() for c in self.cased)
@@ -78,9 +82,16 @@ class Matcher:
         cached = doc.cache.get(key)
         if cached is not None:
             return cached
-        hits = self._find(doc, ctx)
+        hits = self._find(doc, ctx) if self.may_match(doc) else []
         doc.cache[key] = hits
         return hits
+
+    def may_match(self, doc: Doc) -> bool:
+        """False only when the expression cannot match anywhere in the document (see smtool.checker.gate)."""
+        if self.gate is None or self.prefilter is None:
+            return True
+        words = doc.text_words if self.unmasked else doc.masked_words
+        return words is None or self.gate.admits(self.gate_bit, self.prefilter, words)
 
     def _find(self, doc: Doc, ctx: CheckContext) -> list[Hit]:
         if self.builtin is not None:
@@ -196,6 +207,31 @@ def _first_person_verbs(doc: Doc) -> list[Hit]:
 
 
 BUILTINS = frozenset({"@url", "@hashtag", "@mention", "@institution", "@lv-first-person-verb"})
+
+
+def matchers_of(rules: Iterable[Rule]) -> list[Matcher]:
+    """Every matcher the rules use, in their own fields or in those of their parts (a morphology
+    rule's context rules), each once."""
+    found: dict[int, Matcher] = {}
+    pending: list[object] = list(rules)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Matcher):
+            found.setdefault(id(value), value)
+        elif isinstance(value, tuple):
+            pending.extend(value)
+        elif is_dataclass(value) and not isinstance(value, type):
+            pending.extend(getattr(value, f.name) for f in fields(value))
+    return list(found.values())
+
+
+def gate_matchers(rules: Iterable[Rule]) -> None:
+    """Index every prefiltered matcher of a pack's rules in one gate and give each its place in it.
+    Called once per pack, as it is loaded: a pack's matchers belong to that pack alone."""
+    matchers = [m for m in matchers_of(rules) if m.prefilter is not None]
+    gate = build_gate([m.prefilter for m in matchers if m.prefilter is not None])
+    for i, matcher in enumerate(matchers):
+        matcher.gate, matcher.gate_bit = gate, 1 << i
 
 
 def _all_hits(matchers: Sequence[Matcher], doc: Doc, ctx: CheckContext) -> list[Hit]:
@@ -428,8 +464,21 @@ def _is_whole(doc: Doc, s: int, e: int) -> bool:
     return s == 0 and e == len(doc.text)
 
 
+_count_words = _count(WORD)
+
+
+def _words(doc: Doc, ctx: CheckContext, s: int, e: int) -> float:
+    """Words in text[s:e]. The post's are its sentences' added up, which the per-sentence rules count
+    anyway: sentences cover all but white space, and each edge has white space (or the text's end)
+    beside it, which no word holds, so no word is split or left out."""
+    sentences = doc.sentences
+    if _is_whole(doc, s, e) and all((x.start, x.end) != (s, e) for x in sentences):
+        return float(sum(_variable("words", doc, ctx, x.start, x.end) for x in sentences))
+    return _count_words(doc, ctx, s, e)
+
+
 _VARIABLES: dict[str, Callable[[Doc, CheckContext, int, int], float]] = {
-    "words": _count(WORD),
+    "words": _words,
     "sentences": lambda doc, ctx, s, e: float(len(doc.sentences)) if _is_whole(doc, s, e) else 1.0,
     "letters": lambda doc, ctx, s, e: float(doc.letters(s, e)),
     "chars": lambda doc, ctx, s, e: float(len(doc.original) if _is_whole(doc, s, e) else e - s),

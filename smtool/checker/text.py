@@ -493,6 +493,8 @@ class Words:
         self.all = frozenset(_WORD_RUN.findall(folded))
         self._beginnings: dict[int, frozenset[str]] = {}
         self._starts: dict[tuple[str, bool], list[int]] = {}
+        # Which matchers a pack's gate opens for these words, by gate (see smtool.checker.gate).
+        self.gates: dict[object, int] = {}
 
     def beginnings(self, length: int) -> frozenset[str]:
         """The first `length` characters of every word at least that long."""

@@ -96,7 +96,10 @@ def _digits(value: str) -> str:
 
 def phone(match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:
     """A phone number that is not allow-listed; amounts ("26 000 000 eiro") and service numbers
-    (80…, 90… in Latvia, or prefixes listed in options.service_prefixes) are dropped.
+    (80…, 90… in Latvia, or prefixes listed in options.service_prefixes) are dropped. A Latvian
+    number with a prefix in options.landline_prefixes is a suggestion: fixed lines (6…) are nearly all
+    offices', and a post gives another body's hotline far more often than a person's home number,
+    while a person is reached on a mobile (2…).
     """
     if _DATE.fullmatch(match):
         return None
@@ -107,7 +110,13 @@ def phone(match: str, before: str, after: str, ctx: CheckContext, options: Mappi
     if len(digits) == 8 and digits.startswith(prefixes):
         return None
     allowed = {_digits(p) for p in ctx.allowed_phones}
-    return None if digits in allowed else "rule"
+    if digits in allowed:
+        return None
+    landlines = tuple(options.get("landline_prefixes", ()))
+    latvian = not match.startswith("+") or match.startswith("+371")
+    if landlines and latvian and len(digits) == 8 and digits.startswith(landlines):
+        return "suggestion"
+    return "rule"
 
 
 def email(match: str, before: str, after: str, ctx: CheckContext, options: Mapping[str, Any]) -> Verdict:

@@ -109,6 +109,21 @@ def test_personal_code_levels(engine: Engine) -> None:
     assert levels == {"120380-12348": "error", "120380-12345": "suggestion", "321234-56789": "suggestion"}
 
 
+def test_a_fixed_line_not_allow_listed_is_a_suggestion_and_a_mobile_a_warning(engine: Engine) -> None:
+    levels = {
+        f.match: f.level
+        for f in engine.check("Zvaniet 67120011, +371 67120011 vai 29123456; +44 20 7946 0958.", INST)
+        if f.rule == "personal-data.phone"
+    }
+    # Fixed lines (6...) are offices' hotlines far more often than a person's number.
+    assert levels == {
+        "67120011": "suggestion",
+        "+371 67120011": "suggestion",
+        "29123456": "warning",
+        "+44 20 7946 0958": "warning",
+    }
+
+
 def test_allow_lists(engine: Engine) -> None:
     ctx = CheckContext(
         allowed_phones=frozenset({"+371 67082800"}), allowed_email_domains=frozenset({"vk.gov.lv"}), now=NOW

@@ -7,20 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smtool.checker import Engine
-from smtool.checker.rules import Matcher
+from smtool.checker.rules import Matcher, matchers_of
 from smtool.checker.text import Doc
 
 from .corpus_eval import load_corpus
 
 
 def _matchers(engine: Engine) -> list[Matcher]:
-    seen: dict[int, Matcher] = {}
-    for rule in engine.rules:
-        for attr in ("matchers", "requires", "unless", "election_matchers"):
-            for m in getattr(rule, attr, ()):
-                if m.regex is not None:
-                    seen.setdefault(id(m), m)
-    return list(seen.values())
+    return [m for m in matchers_of(engine.rules) if m.regex is not None]
 
 
 def _differences(engine: Engine, text: str) -> list[tuple[str, list[tuple[int, int]], list[tuple[int, int]]]]:
@@ -30,7 +24,8 @@ def _differences(engine: Engine, text: str) -> list[tuple[str, list[tuple[int, i
         assert m.regex is not None
         target = doc.text if m.unmasked else doc.masked
         full = [x.span() for x in m.regex.finditer(target)]
-        fast = [x.span() for x in m._scan(doc, target)]
+        # What find() scans: nothing when the pack's gate leaves the matcher closed.
+        fast = [x.span() for x in m._scan(doc, target)] if m.may_match(doc) else []
         if fast != full:
             out.append((m.name, full, fast))
     return out
@@ -68,3 +63,16 @@ def test_every_matcher_finds_what_a_full_scan_finds_on_generated_text(
 @pytest.mark.parametrize("text", ["", " ", "\u0345es", "İstanbul es", "ſes uzskatu", "MINISTRIJA es"])
 def test_odd_case_folding_is_scanned_exactly(engine: Engine, text: str) -> None:
     assert _differences(engine, text) == []
+
+
+def test_the_gate_skips_matchers_without_a_word_or_literal_in_the_text(engine: Engine) -> None:
+    # Without this the gate could open every matcher and the equivalence above would still hold.
+    doc = Doc("Labdien, Jelgava.")
+    gated = [m for m in _matchers(engine) if m.gate is not None]
+    closed = [m for m in gated if not m.may_match(doc)]
+    assert gated and len(closed) > len(gated) / 2
+    assert all(
+        m.may_match(Doc("Es uzskatu, ka ministrija ir 100 % gatava."))
+        for m in gated
+        if m.name == "first-person"
+    )
