@@ -39,52 +39,81 @@ class Found:
         return self._text[self._start : self._end]
 
 
+class Matched(Protocol):
+    """A match as the matcher reads it: an `re.Match` of the word lists, or a `Found`."""
+
+    @property
+    def lastgroup(self) -> str | None: ...
+    def span(self) -> tuple[int, int]: ...
+    def end(self) -> int: ...
+    def group(self) -> str: ...
+
+
 class Scanner(Protocol):
     """What the prefilter needs of a matcher's expression: an anchored match at a position."""
 
-    def match(self, text: str, pos: int) -> Found | None: ...
+    def match(self, text: str, pos: int) -> Matched | None: ...
 
 
-class _Words:
-    """The word-list alternative (an `re` expression the checker generated)."""
+class Words:
+    """Word lists of one or more languages in one `re` expression the checker generated, each in a
+    group named after its language ("L_lv"), so one call tries them all, in order."""
 
     __slots__ = ("regex",)
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
 
-    def match(self, text: str, pos: int) -> Span | None:
-        m = self.regex.match(text, pos)
-        return None if m is None else m.span()
-
     def search(self, text: str, pos: int) -> Span | None:
         m = self.regex.search(text, pos)
         return None if m is None else m.span()
 
 
-Alternative = _Words | LinearPattern
+def words(groups: Sequence[tuple[str, str]], flags: int) -> Words:
+    """The word-list expressions (group name, expression) as one `Words`."""
+    return Words(re.compile("|".join(f"(?P<{g}>{body})" for g, body in groups), flags))
 
 
-def words(regex: re.Pattern[str]) -> Alternative:
-    return _Words(regex)
+Alternative = Words | LinearPattern
 
 
 class Alternation:
-    """Alternatives, each with the name of its group (the language: "L_lv"), tried in order."""
+    """Alternatives, each with the name of its group (the language: "L_lv"), tried in order; word
+    lists next to each other are joined into one `re` expression, as they were before RE2."""
 
     def __init__(self, alternatives: Sequence[tuple[str, Alternative]]) -> None:
-        self.alternatives = tuple(alternatives)
+        joined: list[tuple[str, Alternative]] = []
+        for group, alternative in alternatives:
+            last = joined[-1][1] if joined else None
+            if isinstance(alternative, Words) and isinstance(last, Words):
+                body = f"{last.regex.pattern}|{alternative.regex.pattern}"
+                joined[-1] = ("", Words(re.compile(body, last.regex.flags)))
+            else:
+                joined.append((group, alternative))
+        self.alternatives = tuple(joined)
+        only = self.alternatives[0][1] if len(self.alternatives) == 1 else None
+        self._words = only.regex if isinstance(only, Words) else None
 
-    def match(self, text: str, pos: int) -> Found | None:
+    def match(self, text: str, pos: int) -> Matched | None:
+        if self._words is not None:  # word lists only, most matchers: one `re` call, as before
+            return self._words.match(text, pos)
         for group, alternative in self.alternatives:
-            span = alternative.match(text, pos)
-            if span is not None:
-                return Found(text, span, group)
+            if isinstance(alternative, Words):
+                m = alternative.regex.match(text, pos)
+                if m is not None:
+                    return m
+            else:
+                span = alternative.match(text, pos)
+                if span is not None:
+                    return Found(text, span, group)
         return None
 
-    def finditer(self, text: str) -> Iterator[Found]:
+    def finditer(self, text: str) -> Iterator[Matched]:
         """The matches of the alternation, left to right, none overlapping: at the leftmost start any
         alternative matches, the first of those that match there."""
+        if self._words is not None:
+            yield from self._words.finditer(text)
+            return
         upcoming: list[Span | None] = [a.search(text, 0) for _, a in self.alternatives]
         pos = 0
         while True:
@@ -99,5 +128,11 @@ class Alternation:
                 return
             span = upcoming[best]
             assert span is not None
-            yield Found(text, span, self.alternatives[best][0])
+            group, alternative = self.alternatives[best]
+            if isinstance(alternative, Words):  # which language's list: the expression's own group
+                m = alternative.regex.match(text, span[0])
+                assert m is not None
+                yield m
+            else:
+                yield Found(text, span, group)
             pos = span[1]

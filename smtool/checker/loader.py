@@ -226,7 +226,7 @@ def _matcher(spec: Mapping[str, Any], where: str, options: Mapping[str, Any], na
         if listed:
             # The checker's own shape over escaped words: `re` runs it, and fastest (see alternation).
             body = r"(?<!\w)(?:" + "|".join(_token_regex(w) for w in listed) + r")(?!\w)"
-            own.append((group, words(re.compile(body, flags))))
+            own.append((group, words([(group, body)], flags)))
         for pattern in patterns.get(lang, ()):
             if "(?P<" in pattern:
                 raise PolicyError(f"{where}: pattern {pattern!r}: named groups are not allowed")

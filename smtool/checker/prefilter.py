@@ -18,7 +18,7 @@ from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
-from smtool.checker.alternation import Found, Scanner
+from smtool.checker.alternation import Matched, Scanner
 from smtool.checker.linear import LinearPattern, Span
 from smtool.checker.text import Words, fold, lazy
 
@@ -53,12 +53,12 @@ class Prefilter:
     chars: frozenset[str]
     patterns: tuple[PatternFacts, ...]
 
-    def matches(self, regex: Scanner, text: str, words: Words) -> list[Found]:
+    def matches(self, regex: Scanner, text: str, words: Words) -> list[Matched]:
         """The matches `regex.finditer(text)` would give (`words` are those of `text`)."""
         fixed, searched = self._candidates(words, text)
         if not fixed and not searched:
             return []
-        found: list[Found] = []
+        found: list[Matched] = []
         upcoming = [_search(p, text, 0) for p in searched]
         pos = 0
         i = 0
