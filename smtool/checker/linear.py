@@ -49,6 +49,8 @@ from typing import Any
 
 import re2
 
+from smtool.checker import unicode_tables
+
 MAX_PATTERN_LENGTH = 4000
 _TOP = 0x10FFFF
 _REPEATS = {sre_c.MAX_REPEAT, sre_c.MIN_REPEAT}
@@ -80,22 +82,29 @@ Ranges = tuple[tuple[int, int], ...]
 """Sorted, disjoint, inclusive code point ranges."""
 
 
-@cache
-def _everything() -> str:
-    return array.array("I", range(_TOP + 1)).tobytes().decode("utf-32-le", "surrogatepass")
+def computed_tables() -> tuple[dict[str, Ranges], dict[int, int]]:
+    """What `re` itself gives for `\\w`, `\\d`, `\\s` and for lower case, over every code point
+    (about 0.3 s): smtool/checker/unicode_tables.py holds them written out (regenerated with
+    `python -m smtool.checker.unicode_tables`), and the tests compare the two, so that a Python with
+    another Unicode version is noticed."""
+    everything = array.array("I", range(_TOP + 1)).tobytes().decode("utf-32-le", "surrogatepass")
+    classes = {
+        name: tuple((m.start(), m.end() - 1) for m in re.finditer(f"\\{name}+", everything)) for name in "wds"
+    }
+    lowered = map(_sre.unicode_tolower, range(_TOP + 1))
+    return classes, {c: low for c, low in enumerate(lowered) if c != low}
 
 
 @cache
 def _category(name: str) -> Ranges:
-    """The code points `re` matches with `\\w`, `\\d` or `\\s` in a str pattern: asked of `re` itself."""
-    return tuple((m.start(), m.end() - 1) for m in re.finditer(f"\\{name}+", _everything()))
+    """The code points `re` matches with `\\w`, `\\d` or `\\s` in a str pattern."""
+    return unicode_tables.classes()[name]
 
 
 @cache
 def _lower_table() -> dict[int, int]:
     """Code point -> its lower case as `re` folds it, for the code points it changes."""
-    lowered = map(_sre.unicode_tolower, range(_TOP + 1))
-    return {c: low for c, low in enumerate(lowered) if c != low}
+    return unicode_tables.lower()
 
 
 def _normal(ranges: Sequence[tuple[int, int]]) -> Ranges:
@@ -126,12 +135,25 @@ def _contains(ranges: Ranges, c: int) -> bool:
     return k >= 0 and ranges[k][0] <= c <= ranges[k][1]
 
 
+@cache
+def _upper_sets() -> dict[int, tuple[int, ...]]:
+    """Lower case -> the other code points `re` lowers to it."""
+    inverse: dict[int, list[int]] = {}
+    for c, low in _lower_table().items():
+        inverse.setdefault(low, []).append(c)
+    return {low: tuple(cs) for low, cs in inverse.items()}
+
+
 def _folded(lowered: Ranges) -> Ranges:
     """The code points whose lower case is in `lowered` (how `re` matches ignoring case)."""
     table = _lower_table()
-    points = [c for c, low in table.items() if _contains(lowered, low)]
+    if sum(high - low + 1 for low, high in lowered) <= 64:  # a few letters: look each one up
+        inverse = _upper_sets()
+        points = [c for low, high in lowered for p in range(low, high + 1) for c in inverse.get(p, ())]
+    else:
+        points = [c for c, low in table.items() if _contains(lowered, low)]
     kept: list[tuple[int, int]] = []
-    changed = sorted(table)
+    changed = _changed()
     for low, high in lowered:  # the members themselves, less those whose lower case is another
         start = low
         k = bisect_right(changed, low - 1)
@@ -145,6 +167,11 @@ def _folded(lowered: Ranges) -> Ranges:
     return _normal(kept + [(p, p) for p in points])
 
 
+@cache
+def _changed() -> list[int]:
+    return sorted(_lower_table())
+
+
 def _lowered(plain: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """The members' lower cases, with the other lower cases `re` treats as the same (re._casefix)."""
     out = list(plain)  # a member whose lower case is another is dropped again by _folded
@@ -155,7 +182,12 @@ def _lowered(plain: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _literal_set(c: int, flags: int) -> Ranges:
-    if not flags & _CASE or not _sre.unicode_iscased(c):
+    return _literal(c, bool(flags & _CASE))
+
+
+@cache
+def _literal(c: int, ignorecase: bool) -> Ranges:
+    if not ignorecase or not _sre.unicode_iscased(c):
         return ((c, c),)
     low = _sre.unicode_tolower(c)
     lowered = [(low, low)] + [(k, k) for k in _casefix._EXTRA_CASES.get(low, ())]
@@ -163,6 +195,11 @@ def _literal_set(c: int, flags: int) -> Ranges:
 
 
 def _class_set(members: Sequence[tuple[Any, Any]], flags: int) -> Ranges:
+    return _class(tuple((op, av) for op, av in members), bool(flags & _CASE))
+
+
+@cache
+def _class(members: tuple[tuple[Any, Any], ...], ignorecase: bool) -> Ranges:
     negate = False
     plain: list[tuple[int, int]] = []  # literals and ranges
     categories: list[tuple[int, int]] = []
@@ -179,7 +216,7 @@ def _class_set(members: Sequence[tuple[Any, Any]], flags: int) -> Ranges:
             categories.extend(_complement(found) if negated else found)
         else:
             raise UnsafePattern(f"a character class member RE2 cannot run ({op})")
-    cased = flags & _CASE and any(_sre.unicode_iscased(c) for lo, hi in plain for c in range(lo, hi + 1))
+    cased = ignorecase and any(_sre.unicode_iscased(c) for lo, hi in plain for c in range(lo, hi + 1))
     # With a cased member `re` tests each character's lower case against the lowered members and classes.
     result = _folded(_normal(_lowered(plain) + categories)) if cased else _normal(plain + categories)
     return _complement(result) if negate else result

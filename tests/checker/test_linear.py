@@ -229,3 +229,12 @@ def test_a_backtracking_pattern_is_refused_or_runs_in_linear_time(tmp_path: Path
     text = "a" * 32 + "!"  # 33 characters, as in the report
     assert engine.check(text) == []
     assert engine.check("1 " * 5000 + "y") == []
+
+
+def test_the_written_out_unicode_tables_are_those_of_this_python() -> None:
+    from smtool.checker import unicode_tables
+    from smtool.checker.linear import computed_tables
+
+    classes, lowered = computed_tables()
+    assert unicode_tables.classes() == classes
+    assert unicode_tables.lower() == lowered
