@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from smtool.checker.linear import LinearPattern, Span
+from smtool.checker.linear import LinearPattern, PatternGroup, Span
 
 
 class Found:
@@ -78,34 +78,37 @@ Alternative = Words | LinearPattern
 
 
 class Alternation:
-    """Alternatives, each with the name of its group (the language: "L_lv"), tried in order; word
-    lists next to each other are joined into one `re` expression, as they were before RE2."""
+    """Alternatives, each with the name of its group (the language: "L_lv"), tried in order. Word lists
+    next to each other are one `re` expression, as they were before RE2, and patterns next to each
+    other one RE2 program (PatternGroup): one call for each at a position."""
 
     def __init__(self, alternatives: Sequence[tuple[str, Alternative]]) -> None:
-        joined: list[tuple[str, Alternative]] = []
+        runs: list[tuple[list[str], list[Alternative]]] = []
         for group, alternative in alternatives:
-            last = joined[-1][1] if joined else None
-            if isinstance(alternative, Words) and isinstance(last, Words):
-                body = f"{last.regex.pattern}|{alternative.regex.pattern}"
-                joined[-1] = ("", Words(re.compile(body, last.regex.flags)))
+            if runs and isinstance(alternative, Words) is isinstance(runs[-1][1][0], Words):
+                runs[-1][0].append(group)
+                runs[-1][1].append(alternative)
             else:
-                joined.append((group, alternative))
-        self.alternatives = tuple(joined)
-        only = self.alternatives[0][1] if len(self.alternatives) == 1 else None
+                runs.append(([group], [alternative]))
+        self.alternatives = tuple(alternatives)
+        self._runs: tuple[tuple[tuple[str, ...], Words | PatternGroup], ...] = tuple(
+            (tuple(groups), _joined(items)) for groups, items in runs
+        )
+        only = self._runs[0][1] if len(self._runs) == 1 else None
         self._words = only.regex if isinstance(only, Words) else None
 
     def match(self, text: str, pos: int) -> Matched | None:
         if self._words is not None:  # word lists only, most matchers: one `re` call, as before
             return self._words.match(text, pos)
-        for group, alternative in self.alternatives:
-            if isinstance(alternative, Words):
-                m = alternative.regex.match(text, pos)
+        for groups, run in self._runs:
+            if isinstance(run, Words):
+                m = run.regex.match(text, pos)
                 if m is not None:
                     return m
             else:
-                span = alternative.match(text, pos)
-                if span is not None:
-                    return Found(text, span, group)
+                found = run.match(text, pos)
+                if found is not None:
+                    return Found(text, found[0], groups[found[1]])
         return None
 
     def finditer(self, text: str) -> Iterator[Matched]:
@@ -114,25 +117,41 @@ class Alternation:
         if self._words is not None:
             yield from self._words.finditer(text)
             return
-        upcoming: list[Span | None] = [a.search(text, 0) for _, a in self.alternatives]
+        upcoming = [_search(run, text, 0) for _, run in self._runs]
         pos = 0
         while True:
             best: int | None = None
-            for k, (_, alternative) in enumerate(self.alternatives):
-                span = upcoming[k]
-                if span is not None and span[0] < pos:  # passed over by a match: look again from here
-                    span = upcoming[k] = alternative.search(text, pos)
-                if span is not None and (best is None or span[0] < upcoming[best][0]):  # type: ignore[index]
+            for k, (_, run) in enumerate(self._runs):
+                found = upcoming[k]
+                if found is not None and found[0][0] < pos:  # passed over by a match: look again from here
+                    found = upcoming[k] = _search(run, text, pos)
+                if found is not None and (best is None or found[0][0] < upcoming[best][0][0]):  # type: ignore[index]
                     best = k
             if best is None:
                 return
-            span = upcoming[best]
-            assert span is not None
-            group, alternative = self.alternatives[best]
-            if isinstance(alternative, Words):  # which language's list: the expression's own group
-                m = alternative.regex.match(text, span[0])
+            found = upcoming[best]
+            assert found is not None
+            (start, end), which = found
+            groups, run = self._runs[best]
+            if isinstance(run, Words):  # which language's list: the expression's own group
+                m = run.regex.match(text, start)
                 assert m is not None
                 yield m
             else:
-                yield Found(text, span, group)
-            pos = span[1]
+                yield Found(text, (start, end), groups[which])
+            pos = end
+
+
+def _joined(items: list[Alternative]) -> Words | PatternGroup:
+    if isinstance(items[0], Words):
+        words_only = [i for i in items if isinstance(i, Words)]
+        body = "|".join(w.regex.pattern for w in words_only)
+        return Words(re.compile(body, words_only[0].regex.flags))
+    return PatternGroup([i for i in items if isinstance(i, LinearPattern)])
+
+
+def _search(run: Words | PatternGroup, text: str, pos: int) -> tuple[Span, int] | None:
+    if isinstance(run, Words):
+        span = run.search(text, pos)
+        return None if span is None else (span, 0)
+    return run.search(text, pos)

@@ -75,6 +75,8 @@ def _options() -> Any:
 
 
 _OPTIONS = _options()
+_FIND_OPTIONS = _options()
+_FIND_OPTIONS.never_capture = True
 
 # --- sets of code points, as `re` reads a character test ------------------------------------------------
 
@@ -280,6 +282,10 @@ class Alphabet:
     def encode(self, text: str) -> bytes:
         """The text as RE2 reads it: one byte per character, its group."""
         return text.translate(self._table).encode("latin-1")
+
+    def group_of(self, char: str) -> int:
+        """The byte (group) of one character."""
+        return ord(self._table[ord(char)])
 
 
 def _byte_class(groups: list[int]) -> str:
@@ -507,15 +513,18 @@ _NO_MATCH = (-1, -1)
 
 
 class _Program:
-    """One RE2 program over encoded text. It calls the binding's RE2 object directly: the module's
-    match() wraps each call in a generator and a match object, which cost more than the match itself
-    on a post (about 0.5 us of 0.8)."""
+    """One RE2 program over encoded text, compiled twice: without groups, which RE2 runs with its DFA
+    alone, to find where a match is; with them, run only over that match, to find where its parts are
+    (run over the rest of the text, RE2's group matching cost about 10 us a call). It calls the
+    binding's RE2 objects directly: the module's match() wraps each call in a generator and a match
+    object, which cost more than a match on a post."""
 
-    __slots__ = ("_match",)
+    __slots__ = ("_find", "_parts")
 
     def __init__(self, text: str) -> None:
         try:
-            self._match = re2.compile(text.encode("latin-1"), _OPTIONS)._regexp.Match  # type: ignore[attr-defined]
+            self._parts = _binding(text, _OPTIONS)
+            self._find = _binding(text, _FIND_OPTIONS)
         except re2.error as e:
             detail = e.args[0].decode() if e.args and isinstance(e.args[0], bytes) else str(e)
             if "repetition" in detail:
@@ -526,21 +535,43 @@ class _Program:
                 raise UnsafePattern("the pattern is too large to run in linear time; simplify it") from None
             raise UnsafePattern(f"RE2 cannot run it: {detail}") from None
 
+    def _spans(self, data: bytes, pos: int, anchored: bool) -> list[Span] | None:
+        whole = self._find(_ANCHORED if anchored else _UNANCHORED, data, pos, len(data))[0]
+        if whole == _NO_MATCH:
+            return None
+        spans: list[Span] = self._parts(_BOTH, data, whole[0], whole[1])
+        return spans
+
     def search(self, data: bytes, pos: int) -> Span | None:
         """The span of group 1 of the first match at or after `pos`."""
-        spans = self._match(_UNANCHORED, data, pos, len(data))
-        return None if spans[0] == _NO_MATCH else spans[1]
+        spans = self._spans(data, pos, anchored=False)
+        return None if spans is None else spans[1]
 
     def match(self, data: bytes, pos: int) -> Span | None:
         """The span of group 1 of the match starting at `pos`."""
-        spans = self._match(_ANCHORED, data, pos, len(data))
-        return None if spans[0] == _NO_MATCH else spans[1]
+        spans = self._spans(data, pos, anchored=True)
+        return None if spans is None else spans[1]
+
+    def which(self, data: bytes, pos: int, anchored: bool) -> tuple[Span, int] | None:
+        """The match at or after `pos` (at `pos` when anchored): the span of the first group that took
+        part, and its number counted from 0."""
+        spans = self._spans(data, pos, anchored)
+        if spans is None:
+            return None
+        for k in range(1, len(spans)):
+            if spans[k] != _NO_MATCH:
+                return spans[k], k - 1
+        return None
 
     def matches(self, data: bytes, pos: int) -> bool:
-        return self._match(_ANCHORED, data, pos, len(data))[0] != _NO_MATCH  # type: ignore[no-any-return]
+        return self._find(_ANCHORED, data, pos, len(data))[0] != _NO_MATCH  # type: ignore[no-any-return]
 
     def fullmatch(self, data: bytes, start: int, end: int) -> bool:
-        return self._match(_BOTH, data, start, end)[0] != _NO_MATCH  # type: ignore[no-any-return]
+        return self._find(_BOTH, data, start, end)[0] != _NO_MATCH  # type: ignore[no-any-return]
+
+
+def _binding(text: str, options: Any) -> Any:
+    return re2.compile(text.encode("latin-1"), options)._regexp.Match  # type: ignore[attr-defined]
 
 
 def _compile(text: str) -> _Program:
@@ -689,6 +720,32 @@ class LinearPattern:
             raise RuntimeError("LinearPattern used before finish()")
         return _encoded(self._alphabet, text)
 
+    encode = _data
+
+    @property
+    def alphabet(self) -> Alphabet:
+        assert self._alphabet is not None
+        return self._alphabet
+
+    @property
+    def first(self) -> frozenset[int]:
+        """The bytes a match can start with."""
+        return self._first
+
+    def alternative(self, after_start: bool) -> str:
+        """This pattern as one alternative of a PatternGroup's program: after the text's start, with
+        the character before it matched (by the look-behind, or any); at the start, without."""
+        if after_start:
+            lead = self._lead or "[\\x00-\\xff]"
+        else:
+            lead = "" if not self._lead or self._lead_negative else "[^\\x00-\\xff]"
+        assert self._alphabet is not None
+        return self._template.fill(f"(?:{lead}({self._core}){self._tail})", self._alphabet)
+
+    def holds(self, text: str, data: bytes, s: int, e: int) -> bool:
+        """Whether the conditions checked in Python hold for a match at s..e."""
+        return self._holds(text, data, s, e)
+
     def _holds(self, text: str, data: bytes, s: int, e: int) -> bool:
         return all(c.holds(text, data, s) for c in self._before) and all(
             c.holds(text, data, e) for c in self._after
@@ -715,9 +772,9 @@ class LinearPattern:
 
     def match(self, text: str, pos: int = 0) -> Span | None:
         """The match starting at `pos`, as `re`'s match(text, pos) finds it."""
+        if pos < len(text) and self.alphabet.group_of(text[pos]) not in self._first:
+            return None  # most candidate positions: decided without encoding the text or calling RE2
         data = self._data(text)
-        if pos < len(data) and data[pos] not in self._first:
-            return None  # most candidate positions: decided without calling RE2
         if self._led is None:
             span = self._bare.match(data, pos)
         elif pos == 0:
@@ -737,6 +794,70 @@ class LinearPattern:
                 return
             yield found
             pos = found[1]
+
+
+class PatternGroup:
+    """Patterns tried in order at each position, as `re` tries the alternatives of `A|B|C`, with one RE2
+    call: each pattern is an alternative of one program, with its own group. Every alternative matches
+    the character before its match too (its look-behind, or any character), so the leftmost start RE2
+    finds is the leftmost match's, and the first alternative there is the one `re` would take."""
+
+    def __init__(self, patterns: Sequence[LinearPattern]) -> None:
+        self.patterns = tuple(patterns)
+        self._programs: tuple[_Program, _Program, frozenset[int]] | None = None
+
+    def _compiled(self) -> tuple[_Program, _Program, frozenset[int]]:
+        # Compiled at first use: the patterns are finished (have the pack's alphabet) only after the load.
+        if self._programs is None:
+            led = "|".join(p.alternative(after_start=True) for p in self.patterns)
+            start = "|".join(p.alternative(after_start=False) for p in self.patterns)
+            first = frozenset().union(*(p.first for p in self.patterns))
+            self._programs = (_Program(led), _Program(start), first)
+        return self._programs
+
+    def _data(self, text: str) -> bytes:
+        return self.patterns[0].encode(text)
+
+    def _group_of(self, char: str) -> int:
+        return self.patterns[0].alphabet.group_of(char)
+
+    def match(self, text: str, pos: int) -> tuple[Span, int] | None:
+        """The match at `pos` and which pattern made it."""
+        led, start, first = self._compiled()
+        if pos < len(text) and self._group_of(text[pos]) not in first:
+            return None  # most candidate positions: decided without encoding the text or calling RE2
+        data = self._data(text)
+        found = start.which(data, 0, anchored=True) if pos == 0 else led.which(data, pos - 1, anchored=True)
+        return None if found is None else self._checked(text, data, pos, *found)
+
+    def _checked(self, text: str, data: bytes, pos: int, span: Span, k: int) -> tuple[Span, int] | None:
+        if self.patterns[k].holds(text, data, *span):
+            return span, k
+        # A condition checked in Python failed: `re` would go on with the next alternatives here.
+        for j in range(k + 1, len(self.patterns)):
+            other = self.patterns[j].match(text, pos)
+            if other is not None:
+                return other, j
+        return None
+
+    def search(self, text: str, pos: int) -> tuple[Span, int] | None:
+        """The first match at or after `pos` and which pattern made it."""
+        led, _start, _first = self._compiled()
+        data = self._data(text)
+        if pos == 0:
+            found = self.match(text, 0)
+            if found is not None:
+                return found
+        while pos <= len(data):
+            candidate = led.which(data, max(pos - 1, 0), anchored=False)
+            if candidate is None:
+                return None
+            span, k = candidate
+            found = self._checked(text, data, span[0], span, k)
+            if found is not None:
+                return found
+            pos = span[0] + 1
+        return None
 
 
 _BATCH: ContextVar[list[LinearPattern] | None] = ContextVar("linear_batch", default=None)

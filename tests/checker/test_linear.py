@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from smtool.checker import CheckContext, Engine, PolicyError, load_pack
+from smtool.checker import alternation as alternation_module
 from smtool.checker import loader as loader_module
 from smtool.checker.linear import Alphabet, LinearPattern, Span, UnsafePattern, compile_linear
 from smtool.checker.rules import Matcher
@@ -70,6 +71,24 @@ class _FormerPattern(LinearPattern):
                 yield m.span()
 
 
+class _FormerGroup:
+    """Patterns tried one by one in order, as the alternatives of one `re` expression were."""
+
+    def __init__(self, patterns: list[LinearPattern]) -> None:
+        self.patterns = tuple(patterns)
+
+    def match(self, text: str, pos: int) -> tuple[Span, int] | None:
+        for k, p in enumerate(self.patterns):
+            span = p.match(text, pos)
+            if span is not None:
+                return span, k
+        return None
+
+    def search(self, text: str, pos: int) -> tuple[Span, int] | None:
+        found = [(span, k) for k, p in enumerate(self.patterns) if (span := p.search(text, pos)) is not None]
+        return min(found, key=lambda f: (f[0][0], f[1]), default=None)
+
+
 def _former(pattern: str, flags: int = 0) -> LinearPattern:
     return _FormerPattern(_FORMER.get(pattern, pattern), flags)
 
@@ -86,6 +105,7 @@ def _former_guesses(spec: dict[str, object]) -> dict[str, object]:
 def former(engine: Engine) -> Engine:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(loader_module, "compile_linear", _former)
+        mp.setattr(alternation_module, "PatternGroup", _FormerGroup)
         original = loader_module._matcher
         mp.setattr(loader_module, "_matcher", lambda spec, *a: original(_former_guesses(spec), *a))
         return Engine.load(POLICIES, ["lv-public-sector", "lv-incoming"])
