@@ -621,6 +621,18 @@ def _first_of(op: Any, av: Any, flags: int) -> tuple[Ranges, bool] | None:  # no
     return None
 
 
+def _conditioned_branch(op: Any, av: Any, flags: int) -> bool:
+    """An alternation some of whose alternatives open with a look-around or anchor (or with such an
+    alternation)."""
+    if op is not sre_c.BRANCH:
+        return False
+    for alt in av[1]:
+        items = _flatten(list(alt), flags)
+        if items and (_zero_width(items[0][0], items[0][1]) or _conditioned_branch(*items[0])):
+            return True
+    return False
+
+
 def _leading(t: _Template, items: list[tuple[Any, Any, int]]) -> tuple[str, bool, tuple[_Check, ...]]:
     """The conditions before the match: the first one-character look-behind becomes matched context
     (then RE2 finds only the right starts, however long the text: the lead and whether it is
@@ -680,11 +692,33 @@ class LinearPattern:
             raise UnsafePattern("it can match an empty text; make it need at least one character")
         self.pattern = pattern
         self.flags = flags
+        self._setup(_flatten(list(tree), flags))
+
+    @classmethod
+    def _variant(cls, pattern: str, flags: int, items: list[tuple[Any, Any, int]]) -> LinearPattern:
+        made = cls.__new__(cls)
+        made.pattern, made.flags = pattern, flags
+        made._setup(items)
+        return made
+
+    def _setup(self, flat: list[tuple[Any, Any, int]]) -> None:
         t = self._template = _Template()
-        flat = _flatten(list(tree), flags)
+        self._alphabet: Alphabet | None = None
+        self.variants: tuple[LinearPattern, ...] = ()
         first = 0
         while first < len(flat) and _zero_width(flat[first][0], flat[first][1]):
             first += 1
+        if first < len(flat) and _conditioned_branch(*flat[first]):
+            # `(?<!\w)(?:[a-z]|(?<=\n)\w)\w+`: a condition at the start of an alternative. Each
+            # alternative becomes a variant of its own, with the condition at its edge; the variants
+            # are tried in order at each position, as `re` tries the alternatives.
+            _op, av, f = flat[first]
+            rest = flat[first + 1 :]
+            self.variants = tuple(
+                LinearPattern._variant(self.pattern, self.flags, flat[:first] + _flatten(list(alt), f) + rest)
+                for alt in av[1]
+            )
+            return
         end = len(flat)
         while end > first and _zero_width(flat[end - 1][0], flat[end - 1][1]):
             end -= 1
@@ -694,17 +728,28 @@ class LinearPattern:
             t.tests.append(self._first_test)  # the alphabet must tell its characters apart too
         self._lead, self._lead_negative, self._before = _leading(t, flat[:first])
         self._tail, self._after = _trailing(t, flat[end:])
-        self._alphabet: Alphabet | None = None
         # RE2's own limits (repeat counts, program size) are known without the alphabet: try now, so
         # that the refusal names the rule.
         _compile(re.sub("\x00\\d+\x00", "a", f"{self._lead}({self._core}){self._tail}"))
 
+    def leaves(self) -> tuple[LinearPattern, ...]:
+        """The pattern's variants, theirs in turn, in order; or the pattern itself."""
+        return tuple(leaf for v in self.variants for leaf in v.leaves()) if self.variants else (self,)
+
     @property
     def tests(self) -> list[Ranges]:
+        if self.variants:
+            return [test for v in self.variants for test in v.tests]
         return self._template.tests
 
     def finish(self, alphabet: Alphabet) -> None:
         """Compile against the pack's alphabet (which knows every test of this pattern)."""
+        self._alphabet = alphabet
+        if self.variants:
+            for v in self.variants:
+                v.finish(alphabet)
+            self._group = PatternGroup(self.variants)
+            return
         fill = self._template.fill
         self._bare = _compile(fill(f"({self._core}){self._tail}", alphabet))
         self._led = (
@@ -753,6 +798,9 @@ class LinearPattern:
 
     def search(self, text: str, pos: int = 0) -> Span | None:
         """The first match starting at or after `pos`, as `re`'s search(text, pos) finds it."""
+        if self.variants:
+            found = self._group.search(text, pos)
+            return None if found is None else found[0]
         data = self._data(text)
         while pos <= len(data):
             if self._led is None:
@@ -772,6 +820,9 @@ class LinearPattern:
 
     def match(self, text: str, pos: int = 0) -> Span | None:
         """The match starting at `pos`, as `re`'s match(text, pos) finds it."""
+        if self.variants:
+            found = self._group.match(text, pos)
+            return None if found is None else found[0]
         if pos < len(text) and self.alphabet.group_of(text[pos]) not in self._first:
             return None  # most candidate positions: decided without encoding the text or calling RE2
         data = self._data(text)
@@ -803,7 +854,9 @@ class PatternGroup:
     finds is the leftmost match's, and the first alternative there is the one `re` would take."""
 
     def __init__(self, patterns: Sequence[LinearPattern]) -> None:
-        self.patterns = tuple(patterns)
+        # A pattern split into variants (see LinearPattern._setup) is its variants, in order.
+        self._owners = [k for k, p in enumerate(patterns) for _ in p.leaves()]
+        self.patterns = tuple(leaf for p in patterns for leaf in p.leaves())
         self._programs: tuple[_Program, _Program, frozenset[int]] | None = None
 
     def _compiled(self) -> tuple[_Program, _Program, frozenset[int]]:
@@ -832,12 +885,12 @@ class PatternGroup:
 
     def _checked(self, text: str, data: bytes, pos: int, span: Span, k: int) -> tuple[Span, int] | None:
         if self.patterns[k].holds(text, data, *span):
-            return span, k
+            return span, self._owners[k]
         # A condition checked in Python failed: `re` would go on with the next alternatives here.
         for j in range(k + 1, len(self.patterns)):
             other = self.patterns[j].match(text, pos)
             if other is not None:
-                return other, j
+                return other, self._owners[j]
         return None
 
     def search(self, text: str, pos: int) -> tuple[Span, int] | None:
