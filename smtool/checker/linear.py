@@ -519,9 +519,12 @@ class _Program:
     binding's RE2 objects directly: the module's match() wraps each call in a generator and a match
     object, which cost more than a match on a post."""
 
-    __slots__ = ("_find", "_parts")
+    __slots__ = ("_find", "_lead", "_parts")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lead: int | None = None) -> None:
+        # lead: for a program whose group 1 is the whole match less `lead` characters before it (0 or
+        # 1) and nothing after, where the group is known without running the grouped program.
+        self._lead = lead
         try:
             self._parts = _binding(text, _OPTIONS)
             self._find = _binding(text, _FIND_OPTIONS)
@@ -542,15 +545,20 @@ class _Program:
         spans: list[Span] = self._parts(_BOTH, data, whole[0], whole[1])
         return spans
 
+    def _group(self, data: bytes, pos: int, anchored: bool) -> Span | None:
+        if self._lead is None:
+            spans = self._spans(data, pos, anchored)
+            return None if spans is None else spans[1]
+        whole = self._find(_ANCHORED if anchored else _UNANCHORED, data, pos, len(data))[0]
+        return None if whole == _NO_MATCH else (whole[0] + self._lead, whole[1])
+
     def search(self, data: bytes, pos: int) -> Span | None:
         """The span of group 1 of the first match at or after `pos`."""
-        spans = self._spans(data, pos, anchored=False)
-        return None if spans is None else spans[1]
+        return self._group(data, pos, anchored=False)
 
     def match(self, data: bytes, pos: int) -> Span | None:
         """The span of group 1 of the match starting at `pos`."""
-        spans = self._spans(data, pos, anchored=True)
-        return None if spans is None else spans[1]
+        return self._group(data, pos, anchored=True)
 
     def which(self, data: bytes, pos: int, anchored: bool) -> tuple[Span, int] | None:
         """The match at or after `pos` (at `pos` when anchored): the span of the first group that took
@@ -574,8 +582,8 @@ def _binding(text: str, options: Any) -> Any:
     return re2.compile(text.encode("latin-1"), options)._regexp.Match  # type: ignore[attr-defined]
 
 
-def _compile(text: str) -> _Program:
-    return _Program(text)
+def _compile(text: str, lead: int | None = None) -> _Program:
+    return _Program(text, lead)
 
 
 _ALL_BYTES = frozenset(range(256))
@@ -751,9 +759,14 @@ class LinearPattern:
             self._group = PatternGroup(self.variants)
             return
         fill = self._template.fill
-        self._bare = _compile(fill(f"({self._core}){self._tail}", alphabet))
+        # Without matched context after it, where the match is tells where its parts are (the
+        # context before it is one character).
+        plain = None if self._tail else 0
+        self._bare = _compile(fill(f"({self._core}){self._tail}", alphabet), plain)
         self._led = (
-            _compile(fill(f"{self._lead}({self._core}){self._tail}", alphabet)) if self._lead else None
+            _compile(fill(f"{self._lead}({self._core}){self._tail}", alphabet), None if self._tail else 1)
+            if self._lead
+            else None
         )
         for c in (*self._before, *self._after):
             c.compile(self._template, alphabet)
