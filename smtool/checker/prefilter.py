@@ -16,11 +16,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Protocol
 
+from smtool.checker.alternation import Matched, Scanner
+from smtool.checker.linear import LinearPattern, Span
 from smtool.checker.text import Words, fold, lazy
 
 _WORD_START = re.compile(r"\w+")
+
+
+class Searcher(Protocol):
+    """A pattern searched for where nothing cheaper says where it could match (RE2 for a policy's)."""
+
+    def search(self, text: str, pos: int) -> Span | None: ...
+
+
 _REPEATS = {sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)}
 _NOWHERE = 1 << 62  # beyond any text
 # Stems are looked up by at most their first few characters: a handful of lengths to index per text
@@ -60,12 +70,12 @@ class Prefilter:
         kept = [n for n in needs if not any(o != n and o in n for o in needs)]
         return tuple(sorted(kept, key=lambda n: (len(n), n)))
 
-    def matches(self, regex: re.Pattern[str], text: str, words: Words) -> list[re.Match[str]]:
+    def matches(self, regex: Scanner, text: str, words: Words) -> list[Matched]:
         """The matches `regex.finditer(text)` would give (`words` are those of `text`)."""
         fixed, searched = self._candidates(words, text)
         if not fixed and not searched:
             return []
-        found: list[re.Match[str]] = []
+        found: list[Matched] = []
         upcoming = [_search(p, text, 0) for p in searched]
         pos = 0
         i = 0
@@ -85,7 +95,7 @@ class Prefilter:
             found.append(m)
             pos = m.end()
 
-    def _candidates(self, words: Words, text: str) -> tuple[list[int], list[re.Pattern[str]]]:
+    def _candidates(self, words: Words, text: str) -> tuple[list[int], list[Searcher]]:
         """Sorted positions where a match may start, and the patterns to search for (no cheaper way)."""
         fixed: list[int] = []
         for key in self.words & words.all:
@@ -98,7 +108,7 @@ class Prefilter:
             while at >= 0:
                 fixed.append(at)
                 at = words.folded.find(c, at + 1)
-        searched: list[re.Pattern[str]] = []
+        searched: list[Searcher] = []
         for facts in self.patterns:
             if facts.needed is not None and not facts.needed.search(words.folded):
                 continue  # cannot match anywhere in this text
@@ -112,12 +122,12 @@ class Prefilter:
         return sorted(set(fixed)), searched
 
 
-def _search(pattern: re.Pattern[str], text: str, pos: int) -> int:
-    m = pattern.search(text, pos)
-    return _NOWHERE if m is None else m.start()
+def _search(pattern: Searcher, text: str, pos: int) -> int:
+    span = pattern.search(text, pos)
+    return _NOWHERE if span is None else span[0]
 
 
-def build_prefilter(tokens: Sequence[str], patterns: Sequence[str], flags: int) -> Prefilter | None:
+def build_prefilter(tokens: Sequence[str], patterns: Sequence[LinearPattern], flags: int) -> Prefilter | None:
     """The prefilter of a matcher with these tokens and patterns (all languages), or None when the
     expression cannot be narrowed safely (a pattern that can match the empty string, a character
     whose folded forms differ in being a word character)."""
@@ -141,7 +151,7 @@ def build_prefilter(tokens: Sequence[str], patterns: Sequence[str], flags: int) 
             words.add(fold(lead.group()))
     compiled: list[PatternFacts] = []
     for pattern in patterns:
-        facts = pattern_facts(pattern, flags)
+        facts = pattern_facts(pattern.pattern, flags, pattern)
         if facts is None:
             return None
         compiled.append(facts)
@@ -163,7 +173,7 @@ class PatternFacts:
     that word ('(?<!\\w)\\w{2,}āj(?:u|os)(?!\\w)'): then only the words holding `needs` are
     candidates; "any" otherwise, and the pattern is searched for."""
 
-    pattern: re.Pattern[str]
+    pattern: Searcher
     needs: frozenset[str] | None
     shape: str
     run: re.Pattern[str] | None = None  # a repeated class every match holds, such as \d{6}
@@ -176,7 +186,7 @@ class PatternFacts:
         return re.compile("|".join(re.escape(n) for n in sorted(self.needs, key=len, reverse=True)))
 
 
-def pattern_facts(pattern: str, flags: int) -> PatternFacts | None:
+def pattern_facts(pattern: str, flags: int, searcher: Searcher) -> PatternFacts | None:
     """The facts of one pattern, or None when it can match the empty string (finditer then behaves
     differently after an empty match, so the matcher keeps scanning)."""
     tree = sre_parse.parse(pattern, flags)
@@ -184,7 +194,7 @@ def pattern_facts(pattern: str, flags: int) -> PatternFacts | None:
         return None
     items = list(tree)
     run = _longest_run(items, bool(tree.state.flags & re.IGNORECASE))
-    return PatternFacts(re.compile(pattern, flags), _needs(items), _shape(items), run)
+    return PatternFacts(searcher, _needs(items), _shape(items), run)
 
 
 def _needs(items: list[tuple[Any, Any]]) -> frozenset[str] | None:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from types import CodeType
 from typing import Any
 
+from smtool.checker.alternation import Alternation, Matched, Words
 from smtool.checker.context import CheckContext
 from smtool.checker.declension import phrase_forms
 from smtool.checker.expr import evaluate
@@ -57,14 +58,14 @@ class Matcher:
     """
 
     name: str
-    regex: re.Pattern[str] | None
+    regex: Alternation | None
     group_langs: Mapping[str, str]
     exclude: frozenset[str] = frozenset()
     validator: Validator | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     unmasked: bool = False
     builtin: str | None = None
-    by_lang: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    by_lang: Mapping[str, Alternation] = field(default_factory=dict)
     prefilter: Prefilter | None = None
     word_class: str | None = None
     cased: frozenset[str] = frozenset()
@@ -135,7 +136,7 @@ class Matcher:
         spaced = " ".join(text.split())
         return spaced.casefold() in self._cased_folded and spaced not in self.cased
 
-    def _scan(self, doc: Doc, target: str) -> Iterable[re.Match[str]]:
+    def _scan(self, doc: Doc, target: str) -> Iterable[Matched]:
         """The regex's matches in `target`, tried only where the prefilter says it could match."""
         assert self.regex is not None
         words = doc.text_words if self.unmasked else doc.masked_words
@@ -444,7 +445,7 @@ def x_weighted_length(doc: Doc) -> int:
 
 def _count(pattern: re.Pattern[str]) -> Callable[[Doc, CheckContext, int, int], float]:
     # A text without any of the literals every match holds ("šan", "tiek" ...) has no match to count.
-    facts = pattern_facts(pattern.pattern, pattern.flags) if pattern is not WORD else None
+    facts = pattern_facts(pattern.pattern, pattern.flags, Words(pattern)) if pattern is not WORD else None
     needed = facts.needed if facts is not None else None
 
     def count(doc: Doc, ctx: CheckContext, s: int, e: int) -> float:

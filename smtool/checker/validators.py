@@ -156,7 +156,8 @@ def preceded_by(
 ) -> Verdict:
     """Kept when the text right before the match ends with options.pattern (case-insensitive), for
     context a pattern would have to try at every position: "Nr. 5" after the name of an act."""
-    return "rule" if re.search(f"(?:{options['pattern']})$", before, re.IGNORECASE) else None
+    # The loader compiled options.pattern for RE2 (a policy author's pattern): options["compiled"].
+    return "rule" if options["compiled"].search(before) is not None else None
 
 
 VALIDATORS: dict[str, Validator] = {
