@@ -23,13 +23,15 @@ def test_the_tui_without_a_terminal_refuses_with_exit_2_and_writes_no_escape_cod
     assert unknown.code == 2 and "unknown screen" in unknown.err
 
 
-def test_the_tui_speaks_english_until_its_screens_are_translated(  # type: ignore[no-untyped-def]
+def test_the_tui_speaks_the_person_s_language(  # type: ignore[no-untyped-def]
     smtool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # anna has no `lang` and the institution's first language is Latvian; the TUI's labels are not
-    # in the catalog yet, so it does not mix a Latvian title into its English messages.
+    # anna has no `lang` and the institution's first language is Latvian: the TUI speaks it like
+    # every other command, its refusals included; --lang chooses for one run.
     monkeypatch.delenv("SMTOOL_LANG")
     assert smtool("init", "--sandbox").code == 0
     assert smtool("post", "show", "999").err.startswith("Nav atrasts: ")
     result: Result = smtool("tui", "--as", "anna")
-    assert result.code == 2 and result.err.startswith("Invalid input: smtool tui needs a terminal")
+    assert result.code == 2 and result.err.startswith("Nederīga ievade: smtool tui ievadei un izvadei vajag")
+    english: Result = smtool("--lang", "en", "tui", "--as", "anna")
+    assert english.code == 2 and english.err.startswith("Invalid input: smtool tui needs a terminal")
