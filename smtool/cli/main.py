@@ -141,7 +141,9 @@ def run(argv: Sequence[str] | None = None) -> None:
         # Usage errors of the (vendored) Click parser know how to show themselves, exit code 2.
         show, exit_code = getattr(e, "show", None), getattr(e, "exit_code", None)
         if callable(show) and isinstance(exit_code, int):
-            show()
+            from smtool.cli.parser_words import show_usage_error
+
+            show_usage_error(e, sys.stderr.write)  # type: ignore[arg-type]  # it has show(file=)
             sys.exit(exit_code)
         common.err_console.print(
             _(
