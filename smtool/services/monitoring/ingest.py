@@ -22,7 +22,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
@@ -69,6 +69,24 @@ class _OwnPostsCursor(TypedDict):
 
     watermark: str
     baseline: list[str]
+
+
+@dataclass(frozen=True)
+class StoredCursor:
+    """What a stream's cursor row holds that decides a poll's write: where the stream stands and
+    whether its last poll failed (an error to clear)."""
+
+    cursor: str | None
+    last_error: str | None
+
+
+def _unchanged(
+    stored: StoredCursor | None, cursor: str | None, items: Sequence[object], new_cursor: str | None
+) -> bool:
+    """Whether a poll found nothing to write: no items, the cursor where it was, and a row that
+    exists with no error to clear. Such a poll writes nothing (most polls of a quiet account: a
+    write transaction per stream per pass would cost the worker far more than the poll itself)."""
+    return stored is not None and stored.last_error is None and not items and new_cursor == cursor
 
 
 # TriageFlags' fields in their declared order (the order stored items list their flags in).
@@ -118,6 +136,9 @@ class Ingestor:
         self.calendar = working_time(ctx.settings)
         self._connectors: dict[str, Connector] = {}
         self._due: dict[datetime, datetime] = {}
+        # Every stream's cursor, read at once at the start of `poll_all` (one read instead of one
+        # per stream); None outside it, when each poll reads its own row.
+        self._cursors: dict[tuple[str, str], StoredCursor] | None = None
 
     def connector(self, account: Account) -> Connector:
         if account.id not in self._connectors:
@@ -133,12 +154,25 @@ class Ingestor:
 
     def poll_all(self) -> Counter[str]:
         """One poll of every active account with a usable token; returns counts per outcome."""
-        totals: Counter[str] = Counter()
         now = self.ctx.clock()
         with self.ctx.db.read() as session:
             accounts = session.exec(
                 select(Account).where(col(Account.active).is_(True)).order_by(col(Account.id))
             ).all()
+            rows = session.exec(
+                select(
+                    IngestCursor.account_id, IngestCursor.stream, IngestCursor.cursor, IngestCursor.last_error
+                )
+            ).all()
+        # A cursor another worker moves meanwhile is no harm: storing compares and sets.
+        self._cursors = {(a, s): StoredCursor(c, e) for a, s, c, e in rows}
+        try:
+            return self._poll_accounts(accounts, now)
+        finally:
+            self._cursors = None
+
+    def _poll_accounts(self, accounts: Sequence[Account], now: datetime) -> Counter[str]:
+        totals: Counter[str] = Counter()
         searched = False
         for account in accounts:
             if account.token_status != "ok":
@@ -156,6 +190,14 @@ class Ingestor:
                 searched = True  # one account runs the institution's searches
         totals.update(takeover.sweep(self.ctx))  # tokens the platform refused: takeover alerts
         return totals
+
+    def _stored(self, account_id: str, stream: str) -> StoredCursor | None:
+        """The stream's cursor row (None: the stream was never polled)."""
+        if self._cursors is not None:
+            return self._cursors.get((account_id, stream))
+        with self.ctx.db.read() as session:
+            row = session.get(IngestCursor, (account_id, stream))
+            return StoredCursor(row.cursor, row.last_error) if row else None
 
     def _safe_connector(self, account: Account, totals: Counter[str]) -> Connector | None:
         try:
@@ -196,9 +238,8 @@ class Ingestor:
         pipelined: bool = False,
     ) -> Counter[str]:
         counts: Counter[str] = Counter()
-        with self.ctx.db.read() as session:
-            row = session.get(IngestCursor, (account.id, stream))
-            cursor = row.cursor if row else None
+        stored = self._stored(account.id, stream)
+        cursor = stored.cursor if stored else None
         prepared: dict[str, takeover.NewInboxItem] = {}
         try:
             connector = self.connector(account)
@@ -221,9 +262,12 @@ class Ingestor:
             counts["errors"] += 1
             return counts
         counts["fetched"] += len(items)
-        counts["new"] += self.store(
-            account.id, stream, cursor, items, new_cursor, kind=kind, prepared=prepared
-        )
+        if _unchanged(stored, cursor, items, new_cursor):
+            counts["new"] += 0  # counted as a poll that stored nothing new
+        else:
+            counts["new"] += self.store(
+                account.id, stream, cursor, items, new_cursor, kind=kind, prepared=prepared
+            )
         return counts
 
     def _record_error(self, account_id: str, stream: str, error: Exception) -> None:
@@ -401,9 +445,8 @@ class Ingestor:
         {"watermark": ISO time, "baseline": [ids]}.
         """
         counts: Counter[str] = Counter()
-        with self.ctx.db.read() as session:
-            row = session.get(IngestCursor, (account.id, OWN_POSTS))
-            cursor = row.cursor if row else None
+        stored = self._stored(account.id, OWN_POSTS)
+        cursor = stored.cursor if stored else None
         first_look = cursor is None
         state: _OwnPostsCursor = (
             json.loads(cursor) if cursor else {"watermark": self.ctx.clock().isoformat(), "baseline": []}
@@ -427,6 +470,9 @@ class Ingestor:
         horizon = newest - OWN_POSTS_OVERLAP
         keep = sorted(p.remote_id for p in own if p.remote_id in baseline and p.created_at >= horizon)
         new_state = json.dumps(_OwnPostsCursor(watermark=newest.isoformat(), baseline=keep))
+        if _unchanged(stored, cursor, alerts, new_state):
+            counts["alerts"] += 0  # counted as a look that stored no alert
+            return counts
         counts["alerts"] += self.store(account.id, OWN_POSTS, cursor, alerts, new_state, kind="alert")
         if counts["alerts"]:  # stored by this poll, not another worker's: respond once
             counts["takeover_pauses"] += takeover.on_unknown_posts(
