@@ -218,9 +218,10 @@ class Current:
 
 def current(ctx: Context, account_id: str, apps: AppFactory = oauth_app, me: str | None = None) -> Current:
     """As `current_token`, with the time it is next due for a refresh."""
-    token = current_token(ctx, account_id, apps, me)
-    with ctx.db.read() as session:
-        account = session.get(Account, account_id)
+    token, account = _token_and_row(ctx, account_id, apps, me)
+    if account is None:  # refreshed just now: the row read before the refresh is out of date
+        with ctx.db.read() as session:
+            account = session.get(Account, account_id)
     due = (
         account.token_expires_at - REFRESH_AHEAD
         if account is not None and account.refresh_encrypted is not None and account.token_expires_at
@@ -236,20 +237,29 @@ def current_token(ctx: Context, account_id: str, apps: AppFactory = oauth_app, m
     fails leaves the current token (the platform call then says what is wrong) and, when the grant
     is gone, marks the account `needs_reauth` with the reason.
     """
+    return _token_and_row(ctx, account_id, apps, me)[0]
+
+
+def _token_and_row(
+    ctx: Context, account_id: str, apps: AppFactory, me: str | None
+) -> tuple[str, Account | None]:
+    """`current_token`, and the account row it was read with, unless this call refreshed the
+    token (None: the row changed since): `current` needs the row too, and reading it once per
+    connector instead of twice matters when a worker builds a hundred of them."""
     me = me or worker_name()
     started = time.monotonic()
     while True:
         row = _read(ctx, account_id)
         now = ctx.clock()
         if not due_for_refresh(row.account, now):
-            return row.access
+            return row.access, row.account
         taken, interrupted = _take_lease(ctx, row.account, me, now)
         if taken:
-            return _refresh(ctx, row, me, interrupted, apps)
+            return _refresh(ctx, row, me, interrupted, apps), None
         expires = row.account.token_expires_at
         if (expires is not None and now < expires) or time.monotonic() - started > WAIT:
             # Another worker is refreshing; this token still works (or waiting longer helps nobody).
-            return row.access
+            return row.access, row.account
         time.sleep(WAIT_STEP)
 
 
