@@ -24,7 +24,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
@@ -43,7 +44,6 @@ from smtool.domain.inbox_states import PRIORITY_ALERT, PRIORITY_NORMAL, PRIORITY
 from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context, working_time
-from smtool.services.guidelines import TriageFlags, triage_flags_of, triage_text
 from smtool.services.monitoring import prefetch, takeover
 from smtool.services.monitoring.routing import Router
 from smtool.services.platforms import ConnectorFactory, connector_for
@@ -51,6 +51,11 @@ from smtool.services.records import audit
 from smtool.services.text import escape_nul
 from smtool.store import fts
 from smtool.store.tables import Account, InboxItem, IngestCursor, Publication
+
+if TYPE_CHECKING:
+    # The checker (and its policy packs) loads when a poll brings something to triage: a worker
+    # pass that finds nothing new, most of them, never needs it (a sixth of the pass's CPU).
+    from smtool.services.guidelines import TriageFlags
 
 log = logging.getLogger("smtool.ingest")
 
@@ -89,10 +94,6 @@ def _unchanged(
     return stored is not None and stored.last_error is None and not items and new_cursor == cursor
 
 
-# TriageFlags' fields in their declared order (the order stored items list their flags in).
-_FLAG_NAMES = tuple(f.name for f in fields(TriageFlags))
-
-
 def _raw_payload(value: Any) -> Any:
     """The raw payload as stored: unchanged unless some string in it holds NUL (the C encoder
     answers that faster than walking the payload in Python; most payloads have none)."""
@@ -114,11 +115,21 @@ def _clean_json(value: Any) -> Any:
 def triage_flags(settings: Any, text: str) -> tuple[list[str], int]:
     """Flags (question, personal_data, abuse, spam) and a priority for incoming text. Never raises
     for any text; raises PolicyError only for a broken policy pack."""
+    from smtool.services.guidelines import triage_text  # see TYPE_CHECKING above
+
     return _flags_and_priority(triage_text(text, settings=settings).flags)
 
 
+@cache
+def _flag_names() -> tuple[str, ...]:
+    """TriageFlags' fields in their declared order (the order stored items list their flags in)."""
+    from smtool.services.guidelines import TriageFlags  # see TYPE_CHECKING above
+
+    return tuple(f.name for f in fields(TriageFlags))
+
+
 def _flags_and_priority(triage: TriageFlags) -> tuple[list[str], int]:
-    flags = [name for name in _FLAG_NAMES if getattr(triage, name)]
+    flags = [name for name in _flag_names() if getattr(triage, name)]
     if "abuse" in flags or "personal_data" in flags:
         return flags, PRIORITY_URGENT
     if "question" in flags and "spam" not in flags:
@@ -350,6 +361,8 @@ class Ingestor:
             return []
         self._due.clear()  # kept for one page: the settings may change between polls
         # One triage call for the page: the engine and context are resolved once, not per item.
+        from smtool.services.guidelines import triage_flags_of  # see TYPE_CHECKING above
+
         triaged = triage_flags_of([item.text for item in items], settings=self.ctx.settings)
         return [self._row(item, kind, _flags_and_priority(t)) for item, t in zip(items, triaged, strict=True)]
 
