@@ -9,6 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import event
+from sqlmodel import select
+
+from smtool.services.context import Context
+from smtool.services.platforms import ConnectorCache
+from smtool.store.tables import Account
 from tests.support.cli import Result, run_smtool
 from tests.support.sandbox import Sandbox
 
@@ -43,3 +49,26 @@ def test_a_quiet_pass_loads_no_checker_and_a_busy_one_triages(sandbox: Sandbox, 
     busy, modules = _pass(sandbox, tmp_path)
     assert json.loads(busy.out)["ingest_new"] == 4
     assert "smtool.checker" in modules  # triaged as ever
+
+
+def test_prepared_connectors_read_every_token_at_once_and_work(sctx: Context, sandbox: Sandbox) -> None:
+    with sctx.db.read() as session:
+        accounts = list(session.exec(select(Account).order_by(Account.id)).all())
+    assert len(accounts) == 2
+    cache = ConnectorCache()
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql_text: str, *_: object) -> None:
+        statements.append(sql_text)
+
+    event.listen(sctx.db.engine, "before_cursor_execute", seen)
+    try:
+        cache.prepare(sctx, accounts)
+        prepared = len(statements)
+        connectors = [cache(sctx, account) for account in accounts]
+    finally:
+        event.remove(sctx.db.engine, "before_cursor_execute", seen)
+    assert len(statements) == prepared  # the pass's use reads nothing more
+    assert sum("FROM accounts" in s for s in statements) == 1
+    handles = {connector.verify_credentials().handle.lstrip("@") for connector in connectors}
+    assert handles == {account.handle.lstrip("@") for account in accounts}

@@ -46,7 +46,7 @@ from smtool.errors import SmtoolError
 from smtool.services.context import Context, working_time
 from smtool.services.monitoring import prefetch, takeover
 from smtool.services.monitoring.routing import Router
-from smtool.services.platforms import ConnectorFactory, connector_for
+from smtool.services.platforms import ConnectorCache, ConnectorFactory, connector_for
 from smtool.services.records import audit
 from smtool.services.text import escape_nul
 from smtool.store import fts
@@ -184,6 +184,17 @@ class Ingestor:
 
     def _poll_accounts(self, accounts: Sequence[Account], now: datetime) -> Counter[str]:
         totals: Counter[str] = Counter()
+        if isinstance(self.factory, ConnectorCache):  # the worker's: every token in one read
+            self.factory.prepare(
+                self.ctx,
+                [
+                    a
+                    for a in accounts
+                    if a.id not in self._connectors
+                    and a.token_status == "ok"
+                    and not (a.rate_limited_until and a.rate_limited_until > now)
+                ],
+            )
         searched = False
         for account in accounts:
             if account.token_status != "ok":
