@@ -278,6 +278,8 @@ class IngestCursor(SQLModel, table=True):
     account_id: str = Field(foreign_key="accounts.id", primary_key=True, max_length=64)
     stream: str = Field(primary_key=True, max_length=200)  # incoming | search:TERM | own_posts
     cursor: str | None = Field(default=None, sa_type=Text)
+    # When a poll last stored items, moved the cursor or failed: a poll that finds nothing new
+    # writes nothing (services.monitoring.ingest), so this is not the time of the last poll.
     polled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     last_error: str | None = Field(default=None, sa_type=Text)
 

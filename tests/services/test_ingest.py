@@ -7,10 +7,12 @@ exactly as the citizen wrote it, triaged and routed, across pages and restarts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy import text as sql
 from sqlmodel import col, func, select
 
@@ -148,6 +150,57 @@ def test_a_crash_before_the_commit_rereads_and_stores_once(sctx: Context, sandbo
         row = session.get(IngestCursor, ("sandbox-x", "incoming"))
     assert row is not None and row.cursor != "1"
     assert _count(sctx) == 40
+
+
+def _writes_during(ctx: Context, action: Callable[[], object]) -> list[str]:
+    """The INSERT, UPDATE and DELETE statements the database ran while `action` ran."""
+    seen: list[str] = []
+
+    def statement(_conn: object, _cursor: object, sql_text: str, *_: object) -> None:
+        if sql_text.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            seen.append(sql_text)
+
+    event.listen(ctx.db.engine, "before_cursor_execute", statement)
+    try:
+        action()
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", statement)
+    return seen
+
+
+def test_a_poll_that_finds_nothing_new_writes_nothing(sctx: Context, sandbox: Sandbox) -> None:
+    # Most polls of a quiet account find nothing: no write transaction then (a worker pass over a
+    # hundred accounts would otherwise write hundreds), and the next new item still comes once.
+    sandbox.control("POST", "posts", {"account": sandbox.server.account("facebook").id, "text": "Sveiki!"})
+    sandbox.control("POST", "simulate", {"count": 5})
+    assert Ingestor(sctx).poll_all()["new"] == 5
+    with sctx.db.read() as session:
+        before = {(c.account_id, c.stream): c.cursor for c in session.exec(select(IngestCursor)).all()}
+    assert {stream for _, stream in before} == {"incoming", "own_posts"}
+    counts: Counter[str] = Counter()
+    assert _writes_during(sctx, lambda: counts.update(Ingestor(sctx).poll_all())) == []
+    assert counts["new"] == 0 and counts["alerts"] == 0 and not counts["errors"]
+    with sctx.db.read() as session:
+        after = {(c.account_id, c.stream): c.cursor for c in session.exec(select(IngestCursor)).all()}
+    assert after == before
+    sandbox.control("POST", "simulate", {"count": 3})
+    assert Ingestor(sctx).poll_all()["new"] == 3
+    assert _count(sctx) == 8
+
+
+def test_a_quiet_poll_after_a_failed_one_clears_the_error(sctx: Context, sandbox: Sandbox) -> None:
+    ingestor = Ingestor(sctx)
+    ingestor.poll_all()
+    sandbox.fault("x", "server_error", "GET /2/users/:id/mentions")
+    assert ingestor.poll_all()["errors"] == 1
+    with sctx.db.read() as session:
+        failed = session.get(IngestCursor, ("sandbox-x", "incoming"))
+    assert failed is not None and failed.last_error
+    assert sandbox.control("GET", "faults") == []
+    assert ingestor.poll_all()["new"] == 0  # nothing new, yet the row is written: the error goes
+    with sctx.db.read() as session:
+        mended = session.get(IngestCursor, ("sandbox-x", "incoming"))
+    assert mended is not None and mended.last_error is None and mended.cursor == failed.cursor
 
 
 def test_triage_and_routing_set_flags_priority_and_team(sctx: Context, sandbox: Sandbox) -> None:

@@ -22,7 +22,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,7 +40,7 @@ from connectors.base import (
 )
 from smtool.config import Settings
 from smtool.domain.token_health import TokenHealth, assess
-from smtool.errors import NotFound, UsageError
+from smtool.errors import NotFound, SecretError, UsageError
 from smtool.i18n import _, format_moment
 from smtool.services import alerts
 from smtool.services.context import Context
@@ -216,17 +216,43 @@ class Current:
     recheck_at: datetime | None
 
 
+def _recheck_at(account: Account | None) -> datetime | None:
+    """When the account's token is next due for a refresh (None: it is never refreshed)."""
+    if account is not None and account.refresh_encrypted is not None and account.token_expires_at:
+        return account.token_expires_at - REFRESH_AHEAD
+    return None
+
+
 def current(ctx: Context, account_id: str, apps: AppFactory = oauth_app, me: str | None = None) -> Current:
     """As `current_token`, with the time it is next due for a refresh."""
-    token = current_token(ctx, account_id, apps, me)
+    token, account = _token_and_row(ctx, account_id, apps, me)
+    if account is None:  # refreshed just now: the row read before the refresh is out of date
+        with ctx.db.read() as session:
+            account = session.get(Account, account_id)
+    return Current(token, _recheck_at(account))
+
+
+def current_without_refresh(ctx: Context, account_ids: Collection[str]) -> dict[str, Current]:
+    """The tokens of those accounts that need no refresh now, read in one query (a worker building
+    a hundred connectors asks once, not a hundred times). An account left out (no token stored,
+    a refresh due, a token the loaded keys cannot read, as during a key rotation) goes through
+    `current`, which refreshes, waits for another worker's refresh or says what is wrong."""
+    if not account_ids:
+        return {}
+    keys = load_keys(ctx.settings)
+    now = ctx.clock()
     with ctx.db.read() as session:
-        account = session.get(Account, account_id)
-    due = (
-        account.token_expires_at - REFRESH_AHEAD
-        if account is not None and account.refresh_encrypted is not None and account.token_expires_at
-        else None
-    )
-    return Current(token, due)
+        rows = session.exec(select(Account).where(col(Account.id).in_(list(account_ids)))).all()
+    found: dict[str, Current] = {}
+    for account in rows:
+        if account.token_encrypted is None or due_for_refresh(account, now):
+            continue
+        try:
+            token = decrypt(keys, account.token_encrypted, account.id)
+        except SecretError:
+            continue
+        found[account.id] = Current(token, _recheck_at(account))
+    return found
 
 
 def current_token(ctx: Context, account_id: str, apps: AppFactory = oauth_app, me: str | None = None) -> str:
@@ -236,20 +262,29 @@ def current_token(ctx: Context, account_id: str, apps: AppFactory = oauth_app, m
     fails leaves the current token (the platform call then says what is wrong) and, when the grant
     is gone, marks the account `needs_reauth` with the reason.
     """
+    return _token_and_row(ctx, account_id, apps, me)[0]
+
+
+def _token_and_row(
+    ctx: Context, account_id: str, apps: AppFactory, me: str | None
+) -> tuple[str, Account | None]:
+    """`current_token`, and the account row it was read with, unless this call refreshed the
+    token (None: the row changed since): `current` needs the row too, and reading it once per
+    connector instead of twice matters when a worker builds a hundred of them."""
     me = me or worker_name()
     started = time.monotonic()
     while True:
         row = _read(ctx, account_id)
         now = ctx.clock()
         if not due_for_refresh(row.account, now):
-            return row.access
+            return row.access, row.account
         taken, interrupted = _take_lease(ctx, row.account, me, now)
         if taken:
-            return _refresh(ctx, row, me, interrupted, apps)
+            return _refresh(ctx, row, me, interrupted, apps), None
         expires = row.account.token_expires_at
         if (expires is not None and now < expires) or time.monotonic() - started > WAIT:
             # Another worker is refreshing; this token still works (or waiting longer helps nobody).
-            return row.access
+            return row.access, row.account
         time.sleep(WAIT_STEP)
 
 

@@ -22,9 +22,10 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
@@ -43,14 +44,18 @@ from smtool.domain.inbox_states import PRIORITY_ALERT, PRIORITY_NORMAL, PRIORITY
 from smtool.domain.text import collapse_spaces
 from smtool.errors import SmtoolError
 from smtool.services.context import Context, working_time
-from smtool.services.guidelines import TriageFlags, triage_flags_of, triage_text
 from smtool.services.monitoring import prefetch, takeover
 from smtool.services.monitoring.routing import Router
-from smtool.services.platforms import ConnectorFactory, connector_for
+from smtool.services.platforms import ConnectorCache, ConnectorFactory, connector_for
 from smtool.services.records import audit
 from smtool.services.text import escape_nul
 from smtool.store import fts
 from smtool.store.tables import Account, InboxItem, IngestCursor, Publication
+
+if TYPE_CHECKING:
+    # The checker (and its policy packs) loads when a poll brings something to triage: a worker
+    # pass that finds nothing new, most of them, never needs it (a sixth of the pass's CPU).
+    from smtool.services.guidelines import TriageFlags
 
 log = logging.getLogger("smtool.ingest")
 
@@ -71,8 +76,22 @@ class _OwnPostsCursor(TypedDict):
     baseline: list[str]
 
 
-# TriageFlags' fields in their declared order (the order stored items list their flags in).
-_FLAG_NAMES = tuple(f.name for f in fields(TriageFlags))
+@dataclass(frozen=True)
+class StoredCursor:
+    """What a stream's cursor row holds that decides a poll's write: where the stream stands and
+    whether its last poll failed (an error to clear)."""
+
+    cursor: str | None
+    last_error: str | None
+
+
+def _unchanged(
+    stored: StoredCursor | None, cursor: str | None, items: Sequence[object], new_cursor: str | None
+) -> bool:
+    """Whether a poll found nothing to write: no items, the cursor where it was, and a row that
+    exists with no error to clear. Such a poll writes nothing (most polls of a quiet account: a
+    write transaction per stream per pass would cost the worker far more than the poll itself)."""
+    return stored is not None and stored.last_error is None and not items and new_cursor == cursor
 
 
 def _raw_payload(value: Any) -> Any:
@@ -96,11 +115,21 @@ def _clean_json(value: Any) -> Any:
 def triage_flags(settings: Any, text: str) -> tuple[list[str], int]:
     """Flags (question, personal_data, abuse, spam) and a priority for incoming text. Never raises
     for any text; raises PolicyError only for a broken policy pack."""
+    from smtool.services.guidelines import triage_text  # see TYPE_CHECKING above
+
     return _flags_and_priority(triage_text(text, settings=settings).flags)
 
 
+@cache
+def _flag_names() -> tuple[str, ...]:
+    """TriageFlags' fields in their declared order (the order stored items list their flags in)."""
+    from smtool.services.guidelines import TriageFlags  # see TYPE_CHECKING above
+
+    return tuple(f.name for f in fields(TriageFlags))
+
+
 def _flags_and_priority(triage: TriageFlags) -> tuple[list[str], int]:
-    flags = [name for name in _FLAG_NAMES if getattr(triage, name)]
+    flags = [name for name in _flag_names() if getattr(triage, name)]
     if "abuse" in flags or "personal_data" in flags:
         return flags, PRIORITY_URGENT
     if "question" in flags and "spam" not in flags:
@@ -118,6 +147,9 @@ class Ingestor:
         self.calendar = working_time(ctx.settings)
         self._connectors: dict[str, Connector] = {}
         self._due: dict[datetime, datetime] = {}
+        # Every stream's cursor, read at once at the start of `poll_all` (one read instead of one
+        # per stream); None outside it, when each poll reads its own row.
+        self._cursors: dict[tuple[str, str], StoredCursor] | None = None
 
     def connector(self, account: Account) -> Connector:
         if account.id not in self._connectors:
@@ -133,12 +165,36 @@ class Ingestor:
 
     def poll_all(self) -> Counter[str]:
         """One poll of every active account with a usable token; returns counts per outcome."""
-        totals: Counter[str] = Counter()
         now = self.ctx.clock()
         with self.ctx.db.read() as session:
             accounts = session.exec(
                 select(Account).where(col(Account.active).is_(True)).order_by(col(Account.id))
             ).all()
+            rows = session.exec(
+                select(
+                    IngestCursor.account_id, IngestCursor.stream, IngestCursor.cursor, IngestCursor.last_error
+                )
+            ).all()
+        # A cursor another worker moves meanwhile is no harm: storing compares and sets.
+        self._cursors = {(a, s): StoredCursor(c, e) for a, s, c, e in rows}
+        try:
+            return self._poll_accounts(accounts, now)
+        finally:
+            self._cursors = None
+
+    def _poll_accounts(self, accounts: Sequence[Account], now: datetime) -> Counter[str]:
+        totals: Counter[str] = Counter()
+        if isinstance(self.factory, ConnectorCache):  # the worker's: every token in one read
+            self.factory.prepare(
+                self.ctx,
+                [
+                    a
+                    for a in accounts
+                    if a.id not in self._connectors
+                    and a.token_status == "ok"
+                    and not (a.rate_limited_until and a.rate_limited_until > now)
+                ],
+            )
         searched = False
         for account in accounts:
             if account.token_status != "ok":
@@ -156,6 +212,14 @@ class Ingestor:
                 searched = True  # one account runs the institution's searches
         totals.update(takeover.sweep(self.ctx))  # tokens the platform refused: takeover alerts
         return totals
+
+    def _stored(self, account_id: str, stream: str) -> StoredCursor | None:
+        """The stream's cursor row (None: the stream was never polled)."""
+        if self._cursors is not None:
+            return self._cursors.get((account_id, stream))
+        with self.ctx.db.read() as session:
+            row = session.get(IngestCursor, (account_id, stream))
+            return StoredCursor(row.cursor, row.last_error) if row else None
 
     def _safe_connector(self, account: Account, totals: Counter[str]) -> Connector | None:
         try:
@@ -196,9 +260,8 @@ class Ingestor:
         pipelined: bool = False,
     ) -> Counter[str]:
         counts: Counter[str] = Counter()
-        with self.ctx.db.read() as session:
-            row = session.get(IngestCursor, (account.id, stream))
-            cursor = row.cursor if row else None
+        stored = self._stored(account.id, stream)
+        cursor = stored.cursor if stored else None
         prepared: dict[str, takeover.NewInboxItem] = {}
         try:
             connector = self.connector(account)
@@ -221,9 +284,12 @@ class Ingestor:
             counts["errors"] += 1
             return counts
         counts["fetched"] += len(items)
-        counts["new"] += self.store(
-            account.id, stream, cursor, items, new_cursor, kind=kind, prepared=prepared
-        )
+        if _unchanged(stored, cursor, items, new_cursor):
+            counts["new"] += 0  # counted as a poll that stored nothing new
+        else:
+            counts["new"] += self.store(
+                account.id, stream, cursor, items, new_cursor, kind=kind, prepared=prepared
+            )
         return counts
 
     def _record_error(self, account_id: str, stream: str, error: Exception) -> None:
@@ -306,6 +372,8 @@ class Ingestor:
             return []
         self._due.clear()  # kept for one page: the settings may change between polls
         # One triage call for the page: the engine and context are resolved once, not per item.
+        from smtool.services.guidelines import triage_flags_of  # see TYPE_CHECKING above
+
         triaged = triage_flags_of([item.text for item in items], settings=self.ctx.settings)
         return [self._row(item, kind, _flags_and_priority(t)) for item, t in zip(items, triaged, strict=True)]
 
@@ -401,9 +469,8 @@ class Ingestor:
         {"watermark": ISO time, "baseline": [ids]}.
         """
         counts: Counter[str] = Counter()
-        with self.ctx.db.read() as session:
-            row = session.get(IngestCursor, (account.id, OWN_POSTS))
-            cursor = row.cursor if row else None
+        stored = self._stored(account.id, OWN_POSTS)
+        cursor = stored.cursor if stored else None
         first_look = cursor is None
         state: _OwnPostsCursor = (
             json.loads(cursor) if cursor else {"watermark": self.ctx.clock().isoformat(), "baseline": []}
@@ -427,6 +494,9 @@ class Ingestor:
         horizon = newest - OWN_POSTS_OVERLAP
         keep = sorted(p.remote_id for p in own if p.remote_id in baseline and p.created_at >= horizon)
         new_state = json.dumps(_OwnPostsCursor(watermark=newest.isoformat(), baseline=keep))
+        if _unchanged(stored, cursor, alerts, new_state):
+            counts["alerts"] += 0  # counted as a look that stored no alert
+            return counts
         counts["alerts"] += self.store(account.id, OWN_POSTS, cursor, alerts, new_state, kind="alert")
         if counts["alerts"]:  # stored by this poll, not another worker's: respond once
             counts["takeover_pauses"] += takeover.on_unknown_posts(

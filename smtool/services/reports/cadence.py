@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 from sqlmodel import col, select
 
-from smtool.checker.text import HASHTAG, MENTION, WORD, link_spans
 from smtool.services.context import Context
 from smtool.services.reports.aggregate import Scope, bucket_sql, epoch_sql, fetch, pubs_cte, scope_params
 from smtool.services.reports.period import Bucket, Period, bucket_origin, buckets
@@ -118,6 +117,10 @@ class CadenceReport:
 def is_bare_link(text: str, min_words: int) -> bool:
     """A link with fewer than `min_words` words of its own text: the checker's bare-link rule
     (URLs, hashtags and mentions are not words), with the checker's patterns."""
+    # Imported here, not above: the reports package loads with the worker's metrics job, which
+    # needs no checker (importing any part of it loads the whole engine, a tenth of a second).
+    from smtool.checker.text import HASHTAG, MENTION, WORD, link_spans
+
     links = link_spans(text)
     if not links:
         return False

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert
+from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
 from connectors.base import AuthExpired, ConnectorError, PublishedRef, RateLimited
@@ -30,6 +31,9 @@ from smtool.services.platforms import ConnectorFactory, connector_for
 from smtool.store.tables import Account, MetricSnapshot, Publication
 
 log = logging.getLogger("smtool.metrics")
+
+# A post to measure: its publication id, its remote id and when it was published.
+Due = tuple[int, str, datetime]
 
 # Posts per platform call: X's GET /2/tweets takes 100 ids; the connectors split further if needed.
 BATCH = 100
@@ -49,9 +53,10 @@ class MetricsRefresher:
         self.factory = factory
         self._paused_until: dict[str, datetime] = {}
 
-    def due(self, account_id: str, now: datetime) -> list[tuple[int, str, datetime]]:
-        """(publication id, remote id, published at) of the account's posts to measure now,
-        never-measured first, then the stalest, at most max_posts_per_tick."""
+    def due(self, now: datetime, account_id: str | None = None) -> dict[str, list[Due]]:
+        """(publication id, remote id, published at) of the posts to measure now, by account (of
+        one account, or of every one in a single query: a pass asks once, not once per account),
+        never-measured first, then the stalest, at most max_posts_per_tick per account."""
         settings = self.ctx.settings.metrics
         latest = (
             select(func.max(MetricSnapshot.taken_at))
@@ -59,21 +64,34 @@ class MetricsRefresher:
             .scalar_subquery()
         )
         query = (
-            select(Publication.id, Publication.remote_id, Publication.published_at, latest.label("latest"))
+            select_columns(  # five columns: more than sqlmodel's `select` types
+                col(Publication.account_id),
+                col(Publication.id),
+                col(Publication.remote_id),
+                col(Publication.published_at),
+                latest.label("latest"),
+            )
             .where(
-                col(Publication.account_id) == account_id,
                 col(Publication.state) == PublicationState.PUBLISHED.value,
                 col(Publication.remote_id).is_not(None),
                 col(Publication.published_at) >= now - timedelta(days=settings.refresh_days),
             )
             .order_by(col(Publication.published_at).desc())
         )
+        if account_id is not None:
+            query = query.where(col(Publication.account_id) == account_id)
         stale_before = now - timedelta(minutes=settings.interval_minutes)
         with self.ctx.db.read() as session:
-            rows = session.exec(query).all()
-        todo = [r for r in rows if r[3] is None or r[3] < stale_before]
-        todo.sort(key=lambda r: (r[3] is not None, r[3] or now))
-        return [(r[0], r[1], r[2]) for r in todo[: settings.max_posts_per_tick] if r[0] and r[1] and r[2]]
+            rows = session.execute(query).all()
+        todo: dict[str, list[tuple[datetime | None, Due]]] = {}
+        for account, publication, remote, published, measured in rows:
+            if (measured is None or measured < stale_before) and publication and remote and published:
+                todo.setdefault(account, []).append((measured, (publication, remote, published)))
+        due: dict[str, list[Due]] = {}
+        for account, posts in todo.items():
+            posts.sort(key=lambda p: (p[0] is not None, p[0] or now))  # stable: newest first within
+            due[account] = [post for _, post in posts[: settings.max_posts_per_tick]]
+        return due
 
     def refresh_all(self, now: datetime | None = None) -> Counter[str]:
         """One refresh of every active account with a usable token; returns counts per outcome."""
@@ -83,6 +101,7 @@ class MetricsRefresher:
             accounts = session.exec(
                 select(Account).where(col(Account.active).is_(True)).order_by(col(Account.id))
             ).all()
+        due = self.due(now)
         for account in accounts:
             if account.token_status != "ok":
                 totals["skipped_no_token"] += 1
@@ -91,12 +110,17 @@ class MetricsRefresher:
             if paused and paused > now:
                 totals["skipped_rate_limited"] += 1
                 continue
-            totals.update(self.refresh_account(account, now))
+            totals.update(self.refresh_account(account, now, due.get(account.id, [])))
         return totals
 
-    def refresh_account(self, account: Account, now: datetime) -> Counter[str]:
+    def refresh_account(
+        self, account: Account, now: datetime, due: Sequence[Due] | None = None
+    ) -> Counter[str]:
+        """Measure the account's `due` posts (by default, those due now); a connector is built only
+        when some are due."""
         counts: Counter[str] = Counter()
-        due = self.due(account.id, now)
+        if due is None:
+            due = self.due(now, account.id).get(account.id, [])
         if not due:
             return counts
         try:
@@ -129,7 +153,7 @@ class MetricsRefresher:
             counts["gone"] += len(batch) - len({m.remote_id for m in measured})
         return counts
 
-    def store(self, batch: Sequence[tuple[int, str, datetime]], measured: Sequence[Measured]) -> int:
+    def store(self, batch: Sequence[Due], measured: Sequence[Measured]) -> int:
         """Write the snapshots of one batch in one transaction; returns how many were written."""
         ids = {remote: publication for publication, remote, _ in batch}
         rows = [
