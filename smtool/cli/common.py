@@ -249,7 +249,7 @@ def open_context() -> Context:
     """Settings plus an opened, schema-checked database whose audit events say how the actor was
     proven: by an SSH key, or locally by the OS account that ran the command."""
     from smtool.services.context import Context
-    from smtool.services.records.audit import attribute_to
+    from smtool.services.records.attribution import attribute_to
 
     ctx = Context.open(settings())
     attribute_to(ctx.db, via())
@@ -265,7 +265,7 @@ def via() -> str:
 def note_unapplied_config(ctx: Context) -> None:
     """Say on stderr when config.toml's users or accounts differ from the applied ones, so nobody
     reads the file and believes it is in effect."""
-    from smtool.services.installation.directory import pending_changes_of
+    from smtool.services.installation.pending import pending_changes_of
 
     pending = pending_changes_of(ctx, settings())
     if pending:

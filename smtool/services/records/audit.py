@@ -18,6 +18,7 @@ from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from smtool.i18n import _
+from smtool.services.records.attribution import _VIA
 from smtool.store.engine import Database
 from smtool.store.tables import AuditEvent
 from smtool.store.types import utcnow
@@ -26,8 +27,6 @@ GENESIS = "0" * 64
 # Names smtool's audit chain among PostgreSQL advisory locks. Advisory locks are database-wide, so
 # the key includes the schema: installations in two schemas of one database do not wait on each other.
 _AUDIT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.smtool.audit', 0))"
-# The engine option that carries how the actors of a process were proven (`attribute_to`).
-_VIA = "smtool_via"
 
 
 # One encoder for every call: json.dumps with these options builds a new JSONEncoder each time, and
@@ -77,14 +76,6 @@ def _hashed(
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-def attribute_to(db: Database, via: str) -> None:
-    """Record `via` ("ssh SHA256:...", "local anna") in every event appended through `db`.
-
-    Set once by the interface that proved who acts, so no use case can leave it out or change it.
-    """
-    db.engine.update_execution_options(**{_VIA: via})
-
-
 @dataclass(frozen=True)
 class Event:
     """One event to append (`append_many`)."""
@@ -106,7 +97,8 @@ def append(
 ) -> AuditEvent:
     """Append one event inside the caller's write transaction (so it commits with the change).
 
-    The payload gets "via" when the session's database was attributed (`attribute_to`).
+    The payload gets "via" when the session's database was attributed
+    (services.records.attribution.attribute_to).
     """
     (row,) = _append(session, actor, [Event(action, subject_type, subject_id, payload)])
     return AuditEvent.model_construct(**row)
