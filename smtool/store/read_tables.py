@@ -1,7 +1,8 @@
 """SQLAlchemy Core views of the tables that every command reads, for the read path alone.
 
 Every command opens the database and reads the users and accounts (services.people); `account
-list` reads the accounts' token columns. Building the SQLModel classes of smtool.store.tables
+list` reads the accounts' token columns; a read of citizens' data appends its audit row
+(services.records.audit). Building the SQLModel classes of smtool.store.tables
 (pydantic models and ORM mappers, with sqlmodel and sqlalchemy.orm imported for them) costs more
 than the rest of such a command together, so these reads go through plain `Table` objects that name
 only the columns they read, on a MetaData of their own (never used to create or migrate anything:
@@ -11,7 +12,7 @@ column here against store.tables, so the two cannot drift apart.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Integer, LargeBinary, MetaData, String, Table, Text
 
 from smtool.store.types import JSONType, UTCDateTime
 
@@ -48,4 +49,18 @@ accounts = Table(
     Column("token_problem", Text),
     Column("active", Boolean, nullable=False),
     Column("entry", JSONType),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject_type", String(64), nullable=False),
+    Column("subject_id", String(100), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
 )

@@ -12,7 +12,11 @@ from smtool.store.types import UTCDateTime
 
 @pytest.mark.parametrize(
     ("light", "full"),
-    [(read_tables.users, tables.User.__table__), (read_tables.accounts, tables.Account.__table__)],
+    [
+        (read_tables.users, tables.User.__table__),
+        (read_tables.accounts, tables.Account.__table__),
+        (read_tables.audit_events, tables.AuditEvent.__table__),
+    ],
 )
 def test_every_column_matches_the_schema(light: Table, full: Table) -> None:
     assert light.name == full.name
