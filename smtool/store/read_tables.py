@@ -1,13 +1,14 @@
-"""SQLAlchemy Core views of the tables that every command reads, for the read path alone.
+"""SQLAlchemy Core views of the tables that a read command touches, for that path alone.
 
 Every command opens the database and reads the users and accounts (services.people); `account
-list` reads the accounts' token columns; a read of citizens' data appends its audit row
-(services.records.audit). Building the SQLModel classes of smtool.store.tables
-(pydantic models and ORM mappers, with sqlmodel and sqlalchemy.orm imported for them) costs more
-than the rest of such a command together, so these reads go through plain `Table` objects that name
-only the columns they read, on a MetaData of their own (never used to create or migrate anything:
-store.tables and the migrations stay the schema). tests/store/test_read_tables.py checks every
-column here against store.tables, so the two cannot drift apart.
+list` reads the accounts' token columns; `inbox list` reads a page of inbox items (all but their raw
+payload and fetch time) and appends the read's audit row (services.records.audit). Building the
+SQLModel classes of smtool.store.tables (pydantic models and ORM mappers, with sqlmodel and
+sqlalchemy.orm imported for them) costs more than the rest of such a command together, so these
+go through plain `Table` objects that name only the columns used, on a MetaData of their own (never
+used to create or migrate anything: store.tables and the migrations stay the schema).
+tests/store/test_read_tables.py checks every column here against store.tables, so the two cannot
+drift apart.
 """
 
 from __future__ import annotations
@@ -63,4 +64,35 @@ audit_events = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(32), nullable=False),
+    Column("remote_id", String(100), nullable=False),
+    Column("account_id", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("author_id", String(100)),
+    Column("author_name", Text),
+    Column("author_handle", Text),
+    Column("text", Text, nullable=False),
+    Column("parent_remote_id", String(100)),
+    Column("thread_remote_id", String(100)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("flags", JSONType, nullable=False),
+    Column("team", String(64)),
+    Column("assigned_to", String(64)),
+    Column("claimed_by", String(64)),
+    Column("lease_until", UTCDateTime),
+    Column("hidden", Boolean, nullable=False),
+    Column("hidden_reason", Text),
+    Column("first_response_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("version", Integer, nullable=False),
+    Column("escaped", Boolean, nullable=False),
+    Column("response_due_at", UTCDateTime),
 )

@@ -16,6 +16,7 @@ from smtool.store.types import UTCDateTime
         (read_tables.users, tables.User.__table__),
         (read_tables.accounts, tables.Account.__table__),
         (read_tables.audit_events, tables.AuditEvent.__table__),
+        (read_tables.inbox_items, tables.InboxItem.__table__),
     ],
 )
 def test_every_column_matches_the_schema(light: Table, full: Table) -> None:
