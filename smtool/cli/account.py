@@ -6,6 +6,7 @@ import queue
 import sys
 import threading
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -15,11 +16,10 @@ from smtool.config import config_path
 from smtool.domain.words import noun
 from smtool.errors import NotFound, UsageError
 from smtool.i18n import N_, _, speaking
-from smtool.services.context import Context
-from smtool.services.installation.accounts import list_accounts
-from smtool.services.installation.connect import LoopbackRedirect, connect, picker, set_token
-from smtool.services.installation.directory import add_account
-from smtool.services.installation.tokens import set_app
+from smtool.services.installation.account_list import list_accounts
+
+if TYPE_CHECKING:
+    from smtool.services.context import Context
 
 group = typer.Typer(help=N_("Managed social media accounts."), no_args_is_help=True)
 # Platform tokens and app secrets are a few hundred characters; a longer line is not one.
@@ -116,6 +116,9 @@ def set_token_(
     account: str = typer.Argument(..., help=N_("Account id from config.toml.")),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
+    # The token flows import the connectors: only the commands that use them pay for that.
+    from smtool.services.installation.connect import set_token
+
     token = _secret_from_stdin(_("Token for {account}").format(account=account))
     if not token:
         raise UsageError(_("no token on standard input; pipe it in or run interactively"))
@@ -150,6 +153,8 @@ def app_(
     client_id: str = typer.Option(..., "--client-id", help=N_("X: OAuth 2.0 Client ID. Meta: App ID.")),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
+    from smtool.services.installation.tokens import set_app
+
     secret = _secret_from_stdin(
         _("Secret of the {platform} app (empty for an X public client)").format(platform=platform)
     )
@@ -213,6 +218,8 @@ def add_(
     port: int = typer.Option(8765, "--port", min=1, max=65535, help=PORT_HELP),
     as_user: str | None = typer.Option(None, "--as", help=common.AS_USER_HELP),
 ) -> None:
+    from smtool.services.installation.directory import add_account
+
     entry: dict[str, object] = {"id": account, "platform": platform, "handle": handle}
     if spokespeople:
         entry["spokespeople"] = spokespeople
@@ -229,6 +236,8 @@ def add_(
 
 
 def _connect_flow(ctx: Context, account: str, port: int, page: str | None, actor: str) -> None:
+    from smtool.services.installation.connect import LoopbackRedirect, connect, picker
+
     with LoopbackRedirect(port) as loop:
 
         def redirect(url: str) -> str:

@@ -75,10 +75,33 @@ state = _State()
 
 
 def settings() -> Settings:
-    """The settings named by --config (or SMTOOL_CONFIG, or ./config.toml)."""
-    from smtool.config import load_settings
+    """The settings named by --config (or SMTOOL_CONFIG, or ./config.toml).
 
-    return load_settings(state.config_path)
+    A command asks several times (who may type --as, opening the database, whether config.toml
+    differs from what is applied); the file is read and validated once while it and the SMTOOL_*
+    variables stay the same. Settings are frozen, so the copy handed out cannot be changed."""
+    from smtool.config import config_path, load_settings
+
+    file = config_path(state.config_path)
+    try:
+        seen = file.stat()
+    except OSError:
+        return load_settings(state.config_path)  # says what is wrong with the file
+    key = (
+        str(file.resolve()),
+        (seen.st_ino, seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns),
+        tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("SMTOOL_"))),
+    )
+    cached = _settings_read.get(key)
+    if cached is None:
+        cached = load_settings(state.config_path)
+        _settings_read.clear()
+        _settings_read[key] = cached
+    return cached
+
+
+# The settings last read (`settings`), by file, its state on disk and the SMTOOL_* variables.
+_settings_read: dict[tuple[str, tuple[int, int, int, int], tuple[tuple[str, str], ...]], Settings] = {}
 
 
 SHARED_INSTALLATION = N_(
@@ -249,7 +272,7 @@ def open_context() -> Context:
     """Settings plus an opened, schema-checked database whose audit events say how the actor was
     proven: by an SSH key, or locally by the OS account that ran the command."""
     from smtool.services.context import Context
-    from smtool.services.records.audit import attribute_to
+    from smtool.services.records.attribution import attribute_to
 
     ctx = Context.open(settings())
     attribute_to(ctx.db, via())
@@ -265,7 +288,7 @@ def via() -> str:
 def note_unapplied_config(ctx: Context) -> None:
     """Say on stderr when config.toml's users or accounts differ from the applied ones, so nobody
     reads the file and believes it is in effect."""
-    from smtool.services.installation.directory import pending_changes_of
+    from smtool.services.installation.pending import pending_changes_of
 
     pending = pending_changes_of(ctx, settings())
     if pending:

@@ -12,7 +12,7 @@ from smtool.cli import common
 from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.i18n import N_, _
-from smtool.services.installation import directory
+from smtool.services.installation import directory, pending
 from smtool.store.engine import describe_url
 
 group = typer.Typer(help=N_("Configuration."), no_args_is_help=True)
@@ -55,7 +55,7 @@ def apply(
 ) -> None:
     settings = common.settings()
     with common.open_context() as ctx:
-        changes = directory.pending_changes_of(ctx, settings)
+        changes = pending.pending_changes_of(ctx, settings)
         applied = bool(changes) and not dry_run and (yes or _confirmed(changes, as_json))
         if applied:
             directory.apply(ctx, settings, common.actor(as_user), expected=changes)
@@ -75,7 +75,7 @@ def apply(
         print(_("Nothing applied."))
 
 
-def _confirmed(changes: list[directory.Change], as_json: bool) -> bool:
+def _confirmed(changes: list[pending.Change], as_json: bool) -> bool:
     """Ask at a terminal; a script must say --yes (it saw the difference with --dry-run)."""
     if as_json or not sys.stdin.isatty():
         raise UsageError(
@@ -88,7 +88,7 @@ def _confirmed(changes: list[directory.Change], as_json: bool) -> bool:
     return typer.confirm(_("Apply these changes?"), default=False)
 
 
-def _print_changes(changes: list[directory.Change]) -> None:
+def _print_changes(changes: list[pending.Change]) -> None:
     for change in changes:
         common.console.print(f"  {common.inert(change.describe())}")
 

@@ -18,7 +18,7 @@ from smtool.domain.words import counted
 from smtool.errors import UsageError
 from smtool.i18n import N_, _
 from smtool.services.identity import authorized, shell
-from smtool.services.records.audit import attribute_to
+from smtool.services.records.attribution import attribute_to
 
 group = typer.Typer(
     help=N_("What sshd runs on a shared installation: the keys it accepts and each key's forced command."),

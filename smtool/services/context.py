@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from smtool.config import Settings, load_settings
 from smtool.domain.working_time import WorkingTime
@@ -16,8 +17,11 @@ from smtool.services.files import check_private, require_database_file
 from smtool.services.people import with_stored_directory
 from smtool.store.engine import Database
 from smtool.store.migrate import check_current
-from smtool.store.tables import Account
 from smtool.store.types import utcnow
+
+if TYPE_CHECKING:
+    # Only named in a signature: the ORM's table classes are imported by the flows that use them.
+    from smtool.store.tables import Account
 
 # The engine option naming the signing key's file (records.signing.signing_key_for reads it).
 SIGNING_KEY_OPTION = "smtool_signing_key_file"

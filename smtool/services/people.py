@@ -10,7 +10,9 @@ stored users and accounts over the file's, so every use case reads them as `ctx.
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Row, select
 
 from smtool.config import Account as ConfiguredAccount
 from smtool.config import Settings
@@ -18,8 +20,15 @@ from smtool.config import User as ConfiguredUser
 from smtool.domain.roles import Action, require
 from smtool.errors import PermissionDenied
 from smtool.i18n import _
+
+# Every command reads the directory as it opens the database: through Core tables, so that a read
+# command imports neither sqlmodel nor the ORM's table classes (store.read_tables).
+from smtool.store import read_tables
 from smtool.store.engine import Database
-from smtool.store.tables import Account, User
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
 
 def user_roles(settings: Settings, name: str) -> list[str]:
@@ -55,23 +64,28 @@ def require_manager(settings: Settings, actor: str) -> None:
         require(actor, user_roles(settings, actor), Action.MANAGE)
 
 
-def stored_users(session: Session) -> list[ConfiguredUser]:
+def stored_users(session: Session | Connection) -> list[ConfiguredUser]:
     """The active users as last applied, in name order."""
-    rows = session.exec(select(User).where(col(User.active)).order_by(col(User.name))).all()
+    rows = session.execute(
+        select(read_tables.users).where(read_tables.users.c.active).order_by(read_tables.users.c.name)
+    ).all()
     return [_user_entry(row) for row in rows]
 
 
-def stored_accounts(session: Session) -> list[ConfiguredAccount]:
+def stored_accounts(session: Session | Connection) -> list[ConfiguredAccount]:
     """The active accounts as last applied, in id order."""
-    rows = session.exec(select(Account).where(col(Account.active)).order_by(col(Account.id))).all()
+    rows = session.execute(
+        select(read_tables.accounts).where(read_tables.accounts.c.active).order_by(read_tables.accounts.c.id)
+    ).all()
     return [_account_entry(row) for row in rows]
 
 
 def with_stored_directory(db: Database, settings: Settings) -> Settings:
     """`settings` with the users and accounts the database holds in place of the file's."""
-    with db.read() as session:
-        users = stored_users(session)
-        accounts = stored_accounts(session)
+    # One read transaction on a plain connection: no ORM session is needed for two SELECTs.
+    with db.reader.connect() as connection, connection.begin():
+        users = stored_users(connection)
+        accounts = stored_accounts(connection)
     # People read lists in the order the file gives (the first account is the usual one); the
     # order decides nothing else.
     user_order = {u.name: i for i, u in enumerate(settings.users)}
@@ -82,7 +96,7 @@ def with_stored_directory(db: Database, settings: Settings) -> Settings:
     return settings.model_copy(update={"users": users, "accounts": accounts})
 
 
-def _user_entry(row: User) -> ConfiguredUser:
+def _user_entry(row: Row[Any]) -> ConfiguredUser:
     if row.entry is not None:
         return ConfiguredUser.model_validate(row.entry)
     return ConfiguredUser.model_validate(
@@ -90,7 +104,7 @@ def _user_entry(row: User) -> ConfiguredUser:
     )
 
 
-def _account_entry(row: Account) -> ConfiguredAccount:
+def _account_entry(row: Row[Any]) -> ConfiguredAccount:
     if row.entry is not None:
         return ConfiguredAccount.model_validate(row.entry)
     # Not yet seeded (`db upgrade` does that): the account is known, but nobody speaks for it.

@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING
 
 # Only a type here: the CLI imports this module for every command, and the tables pull in SQLAlchemy.
 if TYPE_CHECKING:
+    from typing import Any
+
+    from sqlalchemy import Row
+
     from smtool.store.tables import InboxItem
 
 # C0/C1 controls except tab and newline, DEL, the bidi embedding/override/isolate controls, and the
@@ -79,11 +83,11 @@ def unescape_nul(value: str) -> str:
     return "".join(out)
 
 
-def item_text(item: InboxItem) -> str:
+def item_text(item: InboxItem | Row[Any]) -> str:
     """The exact text the platform sent."""
     return unescape_nul(item.text) if item.escaped else item.text
 
 
-def item_field(item: InboxItem, value: str | None) -> str | None:
+def item_field(item: InboxItem | Row[Any], value: str | None) -> str | None:
     """One of the item's stored strings (author name, handle) exactly as the platform sent it."""
     return unescape_nul(value) if value is not None and item.escaped else value

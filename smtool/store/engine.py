@@ -10,18 +10,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session
 
 from smtool.domain.words import clause
 from smtool.errors import DatabaseError, DatabaseUnreachable
 from smtool.i18n import _
+
+# sqlmodel (and with it the ORM) is imported when a session is first opened, not with the engine:
+# the reads every command starts with (the schema stamp, the users and accounts) need neither.
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 _READ_ONLY = "smtool_read_only"
 # How long an SQLite write waits for another writer before "database is locked": 5 s for any write,
@@ -162,6 +166,8 @@ class Database:
         """A session in one write transaction, committed on success and rolled back on error.
         `patient`: on SQLite, wait up to a minute for another writer instead of 5 s (a pause must
         get through even while a large import writes on a machine that is slow today)."""
+        from sqlmodel import Session
+
         bind = self._patient if patient else self.engine
         with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
@@ -169,6 +175,8 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading; it takes no write lock on SQLite."""
+        from sqlmodel import Session
+
         with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, text
+
+# A type only: the queue's pages are read on a plain connection, without the ORM.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 FTS_TABLE = "inbox_fts"
 PG_INDEX = "ix_inbox_items_fts"
@@ -76,7 +79,7 @@ def _expression(dialect: str, query: str) -> str:
     return " & ".join(f"{t.lower()}:*" for t in terms)
 
 
-def matching_ids(session: Session, query: str, cap: int) -> list[int] | None:
+def matching_ids(session: Session | Connection, query: str, cap: int) -> list[int] | None:
     """The ids of every item whose text or author has every word of `query` (each as a prefix:
     "pieteik" finds "pieteikums"), or None when more than `cap` items match.
 
@@ -84,7 +87,7 @@ def matching_ids(session: Session, query: str, cap: int) -> list[int] | None:
     single query picks the wrong plan for rare words (walking a million rows) or for common ones
     (collecting every match before taking the first page). A capped index probe tells which case it is.
     """
-    dialect = session.get_bind().dialect.name
+    dialect = (session if isinstance(session, Connection) else session.get_bind()).dialect.name
     if dialect == "sqlite":
         probe = "SELECT rowid FROM inbox_fts WHERE inbox_fts MATCH :fts LIMIT :cap"
     else:
@@ -107,7 +110,7 @@ def pg_condition(query: str) -> ColumnElement[bool]:
     return condition.bindparams(fts=_expression("postgresql", query))  # type: ignore[return-value]
 
 
-def pg_matching_among(session: Session, ids: list[int], query: str) -> set[int]:
+def pg_matching_among(session: Session | Connection, ids: list[int], query: str) -> set[int]:
     """PostgreSQL, common words: which of `ids` (a chunk of a walk along the queue's own order) match.
     A page of matches is found after a few chunks; collecting every match first would take longer."""
     if not ids:

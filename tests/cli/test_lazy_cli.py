@@ -23,6 +23,8 @@ from tests.support.cli import run_smtool
 
 # The database stack and the configuration's validation: none of them is needed to print help.
 DATABASE_STACK = ("sqlalchemy", "sqlmodel", "alembic", "smtool.store.tables", "smtool.services.context")
+# What a read command does without (issue 21, item 6): the ORM and the table classes built on it.
+ORM = ("sqlmodel", "sqlalchemy.orm", "smtool.store.tables")
 
 
 def _eager_commands() -> dict[str, object]:
@@ -91,8 +93,18 @@ def test_a_database_read_imports_neither_alembic_nor_the_checker(tmp_path: Path)
     assert "sqlalchemy" in modules and "smtool.cli.inbox" in modules  # it did read the database
     # The schema stamp is read with one query when it is the head; replies (checked) are not loaded.
     assert not _loaded(modules, ("alembic", "smtool.checker", "smtool.services.monitoring.queue"))
+    # The page and its audit row go through Core tables (store.read_tables): no ORM.
+    assert not _loaded(modules, ORM)
     others = {f"smtool.cli.{entry.module}" for entry in COMMANDS.values()} - {"smtool.cli.inbox"}
     assert not modules & others
+
+
+def test_account_list_imports_neither_the_orm_nor_the_token_flows(tmp_path: Path) -> None:
+    installed = run_smtool("init", "--sandbox", cwd=tmp_path)
+    assert installed.code == 0, installed.err
+    modules = _imported("account", "list", cwd=tmp_path)
+    assert "smtool.services.installation.account_list" in modules  # it did read the accounts
+    assert not _loaded(modules, (*ORM, "connectors", "smtool.services.installation.tokens"))
 
 
 def test_the_head_read_from_the_revision_files_is_alembic_s() -> None:

@@ -2,69 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smtool.domain.token_health import TokenHealth
 from smtool.errors import NotFound, SecretError, UsageError
 from smtool.i18n import _
 from smtool.services.context import Context
 from smtool.services.installation import tokens
+
+# Re-exported: the list lives in its own module so that `account list` starts fast.
+from smtool.services.installation.account_list import AccountView, list_accounts
 from smtool.services.installation.secrets import encrypt, load_keys
-from smtool.services.installation.tokens import Current, health_of
+from smtool.services.installation.tokens import Current
 from smtool.services.people import require_manager
 from smtool.services.records import audit
 from smtool.services.refusals import audits_refusals
 from smtool.store.tables import Account, Publication, User
-
-
-@dataclass(frozen=True)
-class AccountView:
-    id: str
-    platform: str
-    handle: str
-    kind: str
-    token_status: str
-    token_set_at: datetime | None
-    base_url: str | None
-    active: bool
-    spokespeople: tuple[str, ...]
-    # Token health (services.installation.tokens, domain.token_health).
-    token_handle: str | None = None  # whom the platform said the token speaks for
-    token_scopes: tuple[str, ...] = ()
-    token_expires_at: datetime | None = None  # None: does not expire
-    token_refreshed_at: datetime | None = None
-    token_problem: str | None = None
-    health: TokenHealth | None = None
-
-
-def list_accounts(ctx: Context) -> list[AccountView]:
-    spokespeople = {a.id: tuple(a.spokespeople) for a in ctx.settings.accounts}
-    now = ctx.clock()
-    with ctx.db.read() as session:
-        rows = session.exec(select(Account).order_by(col(Account.id))).all()
-        return [
-            AccountView(
-                id=row.id,
-                platform=row.platform,
-                handle=row.handle,
-                kind=row.kind,
-                token_status=row.token_status,
-                token_set_at=row.token_set_at,
-                base_url=row.base_url,
-                active=row.active,
-                spokespeople=spokespeople.get(row.id, ()),
-                token_handle=row.token_handle,
-                token_scopes=tuple(row.token_scopes),
-                token_expires_at=row.token_expires_at,
-                token_refreshed_at=row.token_refreshed_at,
-                token_problem=row.token_problem,
-                health=health_of(row, now),
-            )
-            for row in rows
-        ]
 
 
 def list_users(ctx: Context) -> list[User]:

@@ -17,10 +17,11 @@ from sqlmodel import Session
 from smtool.config import Settings, load_settings, parse_settings
 from smtool.services.context import Context
 from smtool.services.files import keep_private, make_private, require_database_file, sqlite_path
-from smtool.services.installation.directory import Change, pending_changes, seed, seed_unapplied_accounts
+from smtool.services.installation.directory import seed, seed_unapplied_accounts
+from smtool.services.installation.pending import Change, pending_changes
 from smtool.services.installation.secrets import KEY_ENV, create_key_file, encrypt, load_keys
 from smtool.services.publishing.seals import seal_unsealed, sealing_due
-from smtool.services.records import audit
+from smtool.services.records import attribution, audit
 from smtool.services.records.signing import create_signing_key, load_signing_key
 from smtool.store.engine import Database
 from smtool.store.migrate import current_revision, refuse_newer, upgrade
@@ -153,7 +154,7 @@ def initialise(
         make_private(database_file)  # before SQLite creates it world-readable (citizens' personal data)
     db = Database(settings.database_url)
     if via:
-        audit.attribute_to(db, via)
+        attribution.attribute_to(db, via)
     try:
         # Reach the database and refuse a newer schema before anything is written.
         refuse_newer(db, current_revision(db))
@@ -225,7 +226,7 @@ def _store_sandbox_tokens(ctx: Context, accounts: list[SandboxAccountSpec], acto
 def upgrade_database(settings: Settings, actor: str, via: str | None = None) -> tuple[str | None, str]:
     """Migrate the configured database to this code's schema; accounts stored before their settings
     lived in the database get config.toml's entry once (audited). `via` says how the actor was
-    proven, for the audit log (services.records.audit.attribute_to).
+    proven, for the audit log (services.records.attribution.attribute_to).
 
     The upgrade that brings publication seals also seals the publications still waiting to go out
     (`_seal_waiting`). Raises ConfigError when there is no SQLite database to upgrade, and
@@ -235,7 +236,7 @@ def upgrade_database(settings: Settings, actor: str, via: str | None = None) -> 
     require_database_file(settings)  # `init` creates an installation; an upgrade needs one
     db = Database(settings.database_url)
     if via:
-        audit.attribute_to(db, via)
+        attribution.attribute_to(db, via)
     try:
         key = load_signing_key(settings) if sealing_due(db) else None
         before, after = upgrade(db)

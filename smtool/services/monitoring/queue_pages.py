@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Cast, String, and_, func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Cast, Connection, Row, String, and_, func, or_, select
 
 from smtool.domain.inbox_states import ALL_STATES, FLAGS, OPEN_STATES
 from smtool.domain.working_time import response_times
@@ -29,7 +28,18 @@ from smtool.services.monitoring.views import (
     proposal_view,
 )
 from smtool.store.fts import matching_ids, pg_condition, pg_matching_among, sqlite_condition, words
-from smtool.store.tables import InboxItem, ModerationAction, Publication, ReplyProposal
+from smtool.store.read_tables import inbox_items
+
+# The queue's pages are read through the Core table (store.read_tables): `inbox list` then imports
+# neither sqlmodel nor the ORM's table classes, most of its start-up otherwise (issue 21, item 6).
+# An item in full (`show_item`, `surroundings`) is read through the ORM, imported there.
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from smtool.store.tables import InboxItem
+
+# A row of the Core table: an inbox item's columns as attributes, as item_view reads them.
+ItemRow = Row[Any]
 
 # Searches matching at most this many items fetch exactly those; commoner words are searched along
 # the queue's order.
@@ -51,29 +61,29 @@ class PageFilter:
 
 def _narrowed(query: Any, where: PageFilter, limit: int) -> Any:
     if where.team is not None:
-        query = query.where(InboxItem.team == where.team)
+        query = query.where(inbox_items.c.team == where.team)
     if where.flag is not None:
-        query = query.where(Cast(col(InboxItem.flags), String).like(f'%"{where.flag}"%'))
+        query = query.where(Cast(inbox_items.c.flags, String).like(f'%"{where.flag}"%'))
     if where.after is not None:
         priority, item_id = where.after
         query = query.where(
             or_(
-                col(InboxItem.priority) < priority,
-                and_(col(InboxItem.priority) == priority, col(InboxItem.id) < item_id),
+                inbox_items.c.priority < priority,
+                and_(inbox_items.c.priority == priority, inbox_items.c.id < item_id),
             )
         )
-    return query.order_by(col(InboxItem.priority).desc(), col(InboxItem.id).desc()).limit(limit)
+    return query.order_by(inbox_items.c.priority.desc(), inbox_items.c.id.desc()).limit(limit)
 
 
-def state_rows(session: Session, state: str, where: PageFilter, wanted: int) -> list[InboxItem]:
+def state_rows(connection: Connection, state: str, where: PageFilter, wanted: int) -> list[ItemRow]:
     """Up to `wanted` items of one state in queue order, along the (state, priority, id) index."""
-    query = select(InboxItem).where(InboxItem.state == state)
-    return list(session.exec(_narrowed(query, where, wanted)).all())
+    query = select(inbox_items).where(inbox_items.c.state == state)
+    return list(connection.execute(_narrowed(query, where, wanted)).all())
 
 
 def common_search_rows(
-    session: Session, states: Sequence[str], where: PageFilter, wanted: int, search: str
-) -> list[InboxItem]:
+    connection: Connection, states: Sequence[str], where: PageFilter, wanted: int, search: str
+) -> list[ItemRow]:
     """Up to `wanted` items of `states` matching words common enough that the probe gave up.
 
     PostgreSQL walks each state's index testing chunks (the GIN index would collect every match).
@@ -82,52 +92,54 @@ def common_search_rows(
     index checked against it and the first page sorted out (60 ms, against 180 ms for three states
     one by one).
     """
-    if session.get_bind().dialect.name == "postgresql":
-        return [row for state in states for row in _walk_matching(session, state, where, wanted, search)]
-    query = select(InboxItem).where(col(InboxItem.state).in_(states), sqlite_condition(search))
-    return list(session.exec(_narrowed(query, where, wanted)).all())
+    if connection.dialect.name == "postgresql":
+        return [row for state in states for row in _walk_matching(connection, state, where, wanted, search)]
+    query = select(inbox_items).where(inbox_items.c.state.in_(states), sqlite_condition(search))
+    return list(connection.execute(_narrowed(query, where, wanted)).all())
 
 
 def matched_rows(
-    session: Session, states: Sequence[str], where: PageFilter, wanted: int, matches: list[int]
-) -> list[InboxItem]:
+    connection: Connection, states: Sequence[str], where: PageFilter, wanted: int, matches: list[int]
+) -> list[ItemRow]:
     """Up to `wanted` of the items `matches` names (a rare search's every match) in queue order."""
     # coalesce() hides the state from the planner, which otherwise walks a whole state's index range
     # testing each id against the list instead of looking the few ids up.
-    query = select(InboxItem).where(
-        col(InboxItem.id).in_(matches), func.coalesce(InboxItem.state, "").in_(states)
+    query = select(inbox_items).where(
+        inbox_items.c.id.in_(matches), func.coalesce(inbox_items.c.state, "").in_(states)
     )
-    return list(session.exec(_narrowed(query, where, wanted)).all())
+    return list(connection.execute(_narrowed(query, where, wanted)).all())
 
 
 def _walk_matching(
-    session: Session, state: str, where: PageFilter, wanted: int, search: str
-) -> list[InboxItem]:
+    connection: Connection, state: str, where: PageFilter, wanted: int, search: str
+) -> list[ItemRow]:
     found: list[int] = []
     walk = where
     for _chunk in range(WALK_CHUNKS):  # not `_`, the translator
-        keys = session.exec(
+        keys = connection.execute(
             _narrowed(
-                select(InboxItem.priority, InboxItem.id).where(InboxItem.state == state), walk, WALK_CHUNK
+                select(inbox_items.c.priority, inbox_items.c.id).where(inbox_items.c.state == state),
+                walk,
+                WALK_CHUNK,
             )
         ).all()
         ids = [int(item_id) for _, item_id in keys]
-        hits = pg_matching_among(session, ids, search)
+        hits = pg_matching_among(connection, ids, search)
         found.extend(item_id for item_id in ids if item_id in hits)
         if len(found) >= wanted or len(keys) < WALK_CHUNK:
             break
         walk = PageFilter(where.team, where.flag, (int(keys[-1][0]), ids[-1]))
     else:
-        rest = select(InboxItem).where(InboxItem.state == state, pg_condition(search))
-        rows = list(session.exec(_narrowed(rest, walk, wanted - len(found))).all())
-        return _by_id(session, found) + rows
-    return _by_id(session, found[:wanted])
+        rest = select(inbox_items).where(inbox_items.c.state == state, pg_condition(search))
+        rows = list(connection.execute(_narrowed(rest, walk, wanted - len(found))).all())
+        return _by_id(connection, found) + rows
+    return _by_id(connection, found[:wanted])
 
 
-def _by_id(session: Session, ids: list[int]) -> list[InboxItem]:
+def _by_id(connection: Connection, ids: list[int]) -> list[ItemRow]:
     if not ids:
         return []
-    return list(session.exec(select(InboxItem).where(col(InboxItem.id).in_(ids))).all())
+    return list(connection.execute(select(inbox_items).where(inbox_items.c.id.in_(ids))).all())
 
 
 # --- reading, for monitoring.reading only (it checks and audits who reads) ---------------------
@@ -184,20 +196,20 @@ def list_items(
         raise UsageError(_("--search needs at least one word"))
     states = [state] if state else list(ALL_STATES if include_closed else OPEN_STATES)
     position = _parse_cursor(after)
-    rows: list[InboxItem] = []
-    with ctx.db.read() as session:
-        matches = matching_ids(session, search, SEARCH_PROBE) if search is not None else None
+    rows: list[ItemRow] = []
+    with ctx.db.reader.connect() as connection, connection.begin():
+        matches = matching_ids(connection, search, SEARCH_PROBE) if search is not None else None
         if matches == []:
             return Page([], None)
         # One index range per state (state, priority, id), merged here: each stays an index walk.
         where = PageFilter(team, flag, position)
         if matches is not None:
-            rows.extend(matched_rows(session, states, where, limit + 1, matches))
+            rows.extend(matched_rows(connection, states, where, limit + 1, matches))
         elif search is not None:
-            rows.extend(common_search_rows(session, states, where, limit + 1, search))
+            rows.extend(common_search_rows(connection, states, where, limit + 1, search))
         else:
             for one_state in states:
-                rows.extend(state_rows(session, one_state, where, limit + 1))
+                rows.extend(state_rows(connection, one_state, where, limit + 1))
     rows.sort(key=lambda r: (r.priority, r.id or 0), reverse=True)
     page = rows[:limit]
     more = len(rows) > limit
@@ -207,6 +219,10 @@ def list_items(
 
 def show_item(ctx: Context, item_id: int) -> InboxItemDetail:
     """One item with its actions, replies and response times. Raises NotFound."""
+    from sqlmodel import col, select
+
+    from smtool.store.tables import ModerationAction, Publication, ReplyProposal
+
     with ctx.db.read() as session:
         item = load_item(session, item_id)
         actions = [
@@ -261,6 +277,10 @@ class Surroundings:
 def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
     """The item's thread (other items of its conversation, and the item it answers) and its author's
     earlier items; at most `limit` of each, each one index range. Raises NotFound."""
+    from sqlmodel import col, select
+
+    from smtool.store.tables import InboxItem
+
     with ctx.db.read() as session:
         item = load_item(session, item_id)
         thread: list[InboxItem] = []
@@ -300,6 +320,8 @@ def surroundings(ctx: Context, item_id: int, limit: int = 20) -> Surroundings:
 
 def load_item(session: Session, item_id: int) -> InboxItem:
     """The item; raises NotFound."""
+    from smtool.store.tables import InboxItem
+
     item = session.get(InboxItem, item_id)
     if item is None:
         raise NotFound(_("no inbox item {item}; see `smtool inbox list`").format(item=item_id))

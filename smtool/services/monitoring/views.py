@@ -6,11 +6,16 @@ mypy holds every producer and reader to it.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from smtool.domain.working_time import ResponseTimesView
 from smtool.services.text import item_field, item_text
-from smtool.store.tables import InboxItem, ReplyProposal
+
+# Types only: `inbox list` builds its views from Core rows (store.read_tables), without the ORM.
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+    from smtool.store.tables import InboxItem, ReplyProposal
 
 
 class InboxItemView(TypedDict):
@@ -103,7 +108,7 @@ class InboxItemDetail(InboxItemView):
     proposals: list[ProposalView]  # replies proposed for approval, oldest first
 
 
-def item_view(item: InboxItem) -> InboxItemView:
+def item_view(item: InboxItem | Row[Any]) -> InboxItemView:
     """The shape scripts rely on (inbox list/show --json)."""
     name, handle = item_field(item, item.author_name), item_field(item, item.author_handle)
     return {

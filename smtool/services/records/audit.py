@@ -12,22 +12,27 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, text
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, insert, select, text
 
 from smtool.i18n import _
+from smtool.services.records.attribution import _VIA
 from smtool.store.engine import Database
-from smtool.store.tables import AuditEvent
+from smtool.store.read_tables import audit_events
 from smtool.store.types import utcnow
+
+# Appending goes through the Core table: a read of citizens' data appends its row on a plain
+# connection, and so imports neither sqlmodel nor the ORM's table classes (issue 21, item 6).
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from smtool.store.tables import AuditEvent
 
 GENESIS = "0" * 64
 # Names smtool's audit chain among PostgreSQL advisory locks. Advisory locks are database-wide, so
 # the key includes the schema: installations in two schemas of one database do not wait on each other.
 _AUDIT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.smtool.audit', 0))"
-# The engine option that carries how the actors of a process were proven (`attribute_to`).
-_VIA = "smtool_via"
 
 
 # One encoder for every call: json.dumps with these options builds a new JSONEncoder each time, and
@@ -77,14 +82,6 @@ def _hashed(
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-def attribute_to(db: Database, via: str) -> None:
-    """Record `via` ("ssh SHA256:...", "local anna") in every event appended through `db`.
-
-    Set once by the interface that proved who acts, so no use case can leave it out or change it.
-    """
-    db.engine.update_execution_options(**{_VIA: via})
-
-
 @dataclass(frozen=True)
 class Event:
     """One event to append (`append_many`)."""
@@ -106,27 +103,33 @@ def append(
 ) -> AuditEvent:
     """Append one event inside the caller's write transaction (so it commits with the change).
 
-    The payload gets "via" when the session's database was attributed (`attribute_to`).
+    The payload gets "via" when the session's database was attributed
+    (services.records.attribution.attribute_to).
     """
+    from smtool.store.tables import AuditEvent
+
     (row,) = _append(session, actor, [Event(action, subject_type, subject_id, payload)])
     return AuditEvent.model_construct(**row)
 
 
-def append_many(session: Session, actor: str, events: Sequence[Event]) -> None:
+def append_many(session: Session | Connection, actor: str, events: Sequence[Event]) -> None:
     """Append events by one actor in order, inside the caller's write transaction: the chain's head
     is read once and the rows go in with one bulk INSERT, in order (an import writes thousands at
     once, and holds the write lock for as short a time as it can)."""
     _append(session, actor, events)
 
 
-def _append(session: Session, actor: str, events: Sequence[Event]) -> list[dict[str, Any]]:
+def _append(session: Session | Connection, actor: str, events: Sequence[Event]) -> list[dict[str, Any]]:
     """`append_many`, returning the rows written (column values; no ORM objects, which cost more
     than the INSERT)."""
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    if bind.dialect.name == "postgresql":
         session.execute(text(_AUDIT_LOCK))
-    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    last = session.execute(
+        select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
+    ).scalar_one_or_none()
     prev = last or GENESIS
-    via = session.get_bind().get_execution_options().get(_VIA)
+    via = bind.get_execution_options().get(_VIA)
     rows: list[dict[str, Any]] = []
     # One moment for the run (it is appended in one transaction), and the parts of the hashed text
     # that do not change from event to event encoded once: an import appends tens of thousands of
@@ -154,7 +157,7 @@ def _append(session: Session, actor: str, events: Sequence[Event]) -> list[dict[
         )
         prev = hashed
     # Rows of one INSERT get ascending ids in the order given, which is the chain's order.
-    session.execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]  # Core: no ORM objects
+    session.execute(insert(audit_events), rows)  # Core: no ORM objects
     return rows
 
 
@@ -174,6 +177,10 @@ def verify(db: Database, batch: int = 5000, *, rows_limit: int | None = None) ->
 
     With `rows_limit` only the first that many rows are checked (the part an audit checkpoint covers).
     """
+    from sqlmodel import col, select
+
+    from smtool.store.tables import AuditEvent
+
     prev = GENESIS
     rows = 0
     last_id = 0
