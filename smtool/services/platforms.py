@@ -23,8 +23,7 @@ from connectors.base import (
 )
 from smtool.errors import UsageError
 from smtool.services.context import Context
-from smtool.services.installation import tokens
-from smtool.services.installation.accounts import Current, fresh_token
+from smtool.services.installation.accounts import Current, fresh_token, fresh_tokens
 from smtool.services.text import item_field, item_text
 from smtool.store.tables import Account, InboxItem
 
@@ -93,14 +92,14 @@ class ConnectorCache:
         """Build the connectors of `accounts` not built yet, their tokens read in one query instead
         of one per account (a worker pass over a hundred accounts). Only for the standard
         factory; an account whose token cannot be had that way (see
-        tokens.current_without_refresh) is left for its first use, which raises or refreshes."""
+        accounts.fresh_tokens) is left for its first use, which raises or refreshes."""
         if self._factory is not connector_for:
             return
         with self._lock:
             missing = [a for a in accounts if self._built.get(a.id, (None,))[0] != self._key(a)]
         if len(missing) < 2:
             return
-        currents = tokens.current_without_refresh(ctx, [a.id for a in missing])
+        currents = fresh_tokens(ctx, [a.id for a in missing])
         with self._lock:
             for account in missing:
                 current = currents.get(account.id)

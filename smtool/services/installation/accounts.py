@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -103,6 +104,13 @@ def get_token(ctx: Context, account_id: str) -> str:
     """The decrypted token, refreshed first when due; raises NotFound when none is stored,
     SecretError on a wrong key."""
     return fresh_token(ctx, account_id).token
+
+
+def fresh_tokens(ctx: Context, account_ids: Collection[str]) -> dict[str, Current]:
+    """The tokens of those accounts that need no refresh now, in one query (tokens.
+    current_without_refresh); the others are left for `fresh_token`. The connectors' side
+    (services.platforms) reaches the token store only through this module."""
+    return tokens.current_without_refresh(ctx, account_ids)
 
 
 def fresh_token(ctx: Context, account_id: str) -> Current:
