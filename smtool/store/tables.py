@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 from smtool.domain.media import MediaEntry
@@ -401,3 +402,10 @@ class PublicationSeal(SQLModel, table=True):
     publication_id: int = Field(foreign_key="publications.id", primary_key=True, ondelete="CASCADE")
     seal: str = Field(sa_type=Text)
     sealed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# The mappers are configured here, once, in whichever thread imports the tables. Otherwise the first
+# ORM use configures them, and rows built without a session (Account.model_construct in the
+# outbox's Core hot path) can be built in one thread while another configures: their attributes
+# then have no implementation yet ("'NoneType' object has no attribute 'supports_population'").
+configure_mappers()
