@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from smtool.i18n import _, format_day
 
@@ -56,3 +57,30 @@ def assess(
     if refreshable:
         return TokenHealth(_("none (refreshed automatically)"), False, runs_out)
     return TokenHealth(_("none"), False, runs_out)
+
+
+class StoredToken(Protocol):
+    """What is stored about an account's token: an ORM Account or a Core row of `accounts`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def token_status(self) -> str: ...
+    @property
+    def token_expires_at(self) -> datetime | None: ...
+    @property
+    def token_access_expires_at(self) -> datetime | None: ...
+    @property
+    def refresh_encrypted(self) -> bytes | None: ...
+
+
+def health_of(row: StoredToken, now: datetime) -> TokenHealth:
+    """What the account's token in `row` needs next."""
+    return assess(
+        row.id,
+        row.token_status,
+        row.token_expires_at,
+        row.token_access_expires_at,
+        row.refresh_encrypted is not None,
+        now,
+    )

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from smtool.domain.token_health import TokenHealth, assess
+from smtool.domain.token_health import TokenHealth, health_of
 from smtool.services.context import Context
 from smtool.store.read_tables import accounts
 
@@ -60,15 +60,7 @@ def list_accounts(ctx: Context) -> list[AccountView]:
             token_expires_at=row.token_expires_at,
             token_refreshed_at=row.token_refreshed_at,
             token_problem=row.token_problem,
-            # What services.installation.tokens.health_of says of the same row.
-            health=assess(
-                row.id,
-                row.token_status,
-                row.token_expires_at,
-                row.token_access_expires_at,
-                row.refresh_encrypted is not None,
-                now,
-            ),
+            health=health_of(row, now),
         )
         for row in rows
     ]

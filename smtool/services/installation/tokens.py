@@ -39,7 +39,7 @@ from connectors.base import (
     oauth_app_for,
 )
 from smtool.config import Settings
-from smtool.domain.token_health import TokenHealth, assess
+from smtool.domain.token_health import health_of
 from smtool.errors import NotFound, SecretError, UsageError
 from smtool.i18n import _, format_moment
 from smtool.services import alerts
@@ -424,18 +424,6 @@ def raise_alert(
 
 
 # --- health ------------------------------------------------------------------------------------------
-
-
-def health_of(row: Account, now: datetime) -> TokenHealth:
-    """What the account's token needs next (domain.token_health)."""
-    return assess(
-        row.id,
-        row.token_status,
-        row.token_expires_at,
-        row.token_access_expires_at,
-        row.refresh_encrypted is not None,
-        now,
-    )
 
 
 def expiry_alerts(ctx: Context) -> int:
