@@ -268,7 +268,8 @@ class Alphabet:
                         members[k].append(group)
             end = bounds[i + 1] if i + 1 < len(bounds) else _TOP + 1
             pieces.append(chr(group) * (end - at))
-        self._table = "".join(pieces)
+        self._table = self.table = "".join(pieces)
+        """Code point -> its group, as a character (read directly on the hot paths)."""
         self._classes = {t: _byte_class(m) for t, m in zip(tests, members, strict=True)}
         self._members = {t: frozenset(m) for t, m in zip(tests, members, strict=True)}
 
@@ -772,6 +773,8 @@ class LinearPattern:
             c.compile(self._template, alphabet)
         self._first = _ALL_BYTES if self._first_test is None else alphabet.groups(self._first_test)
         self._alphabet = alphabet
+        self._table = alphabet.table
+        self._checks = bool(self._before or self._after)  # most patterns: none to check in Python
 
     def _data(self, text: str) -> bytes:
         if self._alphabet is None:
@@ -802,7 +805,7 @@ class LinearPattern:
 
     def holds(self, text: str, data: bytes, s: int, e: int) -> bool:
         """Whether the conditions checked in Python hold for a match at s..e."""
-        return self._holds(text, data, s, e)
+        return not self._checks or self._holds(text, data, s, e)
 
     def _holds(self, text: str, data: bytes, s: int, e: int) -> bool:
         return all(c.holds(text, data, s) for c in self._before) and all(
@@ -836,7 +839,7 @@ class LinearPattern:
         if self.variants:
             found = self._group.match(text, pos)
             return None if found is None else found[0]
-        if pos < len(text) and self.alphabet.group_of(text[pos]) not in self._first:
+        if pos < len(text) and ord(self._table[ord(text[pos])]) not in self._first:
             return None  # most candidate positions: decided without encoding the text or calling RE2
         data = self._data(text)
         if self._led is None:
@@ -847,7 +850,7 @@ class LinearPattern:
             span = self._led.match(data, pos - 1)
         if span is None:
             return None
-        return span if self._holds(text, data, *span) else None
+        return span if not self._checks or self._holds(text, data, *span) else None
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[Span]:
         """The matches `re`'s finditer gives (none is empty), ending by `endpos`."""
@@ -871,6 +874,7 @@ class PatternGroup:
         self._owners = [k for k, p in enumerate(patterns) for _ in p.leaves()]
         self.patterns = tuple(leaf for p in patterns for leaf in p.leaves())
         self._programs: tuple[_Program, _Program, frozenset[int]] | None = None
+        self._table = ""  # the alphabet's table, once compiled
 
     def _compiled(self) -> tuple[_Program, _Program, frozenset[int]]:
         # Compiled at first use: the patterns are finished (have the pack's alphabet) only after the load.
@@ -879,18 +883,16 @@ class PatternGroup:
             start = "|".join(p.alternative(after_start=False) for p in self.patterns)
             first = frozenset().union(*(p.first for p in self.patterns))
             self._programs = (_Program(led), _Program(start), first)
+            self._table = self.patterns[0].alphabet.table
         return self._programs
 
     def _data(self, text: str) -> bytes:
         return self.patterns[0].encode(text)
 
-    def _group_of(self, char: str) -> int:
-        return self.patterns[0].alphabet.group_of(char)
-
     def match(self, text: str, pos: int) -> tuple[Span, int] | None:
         """The match at `pos` and which pattern made it."""
-        led, start, first = self._compiled()
-        if pos < len(text) and self._group_of(text[pos]) not in first:
+        led, start, first = self._programs or self._compiled()
+        if pos < len(text) and ord(self._table[ord(text[pos])]) not in first:
             return None  # most candidate positions: decided without encoding the text or calling RE2
         data = self._data(text)
         found = start.which(data, 0, anchored=True) if pos == 0 else led.which(data, pos - 1, anchored=True)
