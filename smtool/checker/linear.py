@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]
 import array
+import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -272,6 +273,9 @@ class Alphabet:
         """Code point -> its group, as a character (read directly on the hot paths)."""
         self._classes = {t: _byte_class(m) for t, m in zip(tests, members, strict=True)}
         self._members = {t: frozenset(m) for t, m in zip(tests, members, strict=True)}
+        # The characters of most posts as a codec's map, each to its place in _COMMON, and those places
+        # to their groups: both steps run in C (str.translate calls back into Python per character).
+        self._common_groups = _COMMON.translate(self._table).encode("latin-1")
 
     def klass(self, test: Ranges) -> str:
         return self._classes[test]
@@ -282,11 +286,34 @@ class Alphabet:
 
     def encode(self, text: str) -> bytes:
         """The text as RE2 reads it: one byte per character, its group."""
-        return text.translate(self._table).encode("latin-1")
+        try:
+            places: bytes = codecs.charmap_encode(text, "strict", _COMMON_MAP)[0]
+        except UnicodeEncodeError:  # a character beyond _COMMON (an emoji, a rare letter)
+            return text.translate(self._table).encode("latin-1")
+        return places.translate(self._common_groups)
 
     def group_of(self, char: str) -> int:
         """The byte (group) of one character."""
         return ord(self._table[ord(char)])
+
+
+def _common_characters() -> str:
+    """256 characters that make up most posts (a codec's map holds 256): ASCII, the Latvian letters,
+    typographic punctuation, Cyrillic, and Latin-1's letters and signs for the rest."""
+    wanted = (
+        [chr(c) for c in range(128)]
+        + list("āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ")
+        + list("\u00a0–—‐‑…„“”‘’«»•€°§×·№")
+        + [chr(c) for c in range(0x430, 0x450)]
+        + [chr(c) for c in range(0x410, 0x430)]
+        + ["ё", "Ё"]
+        + [chr(c) for c in range(0xA1, 0x100)]
+    )
+    return "".join(dict.fromkeys(wanted))[:256]
+
+
+_COMMON = _common_characters()
+_COMMON_MAP = codecs.charmap_build(_COMMON)
 
 
 def _byte_class(groups: list[int]) -> str:
