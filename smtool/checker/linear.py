@@ -849,8 +849,10 @@ class LinearPattern:
             if self._led is None:
                 span = self._bare.search(data, pos)
             else:
-                if pos == 0 and self._lead_negative:
-                    span = self._bare.match(data, 0)  # nothing before the text's start
+                # Nothing before the text's start: a match there is tried without the look-behind,
+                # only when the first character can start one (most searches start at 0).
+                if pos == 0 and self._lead_negative and data and data[0] in self._first:
+                    span = self._bare.match(data, 0)
                     if span is not None and self._holds(text, data, *span):
                         return span
                 span = self._led.search(data, max(pos - 1, 0))
