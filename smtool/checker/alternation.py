@@ -96,6 +96,9 @@ class Alternation:
         )
         only = self._runs[0][1] if len(self._runs) == 1 else None
         self._words = only.regex if isinstance(only, Words) else None
+        # What the prefilter calls at each candidate: for word lists only, the `re` expression itself,
+        # without a call of match() around each of its calls.
+        self.scanner: Scanner = self if self._words is None else self._words
 
     def match(self, text: str, pos: int) -> Matched | None:
         if self._words is not None:  # word lists only, most matchers: one `re` call, as before

@@ -55,7 +55,10 @@ class Gate:
     def admits(self, bit: int, prefilter: Prefilter, words: Words) -> bool:
         """False only when `prefilter`, the matcher's with this bit, would find no candidate in `words`:
         none of its words, beginnings or characters is there, and no pattern's literal is."""
-        if self.opened(words) & bit:
+        opened = words.gates.get(self)  # opened(), without a call: admits runs for every matcher
+        if opened is None:
+            opened = words.gates[self] = self._open(words)
+        if opened & bit:
             return True
         if prefilter.unconditional:
             return True

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]
 import array
+import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -268,9 +269,13 @@ class Alphabet:
                         members[k].append(group)
             end = bounds[i + 1] if i + 1 < len(bounds) else _TOP + 1
             pieces.append(chr(group) * (end - at))
-        self._table = "".join(pieces)
+        self._table = self.table = "".join(pieces)
+        """Code point -> its group, as a character (read directly on the hot paths)."""
         self._classes = {t: _byte_class(m) for t, m in zip(tests, members, strict=True)}
         self._members = {t: frozenset(m) for t, m in zip(tests, members, strict=True)}
+        # The characters of most posts as a codec's map, each to its place in _COMMON, and those places
+        # to their groups: both steps run in C (str.translate calls back into Python per character).
+        self._common_groups = _COMMON.translate(self._table).encode("latin-1")
 
     def klass(self, test: Ranges) -> str:
         return self._classes[test]
@@ -281,11 +286,34 @@ class Alphabet:
 
     def encode(self, text: str) -> bytes:
         """The text as RE2 reads it: one byte per character, its group."""
-        return text.translate(self._table).encode("latin-1")
+        try:
+            places: bytes = codecs.charmap_encode(text, "strict", _COMMON_MAP)[0]
+        except UnicodeEncodeError:  # a character beyond _COMMON (an emoji, a rare letter)
+            return text.translate(self._table).encode("latin-1")
+        return places.translate(self._common_groups)
 
     def group_of(self, char: str) -> int:
         """The byte (group) of one character."""
         return ord(self._table[ord(char)])
+
+
+def _common_characters() -> str:
+    """256 characters that make up most posts (a codec's map holds 256): ASCII, the Latvian letters,
+    typographic punctuation, Cyrillic, and Latin-1's letters and signs for the rest."""
+    wanted = (
+        [chr(c) for c in range(128)]
+        + list("āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ")
+        + list("\u00a0–—‐‑…„“”‘’«»•€°§×·№")
+        + [chr(c) for c in range(0x430, 0x450)]
+        + [chr(c) for c in range(0x410, 0x430)]
+        + ["ё", "Ё"]
+        + [chr(c) for c in range(0xA1, 0x100)]
+    )
+    return "".join(dict.fromkeys(wanted))[:256]
+
+
+_COMMON = _common_characters()
+_COMMON_MAP = codecs.charmap_build(_COMMON)
 
 
 def _byte_class(groups: list[int]) -> str:
@@ -772,6 +800,8 @@ class LinearPattern:
             c.compile(self._template, alphabet)
         self._first = _ALL_BYTES if self._first_test is None else alphabet.groups(self._first_test)
         self._alphabet = alphabet
+        self._table = alphabet.table
+        self._checks = bool(self._before or self._after)  # most patterns: none to check in Python
 
     def _data(self, text: str) -> bytes:
         if self._alphabet is None:
@@ -802,7 +832,7 @@ class LinearPattern:
 
     def holds(self, text: str, data: bytes, s: int, e: int) -> bool:
         """Whether the conditions checked in Python hold for a match at s..e."""
-        return self._holds(text, data, s, e)
+        return not self._checks or self._holds(text, data, s, e)
 
     def _holds(self, text: str, data: bytes, s: int, e: int) -> bool:
         return all(c.holds(text, data, s) for c in self._before) and all(
@@ -819,8 +849,10 @@ class LinearPattern:
             if self._led is None:
                 span = self._bare.search(data, pos)
             else:
-                if pos == 0 and self._lead_negative:
-                    span = self._bare.match(data, 0)  # nothing before the text's start
+                # Nothing before the text's start: a match there is tried without the look-behind,
+                # only when the first character can start one (most searches start at 0).
+                if pos == 0 and self._lead_negative and data and data[0] in self._first:
+                    span = self._bare.match(data, 0)
                     if span is not None and self._holds(text, data, *span):
                         return span
                 span = self._led.search(data, max(pos - 1, 0))
@@ -836,7 +868,7 @@ class LinearPattern:
         if self.variants:
             found = self._group.match(text, pos)
             return None if found is None else found[0]
-        if pos < len(text) and self.alphabet.group_of(text[pos]) not in self._first:
+        if pos < len(text) and ord(self._table[ord(text[pos])]) not in self._first:
             return None  # most candidate positions: decided without encoding the text or calling RE2
         data = self._data(text)
         if self._led is None:
@@ -847,7 +879,7 @@ class LinearPattern:
             span = self._led.match(data, pos - 1)
         if span is None:
             return None
-        return span if self._holds(text, data, *span) else None
+        return span if not self._checks or self._holds(text, data, *span) else None
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[Span]:
         """The matches `re`'s finditer gives (none is empty), ending by `endpos`."""
@@ -871,6 +903,7 @@ class PatternGroup:
         self._owners = [k for k, p in enumerate(patterns) for _ in p.leaves()]
         self.patterns = tuple(leaf for p in patterns for leaf in p.leaves())
         self._programs: tuple[_Program, _Program, frozenset[int]] | None = None
+        self._table = ""  # the alphabet's table, once compiled
 
     def _compiled(self) -> tuple[_Program, _Program, frozenset[int]]:
         # Compiled at first use: the patterns are finished (have the pack's alphabet) only after the load.
@@ -879,18 +912,16 @@ class PatternGroup:
             start = "|".join(p.alternative(after_start=False) for p in self.patterns)
             first = frozenset().union(*(p.first for p in self.patterns))
             self._programs = (_Program(led), _Program(start), first)
+            self._table = self.patterns[0].alphabet.table
         return self._programs
 
     def _data(self, text: str) -> bytes:
         return self.patterns[0].encode(text)
 
-    def _group_of(self, char: str) -> int:
-        return self.patterns[0].alphabet.group_of(char)
-
     def match(self, text: str, pos: int) -> tuple[Span, int] | None:
         """The match at `pos` and which pattern made it."""
-        led, start, first = self._compiled()
-        if pos < len(text) and self._group_of(text[pos]) not in first:
+        led, start, first = self._programs or self._compiled()
+        if pos < len(text) and ord(self._table[ord(text[pos])]) not in first:
             return None  # most candidate positions: decided without encoding the text or calling RE2
         data = self._data(text)
         found = start.which(data, 0, anchored=True) if pos == 0 else led.which(data, pos - 1, anchored=True)

@@ -83,7 +83,13 @@ class Matcher:
         cached = doc.cache.get(key)
         if cached is not None:
             return cached
-        hits = self._find(doc, ctx) if self.may_match(doc) else []
+        # may_match(), written out: find runs for every matcher of every rule on every keystroke.
+        gate, prefilter = self.gate, self.prefilter
+        admitted = True
+        if gate is not None and prefilter is not None:
+            words = doc.text_words if self.unmasked else doc.masked_words
+            admitted = words is None or gate.admits(self.gate_bit, prefilter, words)
+        hits = self._find(doc, ctx) if admitted else []
         doc.cache[key] = hits
         return hits
 
@@ -142,7 +148,7 @@ class Matcher:
         words = doc.text_words if self.unmasked else doc.masked_words
         if self.prefilter is None or words is None:
             return self.regex.finditer(target)
-        return self.prefilter.matches(self.regex, target, words)
+        return self.prefilter.matches(self.regex.scanner, target, words)
 
 
 _NAME_CACHE: dict[str, re.Pattern[str]] = {}

@@ -7,6 +7,7 @@ generated paradigm sentences, and compare every finding, spans included.
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,6 +184,24 @@ def test_word_classes_and_case_are_unicode_as_in_re() -> None:
         (r"Ž\w*", re.I),
     ]:
         assert _spans(pattern, text, flags) == [m.span() for m in re.finditer(pattern, text, flags)], pattern
+
+
+def test_encoding_through_the_common_characters_map_gives_each_characters_group() -> None:
+    # Alphabet.encode maps the characters of most posts with a codec and falls back to the whole
+    # table for any other text: both must give every character its own group.
+    alphabet = Alphabet(
+        [((0x61, 0x7A),), ((0x101, 0x101),), ((0x30, 0x39),), ((0x410, 0x420),), ((0x2013, 0x2013),)]
+    )
+    rng = random.Random(20)
+    points = [
+        rng.choice((rng.randrange(300), rng.randrange(0x3000), rng.randrange(0x110000)))
+        for _ in range(20_000)
+    ]
+    texts = [str(r["text"]) for r in load_corpus()]
+    texts += ["".join(map(chr, points[k : k + 40])) for k in range(0, len(points), 40)]
+    texts += ["", "Sveiki! \U0001f600", "\ud800", "".join(map(chr, range(0x500)))]
+    for text in texts:
+        assert alphabet.encode(text) == bytes(ord(alphabet.table[ord(c)]) for c in text), text
 
 
 def test_edge_conditions_do_not_lose_neighbouring_matches() -> None:
