@@ -490,7 +490,7 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
             ).format(file=file)
         )
     try:
-        raw = read_small(file, MAX_CONFIG_BYTES, "the installation's config.toml")
+        raw = read_small(file, MAX_CONFIG_BYTES, N_("the installation's config.toml"))
     except UsageError as e:  # /dev/zero, a FIFO, a folder, a huge file: never read for ever
         raise ConfigError(e.msg) from None
     try:

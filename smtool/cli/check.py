@@ -154,7 +154,7 @@ def _read_text(text: str | None, file: Path | None) -> str:
 
 
 def _read_file(path: Path) -> str:
-    return _decode(read_small(path, MAX_INPUT_BYTES, "a UTF-8 text file"), str(path))
+    return _decode(read_small(path, MAX_INPUT_BYTES, N_("a UTF-8 text file")), str(path))
 
 
 def _decode(raw: bytes, where: str) -> str:

@@ -21,7 +21,7 @@ from smtool.domain.states import PostEvent, PostState, next_post_state
 from smtool.domain.timezones import parse_local
 from smtool.domain.words import counted
 from smtool.errors import SmtoolError, UsageError
-from smtool.i18n import _, ngettext
+from smtool.i18n import N_, _, ngettext
 from smtool.services import media as media_store
 from smtool.services import parallel
 from smtool.services.context import Context
@@ -285,7 +285,7 @@ def import_csv(ctx: Context, actor: str, path: Path) -> Imported:
     `at` empty means as soon as approved. Raises UsageError listing every bad row by line number.
     """
     require(actor, user_roles(ctx.settings, actor), Action.SUBMIT_POST)
-    raw = read_small(path, MAX_CSV_BYTES, "a CSV file with the columns account, at, text")
+    raw = read_small(path, MAX_CSV_BYTES, N_("a CSV file with the columns account, at, text"))
     if b"\x00" in raw:
         # No text smtool keeps may hold NUL (PostgreSQL cannot store it); say where it is.
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1

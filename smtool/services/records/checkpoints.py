@@ -257,7 +257,7 @@ def _signed_by(key: Ed25519PublicKey, checkpoint: Checkpoint) -> bool:
 
 
 def _read(path: Path) -> Checkpoint:
-    raw = read_small(path, MAX_CHECKPOINT_BYTES, "the checkpoint file `smtool audit checkpoint` wrote")
+    raw = read_small(path, MAX_CHECKPOINT_BYTES, N_("the checkpoint file `smtool audit checkpoint` wrote"))
     try:
         data = json.loads(raw.decode("utf-8"))
     # RecursionError: arrays nested thousands deep, which no checkpoint has.
