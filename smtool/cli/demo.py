@@ -22,6 +22,7 @@ from smtool.cli import common
 from smtool.cli.sandbox_setup import TrainingSandbox, free_port, prepare_sandbox_init
 from smtool.cli.sandbox_setup import training_sandbox as serve_or_join
 from smtool.config import config_path
+from smtool.domain.state_words import state_word
 from smtool.domain.words import counted, forms, noun
 from smtool.errors import UsageError
 from smtool.i18n import N_, _, format_day
@@ -166,7 +167,9 @@ def _walk_through(ctx: Context) -> None:
     )
     for row in list_publications(ctx):
         if row["post_id"] == post_id:
-            table.add_row(str(row["id"]), common.inert(row["account"]), row["state"], row["remote_id"] or "")
+            table.add_row(
+                str(row["id"]), common.inert(row["account"]), state_word(row["state"]), row["remote_id"] or ""
+            )
     out.print(table)
 
 

@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
+from smtool.domain.state_words import state_word
 from smtool.domain.text import collapse_spaces
 from smtool.domain.words import noun
 from smtool.i18n import N_, _
@@ -54,7 +55,7 @@ def _print_items(items: list[InboxItemView]) -> None:
         table.add_row(
             str(item["id"]),
             str(item["priority"]),
-            item["state"],
+            state_word(item["state"]),
             common.inert(item["team"] or ""),
             who,
             item["account"],
@@ -148,7 +149,7 @@ def _print_detail(item: InboxItemView, zone: str) -> None:
         (
             _("State:"),
             _("{state}  priority {priority}  version {version}").format(
-                state=item["state"], priority=item["priority"], version=item["version"]
+                state=state_word(item["state"]), priority=item["priority"], version=item["version"]
             ),
         ),
         (
@@ -219,7 +220,9 @@ def show(item_id: int = ITEM, as_json: bool = JSON, as_user: str | None = AS) ->
     for reply in item["replies"]:
         common.console.print(
             _("  reply #{publication} {state}: {text}").format(
-                publication=reply["publication"], state=reply["state"], text=common.inert(reply["text"])
+                publication=reply["publication"],
+                state=state_word(reply["state"]),
+                text=common.inert(reply["text"]),
             )
         )
     for proposal in item["proposals"]:
@@ -240,7 +243,7 @@ def _print_proposal(proposal: ProposalView) -> None:
         _("  proposed reply #{id} by {author}, {state}{decided}{comment}; hash {hash}:").format(
             id=proposal["id"],
             author=proposal["author"],
-            state=proposal["state"],
+            state=state_word(proposal["state"]),
             decided=decided,
             comment=comment,
             hash=proposal["content_hash"][: proposals.SHORT_HASH],

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from smtool.cli import common
 from smtool.domain.media import MediaEntry
+from smtool.domain.state_words import state_word
 from smtool.domain.states import PostState
 from smtool.domain.words import counted
 from smtool.errors import UsageError
@@ -200,7 +201,7 @@ def show(
         _("[bold]Post {id}[/] by {author}: {state} (version {version})").format(
             id=detail["id"],
             author=common.inert(detail["author"]),
-            state=detail["state"],
+            state=state_word(detail["state"]),
             version=detail["version"],
         )
     )
@@ -245,7 +246,7 @@ def show(
             _("publication {id} on {account}: {state} {error}").format(
                 id=p["id"],
                 account=common.inert(p["account"]),
-                state=p["state"],
+                state=state_word(p["state"]),
                 error=common.inert(p["last_error"] or ""),
             )
         )
@@ -298,7 +299,7 @@ def list_(
     for r in rows:
         table.add_row(
             str(r["id"]),
-            r["state"],
+            state_word(r["state"]),
             common.inert(r["author"]),
             common.inert(", ".join(r["accounts"])),
             r["scheduled_local"],

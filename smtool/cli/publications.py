@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from smtool.cli import common
+from smtool.domain.state_words import state_word
 from smtool.domain.states import PublicationState
 from smtool.domain.words import noun
 from smtool.i18n import N_, _
@@ -60,7 +61,7 @@ def list_(
             str(r["id"]),
             str(r["post_id"]),
             common.inert(r["account"]),
-            r["state"],
+            state_word(r["state"]),
             common.local_time(r["due_at"], zone),
             str(r["attempt"]),
             common.inert(r["remote_id"] or ""),
@@ -87,7 +88,11 @@ def verify(as_json: bool = typer.Option(False, "--json", help=common.JSON_HELP))
         table = Table(_("id"), noun(1, "post", "posts"), _("account"), _("state"), _("why it would be held"))
         for p in problems:
             table.add_row(
-                str(p["id"]), str(p["post_id"]), common.inert(p["account"]), p["state"], p["reason"]
+                str(p["id"]),
+                str(p["post_id"]),
+                common.inert(p["account"]),
+                state_word(p["state"]),
+                p["reason"],
             )
         common.console.print(table)
     else:

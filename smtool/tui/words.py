@@ -19,38 +19,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.dom import DOMNode
 
+from smtool.domain.state_words import state_word
 from smtool.domain.words import forms, noun
 from smtool.i18n import N_, _
-
-# Post and publication states (smtool.domain.states) and inbox item states (inbox_states).
-STATES = {
-    "draft": N_("draft"),
-    "checked": N_("checked"),
-    "submitted": N_("submitted"),
-    "approved": N_("approved"),
-    "rejected": N_("rejected"),
-    "published": N_("published"),
-    "withdrawn": N_("withdrawn"),
-    "scheduled": N_("scheduled"),
-    "claimed": N_("claimed"),
-    "sending": N_("sending"),
-    "needs_reauth": N_("needs_reauth"),  # as the CLI and the docs name it
-    "unknown": N_("unknown"),
-    "failed": N_("failed"),
-    "expired": N_("expired"),
-    "cancelled": N_("cancelled"),
-    "held": N_("held"),
-    "new": N_("new"),
-    "assigned": N_("assigned"),
-    "answered": N_("answered"),
-    "resolved": N_("resolved"),
-    "spam": N_("spam"),
-    "proposed": N_("proposed"),
-    "sent": N_("sent"),
-    # An account's token (services.publishing.calendar.AccountState.token_status).
-    "ok": N_("ok"),
-    "missing": N_("missing"),
-}
 
 # The checker's levels, as counted nouns: "error" is one message with its plural ("2 errors block
 # submission"), and a message id stands for one entry of the catalog.
@@ -103,7 +74,7 @@ DECISIONS = {"approved": N_("Approved"), "rejected": N_("Rejected")}
 
 def state(code: str) -> str:
     """A post, publication, item or token state in the reader's language."""
-    return _(STATES[code]) if code in STATES else code
+    return state_word(code)
 
 
 def level(code: str) -> str:

@@ -160,6 +160,10 @@ def test_messages_and_errors_speak_latvian(tmp_path: Path) -> None:
     assert _lv(tmp_path, "pauses").out.strip() == "Publicēšana nav apturēta."
     listed = _lv(tmp_path, "post", "list")
     assert "stāvoklis" in listed.out and "autors" in listed.out, listed.out
+    # The state is shown in the reader's words; it is typed as its code (`--state submitted`).
+    assert "iesniegts" in listed.out and "submitted" not in listed.out, listed.out
+    assert _lv(tmp_path, "post", "list", "--state", "submitted").out == listed.out
+    assert f"Ieraksts {post_id}" in _lv(tmp_path, "post", "show", post_id).out
     refused = _lv(tmp_path, "pause", "--as", "karlis")
     assert refused.code == 2
     assert "norādiet, ko apturēt vai atsākt: --all vai --account ID (vienu no tiem)" in refused.err
