@@ -67,9 +67,10 @@ def test_a_bulk_enqueue_refreshes_the_statistics_on_postgresql(db_url: str) -> N
         if refreshed:
             # ANALYZE writes the row count into pg_class at once (pg_stat_user_tables.last_analyze
             # is reported by the statistics system a moment later, so a test could not wait on it).
+            # The table is named through the search path: parallel tests each have their own schema.
             with db.engine.connect() as c:
                 counted = c.execute(
-                    text("SELECT reltuples FROM pg_class WHERE relname = 'publications'")
+                    text("SELECT reltuples FROM pg_class WHERE oid = 'publications'::regclass")
                 ).scalar()
             assert counted == 3
     finally:
