@@ -29,9 +29,13 @@ def test_few_items_are_worked_here() -> None:
 
 
 @pytest.mark.skipif(
-    not sys.platform.startswith("linux") or parallel.usable_cores() < 2, reason="forks on Linux with 2+ cores"
+    not sys.platform.startswith("linux"), reason="smtool forks its checking processes on Linux"
 )
-def test_many_items_are_worked_in_forked_processes_with_the_shared_state_inherited() -> None:
+def test_many_items_are_worked_in_forked_processes_with_the_shared_state_inherited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two cores whatever this machine has, so the forked path is tested on a one-core CI machine too.
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
     items = list(range(1000))
     with parallel.cores(7, len(items), parallel_from=10) as cores:
         assert cores.parallel
